@@ -1,0 +1,179 @@
+namespace Iot.Fleet.Rules;
+
+/// <summary>Outcome of judging one window of one device.</summary>
+public enum WindowState
+{
+    /// <summary>Too few valid minutes, wrong time of day or covered by a permit: neither breach nor clearance.</summary>
+    NotJudged,
+    Clear,
+    Breach,
+}
+
+/// <summary>A judged window: its state and the value compared with the limit.</summary>
+public readonly record struct WindowVerdict(WindowState State, double Value)
+{
+    public static readonly WindowVerdict NotJudged = new(WindowState.NotJudged, 0);
+}
+
+/// <summary>One enforcement rule of ../shared/spec/rules.md: a rolling window of whole minutes
+/// in event time, judged per device.</summary>
+public abstract class Rule
+{
+    public abstract string Id { get; }
+    public abstract SiteKind Kind { get; }
+
+    /// <summary>Window length in minutes; the window advances one minute at a time.</summary>
+    public abstract int WindowMinutes { get; }
+    public abstract string Unit { get; }
+    public abstract double Limit(RuleProfile profile);
+
+    /// <summary>Valid minutes a window needs before it is judged (90 %, rounded up).</summary>
+    public int MinimumValidMinutes => (int)Math.Ceiling(WindowMinutes * RuleLimits.ValidShare - 1e-9);
+
+    /// <summary>Judges the window starting at <paramref name="startMinute"/> (UTC minutes since the epoch).</summary>
+    public abstract WindowVerdict Judge(DeviceTimeline timeline, long startMinute, SiteContext site);
+
+    /// <summary>True when <paramref name="candidate"/> is a worse value than <paramref name="current"/>.</summary>
+    public virtual bool IsWorse(double candidate, double current) => candidate > current;
+
+    /// <summary>Every rule the fleet evaluates.</summary>
+    public static readonly IReadOnlyList<Rule> All =
+    [
+        new LeqRule(night: false), new LeqRule(night: true), new NightLmaxRule(),
+        new Pm10Rule(), new FumeConcentrationRule(), new PurifierOffRule(),
+    ];
+
+    /// <summary>Rules for one kind of site.</summary>
+    public static IEnumerable<Rule> For(SiteKind kind) => All.Where(r => r.Kind == kind);
+}
+
+/// <summary>`noise.day_leq` / `noise.night_leq`: LAeq over 20 minutes (energy mean) above the limit,
+/// the window wholly in day or wholly in night (GB 12523-2011).</summary>
+public sealed class LeqRule(bool night) : Rule
+{
+    public override string Id => night ? "noise.night_leq" : "noise.day_leq";
+    public override SiteKind Kind => SiteKind.Noise;
+    public override int WindowMinutes => 20;
+    public override string Unit => "dB(A)";
+    public override double Limit(RuleProfile profile) => night ? profile.NoiseNightLeq : profile.NoiseDayLeq;
+
+    public override WindowVerdict Judge(DeviceTimeline timeline, long startMinute, SiteContext site)
+    {
+        if (night ? !site.WhollyNight(startMinute, WindowMinutes) : !site.WhollyDay(startMinute, WindowMinutes))
+            return WindowVerdict.NotJudged;
+        if (night && site.PermitCovers(startMinute, WindowMinutes)) return WindowVerdict.NotJudged;
+        double energy = 0;
+        var valid = 0;
+        for (var m = startMinute; m < startMinute + WindowMinutes; m++)
+        {
+            if (!timeline.TryGetValid(m, "laeq", out var level)) continue;
+            energy += Math.Pow(10, level / 10);
+            valid++;
+        }
+        if (valid < MinimumValidMinutes) return WindowVerdict.NotJudged;
+        var leq = 10 * Math.Log10(energy / valid);
+        return new(leq > Limit(site.Profile) ? WindowState.Breach : WindowState.Clear, leq);
+    }
+}
+
+/// <summary>`noise.night_lmax`: a valid night minute with LAFmax above the night limit + 15 dB.</summary>
+public sealed class NightLmaxRule : Rule
+{
+    public override string Id => "noise.night_lmax";
+    public override SiteKind Kind => SiteKind.Noise;
+    public override int WindowMinutes => 1;
+    public override string Unit => "dB(A)";
+    public override double Limit(RuleProfile profile) => profile.NightLmax;
+
+    public override WindowVerdict Judge(DeviceTimeline timeline, long startMinute, SiteContext site)
+    {
+        if (!site.WhollyNight(startMinute, 1) || site.PermitCovers(startMinute, 1)) return WindowVerdict.NotJudged;
+        if (!timeline.TryGetValid(startMinute, "lafmax", out var lmax)) return WindowVerdict.NotJudged;
+        return new(lmax > Limit(site.Profile) ? WindowState.Breach : WindowState.Clear, lmax);
+    }
+}
+
+/// <summary>`dust.pm10`: mean PM10 over 60 minutes above the limit; foggy minutes (rh ≥ 90 %) count as missing.</summary>
+public sealed class Pm10Rule : Rule
+{
+    public override string Id => "dust.pm10";
+    public override SiteKind Kind => SiteKind.Dust;
+    public override int WindowMinutes => 60;
+    public override string Unit => "µg/m³";
+    public override double Limit(RuleProfile profile) => profile.Pm10;
+
+    public override WindowVerdict Judge(DeviceTimeline timeline, long startMinute, SiteContext site)
+    {
+        double sum = 0;
+        var valid = 0;
+        for (var m = startMinute; m < startMinute + WindowMinutes; m++)
+        {
+            if (!timeline.TryGetValid(m, "pm10", out var pm10)) continue;
+            if (timeline.TryGetValid(m, "rh", out var rh) && rh >= RuleLimits.FogHumidity) continue;
+            sum += pm10;
+            valid++;
+        }
+        if (valid < MinimumValidMinutes) return WindowVerdict.NotJudged;
+        var mean = sum / valid;
+        return new(mean > Limit(site.Profile) ? WindowState.Breach : WindowState.Clear, mean);
+    }
+}
+
+/// <summary>`fume.concentration`: mean fume over 10 minutes above the limit, counting only minutes
+/// with the exhaust fan running (GB 18483-2001).</summary>
+public sealed class FumeConcentrationRule : Rule
+{
+    public override string Id => "fume.concentration";
+    public override SiteKind Kind => SiteKind.Fume;
+    public override int WindowMinutes => 10;
+    public override string Unit => "mg/m³";
+    public override double Limit(RuleProfile profile) => profile.Fume;
+
+    public override WindowVerdict Judge(DeviceTimeline timeline, long startMinute, SiteContext site)
+    {
+        double sum = 0;
+        int valid = 0, cooking = 0;
+        for (var m = startMinute; m < startMinute + WindowMinutes; m++)
+        {
+            if (!timeline.TryGetValid(m, "fume", out var fume) || !timeline.TryGetValid(m, "fan", out var fan)) continue;
+            valid++;
+            if (fan < RuleLimits.RunningShare) continue;
+            sum += fume;
+            cooking++;
+        }
+        if (valid < MinimumValidMinutes) return WindowVerdict.NotJudged;
+        if (cooking == 0) return new(WindowState.Clear, 0);
+        var mean = sum / cooking;
+        return new(mean > Limit(site.Profile) ? WindowState.Breach : WindowState.Clear, mean);
+    }
+}
+
+/// <summary>`fume.purifier_off`: 10 consecutive valid minutes with the fan running and the purifier not.
+/// The value is the purifier's mean running share over the window (lower is worse).</summary>
+public sealed class PurifierOffRule : Rule
+{
+    public override string Id => "fume.purifier_off";
+    public override SiteKind Kind => SiteKind.Fume;
+    public override int WindowMinutes => 10;
+    public override string Unit => "share";
+    public override double Limit(RuleProfile profile) => RuleLimits.RunningShare;
+    public override bool IsWorse(double candidate, double current) => candidate < current;
+
+    public override WindowVerdict Judge(DeviceTimeline timeline, long startMinute, SiteContext site)
+    {
+        int valid = 0, offWhileFanRuns = 0;
+        double purSum = 0;
+        for (var m = startMinute; m < startMinute + WindowMinutes; m++)
+        {
+            if (!timeline.TryGetValid(m, "fan", out var fan) || !timeline.TryGetValid(m, "pur", out var pur)) continue;
+            valid++;
+            purSum += pur;
+            if (fan >= RuleLimits.RunningShare && pur < RuleLimits.RunningShare) offWhileFanRuns++;
+        }
+        if (valid == WindowMinutes && offWhileFanRuns == WindowMinutes)
+            return new(WindowState.Breach, purSum / valid);
+        // A clearance needs enough valid minutes and at least one that shows the purifier keeping up.
+        if (valid >= MinimumValidMinutes && offWhileFanRuns < valid) return new(WindowState.Clear, purSum / valid);
+        return WindowVerdict.NotJudged;
+    }
+}

@@ -1,0 +1,308 @@
+using Iot.Fleet.Leads;
+using Iot.Fleet.Telemetry;
+
+namespace Iot.Fleet.Rules;
+
+/// <summary>Where the engine finds the site of a device.</summary>
+public interface ISiteDirectory
+{
+    /// <summary>The site the device is bound to, or null for an unbound device (its records are stored, not judged).</summary>
+    SiteContext? SiteOf(string device);
+}
+
+/// <summary>The fleet's record journal, read back when late data reaches hours no longer in memory
+/// or after a restart.</summary>
+public interface IRecordHistory
+{
+    /// <summary>Records of the device overlapping [fromTime, toTime) that were stored before <paramref name="beforeRowId"/>.</summary>
+    IReadOnlyList<TelemetryRecord> Load(string device, long fromTime, long toTime, long beforeRowId);
+
+    /// <summary>Highest minute covered by the device's records stored before <paramref name="beforeRowId"/>.</summary>
+    long? LatestMinute(string device, long beforeRowId);
+}
+
+/// <summary>Leads already raised, read back after a restart.</summary>
+public interface ILeadArchive
+{
+    /// <summary>Leads of one rule at one site whose episode ended at or after <paramref name="sinceMinute"/>.</summary>
+    IReadOnlyList<Lead> Load(string site, string rule, long sinceMinute);
+}
+
+/// <summary>
+/// Judges records against the rules in event time, incrementally: each record updates its device's
+/// minutes and re-judges only the windows it can change. Breaching windows of one rule at one site
+/// join into episodes, one lead each. The outcome depends only on the set of records (in any
+/// order), which is what makes a replay after a crash raise nothing twice.
+/// </summary>
+public sealed class RuleEngine(ISiteDirectory sites, IRecordHistory history, ILeadArchive archive, TimeProvider clock)
+{
+    /// <summary>Hours of minutes kept in memory behind a device's latest minute.</summary>
+    public const int HoursInMemory = 3;
+
+    /// <summary>Gaps longer than this always end an episode, without looking for clear windows.</summary>
+    private const long LongestEpisodeGapMinutes = 24 * 60;
+
+    /// <summary>How long raised leads stay in memory for extension.</summary>
+    private const long LeadMemoryMinutes = 7 * 24 * 60;
+
+    private readonly Dictionary<string, DeviceTimeline> _timelines = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Site, string Rule), List<Lead>> _leads = [];
+    private readonly HashSet<Lead> _changed = [];
+    private long _currentRowId;
+
+    /// <summary>RowId of the last record applied; every stored record up to it has been judged.</summary>
+    public long AppliedUpTo { get; private set; }
+
+    /// <summary>Starts after a restart: records up to <paramref name="rowId"/> count as judged.</summary>
+    public void ResumeAfter(long rowId) => AppliedUpTo = rowId;
+
+    /// <summary>Leads created or changed since the last call, for the caller to store.</summary>
+    public IReadOnlyCollection<Lead> TakeChanges()
+    {
+        var changes = _changed.ToList();
+        _changed.Clear();
+        return changes;
+    }
+
+    /// <summary>Applies one stored record. Records must come in RowId order, each once.</summary>
+    public void Apply(TelemetryRecord record)
+    {
+        if (record.RowId <= AppliedUpTo)
+            throw new InvalidOperationException($"record {record.Device}/{record.Seq} (row {record.RowId}) arrives after row {AppliedUpTo}");
+        _currentRowId = record.RowId;
+        try
+        {
+            var site = sites.SiteOf(record.Device);
+            if (site is null) return;
+            var timeline = Timeline(record.Device);
+            var firstMinute = record.Time / 60;
+            var lastMinute = (record.Time + record.Duration - 1) / 60;
+            EnsureLoaded(timeline, firstMinute - 60, lastMinute + 60);
+            var previousLatest = timeline.LatestMinute;
+            timeline.Add(record);
+
+            if ((record.Quality & QualityBits.Tamper) != 0)
+                RaiseIntegrity(site, "monitor.tamper", record.Device, firstMinute, lastMinute, 1, 0, "", "tamper switch open");
+
+            foreach (var rule in Rule.For(site.Kind))
+            {
+                var w = rule.WindowMinutes;
+                for (var start = firstMinute - w + 1; start <= lastMinute; start++) JudgeAndRecord(rule, site, timeline, start);
+                // Windows that were waiting for later data are complete now that time has moved on.
+                if (previousLatest != long.MinValue && timeline.LatestMinute > previousLatest)
+                {
+                    EnsureLoaded(timeline, previousLatest - w, previousLatest);
+                    for (var start = Math.Max(previousLatest - w + 1, firstMinute - LongestEpisodeGapMinutes); start <= previousLatest && start < firstMinute - w + 1; start++)
+                        JudgeAndRecord(rule, site, timeline, start);
+                }
+            }
+            if (record.IsEvidence)
+                foreach (var channel in record.Measurements.Keys.Where(FlatlineApplies))
+                    for (var m = firstMinute; m <= lastMinute; m++) CheckFlatline(site, timeline, channel, m);
+            timeline.ForgetBefore(DeviceTimeline.HourOf(timeline.LatestMinute) - HoursInMemory);
+        }
+        finally
+        {
+            AppliedUpTo = record.RowId;
+        }
+    }
+
+    /// <summary>Records a `tamper` event from a device as an integrity alert.</summary>
+    public void ApplyTamperEvent(string device, long time)
+    {
+        var site = sites.SiteOf(device);
+        if (site is null) return;
+        RaiseIntegrity(site, "monitor.tamper", device, time / 60, time / 60, 1, 0, "", "tamper event");
+    }
+
+    /// <summary>A window is complete when all its minutes are covered or the device has sent later data.</summary>
+    private static bool IsComplete(DeviceTimeline timeline, long start, int minutes)
+    {
+        if (timeline.LatestMinute >= start + minutes) return true;
+        // Nothing covers minutes after the latest one: the live path ends here for all but one window.
+        if (start + minutes - 1 > timeline.LatestMinute) return false;
+        for (var m = start; m < start + minutes; m++)
+            if (!timeline.IsCovered(m)) return false;
+        return true;
+    }
+
+    private WindowVerdict JudgeComplete(Rule rule, SiteContext site, DeviceTimeline timeline, long start) =>
+        IsComplete(timeline, start, rule.WindowMinutes) ? rule.Judge(timeline, start, site) : WindowVerdict.NotJudged;
+
+    private void JudgeAndRecord(Rule rule, SiteContext site, DeviceTimeline timeline, long start)
+    {
+        var verdict = JudgeComplete(rule, site, timeline, start);
+        if (verdict.State == WindowState.Breach) OnBreach(rule, site, timeline.Device, start, verdict.Value);
+    }
+
+    /// <summary>Joins a breaching window to its episode's lead, or raises a new lead. Idempotent.</summary>
+    private void OnBreach(Rule rule, SiteContext site, string device, long start, double value)
+    {
+        var leads = LeadsOf(site.Id, rule.Id);
+        var lead = leads.FirstOrDefault(l => l.StartMinute <= start && start <= l.EndMinute);
+        if (lead is null)
+        {
+            var before = leads.LastOrDefault(l => l.EndMinute < start);
+            var after = leads.FirstOrDefault(l => l.StartMinute > start);
+            if (before is not null && !EpisodeEndedBetween(rule, site, before.EndMinute, start))
+            {
+                lead = before;
+                lead.EndMinute = start;
+            }
+            else if (after is not null && !EpisodeEndedBetween(rule, site, start, after.StartMinute))
+            {
+                lead = after;
+                lead.StartMinute = start;
+            }
+        }
+        var now = clock.GetUtcNow();
+        if (lead is null)
+        {
+            var firstWindowEnd = DateTimeOffset.FromUnixTimeSeconds((start + rule.WindowMinutes) * 60);
+            lead = new Lead
+            {
+                Queue = LeadQueue.Enforcement,
+                Rule = rule.Id,
+                Site = site.Id,
+                StartMinute = start,
+                EndMinute = start,
+                WindowMinutes = rule.WindowMinutes,
+                Value = value,
+                Limit = rule.Limit(site.Profile),
+                Unit = rule.Unit,
+                Late = now - firstWindowEnd > RuleLimits.LateAfter,
+                RaisedAt = now,
+                UpdatedAt = now,
+                Profile = site.Profile.Id,
+            };
+            leads.Add(lead);
+            leads.Sort((a, b) => a.StartMinute.CompareTo(b.StartMinute));
+            lead.Devices.Add(device);
+            _changed.Add(lead);
+            return;
+        }
+        var changed = lead.Devices.Add(device);
+        if (rule.IsWorse(value, lead.Value))
+        {
+            lead.Value = value;
+            changed = true;
+        }
+        if (changed || !_changed.Contains(lead))
+        {
+            lead.UpdatedAt = now;
+            _changed.Add(lead);
+        }
+    }
+
+    /// <summary>True when the site had windows of valid data that did not breach for the episode gap
+    /// between two breaching windows (exclusive).</summary>
+    private bool EpisodeEndedBetween(Rule rule, SiteContext site, long fromStart, long toStart)
+    {
+        if (toStart - fromStart > LongestEpisodeGapMinutes) return true;
+        var clear = 0;
+        for (var start = fromStart + 1; start < toStart; start++)
+        {
+            var anyClear = false;
+            foreach (var device in site.Devices)
+            {
+                var timeline = Timeline(device);
+                EnsureLoaded(timeline, start, start + rule.WindowMinutes);
+                var state = JudgeComplete(rule, site, timeline, start).State;
+                if (state == WindowState.Breach) { anyClear = false; break; }
+                anyClear |= state == WindowState.Clear;
+            }
+            if (anyClear && ++clear >= RuleLimits.EpisodeEndsAfterMinutes) return true;
+        }
+        return false;
+    }
+
+    /// <summary>Raises a flatline alert when the valid minute is part of a run of one exact value
+    /// lasting the flatline time.</summary>
+    private void CheckFlatline(SiteContext site, DeviceTimeline timeline, string channel, long minute)
+    {
+        if (!timeline.TryGetValid(minute, channel, out var value)) return;
+        long first = minute, last = minute;
+        while (minute - first < RuleLimits.FlatlineMinutes && timeline.TryGetValid(first - 1, channel, out var v) && v.Equals(value)) first--;
+        while (last - first + 1 < RuleLimits.FlatlineMinutes && timeline.TryGetValid(last + 1, channel, out var v) && v.Equals(value)) last++;
+        if (last - first + 1 < RuleLimits.FlatlineMinutes) return;
+        RaiseIntegrity(site, "monitor.flatline", timeline.Device, first, last, RuleLimits.FlatlineMinutes, value, "",
+            $"{channel} reported {value} for {RuleLimits.FlatlineMinutes} valid minutes");
+    }
+
+    /// <summary>`fan` and `pur` are running shares: 0 through a closed kitchen's night is normal, not a stuck sensor.</summary>
+    private static bool FlatlineApplies(string channel) => channel is not ("fan" or "pur");
+
+    /// <summary>Opens an integrity alert or extends the one still open for the same rule and device.</summary>
+    private void RaiseIntegrity(SiteContext site, string ruleId, string device, long start, long end, int windowMinutes, double value, string unit, string detail)
+    {
+        var alerts = LeadsOf(site.Id, ruleId);
+        var now = clock.GetUtcNow();
+        var open = alerts.LastOrDefault(a => a.Devices.Contains(device) && a.StartMinute <= end + 1 && a.EndMinute >= start - RuleLimits.EpisodeEndsAfterMinutes);
+        if (open is not null)
+        {
+            if (start < open.StartMinute || end > open.EndMinute)
+            {
+                open.StartMinute = Math.Min(open.StartMinute, start);
+                open.EndMinute = Math.Max(open.EndMinute, end);
+                open.UpdatedAt = now;
+                _changed.Add(open);
+            }
+            return;
+        }
+        var alert = new Lead
+        {
+            Queue = LeadQueue.Integrity,
+            Rule = ruleId,
+            Site = site.Id,
+            StartMinute = start,
+            EndMinute = end,
+            WindowMinutes = windowMinutes,
+            Value = value,
+            Limit = windowMinutes,
+            Unit = unit,
+            RaisedAt = now,
+            UpdatedAt = now,
+            Profile = site.Profile.Id,
+            Detail = detail,
+        };
+        alert.Devices.Add(device);
+        alerts.Add(alert);
+        alerts.Sort((a, b) => a.StartMinute.CompareTo(b.StartMinute));
+        _changed.Add(alert);
+    }
+
+    private List<Lead> LeadsOf(string site, string rule)
+    {
+        if (!_leads.TryGetValue((site, rule), out var leads))
+        {
+            var since = clock.GetUtcNow().ToUnixTimeSeconds() / 60 - LeadMemoryMinutes;
+            leads = archive.Load(site, rule, since).OrderBy(l => l.StartMinute).ToList();
+            _leads[(site, rule)] = leads;
+        }
+        return leads;
+    }
+
+    private DeviceTimeline Timeline(string device)
+    {
+        if (!_timelines.TryGetValue(device, out var timeline))
+        {
+            timeline = new DeviceTimeline(device);
+            if (history.LatestMinute(device, _currentRowId) is { } latest) timeline.RestoreLatest(latest);
+            _timelines[device] = timeline;
+        }
+        return timeline;
+    }
+
+    /// <summary>Loads the hours covering the minutes from the journal, as of before the current record.</summary>
+    private void EnsureLoaded(DeviceTimeline timeline, long fromMinute, long toMinute)
+    {
+        for (var hour = DeviceTimeline.HourOf(fromMinute); hour <= DeviceTimeline.HourOf(toMinute); hour++)
+        {
+            if (timeline.HasHour(hour)) continue;
+            timeline.MarkLoaded(hour);
+            // Records may start up to an hour (the longest `dur`) before the hour they reach into.
+            foreach (var record in history.Load(timeline.Device, hour * 3600 - 3600, hour * 3600 + 3600, _currentRowId))
+                timeline.Add(record, hour);
+        }
+    }
+}

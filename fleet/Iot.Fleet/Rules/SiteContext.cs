@@ -1,0 +1,45 @@
+namespace Iot.Fleet.Rules;
+
+/// <summary>An interval a night-work permit covers.</summary>
+public sealed record PermitSpan(DateTimeOffset From, DateTimeOffset To);
+
+/// <summary>Everything a rule needs to know about the site a window belongs to.</summary>
+public sealed class SiteContext(string id, SiteKind kind, TimeZoneInfo timeZone, RuleProfile profile)
+{
+    public string Id { get; } = id;
+    public SiteKind Kind { get; } = kind;
+    public TimeZoneInfo TimeZone { get; } = timeZone;
+    public RuleProfile Profile { get; } = profile;
+
+    /// <summary>Night-work permits; replaced as a whole when one is added.</summary>
+    public IReadOnlyList<PermitSpan> Permits { get; set; } = [];
+
+    /// <summary>Devices bound to the site.</summary>
+    public IReadOnlyList<string> Devices { get; set; } = [];
+
+    /// <summary>True when every minute of the window is night in the site's local time.</summary>
+    public bool WhollyNight(long startMinute, int minutes) => All(startMinute, minutes, night: true);
+
+    /// <summary>True when every minute of the window is day in the site's local time.</summary>
+    public bool WhollyDay(long startMinute, int minutes) => All(startMinute, minutes, night: false);
+
+    /// <summary>True when a permit covers any part of the window: the doubt goes to the operator.</summary>
+    public bool PermitCovers(long startMinute, int minutes)
+    {
+        var from = DateTimeOffset.FromUnixTimeSeconds(startMinute * 60);
+        var to = from.AddMinutes(minutes);
+        foreach (var permit in Permits)
+            if (permit.From < to && permit.To > from) return true;
+        return false;
+    }
+
+    private bool All(long startMinute, int minutes, bool night)
+    {
+        for (var m = startMinute; m < startMinute + minutes; m++)
+        {
+            var local = TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeSeconds(m * 60), TimeZone);
+            if (Profile.IsNight(TimeOnly.FromDateTime(local.DateTime)) != night) return false;
+        }
+        return true;
+    }
+}
