@@ -1,0 +1,185 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Iot.Fleet.Telemetry;
+
+/// <summary>A message that breaks wire protocol v1; <see cref="Exception.Message"/> says why, for engineers.</summary>
+public sealed class RejectedMessageException(string reason) : Exception(reason);
+
+/// <summary>A telemetry envelope that passed validation.</summary>
+public sealed record TelemetryEnvelope(string Device, string? Firmware, long? Boot, IReadOnlyList<TelemetryRecord> Records);
+
+/// <summary>A device event (`boot`, `tamper`, `sensor_fault`, `clock`, `config_applied`, `ota`, or project-defined).</summary>
+public sealed record DeviceEvent(string Device, long Time, string Type, string Data);
+
+/// <summary>A device's retained status; the will message sets only Online = false.</summary>
+public sealed record DeviceStatus(string Device, bool Online, string? Firmware, long? Boot, long? Uptime, int? Rssi, long? Heap, string? Clock, long? Buffered);
+
+/// <summary>Validates device messages against wire protocol v1. Any breach rejects the whole message:
+/// a half-accepted envelope would leave the device unsure which records to keep.</summary>
+public static class MessageParser
+{
+    /// <summary>Parses a telemetry envelope published on `iot/v1/{topicDevice}/telemetry`.</summary>
+    public static TelemetryEnvelope ParseTelemetry(string topicDevice, ReadOnlySpan<byte> payload, DateTimeOffset now)
+    {
+        using var doc = Open(payload);
+        var root = doc.RootElement;
+        var device = Header(root, topicDevice);
+        var firmware = OptionalString(root, "fw", 32);
+        var boot = OptionalUInt(root, "boot");
+        if (!root.TryGetProperty("recs", out var recs) || recs.ValueKind != JsonValueKind.Array)
+            throw new RejectedMessageException("`recs` must be an array");
+        var count = recs.GetArrayLength();
+        if (count is < 1 or > WireProtocol.MaxRecordsPerMessage)
+            throw new RejectedMessageException($"`recs` holds {count} records; 1 to {WireProtocol.MaxRecordsPerMessage} allowed");
+
+        var latest = (now + WireProtocol.MaxClockLead).ToUnixTimeSeconds();
+        var earliest = WireProtocol.EarliestRecord.ToUnixTimeSeconds();
+        var records = new List<TelemetryRecord>(count);
+        var index = 0;
+        foreach (var rec in recs.EnumerateArray())
+        {
+            var where = $"recs[{index++}]";
+            if (rec.ValueKind != JsonValueKind.Object) throw new RejectedMessageException($"{where} is not an object");
+            var seq = RequiredUInt(rec, "seq", where);
+            if (seq > uint.MaxValue) throw new RejectedMessageException($"{where}.seq {seq} is above 2^32-1");
+            var t = RequiredInteger(rec, "t", where);
+            if (t < earliest || t > latest)
+                throw new RejectedMessageException($"{where}.t {t} is outside {earliest}..{latest} (clock not set, or ahead of the fleet)");
+            var dur = rec.TryGetProperty("dur", out var durElement) ? Integer(durElement, $"{where}.dur") : WireProtocol.DefaultDurationSeconds;
+            if (dur is < 1 or > WireProtocol.MaxDurationSeconds)
+                throw new RejectedMessageException($"{where}.dur {dur} is outside 1..{WireProtocol.MaxDurationSeconds}");
+            var q = RequiredInteger(rec, "q", where);
+            if (q < 0 || (q & ~QualityBits.All) != 0)
+                throw new RejectedMessageException($"{where}.q {q} has bits version 1 does not define");
+            records.Add(new TelemetryRecord(device, (uint)seq, t, (int)dur, (int)q, Measurements(rec, where))
+            {
+                Firmware = firmware,
+                ReceivedAt = now,
+            });
+        }
+        return new TelemetryEnvelope(device, firmware, boot, records);
+    }
+
+    /// <summary>Parses an event published on `iot/v1/{topicDevice}/event`.</summary>
+    public static DeviceEvent ParseEvent(string topicDevice, ReadOnlySpan<byte> payload)
+    {
+        using var doc = Open(payload);
+        var root = doc.RootElement;
+        var device = Header(root, topicDevice);
+        var t = RequiredInteger(root, "t", "event");
+        var type = OptionalString(root, "type", 32) ?? throw new RejectedMessageException("event has no `type`");
+        var data = root.TryGetProperty("data", out var d) ? d.GetRawText() : "{}";
+        return new DeviceEvent(device, t, type, data);
+    }
+
+    /// <summary>Parses a status published on `iot/v1/{topicDevice}/status`.</summary>
+    public static DeviceStatus ParseStatus(string topicDevice, ReadOnlySpan<byte> payload)
+    {
+        using var doc = Open(payload);
+        var root = doc.RootElement;
+        var device = Header(root, topicDevice);
+        if (!root.TryGetProperty("online", out var online) || online.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+            throw new RejectedMessageException("status has no boolean `online`");
+        long? Number(string name) => root.TryGetProperty(name, out var e) ? Integer(e, name) : null;
+        return new DeviceStatus(device, online.GetBoolean(), OptionalString(root, "fw", 32), Number("boot"), Number("uptime"),
+            (int?)Number("rssi"), Number("heap"), OptionalString(root, "clock", 16), Number("buffered"));
+    }
+
+    private static JsonDocument Open(ReadOnlySpan<byte> payload)
+    {
+        if (payload.Length > WireProtocol.MaxPayloadBytes)
+            throw new RejectedMessageException($"payload of {payload.Length} bytes is over {WireProtocol.MaxPayloadBytes}");
+        // The reader accepts invalid UTF-8 inside strings and fails only when one is read.
+        if (!System.Text.Unicode.Utf8.IsValid(payload)) throw new RejectedMessageException("payload is not valid UTF-8");
+        JsonDocument doc;
+        try
+        {
+            var reader = new Utf8JsonReader(payload, new JsonReaderOptions { MaxDepth = 8 });
+            doc = JsonDocument.ParseValue(ref reader);
+        }
+        catch (JsonException e)
+        {
+            throw new RejectedMessageException($"bad JSON: {e.Message}");
+        }
+        if (doc.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            doc.Dispose();
+            throw new RejectedMessageException("payload is not a JSON object");
+        }
+        return doc;
+    }
+
+    /// <summary>Checks `v` and `dev` and returns the device id.</summary>
+    private static string Header(JsonElement root, string topicDevice)
+    {
+        if (!WireProtocol.DeviceId().IsMatch(topicDevice))
+            throw new RejectedMessageException($"topic device id {Shorten(topicDevice)} is not a valid device id");
+        if (!root.TryGetProperty("v", out var v) || v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out var version) || version != WireProtocol.Version)
+            throw new RejectedMessageException($"unknown version `v` (expected {WireProtocol.Version})");
+        if (!root.TryGetProperty("dev", out var dev) || dev.ValueKind != JsonValueKind.String)
+            throw new RejectedMessageException("`dev` is missing");
+        var device = dev.GetString()!;
+        if (!string.Equals(device, topicDevice, StringComparison.Ordinal))
+            throw new RejectedMessageException($"`dev` {Shorten(device)} does not match the topic's device {topicDevice}");
+        return device;
+    }
+
+    private static Dictionary<string, double> Measurements(JsonElement rec, string where)
+    {
+        if (!rec.TryGetProperty("m", out var m) || m.ValueKind != JsonValueKind.Object)
+            throw new RejectedMessageException($"{where}.m must be an object");
+        var values = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var property in m.EnumerateObject())
+        {
+            var name = property.Name;
+            if (!WireProtocol.ChannelName().IsMatch(name))
+                throw new RejectedMessageException($"{where}.m has a bad channel name {Shorten(name)}");
+            if (property.Value.ValueKind != JsonValueKind.Number || !property.Value.TryGetDouble(out var value) || !double.IsFinite(value))
+                throw new RejectedMessageException($"{where}.m.{name} is not a number");
+            if (Channels.Find(name) is { } channel && (value < channel.Min || value > channel.Max))
+                throw new RejectedMessageException($"{where}.m.{name} {value} is outside {channel.Min}..{channel.Max} {channel.Unit}");
+            values[name] = value;
+        }
+        return values;
+    }
+
+    private static long RequiredInteger(JsonElement element, string name, string where) =>
+        element.TryGetProperty(name, out var value) ? Integer(value, $"{where}.{name}") : throw new RejectedMessageException($"{where}.{name} is missing");
+
+    private static long RequiredUInt(JsonElement element, string name, string where)
+    {
+        var value = RequiredInteger(element, name, where);
+        return value >= 0 ? value : throw new RejectedMessageException($"{where}.{name} {value} is negative");
+    }
+
+    private static long? OptionalUInt(JsonElement element, string name)
+    {
+        if (!element.TryGetProperty(name, out var e)) return null;
+        var value = Integer(e, name);
+        return value >= 0 ? value : throw new RejectedMessageException($"`{name}` {value} is negative");
+    }
+
+    private static long Integer(JsonElement element, string what) =>
+        element.ValueKind == JsonValueKind.Number && element.TryGetInt64(out var value)
+            ? value
+            : throw new RejectedMessageException($"{what} is not a whole number");
+
+    private static string? OptionalString(JsonElement element, string name, int maxLength)
+    {
+        if (!element.TryGetProperty(name, out var e) || e.ValueKind == JsonValueKind.Null) return null;
+        if (e.ValueKind != JsonValueKind.String) throw new RejectedMessageException($"`{name}` is not a string");
+        var value = e.GetString()!;
+        return value.Length <= maxLength ? value : throw new RejectedMessageException($"`{name}` is longer than {maxLength}");
+    }
+
+    /// <summary>Keeps forged or garbage strings from bloating the rejection log.</summary>
+    private static string Shorten(string value) => value.Length <= 40 ? $"\"{value}\"" : $"\"{value[..40]}…\"";
+
+    /// <summary>The payload as text for the rejection sample, cut to a readable size.</summary>
+    public static string Sample(ReadOnlySpan<byte> payload, int maxBytes = 2048)
+    {
+        var text = Encoding.UTF8.GetString(payload[..Math.Min(payload.Length, maxBytes)]);
+        return payload.Length > maxBytes ? text + $"… ({payload.Length} bytes)" : text;
+    }
+}
