@@ -1,0 +1,195 @@
+using Iot.Gateway.Json;
+
+namespace Iot.Gateway.Telemetry
+{
+    /// <summary>
+    /// JSON documents of wire protocol v1 (shared/spec/wire-protocol.md): the telemetry envelope
+    /// (1 to 200 records, at most 16 KiB, oldest first), the retained status, and events.
+    /// </summary>
+    public static class TelemetryEncoder
+    {
+        /// <summary>Protocol version written as "v".</summary>
+        public const int Version = 1;
+        /// <summary>Most records in one envelope.</summary>
+        public const int MaxRecords = 200;
+        /// <summary>Largest envelope in bytes (16 KiB).</summary>
+        public const int MaxBytes = 16 * 1024;
+
+        /// <summary>
+        /// Writes an envelope with as many of records[start..start+count) as fit in 200 records and 16 KiB;
+        /// returns how many it took (0 means nothing could be written and nothing must be sent).
+        /// Records late by more than QualityBits.BackfillAfterSeconds at nowUtc carry the backfill bit.
+        /// </summary>
+        public static int WriteEnvelope(JsonWriter w, string dev, string fw, uint boot, MinuteRecord[] records, int start, int count, long nowUtc)
+        {
+            w.Reset();
+            w.BeginObject();
+            w.Name("v");
+            w.Number(Version);
+            w.Name("dev");
+            w.String(dev);
+            w.Name("fw");
+            w.String(fw);
+            w.Name("boot");
+            w.Number(boot);
+            w.Name("recs");
+            w.BeginArray();
+
+            int limit = count < MaxRecords ? count : MaxRecords;
+            int written = 0;
+            for (int i = 0; i < limit; i++)
+            {
+                int mark = w.Mark();
+                WriteRecord(w, records[start + i], nowUtc);
+                // Keep room for the closing "]}".
+                if (w.Overflowed || w.Length + 2 > MaxBytes)
+                {
+                    w.Rewind(mark);
+                    break;
+                }
+                written++;
+            }
+
+            w.EndArray();
+            w.EndObject();
+            if (written == 0 || w.Overflowed) return 0;
+            return written;
+        }
+
+        /// <summary>Writes one record object; absent channels are left out.</summary>
+        public static void WriteRecord(JsonWriter w, MinuteRecord r, long nowUtc)
+        {
+            w.BeginObject();
+            w.Name("seq");
+            w.Number(r.Seq);
+            w.Name("t");
+            w.Number(r.T);
+            w.Name("dur");
+            w.Number(r.Dur);
+            w.Name("q");
+            w.Number(QualityBits.ForSending(r.Q, r.T, r.Dur, nowUtc));
+            w.Name("m");
+            w.BeginObject();
+            for (int c = 0; c < Channel.Count; c++)
+            {
+                if (!r.Has(c)) continue;
+                w.Name(Channel.Name(c));
+                w.Number(r.Get(c), Channel.Decimals(c));
+            }
+            w.EndObject();
+            w.EndObject();
+        }
+
+        /// <summary>Writes the retained status document.</summary>
+        public static void WriteStatus(JsonWriter w, string dev, string fw, uint boot, long uptimeSeconds, int rssi, int freeHeap, bool clockSynced, int buffered)
+        {
+            w.Reset();
+            w.BeginObject();
+            w.Name("v");
+            w.Number(Version);
+            w.Name("dev");
+            w.String(dev);
+            w.Name("online");
+            w.Bool(true);
+            w.Name("fw");
+            w.String(fw);
+            w.Name("boot");
+            w.Number(boot);
+            w.Name("uptime");
+            w.Number(uptimeSeconds);
+            w.Name("rssi");
+            w.Number(rssi);
+            w.Name("heap");
+            w.Number(freeHeap);
+            w.Name("clock");
+            w.String(clockSynced ? "synced" : "unsynced");
+            w.Name("buffered");
+            w.Number(buffered);
+            w.EndObject();
+        }
+
+        /// <summary>Writes the MQTT will message: {"v":1,"dev":"{id}","online":false}.</summary>
+        public static void WriteOfflineWill(JsonWriter w, string dev)
+        {
+            w.Reset();
+            w.BeginObject();
+            w.Name("v");
+            w.Number(Version);
+            w.Name("dev");
+            w.String(dev);
+            w.Name("online");
+            w.Bool(false);
+            w.EndObject();
+        }
+
+        /// <summary>Starts an event up to and including the opening of "data"; write the data fields, then call EndEvent.</summary>
+        public static void BeginEvent(JsonWriter w, string dev, long t, string type)
+        {
+            w.Reset();
+            w.BeginObject();
+            w.Name("v");
+            w.Number(Version);
+            w.Name("dev");
+            w.String(dev);
+            w.Name("t");
+            w.Number(t);
+            w.Name("type");
+            w.String(type);
+            w.Name("data");
+            w.BeginObject();
+        }
+
+        /// <summary>Closes an event started with BeginEvent.</summary>
+        public static void EndEvent(JsonWriter w)
+        {
+            w.EndObject();
+            w.EndObject();
+        }
+    }
+
+    /// <summary>Event types of wire protocol v1.</summary>
+    public static class EventType
+    {
+        /// <summary>The gateway started.</summary>
+        public const string Boot = "boot";
+        /// <summary>The tamper switch opened or closed.</summary>
+        public const string Tamper = "tamper";
+        /// <summary>A sensor stopped answering or reported a fault.</summary>
+        public const string SensorFault = "sensor_fault";
+        /// <summary>The clock was set or lost synchronisation.</summary>
+        public const string Clock = "clock";
+        /// <summary>A configuration was applied or refused.</summary>
+        public const string ConfigApplied = "config_applied";
+        /// <summary>Over-the-air update progress.</summary>
+        public const string Ota = "ota";
+    }
+
+    /// <summary>MQTT topics of one device (built once at start-up).</summary>
+    public sealed class DeviceTopics
+    {
+        /// <summary>Builds the topics under iot/v1/{dev}/.</summary>
+        public DeviceTopics(string dev)
+        {
+            string root = "iot/v1/" + dev + "/";
+            Telemetry = root + "telemetry";
+            Event = root + "event";
+            Status = root + "status";
+            Config = root + "config";
+            Command = root + "cmd";
+            Ack = root + "ack";
+        }
+
+        /// <summary>iot/v1/{id}/telemetry</summary>
+        public string Telemetry { get; private set; }
+        /// <summary>iot/v1/{id}/event</summary>
+        public string Event { get; private set; }
+        /// <summary>iot/v1/{id}/status (retained)</summary>
+        public string Status { get; private set; }
+        /// <summary>iot/v1/{id}/config (retained, fleet to device)</summary>
+        public string Config { get; private set; }
+        /// <summary>iot/v1/{id}/cmd</summary>
+        public string Command { get; private set; }
+        /// <summary>iot/v1/{id}/ack</summary>
+        public string Ack { get; private set; }
+    }
+}

@@ -1,0 +1,78 @@
+using System;
+using Iot.Gateway.Hardware;
+using Iot.Gateway.Telemetry;
+
+namespace Iot.Gateway.Uplink
+{
+    /// <summary>
+    /// Keeps the broker session up and watches the clock, from the main loop: reconnects with jittered
+    /// exponential backoff, reports when the session came up (publish status, drain the journal) and when the
+    /// clock gained or lost synchronisation (emit a clock event; windows without sync carry quality bit 1).
+    /// </summary>
+    public sealed class ConnectionSupervisor
+    {
+        private readonly IMqttLink _mqtt;
+        private readonly IClock _clock;
+        private readonly ReconnectBackoff _backoff;
+        private long _nextAttemptMs;
+        private bool _wasConnected;
+        private bool _wasSynced;
+
+        /// <summary>Creates a supervisor; the first connection attempt happens on the first Step.</summary>
+        public ConnectionSupervisor(IMqttLink mqtt, IClock clock, ReconnectBackoff backoff)
+        {
+            if (mqtt == null || clock == null || backoff == null) throw new ArgumentNullException("mqtt");
+            _mqtt = mqtt;
+            _clock = clock;
+            _backoff = backoff;
+            _nextAttemptMs = clock.MonotonicMs;
+            _wasSynced = clock.IsSynchronized;
+        }
+
+        /// <summary>True after the Step in which the session came up.</summary>
+        public bool JustConnected { get; private set; }
+
+        /// <summary>True after the Step in which the clock's synchronisation state changed.</summary>
+        public bool ClockChanged { get; private set; }
+
+        /// <summary>Quality bits the current window must carry because of the clock (0 or ClockUnsynced).</summary>
+        public int ClockQualityBits { get { return _clock.IsSynchronized ? 0 : QualityBits.ClockUnsynced; } }
+
+        /// <summary>Failed connection attempts since the last success.</summary>
+        public int FailedAttempts { get { return _backoff.Attempt; } }
+
+        /// <summary>Runs one supervision step.</summary>
+        public void Step()
+        {
+            JustConnected = false;
+            bool synced = _clock.IsSynchronized;
+            ClockChanged = synced != _wasSynced;
+            _wasSynced = synced;
+
+            if (_mqtt.IsConnected)
+            {
+                _wasConnected = true;
+                return;
+            }
+            if (_wasConnected)
+            {
+                // Lost the session: wait a jittered moment so a whole fleet does not reconnect at once.
+                _wasConnected = false;
+                _nextAttemptMs = _clock.MonotonicMs + _backoff.NextDelayMs();
+                return;
+            }
+            if (_clock.MonotonicMs < _nextAttemptMs) return;
+
+            if (_mqtt.Connect())
+            {
+                _backoff.Reset();
+                _wasConnected = true;
+                JustConnected = true;
+            }
+            else
+            {
+                _nextAttemptMs = _clock.MonotonicMs + _backoff.NextDelayMs();
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using System;
+using Iot.Gateway.Hardware;
+using Iot.Gateway.Journal;
+using Iot.Gateway.Json;
+using Iot.Gateway.Telemetry;
+
+namespace Iot.Gateway.Uplink
+{
+    /// <summary>
+    /// Drains the journal to the broker, oldest first, one envelope in flight at a time: a batch is removed
+    /// from the journal only when its PUBACK arrives; after a disconnect or a PUBACK timeout the same records
+    /// are sent again (the fleet de-duplicates by dev and seq). Call Step from the main loop.
+    /// </summary>
+    public sealed class TelemetryUplink
+    {
+        private readonly IMqttLink _mqtt;
+        private readonly RecordJournal _journal;
+        private readonly IClock _clock;
+        private readonly JsonWriter _writer;
+        private readonly MinuteRecord[] _batch;
+        private readonly string _topic;
+        private readonly string _dev;
+        private readonly string _firmware;
+        private readonly uint _boot;
+        private readonly int _ackTimeoutMs;
+        private int _inflightId = -1;
+        private int _inflightCount;
+        private long _sentAtMs;
+
+        /// <summary>
+        /// Creates the uplink. batchSize and the envelope buffer bound the RAM it uses (a device with ~110 KB
+        /// of heap cannot afford 200 records and 16 KiB at once); the envelope limits still apply on top.
+        /// </summary>
+        public TelemetryUplink(IMqttLink mqtt, RecordJournal journal, IClock clock, DeviceTopics topics, string dev, string firmware, uint boot,
+            int batchSize, byte[] envelopeBuffer, int ackTimeoutMs)
+        {
+            if (mqtt == null || journal == null || clock == null || topics == null) throw new ArgumentNullException("mqtt");
+            if (batchSize < 1 || batchSize > TelemetryEncoder.MaxRecords) throw new ArgumentOutOfRangeException("batchSize");
+            _mqtt = mqtt;
+            _journal = journal;
+            _clock = clock;
+            _topic = topics.Telemetry;
+            _dev = dev;
+            _firmware = firmware;
+            _boot = boot;
+            _ackTimeoutMs = ackTimeoutMs;
+            _writer = new JsonWriter(envelopeBuffer);
+            _batch = new MinuteRecord[batchSize];
+            for (int i = 0; i < batchSize; i++) _batch[i] = new MinuteRecord();
+        }
+
+        /// <summary>True while an envelope waits for its PUBACK.</summary>
+        public bool InFlight { get { return _inflightId >= 0; } }
+
+        /// <summary>Records delivered (acknowledged) since start.</summary>
+        public int Delivered { get; private set; }
+
+        /// <summary>Processes PUBACKs, then sends the next batch if nothing is in flight; returns records sent now.</summary>
+        public int Step()
+        {
+            int packetId;
+            while (_mqtt.TryTakeAcknowledged(out packetId))
+            {
+                if (packetId != _inflightId) continue;
+                Delivered += _journal.Acknowledge(_inflightCount);
+                _inflightId = -1;
+            }
+
+            if (!_mqtt.IsConnected)
+            {
+                _inflightId = -1; // the session is gone: its PUBACK will never come, send again later
+                return 0;
+            }
+            if (InFlight && _clock.MonotonicMs - _sentAtMs < _ackTimeoutMs) return 0;
+            _inflightId = -1;
+            if (_journal.Pending == 0) return 0;
+
+            int peeked = _journal.Peek(_batch, _batch.Length);
+            if (peeked == 0) return 0;
+            int count = TelemetryEncoder.WriteEnvelope(_writer, _dev, _firmware, _boot, _batch, 0, peeked, _clock.UtcSeconds);
+            if (count == 0) return 0;
+
+            int id = _mqtt.Publish(_topic, _writer.Buffer, _writer.Length, false);
+            if (id < 0) return 0;
+            _inflightId = id;
+            _inflightCount = count;
+            _sentAtMs = _clock.MonotonicMs;
+            return count;
+        }
+    }
+}

@@ -1,0 +1,131 @@
+using System.Text.Json;
+using Iot.Firmware.Tests.Fakes;
+using Iot.Gateway.Journal;
+using Iot.Gateway.Telemetry;
+using Iot.Gateway.Uplink;
+
+namespace Iot.Firmware.Tests;
+
+public class TelemetryUplinkTests
+{
+    private const long T0 = 1_795_000_020;
+    private readonly FakeClock _clock = new() { UtcSeconds = T0 + 600 };
+    private readonly FakeMqttLink _mqtt = new();
+    private readonly FakeFlash _flash = new();
+    private readonly RecordJournal _journal;
+
+    public TelemetryUplinkTests()
+    {
+        _journal = new RecordJournal(_flash);
+        _journal.Open();
+    }
+
+    private TelemetryUplink Uplink(int batch = 4) =>
+        new(_mqtt, _journal, _clock, new DeviceTopics("NS-0001"), "NS-0001", "1.4.2", 17, batch, new byte[4096], ackTimeoutMs: 30_000);
+
+    private void Record(int minute)
+    {
+        var r = new MinuteRecord { T = T0 + 60L * minute };
+        r.Set(Channel.Laeq, 60 + minute);
+        _journal.Append(r);
+    }
+
+    private static uint[] Seqs(string payload) =>
+        JsonDocument.Parse(payload).RootElement.GetProperty("recs").EnumerateArray().Select(r => r.GetProperty("seq").GetUInt32()).ToArray();
+
+    [Fact]
+    public void Sends_oldest_first_and_removes_records_only_after_puback()
+    {
+        for (int m = 0; m < 6; m++) Record(m);
+        var uplink = Uplink();
+
+        Assert.Equal(4, uplink.Step());
+        Assert.Equal("iot/v1/NS-0001/telemetry", _mqtt.Published[0].Topic);
+        Assert.Equal([1u, 2u, 3u, 4u], Seqs(_mqtt.Published[0].Payload));
+        Assert.Equal(0, uplink.Step()); // waiting for the PUBACK
+        Assert.Equal(6, _journal.Pending);
+
+        _mqtt.Acknowledge(_mqtt.Published[0].Id);
+        Assert.Equal(2, uplink.Step());
+        Assert.Equal(2, _journal.Pending);
+        Assert.Equal([5u, 6u], Seqs(_mqtt.Published[1].Payload));
+
+        _mqtt.Acknowledge(_mqtt.Published[1].Id);
+        uplink.Step();
+        Assert.Equal(0, _journal.Pending);
+        Assert.Equal(6, uplink.Delivered);
+    }
+
+    [Fact]
+    public void A_lost_session_resends_the_same_records()
+    {
+        for (int m = 0; m < 3; m++) Record(m);
+        var uplink = Uplink();
+        uplink.Step();
+
+        _mqtt.IsConnected = false;
+        uplink.Step();
+        _mqtt.IsConnected = true;
+        uplink.Step();
+
+        Assert.Equal(2, _mqtt.Published.Count);
+        Assert.Equal(Seqs(_mqtt.Published[0].Payload), Seqs(_mqtt.Published[1].Payload));
+        Assert.Equal(3, _journal.Pending);
+    }
+
+    [Fact]
+    public void Records_appended_while_a_batch_is_in_flight_are_kept_and_sent_next()
+    {
+        Record(0);
+        var uplink = Uplink();
+        uplink.Step();
+        Record(1);
+        _mqtt.Acknowledge(_mqtt.Published[0].Id);
+        uplink.Step();
+
+        Assert.Equal([2u], Seqs(_mqtt.Published[1].Payload));
+        Assert.Equal(1, _journal.Pending);
+    }
+
+    [Fact]
+    public void Backfilled_records_keep_their_time_and_carry_the_backfill_bit()
+    {
+        Record(0);
+        _clock.UtcSeconds = T0 + 3 * 3600;
+        Uplink().Step();
+
+        var rec = JsonDocument.Parse(_mqtt.Published[0].Payload).RootElement.GetProperty("recs")[0];
+        Assert.Equal(T0, rec.GetProperty("t").GetInt64());
+        Assert.Equal(QualityBits.Backfill, rec.GetProperty("q").GetInt32());
+    }
+
+    [Fact]
+    public void Missing_puback_is_retried_after_the_timeout()
+    {
+        Record(0);
+        var uplink = Uplink();
+        uplink.Step();
+        _clock.MonotonicMs += 29_000;
+        uplink.Step();
+        Assert.Single(_mqtt.Published);
+        _clock.MonotonicMs += 2_000;
+        uplink.Step();
+        Assert.Equal(2, _mqtt.Published.Count);
+    }
+
+    [Fact]
+    public void Reconnect_backoff_grows_with_jitter_up_to_the_cap_and_resets()
+    {
+        var a = new ReconnectBackoff(1000, 60_000, seed: 1);
+        var b = new ReconnectBackoff(1000, 60_000, seed: 2);
+        var delaysA = Enumerable.Range(0, 12).Select(_ => a.NextDelayMs()).ToArray();
+        var delaysB = Enumerable.Range(0, 12).Select(_ => b.NextDelayMs()).ToArray();
+
+        Assert.Equal(1000, delaysA[0]);
+        for (int n = 1; n < 12; n++) Assert.InRange(delaysA[n], 1000, Math.Min(60_000, 1000 << n));
+        Assert.NotEqual(delaysA, delaysB);
+        Assert.Contains(delaysA, d => d > 8000);
+        a.Reset();
+        Assert.Equal(1000, a.NextDelayMs());
+    }
+}
