@@ -16,7 +16,7 @@ public sealed class InfluxOptions
 /// <summary>A private InfluxDB on loopback, started and stopped by this process.</summary>
 public sealed class InfluxServer : IDisposable
 {
-    private readonly ServerProcess _process;
+    private ServerProcess _process;
     private readonly string? _ownedTemp;
 
     private InfluxServer(ServerProcess process, int port, string stateDirectory, string? ownedTemp)
@@ -72,6 +72,16 @@ public sealed class InfluxServer : IDisposable
 
     /// <summary>Stops influxd cleanly.</summary>
     public void Stop() => _process.Stop(TimeSpan.FromSeconds(10));
+
+    /// <summary>Starts influxd again on the same port and data, after <see cref="Stop"/> or <see cref="Kill"/>.</summary>
+    public void Restart()
+    {
+        _process.Stop(TimeSpan.FromSeconds(10));
+        _process.Dispose();
+        _process = ServerProcess.Start("influxd", "influxd", ["run", "-config", Path.Combine(StateDirectory, "influxdb.conf")], StateDirectory);
+        if (!Ready.WaitUntil(Pings, () => _process.IsRunning, TimeSpan.FromSeconds(30)))
+            throw new InvalidOperationException($"influxd did not restart on port {Port}:\n{_process.RecentOutput}");
+    }
 
     public void Dispose()
     {

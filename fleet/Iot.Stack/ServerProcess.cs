@@ -31,7 +31,8 @@ public sealed class ServerProcess : IDisposable
     }
 
     /// <summary>Starts <paramref name="executable"/> with <paramref name="arguments"/>.</summary>
-    public static ServerProcess Start(string name, string executable, IEnumerable<string> arguments, string workingDirectory)
+    public static ServerProcess Start(string name, string executable, IEnumerable<string> arguments, string workingDirectory,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var binary = Which(executable) ?? throw new InvalidOperationException(
             $"{executable} is not installed. Run ./iot test or ./iot up once; they install it with apt-get.");
@@ -48,6 +49,7 @@ public sealed class ServerProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) info.Environment[key] = value;
         info.ArgumentList.Add("-c");
         info.ArgumentList.Add(script);
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };

@@ -32,12 +32,10 @@ public sealed class DeviceTimeline(string device)
     public IEnumerable<long> LoadedHours => _hours.Keys;
 
     /// <summary>How a channel combines inside one minute.</summary>
-    public static Combine CombineOf(string channel) => channel switch
-    {
-        "laeq" or "l10" or "l90" => Combine.Energy,
-        "lafmax" => Combine.Max,
-        _ => Combine.Mean,
-    };
+    public static Combine CombineOf(string channel) =>
+        channel == Channels.Laeq || channel == Channels.L10 || channel == Channels.L90 ? Combine.Energy
+        : channel == Channels.Lafmax ? Combine.Max
+        : Combine.Mean;
 
     /// <summary>The hour (UTC hours since the epoch) a minute belongs to.</summary>
     public static long HourOf(long minute) => Floor(minute, 60) / 60;

@@ -1,3 +1,5 @@
+using Iot.Fleet.Telemetry;
+
 namespace Iot.Fleet.Rules;
 
 /// <summary>Outcome of judging one window of one device.</summary>
@@ -66,7 +68,7 @@ public sealed class LeqRule(bool night) : Rule
         var valid = 0;
         for (var m = startMinute; m < startMinute + WindowMinutes; m++)
         {
-            if (!timeline.TryGetValid(m, "laeq", out var level)) continue;
+            if (!timeline.TryGetValid(m, Channels.Laeq, out var level)) continue;
             energy += Math.Pow(10, level / 10);
             valid++;
         }
@@ -88,7 +90,7 @@ public sealed class NightLmaxRule : Rule
     public override WindowVerdict Judge(DeviceTimeline timeline, long startMinute, SiteContext site)
     {
         if (!site.WhollyNight(startMinute, 1) || site.PermitCovers(startMinute, 1)) return WindowVerdict.NotJudged;
-        if (!timeline.TryGetValid(startMinute, "lafmax", out var lmax)) return WindowVerdict.NotJudged;
+        if (!timeline.TryGetValid(startMinute, Channels.Lafmax, out var lmax)) return WindowVerdict.NotJudged;
         return new(lmax > Limit(site.Profile) ? WindowState.Breach : WindowState.Clear, lmax);
     }
 }
@@ -108,8 +110,8 @@ public sealed class Pm10Rule : Rule
         var valid = 0;
         for (var m = startMinute; m < startMinute + WindowMinutes; m++)
         {
-            if (!timeline.TryGetValid(m, "pm10", out var pm10)) continue;
-            if (timeline.TryGetValid(m, "rh", out var rh) && rh >= RuleLimits.FogHumidity) continue;
+            if (!timeline.TryGetValid(m, Channels.Pm10, out var pm10)) continue;
+            if (timeline.TryGetValid(m, Channels.Rh, out var rh) && rh >= RuleLimits.FogHumidity) continue;
             sum += pm10;
             valid++;
         }
@@ -135,7 +137,7 @@ public sealed class FumeConcentrationRule : Rule
         int valid = 0, cooking = 0;
         for (var m = startMinute; m < startMinute + WindowMinutes; m++)
         {
-            if (!timeline.TryGetValid(m, "fume", out var fume) || !timeline.TryGetValid(m, "fan", out var fan)) continue;
+            if (!timeline.TryGetValid(m, Channels.Fume, out var fume) || !timeline.TryGetValid(m, Channels.Fan, out var fan)) continue;
             valid++;
             if (fan < RuleLimits.RunningShare) continue;
             sum += fume;
@@ -165,7 +167,7 @@ public sealed class PurifierOffRule : Rule
         double purSum = 0;
         for (var m = startMinute; m < startMinute + WindowMinutes; m++)
         {
-            if (!timeline.TryGetValid(m, "fan", out var fan) || !timeline.TryGetValid(m, "pur", out var pur)) continue;
+            if (!timeline.TryGetValid(m, Channels.Fan, out var fan) || !timeline.TryGetValid(m, Channels.Pur, out var pur)) continue;
             valid++;
             purSum += pur;
             if (fan >= RuleLimits.RunningShare && pur < RuleLimits.RunningShare) offWhileFanRuns++;

@@ -1,3 +1,4 @@
+using QualityBits = Iot.Gateway.Telemetry.QualityBits;
 using Iot.Fleet.Leads;
 using Iot.Fleet.Telemetry;
 
@@ -230,7 +231,7 @@ public sealed class RuleEngine(ISiteDirectory sites, IRecordHistory history, ILe
     }
 
     /// <summary>`fan` and `pur` are running shares: 0 through a closed kitchen's night is normal, not a stuck sensor.</summary>
-    private static bool FlatlineApplies(string channel) => channel is not ("fan" or "pur");
+    private static bool FlatlineApplies(string channel) => channel != Channels.Fan && channel != Channels.Pur;
 
     /// <summary>Opens an integrity alert or extends the one still open for the same rule and device.</summary>
     private void RaiseIntegrity(SiteContext site, string ruleId, string device, long start, long end, int windowMinutes, double value, string unit, string detail)

@@ -1,3 +1,4 @@
+using QualityBits = Iot.Gateway.Telemetry.QualityBits;
 using System.Text;
 using System.Text.Json;
 

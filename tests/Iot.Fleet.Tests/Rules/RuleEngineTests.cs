@@ -1,3 +1,4 @@
+using QualityBits = Iot.Gateway.Telemetry.QualityBits;
 using Iot.Fleet.Rules;
 using Iot.Fleet.Telemetry;
 using Xunit;
@@ -75,7 +76,7 @@ public sealed class RuleEngineTests
     [Theory]
     [InlineData(QualityBits.ClockUnsynced)]
     [InlineData(QualityBits.SensorFault)]
-    [InlineData(QualityBits.WarmingUp)]
+    [InlineData(QualityBits.WarmUp)]
     [InlineData(QualityBits.Maintenance)]
     [InlineData(QualityBits.Tamper)]
     public void Records_that_are_not_evidence_never_make_a_lead(int quality)
@@ -89,7 +90,7 @@ public sealed class RuleEngineTests
     public void Informational_bits_still_count_as_evidence()
     {
         var bench = Bench(SiteKind.Noise);
-        Live(bench, "D1", Day, 40, _ => Noise(75), QualityBits.Backfill | QualityBits.PowerInterrupted);
+        Live(bench, "D1", Day, 40, _ => Noise(75), QualityBits.Backfill | QualityBits.PowerInterruption);
         Assert.Single(bench.Leads);
     }
 

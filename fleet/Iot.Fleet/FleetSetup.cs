@@ -1,0 +1,68 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Iot.Fleet.Api;
+using Iot.Fleet.Ingest;
+using Iot.Fleet.Leads;
+using Iot.Fleet.Registry;
+using Iot.Fleet.Rules;
+using Iot.Fleet.Storage;
+
+namespace Iot.Fleet;
+
+/// <summary>Wires the fleet's features; Program.cs calls these two and nothing else.</summary>
+public static class FleetSetup
+{
+    public static WebApplicationBuilder AddFleet(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<DatabaseOptions>().BindConfiguration("Database");
+        services.AddOptions<InfluxOptions>().BindConfiguration("Influx");
+        services.AddOptions<MqttIngestOptions>().BindConfiguration("Mqtt");
+        services.AddOptions<MonitorOptions>().BindConfiguration("Monitor");
+        services.AddSingleton(TimeProvider.System);
+
+        services.AddSingleton(sp =>
+        {
+            var database = new FleetDatabase(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<DatabaseOptions>>().Value.ConnectionString);
+            database.Migrate();
+            return database;
+        });
+        services.AddSingleton<RecordJournal>();
+        services.AddSingleton<LeadStore>();
+        services.AddSingleton<SiteRegistry>();
+        services.AddSingleton(sp => new RuleEngine(
+            sp.GetRequiredService<SiteRegistry>(), sp.GetRequiredService<RecordJournal>(), sp.GetRequiredService<LeadStore>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<InfluxWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<InfluxWriter>());
+        services.AddSingleton<IngestCounters>();
+        services.AddSingleton<TelemetryIngest>();
+        services.AddHostedService(sp => sp.GetRequiredService<TelemetryIngest>());
+
+        services.AddHostedService<OfflineWatch>();
+
+        services.AddSingleton<AdminToken>();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
+        services.AddOpenApi();
+        return builder;
+    }
+
+    public static WebApplication MapFleet(this WebApplication app)
+    {
+        app.MapOpenApi();
+        app.MapRegistryApi();
+        app.MapLeadsApi();
+        app.MapGet("/healthz", (IngestCounters counters, InfluxWriter influx) => Results.Ok(new
+        {
+            ready = counters.Ready,
+            recordsReceived = counters.RecordsReceived,
+            recordsStored = counters.RecordsStored,
+            messagesRejected = counters.MessagesRejected,
+            leadsRaised = counters.LeadsRaised,
+            influxWrittenUpTo = influx.WrittenUpTo,
+            influxFailing = influx.Failing,
+        })).WithTags("Health");
+        // Resolve the token now so a generated one is logged at start, not on the first write.
+        app.Services.GetRequiredService<AdminToken>();
+        return app;
+    }
+}

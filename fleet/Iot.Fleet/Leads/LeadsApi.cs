@@ -1,0 +1,52 @@
+using Iot.Fleet.Registry;
+using Iot.Fleet.Rules;
+using Iot.Fleet.Storage;
+
+namespace Iot.Fleet.Leads;
+
+/// <summary>A lead or alert as outside tools see it (`start`/`end`: first and last breaching window start, UTC).</summary>
+public sealed record LeadView(long Id, string Rule, string Site, IReadOnlyCollection<string> Devices, DateTime Start, DateTime End,
+    double Value, double Limit, string Unit, bool Late, string Status)
+{
+    public static LeadView Of(Lead l) => new(l.Id, l.Rule, l.Site, l.Devices, l.Start.UtcDateTime, l.End.UtcDateTime, l.Value, l.Limit, l.Unit, l.Late, l.Status);
+}
+
+/// <summary>One record behind a lead, with its quality bits.</summary>
+public sealed record EvidenceRecord(string Device, uint Seq, DateTime Start, int Duration, int Quality, bool IsEvidence,
+    IReadOnlyDictionary<string, double> Measurements, string? Firmware, DateTime ReceivedAt);
+
+/// <summary>GET /api/leads/{id}: the lead and what it rests on.</summary>
+public sealed record LeadEvidence(LeadView Lead, int WindowMinutes, DateTime RaisedAt, string? Detail, RuleProfile? Profile,
+    IReadOnlyList<DeviceView> Devices, IReadOnlyList<EvidenceRecord> Records);
+
+/// <summary>The enforcement lead queue and the integrity alert queue.</summary>
+public static class LeadsApi
+{
+    public static void MapLeadsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api").WithTags("Leads");
+        api.MapGet("/leads", (DateTimeOffset? since, DateTimeOffset? until, string? rule, string? site, string? status, LeadStore store) =>
+            store.Find(LeadQueue.Enforcement, new LeadQuery(since, until, rule, site, status)).Select(LeadView.Of));
+        api.MapGet("/alerts", (DateTimeOffset? since, DateTimeOffset? until, string? rule, string? site, string? status, LeadStore store) =>
+            store.Find(LeadQueue.Integrity, new LeadQuery(since, until, rule, site, status)).Select(LeadView.Of));
+        api.MapGet("/leads/{id:long}", (long id, LeadStore store, RecordJournal journal, SiteRegistry registry) =>
+            store.Get(id) is { } lead ? Results.Ok(Evidence(lead, journal, registry)) : Results.Problem($"no lead {id}", statusCode: 404));
+        api.MapGet("/alerts/{id:long}", (long id, LeadStore store, RecordJournal journal, SiteRegistry registry) =>
+            store.Get(id) is { Queue: LeadQueue.Integrity } alert ? Results.Ok(Evidence(alert, journal, registry)) : Results.Problem($"no alert {id}", statusCode: 404));
+    }
+
+    /// <summary>The records of the lead's devices over all its windows: from the first window's start
+    /// to the last window's end.</summary>
+    public static LeadEvidence Evidence(Lead lead, RecordJournal journal, SiteRegistry registry)
+    {
+        var from = lead.StartMinute * 60;
+        var to = (lead.EndMinute + lead.WindowMinutes) * 60;
+        var records = lead.Devices
+            .SelectMany(d => journal.Between(d, from, to))
+            .OrderBy(r => r.Time).ThenBy(r => r.Device, StringComparer.Ordinal)
+            .Select(r => new EvidenceRecord(r.Device, r.Seq, r.Start.UtcDateTime, r.Duration, r.Quality, r.IsEvidence, r.Measurements, r.Firmware, r.ReceivedAt.UtcDateTime))
+            .ToList();
+        var devices = lead.Devices.Select(registry.View).OfType<DeviceView>().ToList();
+        return new LeadEvidence(LeadView.Of(lead), lead.WindowMinutes, lead.RaisedAt.UtcDateTime, lead.Detail, RuleProfile.Find(lead.Profile), devices, records);
+    }
+}

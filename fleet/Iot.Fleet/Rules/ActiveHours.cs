@@ -1,0 +1,39 @@
+using Iot.Fleet.Registry;
+
+namespace Iot.Fleet.Rules;
+
+/// <summary>When a site is expected to send data: construction sites always; restaurants during
+/// their business hours (always, when none are recorded).</summary>
+public sealed class ActiveHours
+{
+    private readonly TimeZoneInfo _zone;
+    private readonly (TimeOnly From, TimeOnly To)[] _spans;
+
+    public ActiveHours(Site site)
+    {
+        _zone = TimeZoneInfo.FindSystemTimeZoneById(site.Timezone);
+        _spans = site.Kind == SiteKind.Fume
+            ? site.BusinessHours.Select(h => (TimeOnly.ParseExact(h.From, "HH:mm"), TimeOnly.ParseExact(h.To, "HH:mm"))).ToArray()
+            : [];
+    }
+
+    /// <summary>True when the minute (UTC minutes since the epoch) is within active hours.</summary>
+    public bool IsActive(long minute)
+    {
+        if (_spans.Length == 0) return true;
+        var local = TimeOnly.FromDateTime(TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeSeconds(minute * 60), _zone).DateTime);
+        foreach (var (from, to) in _spans)
+            if (from <= to ? local >= from && local < to : local >= from || local < to) return true;
+        return false;
+    }
+
+    /// <summary>The first of the last <paramref name="minutes"/> active minutes before <paramref name="now"/>,
+    /// or null when there were not that many in the past week (a site closed all week is not offline).</summary>
+    public long? StartOfLastActive(long now, int minutes)
+    {
+        var found = 0;
+        for (var m = now - 1; m > now - 7 * 24 * 60; m--)
+            if (IsActive(m) && ++found == minutes) return m;
+        return null;
+    }
+}

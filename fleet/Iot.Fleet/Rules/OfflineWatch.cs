@@ -1,0 +1,117 @@
+using Dapper;
+using Iot.Fleet.Leads;
+using Iot.Fleet.Registry;
+using Iot.Fleet.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Iot.Fleet.Rules;
+
+/// <summary>Options of the integrity watch (section "Monitor").</summary>
+public sealed class MonitorOptions
+{
+    /// <summary>How often sites are checked for silence.</summary>
+    public int OfflineCheckSeconds { get; set; } = 60;
+}
+
+/// <summary>
+/// `monitor.offline`: a site with no record whose `t` falls in its last 30 active minutes. The alert
+/// grows while the silence lasts, and closes itself as `recovered` once backfilled records cover
+/// the gap. Runs on a timer because silence raises no message to react to.
+/// </summary>
+public sealed class OfflineWatch(SiteRegistry registry, FleetDatabase database, LeadStore leads, TimeProvider clock,
+    IOptions<MonitorOptions> options, ILogger<OfflineWatch> logger) : BackgroundService
+{
+    public const string RuleId = "monitor.offline";
+
+    protected override async Task ExecuteAsync(CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.OfflineCheckSeconds), clock);
+        do
+        {
+            try
+            {
+                Check();
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "offline check failed; trying again at the next tick");
+            }
+        } while (await timer.WaitForNextTickAsync(stop));
+    }
+
+    /// <summary>Checks every site once.</summary>
+    public void Check()
+    {
+        var now = clock.GetUtcNow().ToUnixTimeSeconds() / 60;
+        foreach (var site in registry.Sites())
+        {
+            var devices = registry.DevicesOf(site.Id);
+            if (devices.Count == 0) continue;
+            var hours = new ActiveHours(site);
+            var open = leads.Find(LeadQueue.Integrity, new LeadQuery(Rule: RuleId, Site: site.Id, Status: LeadStatus.New), limit: 1).FirstOrDefault();
+            var windowStart = hours.StartOfLastActive(now, RuleLimits.OfflineAfterMinutes);
+            // Silence starts after the last record, or when the site's first device was registered.
+            var latest = LatestRecordMinute(devices);
+            var gapStart = latest is { } l ? l + 1 : RegisteredMinute(site.Id);
+            if (windowStart is { } start && gapStart <= start)
+            {
+                if (open is not null && open.EndMinute >= gapStart - 1)
+                {
+                    open.EndMinute = now;
+                    open.Value = now - open.StartMinute;
+                    open.UpdatedAt = clock.GetUtcNow();
+                    leads.Save([open]);
+                }
+                else
+                {
+                    var alert = new Lead
+                    {
+                        Queue = LeadQueue.Integrity, Rule = RuleId, Site = site.Id, StartMinute = gapStart, EndMinute = now,
+                        WindowMinutes = RuleLimits.OfflineAfterMinutes, Value = now - gapStart, Limit = RuleLimits.OfflineAfterMinutes,
+                        Unit = "min", RaisedAt = clock.GetUtcNow(), UpdatedAt = clock.GetUtcNow(), Profile = site.Profile,
+                        Detail = latest is { } last ? $"no record since {DateTimeOffset.FromUnixTimeSeconds(last * 60):u}" : "no record yet",
+                    };
+                    foreach (var d in devices) alert.Devices.Add(d);
+                    leads.Save([alert]);
+                }
+            }
+            else if (open is not null && GapFilled(devices, hours, open))
+            {
+                open.Status = LeadStatus.Recovered;
+                open.UpdatedAt = clock.GetUtcNow();
+                leads.Save([open]);
+            }
+        }
+    }
+
+    private long RegisteredMinute(string site)
+    {
+        using var connection = database.Open();
+        return connection.ExecuteScalar<long>("SELECT MIN(created_at) FROM devices WHERE site = @site", new { site }) / 60_000;
+    }
+
+    private long? LatestRecordMinute(IReadOnlyList<string> devices)
+    {
+        using var connection = database.Open();
+        long? latest = null;
+        foreach (var dev in devices)
+        {
+            var t = connection.ExecuteScalar<long?>("SELECT t + dur - 1 FROM records WHERE dev = @dev ORDER BY t DESC LIMIT 1", new { dev });
+            if (t is { } v && (latest is null || v / 60 > latest)) latest = v / 60;
+        }
+        return latest;
+    }
+
+    /// <summary>True when records now cover every active minute of the alert's gap.</summary>
+    private bool GapFilled(IReadOnlyList<string> devices, ActiveHours hours, Lead alert)
+    {
+        using var connection = database.Open();
+        var covered = connection.Query<long>(
+                "SELECT DISTINCT t / 60 FROM records WHERE dev IN @devices AND t >= @from AND t < @to",
+                new { devices, from = alert.StartMinute * 60, to = alert.EndMinute * 60 })
+            .ToHashSet();
+        for (var m = alert.StartMinute; m < alert.EndMinute; m++)
+            if (hours.IsActive(m) && !covered.Contains(m)) return false;
+        return true;
+    }
+}

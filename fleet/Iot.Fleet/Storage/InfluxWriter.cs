@@ -1,0 +1,114 @@
+using System.Net.Http;
+using System.Text;
+using Microsoft.Extensions.Options;
+
+namespace Iot.Fleet.Storage;
+
+/// <summary>Options of the InfluxDB connection (section "Influx").</summary>
+public sealed class InfluxOptions
+{
+    /// <summary>Base address of the v1 HTTP API (/write, /query); InfluxDB 1.x, or 2.x/3.x compatibility API.</summary>
+    public string Url { get; set; } = "http://127.0.0.1:8086";
+    public string Database { get; set; } = "iot";
+
+    /// <summary>Token for 2.x/3.x (sent as `Authorization: Token …`); empty for 1.x without auth.</summary>
+    public string? Token { get; set; }
+
+    /// <summary>Lines per write; InfluxDB's own guidance is 5,000.</summary>
+    public int BatchLines { get; set; } = 5000;
+}
+
+/// <summary>
+/// Copies the record journal into InfluxDB in batches, following the journal's "influx" cursor. A
+/// failed write is retried with backoff and the cursor does not move, so while InfluxDB is down the
+/// readings wait in the journal on disk; a batch written twice after a crash overwrites itself,
+/// because InfluxDB identifies a point by series and timestamp.
+/// </summary>
+public sealed class InfluxWriter(RecordJournal journal, IOptions<InfluxOptions> options, ILogger<InfluxWriter> logger) : BackgroundService
+{
+    public const string Cursor = "influx";
+
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly HttpClient _http = Client(options.Value);
+
+    /// <summary>Row id written so far.</summary>
+    public long WrittenUpTo { get; private set; }
+
+    /// <summary>True while the last write attempt failed.</summary>
+    public bool Failing { get; private set; }
+
+    /// <summary>Tells the writer that new records are in the journal.</summary>
+    public void Wake()
+    {
+        if (_wake.CurrentCount == 0) _wake.Release();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stop)
+    {
+        WrittenUpTo = journal.Cursor(Cursor);
+        var backoff = TimeSpan.FromMilliseconds(200);
+        var databaseReady = false;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                if (!databaseReady) databaseReady = await CreateDatabase(stop);
+                var batch = journal.ReadAfter(WrittenUpTo, options.Value.BatchLines);
+                if (batch.Count == 0)
+                {
+                    await _wake.WaitAsync(TimeSpan.FromSeconds(1), stop);
+                    continue;
+                }
+                var lines = new StringBuilder(batch.Count * 96);
+                foreach (var (record, site) in batch) LineProtocol.Append(lines, record, site);
+                await Write(lines.ToString(), stop);
+                WrittenUpTo = batch[^1].Record.RowId;
+                journal.SetCursor(Cursor, WrittenUpTo);
+                if (Failing) logger.LogInformation("InfluxDB writes work again; written up to row {Row}", WrittenUpTo);
+                Failing = false;
+                backoff = TimeSpan.FromMilliseconds(200);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or InvalidOperationException)
+            {
+                if (!Failing) logger.LogWarning("InfluxDB write failed ({Reason}); readings wait in the journal and are retried", e.Message);
+                Failing = true;
+                await Task.Delay(backoff, stop).ContinueWith(_ => { }, TaskScheduler.Default);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+            }
+        }
+    }
+
+    private async Task<bool> CreateDatabase(CancellationToken stop)
+    {
+        using var response = await _http.PostAsync("query", new FormUrlEncodedContent(
+            new Dictionary<string, string> { ["q"] = $"CREATE DATABASE \"{options.Value.Database}\"" }), stop);
+        // 2.x/3.x answer 4xx to CREATE DATABASE through the compatibility API: the bucket must exist there.
+        return response.IsSuccessStatusCode || (int)response.StatusCode is >= 400 and < 500;
+    }
+
+    private async Task Write(string lines, CancellationToken stop)
+    {
+        using var content = new StringContent(lines, Encoding.UTF8, "text/plain");
+        using var response = await _http.PostAsync($"write?db={Uri.EscapeDataString(options.Value.Database)}&precision=s", content, stop);
+        if (!response.IsSuccessStatusCode)
+            throw new InvalidOperationException($"InfluxDB answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(stop)}");
+    }
+
+    private static HttpClient Client(InfluxOptions options)
+    {
+        var http = new HttpClient { BaseAddress = new Uri(options.Url.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(30) };
+        if (!string.IsNullOrEmpty(options.Token)) http.DefaultRequestHeaders.Authorization = new("Token", options.Token);
+        return http;
+    }
+
+    public override void Dispose()
+    {
+        _http.Dispose();
+        _wake.Dispose();
+        base.Dispose();
+    }
+}

@@ -1,0 +1,196 @@
+using System.Data.Common;
+using System.Text.Json;
+using Dapper;
+using Iot.Fleet.Rules;
+using Iot.Fleet.Telemetry;
+
+namespace Iot.Fleet.Storage;
+
+/// <summary>A message the ingest accepted, with the device's site at that moment.</summary>
+public sealed record AcceptedTelemetry(string Topic, byte[] Payload, TelemetryEnvelope Envelope, string? Site);
+
+/// <summary>A message that broke the wire protocol.</summary>
+public sealed record Rejection(string? Device, string Topic, string Reason, string Payload, DateTimeOffset ReceivedAt);
+
+/// <summary>
+/// The fleet's durable journal of every accepted record, keyed by (dev, seq) so a record stored once
+/// is never stored again. It is also the spool in front of InfluxDB: the writer follows a cursor
+/// through it, so readings wait here, on disk, for as long as InfluxDB is away.
+/// </summary>
+public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
+{
+    /// <summary>Rejected payloads kept for engineers; older ones are dropped.</summary>
+    public const int RejectionSampleSize = 1000;
+
+    /// <summary>Stores a batch in one transaction and returns the records that were new, in row order.
+    /// Records already in the journal (re-sent by a gateway that missed a PUBACK) are skipped.</summary>
+    public IReadOnlyList<TelemetryRecord> Store(IReadOnlyList<AcceptedTelemetry> accepted, IReadOnlyList<Rejection> rejections, DateTimeOffset now) =>
+        Store(accepted, rejections, [], [], now);
+
+    /// <summary>Stores a whole ingest batch (telemetry, rejections, events, statuses) in one transaction.</summary>
+    public IReadOnlyList<TelemetryRecord> Store(IReadOnlyList<AcceptedTelemetry> accepted, IReadOnlyList<Rejection> rejections,
+        IReadOnlyList<DeviceEvent> events, IReadOnlyList<DeviceStatus> statuses, DateTimeOffset now)
+    {
+        using var connection = database.Open();
+        using var tx = connection.BeginTransaction();
+        var fresh = new List<TelemetryRecord>();
+        using var insertMessage = Command(connection, tx,
+            "INSERT INTO messages (topic, payload, received_at) VALUES ($topic, $payload, $at) RETURNING id", "$topic", "$payload", "$at");
+        using var insertRecord = Command(connection, tx,
+            """
+            INSERT INTO records (dev, seq, t, dur, q, m, fw, site, message_id, received_at)
+            VALUES ($dev, $seq, $t, $dur, $q, $m, $fw, $site, $msg, $at)
+            ON CONFLICT (dev, seq) DO NOTHING RETURNING row_id
+            """, "$dev", "$seq", "$t", "$dur", "$q", "$m", "$fw", "$site", "$msg", "$at");
+        using var dropMessage = Command(connection, tx, "DELETE FROM messages WHERE id = $id", "$id");
+        foreach (var message in accepted)
+        {
+            var messageId = (long)Run(insertMessage, message.Topic, message.Payload, now.ToUnixTimeMilliseconds())!;
+            var any = false;
+            foreach (var r in message.Envelope.Records)
+            {
+                var rowId = Run(insertRecord, r.Device, (long)r.Seq, r.Time, r.Duration, r.Quality,
+                    JsonSerializer.Serialize(r.Measurements), (object?)r.Firmware ?? DBNull.Value, (object?)message.Site ?? DBNull.Value,
+                    messageId, r.ReceivedAt.ToUnixTimeMilliseconds());
+                if (rowId is null) continue;
+                fresh.Add(r with { RowId = (long)rowId });
+                any = true;
+            }
+            // A message that carried only duplicates adds nothing to the evidence.
+            if (!any) Run(dropMessage, messageId);
+        }
+        foreach (var rejection in rejections)
+        {
+            connection.Execute(
+                "INSERT INTO rejections (dev, topic, reason, payload, received_at) VALUES (@Device, @Topic, @Reason, @Payload, @at)",
+                new { rejection.Device, rejection.Topic, rejection.Reason, rejection.Payload, at = rejection.ReceivedAt.ToUnixTimeMilliseconds() }, tx);
+            if (rejection.Device is not null)
+                connection.Execute(
+                    "INSERT INTO device_state (dev, rejected) VALUES (@dev, 1) ON CONFLICT (dev) DO UPDATE SET rejected = rejected + 1",
+                    new { dev = rejection.Device }, tx);
+        }
+        foreach (var e in events)
+            connection.Execute("INSERT INTO events (dev, t, type, data, received_at) VALUES (@Device, @Time, @Type, @Data, @at)",
+                new { e.Device, e.Time, e.Type, e.Data, at = now.ToUnixTimeMilliseconds() }, tx);
+        foreach (var s in statuses)
+            connection.Execute(
+                """
+                INSERT INTO device_state (dev, last_seen, firmware, boot, online, status, buffered) VALUES (@Device, @seen, @Firmware, @Boot, @online, @status, @Buffered)
+                ON CONFLICT (dev) DO UPDATE SET online = excluded.online, status = excluded.status,
+                    last_seen = CASE WHEN excluded.online = 1 THEN excluded.last_seen ELSE last_seen END,
+                    firmware = COALESCE(excluded.firmware, firmware), boot = COALESCE(excluded.boot, boot),
+                    buffered = COALESCE(excluded.buffered, buffered)
+                """,
+                new { s.Device, seen = now.ToUnixTimeMilliseconds(), s.Firmware, s.Boot, online = s.Online ? 1 : 0, status = JsonSerializer.Serialize(s), s.Buffered }, tx);
+        if (rejections.Count > 0)
+            connection.Execute("DELETE FROM rejections WHERE id <= (SELECT MAX(id) FROM rejections) - @keep", new { keep = RejectionSampleSize }, tx);
+        foreach (var latest in accepted.GroupBy(a => a.Envelope.Device).Select(g => g.Last().Envelope))
+            connection.Execute(
+                """
+                INSERT INTO device_state (dev, last_seen, firmware, boot) VALUES (@dev, @seen, @fw, @boot)
+                ON CONFLICT (dev) DO UPDATE SET last_seen = excluded.last_seen,
+                    firmware = COALESCE(excluded.firmware, firmware), boot = COALESCE(excluded.boot, boot)
+                """,
+                new { dev = latest.Device, seen = now.ToUnixTimeMilliseconds(), fw = latest.Firmware, boot = latest.Boot }, tx);
+        tx.Commit();
+        return fresh;
+    }
+
+    /// <summary>Records stored after <paramref name="afterRowId"/> (and before <paramref name="beforeRowId"/>), oldest first.</summary>
+    public IReadOnlyList<(TelemetryRecord Record, string? Site)> ReadAfter(long afterRowId, int limit, long beforeRowId = long.MaxValue)
+    {
+        using var connection = database.Open();
+        return connection.Query<RecordRow>(
+                "SELECT row_id, dev, seq, t, dur, q, m, fw, site, received_at FROM records WHERE row_id > @afterRowId AND row_id < @beforeRowId ORDER BY row_id LIMIT @limit",
+                new { afterRowId, beforeRowId, limit })
+            .Select(r => (r.ToRecord(), r.site))
+            .ToList();
+    }
+
+    /// <summary>Records of a device whose windows overlap [from, to), for evidence.</summary>
+    public IReadOnlyList<TelemetryRecord> Between(string device, long fromTime, long toTime)
+    {
+        using var connection = database.Open();
+        return connection.Query<RecordRow>(
+                "SELECT row_id, dev, seq, t, dur, q, m, fw, site, received_at FROM records WHERE dev = @device AND t >= @lower AND t < @toTime AND t + dur > @fromTime ORDER BY t, seq",
+                new { device, lower = fromTime - WireProtocol.MaxDurationSeconds, fromTime, toTime })
+            .Select(r => r.ToRecord())
+            .ToList();
+    }
+
+    /// <summary>Highest row id stored so far.</summary>
+    public long LastRowId()
+    {
+        using var connection = database.Open();
+        return connection.ExecuteScalar<long?>("SELECT MAX(row_id) FROM records") ?? 0;
+    }
+
+    /// <summary>A named position in the journal (how far the Influx writer or the rules got).</summary>
+    public long Cursor(string name)
+    {
+        using var connection = database.Open();
+        return connection.ExecuteScalar<long?>("SELECT value FROM cursors WHERE name = @name", new { name }) ?? 0;
+    }
+
+    /// <summary>Moves a named cursor, inside the caller's transaction when one is given.</summary>
+    public static void SetCursor(DbConnection connection, DbTransaction? tx, string name, long value) =>
+        connection.Execute("INSERT INTO cursors (name, value) VALUES (@name, @value) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            new { name, value }, tx);
+
+    public void SetCursor(string name, long value)
+    {
+        using var connection = database.Open();
+        SetCursor(connection, null, name, value);
+    }
+
+    IReadOnlyList<TelemetryRecord> IRecordHistory.Load(string device, long fromTime, long toTime, long beforeRowId)
+    {
+        using var connection = database.Open();
+        return connection.Query<RecordRow>(
+                "SELECT row_id, dev, seq, t, dur, q, m, fw, site, received_at FROM records WHERE dev = @device AND t >= @lower AND t < @toTime AND t + dur > @fromTime AND row_id < @beforeRowId",
+                new { device, lower = fromTime - WireProtocol.MaxDurationSeconds, fromTime, toTime, beforeRowId })
+            .Select(r => r.ToRecord())
+            .ToList();
+    }
+
+    long? IRecordHistory.LatestMinute(string device, long beforeRowId)
+    {
+        using var connection = database.Open();
+        var last = connection.QueryFirstOrDefault<(long t, long dur)?>(
+            "SELECT t, dur FROM records WHERE dev = @device AND row_id < @beforeRowId ORDER BY t DESC LIMIT 1", new { device, beforeRowId });
+        return last is { } l ? (l.t + l.dur - 1) / 60 : null;
+    }
+
+    private static DbCommand Command(DbConnection connection, DbTransaction tx, string sql, params string[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        foreach (var name in parameters)
+        {
+            var p = command.CreateParameter();
+            p.ParameterName = name;
+            command.Parameters.Add(p);
+        }
+        command.Prepare();
+        return command;
+    }
+
+    private static object? Run(DbCommand command, params object[] values)
+    {
+        for (var i = 0; i < values.Length; i++) command.Parameters[i].Value = values[i];
+        var result = command.ExecuteScalar();
+        return result is DBNull ? null : result;
+    }
+
+    private sealed record RecordRow(long row_id, string dev, long seq, long t, long dur, long q, string m, string? fw, string? site, long received_at)
+    {
+        public TelemetryRecord ToRecord() =>
+            new(dev, (uint)seq, t, (int)dur, (int)q, JsonSerializer.Deserialize<Dictionary<string, double>>(m)!)
+            {
+                RowId = row_id,
+                Firmware = fw,
+                ReceivedAt = DateTimeOffset.FromUnixTimeMilliseconds(received_at),
+            };
+    }
+}

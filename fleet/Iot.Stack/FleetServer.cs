@@ -1,0 +1,108 @@
+using System.Net.Http;
+
+namespace Iot.Stack;
+
+/// <summary>How to run the fleet service.</summary>
+public sealed class FleetOptions
+{
+    /// <summary>HTTP port on 127.0.0.1; 0 picks a free one.</summary>
+    public int Port { get; set; }
+    public required string MqttHost { get; init; }
+    public required int MqttPort { get; init; }
+    public required Uri InfluxUrl { get; init; }
+
+    /// <summary>Folder for the fleet database; a temp folder when null.</summary>
+    public string? StateDirectory { get; set; }
+    public string AdminToken { get; set; } = Guid.NewGuid().ToString("N");
+    public string ClientId { get; set; } = "fleet-1";
+
+    /// <summary>Extra configuration, as environment variables (e.g. "Mqtt__SharedGroup").</summary>
+    public Dictionary<string, string> Environment { get; } = [];
+}
+
+/// <summary>The fleet service as a real process (built output of fleet/Iot.Fleet), so tests can kill it like a crash would.</summary>
+public sealed class FleetServer : IDisposable
+{
+    private readonly ServerProcess _process;
+    private readonly string? _ownedTemp;
+
+    private FleetServer(ServerProcess process, int port, FleetOptions options, string stateDirectory, string? ownedTemp)
+    {
+        _process = process;
+        Port = port;
+        Options = options;
+        StateDirectory = stateDirectory;
+        _ownedTemp = ownedTemp;
+    }
+
+    public int Port { get; }
+    public FleetOptions Options { get; }
+    public string StateDirectory { get; }
+    public Uri Url => new($"http://127.0.0.1:{Port}");
+    public string RecentOutput => _process.RecentOutput;
+    public bool IsRunning => _process.IsRunning;
+
+    /// <summary>An HTTP client for the API, with the admin token.</summary>
+    public HttpClient Http()
+    {
+        var http = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", Options.AdminToken);
+        return http;
+    }
+
+    /// <summary>Starts the fleet and waits until it is subscribed to the broker.</summary>
+    public static FleetServer Start(FleetOptions options)
+    {
+        var ownedTemp = options.StateDirectory is null ? Directory.CreateTempSubdirectory("iot-fleet-").FullName : null;
+        var dir = options.StateDirectory ?? ownedTemp!;
+        Directory.CreateDirectory(dir);
+        var port = options.Port != 0 ? options.Port : LocalPort.Free();
+        var environment = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+            ["DOTNET_ENVIRONMENT"] = "Production",
+            ["Database__ConnectionString"] = $"Data Source={Path.Combine(dir, "fleet.db")}",
+            ["Influx__Url"] = options.InfluxUrl.ToString(),
+            ["Mqtt__Host"] = options.MqttHost,
+            ["Mqtt__Port"] = options.MqttPort.ToString(),
+            ["Mqtt__ClientId"] = options.ClientId,
+            ["Fleet__AdminToken"] = options.AdminToken,
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__LogLevel__Iot"] = "Information",
+        };
+        foreach (var (k, v) in options.Environment) environment[k] = v;
+        var process = ServerProcess.Start("fleet", "dotnet", [RepositoryPaths.FleetAssembly()], dir, environment);
+        var server = new FleetServer(process, port, options, dir, ownedTemp);
+        if (!Ready.WaitUntil(server.IsReady, () => process.IsRunning, TimeSpan.FromSeconds(60)))
+        {
+            var output = process.RecentOutput;
+            server.Dispose();
+            throw new InvalidOperationException($"the fleet did not become ready on port {port}:\n{output}");
+        }
+        return server;
+    }
+
+    /// <summary>Kills the fleet at once (SIGKILL), as a crash or power cut would.</summary>
+    public void Kill() => _process.Kill();
+
+    public void Dispose()
+    {
+        _process.Dispose();
+        if (_ownedTemp is not null)
+        {
+            try { Directory.Delete(_ownedTemp, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private bool IsReady()
+    {
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+            var body = http.GetStringAsync(new Uri(Url, "/healthz")).GetAwaiter().GetResult();
+            return body.Contains("\"ready\":true", StringComparison.Ordinal);
+        }
+        catch (HttpRequestException) { return false; }
+        catch (TaskCanceledException) { return false; }
+    }
+}

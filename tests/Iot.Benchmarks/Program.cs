@@ -1,0 +1,20 @@
+using Iot.Benchmarks;
+
+// `./iot bench <name>`: each benchmark prints its figures and the ratio to a baseline run alongside.
+return args.FirstOrDefault() switch
+{
+    "mqtt" => await MqttBenchmark.Run(messages: Arg("--messages", 200_000), payloadBytes: Arg("--bytes", 200)),
+    _ => Usage(),
+};
+
+int Arg(string name, int fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var value) ? value : fallback;
+}
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: ./iot bench mqtt [--messages N] [--bytes N]");
+    return 2;
+}

@@ -1,0 +1,135 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Iot.Mqtt;
+using Iot.Stack;
+using Microsoft.Data.Sqlite;
+using Xunit;
+
+namespace Iot.Fleet.Tests.EndToEnd;
+
+/// <summary>Real Mosquitto, real InfluxDB and the fleet as its own process, shared by the
+/// end-to-end tests (which run one after another: some of them kill a server).</summary>
+public sealed class PipelineFixture : IDisposable
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public PipelineFixture()
+    {
+        Broker = MosquittoBroker.Start();
+        Influx = InfluxServer.Start();
+        var options = new FleetOptions { MqttHost = Broker.Host, MqttPort = Broker.Port, InfluxUrl = Influx.Url };
+        options.Environment["Monitor__OfflineCheckSeconds"] = "1";
+        Fleet = FleetServer.Start(options);
+    }
+
+    public MosquittoBroker Broker { get; }
+    public InfluxServer Influx { get; }
+    public FleetServer Fleet { get; private set; }
+
+    /// <summary>Kills the fleet with SIGKILL and starts it again on the same database.</summary>
+    public void CrashAndRestartFleet()
+    {
+        var options = Fleet.Options;
+        options.StateDirectory ??= Fleet.StateDirectory;
+        Fleet.Kill();
+        Fleet = FleetServer.Start(options);
+    }
+
+    public async Task<MqttClient> Gateway(string device)
+    {
+        var client = new MqttClient(new MqttClientOptions { Host = Broker.Host, Port = Broker.Port, ClientId = device });
+        await client.ConnectAsync();
+        return client;
+    }
+
+    public async Task Register(string site, string kind, params string[] devices)
+    {
+        using var http = Fleet.Http();
+        var created = await http.PostAsJsonAsync("/api/sites", new { id = site, name = $"Site {site}", kind, timezone = "Asia/Shanghai", grid = "G-1", profile = "default" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        foreach (var device in devices)
+            Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/devices", new { id = device, site })).StatusCode);
+    }
+
+    public async Task Permit(string site, DateTimeOffset from, DateTimeOffset to)
+    {
+        using var http = Fleet.Http();
+        Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync($"/api/sites/{site}/permits", new { from, to })).StatusCode);
+    }
+
+    /// <summary>A telemetry envelope of one-minute records.</summary>
+    public static byte[] Envelope(string device, params (uint Seq, long T, int Q, string M)[] recs) => Encoding.UTF8.GetBytes(
+        $$"""{"v":1,"dev":"{{device}}","fw":"1.0.0","boot":1,"recs":[{{string.Join(",", recs.Select(r => $$"""{"seq":{{r.Seq}},"t":{{r.T}},"dur":60,"q":{{r.Q}},"m":{{r.M}}}"""))}}]}""");
+
+    public async Task<JsonArray> Get(string path)
+    {
+        using var http = Fleet.Http();
+        return (await http.GetFromJsonAsync<JsonArray>(path, Json))!;
+    }
+
+    public async Task<JsonObject> GetObject(string path)
+    {
+        using var http = Fleet.Http();
+        return (await http.GetFromJsonAsync<JsonObject>(path, Json))!;
+    }
+
+    public Task<JsonArray> Leads(string site) => Get($"/api/leads?site={site}");
+
+    public async Task<T> Eventually<T>(Func<Task<T>> probe, Func<T, bool> done, string what, int seconds = 30)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        T last;
+        do
+        {
+            try
+            {
+                last = await probe();
+                if (done(last)) return last;
+            }
+            catch (HttpRequestException)
+            {
+                last = default!;
+            }
+            await Task.Delay(100);
+        } while (DateTime.UtcNow < deadline);
+        throw new TimeoutException($"{what} did not happen in {seconds} s; last seen: {last}\nfleet output:\n{Fleet.RecentOutput}");
+    }
+
+    /// <summary>Readings of a device in InfluxDB (counted on a channel every test record carries).</summary>
+    public async Task<long> InfluxCount(string device, string channel = "pur")
+    {
+        using var http = new HttpClient { BaseAddress = Influx.Url };
+        var q = Uri.EscapeDataString($"SELECT COUNT({channel}) FROM reading WHERE dev = '{device}'");
+        var body = await http.GetStringAsync($"/query?db=iot&q={q}");
+        return JsonNode.Parse(body)?["results"]?[0]?["series"]?[0]?["values"]?[0]?[1]?.GetValue<long>() ?? 0;
+    }
+
+    /// <summary>Rows of a device in the fleet's record journal, read from its database file.</summary>
+    public long JournalCount(string device)
+    {
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(Fleet.StateDirectory, "fleet.db")};Mode=ReadOnly");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM records WHERE dev = $dev";
+        command.Parameters.AddWithValue("$dev", device);
+        return (long)command.ExecuteScalar()!;
+    }
+
+    public static long Minute(DateTimeOffset t) => t.ToUnixTimeSeconds() / 60 * 60;
+
+    public void Dispose()
+    {
+        Fleet.Dispose();
+        Influx.Dispose();
+        Broker.Dispose();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class PipelineCollection : ICollectionFixture<PipelineFixture>
+{
+    public const string Name = "pipeline";
+}

@@ -1,0 +1,58 @@
+using Xunit;
+using static Iot.Fleet.Tests.EndToEnd.PipelineFixture;
+
+namespace Iot.Fleet.Tests.EndToEnd;
+
+/// <summary>Night permits, backfill and silence, with data at chosen times.</summary>
+[Collection(PipelineCollection.Name)]
+public sealed class TimeRuleTests(PipelineFixture pipeline)
+{
+    private static readonly TimeSpan Shanghai = TimeSpan.FromHours(8);
+
+    /// <summary>23:00 Shanghai time of the last night that is at least two hours over.</summary>
+    private static DateTimeOffset LastNight()
+    {
+        var local = DateTimeOffset.UtcNow.ToOffset(Shanghai).AddHours(-2);
+        var night = new DateTimeOffset(local.Date, Shanghai).AddHours(23);
+        return night > local ? night.AddDays(-1) : night;
+    }
+
+    [Fact]
+    public async Task A_permit_suppresses_the_night_rules_and_backfilled_breaches_are_late()
+    {
+        await pipeline.Register("N-PERMIT", "noise", "GW-NIGHT-1");
+        await pipeline.Register("N-NOPERMIT", "noise", "GW-NIGHT-2");
+        var night = LastNight();
+        await pipeline.Permit("N-PERMIT", night.AddHours(-1), night.AddHours(7));
+        foreach (var device in new[] { "GW-NIGHT-1", "GW-NIGHT-2" })
+        {
+            await using var gateway = await pipeline.Gateway(device);
+            var start = night.ToUnixTimeSeconds();
+            // 40 minutes at 60 dB(A) with 75 dB(A) peaks, sent late from the store (bit 32).
+            var records = Enumerable.Range(0, 40).Select(i => ((uint)(i + 1), start + i * 60, 32, """{"laeq":60,"lafmax":75}""")).ToArray();
+            await gateway.PublishAsync($"iot/v1/{device}/telemetry", Envelope(device, records));
+        }
+        var leads = await pipeline.Eventually(() => pipeline.Leads("N-NOPERMIT"), l => l.Count >= 2, "the night leads");
+        Assert.Equal(["noise.night_leq", "noise.night_lmax"], leads.Select(l => (string)l!["rule"]!).Order());
+        Assert.All(leads, l => Assert.True((bool)l!["late"]!));
+        Assert.Empty(await pipeline.Leads("N-PERMIT"));
+    }
+
+    [Fact]
+    public async Task A_silent_site_raises_an_offline_alert_that_backfill_recovers()
+    {
+        await pipeline.Register("O-SILENT", "dust", "GW-QUIET-1");
+        await using var gateway = await pipeline.Gateway("GW-QUIET-1");
+        var first = Minute(DateTimeOffset.UtcNow.AddMinutes(-45));
+        await gateway.PublishAsync("iot/v1/GW-QUIET-1/telemetry", Envelope("GW-QUIET-1", (1, first, 0, """{"pm10":40,"pur":0}""")));
+        var alert = (await pipeline.Eventually(() => pipeline.Get("/api/alerts?site=O-SILENT&rule=monitor.offline"), a => a.Count == 1, "an offline alert"))[0]!;
+        Assert.Equal("new", (string)alert["status"]!);
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(first + 60).UtcDateTime, (DateTime)alert["start"]!);
+
+        // The gateway comes back and drains its store: every minute of the gap arrives.
+        var now = Minute(DateTimeOffset.UtcNow);
+        var backfill = Enumerable.Range(1, (int)((now - first) / 60) + 1).Select(i => ((uint)(i + 1), first + i * 60, 32, """{"pm10":40,"pur":0}""")).ToArray();
+        await gateway.PublishAsync("iot/v1/GW-QUIET-1/telemetry", Envelope("GW-QUIET-1", backfill));
+        await pipeline.Eventually(() => pipeline.Get("/api/alerts?site=O-SILENT&rule=monitor.offline"), a => (string)a[0]!["status"]! == "recovered", "the alert to recover");
+    }
+}
