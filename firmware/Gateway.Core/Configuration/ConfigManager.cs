@@ -28,6 +28,9 @@ namespace Iot.Gateway.Configuration
         /// <summary>The configuration in force (defaults until one is accepted).</summary>
         public GatewayConfig Active { get; private set; }
 
+        /// <summary>True when the last successful Apply replaced a different document (not a re-delivery of the active one).</summary>
+        public bool LastApplyChanged { get; private set; }
+
         /// <summary>True once a stored or received document is in force.</summary>
         public bool IsConfigured { get { return _documentLength >= 0; } }
 
@@ -48,6 +51,7 @@ namespace Iot.Gateway.Configuration
         /// </summary>
         public bool Apply(byte[] json, int offset, int count, string dev, long nowUtc, JsonWriter eventWriter)
         {
+            LastApplyChanged = false;
             string error = count > _document.Length || count > _store.MaxDocumentBytes
                 ? "document too large"
                 : _candidate.Parse(json, offset, count);
@@ -69,6 +73,7 @@ namespace Iot.Gateway.Configuration
                 Array.Copy(json, offset, _document, 0, count);
                 _store.Save(_document, count);
                 _documentLength = count;
+                LastApplyChanged = true;
             }
             Active.CopyFrom(_candidate);
             return true;

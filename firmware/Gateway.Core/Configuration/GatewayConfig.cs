@@ -35,7 +35,7 @@ namespace Iot.Gateway.Configuration
     /// <summary>
     /// The device configuration the fleet publishes, retained, on iot/v1/{id}/config (project-defined):
     /// <c>{"v":1,"site":"fume","meter":{"slave":1,"baud":9600,"timeout_ms":200,"retries":2},
-    /// "fan":{"on_a":0.5,"off_a":0.3,"a_per_count":0.01},"pur":{...},"status_s":300}</c>.
+    /// "fan":{"on_a":0.5,"off_a":0.3,"a_per_count":0.01},"pur":{...},"status_s":300,"maint":false}</c>.
     /// Only "v" and "site" are required; unknown members are ignored so that newer fleets can add fields.
     /// </summary>
     public sealed class GatewayConfig
@@ -56,6 +56,8 @@ namespace Iot.Gateway.Configuration
         public readonly CurrentSensorSettings Purifier = new CurrentSensorSettings();
         /// <summary>Seconds between status publications.</summary>
         public int StatusIntervalSeconds = 300;
+        /// <summary>Maintenance or calibration mode: every record carries quality bit 8 ("maint": true).</summary>
+        public bool Maintenance;
 
         /// <summary>Channels this site must deliver every minute (missing ones set the sensor-fault bit).</summary>
         public int ExpectedChannels
@@ -85,6 +87,7 @@ namespace Iot.Gateway.Configuration
             Fan.CopyFrom(other.Fan);
             Purifier.CopyFrom(other.Purifier);
             StatusIntervalSeconds = other.StatusIntervalSeconds;
+            Maintenance = other.Maintenance;
         }
 
         /// <summary>
@@ -135,6 +138,12 @@ namespace Iot.Gateway.Configuration
                 else if (r.ValueEquals("status_s"))
                 {
                     if (!ReadInt(r, 10, 86400, out StatusIntervalSeconds)) return "status_s out of range";
+                }
+                else if (r.ValueEquals("maint"))
+                {
+                    JsonToken b = r.Read();
+                    if (b != JsonToken.True && b != JsonToken.False) return "maint must be true or false";
+                    Maintenance = b == JsonToken.True;
                 }
                 else
                 {

@@ -3,9 +3,34 @@ using Iot.Gateway.Hardware;
 
 namespace Iot.Firmware.Tests.Fakes;
 
-/// <summary>A broker session in memory: records publishes; the test decides when PUBACKs arrive.</summary>
-public sealed class FakeMqttLink : IMqttLink
+/// <summary>A broker session in memory: records publishes; the test decides when PUBACKs arrive and what the broker sends.</summary>
+public sealed class FakeMqttLink : IMqttLink, IMqttInbox
 {
+    private readonly Queue<(string Topic, byte[] Payload)> _inbox = new();
+    public List<string> Subscriptions { get; } = [];
+
+    public bool Subscribe(string topic)
+    {
+        if (!IsConnected) return false;
+        Subscriptions.Add(topic);
+        return true;
+    }
+
+    /// <summary>Queues a message from the broker (e.g. the retained configuration).</summary>
+    public void Deliver(string topic, string payload) => _inbox.Enqueue((topic, Encoding.UTF8.GetBytes(payload)));
+
+    public int TryTakeMessage(byte[] buffer, out string topic)
+    {
+        if (!_inbox.TryDequeue(out var m))
+        {
+            topic = "";
+            return -1;
+        }
+        topic = m.Topic;
+        m.Payload.AsSpan(0, Math.Min(buffer.Length, m.Payload.Length)).CopyTo(buffer);
+        return m.Payload.Length;
+    }
+
     private readonly Queue<int> _acks = new();
     private int _nextId = 1;
 

@@ -1,0 +1,66 @@
+using Iot.Gateway.Configuration;
+using Iot.Gateway.Hardware;
+
+namespace Iot.Gateway.Runtime
+{
+    /// <summary>
+    /// The device's hardware as the runtime needs it; the ESP32 app and the virtual gateway fill it with their
+    /// own adapters. Optional parts may stay null (their channels are then missing and flagged as a sensor fault).
+    /// </summary>
+    public sealed class GatewayHardware
+    {
+        /// <summary>Wall clock and monotonic counter. Required.</summary>
+        public IClock Clock;
+        /// <summary>Broker session. Required.</summary>
+        public IMqttLink Mqtt;
+        /// <summary>Messages from the broker (the retained configuration); null: no remote configuration.</summary>
+        public IMqttInbox Inbox;
+        /// <summary>Record journal partition. Required.</summary>
+        public IFlashStore JournalFlash;
+        /// <summary>Configuration partition (two sectors). Required.</summary>
+        public IFlashStore ConfigFlash;
+        /// <summary>Boot counter partition (two sectors). Required.</summary>
+        public IFlashStore BootFlash;
+        /// <summary>RS-485 line to the Modbus meter (noise, dust or fume monitor).</summary>
+        public ISerialLink MeterLink;
+        /// <summary>UART of a PMS5003-style particulate sensor; when set, a dust site reads it instead of a Modbus meter.</summary>
+        public ISerialLink ParticulateLink;
+        /// <summary>ADC with the fan and purifier current transformers (fume sites).</summary>
+        public IAdc Adc;
+        /// <summary>Enclosure tamper switch.</summary>
+        public IDigitalInput Tamper;
+    }
+
+    /// <summary>Settings fixed at build or boot time (the fleet's configuration covers the rest).</summary>
+    public sealed class GatewayRuntimeOptions
+    {
+        /// <summary>Device id = MQTT client id. Required.</summary>
+        public string DeviceId;
+        /// <summary>Firmware version reported in envelopes and status.</summary>
+        public string Firmware = "0.0.0";
+        /// <summary>Why the device started (power_on, watchdog, software, ota...), sent in the boot event.</summary>
+        public string BootReason = "power_on";
+        /// <summary>Site kind until the fleet's configuration arrives (and when none is stored).</summary>
+        public SiteKind DefaultSite = SiteKind.Noise;
+        /// <summary>Seconds after boot during which records carry the warm-up bit; -1: the meter profile's own.</summary>
+        public int WarmUpSeconds = -1;
+        /// <summary>Most records per envelope (RAM bound on the device).</summary>
+        public int UplinkBatch = 20;
+        /// <summary>Envelope buffer in bytes.</summary>
+        public int EnvelopeBytes = 4096;
+        /// <summary>How long to wait for a PUBACK before sending the same records or event again.</summary>
+        public int AckTimeoutMs = 30000;
+        /// <summary>First reconnect delay.</summary>
+        public int ReconnectBaseMs = 2000;
+        /// <summary>Longest reconnect delay.</summary>
+        public int ReconnectCapMs = 300000;
+        /// <summary>ADC channel of the exhaust fan's current transformer.</summary>
+        public int FanAdcChannel = 0;
+        /// <summary>ADC channel of the purifier's current transformer.</summary>
+        public int PurifierAdcChannel = 1;
+        /// <summary>ADC samples per current measurement (whole mains cycles).</summary>
+        public int CtSamplesPerBurst = 40;
+        /// <summary>Events kept while offline.</summary>
+        public int EventCapacity = 16;
+    }
+}

@@ -1,0 +1,427 @@
+using System;
+using Iot.Gateway.Configuration;
+using Iot.Gateway.Hardware;
+using Iot.Gateway.Journal;
+using Iot.Gateway.Json;
+using Iot.Gateway.Modbus;
+using Iot.Gateway.Particulate;
+using Iot.Gateway.Power;
+using Iot.Gateway.Telemetry;
+using Iot.Gateway.Uplink;
+
+namespace Iot.Gateway.Runtime
+{
+    /// <summary>
+    /// The gateway's main loop as a step function: the platform calls Tick once per second (the ESP32 app from
+    /// its main thread, the virtual gateway from its scheduler). Each Tick samples the site's sensors into the
+    /// open minute, closes the minute at its boundary into the journal (with its quality bits), keeps the broker
+    /// session up, drains the journal oldest first (records leave it only after PUBACK), sends events and the
+    /// retained status, and applies configuration from the retained config topic. After construction nothing
+    /// allocates per Tick except on configuration changes.
+    /// </summary>
+    public sealed class GatewayRuntime
+    {
+        /// <summary>Consecutive failed seconds after which a sensor_fault event is sent.</summary>
+        public const int SensorFaultEventAfterSeconds = 3;
+        /// <summary>Seconds without a PMS5003 frame after which the sensor counts as silent (it sends about every second).</summary>
+        public const int ParticulateSilentAfterSeconds = 3;
+        /// <summary>Largest configuration document accepted.</summary>
+        public const int MaxConfigBytes = 1024;
+
+        private readonly GatewayHardware _hw;
+        private readonly GatewayRuntimeOptions _options;
+        private readonly IClock _clock;
+        private readonly IMqttLink _mqtt;
+        private readonly DeviceTopics _topics;
+        private readonly BootLog _bootLog;
+        private readonly RecordJournal _journal;
+        private readonly ConfigManager _config;
+        private readonly AckRouter _router;
+        private readonly ConnectionSupervisor _supervisor;
+        private readonly TelemetryUplink _uplink;
+        private readonly EventOutbox _events;
+        private readonly TamperMonitor _tamper;
+        private readonly JsonWriter _statusWriter = new JsonWriter(new byte[384]);
+        private readonly byte[] _configBuffer = new byte[MaxConfigBytes];
+        private readonly byte[] _uart = new byte[64];
+        private readonly MinuteRecord _record = new MinuteRecord();
+        private readonly long _bootMs;
+
+        private SiteKind _site;
+        private MinuteAggregator _aggregator;
+        private MeterPoller _poller;
+        private Pms5003Parser _particulate;
+        private CurrentTransformerChannel _fan;
+        private CurrentTransformerChannel _purifier;
+        private int _warmUpSeconds;
+        private bool _powerInterrupted;
+        private int _failedSeconds;
+        private int _particulateQuietSeconds;
+        private bool _sensorFaultReported;
+        private long _nextStatusMs;
+
+        /// <summary>Boots the gateway: counts the boot, opens the journal and stored configuration, queues the boot event.</summary>
+        public GatewayRuntime(GatewayHardware hardware, GatewayRuntimeOptions options)
+        {
+            if (hardware == null || options == null) throw new ArgumentNullException("hardware");
+            if (hardware.Clock == null || hardware.Mqtt == null || hardware.JournalFlash == null || hardware.ConfigFlash == null || hardware.BootFlash == null)
+            {
+                throw new ArgumentException("clock, mqtt and the three flash partitions are required");
+            }
+            if (options.DeviceId == null || options.DeviceId.Length == 0) throw new ArgumentException("DeviceId");
+            _hw = hardware;
+            _options = options;
+            _clock = hardware.Clock;
+            _mqtt = hardware.Mqtt;
+            _bootMs = _clock.MonotonicMs;
+            _topics = new DeviceTopics(options.DeviceId);
+
+            _bootLog = new BootLog(hardware.BootFlash);
+            _bootLog.Open();
+            _powerInterrupted = !_bootLog.PreviousRunClean;
+
+            _journal = new RecordJournal(hardware.JournalFlash);
+            _journal.Open();
+
+            _config = new ConfigManager(new ConfigStore(hardware.ConfigFlash), MaxConfigBytes);
+            if (!_config.LoadStored()) _config.Active.Site = options.DefaultSite;
+
+            _router = new AckRouter(_mqtt);
+            _supervisor = new ConnectionSupervisor(_mqtt, _clock, new ReconnectBackoff(options.ReconnectBaseMs, options.ReconnectCapMs, Hash(options.DeviceId)));
+            _uplink = new TelemetryUplink(_router, _journal, _clock, _topics, options.DeviceId, options.Firmware, _bootLog.Boot,
+                options.UplinkBatch, new byte[options.EnvelopeBytes], options.AckTimeoutMs);
+            _events = new EventOutbox(options.EventCapacity, 256);
+            if (hardware.Tamper != null) _tamper = new TamperMonitor(hardware.Tamper);
+
+            BuildSite();
+            QueueBootEvent();
+        }
+
+        /// <summary>This run's boot number (kept across reboots).</summary>
+        public uint Boot { get { return _bootLog.Boot; } }
+
+        /// <summary>False when the previous run ended without Shutdown (its first record carries the power-interruption bit).</summary>
+        public bool PreviousRunClean { get { return _bootLog.PreviousRunClean; } }
+
+        /// <summary>The configuration in force.</summary>
+        public GatewayConfig Config { get { return _config.Active; } }
+
+        /// <summary>The device's MQTT topics.</summary>
+        public DeviceTopics Topics { get { return _topics; } }
+
+        /// <summary>Records in the journal waiting for their PUBACK.</summary>
+        public int Buffered { get { return _journal.Pending; } }
+
+        /// <summary>Sequence number the next record will get.</summary>
+        public uint NextSeq { get { return _journal.NextSeq; } }
+
+        /// <summary>Records closed into the journal since boot.</summary>
+        public int RecordsWritten { get; private set; }
+
+        /// <summary>Records acknowledged by the broker since boot.</summary>
+        public int RecordsDelivered { get { return _uplink.Delivered; } }
+
+        /// <summary>Events waiting for the broker.</summary>
+        public int EventsPending { get { return _events.Count; } }
+
+        /// <summary>Signal strength for the status document, dBm (set by the platform).</summary>
+        public int Rssi { get; set; }
+
+        /// <summary>Free managed heap for the status document, bytes (set by the platform).</summary>
+        public int FreeHeapBytes { get; set; }
+
+        /// <summary>Seconds since boot.</summary>
+        public long UptimeSeconds { get { return (_clock.MonotonicMs - _bootMs) / 1000; } }
+
+        /// <summary>One second of the main loop: sample, close the minute when due, then serve the network.</summary>
+        public void Tick()
+        {
+            long now = _clock.UtcSeconds;
+            if (!_aggregator.IsOpen) _aggregator.Begin(now);
+            else if (_aggregator.IsDue(now) || now < _aggregator.WindowStart) CloseWindow(now);
+
+            SampleSecond(now);
+            Pump();
+        }
+
+        /// <summary>
+        /// Serves the network only (session, config, events, uplink, status) without sampling: Tick calls it, and a
+        /// platform may call it more often to drain the journal faster or before a planned restart.
+        /// </summary>
+        public void Pump()
+        {
+            long now = _clock.UtcSeconds;
+            long nowMs = _clock.MonotonicMs;
+            _supervisor.Step();
+            if (_supervisor.ClockChanged) QueueClockEvent(now);
+            if (_supervisor.JustConnected)
+            {
+                if (_hw.Inbox != null) _hw.Inbox.Subscribe(_topics.Config);
+                _events.Resend();
+                PublishStatus();
+            }
+            TakeMessages(now);
+
+            int packetId;
+            while (_mqtt.TryTakeAcknowledged(out packetId))
+            {
+                if (!_events.Acknowledge(packetId)) _router.Enqueue(packetId);
+            }
+            _events.Step(_mqtt, _topics.Event, nowMs, _options.AckTimeoutMs);
+            _uplink.Step();
+
+            if (_mqtt.IsConnected && nowMs >= _nextStatusMs) PublishStatus();
+        }
+
+        /// <summary>Marks this run as ended on purpose (before a commanded reboot or OTA): the next boot's first record is not flagged.</summary>
+        public void Shutdown()
+        {
+            _bootLog.MarkCleanShutdown();
+        }
+
+        private void CloseWindow(long now)
+        {
+            _aggregator.Close(_record, now);
+            if (_powerInterrupted)
+            {
+                _record.Q |= QualityBits.PowerInterruption;
+                _powerInterrupted = false;
+            }
+            _journal.Append(_record);
+            RecordsWritten++;
+        }
+
+        private void SampleSecond(long now)
+        {
+            int q = _clock.IsSynchronized ? 0 : QualityBits.ClockUnsynced;
+            if (_config.Active.Maintenance) q |= QualityBits.Maintenance;
+            if (UptimeSeconds < _warmUpSeconds) q |= QualityBits.WarmUp;
+            if (_tamper != null)
+            {
+                q |= _tamper.Poll();
+                if (_tamper.Changed) QueueTamperEvent(now, _tamper.IsOpen);
+            }
+
+            string failure = ReadSensors();
+            if (failure != null)
+            {
+                q |= QualityBits.SensorFault;
+                _failedSeconds++;
+                if (_failedSeconds == SensorFaultEventAfterSeconds && !_sensorFaultReported)
+                {
+                    _sensorFaultReported = true;
+                    QueueSensorEvent(now, false, failure);
+                }
+            }
+            else
+            {
+                _failedSeconds = 0;
+                if (_sensorFaultReported)
+                {
+                    _sensorFaultReported = false;
+                    QueueSensorEvent(now, true, null);
+                }
+            }
+            _aggregator.Flag(q);
+        }
+
+        // Feeds this second's readings into the window; returns null when every sensor answered, else why not.
+        private string ReadSensors()
+        {
+            string failure = null;
+            if (_poller != null)
+            {
+                bool all = _poller.Poll();
+                RegisterPoint[] points = _poller.Profile.Points;
+                for (int i = 0; i < points.Length; i++)
+                {
+                    if (!_poller.Valid[i]) continue;
+                    double v = _poller.Values[i];
+                    // The transmitter gives one A-weighted level per second: it is that second's Leq and its fast maximum.
+                    if (points[i].Channel == Channel.Laeq) _aggregator.AddNoiseSecond(v, v);
+                    else _aggregator.AddValue(points[i].Channel, v);
+                }
+                if (!all) failure = StatusName(_poller.LastStatus);
+            }
+            else if (_particulate != null)
+            {
+                int frames = 0;
+                int n;
+                while ((n = _hw.ParticulateLink.Read(_uart, 0, _uart.Length, 0)) > 0) frames += _particulate.Push(_uart, 0, n);
+                if (frames > 0)
+                {
+                    _particulateQuietSeconds = 0;
+                    _aggregator.AddValue(Channel.Pm10, _particulate.Pm10Atmospheric);
+                    _aggregator.AddValue(Channel.Pm25, _particulate.Pm25Atmospheric);
+                }
+                else if (++_particulateQuietSeconds >= ParticulateSilentAfterSeconds)
+                {
+                    failure = "silent";
+                }
+            }
+            else
+            {
+                failure = "no sensor";
+            }
+
+            if (_fan != null)
+            {
+                _fan.Measure();
+                _aggregator.AddRunSecond(Channel.Fan, _fan.IsRunning, _fan.Amps);
+                _purifier.Measure();
+                _aggregator.AddRunSecond(Channel.Pur, _purifier.IsRunning, _purifier.Amps);
+            }
+            return failure;
+        }
+
+        // (Re)creates the site's sensor chain from the active configuration; a new site kind starts a new window.
+        private void BuildSite()
+        {
+            GatewayConfig c = _config.Active;
+            if (_aggregator == null || c.Site != _site) _aggregator = new MinuteAggregator(c.ExpectedChannels);
+            _site = c.Site;
+            _poller = null;
+            _particulate = null;
+            _fan = null;
+            _purifier = null;
+            int profileWarmUp = 0;
+
+            if (c.Site == SiteKind.Dust && _hw.ParticulateLink != null)
+            {
+                _particulate = new Pms5003Parser();
+                _particulateQuietSeconds = 0;
+                profileWarmUp = 30; // PMS5003: stable data 30 s after wake-up (datasheet)
+            }
+            else if (_hw.MeterLink != null)
+            {
+                MeterProfile profile = c.Site == SiteKind.Dust ? MeterProfiles.DustMonitor()
+                    : c.Site == SiteKind.Fume ? MeterProfiles.FumeMonitor() : MeterProfiles.NoiseTransmitter();
+                var master = new ModbusRtuMaster(_hw.MeterLink, _clock, c.MeterTimeoutMs, c.MeterRetries);
+                _poller = new MeterPoller(master, profile, (byte)c.MeterSlave);
+                profileWarmUp = profile.WarmUpSeconds;
+            }
+            if (c.Site == SiteKind.Fume && _hw.Adc != null)
+            {
+                _fan = new CurrentTransformerChannel(_hw.Adc, _options.FanAdcChannel, _options.CtSamplesPerBurst, c.Fan.AmpsPerCount, c.Fan.OnAmps, c.Fan.OffAmps);
+                _purifier = new CurrentTransformerChannel(_hw.Adc, _options.PurifierAdcChannel, _options.CtSamplesPerBurst,
+                    c.Purifier.AmpsPerCount, c.Purifier.OnAmps, c.Purifier.OffAmps);
+            }
+            _warmUpSeconds = _options.WarmUpSeconds >= 0 ? _options.WarmUpSeconds : profileWarmUp;
+        }
+
+        private void TakeMessages(long now)
+        {
+            if (_hw.Inbox == null) return;
+            string topic;
+            int length;
+            while ((length = _hw.Inbox.TryTakeMessage(_configBuffer, out topic)) >= 0)
+            {
+                // An empty retained message means the fleet cleared the configuration: keep the one in force.
+                if (topic != _topics.Config || length == 0) continue;
+                JsonWriter w = _events.Begin();
+                bool ok = _config.Apply(_configBuffer, 0, length, _options.DeviceId, now, w);
+                if (ok && !_config.LastApplyChanged) continue; // the retained document again, after a reconnect
+                _events.Commit();
+                if (ok)
+                {
+                    BuildSite();
+                    _nextStatusMs = 0; // report promptly with the new settings
+                }
+            }
+        }
+
+        private void PublishStatus()
+        {
+            TelemetryEncoder.WriteStatus(_statusWriter, _options.DeviceId, _options.Firmware, _bootLog.Boot, UptimeSeconds, Rssi, FreeHeapBytes,
+                _clock.IsSynchronized, _journal.Pending);
+            if (_statusWriter.Overflowed) return;
+            if (_mqtt.Publish(_topics.Status, _statusWriter.Buffer, _statusWriter.Length, true) < 0) return;
+            _nextStatusMs = _clock.MonotonicMs + 1000L * _config.Active.StatusIntervalSeconds;
+        }
+
+        private void QueueBootEvent()
+        {
+            JsonWriter w = _events.Begin();
+            TelemetryEncoder.BeginEvent(w, _options.DeviceId, _clock.UtcSeconds, EventType.Boot);
+            w.Name("reason");
+            w.String(_options.BootReason);
+            w.Name("boot");
+            w.Number(_bootLog.Boot);
+            w.Name("clean");
+            w.Bool(_bootLog.PreviousRunClean);
+            w.Name("fw");
+            w.String(_options.Firmware);
+            w.Name("buffered");
+            w.Number(_journal.Pending);
+            w.Name("tamper");
+            w.Bool(_tamper != null && _tamper.IsOpen);
+            TelemetryEncoder.EndEvent(w);
+            _events.Commit();
+        }
+
+        private void QueueTamperEvent(long now, bool open)
+        {
+            JsonWriter w = _events.Begin();
+            TelemetryEncoder.BeginEvent(w, _options.DeviceId, now, EventType.Tamper);
+            w.Name("open");
+            w.Bool(open);
+            TelemetryEncoder.EndEvent(w);
+            _events.Commit();
+        }
+
+        private void QueueSensorEvent(long now, bool ok, string reason)
+        {
+            JsonWriter w = _events.Begin();
+            TelemetryEncoder.BeginEvent(w, _options.DeviceId, now, EventType.SensorFault);
+            w.Name("sensor");
+            w.String(_particulate != null ? "pms5003" : _poller != null ? _poller.Profile.Model : "none");
+            w.Name("ok");
+            w.Bool(ok);
+            if (reason != null)
+            {
+                w.Name("reason");
+                w.String(reason);
+            }
+            TelemetryEncoder.EndEvent(w);
+            _events.Commit();
+        }
+
+        private void QueueClockEvent(long now)
+        {
+            JsonWriter w = _events.Begin();
+            TelemetryEncoder.BeginEvent(w, _options.DeviceId, now, EventType.Clock);
+            w.Name("synced");
+            w.Bool(_clock.IsSynchronized);
+            TelemetryEncoder.EndEvent(w);
+            _events.Commit();
+        }
+
+        // Enum names without reflection (nanoFramework has none).
+        private static string StatusName(ModbusStatus status)
+        {
+            switch (status)
+            {
+                case ModbusStatus.Ok: return "incomplete";
+                case ModbusStatus.Timeout: return "timeout";
+                case ModbusStatus.CrcError: return "crc_error";
+                case ModbusStatus.WrongSlave: return "wrong_slave";
+                case ModbusStatus.WrongFunction: return "wrong_function";
+                case ModbusStatus.BadFrame: return "bad_frame";
+                case ModbusStatus.SlaveException: return "slave_exception";
+                default: return "invalid_request";
+            }
+        }
+
+        // FNV-1a of the device id: a per-device reconnect jitter seed.
+        private static uint Hash(string text)
+        {
+            uint h = 2166136261;
+            for (int i = 0; i < text.Length; i++)
+            {
+                h ^= text[i];
+                h *= 16777619;
+            }
+            return h;
+        }
+    }
+}

@@ -1,0 +1,124 @@
+using System;
+using System.IO;
+using Iot.Gateway.Configuration;
+using Iot.Gateway.Json;
+
+namespace Iot.Gateway.Esp32
+{
+    /// <summary>
+    /// What one gateway must know before it can reach the fleet, written by the installer to the internal drive as
+    /// I:\device.json (see README.md): <c>{"id":"NS-0001","wifi_ssid":"...","wifi_password":"...",
+    /// "broker":"mqtt.example.cn","port":8883,"tls":true,"user":"NS-0001","password":"...","site":"noise",
+    /// "meter_baud":9600,"ntp1":"ntp.aliyun.com","ntp2":"cn.pool.ntp.org"}</c>. Everything else comes from the
+    /// fleet's retained configuration.
+    /// </summary>
+    public sealed class DeviceSettings
+    {
+        /// <summary>Where the installer puts the file.</summary>
+        public const string DefaultPath = "I:\\device.json";
+
+        private const int MaxFileBytes = 1024;
+
+        /// <summary>Device id, also the MQTT client id.</summary>
+        public string DeviceId;
+        /// <summary>Wi-Fi network; empty: use the credentials already stored in the device's network configuration.</summary>
+        public string WifiSsid = "";
+        /// <summary>Wi-Fi password.</summary>
+        public string WifiPassword = "";
+        /// <summary>Broker host name or address.</summary>
+        public string BrokerHost;
+        /// <summary>Broker port (8883 with TLS).</summary>
+        public int BrokerPort = 8883;
+        /// <summary>TLS to the broker.</summary>
+        public bool UseTls = true;
+        /// <summary>MQTT user name (the device's own credentials).</summary>
+        public string UserName;
+        /// <summary>MQTT password.</summary>
+        public string Password;
+        /// <summary>Site kind until the fleet's configuration arrives.</summary>
+        public SiteKind Site = SiteKind.Noise;
+        /// <summary>Baud rate the RS-485 line is opened with.</summary>
+        public int MeterBaud = 9600;
+        /// <summary>First SNTP server (reachable from mainland China).</summary>
+        public string NtpServer1 = "ntp.aliyun.com";
+        /// <summary>Second SNTP server.</summary>
+        public string NtpServer2 = "cn.pool.ntp.org";
+
+        /// <summary>Reads and checks the file; returns null and a reason when it is missing or incomplete.</summary>
+        public static DeviceSettings Load(string path, out string problem)
+        {
+            if (!File.Exists(path))
+            {
+                problem = path + " is missing";
+                return null;
+            }
+            byte[] data = new byte[MaxFileBytes];
+            int length = 0;
+            using (var file = new FileStream(path, FileMode.Open))
+            {
+                int n;
+                while (length < data.Length && (n = file.Read(data, length, data.Length - length)) > 0) length += n;
+            }
+            var settings = new DeviceSettings();
+            problem = settings.Parse(data, length);
+            return problem == null ? settings : null;
+        }
+
+        /// <summary>Parses a device.json document into this object; returns null or what is wrong.</summary>
+        public string Parse(byte[] json, int count)
+        {
+            var r = new JsonReader(json, 0, count);
+            if (r.Read() != JsonToken.BeginObject) return "device.json is not a JSON object";
+            while (true)
+            {
+                JsonToken t = r.Read();
+                if (t == JsonToken.EndObject) break;
+                if (t != JsonToken.PropertyName) return "device.json is malformed";
+                if (r.ValueEquals("id")) DeviceId = ReadString(r);
+                else if (r.ValueEquals("wifi_ssid")) WifiSsid = ReadString(r);
+                else if (r.ValueEquals("wifi_password")) WifiPassword = ReadString(r);
+                else if (r.ValueEquals("broker")) BrokerHost = ReadString(r);
+                else if (r.ValueEquals("user")) UserName = ReadString(r);
+                else if (r.ValueEquals("password")) Password = ReadString(r);
+                else if (r.ValueEquals("ntp1")) NtpServer1 = ReadString(r);
+                else if (r.ValueEquals("ntp2")) NtpServer2 = ReadString(r);
+                else if (r.ValueEquals("port")) BrokerPort = ReadInt(r, BrokerPort);
+                else if (r.ValueEquals("meter_baud")) MeterBaud = ReadInt(r, MeterBaud);
+                else if (r.ValueEquals("tls"))
+                {
+                    JsonToken b = r.Read();
+                    if (b != JsonToken.True && b != JsonToken.False) return "tls must be true or false";
+                    UseTls = b == JsonToken.True;
+                }
+                else if (r.ValueEquals("site"))
+                {
+                    if (r.Read() != JsonToken.String) return "site must be a string";
+                    if (r.ValueEquals("noise")) Site = SiteKind.Noise;
+                    else if (r.ValueEquals("dust")) Site = SiteKind.Dust;
+                    else if (r.ValueEquals("fume")) Site = SiteKind.Fume;
+                    else return "unknown site kind";
+                }
+                else
+                {
+                    r.Read();
+                    if (!r.SkipValue()) return "device.json is malformed";
+                }
+            }
+            if (DeviceId == null || DeviceId.Length == 0) return "id is missing";
+            if (BrokerHost == null || BrokerHost.Length == 0) return "broker is missing";
+            if (BrokerPort < 1 || BrokerPort > 65535) return "port is out of range";
+            if (MeterBaud < 1200 || MeterBaud > 115200) return "meter_baud is out of range";
+            return null;
+        }
+
+        private static string ReadString(JsonReader r)
+        {
+            return r.Read() == JsonToken.String ? r.GetString() : null;
+        }
+
+        private static int ReadInt(JsonReader r, int fallback)
+        {
+            return r.Read() == JsonToken.Number ? (int)r.NumberValue : fallback;
+        }
+    }
+}

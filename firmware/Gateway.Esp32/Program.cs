@@ -1,0 +1,109 @@
+using System;
+using System.Device.Wifi;
+using System.Diagnostics;
+using System.Threading;
+using Iot.Gateway.Esp32.Adapters;
+using Iot.Gateway.Runtime;
+using nanoFramework.Hardware.Esp32;
+using nanoFramework.Networking;
+using PinFunctions = nanoFramework.Hardware.Esp32.Configuration;
+
+namespace Iot.Gateway.Esp32
+{
+    /// <summary>
+    /// The ESP32 gateway: reads I:\device.json, wires the real adapters into the portable GatewayRuntime and calls
+    /// its Tick once a second for ever. All behaviour lives in firmware/Gateway.Core; this file only connects pins.
+    /// </summary>
+    public class Program
+    {
+        /// <summary>Reported in every envelope and status document.</summary>
+        public const string FirmwareVersion = "1.0.0";
+
+        // Internal-drive partitions of the portable core, as files of whole 4 KiB sectors. 32 journal sectors hold
+        // 31 x 49 = 1519 one-minute records, about 25 hours offline; all three files (144 KiB) must fit on I:\.
+        private const int SectorBytes = 4096;
+        private const int JournalBytes = 32 * SectorBytes;
+        private const int TwoSectors = 2 * SectorBytes;
+
+        private const int WifiTimeoutMs = 60000;
+        private const int TickMs = 1000;
+
+        /// <summary>Entry point.</summary>
+        public static void Main()
+        {
+            string problem;
+            DeviceSettings settings = DeviceSettings.Load(DeviceSettings.DefaultPath, out problem);
+            while (settings == null)
+            {
+                // Not provisioned: nothing can be sent anywhere. Wait for the installer to deploy device.json.
+                Debug.WriteLine("gateway not provisioned: " + problem);
+                Thread.Sleep(30000);
+                settings = DeviceSettings.Load(DeviceSettings.DefaultPath, out problem);
+            }
+
+            // "Configuration" alone would name the core's Iot.Gateway.Configuration namespace here.
+            PinFunctions.SetPinFunction(PinMap.Rs485Tx, DeviceFunction.COM2_TX);
+            PinFunctions.SetPinFunction(PinMap.Rs485Rx, DeviceFunction.COM2_RX);
+            PinFunctions.SetPinFunction(PinMap.Rs485DriverEnable, DeviceFunction.COM2_RTS);
+
+            JoinWifi(settings);
+            var clock = new SntpClock(settings.NtpServer1, settings.NtpServer2);
+            var mqtt = new M2MqttLink(settings.BrokerHost, settings.BrokerPort, settings.UseTls, settings.DeviceId, settings.UserName, settings.Password);
+
+            var hardware = new GatewayHardware();
+            hardware.Clock = clock;
+            hardware.Mqtt = mqtt;
+            hardware.Inbox = mqtt;
+            hardware.JournalFlash = new FileFlashStore("I:\\journal.bin", JournalBytes, SectorBytes);
+            hardware.ConfigFlash = new FileFlashStore("I:\\config.bin", TwoSectors, SectorBytes);
+            hardware.BootFlash = new FileFlashStore("I:\\boot.bin", TwoSectors, SectorBytes);
+            hardware.MeterLink = new Rs485SerialLink(PinMap.Rs485Port, settings.MeterBaud, clock);
+            hardware.Adc = new Esp32Adc(new int[] { PinMap.FanCurrentAdcChannel, PinMap.PurifierCurrentAdcChannel });
+            hardware.Tamper = new GpioTamperSwitch(PinMap.TamperSwitch);
+
+            var options = new GatewayRuntimeOptions();
+            options.DeviceId = settings.DeviceId;
+            options.Firmware = FirmwareVersion;
+            options.DefaultSite = settings.Site;
+            options.FanAdcChannel = PinMap.FanCurrentAdcChannel;
+            options.PurifierAdcChannel = PinMap.PurifierCurrentAdcChannel;
+            options.CtSamplesPerBurst = 2 * Esp32Adc.SamplesPerMainsCycle;
+
+            var runtime = new GatewayRuntime(hardware, options);
+
+            long next = clock.MonotonicMs;
+            while (true)
+            {
+                runtime.Tick();
+                next += TickMs;
+                long wait = next - clock.MonotonicMs;
+                if (wait > 0) clock.Sleep((int)wait);
+                else next = clock.MonotonicMs; // a slow second (reconnect, flash erase): do not try to catch up
+            }
+        }
+
+        private static void JoinWifi(DeviceSettings settings)
+        {
+            // Waits until the network is up and the date is valid, at most a minute. On failure the runtime starts
+            // anyway: it measures into the journal, and the firmware keeps reconnecting (WifiReconnectionKind.Automatic).
+            var timeout = new CancellationTokenSource(WifiTimeoutMs);
+            bool ready = settings.WifiSsid != null && settings.WifiSsid.Length > 0
+                ? WifiNetworkHelper.ConnectDhcp(settings.WifiSsid, settings.WifiPassword, WifiReconnectionKind.Automatic, true, 0, timeout.Token)
+                : WifiNetworkHelper.Reconnect(true, 0, timeout.Token);
+            if (!ready) Debug.WriteLine("Wi-Fi not ready: " + StatusName(WifiNetworkHelper.Status));
+        }
+
+        private static string StatusName(NetworkHelperStatus status)
+        {
+            // Enum names are not kept on the device (no Enum reflection): name the cases that matter.
+            switch (status)
+            {
+                case NetworkHelperStatus.TokenExpiredWaitingIPAddress: return "no IP address";
+                case NetworkHelperStatus.TokenExpiredWaitingDateTime: return "no valid date (SNTP)";
+                case NetworkHelperStatus.FailedNoNetworkInterface: return "no network interface";
+                case NetworkHelperStatus.ExceptionOccurred: return "exception";
+                default: return "status " + ((int)status).ToString();
+            }
+        }
+    }
+}

@@ -1,0 +1,86 @@
+using System.Globalization;
+using Iot.Gateway.Virtual.Simulation;
+
+// dotnet Iot.Gateway.Virtual.dll --scenario file --mqtt-host h --mqtt-port p [--speed 60] [--state dir] [--fresh]
+const string Usage = "usage: Iot.Gateway.Virtual --scenario <file> --mqtt-host <host> --mqtt-port <port> [--speed <n>] [--state <dir>] [--fresh]";
+
+string? scenarioPath = null, host = null, state = "virtual-state";
+int port = 0;
+double speed = 1;
+bool fresh = false;
+for (int i = 0; i < args.Length; i++)
+{
+    string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+    try
+    {
+        switch (args[i])
+        {
+            case "--scenario": scenarioPath = Value(); break;
+            case "--mqtt-host": host = Value(); break;
+            case "--mqtt-port":
+                if (!int.TryParse(Value(), NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535)
+                    throw new ArgumentException("--mqtt-port must be 1 to 65535");
+                break;
+            case "--speed":
+                if (!double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out speed) || speed is <= 0 or > 100_000)
+                    throw new ArgumentException("--speed must be a positive number (1 = real time)");
+                break;
+            case "--state": state = Value(); break;
+            case "--fresh": fresh = true; break;
+            case "-h" or "--help":
+                Console.WriteLine(Usage);
+                return 0;
+            default: throw new ArgumentException($"unknown option {args[i]}");
+        }
+    }
+    catch (ArgumentException e)
+    {
+        Console.Error.WriteLine($"error: {e.Message}\n{Usage}");
+        return 2;
+    }
+}
+if (scenarioPath is null || host is null || port == 0)
+{
+    Console.Error.WriteLine($"error: --scenario, --mqtt-host and --mqtt-port are required\n{Usage}");
+    return 2;
+}
+
+Scenario scenario;
+try
+{
+    scenario = Scenario.Load(scenarioPath);
+}
+catch (Exception e) when (e is ScenarioException or IOException or UnauthorizedAccessException)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
+
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.Cancel();
+};
+using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    stop.Cancel();
+});
+
+await using var runner = new FleetRunner(scenario, new FleetOptions
+{
+    Host = host, Port = port, Speed = speed, StateDirectory = state, Fresh = fresh, Log = Console.WriteLine,
+});
+Console.WriteLine($"{scenario.Devices.Count} gateways, {scenario.DurationSeconds / 60} simulated minutes from " +
+    $"{DateTimeOffset.FromUnixTimeSeconds(runner.StartUtc):yyyy-MM-dd HH:mm}Z at {speed}x, broker {host}:{port}, state in {Path.GetFullPath(state)}");
+try
+{
+    var summary = await runner.RunAsync(cancellationToken: stop.Token);
+    return summary.Drained ? 0 : 1;
+}
+catch (OperationCanceledException)
+{
+    Console.WriteLine("stopped; the gateways go offline (will message)");
+    return 0;
+}
