@@ -34,7 +34,14 @@ public static class FleetSetup
             sp.GetRequiredService<SiteRegistry>(), sp.GetRequiredService<RecordJournal>(), sp.GetRequiredService<LeadStore>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<InfluxWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<InfluxWriter>());
-        services.AddSingleton<IngestCounters>();
+        services.AddSingleton<LeadFeed>();
+        services.AddSingleton(sp =>
+        {
+            var counters = new IngestCounters();
+            var feed = sp.GetRequiredService<LeadFeed>();
+            counters.LeadsCreated += feed.Publish;
+            return counters;
+        });
         services.AddSingleton<TelemetryIngest>();
         services.AddHostedService(sp => sp.GetRequiredService<TelemetryIngest>());
 

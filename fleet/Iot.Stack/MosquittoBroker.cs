@@ -19,7 +19,7 @@ public sealed class MosquittoOptions
     public int MaxQueuedMessages { get; set; } = 1_000_000;
 
     /// <summary>QoS 1 messages in flight per client (Mosquitto: max_inflight_messages).</summary>
-    public int MaxInflightMessages { get; set; } = 1000;
+    public int MaxInflightMessages { get; set; } = 10_000;
 
     /// <summary>Largest packet the broker accepts, in bytes; 0 leaves Mosquitto's default.</summary>
     public int MaxPacketSize { get; set; }

@@ -4,6 +4,7 @@ using Iot.Benchmarks;
 return args.FirstOrDefault() switch
 {
     "mqtt" => await MqttBenchmark.Run(messages: Arg("--messages", 200_000), payloadBytes: Arg("--bytes", 200)),
+    "ingest" => await IngestBenchmark.Run(records: Arg("--records", 200_000), devices: Arg("--devices", 100), latencySeconds: Arg("--latency-seconds", 20)),
     _ => Usage(),
 };
 
@@ -16,5 +17,6 @@ int Arg(string name, int fallback)
 static int Usage()
 {
     Console.Error.WriteLine("usage: ./iot bench mqtt [--messages N] [--bytes N]");
+    Console.Error.WriteLine("       ./iot bench ingest [--records N] [--devices N] [--latency-seconds N]");
     return 2;
 }

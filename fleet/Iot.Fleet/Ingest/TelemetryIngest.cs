@@ -45,10 +45,40 @@ public sealed class TelemetryIngest(
     /// <summary>Message kinds the ingest reads; the others belong to provisioning and OTA.</summary>
     public static readonly string[] Kinds = ["telemetry", "event", "status"];
 
+    /// <summary>Stored batches waiting for the rules; bounded so the rules set the pace when they fall behind.</summary>
+    private readonly System.Threading.Channels.Channel<StoredBatch> _toJudge =
+        System.Threading.Channels.Channel.CreateBounded<StoredBatch>(new System.Threading.Channels.BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
+
     protected override async Task ExecuteAsync(CancellationToken stop)
     {
         await Task.Yield();
         CatchUpRules();
+        var judging = Task.Factory.StartNew(() => JudgeLoop(stop), stop, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        try
+        {
+            await Receive(stop);
+        }
+        finally
+        {
+            _toJudge.Writer.TryComplete();
+            await judging;
+        }
+    }
+
+    private async Task JudgeLoop(CancellationToken stop)
+    {
+        try
+        {
+            await foreach (var stored in _toJudge.Reader.ReadAllAsync(stop)) Judge(stored);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Anything not judged yet is in the journal after the rules cursor: judged on the next start.
+        }
+    }
+
+    private async Task Receive(CancellationToken stop)
+    {
         var o = options.Value;
         await using var client = new MqttClient(new MqttClientOptions
         {
@@ -60,6 +90,9 @@ public sealed class TelemetryIngest(
             CleanStart = false,
             SessionExpiryInterval = TimeSpan.FromDays(7),
             AutoAcknowledge = false,
+            // Acks wait until a batch is durable: the broker must be allowed to send the next batches
+            // meanwhile, or it idles during every store (receive maximum, MQTT 5).
+            ReceiveMaximum = (ushort)Math.Min(ushort.MaxValue, o.MaxBatch * 4),
             MessageBufferCapacity = Math.Max(o.MaxBatch * 4, 10_000),
         });
         client.Connected += (_, e) => logger.LogInformation("Connected to MQTT {Host}:{Port} (session present: {Session})", o.Host, o.Port, e.Result.SessionPresent);
@@ -84,8 +117,9 @@ public sealed class TelemetryIngest(
             while (batch.Count < o.MaxBatch && client.Messages.TryRead(out var more)) batch.Add(more);
             var stored = Handle(batch);
             foreach (var message in batch) await message.AcknowledgeAsync();
-            influx.Wake();
-            Judge(stored);
+            influx.Enqueue(stored.Fresh);
+            // Durable and acknowledged: the rules judge it on their own worker while the next batch is stored.
+            await _toJudge.Writer.WriteAsync(stored, stop);
         }
     }
 
@@ -151,7 +185,7 @@ public sealed class TelemetryIngest(
         while (true)
         {
             var pending = journal.ReadAfter(engine.AppliedUpTo, 5000, beforeRowId);
-            foreach (var (record, _) in pending) engine.Apply(record);
+            foreach (var record in pending) engine.Apply(record);
             if (pending.Count < 5000) return;
             Save();
         }

@@ -29,6 +29,8 @@ public static class LeadsApi
             store.Find(LeadQueue.Enforcement, new LeadQuery(since, until, rule, site, status)).Select(LeadView.Of));
         api.MapGet("/alerts", (DateTimeOffset? since, DateTimeOffset? until, string? rule, string? site, string? status, LeadStore store) =>
             store.Find(LeadQueue.Integrity, new LeadQuery(since, until, rule, site, status)).Select(LeadView.Of));
+        api.MapGet("/leads/stream", (HttpContext context, LeadFeed feed, Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json) =>
+            feed.Stream(context, json.Value.SerializerOptions)).ExcludeFromDescription();
         api.MapGet("/leads/{id:long}", (long id, LeadStore store, RecordJournal journal, SiteRegistry registry) =>
             store.Get(id) is { } lead ? Results.Ok(Evidence(lead, journal, registry)) : Results.Problem($"no lead {id}", statusCode: 404));
         api.MapGet("/alerts/{id:long}", (long id, LeadStore store, RecordJournal journal, SiteRegistry registry) =>

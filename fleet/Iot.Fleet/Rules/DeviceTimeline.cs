@@ -58,8 +58,13 @@ public sealed class DeviceTimeline(string device)
     /// <summary>Drops hours entirely before <paramref name="hour"/>.</summary>
     public void ForgetBefore(long hour)
     {
+        // Called for every record: only look at the keys when the oldest hour moved.
+        if (hour <= _forgottenBefore) return;
+        _forgottenBefore = hour;
         foreach (var h in _hours.Keys.Where(h => h < hour).ToList()) _hours.Remove(h);
     }
+
+    private long _forgottenBefore = long.MinValue;
 
     /// <summary>Adds a record's contribution to every minute it overlaps, or only to the minutes of
     /// <paramref name="onlyHour"/> when an hour is being loaded. Call once per record and hour.</summary>

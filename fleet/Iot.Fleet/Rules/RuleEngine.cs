@@ -94,7 +94,8 @@ public sealed class RuleEngine(ISiteDirectory sites, IRecordHistory history, ILe
                 {
                     EnsureLoaded(timeline, previousLatest - w, previousLatest);
                     for (var start = Math.Max(previousLatest - w + 1, firstMinute - LongestEpisodeGapMinutes); start <= previousLatest && start < firstMinute - w + 1; start++)
-                        JudgeAndRecord(rule, site, timeline, start);
+                        // A fully covered window was judged when its last minute arrived.
+                        if (!FullyCovered(timeline, start, w)) JudgeAndRecord(rule, site, timeline, start);
                 }
             }
             if (record.IsEvidence)
@@ -122,6 +123,13 @@ public sealed class RuleEngine(ISiteDirectory sites, IRecordHistory history, ILe
         if (timeline.LatestMinute >= start + minutes) return true;
         // Nothing covers minutes after the latest one: the live path ends here for all but one window.
         if (start + minutes - 1 > timeline.LatestMinute) return false;
+        for (var m = start; m < start + minutes; m++)
+            if (!timeline.IsCovered(m)) return false;
+        return true;
+    }
+
+    private static bool FullyCovered(DeviceTimeline timeline, long start, int minutes)
+    {
         for (var m = start; m < start + minutes; m++)
             if (!timeline.IsCovered(m)) return false;
         return true;

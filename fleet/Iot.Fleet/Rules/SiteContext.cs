@@ -35,9 +35,14 @@ public sealed class SiteContext(string id, SiteKind kind, TimeZoneInfo timeZone,
 
     private bool All(long startMinute, int minutes, bool night)
     {
-        for (var m = startMinute; m < startMinute + minutes; m++)
+        var start = DateTimeOffset.FromUnixTimeSeconds(startMinute * 60);
+        var offset = TimeZone.GetUtcOffset(start);
+        // One conversion per window, unless the zone changes its offset inside it (daylight saving).
+        var fixedOffset = TimeZone.GetUtcOffset(start.AddMinutes(minutes)) == offset;
+        for (var i = 0; i < minutes; i++)
         {
-            var local = TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeSeconds(m * 60), TimeZone);
+            var utc = start.AddMinutes(i);
+            var local = utc.ToOffset(fixedOffset ? offset : TimeZone.GetUtcOffset(utc));
             if (Profile.IsNight(TimeOnly.FromDateTime(local.DateTime)) != night) return false;
         }
         return true;

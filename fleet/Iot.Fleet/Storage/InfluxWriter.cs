@@ -1,3 +1,4 @@
+using Iot.Fleet.Telemetry;
 using System.Net.Http;
 using System.Text;
 using Microsoft.Extensions.Options;
@@ -28,6 +29,10 @@ public sealed class InfluxWriter(RecordJournal journal, IOptions<InfluxOptions> 
 {
     public const string Cursor = "influx";
 
+    /// <summary>Fresh records handed over by the ingest, so the common case needs no read-back from the
+    /// journal; the journal stays the source whenever this queue is not contiguous with the cursor.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentQueue<TelemetryRecord> _fresh = new();
+    private const int FreshQueueLimit = 200_000;
     private readonly SemaphoreSlim _wake = new(0);
     private readonly HttpClient _http = Client(options.Value);
 
@@ -36,6 +41,15 @@ public sealed class InfluxWriter(RecordJournal journal, IOptions<InfluxOptions> 
 
     /// <summary>True while the last write attempt failed.</summary>
     public bool Failing { get; private set; }
+
+    /// <summary>Hands over records just stored in the journal and wakes the writer.</summary>
+    public void Enqueue(IReadOnlyList<TelemetryRecord> stored)
+    {
+        // Past the limit (InfluxDB away for long) the queue is dropped; the journal has everything.
+        if (_fresh.Count + stored.Count > FreshQueueLimit) _fresh.Clear();
+        foreach (var record in stored) _fresh.Enqueue(record);
+        Wake();
+    }
 
     /// <summary>Tells the writer that new records are in the journal.</summary>
     public void Wake()
@@ -53,16 +67,16 @@ public sealed class InfluxWriter(RecordJournal journal, IOptions<InfluxOptions> 
             try
             {
                 if (!databaseReady) databaseReady = await CreateDatabase(stop);
-                var batch = journal.ReadAfter(WrittenUpTo, options.Value.BatchLines);
+                var batch = NextBatch(options.Value.BatchLines);
                 if (batch.Count == 0)
                 {
                     await _wake.WaitAsync(TimeSpan.FromSeconds(1), stop);
                     continue;
                 }
                 var lines = new StringBuilder(batch.Count * 96);
-                foreach (var (record, site) in batch) LineProtocol.Append(lines, record, site);
+                foreach (var record in batch) LineProtocol.Append(lines, record);
                 await Write(lines.ToString(), stop);
-                WrittenUpTo = batch[^1].Record.RowId;
+                WrittenUpTo = batch[^1].RowId;
                 journal.SetCursor(Cursor, WrittenUpTo);
                 if (Failing) logger.LogInformation("InfluxDB writes work again; written up to row {Row}", WrittenUpTo);
                 Failing = false;
@@ -80,6 +94,23 @@ public sealed class InfluxWriter(RecordJournal journal, IOptions<InfluxOptions> 
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
             }
         }
+    }
+
+    /// <summary>The records after the cursor: from the hand-over queue when it continues the cursor
+    /// exactly, otherwise from the journal.</summary>
+    private IReadOnlyList<TelemetryRecord> NextBatch(int limit)
+    {
+        while (_fresh.TryPeek(out var head) && head.RowId <= WrittenUpTo) _fresh.TryDequeue(out _);
+        if (!_fresh.TryPeek(out var first) || first.RowId != WrittenUpTo + 1) return journal.ReadAfter(WrittenUpTo, limit);
+        var batch = new List<TelemetryRecord>(Math.Min(limit, _fresh.Count));
+        var next = WrittenUpTo + 1;
+        while (batch.Count < limit && _fresh.TryPeek(out var r) && r.RowId == next)
+        {
+            _fresh.TryDequeue(out _);
+            batch.Add(r);
+            next++;
+        }
+        return batch;
     }
 
     private async Task<bool> CreateDatabase(CancellationToken stop)

@@ -13,8 +13,9 @@ public static class LineProtocol
     /// <summary>Tag value for records of devices not bound to a site.</summary>
     public const string Unassigned = "unassigned";
 
-    public static void Append(StringBuilder lines, TelemetryRecord record, string? site)
+    public static void Append(StringBuilder lines, TelemetryRecord record)
     {
+        var site = record.Site;
         lines.Append(Measurement).Append(",dev=");
         Escape(lines, record.Device);
         lines.Append(",site=");

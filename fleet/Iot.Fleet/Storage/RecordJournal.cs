@@ -50,10 +50,10 @@ public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
             foreach (var r in message.Envelope.Records)
             {
                 var rowId = Run(insertRecord, r.Device, (long)r.Seq, r.Time, r.Duration, r.Quality,
-                    JsonSerializer.Serialize(r.Measurements), (object?)r.Firmware ?? DBNull.Value, (object?)message.Site ?? DBNull.Value,
+                    r.MeasurementsJson ?? JsonSerializer.Serialize(r.Measurements), (object?)r.Firmware ?? DBNull.Value, (object?)message.Site ?? DBNull.Value,
                     messageId, r.ReceivedAt.ToUnixTimeMilliseconds());
                 if (rowId is null) continue;
-                fresh.Add(r with { RowId = (long)rowId });
+                fresh.Add(r with { RowId = (long)rowId, Site = message.Site });
                 any = true;
             }
             // A message that carried only duplicates adds nothing to the evidence.
@@ -97,13 +97,13 @@ public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
     }
 
     /// <summary>Records stored after <paramref name="afterRowId"/> (and before <paramref name="beforeRowId"/>), oldest first.</summary>
-    public IReadOnlyList<(TelemetryRecord Record, string? Site)> ReadAfter(long afterRowId, int limit, long beforeRowId = long.MaxValue)
+    public IReadOnlyList<TelemetryRecord> ReadAfter(long afterRowId, int limit, long beforeRowId = long.MaxValue)
     {
         using var connection = database.Open();
         return connection.Query<RecordRow>(
                 "SELECT row_id, dev, seq, t, dur, q, m, fw, site, received_at FROM records WHERE row_id > @afterRowId AND row_id < @beforeRowId ORDER BY row_id LIMIT @limit",
                 new { afterRowId, beforeRowId, limit })
-            .Select(r => (r.ToRecord(), r.site))
+            .Select(r => r.ToRecord())
             .ToList();
     }
 
@@ -190,6 +190,8 @@ public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
             {
                 RowId = row_id,
                 Firmware = fw,
+                Site = site,
+                MeasurementsJson = m,
                 ReceivedAt = DateTimeOffset.FromUnixTimeMilliseconds(received_at),
             };
     }

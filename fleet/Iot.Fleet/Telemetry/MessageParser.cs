@@ -57,6 +57,7 @@ public static class MessageParser
             {
                 Firmware = firmware,
                 ReceivedAt = now,
+                MeasurementsJson = rec.GetProperty("m").GetRawText(),
             });
         }
         return new TelemetryEnvelope(device, firmware, boot, records);
@@ -140,7 +141,7 @@ public static class MessageParser
                 throw new RejectedMessageException($"{where}.m.{name} is not a number");
             if (Channels.Find(name) is { } channel && (value < channel.Min || value > channel.Max))
                 throw new RejectedMessageException($"{where}.m.{name} {value} is outside {channel.Min}..{channel.Max} {channel.Unit}");
-            values[name] = value;
+            if (!values.TryAdd(name, value)) throw new RejectedMessageException($"{where}.m has {name} twice");
         }
         return values;
     }

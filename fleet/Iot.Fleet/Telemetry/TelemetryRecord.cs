@@ -16,6 +16,12 @@ public sealed record TelemetryRecord(
     /// <summary>Firmware version from the envelope that carried the record.</summary>
     public string? Firmware { get; init; }
 
+    /// <summary>The `m` object exactly as the device sent it, kept as evidence and stored without re-encoding.</summary>
+    public string? MeasurementsJson { get; init; }
+
+    /// <summary>The site the device was bound to when the record arrived; null for an unbound device.</summary>
+    public string? Site { get; init; }
+
     /// <summary>When the fleet received it.</summary>
     public DateTimeOffset ReceivedAt { get; init; }
 

@@ -1,0 +1,49 @@
+using System.Text.Json;
+using System.Threading.Channels;
+
+namespace Iot.Fleet.Leads;
+
+/// <summary>Pushes leads and alerts to open pages and tools the moment they are saved
+/// (server-sent events at GET /api/leads/stream).</summary>
+public sealed class LeadFeed
+{
+    private readonly Lock _lock = new();
+    private readonly List<Channel<Lead>> _listeners = [];
+
+    /// <summary>Hands new leads to every listener; a listener that falls far behind loses the oldest, never blocks the ingest.</summary>
+    public void Publish(IReadOnlyList<Lead> created)
+    {
+        lock (_lock)
+            foreach (var listener in _listeners)
+                foreach (var lead in created)
+                    listener.Writer.TryWrite(lead);
+    }
+
+    /// <summary>Writes events to one HTTP response until the client goes away.</summary>
+    public async Task Stream(HttpContext context, JsonSerializerOptions json)
+    {
+        var channel = Channel.CreateBounded<Lead>(new BoundedChannelOptions(1000) { FullMode = BoundedChannelFullMode.DropOldest });
+        lock (_lock) _listeners.Add(channel);
+        try
+        {
+            context.Response.Headers.ContentType = "text/event-stream";
+            context.Response.Headers.CacheControl = "no-cache";
+            await context.Response.WriteAsync(": connected\n\n", context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            await foreach (var lead in channel.Reader.ReadAllAsync(context.RequestAborted))
+            {
+                var kind = lead.Queue == LeadQueue.Enforcement ? "lead" : "alert";
+                await context.Response.WriteAsync($"event: {kind}\ndata: {JsonSerializer.Serialize(LeadView.Of(lead), json)}\n\n", context.RequestAborted);
+                await context.Response.Body.FlushAsync(context.RequestAborted);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The page closed.
+        }
+        finally
+        {
+            lock (_lock) _listeners.Remove(channel);
+        }
+    }
+}

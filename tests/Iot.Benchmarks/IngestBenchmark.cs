@@ -1,0 +1,225 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Iot.Mqtt;
+using Iot.Stack;
+
+namespace Iot.Benchmarks;
+
+/// <summary>
+/// `./iot bench ingest`: records per second sustained through Mosquitto → fleet → InfluxDB with every
+/// rule on, one record per message as gateways send them live, against two ceilings measured in
+/// the same run on the same records: Mosquitto relaying them to mosquitto_sub, and raw line-protocol
+/// writes to InfluxDB. Then breach-to-lead latency with a paced stream of 5,000 records/s.
+/// </summary>
+internal static class IngestBenchmark
+{
+    private const string Fume = """{"fume":0.6,"fan":1,"pur":1}""";
+    private const string PurifierOff = """{"fume":0.6,"fan":1,"pur":0}""";
+
+    public static async Task<int> Run(int records, int devices, int latencySeconds)
+    {
+        Console.WriteLine($"Ingest benchmark: {records:N0} records from {devices} gateways, one record per message, every rule on");
+        using var broker = MosquittoBroker.Start(new MosquittoOptions { MaxQueuedMessages = records * 2 });
+        using var influx = InfluxServer.Start();
+        using var fleet = FleetServer.Start(new FleetOptions { MqttHost = broker.Host, MqttPort = broker.Port, InfluxUrl = influx.Url });
+        using var http = fleet.Http();
+
+        var kinds = new[] { "noise", "dust", "fume" };
+        var ids = Enumerable.Range(0, devices).Select(i => $"BENCH-{i:D4}").ToArray();
+        for (var i = 0; i < devices; i++) await Register(http, ids[i], kinds[i % 3]);
+        var messages = Messages(ids, kinds, records);
+
+        // Ceiling 1: Mosquitto relaying the same messages to mosquitto_sub.
+        var relay = await Relay(broker, messages);
+        // Ceiling 2: raw InfluxDB line-protocol writes of the same records, 5,000 lines a batch.
+        var raw = await RawInflux(influx, messages);
+        // The fleet: from the first PUBLISH until every record is in the journal and in InfluxDB.
+        var (fleetTime, lost) = await ThroughFleet(broker, fleet, influx, messages);
+
+        double Rate(TimeSpan t) => records / t.TotalSeconds;
+        var lower = Math.Min(Rate(relay), Rate(raw));
+        Console.WriteLine();
+        Console.WriteLine($"  ceiling: Mosquitto → mosquitto_sub    {Rate(relay),10:N0} records/s");
+        Console.WriteLine($"  ceiling: raw InfluxDB writes          {Rate(raw),10:N0} records/s");
+        Console.WriteLine($"  fleet: MQTT → journal → InfluxDB      {Rate(fleetTime),10:N0} records/s   target ≥ 20,000, lost {lost}");
+        Console.WriteLine($"  ratio fleet / lower ceiling           {Rate(fleetTime) / lower,10:F2}          target ≥ 0.50");
+
+        var latencies = await BreachToLead(broker, fleet, http, latencySeconds);
+        var p50 = Percentile(latencies, 0.50);
+        var p99 = Percentile(latencies, 0.99);
+        Console.WriteLine($"  breach → lead at 5,000 records/s      p50 {p50 * 1000,6:F0} ms, p99 {p99 * 1000,6:F0} ms over {latencies.Count} leads   target p99 ≤ 1,000 ms");
+
+        var met = lost == 0 && Rate(fleetTime) >= 20_000 && Rate(fleetTime) / lower >= 0.5 && p99 <= 1.0 && latencies.Count > 0;
+        Console.WriteLine(met ? "  targets met" : "  TARGETS NOT MET");
+        return met ? 0 : 1;
+    }
+
+    private sealed record Message(string Device, string Topic, byte[] Payload, string Line);
+
+    /// <summary>Each device's minutes, oldest first, interleaved across devices as a fleet would send them.
+    /// Every 500th minute starts a 10-minute purifier-off (or loud, or dusty) stretch so rules have work.</summary>
+    private static List<Message> Messages(string[] ids, string[] kinds, int records)
+    {
+        var perDevice = records / ids.Length;
+        var start = (DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 60 - perDevice - 10) * 60;
+        var list = new List<Message>(records);
+        for (var k = 0; k < perDevice; k++)
+            for (var d = 0; d < ids.Length; d++)
+            {
+                var hot = k % 500 is >= 200 and < 270;
+                var m = kinds[d % 3] switch
+                {
+                    "noise" => hot ? """{"laeq":82,"lafmax":90}""" : """{"laeq":52,"lafmax":60}""",
+                    "dust" => hot ? """{"pm10":400,"pm25":200,"rh":50}""" : """{"pm10":60,"pm25":30,"rh":50}""",
+                    _ => hot ? PurifierOff : Fume,
+                };
+                var t = start + k * 60;
+                var payload = $$"""{"v":1,"dev":"{{ids[d]}}","fw":"1.0.0","boot":1,"recs":[{"seq":{{k + 1}},"t":{{t}},"dur":60,"q":0,"m":{{m}}}]}""";
+                var fields = string.Join(",", System.Text.Json.JsonDocument.Parse(m).RootElement.EnumerateObject().Select(p => $"{p.Name}={p.Value.GetDouble().ToString(CultureInfo.InvariantCulture)}"));
+                list.Add(new Message(ids[d], $"iot/v1/{ids[d]}/telemetry", Encoding.UTF8.GetBytes(payload),
+                    $"reading,dev={ids[d]},site=S{ids[d]} {fields},q=0i,seq={k + 1}i,dur=60i {t}\n"));
+            }
+        return list;
+    }
+
+    private static async Task Register(HttpClient http, string device, string kind)
+    {
+        (await http.PostAsJsonAsync("/api/sites", new { id = $"S{device}", name = $"Bench {device}", kind, timezone = "Asia/Shanghai", profile = "default" })).EnsureSuccessStatusCode();
+        (await http.PostAsJsonAsync("/api/devices", new { id = device, site = $"S{device}" })).EnsureSuccessStatusCode();
+    }
+
+    private static async Task<TimeSpan> Relay(MosquittoBroker broker, List<Message> messages)
+    {
+        var sub = Process.Start(new ProcessStartInfo("/bin/sh")
+        {
+            ArgumentList = { "-c", $"exec mosquitto_sub -h 127.0.0.1 -p {broker.Port} -q 1 -t 'relay/#' -C {messages.Count} > /dev/null" },
+            UseShellExecute = false,
+        })!;
+        await Task.Delay(500); // let it subscribe
+        var watch = Stopwatch.StartNew();
+        await using var publisher = await Publisher(broker, "bench-relay");
+        var acks = new List<Task>(messages.Count);
+        foreach (var m in messages) acks.Add(publisher.PublishAsync("relay/" + m.Device, m.Payload));
+        await Task.WhenAll(acks);
+        if (!sub.WaitForExit(TimeSpan.FromMinutes(5))) throw new TimeoutException("mosquitto_sub did not receive every message");
+        watch.Stop();
+        if (sub.ExitCode != 0) throw new InvalidOperationException($"mosquitto_sub exited with {sub.ExitCode}");
+        return watch.Elapsed;
+    }
+
+    private static async Task<TimeSpan> RawInflux(InfluxServer influx, List<Message> messages)
+    {
+        using var http = new HttpClient { BaseAddress = influx.Url };
+        (await http.PostAsync("/query", new FormUrlEncodedContent(new Dictionary<string, string> { ["q"] = "CREATE DATABASE ceiling" }))).EnsureSuccessStatusCode();
+        var watch = Stopwatch.StartNew();
+        foreach (var chunk in messages.Chunk(5000))
+        {
+            var body = new StringBuilder(chunk.Length * 96);
+            foreach (var m in chunk) body.Append(m.Line);
+            (await http.PostAsync("/write?db=ceiling&precision=s", new StringContent(body.ToString()))).EnsureSuccessStatusCode();
+        }
+        return watch.Elapsed;
+    }
+
+    private static async Task<(TimeSpan Time, long Lost)> ThroughFleet(MosquittoBroker broker, FleetServer fleet, InfluxServer influx, List<Message> messages)
+    {
+        using var http = fleet.Http();
+        var watch = Stopwatch.StartNew();
+        await using var publisher = await Publisher(broker, "bench-fleet");
+        var acks = new List<Task>(messages.Count);
+        foreach (var m in messages) acks.Add(publisher.PublishAsync(m.Topic, m.Payload));
+        await Task.WhenAll(acks);
+        var deadline = DateTime.UtcNow.AddMinutes(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            var health = (await http.GetFromJsonAsync<JsonObject>("/healthz"))!;
+            if ((long)health["recordsStored"]! >= messages.Count && (long)health["influxWrittenUpTo"]! >= messages.Count) break;
+            await Task.Delay(20);
+        }
+        watch.Stop();
+        using var query = new HttpClient { BaseAddress = influx.Url };
+        var body = await query.GetStringAsync("/query?db=iot&q=" + Uri.EscapeDataString("SELECT COUNT(q) FROM reading"));
+        var stored = JsonNode.Parse(body)?["results"]?[0]?["series"]?[0]?["values"]?[0]?[1]?.GetValue<long>() ?? 0;
+        return (watch.Elapsed, messages.Count - stored);
+    }
+
+    /// <summary>Purifier-off episodes inside a paced stream of 5,000 records/s; the latency of each lead
+    /// runs from the PUBLISH of the record that completes its first breaching window to the lead's
+    /// arrival on the fleet's event stream.</summary>
+    private static async Task<List<double>> BreachToLead(MosquittoBroker broker, FleetServer fleet, HttpClient http, int seconds)
+    {
+        const int rate = 5000, devices = 200;
+        var ids = Enumerable.Range(0, devices).Select(i => $"LAT-{i:D4}").ToArray();
+        foreach (var id in ids) await Register(http, id, "fume");
+        var perDevice = rate * seconds / devices;
+        var start = (DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 60 - perDevice - 10) * 60;
+        var completes = new Dictionary<string, double>(); // site → when its breaching window was completed
+        var arrivals = new Dictionary<string, double>();
+        var clock = Stopwatch.StartNew();
+
+        using var stream = new HttpClient { BaseAddress = fleet.Url, Timeout = Timeout.InfiniteTimeSpan };
+        using var cancel = new CancellationTokenSource();
+        var listening = Task.Run(async () =>
+        {
+            await using var body = await stream.GetStreamAsync("/api/leads/stream", cancel.Token);
+            using var reader = new StreamReader(body);
+            while (await reader.ReadLineAsync(cancel.Token) is { } line)
+            {
+                if (!line.StartsWith("data: ", StringComparison.Ordinal)) continue;
+                var lead = JsonNode.Parse(line[6..])!;
+                if ((string)lead["rule"]! != "fume.purifier_off") continue;
+                lock (arrivals) arrivals.TryAdd($"{(string)lead["site"]!}@{(string)lead["start"]!}", clock.Elapsed.TotalSeconds);
+            }
+        });
+        await Task.Delay(300);
+
+        await using var publisher = await Publisher(broker, "bench-latency");
+        var sent = 0;
+        var pending = new List<Task>();
+        for (var k = 0; k < perDevice; k++)
+            for (var d = 0; d < devices; d++)
+            {
+                // Pace: record number `sent` goes out at sent / rate seconds.
+                var due = (double)sent / rate;
+                if (clock.Elapsed.TotalSeconds < due) await Task.Delay(TimeSpan.FromSeconds(due - clock.Elapsed.TotalSeconds));
+                var breach = k % 50 is >= 20 and < 30;
+                var t = start + k * 60;
+                var payload = Encoding.UTF8.GetBytes($$"""{"v":1,"dev":"{{ids[d]}}","fw":"1.0.0","boot":1,"recs":[{"seq":{{k + 1}},"t":{{t}},"dur":60,"q":0,"m":{{(breach ? PurifierOff : Fume)}}}]}""");
+                pending.Add(publisher.PublishAsync($"iot/v1/{ids[d]}/telemetry", payload));
+                sent++;
+                if (k % 50 == 29)
+                {
+                    var windowStart = DateTimeOffset.FromUnixTimeSeconds(t - 9 * 60).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+                    completes[$"S{ids[d]}@{windowStart}"] = clock.Elapsed.TotalSeconds;
+                }
+            }
+        await Task.WhenAll(pending);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            lock (arrivals) if (completes.Keys.All(arrivals.ContainsKey)) break;
+            await Task.Delay(50);
+        }
+        cancel.Cancel();
+        try { await listening; } catch (OperationCanceledException) { } catch (IOException) { }
+        lock (arrivals)
+        {
+            var missing = completes.Keys.Count(k => !arrivals.ContainsKey(k));
+            if (missing > 0) Console.WriteLine($"  {missing} of {completes.Count} expected leads did not arrive");
+            return completes.Where(c => arrivals.ContainsKey(c.Key)).Select(c => arrivals[c.Key] - c.Value).Order().ToList();
+        }
+    }
+
+    private static async Task<MqttClient> Publisher(MosquittoBroker broker, string id)
+    {
+        var client = new MqttClient(new MqttClientOptions { Host = broker.Host, Port = broker.Port, ClientId = id, AutoReconnect = false });
+        await client.ConnectAsync();
+        return client;
+    }
+
+    private static double Percentile(List<double> sorted, double p) =>
+        sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+}
