@@ -2,9 +2,9 @@ using System.Globalization;
 using Iot.Gateway.Virtual.Simulation;
 
 // dotnet Iot.Gateway.Virtual.dll --scenario file --mqtt-host h --mqtt-port p [--speed 60] [--state dir] [--fresh]
-const string Usage = "usage: Iot.Gateway.Virtual --scenario <file> --mqtt-host <host> --mqtt-port <port> [--speed <n>] [--state <dir>] [--fresh]";
+const string Usage = "usage: Iot.Gateway.Virtual --scenario <file> --mqtt-host <host> --mqtt-port <port> [--speed <n>] [--state <dir>] [--fresh] [--register <fleet-url> --token <admin-token>]";
 
-string? scenarioPath = null, host = null, state = "virtual-state";
+string? scenarioPath = null, host = null, state = "virtual-state", register = null, token = null;
 int port = 0;
 double speed = 1;
 bool fresh = false;
@@ -27,6 +27,8 @@ for (int i = 0; i < args.Length; i++)
                 break;
             case "--state": state = Value(); break;
             case "--fresh": fresh = true; break;
+            case "--register": register = Value(); break;
+            case "--token": token = Value(); break;
             case "-h" or "--help":
                 Console.WriteLine(Usage);
                 return 0;
@@ -38,6 +40,11 @@ for (int i = 0; i < args.Length; i++)
         Console.Error.WriteLine($"error: {e.Message}\n{Usage}");
         return 2;
     }
+}
+if (register is not null && token is null)
+{
+    Console.Error.WriteLine($"error: --register needs --token (the fleet's admin token)\n{Usage}");
+    return 2;
 }
 if (scenarioPath is null || host is null || port == 0)
 {
@@ -67,6 +74,19 @@ using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Creat
     context.Cancel = true;
     stop.Cancel();
 });
+
+if (register is not null)
+{
+    try
+    {
+        await FleetRegistration.RegisterAsync(scenario, new Uri(register), token!, Console.WriteLine, stop.Token);
+    }
+    catch (Exception e) when (e is HttpRequestException or UriFormatException or TaskCanceledException)
+    {
+        Console.Error.WriteLine($"error: cannot register the gateways with the fleet: {e.Message}");
+        return 1;
+    }
+}
 
 await using var runner = new FleetRunner(scenario, new FleetOptions
 {

@@ -58,13 +58,67 @@ public sealed class LocalStack(string stateDirectory)
         Console.WriteLine($"  Admin token  {endpoints.AdminToken}");
         Console.WriteLine($"  Endpoints    {endpointsPath}");
         Console.WriteLine();
-        Console.WriteLine("Demo gateways arrive with the virtual gateway (firmware issue); the fleet is waiting for devices.");
-        if (!demo) Console.WriteLine("--no-demo: no virtual gateways will be started.");
+        using var gateways = demo ? StartDemo(broker, fleet) : null;
+        if (!demo) Console.WriteLine("--no-demo: no virtual gateways; the fleet waits for real ones.");
+        using var watching = new CancellationTokenSource();
+        var leads = PrintLeads(fleet, watching.Token);
         Console.WriteLine("Press Ctrl-C to stop.");
 
         stop.Wait();
+        watching.Cancel();
         Console.WriteLine("Stopping ...");
+        gateways?.Stop(TimeSpan.FromSeconds(10));
         File.Delete(endpointsPath);
         return 0;
+    }
+
+    /// <summary>The demo scenario's virtual gateways (a few restaurants and construction sites, some
+    /// breaching within minutes), registered with the fleet first.</summary>
+    private ServerProcess StartDemo(MosquittoBroker broker, FleetServer fleet)
+    {
+        var scenario = Path.Combine(RepositoryPaths.Root(), "firmware/Gateway.Virtual/Scenarios/demo.yaml");
+        var process = ServerProcess.Start("gateways", "dotnet",
+        [
+            RepositoryPaths.Built("firmware/Gateway.Virtual", "Iot.Gateway.Virtual.dll"), "--scenario", scenario,
+            "--mqtt-host", broker.Host, "--mqtt-port", broker.Port.ToString(), "--speed", "1",
+            "--state", Path.Combine(stateDirectory, "gateways"), "--register", fleet.Url.ToString(), "--token", fleet.Options.AdminToken,
+        ], stateDirectory);
+        Console.WriteLine($"Demo gateways: {scenario}");
+        Console.WriteLine("  their last hour replays in about half a minute, then they run live; leads appear below within minutes.");
+        return process;
+    }
+
+    /// <summary>Prints each new lead and alert from the fleet's event stream, so the terminal shows the product working.</summary>
+    private static async Task PrintLeads(FleetServer fleet, CancellationToken stop)
+    {
+        using var http = new HttpClient { BaseAddress = fleet.Url, Timeout = Timeout.InfiniteTimeSpan };
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await using var body = await http.GetStreamAsync("/api/leads/stream", stop);
+                using var reader = new StreamReader(body);
+                string? kind = null;
+                while (await reader.ReadLineAsync(stop) is { } line)
+                {
+                    if (line.StartsWith("event: ", StringComparison.Ordinal)) kind = line[7..];
+                    else if (line.StartsWith("data: ", StringComparison.Ordinal)) Console.WriteLine($"  {kind,-5} {Describe(line[6..])}");
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException)
+            {
+                await Task.Delay(1000, stop).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private static string Describe(string json)
+    {
+        var lead = System.Text.Json.Nodes.JsonNode.Parse(json)!;
+        return $"#{lead["id"]} {lead["rule"]} at {lead["site"]} from {lead["start"]}: {(double)lead["value"]!:0.##} {lead["unit"]} (limit {lead["limit"]}){((bool)lead["late"]! ? ", late" : "")}";
     }
 }

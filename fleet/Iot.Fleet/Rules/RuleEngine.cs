@@ -238,8 +238,10 @@ public sealed class RuleEngine(ISiteDirectory sites, IRecordHistory history, ILe
             $"{channel} reported {value} for {RuleLimits.FlatlineMinutes} valid minutes");
     }
 
-    /// <summary>`fan` and `pur` are running shares: 0 through a closed kitchen's night is normal, not a stuck sensor.</summary>
-    private static bool FlatlineApplies(string channel) => channel != Channels.Fan && channel != Channels.Pur;
+    /// <summary>Flatline watches the channels that decide leads, where a stuck sensor could hide or fake
+    /// a breach. The others stay unchanged for an hour in normal life: running shares (0 all night in a
+    /// closed kitchen), steady supply currents, calm wind, and temperature at 1 °C resolution.</summary>
+    private static bool FlatlineApplies(string channel) => Channels.Find(channel)?.Judged == true;
 
     /// <summary>Opens an integrity alert or extends the one still open for the same rule and device.</summary>
     private void RaiseIntegrity(SiteContext site, string ruleId, string device, long start, long end, int windowMinutes, double value, string unit, string detail)

@@ -4,7 +4,11 @@ using Names = Iot.Gateway.Telemetry.Channel;
 namespace Iot.Fleet.Telemetry;
 
 /// <summary>A measurement channel of wire protocol v1, with the range outside which a value is rejected.</summary>
-public sealed record Channel(string Name, SiteKind Kind, string Unit, double Min, double Max, string Meaning);
+public sealed record Channel(string Name, SiteKind Kind, string Unit, double Min, double Max, string Meaning)
+{
+    /// <summary>True for the measurements the enforcement rules compare with limits (watched for flatlines).</summary>
+    public bool Judged { get; init; }
+}
 
 /// <summary>The channels of ../shared/spec/wire-protocol.md as the fleet judges them. The names come
 /// from the firmware core (their one spelling); the ranges are physical plausibility, wide on purpose:
@@ -13,18 +17,18 @@ public static class Channels
 {
     public static readonly IReadOnlyList<Channel> All =
     [
-        new(Names.Name(Names.Laeq), SiteKind.Noise, "dB(A)", 0, 200, "A-weighted equivalent continuous level"),
-        new(Names.Name(Names.Lafmax), SiteKind.Noise, "dB(A)", 0, 200, "highest A-weighted fast level"),
-        new(Names.Name(Names.L10), SiteKind.Noise, "dB(A)", 0, 200, "level exceeded 10 % of the time"),
-        new(Names.Name(Names.L90), SiteKind.Noise, "dB(A)", 0, 200, "level exceeded 90 % of the time"),
-        new(Names.Name(Names.Pm10), SiteKind.Dust, "µg/m³", 0, 100_000, "mean PM10 mass concentration"),
-        new(Names.Name(Names.Pm25), SiteKind.Dust, "µg/m³", 0, 100_000, "mean PM2.5 mass concentration"),
-        new(Names.Name(Names.Tsp), SiteKind.Dust, "µg/m³", 0, 100_000, "mean total suspended particulate"),
+        new(Names.Name(Names.Laeq), SiteKind.Noise, "dB(A)", 0, 200, "A-weighted equivalent continuous level") { Judged = true },
+        new(Names.Name(Names.Lafmax), SiteKind.Noise, "dB(A)", 0, 200, "highest A-weighted fast level") { Judged = true },
+        new(Names.Name(Names.L10), SiteKind.Noise, "dB(A)", 0, 200, "level exceeded 10 % of the time") { Judged = true },
+        new(Names.Name(Names.L90), SiteKind.Noise, "dB(A)", 0, 200, "level exceeded 90 % of the time") { Judged = true },
+        new(Names.Name(Names.Pm10), SiteKind.Dust, "µg/m³", 0, 100_000, "mean PM10 mass concentration") { Judged = true },
+        new(Names.Name(Names.Pm25), SiteKind.Dust, "µg/m³", 0, 100_000, "mean PM2.5 mass concentration") { Judged = true },
+        new(Names.Name(Names.Tsp), SiteKind.Dust, "µg/m³", 0, 100_000, "mean total suspended particulate") { Judged = true },
         new(Names.Name(Names.Wind), SiteKind.Dust, "m/s", 0, 100, "mean wind speed"),
         new(Names.Name(Names.Wdir), SiteKind.Dust, "°", 0, 360, "mean wind direction"),
-        new(Names.Name(Names.Rh), SiteKind.Dust, "%", 0, 100, "mean relative humidity"),
+        new(Names.Name(Names.Rh), SiteKind.Dust, "%", 0, 100, "mean relative humidity") { Judged = true },
         new(Names.Name(Names.Temp), SiteKind.Dust, "°C", -60, 90, "mean air temperature"),
-        new(Names.Name(Names.Fume), SiteKind.Fume, "mg/m³", 0, 1_000, "mean cooking-fume concentration at the purifier outlet"),
+        new(Names.Name(Names.Fume), SiteKind.Fume, "mg/m³", 0, 1_000, "mean cooking-fume concentration at the purifier outlet") { Judged = true },
         new(Names.Name(Names.Fan), SiteKind.Fume, "share", 0, 1, "share of the window the exhaust fan ran"),
         new(Names.Name(Names.Pur), SiteKind.Fume, "share", 0, 1, "share of the window the purifier ran"),
         new(Names.Name(Names.FanA), SiteKind.Fume, "A", 0, 1_000, "mean fan supply current"),

@@ -316,9 +316,10 @@ public sealed class RuleEngineTests
     public void Sixty_identical_valid_minutes_raise_one_flatline_alert_and_no_lead()
     {
         var bench = Bench(SiteKind.Dust);
-        Live(bench, "D1", Day, 59, i => new() { ["pm10"] = 35, ["rh"] = 50 + i % 7, ["fan"] = 0 });
+        // temp at 1 °C resolution and the fan share sit still for hours in normal life: never a flatline.
+        Live(bench, "D1", Day, 59, i => new() { ["pm10"] = 35, ["rh"] = 50 + i % 7, ["fan"] = 0, ["temp"] = 20 });
         Assert.Empty(bench.Alerts);
-        Live(bench, "D1", Day.AddMinutes(59), 30, i => new() { ["pm10"] = 35, ["rh"] = 50 + i % 7 });
+        Live(bench, "D1", Day.AddMinutes(59), 30, i => new() { ["pm10"] = 35, ["rh"] = 50 + i % 7, ["temp"] = 20 });
         var alert = Assert.Single(bench.Alerts);
         Assert.Equal("monitor.flatline", alert.Rule);
         Assert.Contains("pm10", alert.Detail);
