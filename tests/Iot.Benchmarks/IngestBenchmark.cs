@@ -70,11 +70,13 @@ internal static class IngestBenchmark
             for (var d = 0; d < ids.Length; d++)
             {
                 var hot = k % 500 is >= 200 and < 270;
+                // Values vary a little from minute to minute, as real ones do (constant ones would be flatlines).
+                var v = (k * 7 + d) % 10 / 10.0;
                 var m = kinds[d % 3] switch
                 {
-                    "noise" => hot ? """{"laeq":82,"lafmax":90}""" : """{"laeq":52,"lafmax":60}""",
-                    "dust" => hot ? """{"pm10":400,"pm25":200,"rh":50}""" : """{"pm10":60,"pm25":30,"rh":50}""",
-                    _ => hot ? PurifierOff : Fume,
+                    "noise" => hot ? $$"""{"laeq":{{82 + v}},"lafmax":{{90 + v}}}""" : $$"""{"laeq":{{52 + v}},"lafmax":{{60 + v}}}""",
+                    "dust" => hot ? $$"""{"pm10":{{400 + v}},"pm25":{{200 + v}},"rh":{{50 + v}}}""" : $$"""{"pm10":{{60 + v}},"pm25":{{30 + v}},"rh":{{50 + v}}}""",
+                    _ => hot ? $$"""{"fume":{{0.6 + v / 10}},"fan":1,"pur":0}""" : $$"""{"fume":{{0.6 + v / 10}},"fan":1,"pur":1}""",
                 };
                 var t = start + k * 60;
                 var payload = $$"""{"v":1,"dev":"{{ids[d]}}","fw":"1.0.0","boot":1,"recs":[{"seq":{{k + 1}},"t":{{t}},"dur":60,"q":0,"m":{{m}}}]}""";
