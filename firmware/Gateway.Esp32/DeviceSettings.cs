@@ -93,10 +93,9 @@ namespace Iot.Gateway.Esp32
                 else if (r.ValueEquals("site"))
                 {
                     if (r.Read() != JsonToken.String) return "site must be a string";
-                    if (r.ValueEquals("noise")) Site = SiteKind.Noise;
-                    else if (r.ValueEquals("dust")) Site = SiteKind.Dust;
-                    else if (r.ValueEquals("fume")) Site = SiteKind.Fume;
-                    else return "unknown site kind";
+                    SiteKind site;
+                    if (!SiteKinds.TryRead(r, out site)) return "unknown site kind";
+                    Site = site;
                 }
                 else
                 {

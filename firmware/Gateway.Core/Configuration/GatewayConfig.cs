@@ -14,6 +14,21 @@ namespace Iot.Gateway.Configuration
         Fume = 2
     }
 
+    /// <summary>The wire names of the site kinds ("noise", "dust", "fume"), read in one place.</summary>
+    public static class SiteKinds
+    {
+        /// <summary>Reads the string token the reader is on as a site kind; false for an unknown name.</summary>
+        public static bool TryRead(JsonReader r, out SiteKind kind)
+        {
+            kind = SiteKind.Noise;
+            if (r.ValueEquals("noise")) return true;
+            kind = SiteKind.Dust;
+            if (r.ValueEquals("dust")) return true;
+            kind = SiteKind.Fume;
+            return r.ValueEquals("fume");
+        }
+    }
+
     /// <summary>Hysteresis and calibration of one current transformer.</summary>
     public sealed class CurrentSensorSettings
     {
@@ -114,10 +129,9 @@ namespace Iot.Gateway.Configuration
                 else if (r.ValueEquals("site"))
                 {
                     if (r.Read() != JsonToken.String) return "site must be a string";
-                    if (r.ValueEquals("noise")) Site = SiteKind.Noise;
-                    else if (r.ValueEquals("dust")) Site = SiteKind.Dust;
-                    else if (r.ValueEquals("fume")) Site = SiteKind.Fume;
-                    else return "unknown site kind";
+                    SiteKind site;
+                    if (!SiteKinds.TryRead(r, out site)) return "unknown site kind";
+                    Site = site;
                     haveSite = true;
                 }
                 else if (r.ValueEquals("meter"))
