@@ -22,8 +22,4 @@ public sealed class Endpoints
         File.WriteAllText(temp, JsonSerializer.Serialize(this, Json));
         File.Move(temp, path, overwrite: true);
     }
-
-    public static Endpoints Read(string path) =>
-        JsonSerializer.Deserialize<Endpoints>(File.ReadAllText(path))
-        ?? throw new InvalidDataException($"{path} is empty");
 }

@@ -101,13 +101,6 @@ public sealed class SiteRegistry : ISiteDirectory
         return connection.Query<SiteRow>("SELECT id, name, kind, timezone, grid, profile, business_hours FROM sites ORDER BY id").Select(r => r.ToSite()).ToList();
     }
 
-    public Device? GetDevice(string id)
-    {
-        using var connection = _database.Open();
-        var row = connection.QueryFirstOrDefault<(string id, string? site, long created_at)?>("SELECT id, site, created_at FROM devices WHERE id = @id", new { id });
-        return row is { } r ? new Device(r.id, r.site, DateTimeOffset.FromUnixTimeMilliseconds(r.created_at)) : null;
-    }
-
     public IReadOnlyList<NightWorkPermit> Permits(string site)
     {
         using var connection = _database.Open();

@@ -28,9 +28,6 @@ public sealed class DeviceTimeline(string device)
     /// <summary>Highest minute any record of this device covered, or long.MinValue.</summary>
     public long LatestMinute { get; private set; } = long.MinValue;
 
-    /// <summary>Hours currently held in memory.</summary>
-    public IEnumerable<long> LoadedHours => _hours.Keys;
-
     /// <summary>How a channel combines inside one minute.</summary>
     public static Combine CombineOf(string channel) =>
         channel == Channels.Laeq || channel == Channels.L10 || channel == Channels.L90 ? Combine.Energy

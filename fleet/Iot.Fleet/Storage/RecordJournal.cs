@@ -24,10 +24,6 @@ public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
 
     /// <summary>Stores a batch in one transaction and returns the records that were new, in row order.
     /// Records already in the journal (re-sent by a gateway that missed a PUBACK) are skipped.</summary>
-    public IReadOnlyList<TelemetryRecord> Store(IReadOnlyList<AcceptedTelemetry> accepted, IReadOnlyList<Rejection> rejections, DateTimeOffset now) =>
-        Store(accepted, rejections, [], [], now);
-
-    /// <summary>Stores a whole ingest batch (telemetry, rejections, events, statuses) in one transaction.</summary>
     public IReadOnlyList<TelemetryRecord> Store(IReadOnlyList<AcceptedTelemetry> accepted, IReadOnlyList<Rejection> rejections,
         IReadOnlyList<DeviceEvent> events, IReadOnlyList<DeviceStatus> statuses, DateTimeOffset now)
     {
@@ -116,13 +112,6 @@ public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
                 new { device, lower = fromTime - WireProtocol.MaxDurationSeconds, fromTime, toTime })
             .Select(r => r.ToRecord())
             .ToList();
-    }
-
-    /// <summary>Highest row id stored so far.</summary>
-    public long LastRowId()
-    {
-        using var connection = database.Open();
-        return connection.ExecuteScalar<long?>("SELECT MAX(row_id) FROM records") ?? 0;
     }
 
     /// <summary>A named position in the journal (how far the Influx writer or the rules got).</summary>
