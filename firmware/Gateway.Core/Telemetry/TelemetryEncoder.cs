@@ -22,12 +22,7 @@ namespace Iot.Gateway.Telemetry
         /// </summary>
         public static int WriteEnvelope(JsonWriter w, string dev, string fw, uint boot, MinuteRecord[] records, int start, int count, long nowUtc)
         {
-            w.Reset();
-            w.BeginObject();
-            w.Name("v");
-            w.Number(Version);
-            w.Name("dev");
-            w.String(dev);
+            BeginDocument(w, dev);
             w.Name("fw");
             w.String(fw);
             w.Name("boot");
@@ -54,6 +49,17 @@ namespace Iot.Gateway.Telemetry
             w.EndObject();
             if (written == 0 || w.Overflowed) return 0;
             return written;
+        }
+
+        /// <summary>Starts every device document the same way: {"v":1,"dev":"{id}".</summary>
+        private static void BeginDocument(JsonWriter w, string dev)
+        {
+            w.Reset();
+            w.BeginObject();
+            w.Name("v");
+            w.Number(Version);
+            w.Name("dev");
+            w.String(dev);
         }
 
         /// <summary>Writes one record object; absent channels are left out.</summary>
@@ -83,12 +89,7 @@ namespace Iot.Gateway.Telemetry
         /// <summary>Writes the retained status document.</summary>
         public static void WriteStatus(JsonWriter w, string dev, string fw, uint boot, long uptimeSeconds, int rssi, int freeHeap, bool clockSynced, int buffered)
         {
-            w.Reset();
-            w.BeginObject();
-            w.Name("v");
-            w.Number(Version);
-            w.Name("dev");
-            w.String(dev);
+            BeginDocument(w, dev);
             w.Name("online");
             w.Bool(true);
             w.Name("fw");
@@ -111,12 +112,7 @@ namespace Iot.Gateway.Telemetry
         /// <summary>Writes the MQTT will message: {"v":1,"dev":"{id}","online":false}.</summary>
         public static void WriteOfflineWill(JsonWriter w, string dev)
         {
-            w.Reset();
-            w.BeginObject();
-            w.Name("v");
-            w.Number(Version);
-            w.Name("dev");
-            w.String(dev);
+            BeginDocument(w, dev);
             w.Name("online");
             w.Bool(false);
             w.EndObject();
@@ -125,12 +121,7 @@ namespace Iot.Gateway.Telemetry
         /// <summary>Starts an event up to and including the opening of "data"; write the data fields, then call EndEvent.</summary>
         public static void BeginEvent(JsonWriter w, string dev, long t, string type)
         {
-            w.Reset();
-            w.BeginObject();
-            w.Name("v");
-            w.Number(Version);
-            w.Name("dev");
-            w.String(dev);
+            BeginDocument(w, dev);
             w.Name("t");
             w.Number(t);
             w.Name("type");
