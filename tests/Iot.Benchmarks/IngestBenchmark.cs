@@ -19,9 +19,10 @@ internal static class IngestBenchmark
     private const string Fume = """{"fume":0.6,"fan":1,"pur":1}""";
     private const string PurifierOff = """{"fume":0.6,"fan":1,"pur":0}""";
 
-    public static async Task<int> Run(int records, int devices, int latencySeconds)
+    public static async Task<int> Run(int records, int devices, int latencySeconds, int warmUp)
     {
         Console.WriteLine($"Ingest benchmark: {records:N0} records from {devices} gateways, one record per message, every rule on");
+        Console.WriteLine($"  (after a warm-up of {warmUp:N0} records, so the figure is the fleet's steady state, not its JIT compiling)");
         using var broker = MosquittoBroker.Start(new MosquittoOptions { MaxQueuedMessages = records * 2 });
         using var influx = InfluxServer.Start();
         using var fleet = FleetServer.Start(new FleetOptions { MqttHost = broker.Host, MqttPort = broker.Port, InfluxUrl = influx.Url });
@@ -30,14 +31,20 @@ internal static class IngestBenchmark
         var kinds = new[] { "noise", "dust", "fume" };
         var ids = Enumerable.Range(0, devices).Select(i => $"BENCH-{i:D4}").ToArray();
         for (var i = 0; i < devices; i++) await Register(http, ids[i], kinds[i % 3]);
-        var messages = Messages(ids, kinds, records);
+        // The warm-up is each gateway's first minutes; the measured records follow them.
+        var all = Messages(ids, kinds, warmUp + records);
+        var messages = all.GetRange(warmUp, records);
 
         // Ceiling 1: Mosquitto relaying the same messages to mosquitto_sub.
         var relay = await Relay(broker, messages);
         // Ceiling 2: raw InfluxDB line-protocol writes of the same records, 5,000 lines a batch.
         var raw = await RawInflux(influx, messages);
         // The fleet: from the first PUBLISH until every record is in the journal and in InfluxDB.
-        var (fleetTime, lost) = await ThroughFleet(broker, fleet, influx, messages);
+        await ThroughFleet(broker, fleet, all.GetRange(0, warmUp), 0);
+        var cpu = CpuShare.Start();
+        var fleetTime = await ThroughFleet(broker, fleet, messages, warmUp);
+        var lost = warmUp + records - await InfluxCount(influx);
+        var cpuUsed = cpu.Stop();
 
         double Rate(TimeSpan t) => records / t.TotalSeconds;
         var lower = Math.Min(Rate(relay), Rate(raw));
@@ -46,6 +53,8 @@ internal static class IngestBenchmark
         Console.WriteLine($"  ceiling: raw InfluxDB writes          {Rate(raw),10:N0} records/s");
         Console.WriteLine($"  fleet: MQTT → journal → InfluxDB      {Rate(fleetTime),10:N0} records/s   target ≥ 20,000, lost {lost}");
         Console.WriteLine($"  ratio fleet / lower ceiling           {Rate(fleetTime) / lower,10:F2}          target ≥ 0.50");
+        Console.WriteLine($"  CPU during the fleet run ({fleetTime.TotalSeconds:F1} s on {Environment.ProcessorCount} cores): " +
+            string.Join(", ", cpuUsed.Take(5).Select(p => $"{p.Name} {p.Seconds:F1} s")));
 
         var latencies = await BreachToLead(broker, fleet, http, latencySeconds);
         var p50 = Percentile(latencies, 0.50);
@@ -126,7 +135,9 @@ internal static class IngestBenchmark
         return watch.Elapsed;
     }
 
-    private static async Task<(TimeSpan Time, long Lost)> ThroughFleet(MosquittoBroker broker, FleetServer fleet, InfluxServer influx, List<Message> messages)
+    /// <summary>Publishes the messages and waits until the fleet has stored them and written them to InfluxDB;
+    /// <paramref name="before"/> records went through earlier.</summary>
+    private static async Task<TimeSpan> ThroughFleet(MosquittoBroker broker, FleetServer fleet, List<Message> messages, int before)
     {
         using var http = fleet.Http();
         var watch = Stopwatch.StartNew();
@@ -138,14 +149,19 @@ internal static class IngestBenchmark
         while (DateTime.UtcNow < deadline)
         {
             var health = (await http.GetFromJsonAsync<JsonObject>("/healthz"))!;
-            if ((long)health["recordsStored"]! >= messages.Count && (long)health["influxWrittenUpTo"]! >= messages.Count) break;
+            var target = before + messages.Count;
+            if ((long)health["recordsStored"]! >= target && (long)health["influxWrittenUpTo"]! >= target) break;
             await Task.Delay(20);
         }
         watch.Stop();
+        return watch.Elapsed;
+    }
+
+    private static async Task<long> InfluxCount(InfluxServer influx)
+    {
         using var query = new HttpClient { BaseAddress = influx.Url };
         var body = await query.GetStringAsync("/query?db=iot&q=" + Uri.EscapeDataString("SELECT COUNT(q) FROM reading"));
-        var stored = JsonNode.Parse(body)?["results"]?[0]?["series"]?[0]?["values"]?[0]?[1]?.GetValue<long>() ?? 0;
-        return (watch.Elapsed, messages.Count - stored);
+        return JsonNode.Parse(body)?["results"]?[0]?["series"]?[0]?["values"]?[0]?[1]?.GetValue<long>() ?? 0;
     }
 
     /// <summary>Purifier-off episodes inside a paced stream of 5,000 records/s; the latency of each lead

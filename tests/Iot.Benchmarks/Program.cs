@@ -4,7 +4,7 @@ using Iot.Benchmarks;
 return args.FirstOrDefault() switch
 {
     "mqtt" => await MqttBenchmark.Run(messages: Arg("--messages", 200_000), payloadBytes: Arg("--bytes", 200)),
-    "ingest" => await IngestBenchmark.Run(records: Arg("--records", 200_000), devices: Arg("--devices", 100), latencySeconds: Arg("--latency-seconds", 20)),
+    "ingest" => await IngestBenchmark.Run(records: Arg("--records", 200_000), devices: Arg("--devices", 100), latencySeconds: Arg("--latency-seconds", 20), warmUp: Arg("--warm-up", 20_000)),
     "firmware" => FirmwareBenchmark.Run(minutes: Arg("--minutes", 1000), records: Arg("--records", 50)),
     _ => Usage(),
 };
@@ -18,7 +18,7 @@ int Arg(string name, int fallback)
 static int Usage()
 {
     Console.Error.WriteLine("usage: ./iot bench mqtt [--messages N] [--bytes N]");
-    Console.Error.WriteLine("       ./iot bench ingest [--records N] [--devices N] [--latency-seconds N]");
+    Console.Error.WriteLine("       ./iot bench ingest [--records N] [--devices N] [--latency-seconds N] [--warm-up N]");
     Console.Error.WriteLine("       ./iot bench firmware [--minutes N] [--records N]");
     return 2;
 }

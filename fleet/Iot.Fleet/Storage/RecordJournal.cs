@@ -29,32 +29,7 @@ public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
     {
         using var connection = database.Open();
         using var tx = connection.BeginTransaction();
-        var fresh = new List<TelemetryRecord>();
-        using var insertMessage = Command(connection, tx,
-            "INSERT INTO messages (topic, payload, received_at) VALUES ($topic, $payload, $at) RETURNING id", "$topic", "$payload", "$at");
-        using var insertRecord = Command(connection, tx,
-            """
-            INSERT INTO records (dev, seq, t, dur, q, m, fw, site, message_id, received_at)
-            VALUES ($dev, $seq, $t, $dur, $q, $m, $fw, $site, $msg, $at)
-            ON CONFLICT (dev, seq) DO NOTHING RETURNING row_id
-            """, "$dev", "$seq", "$t", "$dur", "$q", "$m", "$fw", "$site", "$msg", "$at");
-        using var dropMessage = Command(connection, tx, "DELETE FROM messages WHERE id = $id", "$id");
-        foreach (var message in accepted)
-        {
-            var messageId = (long)Run(insertMessage, message.Topic, message.Payload, now.ToUnixTimeMilliseconds())!;
-            var any = false;
-            foreach (var r in message.Envelope.Records)
-            {
-                var rowId = Run(insertRecord, r.Device, (long)r.Seq, r.Time, r.Duration, r.Quality,
-                    r.MeasurementsJson ?? JsonSerializer.Serialize(r.Measurements), (object?)r.Firmware ?? DBNull.Value, (object?)message.Site ?? DBNull.Value,
-                    messageId, r.ReceivedAt.ToUnixTimeMilliseconds());
-                if (rowId is null) continue;
-                fresh.Add(r with { RowId = (long)rowId, Site = message.Site });
-                any = true;
-            }
-            // A message that carried only duplicates adds nothing to the evidence.
-            if (!any) Run(dropMessage, messageId);
-        }
+        var fresh = StoreTelemetry(connection, tx, accepted, now);
         foreach (var rejection in rejections)
         {
             connection.Execute(
@@ -89,6 +64,42 @@ public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
                 """,
                 new { dev = latest.Device, seen = now.ToUnixTimeMilliseconds(), fw = latest.Firmware, boot = latest.Boot }, tx);
         tx.Commit();
+        return fresh;
+    }
+
+    /// <summary>Inserts the records of the accepted messages, skipping (dev, seq) pairs already stored,
+    /// then the raw messages that brought at least one new record; returns the new records in row order.</summary>
+    private static List<TelemetryRecord> StoreTelemetry(DbConnection connection, DbTransaction tx, IReadOnlyList<AcceptedTelemetry> accepted, DateTimeOffset now)
+    {
+        var fresh = new List<TelemetryRecord>();
+        if (accepted.Count == 0) return fresh;
+        // The ingest is the only writer and holds the write lock (BEGIN IMMEDIATE), so it can number the
+        // messages itself and store only those that brought something new: no insert-then-delete.
+        var firstMessageId = connection.ExecuteScalar<long>("SELECT COALESCE(MAX(id), 0) + 1 FROM messages", transaction: tx);
+        using var insertRecord = Command(connection, tx,
+            """
+            INSERT INTO records (dev, seq, t, dur, q, m, fw, site, message_id, received_at)
+            VALUES ($dev, $seq, $t, $dur, $q, $m, $fw, $site, $msg, $at)
+            ON CONFLICT (dev, seq) DO NOTHING RETURNING row_id
+            """, "$dev", "$seq", "$t", "$dur", "$q", "$m", "$fw", "$site", "$msg", "$at");
+        var carried = new bool[accepted.Count];
+        for (var i = 0; i < accepted.Count; i++)
+        {
+            var message = accepted[i];
+            foreach (var r in message.Envelope.Records)
+            {
+                var rowId = Run(insertRecord, r.Device, (long)r.Seq, r.Time, r.Duration, r.Quality,
+                    r.MeasurementsJson ?? JsonSerializer.Serialize(r.Measurements), (object?)r.Firmware ?? DBNull.Value, (object?)message.Site ?? DBNull.Value,
+                    firstMessageId + i, r.ReceivedAt.ToUnixTimeMilliseconds());
+                if (rowId is null) continue;
+                fresh.Add(r with { RowId = (long)rowId, Site = message.Site });
+                carried[i] = true;
+            }
+        }
+        using var insertMessage = Command(connection, tx, "INSERT INTO messages (id, topic, payload, received_at) VALUES ($id, $topic, $payload, $at)",
+            "$id", "$topic", "$payload", "$at");
+        for (var i = 0; i < accepted.Count; i++)
+            if (carried[i]) Run(insertMessage, firstMessageId + i, accepted[i].Topic, accepted[i].Payload, now.ToUnixTimeMilliseconds());
         return fresh;
     }
 

@@ -46,8 +46,18 @@ public static class Channels
     public static readonly string Fan = Names.Name(Names.Fan);
     public static readonly string Pur = Names.Name(Names.Pur);
 
+    private static readonly byte[][] Utf8Names = All.Select(c => System.Text.Encoding.UTF8.GetBytes(c.Name)).ToArray();
+
     private static readonly Dictionary<string, Channel> ByName = All.ToDictionary(c => c.Name, StringComparer.Ordinal);
 
     /// <summary>The channel with this name, or null for a project-defined one.</summary>
     public static Channel? Find(string name) => ByName.GetValueOrDefault(name);
+
+    /// <summary>The channel a JSON property names, compared as UTF-8 so the ingest allocates no name string.</summary>
+    public static Channel? Find(System.Text.Json.JsonProperty property)
+    {
+        for (var i = 0; i < All.Count; i++)
+            if (property.NameEquals(Utf8Names[i])) return All[i];
+        return null;
+    }
 }

@@ -26,9 +26,9 @@ public static class MessageParser
         using var doc = Open(payload);
         var root = doc.RootElement;
         var device = Header(root, topicDevice);
-        var firmware = OptionalString(root, "fw", 32);
-        var boot = OptionalUInt(root, "boot");
-        if (!root.TryGetProperty("recs", out var recs) || recs.ValueKind != JsonValueKind.Array)
+        var firmware = OptionalString(root, "fw"u8, 32);
+        var boot = OptionalUInt(root, "boot"u8);
+        if (!root.TryGetProperty("recs"u8, out var recs) || recs.ValueKind != JsonValueKind.Array)
             throw new RejectedMessageException("`recs` must be an array");
         var count = recs.GetArrayLength();
         if (count is < 1 or > WireProtocol.MaxRecordsPerMessage)
@@ -40,24 +40,25 @@ public static class MessageParser
         var index = 0;
         foreach (var rec in recs.EnumerateArray())
         {
-            var where = $"recs[{index++}]";
+            // Where in the envelope a fault is; only ever spelled out for a rejection.
+            var where = new Where(index++);
             if (rec.ValueKind != JsonValueKind.Object) throw new RejectedMessageException($"{where} is not an object");
-            var seq = RequiredUInt(rec, "seq", where);
+            var seq = RequiredUInt(rec, "seq"u8, where);
             if (seq > uint.MaxValue) throw new RejectedMessageException($"{where}.seq {seq} is above 2^32-1");
-            var t = RequiredInteger(rec, "t", where);
+            var t = RequiredInteger(rec, "t"u8, where);
             if (t < earliest || t > latest)
                 throw new RejectedMessageException($"{where}.t {t} is outside {earliest}..{latest} (clock not set, or ahead of the fleet)");
-            var dur = rec.TryGetProperty("dur", out var durElement) ? Integer(durElement, $"{where}.dur") : WireProtocol.DefaultDurationSeconds;
+            var dur = rec.TryGetProperty("dur"u8, out var durElement) ? Integer(durElement, where, "dur"u8) : WireProtocol.DefaultDurationSeconds;
             if (dur is < 1 or > WireProtocol.MaxDurationSeconds)
                 throw new RejectedMessageException($"{where}.dur {dur} is outside 1..{WireProtocol.MaxDurationSeconds}");
-            var q = RequiredInteger(rec, "q", where);
+            var q = RequiredInteger(rec, "q"u8, where);
             if (q < 0 || (q & ~QualityBits.All) != 0)
                 throw new RejectedMessageException($"{where}.q {q} has bits version 1 does not define");
             records.Add(new TelemetryRecord(device, (uint)seq, t, (int)dur, (int)q, Measurements(rec, where))
             {
                 Firmware = firmware,
                 ReceivedAt = now,
-                MeasurementsJson = rec.GetProperty("m").GetRawText(),
+                MeasurementsJson = rec.GetProperty("m"u8).GetRawText(),
             });
         }
         return new TelemetryEnvelope(device, firmware, boot, records);
@@ -70,7 +71,7 @@ public static class MessageParser
         var root = doc.RootElement;
         var device = Header(root, topicDevice);
         var t = RequiredInteger(root, "t", "event");
-        var type = OptionalString(root, "type", 32) ?? throw new RejectedMessageException("event has no `type`");
+        var type = OptionalString(root, "type"u8, 32) ?? throw new RejectedMessageException("event has no `type`");
         var data = root.TryGetProperty("data", out var d) ? d.GetRawText() : "{}";
         return new DeviceEvent(device, t, type, data);
     }
@@ -83,9 +84,8 @@ public static class MessageParser
         var device = Header(root, topicDevice);
         if (!root.TryGetProperty("online", out var online) || online.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
             throw new RejectedMessageException("status has no boolean `online`");
-        long? Number(string name) => root.TryGetProperty(name, out var e) ? Integer(e, name) : null;
-        return new DeviceStatus(device, online.GetBoolean(), OptionalString(root, "fw", 32), Number("boot"), Number("uptime"),
-            (int?)Number("rssi"), Number("heap"), OptionalString(root, "clock", 16), Number("buffered"));
+        return new DeviceStatus(device, online.GetBoolean(), OptionalString(root, "fw"u8, 32), OptionalInteger(root, "boot"u8), OptionalInteger(root, "uptime"u8),
+            (int?)OptionalInteger(root, "rssi"u8), OptionalInteger(root, "heap"u8), OptionalString(root, "clock"u8, 16), OptionalInteger(root, "buffered"u8));
     }
 
     private static JsonDocument Open(ReadOnlySpan<byte> payload)
@@ -117,9 +117,9 @@ public static class MessageParser
     {
         if (!WireProtocol.DeviceId().IsMatch(topicDevice))
             throw new RejectedMessageException($"topic device id {Shorten(topicDevice)} is not a valid device id");
-        if (!root.TryGetProperty("v", out var v) || v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out var version) || version != WireProtocol.Version)
+        if (!root.TryGetProperty("v"u8, out var v) || v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out var version) || version != WireProtocol.Version)
             throw new RejectedMessageException($"unknown version `v` (expected {WireProtocol.Version})");
-        if (!root.TryGetProperty("dev", out var dev) || dev.ValueKind != JsonValueKind.String)
+        if (!root.TryGetProperty("dev"u8, out var dev) || dev.ValueKind != JsonValueKind.String)
             throw new RejectedMessageException("`dev` is missing");
         var device = dev.GetString()!;
         if (!string.Equals(device, topicDevice, StringComparison.Ordinal))
@@ -127,52 +127,71 @@ public static class MessageParser
         return device;
     }
 
-    private static Dictionary<string, double> Measurements(JsonElement rec, string where)
+    private static Dictionary<string, double> Measurements(JsonElement rec, Where where)
     {
-        if (!rec.TryGetProperty("m", out var m) || m.ValueKind != JsonValueKind.Object)
+        if (!rec.TryGetProperty("m"u8, out var m) || m.ValueKind != JsonValueKind.Object)
             throw new RejectedMessageException($"{where}.m must be an object");
         var values = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var property in m.EnumerateObject())
         {
-            var name = property.Name;
-            if (!WireProtocol.ChannelName().IsMatch(name))
+            // The protocol's channels keep their one string instance; only project-defined names are allocated and checked.
+            var channel = Channels.Find(property);
+            var name = channel?.Name ?? property.Name;
+            if (channel is null && !WireProtocol.ChannelName().IsMatch(name))
                 throw new RejectedMessageException($"{where}.m has a bad channel name {Shorten(name)}");
             if (property.Value.ValueKind != JsonValueKind.Number || !property.Value.TryGetDouble(out var value) || !double.IsFinite(value))
                 throw new RejectedMessageException($"{where}.m.{name} is not a number");
-            if (Channels.Find(name) is { } channel && (value < channel.Min || value > channel.Max))
+            if (channel is not null && (value < channel.Min || value > channel.Max))
                 throw new RejectedMessageException($"{where}.m.{name} {value} is outside {channel.Min}..{channel.Max} {channel.Unit}");
             if (!values.TryAdd(name, value)) throw new RejectedMessageException($"{where}.m has {name} twice");
         }
         return values;
     }
 
+    /// <summary>A record's place in `recs`, as a rejection names it.</summary>
+    private readonly record struct Where(int Index)
+    {
+        public override string ToString() => $"recs[{Index}]";
+    }
+
+    // The envelope's hot path looks properties up by their UTF-8 names: a string name is transcoded on every lookup.
+    private static long RequiredInteger(JsonElement element, ReadOnlySpan<byte> name, Where where) =>
+        element.TryGetProperty(name, out var value) ? Integer(value, where, name) : throw new RejectedMessageException($"{where}.{Encoding.UTF8.GetString(name)} is missing");
+
     private static long RequiredInteger(JsonElement element, string name, string where) =>
         element.TryGetProperty(name, out var value) ? Integer(value, $"{where}.{name}") : throw new RejectedMessageException($"{where}.{name} is missing");
 
-    private static long RequiredUInt(JsonElement element, string name, string where)
+    private static long Integer(JsonElement element, Where where, ReadOnlySpan<byte> name) =>
+        element.ValueKind == JsonValueKind.Number && element.TryGetInt64(out var value)
+            ? value
+            : throw new RejectedMessageException($"{where}.{Encoding.UTF8.GetString(name)} is not a whole number");
+
+    private static long RequiredUInt(JsonElement element, ReadOnlySpan<byte> name, Where where)
     {
         var value = RequiredInteger(element, name, where);
-        return value >= 0 ? value : throw new RejectedMessageException($"{where}.{name} {value} is negative");
+        return value >= 0 ? value : throw new RejectedMessageException($"{where}.{Encoding.UTF8.GetString(name)} {value} is negative");
     }
 
-    private static long? OptionalUInt(JsonElement element, string name)
+    private static long? OptionalUInt(JsonElement element, ReadOnlySpan<byte> name)
     {
-        if (!element.TryGetProperty(name, out var e)) return null;
-        var value = Integer(e, name);
-        return value >= 0 ? value : throw new RejectedMessageException($"`{name}` {value} is negative");
+        var value = OptionalInteger(element, name);
+        return value is not < 0 ? value : throw new RejectedMessageException($"`{Encoding.UTF8.GetString(name)}` {value} is negative");
     }
+
+    private static long? OptionalInteger(JsonElement element, ReadOnlySpan<byte> name) =>
+        element.TryGetProperty(name, out var e) ? Integer(e, Encoding.UTF8.GetString(name)) : null;
 
     private static long Integer(JsonElement element, string what) =>
         element.ValueKind == JsonValueKind.Number && element.TryGetInt64(out var value)
             ? value
             : throw new RejectedMessageException($"{what} is not a whole number");
 
-    private static string? OptionalString(JsonElement element, string name, int maxLength)
+    private static string? OptionalString(JsonElement element, ReadOnlySpan<byte> name, int maxLength)
     {
         if (!element.TryGetProperty(name, out var e) || e.ValueKind == JsonValueKind.Null) return null;
-        if (e.ValueKind != JsonValueKind.String) throw new RejectedMessageException($"`{name}` is not a string");
+        if (e.ValueKind != JsonValueKind.String) throw new RejectedMessageException($"`{Encoding.UTF8.GetString(name)}` is not a string");
         var value = e.GetString()!;
-        return value.Length <= maxLength ? value : throw new RejectedMessageException($"`{name}` is longer than {maxLength}");
+        return value.Length <= maxLength ? value : throw new RejectedMessageException($"`{Encoding.UTF8.GetString(name)}` is longer than {maxLength}");
     }
 
     /// <summary>Keeps forged or garbage strings from bloating the rejection log.</summary>

@@ -1,0 +1,56 @@
+namespace Iot.Benchmarks;
+
+/// <summary>CPU time used by each program on the machine between two snapshots (from /proc), so a
+/// benchmark can say where the two cores went: publisher, broker, fleet, InfluxDB.</summary>
+internal sealed class CpuShare
+{
+    private readonly Dictionary<int, (string Name, long Ticks)> _start;
+
+    private CpuShare(Dictionary<int, (string Name, long Ticks)> start) => _start = start;
+
+    public static CpuShare Start() => new(Snapshot());
+
+    /// <summary>Seconds of CPU per program name since <see cref="Start"/>, largest first.</summary>
+    public IReadOnlyList<(string Name, double Seconds)> Stop()
+    {
+        var ticksPerSecond = 100.0; // USER_HZ on Linux
+        return Snapshot()
+            .Select(p => (p.Value.Name, Ticks: p.Value.Ticks - (_start.TryGetValue(p.Key, out var s) && s.Name == p.Value.Name ? s.Ticks : 0)))
+            .GroupBy(p => p.Name)
+            .Select(g => (Name: g.Key, Seconds: g.Sum(p => p.Ticks) / ticksPerSecond))
+            .Where(p => p.Seconds >= 0.05)
+            .OrderByDescending(p => p.Seconds)
+            .ToList();
+    }
+
+    /// <summary>"Iot.Fleet" for `dotnet Iot.Fleet.dll`: every .NET program is called dotnet otherwise.</summary>
+    private static string? DotnetApp(string dir)
+    {
+        var args = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
+        var dll = args.FirstOrDefault(a => a.EndsWith(".dll", StringComparison.Ordinal));
+        return dll is null ? null : Path.GetFileNameWithoutExtension(dll);
+    }
+
+    private static Dictionary<int, (string Name, long Ticks)> Snapshot()
+    {
+        var result = new Dictionary<int, (string Name, long Ticks)>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                // comm is in parentheses and may hold spaces; the numbers follow the last ')'.
+                var open = stat.IndexOf('(');
+                var close = stat.LastIndexOf(')');
+                var name = stat[(open + 1)..close];
+                if (name == "dotnet") name = DotnetApp(dir) ?? name;
+                var fields = stat[(close + 2)..].Split(' ');
+                result[pid] = (name, long.Parse(fields[11]) + long.Parse(fields[12])); // utime + stime
+            }
+            catch (IOException) { } // the process ended meanwhile
+            catch (UnauthorizedAccessException) { }
+        }
+        return result;
+    }
+}

@@ -1,0 +1,92 @@
+using System.Text;
+using Dapper;
+using Iot.Fleet.Storage;
+using Iot.Fleet.Telemetry;
+using Xunit;
+
+namespace Iot.Fleet.Tests.Storage;
+
+/// <summary>The journal stores each (dev, seq) once and keeps the raw message of every record it stored.</summary>
+public sealed class RecordJournalTests : IDisposable
+{
+    private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeSeconds(1795000800);
+    private readonly string _dir = Directory.CreateTempSubdirectory("iot-journal-").FullName;
+    private readonly FleetDatabase _database;
+    private readonly RecordJournal _journal;
+
+    public RecordJournalTests()
+    {
+        _database = new FleetDatabase($"Data Source={_dir}/fleet.db");
+        _database.Migrate();
+        _journal = new RecordJournal(_database);
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private static AcceptedTelemetry Message(string device, params uint[] seqs)
+    {
+        var recs = string.Join(",", seqs.Select(s => $$$"""{"seq":{{{s}}},"t":{{{1794000000 + s * 60}}},"dur":60,"q":0,"m":{"laeq":{{{50 + s % 100}}}}}"""));
+        var payload = Encoding.UTF8.GetBytes($$"""{"v":1,"dev":"{{device}}","fw":"1.0.0","recs":[{{recs}}]}""");
+        return new AcceptedTelemetry($"iot/v1/{device}/telemetry", payload, MessageParser.ParseTelemetry(device, payload, Now), "S1");
+    }
+
+    private IReadOnlyList<TelemetryRecord> Store(params AcceptedTelemetry[] messages) => _journal.Store(messages, [], [], [], Now);
+
+    private (long Records, long Messages) Counts()
+    {
+        using var connection = _database.Open();
+        return (connection.ExecuteScalar<long>("SELECT COUNT(*) FROM records"), connection.ExecuteScalar<long>("SELECT COUNT(*) FROM messages"));
+    }
+
+    [Fact]
+    public void A_record_sent_twice_in_one_batch_is_stored_once_and_its_second_message_is_not_kept()
+    {
+        var fresh = Store(Message("NS-0001", 1), Message("NS-0002", 1), Message("NS-0001", 1));
+
+        Assert.Equal([("NS-0001", 1u), ("NS-0002", 1u)], fresh.Select(r => (r.Device, r.Seq)));
+        Assert.True(fresh[0].RowId < fresh[1].RowId);
+        Assert.All(fresh, r => Assert.Equal("S1", r.Site));
+        Assert.Equal((2L, 2L), Counts());
+    }
+
+    [Fact]
+    public void A_batch_stored_again_adds_nothing()
+    {
+        Store(Message("NS-0001", 1, 2), Message("NS-0002", 7));
+        var again = Store(Message("NS-0001", 1, 2), Message("NS-0002", 7));
+
+        Assert.Empty(again);
+        Assert.Equal((3L, 2L), Counts());
+    }
+
+    [Fact]
+    public void Every_new_record_points_at_the_raw_message_that_brought_it()
+    {
+        Store(Message("NS-0001", 1));
+        var second = Message("NS-0001", 1, 2, 3); // a resend that also carries two new records
+        var fresh = Store(second);
+
+        Assert.Equal([2u, 3u], fresh.Select(r => r.Seq));
+        using var connection = _database.Open();
+        var payloads = connection.Query<byte[]>(
+            "SELECT m.payload FROM records r JOIN messages m ON m.id = r.message_id WHERE r.dev = 'NS-0001' ORDER BY r.seq").ToList();
+        Assert.Equal(3, payloads.Count);
+        Assert.Equal(second.Payload, payloads[1]);
+        Assert.Equal(second.Payload, payloads[2]);
+        Assert.NotEqual(second.Payload, payloads[0]);
+    }
+
+    [Fact]
+    public void Row_order_follows_arrival_order_across_a_large_batch()
+    {
+        var messages = Enumerable.Range(1, 450).Select(i => Message($"NS-{i % 7:D4}", (uint)i)).ToArray();
+        var fresh = Store(messages);
+
+        Assert.Equal(messages.Select(m => m.Envelope.Records[0].Seq), fresh.Select(r => r.Seq));
+        Assert.Equal(fresh.Select(r => r.RowId).Order(), fresh.Select(r => r.RowId));
+    }
+}
