@@ -7,7 +7,12 @@ namespace Iot.Stack;
 public sealed class Endpoints
 {
     [JsonPropertyName("mqtt_host")] public string MqttHost { get; set; } = "127.0.0.1";
+    /// <summary>Plain TCP, loopback only: for local tools and tests.</summary>
     [JsonPropertyName("mqtt_port")] public int MqttPort { get; set; }
+    /// <summary>TLS for devices (server certificate signed by <see cref="MqttCa"/>); null when TLS is off.</summary>
+    [JsonPropertyName("mqtt_tls_port")] public int? MqttTlsPort { get; set; }
+    /// <summary>Path of the project CA certificate (PEM) that TLS clients trust.</summary>
+    [JsonPropertyName("mqtt_ca")] public string? MqttCa { get; set; }
     [JsonPropertyName("influx_url")] public string InfluxUrl { get; set; } = "";
     [JsonPropertyName("fleet_url")] public string? FleetUrl { get; set; }
     [JsonPropertyName("admin_token")] public string? AdminToken { get; set; }

@@ -16,11 +16,17 @@ public sealed class LocalStack(string stateDirectory)
         using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Set(); });
 
         Console.WriteLine("Starting Mosquitto ...");
+        var ca = ProjectCa.LoadOrCreate(Path.Combine(stateDirectory, "tls"));
+        var tls = MosquittoTlsOptions.From(ca);
+        tls.Port = LocalPort.PreferredOrFree(8883);
+        // Loopback until the fleet's broker accounts are wired in: the broker still admits anonymous clients.
+        tls.BindAddress = "127.0.0.1";
         using var broker = MosquittoBroker.Start(new MosquittoOptions
         {
             Port = LocalPort.PreferredOrFree(1883),
             StateDirectory = Path.Combine(stateDirectory, "mosquitto"),
             Persistence = true,
+            Tls = tls,
         });
         Console.WriteLine("Starting InfluxDB ...");
         using var influx = InfluxServer.Start(new InfluxOptions
@@ -45,6 +51,8 @@ public sealed class LocalStack(string stateDirectory)
         var endpoints = new Endpoints
         {
             MqttPort = broker.Port,
+            MqttTlsPort = broker.TlsPort,
+            MqttCa = ca.CaCertificatePath,
             InfluxUrl = influx.Url.ToString().TrimEnd('/'),
             FleetUrl = fleet.Url.ToString().TrimEnd('/'),
             AdminToken = fleet.Options.AdminToken,
@@ -52,7 +60,7 @@ public sealed class LocalStack(string stateDirectory)
         endpoints.Write(endpointsPath);
 
         Console.WriteLine();
-        Console.WriteLine($"  MQTT broker  mqtt://{broker.Host}:{broker.Port}");
+        Console.WriteLine($"  MQTT broker  mqtt://{broker.Host}:{broker.Port}, mqtts://{broker.Host}:{broker.TlsPort} (CA {ca.CaCertificatePath})");
         Console.WriteLine($"  InfluxDB     {endpoints.InfluxUrl}");
         Console.WriteLine($"  Fleet        {endpoints.FleetUrl}   (API: /openapi/v1.json, leads: /api/leads, health: /healthz)");
         Console.WriteLine($"  Admin token  {endpoints.AdminToken}");

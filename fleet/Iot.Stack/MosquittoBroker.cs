@@ -24,8 +24,63 @@ public sealed class MosquittoOptions
     /// <summary>Largest packet the broker accepts, in bytes; 0 leaves Mosquitto's default.</summary>
     public int MaxPacketSize { get; set; }
 
+    /// <summary>A TLS listener for devices; null runs the plain loopback listener only.</summary>
+    public MosquittoTlsOptions? Tls { get; set; }
+
+    /// <summary>Mosquitto password file (<c>user:$7$…</c> lines). When this or <see cref="AclFile"/> is set,
+    /// anonymous clients are refused on every listener, the loopback one included.</summary>
+    public string? PasswordFile { get; set; }
+
+    /// <summary>Mosquitto ACL file: who may publish and receive on which topics.</summary>
+    public string? AclFile { get; set; }
+
+    /// <summary>True when clients must authenticate (a password file or ACL file is set).</summary>
+    public bool RequiresAuthentication => PasswordFile is not null || AclFile is not null;
+
     /// <summary>Extra lines appended to the generated mosquitto.conf.</summary>
     public List<string> ExtraConfig { get; } = [];
+}
+
+/// <summary>
+/// The broker's TLS listeners. Devices with a password connect to <see cref="Port"/> (server certificate
+/// only). Devices with a client certificate connect to a second listener, <see cref="ClientCertificatePort"/>,
+/// which requires a certificate signed by the CA and takes its CN as the user name
+/// (<c>require_certificate</c> + <c>use_identity_as_username</c>): Mosquitto applies these per listener,
+/// and on one listener they would either lock out password devices or let a certificate-less client
+/// through without an identity. Both listeners share the password file and ACLs, and both replace the
+/// client id with the user name (<c>use_username_as_clientid</c>), so a device cannot take over another's session.
+/// </summary>
+public sealed class MosquittoTlsOptions
+{
+    /// <summary>TLS port for devices with a password; 0 picks a free one (8883 in production).</summary>
+    public int Port { get; set; }
+
+    /// <summary>Address to bind; null binds every interface. <see cref="MosquittoBroker.Start"/> refuses a TLS listener beyond
+    /// loopback unless clients must authenticate (see <see cref="MosquittoOptions.RequiresAuthentication"/>).</summary>
+    public string? BindAddress { get; set; }
+
+    /// <summary>PEM CA certificate: the chain of <see cref="CertificateFile"/> and the trust root for client certificates.</summary>
+    public required string CaFile { get; set; }
+
+    /// <summary>PEM server certificate.</summary>
+    public required string CertificateFile { get; set; }
+
+    /// <summary>PEM private key of the server certificate.</summary>
+    public required string KeyFile { get; set; }
+
+    /// <summary>Also open the client-certificate listener.</summary>
+    public bool ClientCertificates { get; set; }
+
+    /// <summary>Port of the client-certificate listener; 0 picks a free one.</summary>
+    public int ClientCertificatePort { get; set; }
+
+    /// <summary>The listeners for the project CA's files.</summary>
+    public static MosquittoTlsOptions From(ProjectCa ca) => new()
+    {
+        CaFile = ca.CaCertificatePath,
+        CertificateFile = ca.ServerCertificatePath,
+        KeyFile = ca.ServerKeyPath,
+    };
 }
 
 /// <summary>A private Mosquitto broker on loopback, started and stopped by this process.</summary>
@@ -34,12 +89,19 @@ public sealed class MosquittoBroker : IDisposable
     private readonly ServerProcess _process;
     private readonly string? _ownedTemp;
 
-    private MosquittoBroker(ServerProcess process, int port, string stateDirectory, string? ownedTemp)
+    private MosquittoBroker(ServerProcess process, Ports ports, string stateDirectory, string? ownedTemp)
     {
         _process = process;
-        Port = port;
+        Port = ports.Plain;
+        TlsPort = ports.Tls;
+        ClientCertificatePort = ports.ClientCertificate;
         StateDirectory = stateDirectory;
         _ownedTemp = ownedTemp;
+    }
+
+    private sealed record Ports(int Plain, int? Tls, int? ClientCertificate)
+    {
+        public IEnumerable<int> All => new[] { Plain, Tls, ClientCertificate }.OfType<int>();
     }
 
     /// <summary>Always 127.0.0.1: the plain listener is never exposed beyond loopback.</summary>
@@ -47,6 +109,16 @@ public sealed class MosquittoBroker : IDisposable
 
     /// <summary>The plain-TCP listener's port.</summary>
     public int Port { get; }
+
+    /// <summary>The TLS listener's port for password clients, or null without TLS.</summary>
+    public int? TlsPort { get; }
+
+    /// <summary>The TLS listener's port for client-certificate clients, or null when not enabled.</summary>
+    public int? ClientCertificatePort { get; }
+
+    /// <summary>File Mosquitto writes its process id to; a process that does not own the broker signals it
+    /// through this file to reload accounts and ACLs.</summary>
+    public string PidFile => Path.Combine(StateDirectory, "mosquitto.pid");
 
     /// <summary>Folder holding mosquitto.conf, persistence and the log.</summary>
     public string StateDirectory { get; }
@@ -58,22 +130,29 @@ public sealed class MosquittoBroker : IDisposable
     public static MosquittoBroker Start(MosquittoOptions? options = null)
     {
         options ??= new MosquittoOptions();
+        if (options.Tls is { BindAddress: var bind } && !IsLoopback(bind) && !options.RequiresAuthentication)
+            throw new InvalidOperationException("A TLS listener beyond loopback needs a password file or ACL file: it would expose an anonymous broker.");
         Exception? last = null;
         for (var attempt = 0; attempt < 5; attempt++)
         {
             var ownedTemp = options.StateDirectory is null ? Directory.CreateTempSubdirectory("iot-mosquitto-").FullName : null;
             var dir = options.StateDirectory ?? ownedTemp!;
             Directory.CreateDirectory(dir);
-            var port = options.Port != 0 ? options.Port : LocalPort.Free();
+            var ports = new Ports(
+                options.Port != 0 ? options.Port : LocalPort.Free(),
+                options.Tls is { } tls ? (tls.Port != 0 ? tls.Port : LocalPort.Free()) : null,
+                options.Tls is { ClientCertificates: true } certs ? (certs.ClientCertificatePort != 0 ? certs.ClientCertificatePort : LocalPort.Free()) : null);
             var conf = Path.Combine(dir, "mosquitto.conf");
-            File.WriteAllText(conf, Config(options, port, dir));
+            File.WriteAllText(conf, Config(options, ports, dir));
             var process = ServerProcess.Start("mosquitto", "mosquitto", ["-c", conf], dir);
-            var broker = new MosquittoBroker(process, port, dir, ownedTemp);
-            if (Ready.WaitUntil(() => LocalPort.Accepts(port), () => process.IsRunning, TimeSpan.FromSeconds(15)))
+            var broker = new MosquittoBroker(process, ports, dir, ownedTemp);
+            // A TLS listener bound to one outside address cannot be probed on loopback; the plain one always can.
+            var probed = options.Tls is null || options.Tls.BindAddress is null || IsLoopback(options.Tls.BindAddress) ? ports.All : [ports.Plain];
+            if (Ready.WaitUntil(() => probed.All(LocalPort.Accepts), () => process.IsRunning, TimeSpan.FromSeconds(15)))
                 return broker;
-            last = new InvalidOperationException($"mosquitto did not start on port {port}:\n{process.RecentOutput}");
+            last = new InvalidOperationException($"mosquitto did not start on ports {string.Join(", ", ports.All)}:\n{process.RecentOutput}");
             broker.Dispose();
-            if (options.Port != 0) break;
+            if (options.Port != 0 || options.Tls is { Port: not 0 } || options.Tls is { ClientCertificates: true, ClientCertificatePort: not 0 }) break;
         }
         throw last!;
     }
@@ -93,13 +172,35 @@ public sealed class MosquittoBroker : IDisposable
         }
     }
 
-    private static string Config(MosquittoOptions options, int port, string dir)
+    private static bool IsLoopback(string? address) =>
+        address is not null && (address == "localhost" || (System.Net.IPAddress.TryParse(address, out var ip) && System.Net.IPAddress.IsLoopback(ip)));
+
+    private static string Config(MosquittoOptions options, Ports ports, string dir)
     {
         var conf = new StringBuilder();
         conf.AppendLine("# Written by Iot.Stack; changes are overwritten on the next start.");
+        // Started as root, Mosquitto would switch to its own user before reading the password file, ACLs and
+        // server key, which live in our (often owner-only) state folders: keep it as the user who started it.
+        if (Environment.IsPrivilegedProcess) conf.AppendLine("user root");
+        // One set of security settings (password file, ACLs, anonymous or not) for every listener.
         conf.AppendLine("per_listener_settings false");
-        conf.AppendLine($"listener {port} 127.0.0.1");
-        conf.AppendLine("allow_anonymous true");
+        conf.AppendLine($"allow_anonymous {(options.RequiresAuthentication ? "false" : "true")}");
+        if (options.PasswordFile is { } passwords) conf.AppendLine($"password_file {Path.GetFullPath(passwords)}");
+        if (options.AclFile is { } acl) conf.AppendLine($"acl_file {Path.GetFullPath(acl)}");
+        conf.AppendLine($"listener {ports.Plain} 127.0.0.1");
+        if (options.Tls is { } tls)
+        {
+            var bind = tls.BindAddress is null ? "" : " " + tls.BindAddress;
+            conf.AppendLine($"listener {ports.Tls}{bind}");
+            AppendTlsFiles(conf, tls);
+            if (ports.ClientCertificate is { } certificatePort)
+            {
+                conf.AppendLine($"listener {certificatePort}{bind}");
+                AppendTlsFiles(conf, tls);
+                conf.AppendLine("require_certificate true");
+                conf.AppendLine("use_identity_as_username true");
+            }
+        }
         conf.AppendLine($"max_queued_messages {options.MaxQueuedMessages}");
         conf.AppendLine($"max_inflight_messages {options.MaxInflightMessages}");
         conf.AppendLine("max_queued_bytes 0");
@@ -110,6 +211,7 @@ public sealed class MosquittoBroker : IDisposable
             conf.AppendLine($"persistence_location {dir}/");
             conf.AppendLine("autosave_interval 10");
         }
+        conf.AppendLine($"pid_file {Path.Combine(dir, "mosquitto.pid")}");
         conf.AppendLine("log_dest stderr");
         conf.AppendLine("log_type error");
         conf.AppendLine("log_type warning");
@@ -117,5 +219,15 @@ public sealed class MosquittoBroker : IDisposable
         conf.AppendLine("connection_messages false");
         foreach (var line in options.ExtraConfig) conf.AppendLine(line);
         return conf.ToString();
+    }
+
+    private static void AppendTlsFiles(StringBuilder conf, MosquittoTlsOptions tls)
+    {
+        conf.AppendLine($"cafile {Path.GetFullPath(tls.CaFile)}");
+        conf.AppendLine($"certfile {Path.GetFullPath(tls.CertificateFile)}");
+        conf.AppendLine($"keyfile {Path.GetFullPath(tls.KeyFile)}");
+        conf.AppendLine("tls_version tlsv1.2");
+        // Devices get their user name as client id, so one device cannot take over another's session.
+        conf.AppendLine("use_username_as_clientid true");
     }
 }

@@ -94,5 +94,16 @@ public static class Migrations
             name TEXT PRIMARY KEY,
             value INTEGER NOT NULL);
         """,
+        // 2: broker accounts (Security/BrokerAccounts): who may connect to Mosquitto. Password hashes only
+        // (Mosquitto's $7$ format); NULL for a client-certificate device and for a revoked account.
+        """
+        CREATE TABLE broker_accounts (
+            username TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            device TEXT,
+            password_hash TEXT,
+            created_at INTEGER NOT NULL,
+            revoked_at INTEGER);
+        """,
     ];
 }

@@ -1,0 +1,269 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using Dapper;
+using Iot.Fleet.Storage;
+using Iot.Fleet.Telemetry;
+
+namespace Iot.Fleet.Security;
+
+/// <summary>Where the broker's account files live and how to make it reload them (section "Broker").</summary>
+public sealed class BrokerSecurityOptions
+{
+    /// <summary>Mosquitto's <c>password_file</c>, written by the fleet.</summary>
+    public string PasswordFile { get; set; } = ".iot/mosquitto/passwords";
+
+    /// <summary>Mosquitto's <c>acl_file</c>, written by the fleet.</summary>
+    public string AclFile { get; set; } = ".iot/mosquitto/acl";
+
+    /// <summary>Mosquitto's <c>pid_file</c>: the fleet sends SIGHUP to this process after writing the files.
+    /// Null when the host passes its own reload delegate.</summary>
+    public string? PidFile { get; set; }
+
+    /// <summary>User name of the fleet's own account.</summary>
+    public string FleetUserName { get; set; } = "fleet";
+}
+
+/// <summary>What kind of client an account is for.</summary>
+public enum BrokerAccountKind
+{
+    /// <summary>The fleet service: reads every device's topics, writes config, cmd and prov.</summary>
+    Fleet,
+
+    /// <summary>A claimed device: everything under its own <c>iot/v1/{id}/</c>.</summary>
+    Device,
+
+    /// <summary>An unclaimed device: only <c>iot/v1/{id}/prov/#</c>.</summary>
+    Bootstrap,
+}
+
+/// <summary>A user name and its password, returned once when created; the fleet keeps only the hash.</summary>
+public sealed record BrokerCredentials(string UserName, string Password);
+
+/// <summary>One active account, as listed by <see cref="BrokerAccounts.List"/>.</summary>
+public sealed record BrokerAccount(string UserName, BrokerAccountKind Kind, string? Device, bool ClientCertificate, DateTimeOffset CreatedAt);
+
+/// <summary>
+/// Who may connect to the broker and where they may publish and subscribe. The accounts live in the fleet
+/// database (password hashes only); every change rewrites Mosquitto's password file and ACL file from
+/// the database, atomically, and makes the broker reload them (SIGHUP), which keeps every other
+/// connection open. See README.md in this folder for what the broker does to connected clients.
+/// </summary>
+public sealed class BrokerAccounts : IDisposable
+{
+    /// <summary>Mosquitto clears its reload flag after reloading, so a SIGHUP that arrives during a reload is
+    /// lost. Each change therefore signals at once and once more this long after the last change.</summary>
+    public static readonly TimeSpan SettleDelay = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Prefix of bootstrap user names. Device ids are upper case (<c>^[A-Z0-9][A-Z0-9-]{2,31}$</c>),
+    /// so <c>boot-{id}</c> can never be a device's user name.</summary>
+    public const string BootstrapPrefix = "boot-";
+
+    private readonly FleetDatabase _database;
+    private readonly BrokerSecurityOptions _options;
+    private readonly Action _reload;
+    private readonly TimeProvider _time;
+    private readonly Lock _lock = new();
+    private readonly Timer _settle;
+
+    /// <summary><paramref name="reload"/> makes the broker re-read its files; null sends SIGHUP to the
+    /// process in <see cref="BrokerSecurityOptions.PidFile"/>.</summary>
+    public BrokerAccounts(FleetDatabase database, BrokerSecurityOptions options, Action? reload = null, TimeProvider? time = null)
+    {
+        _database = database;
+        _options = options;
+        _time = time ?? TimeProvider.System;
+        _reload = reload ?? (options.PidFile is { } pidFile
+            ? () => SignalReload(pidFile)
+            : throw new ArgumentException("Give a reload delegate or BrokerSecurityOptions.PidFile.", nameof(reload)));
+        if (options.FleetUserName.StartsWith(BootstrapPrefix, StringComparison.Ordinal) || WireProtocol.DeviceId().IsMatch(options.FleetUserName))
+            throw new ArgumentException($"The fleet's user name '{options.FleetUserName}' could be a device's or a bootstrap account's.", nameof(options));
+        _settle = new Timer(_ => ReloadAgain());
+    }
+
+    /// <summary>Creates the fleet's own account, or gives it a new password (the old one stops working).</summary>
+    public BrokerCredentials CreateFleetAccount() => SetPassword(_options.FleetUserName, BrokerAccountKind.Fleet, device: null, MosquittoPassword.Generate());
+
+    /// <summary>Creates a device's account with a new random password, or replaces the password of an existing
+    /// (or revoked) one. A device still connected with the old password is disconnected by the reload.</summary>
+    public BrokerCredentials CreateDevice(string deviceId)
+    {
+        RequireDeviceId(deviceId);
+        return SetPassword(deviceId, BrokerAccountKind.Device, deviceId, MosquittoPassword.Generate());
+    }
+
+    /// <summary>Creates a device account for a device that logs in with a client certificate (CN = device id,
+    /// on the broker's client-certificate listener) and has no password.</summary>
+    public void AddCertificateDevice(string deviceId)
+    {
+        RequireDeviceId(deviceId);
+        Upsert(deviceId, BrokerAccountKind.Device, deviceId, passwordHash: null);
+    }
+
+    /// <summary>Lets an unclaimed device use <c>iot/v1/{id}/prov/#</c> as <c>boot-{id}</c>, with the password
+    /// it was manufactured with, or a new random one when <paramref name="password"/> is null.</summary>
+    public BrokerCredentials AddBootstrap(string deviceId, string? password = null)
+    {
+        RequireDeviceId(deviceId);
+        if (password is not null && (password.Length < 12 || password.Contains('\n')))
+            throw new ArgumentException("A bootstrap password has at least 12 characters and no line breaks.", nameof(password));
+        return SetPassword(BootstrapPrefix + deviceId, BrokerAccountKind.Bootstrap, deviceId, password ?? MosquittoPassword.Generate());
+    }
+
+    /// <summary>Ends a device's bootstrap account; false when it had none.</summary>
+    public bool RevokeBootstrap(string deviceId) => Revoke(BootstrapPrefix + deviceId, BrokerAccountKind.Bootstrap);
+
+    /// <summary>Ends a device's account: a connected password device is disconnected and cannot log in again;
+    /// a certificate device loses every topic (see README.md). False when it had none.</summary>
+    public bool RevokeDevice(string deviceId) => Revoke(deviceId, BrokerAccountKind.Device);
+
+    /// <summary>The active accounts.</summary>
+    public IReadOnlyList<BrokerAccount> List()
+    {
+        using var connection = _database.Open();
+        return connection.Query<(string UserName, string Kind, string? Device, string? Hash, long CreatedAt)>(
+                "SELECT username, kind, device, password_hash, created_at FROM broker_accounts WHERE revoked_at IS NULL ORDER BY username")
+            .Select(a => new BrokerAccount(a.UserName, Enum.Parse<BrokerAccountKind>(a.Kind, ignoreCase: true), a.Device, a.Hash is null,
+                DateTimeOffset.FromUnixTimeMilliseconds(a.CreatedAt)))
+            .ToList();
+    }
+
+    /// <summary>Writes the password file and ACL file from the database and makes the broker reload them.
+    /// Every change calls this; call it at start too, so the files match the database.</summary>
+    public void Apply()
+    {
+        lock (_lock)
+        {
+            using var connection = _database.Open();
+            var accounts = connection.Query<(string UserName, string Kind, string? Device, string? Hash)>(
+                "SELECT username, kind, device, password_hash FROM broker_accounts WHERE revoked_at IS NULL ORDER BY kind, username").ToList();
+            WriteAtomically(_options.PasswordFile, PasswordFile(accounts));
+            WriteAtomically(_options.AclFile, AclFile(accounts));
+            _reload();
+            _settle.Change(SettleDelay, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    public void Dispose() => _settle.Dispose();
+
+    private void ReloadAgain()
+    {
+        try
+        {
+            lock (_lock) _reload();
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or FormatException or UnauthorizedAccessException)
+        {
+            // The broker is gone or restarting; it reads the current files when it starts.
+        }
+    }
+
+    /// <summary>Sends SIGHUP to the process whose id is in <paramref name="pidFile"/>.</summary>
+    public static void SignalReload(string pidFile)
+    {
+        var pid = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        const int sighup = 1;
+        if (kill(pid, sighup) != 0)
+            throw new InvalidOperationException($"Cannot signal the broker (pid {pid} from {pidFile}): errno {Marshal.GetLastPInvokeError()}.");
+    }
+
+    private BrokerCredentials SetPassword(string userName, BrokerAccountKind kind, string? device, string password)
+    {
+        Upsert(userName, kind, device, MosquittoPassword.Hash(password));
+        return new BrokerCredentials(userName, password);
+    }
+
+    private void Upsert(string userName, BrokerAccountKind kind, string? device, string? passwordHash)
+    {
+        lock (_lock)
+        {
+            using var connection = _database.Open();
+            connection.Execute(
+                """
+                INSERT INTO broker_accounts (username, kind, device, password_hash, created_at, revoked_at)
+                VALUES (@userName, @kind, @device, @passwordHash, @now, NULL)
+                ON CONFLICT (username) DO UPDATE SET kind = excluded.kind, device = excluded.device,
+                    password_hash = excluded.password_hash, created_at = excluded.created_at, revoked_at = NULL
+                """,
+                new { userName, kind = kind.ToString().ToLowerInvariant(), device, passwordHash, now = _time.GetUtcNow().ToUnixTimeMilliseconds() });
+            Apply();
+        }
+    }
+
+    private bool Revoke(string userName, BrokerAccountKind kind)
+    {
+        lock (_lock)
+        {
+            using var connection = _database.Open();
+            var revoked = connection.Execute(
+                "UPDATE broker_accounts SET revoked_at = @now, password_hash = NULL WHERE username = @userName AND kind = @kind AND revoked_at IS NULL",
+                new { userName, kind = kind.ToString().ToLowerInvariant(), now = _time.GetUtcNow().ToUnixTimeMilliseconds() });
+            if (revoked > 0) Apply();
+            return revoked > 0;
+        }
+    }
+
+    private static string PasswordFile(IEnumerable<(string UserName, string Kind, string? Device, string? Hash)> accounts)
+    {
+        var text = new StringBuilder();
+        // Certificate devices have no line: their listener takes the certificate's CN instead of a password.
+        foreach (var a in accounts.Where(a => a.Hash is not null)) text.Append(a.UserName).Append(':').Append(a.Hash).Append('\n');
+        return text.ToString();
+    }
+
+    private string AclFile(IEnumerable<(string UserName, string Kind, string? Device, string? Hash)> accounts)
+    {
+        var root = WireProtocol.TopicRoot;
+        var text = new StringBuilder();
+        text.Append("# Written by the fleet (Iot.Fleet.Security.BrokerAccounts) from its database; edits are lost.\n");
+        // One explicit block per account and no %u patterns: a pattern applies to every account, so it would give
+        // the fleet and bootstrap accounts a device-shaped iot/v1/{user name}/ of their own, and it would keep
+        // serving a revoked certificate device, whose CN the broker still accepts.
+        foreach (var a in accounts)
+        {
+            text.Append('\n').Append("user ").Append(a.UserName).Append('\n');
+            switch (Enum.Parse<BrokerAccountKind>(a.Kind, ignoreCase: true))
+            {
+                case BrokerAccountKind.Fleet:
+                    text.Append($"topic read {root}/#\n");
+                    text.Append($"topic write {root}/+/config\n");
+                    text.Append($"topic write {root}/+/cmd\n");
+                    text.Append($"topic write {root}/+/prov/#\n");
+                    break;
+                case BrokerAccountKind.Device:
+                    text.Append($"topic readwrite {root}/{a.Device}/#\n");
+                    break;
+                case BrokerAccountKind.Bootstrap:
+                    text.Append($"topic readwrite {root}/{a.Device}/prov/#\n");
+                    break;
+            }
+        }
+        return text.ToString();
+    }
+
+    /// <summary>Temp file and rename in the same folder: the broker reads either the old file or the new one.
+    /// Owner read-write, group read: run the broker in the fleet's group when they are different users.</summary>
+    private static void WriteAtomically(string path, string text)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var temp = full + ".tmp";
+        File.Delete(temp);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead;
+        using (var stream = new FileStream(temp, options))
+        {
+            stream.Write(Encoding.UTF8.GetBytes(text));
+            stream.Flush(flushToDisk: true);
+        }
+        File.Move(temp, full, overwrite: true);
+    }
+
+    private static void RequireDeviceId(string deviceId)
+    {
+        if (!WireProtocol.DeviceId().IsMatch(deviceId))
+            throw new ArgumentException($"'{deviceId}' is not a device id (^[A-Z0-9][A-Z0-9-]{{2,31}}$).", nameof(deviceId));
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int sig);
+}

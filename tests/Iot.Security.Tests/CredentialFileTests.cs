@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using System.Security.Cryptography.X509Certificates;
+using Iot.Fleet.Security;
+using Iot.Fleet.Storage;
+using Iot.Stack;
+using Xunit;
+
+namespace Iot.Security.Tests;
+
+/// <summary>The files the broker reads: password hashes in Mosquitto's format, ACLs, and the project CA.</summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class CredentialFileTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("iot-security-files-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public void Our_hash_reads_hashes_written_by_mosquitto_passwd()
+    {
+        var file = Path.Combine(_directory, "pw");
+        using (var passwd = Process.Start(new ProcessStartInfo("mosquitto_passwd", ["-c", "-b", file, "NS-0001", "s3cret pass"]) { UseShellExecute = false })!)
+        {
+            passwd.WaitForExit();
+            Assert.Equal(0, passwd.ExitCode);
+        }
+        var hash = File.ReadAllText(file).Trim().Split(':', 2)[1];
+        Assert.StartsWith("$7$", hash);
+        Assert.True(MosquittoPassword.Verify("s3cret pass", hash));
+        Assert.False(MosquittoPassword.Verify("s3cret pasS", hash));
+
+        var ours = MosquittoPassword.Hash("s3cret pass");
+        Assert.Matches(@"^\$7\$1000\$[A-Za-z0-9+/]{16}\$[A-Za-z0-9+/]{86}==$", ours);
+        Assert.True(MosquittoPassword.Verify("s3cret pass", ours));
+        Assert.NotEqual(ours, MosquittoPassword.Hash("s3cret pass"));
+        Assert.Matches("^[A-Za-z0-9_-]{43}$", MosquittoPassword.Generate());
+    }
+
+    [Fact]
+    public void The_files_hold_hashes_and_one_acl_block_per_account_and_the_database_no_password()
+    {
+        var database = new FleetDatabase($"Data Source={Path.Combine(_directory, "fleet.db")}");
+        database.Migrate();
+        var options = new BrokerSecurityOptions { PasswordFile = Path.Combine(_directory, "m", "passwords"), AclFile = Path.Combine(_directory, "m", "acl") };
+        var reloads = 0;
+        using var accounts = new BrokerAccounts(database, options, () => reloads++);
+        var fleet = accounts.CreateFleetAccount();
+        var device = accounts.CreateDevice("NS-0001");
+        var bootstrap = accounts.AddBootstrap("NS-0002", "label-password-0002");
+        accounts.AddCertificateDevice("NS-0003");
+        Assert.True(reloads >= 4);
+        Assert.Throws<ArgumentException>(() => accounts.CreateDevice("ns-0001"));
+        Assert.Throws<ArgumentException>(() => new BrokerAccounts(database, new BrokerSecurityOptions { FleetUserName = "FLEET" }, () => { }));
+
+        var passwords = File.ReadAllLines(options.PasswordFile);
+        Assert.Equal(["boot-NS-0002", "NS-0001", "fleet"], passwords.Select(l => l.Split(':')[0]));
+        Assert.True(MosquittoPassword.Verify(device.Password, passwords[1].Split(':')[1]));
+        Assert.True(MosquittoPassword.Verify(bootstrap.Password, passwords[0].Split(':')[1]));
+        Assert.True(MosquittoPassword.Verify(fleet.Password, passwords[2].Split(':')[1]));
+        var acl = File.ReadAllText(options.AclFile);
+        Assert.Contains("user NS-0001\ntopic readwrite iot/v1/NS-0001/#\n", acl);
+        Assert.Contains("user NS-0003\ntopic readwrite iot/v1/NS-0003/#\n", acl);
+        Assert.Contains("user boot-NS-0002\ntopic readwrite iot/v1/NS-0002/prov/#\n", acl);
+        Assert.Contains("user fleet\ntopic read iot/v1/#\ntopic write iot/v1/+/config\ntopic write iot/v1/+/cmd\ntopic write iot/v1/+/prov/#\n", acl);
+        Assert.DoesNotContain("pattern", acl);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, File.GetUnixFileMode(options.PasswordFile));
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(options.PasswordFile)!, "*.tmp"));
+
+        // The clear passwords were returned once and are nowhere on disk.
+        foreach (var file in Directory.GetFiles(_directory, "*", SearchOption.AllDirectories))
+        {
+            var bytes = File.ReadAllText(file, System.Text.Encoding.Latin1);
+            Assert.DoesNotContain(device.Password, bytes);
+            Assert.DoesNotContain(bootstrap.Password, bytes);
+        }
+
+        Assert.True(accounts.RevokeDevice("NS-0001"));
+        Assert.True(accounts.RevokeBootstrap("NS-0002"));
+        Assert.False(accounts.RevokeBootstrap("NS-0001"));
+        Assert.Equal(["fleet"], File.ReadAllLines(options.PasswordFile).Select(l => l.Split(':')[0]));
+        Assert.DoesNotContain("NS-0001", File.ReadAllText(options.AclFile));
+        Assert.Equal(["NS-0003", "fleet"], accounts.List().Select(a => a.UserName));
+    }
+
+    [Fact]
+    public void The_project_ca_is_created_once_and_signs_server_and_device_certificates()
+    {
+        var ca = ProjectCa.LoadOrCreate(Path.Combine(_directory, "tls"));
+        var files = new[] { ca.CaCertificatePath, ca.CaKeyPath, ca.ServerCertificatePath, ca.ServerKeyPath }.Select(File.ReadAllText).ToList();
+        var again = ProjectCa.LoadOrCreate(Path.Combine(_directory, "tls"));
+        Assert.Equal(files, new[] { again.CaCertificatePath, again.CaKeyPath, again.ServerCertificatePath, again.ServerKeyPath }.Select(File.ReadAllText));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(ca.CaKeyPath));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(ca.ServerKeyPath));
+
+        using var root = ca.LoadCaCertificate();
+        using var server = X509Certificate2.CreateFromPem(File.ReadAllText(ca.ServerCertificatePath));
+        var san = server.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single();
+        Assert.Contains(System.Net.IPAddress.Loopback, san.EnumerateIPAddresses());
+        Assert.Contains("localhost", san.EnumerateDnsNames());
+        Assert.Contains(System.Net.Dns.GetHostName(), san.EnumerateDnsNames());
+        Assert.True(Chains(server, root));
+
+        using var device = ca.IssueClientCertificate("NS-0001").ToCertificate();
+        Assert.True(device.HasPrivateKey);
+        Assert.Equal("NS-0001", device.GetNameInfo(X509NameType.SimpleName, forIssuer: false));
+        Assert.True(Chains(device, root));
+
+        // A new host name re-issues the server certificate from the same CA.
+        var renamed = ProjectCa.LoadOrCreate(Path.Combine(_directory, "tls"), ["127.0.0.1", "broker.example"]);
+        Assert.Equal(files[0], File.ReadAllText(renamed.CaCertificatePath));
+        Assert.NotEqual(files[2], File.ReadAllText(renamed.ServerCertificatePath));
+    }
+
+    private static bool Chains(X509Certificate2 certificate, X509Certificate2 root)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(root);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        return chain.Build(certificate);
+    }
+}

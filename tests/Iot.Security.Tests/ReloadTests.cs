@@ -1,0 +1,113 @@
+using Iot.Mqtt;
+using Xunit;
+
+namespace Iot.Security.Tests;
+
+/// <summary>Account changes take effect by reloading the broker: revoked clients are cut off, everyone else stays.</summary>
+[Collection(SecuredBrokerCollection.Name)]
+public sealed class ReloadTests(SecuredBroker broker)
+{
+    [Theory]
+    [InlineData(MqttProtocolVersion.V311)]
+    [InlineData(MqttProtocolVersion.V500)]
+    public async Task A_revoked_device_is_disconnected_and_cannot_log_in_again(MqttProtocolVersion version)
+    {
+        var device = broker.Accounts.CreateDevice(SecuredBroker.NewDeviceId());
+        await using var client = await SecuredBroker.ConnectAsync(broker.Options(device, version, device.UserName));
+        var disconnected = new TaskCompletionSource<MqttDisconnectedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.Disconnected += (_, e) => disconnected.TrySetResult(e);
+
+        Assert.True(broker.Accounts.RevokeDevice(device.UserName));
+        var e = await disconnected.Task.WaitAsync(SecuredBroker.Timeout);
+        Assert.False(e.ByClient);
+        Assert.False(broker.Accounts.RevokeDevice(device.UserName));
+        Assert.DoesNotContain(broker.Accounts.List(), a => a.UserName == device.UserName);
+
+        await using var again = new MqttClient(broker.Options(device, version, device.UserName));
+        Assert.Equal(MqttReasonCode.NotAuthorized, (await Assert.ThrowsAsync<MqttException>(() => again.ConnectAsync())).ReasonCode);
+    }
+
+    [Theory]
+    [InlineData(MqttProtocolVersion.V311)]
+    [InlineData(MqttProtocolVersion.V500)]
+    public async Task Claiming_replaces_the_bootstrap_login_with_the_device_login(MqttProtocolVersion version)
+    {
+        var id = SecuredBroker.NewDeviceId();
+        var bootstrap = broker.Accounts.AddBootstrap(id);
+        await using var unclaimed = await SecuredBroker.ConnectAsync(broker.Options(bootstrap, version, id));
+        var disconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        unclaimed.Disconnected += (_, _) => disconnected.TrySetResult();
+
+        var device = broker.Accounts.CreateDevice(id);
+        Assert.True(broker.Accounts.RevokeBootstrap(id));
+        await disconnected.Task.WaitAsync(SecuredBroker.Timeout);
+
+        await using var claimed = await SecuredBroker.ConnectAsync(broker.Options(device, version, id));
+        Assert.Null(await claimed.TryPublishAsync($"iot/v1/{id}/telemetry"));
+        await using var old = new MqttClient(broker.Options(bootstrap, version, id));
+        Assert.Equal(MqttReasonCode.NotAuthorized, (await Assert.ThrowsAsync<MqttException>(() => old.ConnectAsync())).ReasonCode);
+    }
+
+    [Theory]
+    [InlineData(MqttProtocolVersion.V311)]
+    [InlineData(MqttProtocolVersion.V500)]
+    public async Task A_new_password_disconnects_the_session_that_used_the_old_one(MqttProtocolVersion version)
+    {
+        var id = SecuredBroker.NewDeviceId();
+        var first = broker.Accounts.CreateDevice(id);
+        await using var client = await SecuredBroker.ConnectAsync(broker.Options(first, version, id));
+        var disconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.Disconnected += (_, _) => disconnected.TrySetResult();
+
+        var second = broker.Accounts.CreateDevice(id);
+        Assert.NotEqual(first.Password, second.Password);
+        await disconnected.Task.WaitAsync(SecuredBroker.Timeout);
+        await (await SecuredBroker.ConnectAsync(broker.Options(second, version, id))).DisposeAsync();
+    }
+
+    [Theory]
+    [InlineData(MqttProtocolVersion.V311)]
+    [InlineData(MqttProtocolVersion.V500)]
+    public async Task Reloads_keep_other_devices_connected_and_publishing(MqttProtocolVersion version)
+    {
+        var steady = broker.Accounts.CreateDevice(SecuredBroker.NewDeviceId());
+        await using var fleet = await broker.ConnectFleetAsync(version);
+        var options = broker.Options(steady, version, steady.UserName);
+        options.AutoReconnect = true;
+        await using var device = await SecuredBroker.ConnectAsync(options);
+        var drops = 0;
+        device.Disconnected += (_, _) => Interlocked.Increment(ref drops);
+        device.Connected += (_, _) => Interlocked.Increment(ref drops);
+
+        using var stop = new CancellationTokenSource();
+        var sent = 0;
+        var publishing = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await device.PublishAsync($"iot/v1/{steady.UserName}/telemetry", sent.ToString());
+                sent++;
+            }
+        });
+
+        // Five reloads, each one seen to have taken effect (the new account logs in, the revoked one is gone).
+        for (var i = 0; i < 5; i++)
+        {
+            var other = broker.Accounts.CreateDevice(SecuredBroker.NewDeviceId());
+            await (await SecuredBroker.ConnectAsync(broker.Options(other, version))).DisposeAsync();
+            broker.Accounts.RevokeDevice(other.UserName);
+        }
+        await stop.CancelAsync();
+        await publishing.WaitAsync(SecuredBroker.Timeout);
+
+        Assert.Equal(0, drops);
+        Assert.True(device.IsConnected);
+        Assert.True(sent > 0);
+        // Every acknowledged publish reached the fleet, in order, with no gap across the reloads.
+        for (var i = 0; i < sent; i++)
+        {
+            var message = await fleet.ReceiveAsync();
+            Assert.Equal(i.ToString(), message.Text());
+        }
+    }
+}
