@@ -1,0 +1,108 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Iot.Provisioning.Contract;
+
+// The provisioning API between iot-prov (and the fleet's installer page) and the fleet, documented in
+// provisioning/README.md. Names are snake_case and pinned with attributes so the fleet's camelCase
+// defaults cannot change them. Errors are RFC 9457 problem details ({title, status, detail}).
+
+/// <summary>One entry of POST /api/factory/devices (a JSON array of these). The fleet stores hashes only.</summary>
+public sealed record FactoryDevice(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("claim_code")] string ClaimCode,
+    [property: JsonPropertyName("bootstrap_secret")] string BootstrapSecret);
+
+/// <summary>Answer of POST /api/factory/devices (201).</summary>
+public sealed record FactoryUploadResult([property: JsonPropertyName("created")] int Created);
+
+/// <summary>A span of opening hours, local time, HH:mm.</summary>
+public sealed record HoursSpan(
+    [property: JsonPropertyName("from")] string From,
+    [property: JsonPropertyName("to")] string To);
+
+/// <summary>A site to create: a restaurant kitchen or a construction site. Coordinates are WGS-84 degrees.</summary>
+public sealed record SiteSpec(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("kind")] string Kind,
+    [property: JsonPropertyName("lat")] double Lat,
+    [property: JsonPropertyName("lon")] double Lon,
+    [property: JsonPropertyName("grid")] string? Grid = null,
+    [property: JsonPropertyName("business_hours")] IReadOnlyList<HoursSpan>? BusinessHours = null,
+    [property: JsonPropertyName("profile")] string? Profile = null,
+    [property: JsonPropertyName("timezone")] string? Timezone = null);
+
+/// <summary>Body of POST /api/claims: a claim code and either an existing site or a new one.</summary>
+public sealed record ClaimRequest(
+    [property: JsonPropertyName("claim_code")] string ClaimCode,
+    [property: JsonPropertyName("site_id")] string? SiteId,
+    [property: JsonPropertyName("site")] SiteSpec? Site);
+
+/// <summary>Answer of POST /api/claims (201): the gateway now belongs to the site.</summary>
+public sealed record ClaimResult(
+    [property: JsonPropertyName("device_id")] string DeviceId,
+    [property: JsonPropertyName("site_id")] string SiteId);
+
+/// <summary>GET /api/devices/{id}/commissioning: the checklist an installer must see pass before leaving.</summary>
+public sealed record CommissioningReport(
+    [property: JsonPropertyName("device_id")] string DeviceId,
+    [property: JsonPropertyName("complete")] bool Complete,
+    [property: JsonPropertyName("checks")] IReadOnlyList<CommissioningCheck> Checks);
+
+/// <summary>One line of the checklist; <see cref="Status"/> is "pass", "fail" or "pending".</summary>
+public sealed record CommissioningCheck(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("label")] string Label,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("detail")] string? Detail = null)
+{
+    public const string Pass = "pass";
+    public const string Fail = "fail";
+    public const string Pending = "pending";
+
+    /// <summary>The checks the fleet is expected to report, by name.</summary>
+    public static readonly IReadOnlyList<string> Expected = ["own_credentials", "clock_synced", "channels", "signal", "store_drained"];
+}
+
+/// <summary>A gateway to put on a site, one row of devices.csv.</summary>
+public sealed record DeviceAssignment(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("site")] string Site);
+
+/// <summary>Body of POST /api/import?dry_run=true|false. The fleet applies all of it or nothing.</summary>
+public sealed record ImportRequest(
+    [property: JsonPropertyName("sites")] IReadOnlyList<SiteSpec> Sites,
+    [property: JsonPropertyName("devices")] IReadOnlyList<DeviceAssignment> Devices);
+
+/// <summary>Answer of POST /api/import (200): what was (or, on a dry run, would be) created.</summary>
+public sealed record ImportResult(
+    [property: JsonPropertyName("dry_run")] bool DryRun,
+    [property: JsonPropertyName("sites")] int Sites,
+    [property: JsonPropertyName("devices")] int Devices);
+
+/// <summary>
+/// One refused item of an import (422 answer, in the problem's "errors" array): <see cref="Table"/> is
+/// "sites" or "devices", <see cref="Index"/> the 0-based position in that array, <see cref="Column"/> the field.
+/// </summary>
+public sealed record ImportItemError(
+    [property: JsonPropertyName("table")] string Table,
+    [property: JsonPropertyName("index")] int Index,
+    [property: JsonPropertyName("column")] string? Column,
+    [property: JsonPropertyName("message")] string Message);
+
+/// <summary>An error answer: problem details, with per-item errors on a refused import.</summary>
+public sealed record FleetProblem(
+    [property: JsonPropertyName("title")] string? Title,
+    [property: JsonPropertyName("status")] int? Status,
+    [property: JsonPropertyName("detail")] string? Detail,
+    [property: JsonPropertyName("errors")] IReadOnlyList<ImportItemError>? Errors = null);
+
+/// <summary>The serializer settings of the contract: nulls are left out.</summary>
+public static class FleetJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+}

@@ -1,0 +1,96 @@
+using System.CommandLine;
+using Iot.Provisioning.Csv;
+using Iot.Provisioning.Labels;
+using Spectre.Console;
+
+namespace Iot.Provisioning.Factory;
+
+/// <summary><c>iot-prov factory</c>: a batch of identities, the secret factory list and the label sheet.</summary>
+internal static class FactoryCommand
+{
+    public static Command Create(IAnsiConsole console)
+    {
+        var count = new Option<int>("--count") { Description = "How many gateways", Required = true };
+        var prefix = new Option<string>("--prefix") { Description = "Id prefix, e.g. NS (ids become NS-000001)", Required = true };
+        var start = new Option<long>("--start") { Description = "First serial", DefaultValueFactory = _ => 1 };
+        var digits = new Option<int>("--digits") { Description = "Serial digits (zero-padded)", DefaultValueFactory = _ => 6 };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Folder for factory-list.csv and labels.html", Required = true };
+        var existing = new Option<FileInfo[]>("--existing")
+        {
+            Description = "Earlier factory lists: their ids and claim codes are not given out again (repeatable)",
+        };
+        var command = new Command("factory", "Generate gateway identities, the factory list (secret) and printable QR labels")
+        {
+            count, prefix, start, digits, output, existing,
+        };
+        command.SetAction(parsed => Run(console, parsed.GetValue(count), parsed.GetValue(prefix)!.Trim().ToUpperInvariant(),
+            parsed.GetValue(start), parsed.GetValue(digits), parsed.GetValue(output)!, parsed.GetValue(existing) ?? []));
+        return command;
+    }
+
+    private static int Run(IAnsiConsole console, int count, string prefix, long start, int digits, DirectoryInfo output, FileInfo[] existing)
+    {
+        if (count is < 1 or > 100_000) return console.Error("--count must be between 1 and 100000");
+        if (digits is < 1 or > 12) return console.Error("--digits must be between 1 and 12");
+        var listPath = Path.Combine(output.FullName, FactoryList.FileName);
+        var labelsPath = Path.Combine(output.FullName, LabelSheet.FileName);
+        foreach (var path in new[] { listPath, labelsPath }.Where(File.Exists))
+            return console.Error($"{path} already exists: a factory list is never overwritten, choose another --out");
+
+        var takenIds = new HashSet<string>();
+        var takenCodes = new HashSet<string>();
+        foreach (var file in existing)
+        {
+            if (!file.Exists) return console.Error($"--existing {file.FullName} does not exist");
+            try
+            {
+                var earlier = FactoryList.Read(CsvTable.Load(file.FullName), out var errors);
+                if (errors.Count > 0) return console.RowErrors(errors, $"{file.Name} is not a valid factory list");
+                takenIds.UnionWith(earlier.Select(i => i.Id));
+                takenCodes.UnionWith(earlier.Select(i => i.ClaimCode));
+            }
+            catch (CsvFormatException e)
+            {
+                return console.Error(e.Message);
+            }
+        }
+
+        List<FactoryIdentity> batch = [];
+        string sheet = "";
+        try
+        {
+            console.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .Start(progress =>
+                {
+                    var identities = progress.AddTask("identities", maxValue: count);
+                    var labels = progress.AddTask("labels", maxValue: count);
+                    batch = FactoryBatch.Generate(prefix, start, count, digits, DateTimeOffset.UtcNow, takenIds, takenCodes,
+                        done => identities.Value = done);
+                    sheet = LabelSheet.Render(batch.Select(i => i.Label).ToList(), $"Claim labels {batch[0].Id} – {batch[^1].Id}",
+                        done => labels.Value = done);
+                });
+        }
+        catch (ArgumentException e)
+        {
+            return console.Error(e.Message.Split(" (Parameter")[0]);
+        }
+
+        output.Create();
+        try
+        {
+            FactoryList.Write(listPath, batch);
+            using var labels = new FileStream(labelsPath, FileMode.CreateNew, FileAccess.Write);
+            using var writer = new StreamWriter(labels, new System.Text.UTF8Encoding(false));
+            writer.Write(sheet);
+        }
+        catch (IOException e)
+        {
+            return console.Error($"could not write the output: {e.Message}");
+        }
+
+        console.MarkupLine($"[green]{batch.Count} gateways[/] {Markup.Escape(batch[0].Id)} … {Markup.Escape(batch[^1].Id)}");
+        console.MarkupLine($"  {Markup.Escape(listPath)}  [yellow]SECRET[/]: bootstrap secrets, owner-only (0600). Upload it with `iot-prov upload-factory`, flash each gateway, then keep it offline.");
+        console.MarkupLine($"  {Markup.Escape(labelsPath)}  labels to print (A4, 100 %); no secrets on them.");
+        return Output.Ok;
+    }
+}
