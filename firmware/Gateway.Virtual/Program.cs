@@ -1,10 +1,11 @@
 using System.Globalization;
 using Iot.Gateway.Virtual.Simulation;
 
-// dotnet Iot.Gateway.Virtual.dll --scenario file --mqtt-host h --mqtt-port p [--speed 60] [--state dir] [--fresh]
-const string Usage = "usage: Iot.Gateway.Virtual --scenario <file> --mqtt-host <host> --mqtt-port <port> [--speed <n>] [--state <dir>] [--fresh] [--register <fleet-url> --token <admin-token>]";
+// dotnet Iot.Gateway.Virtual.dll --scenario file --mqtt-host h --mqtt-port p [--speed 60] [--state dir] [--fresh] [--release-key hex]
+const string Usage = "usage: Iot.Gateway.Virtual --scenario <file> --mqtt-host <host> --mqtt-port <port> [--speed <n>] [--state <dir>] [--fresh] [--register <fleet-url> --token <admin-token>] [--release-key <hex>]";
 
 string? scenarioPath = null, host = null, state = "virtual-state", register = null, token = null;
+byte[]? releaseKey = null;
 int port = 0;
 double speed = 1;
 bool fresh = false;
@@ -29,6 +30,17 @@ for (int i = 0; i < args.Length; i++)
             case "--fresh": fresh = true; break;
             case "--register": register = Value(); break;
             case "--token": token = Value(); break;
+            case "--release-key":
+                try
+                {
+                    releaseKey = Convert.FromHexString(Value());
+                }
+                catch (FormatException)
+                {
+                    releaseKey = null;
+                }
+                if (releaseKey is not { Length: 32 }) throw new ArgumentException("--release-key must be the 64 hex digits printed by Iot.Gateway.Release keygen");
+                break;
             case "-h" or "--help":
                 Console.WriteLine(Usage);
                 return 0;
@@ -90,7 +102,7 @@ if (register is not null)
 
 await using var runner = new FleetRunner(scenario, new FleetOptions
 {
-    Host = host, Port = port, Speed = speed, StateDirectory = state, Fresh = fresh, Log = Console.WriteLine,
+    Host = host, Port = port, Speed = speed, StateDirectory = state, Fresh = fresh, Log = Console.WriteLine, ReleaseKey = releaseKey,
 });
 Console.WriteLine($"{scenario.Devices.Count} gateways, {scenario.DurationSeconds / 60} simulated minutes from " +
     $"{DateTimeOffset.FromUnixTimeSeconds(runner.StartUtc):yyyy-MM-dd HH:mm}Z at {speed}x, broker {host}:{port}, state in {Path.GetFullPath(state)}");

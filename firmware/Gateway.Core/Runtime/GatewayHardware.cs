@@ -1,5 +1,6 @@
 using Iot.Gateway.Configuration;
 using Iot.Gateway.Hardware;
+using Iot.Gateway.Ota;
 
 namespace Iot.Gateway.Runtime
 {
@@ -29,6 +30,12 @@ namespace Iot.Gateway.Runtime
         public IAdc Adc;
         /// <summary>Enclosure tamper switch.</summary>
         public IDigitalInput Tamper;
+        /// <summary>Firmware images (running, previous, staging); with FirmwareDownload, OtaFlash and a release key: updates are on.</summary>
+        public IFirmwareSlots Firmware;
+        /// <summary>Ranged HTTP reads of firmware bundles.</summary>
+        public IFirmwareDownload FirmwareDownload;
+        /// <summary>Update job partition (two sectors).</summary>
+        public IFlashStore OtaFlash;
     }
 
     /// <summary>Settings fixed at build or boot time (the fleet's configuration covers the rest).</summary>
@@ -62,5 +69,7 @@ namespace Iot.Gateway.Runtime
         public int CtSamplesPerBurst = 40;
         /// <summary>Events kept while offline.</summary>
         public int EventCapacity = 16;
+        /// <summary>Over-the-air updates (off until Ota.ReleaseKey is set and the firmware hardware is given).</summary>
+        public OtaSettings Ota = new OtaSettings();
     }
 }

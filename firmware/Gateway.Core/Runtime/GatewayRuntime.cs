@@ -4,6 +4,7 @@ using Iot.Gateway.Hardware;
 using Iot.Gateway.Journal;
 using Iot.Gateway.Json;
 using Iot.Gateway.Modbus;
+using Iot.Gateway.Ota;
 using Iot.Gateway.Particulate;
 using Iot.Gateway.Power;
 using Iot.Gateway.Telemetry;
@@ -16,7 +17,8 @@ namespace Iot.Gateway.Runtime
     /// its main thread, the virtual gateway from its scheduler). Each Tick samples the site's sensors into the
     /// open minute, closes the minute at its boundary into the journal (with its quality bits), keeps the broker
     /// session up, drains the journal oldest first (records leave it only after PUBACK), sends events and the
-    /// retained status, and applies configuration from the retained config topic. After construction nothing
+    /// retained status, applies configuration from the retained config topic, and runs signed over-the-air updates
+    /// from the cmd topic (Ota/OtaUpdater, when the platform provides the firmware slots). After construction nothing
     /// allocates per Tick except on configuration changes.
     /// </summary>
     public sealed class GatewayRuntime
@@ -41,6 +43,7 @@ namespace Iot.Gateway.Runtime
         private readonly TelemetryUplink _uplink;
         private readonly EventOutbox _events;
         private readonly TamperMonitor _tamper;
+        private readonly OtaUpdater _ota;
         private readonly JsonWriter _statusWriter = new JsonWriter(new byte[384]);
         private readonly byte[] _configBuffer = new byte[MaxConfigBytes];
         private readonly byte[] _uart = new byte[64];
@@ -92,9 +95,14 @@ namespace Iot.Gateway.Runtime
                 options.UplinkBatch, new byte[options.EnvelopeBytes], options.AckTimeoutMs);
             _events = new EventOutbox(options.EventCapacity, 256);
             if (hardware.Tamper != null) _tamper = new TamperMonitor(hardware.Tamper);
+            if (hardware.Firmware != null && hardware.FirmwareDownload != null && hardware.OtaFlash != null && options.Ota != null && options.Ota.ReleaseKey != null)
+            {
+                _ota = new OtaUpdater(hardware.Firmware, hardware.FirmwareDownload, hardware.OtaFlash, _events, _mqtt, _clock, _topics, options.DeviceId, options.Ota);
+            }
 
             BuildSite();
             QueueBootEvent();
+            if (_ota != null) _ota.Boot();
         }
 
         /// <summary>This run's boot number (kept across reboots).</summary>
@@ -130,6 +138,12 @@ namespace Iot.Gateway.Runtime
         /// <summary>Free managed heap for the status document, bytes (set by the platform).</summary>
         public int FreeHeapBytes { get; set; }
 
+        /// <summary>True when an update wants the platform to restart now (into the new or the previous version): call Shutdown, then restart.</summary>
+        public bool RestartRequested { get { return _ota != null && _ota.RestartRequested; } }
+
+        /// <summary>Phase of the last update (see Ota.OtaPhase), or null.</summary>
+        public string UpdatePhase { get { return _ota != null ? _ota.Phase : null; } }
+
         /// <summary>Seconds since boot.</summary>
         public long UptimeSeconds { get { return (_clock.MonotonicMs - _bootMs) / 1000; } }
 
@@ -156,7 +170,11 @@ namespace Iot.Gateway.Runtime
             if (_supervisor.ClockChanged) QueueClockEvent(now);
             if (_supervisor.JustConnected)
             {
-                if (_hw.Inbox != null) _hw.Inbox.Subscribe(_topics.Config);
+                if (_hw.Inbox != null)
+                {
+                    _hw.Inbox.Subscribe(_topics.Config);
+                    if (_ota != null) _hw.Inbox.Subscribe(_topics.Command);
+                }
                 _events.Resend();
                 PublishStatus();
             }
@@ -169,6 +187,7 @@ namespace Iot.Gateway.Runtime
             }
             _events.Step(_mqtt, _topics.Event, nowMs, _options.AckTimeoutMs);
             _uplink.Step();
+            if (_ota != null) _ota.Step(_mqtt.IsConnected, _uplink.EvidenceDelivered);
 
             if (_mqtt.IsConnected && nowMs >= _nextStatusMs) PublishStatus();
         }
@@ -316,6 +335,12 @@ namespace Iot.Gateway.Runtime
             int length;
             while ((length = _hw.Inbox.TryTakeMessage(_configBuffer, out topic)) >= 0)
             {
+                if (topic == _topics.Command)
+                {
+                    // A cut command fails to parse and is refused in its ack.
+                    if (_ota != null) _ota.HandleCommand(_configBuffer, 0, length < _configBuffer.Length ? length : _configBuffer.Length);
+                    continue;
+                }
                 // An empty retained message means the fleet cleared the configuration: keep the one in force.
                 if (topic != _topics.Config || length == 0) continue;
                 JsonWriter w = _events.Begin();

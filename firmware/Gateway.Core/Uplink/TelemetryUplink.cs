@@ -55,6 +55,9 @@ namespace Iot.Gateway.Uplink
         /// <summary>Records delivered (acknowledged) since start.</summary>
         public int Delivered { get; private set; }
 
+        /// <summary>Delivered records without a not-evidence quality bit (what an update on trial must achieve).</summary>
+        public int EvidenceDelivered { get; private set; }
+
         /// <summary>Processes PUBACKs, then sends the next batch if nothing is in flight; returns records sent now.</summary>
         public int Step()
         {
@@ -63,6 +66,10 @@ namespace Iot.Gateway.Uplink
             {
                 if (packetId != _inflightId) continue;
                 Delivered += _journal.Acknowledge(_inflightCount);
+                for (int i = 0; i < _inflightCount; i++)
+                {
+                    if ((_batch[i].Q & QualityBits.NotEvidence) == 0) EvidenceDelivered++;
+                }
                 _inflightId = -1;
             }
 

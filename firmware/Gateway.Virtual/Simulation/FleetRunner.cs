@@ -17,6 +17,10 @@ public sealed class FleetOptions
     public long? StartUtc { get; init; }
     /// <summary>Progress lines.</summary>
     public Action<string>? Log { get; init; }
+    /// <summary>Release public key (32 bytes): over-the-air updates on, from the gateways' cmd topics; null: off.</summary>
+    public byte[]? ReleaseKey { get; init; }
+    /// <summary>Simulated seconds a new firmware version has to prove healthy before it is rolled back.</summary>
+    public int OtaTrialSeconds { get; init; } = 600;
 }
 
 /// <summary>What a run did.</summary>
@@ -45,8 +49,14 @@ public sealed class FleetRunner : IAsyncDisposable
         Directory.CreateDirectory(options.StateDirectory);
         foreach (var device in scenario.Devices)
         {
-            if (options.Fresh) File.Delete(Path.Combine(options.StateDirectory, device.Id + ".flash"));
-            _gateways.Add(new VirtualGateway(device, StartUtc, options.Host, options.Port, options.StateDirectory));
+            if (options.Fresh)
+            {
+                File.Delete(Path.Combine(options.StateDirectory, device.Id + ".flash"));
+                File.Delete(Path.Combine(options.StateDirectory, device.Id + ".ota.flash"));
+                if (Directory.Exists(Path.Combine(options.StateDirectory, device.Id + ".firmware")))
+                    Directory.Delete(Path.Combine(options.StateDirectory, device.Id + ".firmware"), recursive: true);
+            }
+            _gateways.Add(new VirtualGateway(device, StartUtc, options.Host, options.Port, options.StateDirectory, options.ReleaseKey, options.OtaTrialSeconds));
         }
     }
 

@@ -1,5 +1,6 @@
 using Iot.Gateway.Configuration;
 using Iot.Gateway.Modbus;
+using Iot.Gateway.Ota;
 using Iot.Gateway.Runtime;
 using Iot.Gateway.Telemetry;
 using Iot.Gateway.Virtual.Hardware;
@@ -12,8 +13,12 @@ namespace Iot.Gateway.Virtual.Simulation;
 /// </summary>
 public sealed class VirtualGateway : IAsyncDisposable
 {
-    /// <summary>Firmware version the virtual gateways report.</summary>
+    /// <summary>Firmware version the virtual gateways report when updates are off.</summary>
     public const string Firmware = "virtual-1.0";
+    /// <summary>Target name of virtual firmware releases (Iot.Gateway.Release publish --target virtual).</summary>
+    public const string FirmwareTarget = "virtual";
+    /// <summary>Seconds a crash_on_boot firmware runs before it crashes.</summary>
+    public const int CrashAfterSeconds = 5;
     private const int JournalBytes = 64 * 1024;
     private const int ConfigBytes = 8 * 1024;
     private const int BootBytes = 8 * 1024;
@@ -24,6 +29,10 @@ public sealed class VirtualGateway : IAsyncDisposable
     private readonly SimulatedCurrentClamps _clamps = new(new CurrentSensorSettings().AmpsPerCount);
     private readonly SimulatedTamperSwitch _lid = new();
     private readonly SimulatedPms5003? _pms;
+    private readonly FlashFile? _otaFlash;
+    private readonly FirmwareSlotFiles? _slots;
+    private readonly OtaSettings? _ota;
+    private string _behaviour = VirtualFirmware.Ok;
     private readonly Random _random;
     private int _nextReboot;
     private long _offUntil;
@@ -31,7 +40,12 @@ public sealed class VirtualGateway : IAsyncDisposable
     private int _recordsBeforeBoot;
     private int _deliveredBeforeBoot;
 
-    public VirtualGateway(DeviceScenario device, long startUtc, string host, int port, string stateDirectory)
+    /// <summary>
+    /// One gateway. With releaseKey, over-the-air updates are on: firmware slots in {id}.firmware/, the update job
+    /// in {id}.ota.flash, bundles downloaded over HTTP, and the firmware behaves as its running image says.
+    /// </summary>
+    public VirtualGateway(DeviceScenario device, long startUtc, string host, int port, string stateDirectory, byte[]? releaseKey = null,
+        int trialSeconds = 600)
     {
         _device = device;
         Clock = new SimulatedClock(startUtc);
@@ -58,7 +72,19 @@ public sealed class VirtualGateway : IAsyncDisposable
             Adc = _clamps,
             Tamper = _lid,
         };
+        if (releaseKey is not null)
+        {
+            _slots = new FirmwareSlotFiles(Path.Combine(stateDirectory, device.Id + ".firmware"));
+            _otaFlash = new FlashFile(Path.Combine(stateDirectory, device.Id + ".ota.flash"), 2 * FlashFile.SectorSize);
+            _hardware.Firmware = _slots;
+            _hardware.FirmwareDownload = new HttpFirmwareDownload();
+            _hardware.OtaFlash = _otaFlash.Partition(0, 2 * FlashFile.SectorSize);
+            _ota = new OtaSettings { ReleaseKey = releaseKey, Target = FirmwareTarget, TrialSeconds = trialSeconds, VerifyRoundsPerStep = 1000, ChunkBytes = 16 * 1024 };
+        }
     }
+
+    /// <summary>The firmware slots (null when updates are off).</summary>
+    public FirmwareSlotFiles? Slots => _slots;
 
     public string Id => _device.Id;
     public SimulatedClock Clock { get; }
@@ -84,25 +110,20 @@ public sealed class VirtualGateway : IAsyncDisposable
         if (_nextReboot < _device.Reboots.Count && s >= _device.Reboots[_nextReboot].At)
         {
             var reboot = _device.Reboots[_nextReboot++];
-            if (Runtime is { } running)
-            {
-                if (reboot.Clean) running.Shutdown();
-                _recordsBeforeBoot += running.RecordsWritten;
-                _deliveredBeforeBoot += running.RecordsDelivered;
-                Runtime = null;
-                Link.Drop();
-            }
-            _offUntil = s + reboot.Down;
-            _bootReason = reboot.Clean ? "software" : "power_on";
+            PowerOff(s, reboot.Down, reboot.Clean, reboot.Clean ? "software" : "power_on");
         }
+        if (Runtime is { UptimeSeconds: >= CrashAfterSeconds } && _behaviour == VirtualFirmware.CrashOnBoot) PowerOff(s, 1, false, "watchdog");
         if (Runtime is null)
         {
             if (s < _offUntil) return;
             Clock.Reboot();
+            _slots?.Boot(); // the boot loader: a pending switch, the trial boot count
+            _behaviour = _slots is null ? VirtualFirmware.Ok : VirtualFirmware.BehaviourOf(_slots.RunningImage());
             Runtime = new GatewayRuntime(_hardware, new GatewayRuntimeOptions
             {
                 DeviceId = _device.Id,
-                Firmware = Firmware,
+                Firmware = _slots?.RunningVersion ?? Firmware,
+                Ota = _ota,
                 BootReason = _bootReason,
                 DefaultSite = _device.Site,
                 UplinkBatch = 60,
@@ -114,10 +135,10 @@ public sealed class VirtualGateway : IAsyncDisposable
             Runtime.FreeHeapBytes = 54_000;
         }
 
-        Link.SetNetwork(!DeviceScenario.In(_device.Outages, s));
+        Link.SetNetwork(!DeviceScenario.In(_device.Outages, s) && _behaviour != VirtualFirmware.NoConnection);
         Clock.IsSynchronized = !DeviceScenario.In(_device.ClockLoss, s);
         _lid.IsOpen = DeviceScenario.In(_device.Tamper, s);
-        Meter.Silent = DeviceScenario.In(_device.Faults, s);
+        Meter.Silent = DeviceScenario.In(_device.Faults, s) || _behaviour == VirtualFirmware.NoSensorData;
         foreach (var point in Meter.Profile.Points) Meter.SetValue(point, Level(point.Channel, s));
         if (_pms is not null)
         {
@@ -130,6 +151,23 @@ public sealed class VirtualGateway : IAsyncDisposable
             _clamps.SetAmps(1, Level(Channel.PurA, s));
         }
         Runtime.Tick();
+        // An update switched versions (or gave one up): restart into it, as the ESP32 app does.
+        if (Runtime.RestartRequested) PowerOff(s, 2, true, "ota");
+    }
+
+    // The device goes off at second s for `down` seconds (a clean shutdown marks the run as ended on purpose).
+    private void PowerOff(long s, long down, bool clean, string bootReason)
+    {
+        if (Runtime is { } running)
+        {
+            if (clean) running.Shutdown();
+            _recordsBeforeBoot += running.RecordsWritten;
+            _deliveredBeforeBoot += running.RecordsDelivered;
+            Runtime = null;
+            Link.Drop();
+        }
+        _offUntil = s + down;
+        _bootReason = bootReason;
     }
 
     /// <summary>Serves the network without sampling (draining at the end of a run); clock at simulated second s.</summary>
@@ -143,6 +181,7 @@ public sealed class VirtualGateway : IAsyncDisposable
     {
         await Link.DisposeAsync().ConfigureAwait(false);
         _flash.Dispose();
+        _otaFlash?.Dispose();
     }
 
     private static int StableHash(string text)
