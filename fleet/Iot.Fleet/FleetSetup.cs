@@ -1,6 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Iot.Fleet.Api;
+using Iot.Fleet.Commissioning;
+using Iot.Fleet.Onboarding;
+using Iot.Fleet.Provisioning;
 using Iot.Fleet.Ingest;
 using Iot.Fleet.Leads;
 using Iot.Fleet.Registry;
@@ -46,6 +49,7 @@ public static class FleetSetup
         services.AddHostedService(sp => sp.GetRequiredService<TelemetryIngest>());
 
         services.AddHostedService<OfflineWatch>();
+        services.AddProvisioning(builder.Configuration);
 
         services.AddSingleton<AdminToken>();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
@@ -58,6 +62,9 @@ public static class FleetSetup
         app.MapOpenApi();
         app.MapRegistryApi();
         app.MapLeadsApi();
+        app.MapProvisioningApi();
+        app.MapCommissioningApi();
+        app.MapImportApi();
         app.MapGet("/healthz", (IngestCounters counters, InfluxWriter influx) => Results.Ok(new
         {
             ready = counters.Ready,

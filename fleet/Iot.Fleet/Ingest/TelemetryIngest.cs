@@ -39,6 +39,7 @@ public sealed class TelemetryIngest(
     RuleEngine engine,
     InfluxWriter influx,
     IngestCounters counters,
+    Provisioning.FleetBrokerLogin login,
     TimeProvider clock,
     ILogger<TelemetryIngest> logger) : BackgroundService
 {
@@ -80,13 +81,14 @@ public sealed class TelemetryIngest(
     private async Task Receive(CancellationToken stop)
     {
         var o = options.Value;
+        var (user, password) = login.For(o);
         await using var client = new MqttClient(new MqttClientOptions
         {
             Host = o.Host,
             Port = o.Port,
             ClientId = o.ClientId,
-            UserName = o.UserName,
-            Password = o.Password,
+            UserName = user,
+            Password = password,
             CleanStart = false,
             SessionExpiryInterval = TimeSpan.FromDays(7),
             AutoAcknowledge = false,

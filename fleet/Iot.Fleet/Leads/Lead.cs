@@ -44,6 +44,8 @@ public sealed class Lead
 public static class LeadStatus
 {
     public const string New = "new";
+    /// <summary>A breach at a site without a passed commissioning at the time: shown, never an enforcement lead.</summary>
+    public const string NotCommissioned = "not_commissioned";
     /// <summary>An offline alert whose gap was filled by backfilled records.</summary>
     public const string Recovered = "recovered";
 }

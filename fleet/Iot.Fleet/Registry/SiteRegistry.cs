@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text.Json;
 using Dapper;
 using Iot.Fleet.Rules;
@@ -41,26 +42,71 @@ public sealed class SiteRegistry : ISiteDirectory
 
     public Site AddSite(Site site)
     {
-        if (!WireProtocol.DeviceId().IsMatch(site.Id)) throw new RegistryException("site id must match ^[A-Z0-9][A-Z0-9-]{2,31}$");
-        if (string.IsNullOrWhiteSpace(site.Name)) throw new RegistryException("site name is required");
-        if (RuleProfile.Find(site.Profile) is null)
-            throw new RegistryException($"unknown profile '{site.Profile}'; known: {string.Join(", ", RuleProfile.Shipped.Select(p => p.Id))}");
-        if (!TimeZoneInfo.TryFindSystemTimeZoneById(site.Timezone, out _)) throw new RegistryException($"unknown time zone '{site.Timezone}'");
-        foreach (var hours in site.BusinessHours)
-            if (!TimeOnly.TryParseExact(hours.From, "HH:mm", out _) || !TimeOnly.TryParseExact(hours.To, "HH:mm", out _))
-                throw new RegistryException($"business hours must be HH:mm, not '{hours.From}'-'{hours.To}'");
+        if (Problems(site).FirstOrDefault() is { Message: { } problem }) throw new RegistryException(problem);
         using var connection = _database.Open();
-        var inserted = connection.Execute(
-            """
-            INSERT INTO sites (id, name, kind, timezone, grid, profile, business_hours, created_at)
-            VALUES (@Id, @Name, @kind, @Timezone, @Grid, @Profile, @hours, @now) ON CONFLICT (id) DO NOTHING
-            """,
-            new { site.Id, site.Name, kind = site.Kind.ToString().ToLowerInvariant(), site.Timezone, site.Grid, site.Profile,
-                hours = JsonSerializer.Serialize(site.BusinessHours), now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
-        if (inserted == 0) throw new RegistryException($"site {site.Id} already exists", conflict: true);
+        if (!Insert(connection, null, site)) throw new RegistryException($"site {site.Id} already exists", conflict: true);
         Reload();
         return site;
     }
+
+    /// <summary>What is wrong with a site before it is stored, by field; empty when it can be stored.</summary>
+    public static IEnumerable<(string Column, string Message)> Problems(Site site)
+    {
+        if (!WireProtocol.DeviceId().IsMatch(site.Id)) yield return ("id", "site id must match ^[A-Z0-9][A-Z0-9-]{2,31}$");
+        if (string.IsNullOrWhiteSpace(site.Name)) yield return ("name", "site name is required");
+        if (RuleProfile.Find(site.Profile) is null)
+            yield return ("profile", $"unknown profile '{site.Profile}'; known: {string.Join(", ", RuleProfile.Shipped.Select(p => p.Id))}");
+        if (!TimeZoneInfo.TryFindSystemTimeZoneById(site.Timezone, out _)) yield return ("timezone", $"unknown time zone '{site.Timezone}'");
+        foreach (var hours in site.BusinessHours)
+            if (!TimeOnly.TryParseExact(hours.From, "HH:mm", out _) || !TimeOnly.TryParseExact(hours.To, "HH:mm", out _))
+                yield return ("business_hours", $"business hours must be HH:mm, not '{hours.From}'-'{hours.To}'");
+        if (site.Lat is < -90 or > 90 || site.Lat is double.NaN) yield return ("lat", $"latitude {site.Lat} is outside -90..90");
+        if (site.Lon is < -180 or > 180 || site.Lon is double.NaN) yield return ("lon", $"longitude {site.Lon} is outside -180..180");
+        if (site.Lat is null != site.Lon is null) yield return (site.Lat is null ? "lat" : "lon", "give both latitude and longitude, or neither");
+    }
+
+    /// <summary>Stores sites and devices all together or not at all (bulk onboarding). The caller has
+    /// checked each item; what only the database knows (ids taken) comes back as errors, with nothing stored.</summary>
+    public IReadOnlyList<(string Table, int Index, string Column, string Message)> Import(IReadOnlyList<Site> sites, IReadOnlyList<(string Id, string Site)> devices, bool dryRun)
+    {
+        var errors = new List<(string, int, string, string)>();
+        using var connection = _database.Open();
+        using var tx = connection.BeginTransaction();
+        var newSites = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < sites.Count; i++)
+        {
+            if (!newSites.Add(sites[i].Id)) errors.Add(("sites", i, "id", $"site {sites[i].Id} appears twice in the import"));
+            else if (!Insert(connection, tx, sites[i])) errors.Add(("sites", i, "id", $"site {sites[i].Id} already exists"));
+        }
+        var newDevices = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < devices.Count; i++)
+        {
+            var (id, site) = devices[i];
+            if (!newDevices.Add(id)) errors.Add(("devices", i, "id", $"device {id} appears twice in the import"));
+            else if (!newSites.Contains(site) && connection.ExecuteScalar<long>("SELECT COUNT(*) FROM sites WHERE id = @site", new { site }, tx) == 0)
+                errors.Add(("devices", i, "site", $"site {site} is neither in the import nor in the fleet"));
+            else if (connection.Execute("INSERT INTO devices (id, site, created_at) VALUES (@id, @site, @now) ON CONFLICT (id) DO NOTHING",
+                         new { id, site, now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }, tx) == 0)
+                errors.Add(("devices", i, "id", $"device {id} already exists"));
+        }
+        if (errors.Count > 0 || dryRun)
+        {
+            tx.Rollback();
+            return errors;
+        }
+        tx.Commit();
+        Reload();
+        return errors;
+    }
+
+    private static bool Insert(DbConnection connection, DbTransaction? tx, Site site) =>
+        connection.Execute(
+            """
+            INSERT INTO sites (id, name, kind, timezone, grid, profile, business_hours, lat, lon, created_at)
+            VALUES (@Id, @Name, @kind, @Timezone, @Grid, @Profile, @hours, @Lat, @Lon, @now) ON CONFLICT (id) DO NOTHING
+            """,
+            new { site.Id, site.Name, kind = site.Kind.ToString().ToLowerInvariant(), site.Timezone, site.Grid, site.Profile,
+                hours = JsonSerializer.Serialize(site.BusinessHours), site.Lat, site.Lon, now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }, tx) > 0;
 
     public Device AddDevice(string id, string? site)
     {
@@ -92,13 +138,13 @@ public sealed class SiteRegistry : ISiteDirectory
     public Site? GetSite(string id)
     {
         using var connection = _database.Open();
-        return connection.QueryFirstOrDefault<SiteRow>("SELECT id, name, kind, timezone, grid, profile, business_hours FROM sites WHERE id = @id", new { id })?.ToSite();
+        return connection.QueryFirstOrDefault<SiteRow>("SELECT id, name, kind, timezone, grid, profile, business_hours, lat, lon FROM sites WHERE id = @id", new { id })?.ToSite();
     }
 
     public IReadOnlyList<Site> Sites()
     {
         using var connection = _database.Open();
-        return connection.Query<SiteRow>("SELECT id, name, kind, timezone, grid, profile, business_hours FROM sites ORDER BY id").Select(r => r.ToSite()).ToList();
+        return connection.Query<SiteRow>("SELECT id, name, kind, timezone, grid, profile, business_hours, lat, lon FROM sites ORDER BY id").Select(r => r.ToSite()).ToList();
     }
 
     public IReadOnlyList<NightWorkPermit> Permits(string site)
@@ -127,7 +173,7 @@ public sealed class SiteRegistry : ISiteDirectory
     public void Reload()
     {
         using var connection = _database.Open();
-        var sites = connection.Query<SiteRow>("SELECT id, name, kind, timezone, grid, profile, business_hours FROM sites")
+        var sites = connection.Query<SiteRow>("SELECT id, name, kind, timezone, grid, profile, business_hours, lat, lon FROM sites")
             .Select(r => r.ToSite())
             .ToDictionary(s => s.Id, s => new SiteContext(s.Id, s.Kind, TimeZoneInfo.FindSystemTimeZoneById(s.Timezone), RuleProfile.Find(s.Profile)!));
         var devices = connection.Query<(string id, string site)>("SELECT id, site FROM devices WHERE site IS NOT NULL").ToList();
@@ -135,6 +181,8 @@ public sealed class SiteRegistry : ISiteDirectory
         foreach (var permit in connection.Query<(string site, long from_time, long to_time)>("SELECT site, from_time, to_time FROM permits").GroupBy(p => p.site))
             if (sites.TryGetValue(permit.Key, out var context))
                 context.Permits = permit.Select(p => new PermitSpan(DateTimeOffset.FromUnixTimeSeconds(p.from_time), DateTimeOffset.FromUnixTimeSeconds(p.to_time))).ToList();
+        foreach (var (site, from) in connection.Query<(string site, long from)>("SELECT site, MIN(valid_from) FROM commissioning WHERE passed = 1 GROUP BY site"))
+            if (sites.TryGetValue(site, out var context)) context.CommissionedFrom = DateTimeOffset.FromUnixTimeSeconds(from);
         var map = devices.ToDictionary(d => d.id, d => sites[d.site], StringComparer.Ordinal);
         lock (_lock)
         {
@@ -143,9 +191,9 @@ public sealed class SiteRegistry : ISiteDirectory
         }
     }
 
-    private sealed record SiteRow(string id, string name, string kind, string timezone, string? grid, string profile, string business_hours)
+    private sealed record SiteRow(string id, string name, string kind, string timezone, string? grid, string profile, string business_hours, double? lat, double? lon)
     {
         public Site ToSite() => new(id, name, Enum.Parse<SiteKind>(kind, ignoreCase: true), timezone, grid, profile,
-            JsonSerializer.Deserialize<List<BusinessHours>>(business_hours) ?? []);
+            JsonSerializer.Deserialize<List<BusinessHours>>(business_hours) ?? [], lat, lon);
     }
 }

@@ -183,6 +183,8 @@ public sealed class RuleEngine(ISiteDirectory sites, IRecordHistory history, ILe
                 RaisedAt = now,
                 UpdatedAt = now,
                 Profile = site.Profile.Id,
+                // Art. 41: only data from a reviewed installation may be used; earlier breaches are shown, not pursued.
+                Status = site.CommissionedAt(start) ? LeadStatus.New : LeadStatus.NotCommissioned,
             };
             leads.Add(lead);
             leads.Sort((a, b) => a.StartMinute.CompareTo(b.StartMinute));

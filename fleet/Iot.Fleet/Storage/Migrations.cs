@@ -105,5 +105,35 @@ public static class Migrations
             created_at INTEGER NOT NULL,
             revoked_at INTEGER);
         """,
+        // 3: provisioning and commissioning: gateways from the factory (claim code hash only), where sites
+        // are, and the commissioning records a site needs before its breaches become enforcement leads.
+        """
+        ALTER TABLE sites ADD COLUMN lat REAL;
+        ALTER TABLE sites ADD COLUMN lon REAL;
+        CREATE TABLE factory_devices (
+            id TEXT PRIMARY KEY,
+            claim_code_hash TEXT NOT NULL UNIQUE,
+            uploaded_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            announced_at INTEGER,
+            claimed_at INTEGER,
+            claimed_by TEXT,
+            site TEXT,
+            switched_at INTEGER);
+        CREATE TABLE commissioning (
+            id INTEGER PRIMARY KEY,
+            site TEXT NOT NULL REFERENCES sites (id),
+            device TEXT,
+            passed INTEGER NOT NULL,
+            method TEXT NOT NULL,
+            results TEXT NOT NULL,
+            signed_by TEXT NOT NULL,
+            signed_at INTEGER NOT NULL,
+            valid_from INTEGER NOT NULL,
+            note TEXT,
+            photo BLOB,
+            photo_type TEXT);
+        CREATE INDEX commissioning_site ON commissioning (site, signed_at);
+        """,
     ];
 }

@@ -45,14 +45,22 @@ public sealed class PipelineFixture : IDisposable
         return client;
     }
 
-    public async Task Register(string site, string kind, params string[] devices)
+    /// <summary>Registers a site and its devices, commissioned (by an admin record) unless told otherwise.</summary>
+    public async Task Register(string site, string kind, params string[] devices) => await Register(site, kind, commissioned: true, devices);
+
+    public async Task Register(string site, string kind, bool commissioned, params string[] devices)
     {
         using var http = Fleet.Http();
         var created = await http.PostAsJsonAsync("/api/sites", new { id = site, name = $"Site {site}", kind, timezone = "Asia/Shanghai", grid = "G-1", profile = "default" });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        if (commissioned)
+            Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync($"/api/sites/{site}/commissioning",
+                new { passed = true, note = "test fixture: reviewed before the records it judges", valid_from = WireProtocolEarliest })).StatusCode);
         foreach (var device in devices)
             Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/devices", new { id = device, site })).StatusCode);
     }
+
+    private static readonly DateTimeOffset WireProtocolEarliest = new(2020, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     public async Task Permit(string site, DateTimeOffset from, DateTimeOffset to)
     {

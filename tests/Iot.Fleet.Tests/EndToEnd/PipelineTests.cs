@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Http.Json;
 using Xunit;
 using static Iot.Fleet.Tests.EndToEnd.PipelineFixture;
 
@@ -69,5 +71,35 @@ public sealed class PipelineTests(PipelineFixture pipeline)
         Assert.Equal("never seen", (string)badView["status"]!);
         await pipeline.Eventually(() => pipeline.InfluxCount("GW-GOOD-1"), n => n == 1, "the good device's reading");
         Assert.Equal(0, await pipeline.InfluxCount("GW-BAD-1"));
+    }
+
+    [Fact]
+    public async Task A_site_raises_enforcement_leads_only_for_windows_after_a_passed_commissioning()
+    {
+        await pipeline.Register("R-UNREVIEWED", "fume", commissioned: false, "GW-NEW-1");
+        await using var gateway = await pipeline.Gateway("GW-NEW-1");
+        var start = Minute(DateTimeOffset.UtcNow.AddMinutes(-40));
+        // Two episodes of a switched-off purifier, twenty minutes apart; the site is reviewed between them.
+        var records = Enumerable.Range(0, 12).Select(i => ((uint)(i + 1), start + i * 60, 0, """{"fume":0.8,"fan":1,"pur":0}""")).ToArray();
+        await gateway.PublishAsync("iot/v1/GW-NEW-1/telemetry", Envelope("GW-NEW-1", records));
+        var first = Assert.Single(await pipeline.Eventually(() => pipeline.Leads("R-UNREVIEWED"), l => l.Count > 0, "the first episode"))!;
+        Assert.Equal("not_commissioned", (string)first["status"]!);
+
+        using (var http = pipeline.Fleet.Http())
+        {
+            var reviewed = await http.PostAsJsonAsync("/api/sites/R-UNREVIEWED/commissioning",
+                new { passed = true, note = "installation reviewed on site by the bureau", valid_from = DateTimeOffset.FromUnixTimeSeconds(start + 20 * 60) });
+            Assert.Equal(HttpStatusCode.Created, reviewed.StatusCode);
+            var noNote = await http.PostAsJsonAsync("/api/sites/R-UNREVIEWED/commissioning", new { passed = true });
+            Assert.Equal(HttpStatusCode.BadRequest, noNote.StatusCode);
+        }
+        // Thirteen good minutes end the first episode; then the purifier is off again.
+        var later = Enumerable.Range(12, 25).Select(i => ((uint)(i + 1), start + i * 60, 0,
+            i < 25 ? """{"fume":0.8,"fan":1,"pur":1}""" : """{"fume":0.8,"fan":1,"pur":0}""")).ToArray();
+        await gateway.PublishAsync("iot/v1/GW-NEW-1/telemetry", Envelope("GW-NEW-1", later));
+        var leads = await pipeline.Eventually(() => pipeline.Leads("R-UNREVIEWED"), l => l.Count == 2, "the second episode");
+        Assert.Equal(["not_commissioned", "new"], leads.OrderBy(l => (DateTime)l!["start"]!).Select(l => (string)l!["status"]!));
+        var records2 = await pipeline.Get("/api/sites/R-UNREVIEWED/commissioning");
+        Assert.Equal("admin-record", (string)Assert.Single(records2)!["method"]!);
     }
 }

@@ -1,0 +1,70 @@
+using System.Text.Json.Serialization;
+using Iot.Fleet.Api;
+using Iot.Fleet.Provisioning;
+using Iot.Fleet.Registry;
+
+namespace Iot.Fleet.Commissioning;
+
+/// <summary>Body of POST /api/devices/{id}/commissioning: the installer's sign-off; `photo` is a data URL.</summary>
+public sealed record SignOffRequest([property: JsonPropertyName("note")] string? Note, [property: JsonPropertyName("photo")] string? Photo);
+
+/// <summary>Body of POST /api/sites/{id}/commissioning: an admin records a review done outside the checklist.</summary>
+public sealed record AdminCommissioningRequest(
+    [property: JsonPropertyName("passed")] bool Passed,
+    [property: JsonPropertyName("note")] string? Note,
+    [property: JsonPropertyName("valid_from")] DateTimeOffset? ValidFrom);
+
+/// <summary>The live checklist, the installer's sign-off and the records of a site.</summary>
+public static class CommissioningApi
+{
+    public static void MapCommissioningApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api").WithTags("Commissioning");
+        api.MapGet("/devices/{id}/commissioning", (string id, CommissioningChecklist checklist) =>
+            checklist.For(id) is { } report ? Results.Ok(report) : Results.Problem($"no device {id}", statusCode: StatusCodes.Status404NotFound));
+        api.MapPost("/devices/{id}/commissioning", (string id, SignOffRequest body, HttpContext http, CommissioningRecords records) => Write(() =>
+            {
+                var record = records.SignOff(id, Caller.Of(http), body.Note, DataUrl(body.Photo));
+                return Results.Created($"/api/sites/{record.Site}/commissioning", record);
+            }))
+            .AddEndpointFilter<RequireAdmin>();
+        api.MapPost("/sites/{id}/commissioning", (string id, AdminCommissioningRequest body, HttpContext http, CommissioningRecords records) => Write(() =>
+            {
+                var record = records.RecordByAdmin(id, body.Passed, body.ValidFrom, Caller.Of(http), body.Note);
+                return Results.Created($"/api/sites/{id}/commissioning", record);
+            }))
+            .AddEndpointFilter<RequireAdmin>();
+        api.MapGet("/sites/{id}/commissioning", (string id, CommissioningRecords records) => records.OfSite(id));
+        api.MapGet("/commissioning/{id:long}/photo", (long id, CommissioningRecords records) =>
+            records.Photo(id) is { } photo ? Results.File(photo.Bytes, photo.ContentType) : Results.Problem("no photo", statusCode: StatusCodes.Status404NotFound));
+    }
+
+    /// <summary>`data:image/jpeg;base64,…` as a photo; a malformed one is refused rather than dropped.</summary>
+    private static CommissioningPhoto? DataUrl(string? url)
+    {
+        if (string.IsNullOrEmpty(url)) return null;
+        var comma = url.IndexOf(',');
+        if (!url.StartsWith("data:", StringComparison.Ordinal) || comma < 0 || !url[..comma].EndsWith(";base64", StringComparison.Ordinal))
+            throw new RegistryException("photo must be a data URL: data:image/jpeg;base64,…");
+        try
+        {
+            return new CommissioningPhoto(url[5..comma][..^7], Convert.FromBase64String(url[(comma + 1)..]));
+        }
+        catch (FormatException)
+        {
+            throw new RegistryException("photo is not valid base64");
+        }
+    }
+
+    private static IResult Write(Func<IResult> write)
+    {
+        try
+        {
+            return write();
+        }
+        catch (RegistryException e)
+        {
+            return Results.Problem(e.Message, statusCode: e.Conflict ? StatusCodes.Status409Conflict : StatusCodes.Status400BadRequest);
+        }
+    }
+}

@@ -1,0 +1,96 @@
+using System.Text.Json;
+using Dapper;
+using Iot.Fleet.Registry;
+using Iot.Fleet.Storage;
+using Iot.Provisioning.Contract;
+
+namespace Iot.Fleet.Commissioning;
+
+/// <summary>How a commissioning record came to be: the installer's checklist on site, or an admin
+/// recording the review of a gateway installed before this system (bulk migration).</summary>
+public static class CommissioningMethod
+{
+    public const string Checklist = "checklist";
+    public const string AdminRecord = "admin-record";
+}
+
+/// <summary>A signed-off commissioning: who, when, what the checks said. The site's data counts as
+/// evidence from <see cref="ValidFrom"/> on.</summary>
+public sealed record CommissioningRecord(long Id, string Site, string? Device, bool Passed, string Method, IReadOnlyList<CommissioningCheck> Results,
+    string SignedBy, DateTimeOffset SignedAt, DateTimeOffset ValidFrom, string? Note, bool HasPhoto);
+
+/// <summary>A photo of the installation, attached to its record.</summary>
+public sealed record CommissioningPhoto(string ContentType, byte[] Bytes);
+
+/// <summary>The commissioning records (the review art. 41 of the Administrative Penalty Law asks for).</summary>
+public sealed class CommissioningRecords(FleetDatabase database, SiteRegistry registry, CommissioningChecklist checklist, TimeProvider clock)
+{
+    /// <summary>Largest photo kept with a record.</summary>
+    public const int MaxPhotoBytes = 5 * 1024 * 1024;
+
+    /// <summary>Signs off a gateway whose checklist passes now; throws with the failing checks otherwise.</summary>
+    public CommissioningRecord SignOff(string deviceId, string signedBy, string? note, CommissioningPhoto? photo)
+    {
+        var report = checklist.For(deviceId) ?? throw new RegistryException($"no device {deviceId}");
+        var site = registry.View(deviceId)?.Site ?? throw new RegistryException($"device {deviceId} is not bound to a site");
+        if (!report.Complete)
+            throw new RegistryException("the checklist has not passed: " +
+                string.Join("; ", report.Checks.Where(c => c.Status != CommissioningCheck.Pass).Select(c => $"{c.Name}: {c.Detail ?? c.Status}")), conflict: true);
+        var now = clock.GetUtcNow();
+        return Store(site, deviceId, passed: true, CommissioningMethod.Checklist, report.Checks, signedBy, now, note, photo);
+    }
+
+    /// <summary>Records a review done outside the checklist (gateways installed before this system).</summary>
+    public CommissioningRecord RecordByAdmin(string siteId, bool passed, DateTimeOffset? validFrom, string signedBy, string? note)
+    {
+        if (registry.GetSite(siteId) is null) throw new RegistryException($"no site {siteId}");
+        if (string.IsNullOrWhiteSpace(note)) throw new RegistryException("say in `note` what review this records (who checked the installation, when, how)");
+        var now = clock.GetUtcNow();
+        if (validFrom > now) throw new RegistryException("valid_from cannot be in the future");
+        return Store(siteId, null, passed, CommissioningMethod.AdminRecord, [], signedBy, validFrom ?? now, note, null, now);
+    }
+
+    public IReadOnlyList<CommissioningRecord> OfSite(string siteId)
+    {
+        using var connection = database.Open();
+        return connection.Query<Row>(
+                "SELECT id, site, device, passed, method, results, signed_by, signed_at, valid_from, note, photo IS NOT NULL AS has_photo FROM commissioning WHERE site = @siteId ORDER BY id",
+                new { siteId })
+            .Select(r => r.ToRecord())
+            .ToList();
+    }
+
+    public CommissioningPhoto? Photo(long id)
+    {
+        using var connection = database.Open();
+        var row = connection.QueryFirstOrDefault<(string? photo_type, byte[]? photo)?>("SELECT photo_type, photo FROM commissioning WHERE id = @id", new { id });
+        return row is { photo: { } bytes, photo_type: { } type } ? new CommissioningPhoto(type, bytes) : null;
+    }
+
+    private CommissioningRecord Store(string site, string? device, bool passed, string method, IReadOnlyList<CommissioningCheck> results, string signedBy,
+        DateTimeOffset validFrom, string? note, CommissioningPhoto? photo, DateTimeOffset? signedAt = null)
+    {
+        if (photo is not null && (photo.Bytes.Length > MaxPhotoBytes || !photo.ContentType.StartsWith("image/", StringComparison.Ordinal)))
+            throw new RegistryException($"the photo must be an image of at most {MaxPhotoBytes / 1024 / 1024} MB");
+        var at = signedAt ?? validFrom;
+        using var connection = database.Open();
+        var id = connection.ExecuteScalar<long>(
+            """
+            INSERT INTO commissioning (site, device, passed, method, results, signed_by, signed_at, valid_from, note, photo, photo_type)
+            VALUES (@site, @device, @passed, @method, @results, @signedBy, @at, @from, @note, @bytes, @type) RETURNING id
+            """,
+            new { site, device, passed = passed ? 1 : 0, method, results = JsonSerializer.Serialize(results), signedBy, at = at.ToUnixTimeSeconds(),
+                from = validFrom.ToUnixTimeSeconds(), note, bytes = photo?.Bytes, type = photo?.ContentType });
+        registry.Reload();
+        return new CommissioningRecord(id, site, device, passed, method, results, signedBy, DateTimeOffset.FromUnixTimeSeconds(at.ToUnixTimeSeconds()),
+            DateTimeOffset.FromUnixTimeSeconds(validFrom.ToUnixTimeSeconds()), note, photo is not null);
+    }
+
+    private sealed record Row(long id, string site, string? device, long passed, string method, string results, string signed_by, long signed_at,
+        long valid_from, string? note, long has_photo)
+    {
+        public CommissioningRecord ToRecord() => new(id, site, device, passed == 1, method,
+            JsonSerializer.Deserialize<List<CommissioningCheck>>(results) ?? [], signed_by, DateTimeOffset.FromUnixTimeSeconds(signed_at),
+            DateTimeOffset.FromUnixTimeSeconds(valid_from), note, has_photo == 1);
+    }
+}

@@ -1,0 +1,48 @@
+using Iot.Fleet.Api;
+using Iot.Fleet.Provisioning;
+using Iot.Fleet.Registry;
+using Iot.Provisioning;
+using Iot.Provisioning.Contract;
+
+namespace Iot.Fleet.Onboarding;
+
+/// <summary>Bulk onboarding: sites and devices from the installer's CSV files (sent by `iot-prov import`),
+/// checked item by item and stored all together or not at all; `dry_run=true` only checks.</summary>
+public static class ImportApi
+{
+    public static void MapImportApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/import", (ImportRequest body, bool? dry_run, SiteRegistry registry) =>
+            {
+                var dryRun = dry_run ?? false;
+                var errors = new List<ImportItemError>();
+                var sites = new List<Site>();
+                for (var i = 0; i < body.Sites.Count; i++)
+                {
+                    try
+                    {
+                        var site = FactoryGateways.ToSite(body.Sites[i]);
+                        var problems = SiteRegistry.Problems(site).ToList();
+                        errors.AddRange(problems.Select(p => new ImportItemError("sites", i, p.Column, p.Message)));
+                        if (problems.Count == 0) sites.Add(site);
+                    }
+                    catch (RegistryException e)
+                    {
+                        errors.Add(new ImportItemError("sites", i, "kind", e.Message));
+                    }
+                }
+                for (var i = 0; i < body.Devices.Count; i++)
+                    if (!DeviceId.IsValid(body.Devices[i].Id))
+                        errors.Add(new ImportItemError("devices", i, "id", $"'{body.Devices[i].Id}' is not a device id ({DeviceId.Pattern})"));
+                if (errors.Count == 0)
+                    errors.AddRange(registry.Import(sites, body.Devices.Select(d => (d.Id, d.Site)).ToList(), dryRun)
+                        .Select(e => new ImportItemError(e.Table, e.Index, e.Column, e.Message)));
+                if (errors.Count > 0)
+                    return Results.Problem($"{errors.Count} items cannot be imported; nothing was stored", statusCode: StatusCodes.Status422UnprocessableEntity,
+                        extensions: new Dictionary<string, object?> { ["errors"] = errors });
+                return Results.Ok(new ImportResult(dryRun, body.Sites.Count, body.Devices.Count));
+            })
+            .WithTags("Registry")
+            .AddEndpointFilter<RequireAdmin>();
+    }
+}

@@ -1,0 +1,156 @@
+using System.Security.Cryptography;
+using System.Text;
+using Dapper;
+using Iot.Fleet.Registry;
+using Iot.Fleet.Security;
+using Iot.Fleet.Storage;
+using Iot.Provisioning;
+using Iot.Provisioning.Contract;
+using Microsoft.Extensions.Options;
+
+namespace Iot.Fleet.Provisioning;
+
+/// <summary>Options of the claim flow (section "Provisioning").</summary>
+public sealed class ProvisioningOptions
+{
+    /// <summary>How long after the factory upload a claim code can be used.</summary>
+    public TimeSpan ClaimCodeLifetime { get; set; } = TimeSpan.FromDays(365);
+
+    /// <summary>Failed claim attempts one caller may make per <see cref="ClaimAttemptWindow"/> (claim codes are short).</summary>
+    public int MaxFailedClaims { get; set; } = 10;
+
+    public TimeSpan ClaimAttemptWindow { get; set; } = TimeSpan.FromMinutes(10);
+}
+
+/// <summary>A claim that cannot be done; <see cref="Status"/> is the HTTP status that says why.</summary>
+public sealed class ClaimException(int status, string message) : Exception(message)
+{
+    public int Status { get; } = status;
+}
+
+/// <summary>Where a factory gateway is on its way from the box to its site.</summary>
+public sealed record FactoryGateway(string Id, DateTimeOffset UploadedAt, DateTimeOffset ExpiresAt, DateTimeOffset? AnnouncedAt,
+    DateTimeOffset? ClaimedAt, string? ClaimedBy, string? Site, DateTimeOffset? SwitchedAt);
+
+/// <summary>
+/// Gateways from the factory list: their claim codes (stored as SHA-256 only), their bootstrap broker
+/// accounts (Mosquitto hash only), and the claim that binds one to a site. A claim code works once and
+/// expires. After the claim the gateway gets its own credentials over its provisioning topic
+/// (<see cref="ProvisioningExchange"/>); once it speaks with them, its bootstrap account is revoked.
+/// </summary>
+public sealed class FactoryGateways(FleetDatabase database, SiteRegistry registry, IOptions<ProvisioningOptions> options, TimeProvider clock,
+    BrokerAccounts? broker = null)
+{
+    /// <summary>Stores the factory list all together or not at all; returns how many gateways it added.</summary>
+    public int Upload(IReadOnlyList<FactoryDevice> devices)
+    {
+        for (var i = 0; i < devices.Count; i++)
+        {
+            var d = devices[i];
+            if (!DeviceId.IsValid(d.Id)) throw new ClaimException(StatusCodes.Status400BadRequest, $"item {i}: id '{d.Id}' is not a device id");
+            if (ClaimCode.Normalize(d.ClaimCode, out var error) is null) throw new ClaimException(StatusCodes.Status400BadRequest, $"item {i} ({d.Id}): {error}");
+            if (!BootstrapSecret.IsWellFormed(d.BootstrapSecret)) throw new ClaimException(StatusCodes.Status400BadRequest, $"item {i} ({d.Id}): bootstrap secret is malformed");
+        }
+        var now = clock.GetUtcNow();
+        using (var connection = database.Open())
+        using (var tx = connection.BeginTransaction())
+        {
+            foreach (var d in devices)
+            {
+                var inserted = connection.Execute(
+                    """
+                    INSERT INTO factory_devices (id, claim_code_hash, uploaded_at, expires_at) VALUES (@id, @hash, @now, @expires)
+                    ON CONFLICT DO NOTHING
+                    """,
+                    new { id = d.Id, hash = Hash(d.ClaimCode), now = now.ToUnixTimeMilliseconds(), expires = (now + options.Value.ClaimCodeLifetime).ToUnixTimeMilliseconds() }, tx);
+                if (inserted == 0) throw new ClaimException(StatusCodes.Status409Conflict, $"gateway {d.Id} or its claim code is already known; nothing was stored");
+                if (connection.ExecuteScalar<long>("SELECT COUNT(*) FROM devices WHERE id = @id", new { id = d.Id }, tx) > 0)
+                    throw new ClaimException(StatusCodes.Status409Conflict, $"gateway {d.Id} is already registered; nothing was stored");
+            }
+            tx.Commit();
+        }
+        // After the commit: a broker account for a gateway the fleet does not know would be a door nobody watches.
+        foreach (var d in devices) broker?.AddBootstrap(d.Id, d.BootstrapSecret);
+        return devices.Count;
+    }
+
+    /// <summary>Binds the gateway behind a claim code to an existing site or a new one.</summary>
+    public ClaimResult Claim(ClaimRequest request, string claimedBy)
+    {
+        if (ClaimCode.Normalize(request.ClaimCode, out var error) is not { } code) throw new ClaimException(StatusCodes.Status400BadRequest, error);
+        if ((request.SiteId is null) == (request.Site is null))
+            throw new ClaimException(StatusCodes.Status400BadRequest, "give either site_id (an existing site) or site (a new one)");
+        var now = clock.GetUtcNow();
+        using var connection = database.Open();
+        var gateway = connection.QueryFirstOrDefault<(string id, long expires_at, long? claimed_at)?>(
+            "SELECT id, expires_at, claimed_at FROM factory_devices WHERE claim_code_hash = @hash", new { hash = Hash(code) });
+        if (gateway is not { } g) throw new ClaimException(StatusCodes.Status404NotFound, "no gateway has this claim code; check the label");
+        if (g.claimed_at is not null) throw new ClaimException(StatusCodes.Status409Conflict, $"gateway {g.id} has already been claimed; a claim code works once");
+        if (now.ToUnixTimeMilliseconds() > g.expires_at) throw new ClaimException(StatusCodes.Status410Gone, $"the claim code of gateway {g.id} has expired; ask for a new one");
+
+        var siteId = request.SiteId ?? request.Site!.Id;
+        try
+        {
+            if (request.Site is { } spec) registry.AddSite(ToSite(spec));
+            else if (registry.GetSite(siteId) is null) throw new ClaimException(StatusCodes.Status400BadRequest, $"site {siteId} does not exist");
+            registry.AddDevice(g.id, siteId);
+        }
+        catch (RegistryException e)
+        {
+            throw new ClaimException(e.Conflict ? StatusCodes.Status409Conflict : StatusCodes.Status400BadRequest, e.Message);
+        }
+        // Only one claim wins, even if two installers type the same code at once.
+        var won = connection.Execute("UPDATE factory_devices SET claimed_at = @now, claimed_by = @claimedBy, site = @siteId WHERE id = @id AND claimed_at IS NULL",
+            new { now = now.ToUnixTimeMilliseconds(), claimedBy, siteId, id = g.id });
+        if (won == 0) throw new ClaimException(StatusCodes.Status409Conflict, $"gateway {g.id} has already been claimed; a claim code works once");
+        return new ClaimResult(g.id, siteId);
+    }
+
+    /// <summary>A gateway announced itself on its provisioning topic; true when it is claimed and waits for credentials.</summary>
+    public bool Announced(string deviceId)
+    {
+        using var connection = database.Open();
+        connection.Execute("UPDATE factory_devices SET announced_at = @now WHERE id = @deviceId", new { now = clock.GetUtcNow().ToUnixTimeMilliseconds(), deviceId });
+        return connection.ExecuteScalar<long>("SELECT COUNT(*) FROM factory_devices WHERE id = @deviceId AND claimed_at IS NOT NULL AND switched_at IS NULL", new { deviceId }) > 0;
+    }
+
+    /// <summary>A claimed gateway spoke with its own credentials: its bootstrap account goes. True the first time.</summary>
+    public bool Switched(string deviceId)
+    {
+        using var connection = database.Open();
+        var first = connection.Execute("UPDATE factory_devices SET switched_at = @now WHERE id = @deviceId AND claimed_at IS NOT NULL AND switched_at IS NULL",
+            new { now = clock.GetUtcNow().ToUnixTimeMilliseconds(), deviceId }) > 0;
+        if (first) broker?.RevokeBootstrap(deviceId);
+        return first;
+    }
+
+    /// <summary>Gateways claimed that have not yet spoken with their own credentials.</summary>
+    public IReadOnlySet<string> AwaitingSwitch()
+    {
+        using var connection = database.Open();
+        return connection.Query<string>("SELECT id FROM factory_devices WHERE claimed_at IS NOT NULL AND switched_at IS NULL").ToHashSet(StringComparer.Ordinal);
+    }
+
+    public FactoryGateway? Get(string id)
+    {
+        using var connection = database.Open();
+        var row = connection.QueryFirstOrDefault<(string id, long uploaded_at, long expires_at, long? announced_at, long? claimed_at, string? claimed_by, string? site, long? switched_at)?>(
+            "SELECT id, uploaded_at, expires_at, announced_at, claimed_at, claimed_by, site, switched_at FROM factory_devices WHERE id = @id", new { id });
+        if (row is not { } r) return null;
+        static DateTimeOffset? At(long? ms) => ms is { } v ? DateTimeOffset.FromUnixTimeMilliseconds(v) : null;
+        return new FactoryGateway(r.id, DateTimeOffset.FromUnixTimeMilliseconds(r.uploaded_at), DateTimeOffset.FromUnixTimeMilliseconds(r.expires_at),
+            At(r.announced_at), At(r.claimed_at), r.claimed_by, r.site, At(r.switched_at));
+    }
+
+    /// <summary>The registry's site for a site spec of the provisioning contract.</summary>
+    public static Site ToSite(SiteSpec spec)
+    {
+        if (!Enum.TryParse<Rules.SiteKind>(spec.Kind, ignoreCase: true, out var kind) || !Enum.IsDefined(kind))
+            throw new RegistryException($"unknown site kind '{spec.Kind}'; use fume, noise or dust");
+        return new Site(spec.Id, spec.Name, kind, spec.Timezone ?? "Asia/Shanghai", spec.Grid, spec.Profile ?? Rules.RuleProfile.Default.Id,
+            spec.BusinessHours?.Select(h => new BusinessHours(h.From, h.To)).ToList() ?? [], spec.Lat, spec.Lon);
+    }
+
+    private static string Hash(string claimCode) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ClaimCode.Normalize(claimCode, out _) ?? claimCode)));
+}

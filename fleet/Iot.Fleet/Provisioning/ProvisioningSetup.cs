@@ -1,0 +1,38 @@
+using Iot.Fleet.Commissioning;
+using Iot.Fleet.Security;
+using Iot.Fleet.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Iot.Fleet.Provisioning;
+
+/// <summary>Wires broker accounts (when `Broker:Enabled`: the fleet then owns Mosquitto's password and ACL
+/// files, see Security/README.md), the claim flow and commissioning.</summary>
+public static class ProvisioningSetup
+{
+    public static IServiceCollection AddProvisioning(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ProvisioningOptions>().BindConfiguration("Provisioning");
+        services.AddOptions<CommissioningOptions>().BindConfiguration("Commissioning");
+        if (configuration.GetValue<bool>("Broker:Enabled"))
+        {
+            var security = configuration.GetSection("Broker").Get<BrokerSecurityOptions>() ?? new BrokerSecurityOptions();
+            services.AddSingleton(sp =>
+            {
+                var accounts = new BrokerAccounts(sp.GetRequiredService<FleetDatabase>(), security);
+                // The files must match the database before anyone connects (they may be missing on a first start).
+                accounts.Apply();
+                return accounts;
+            });
+        }
+        services.AddSingleton(sp => new FleetBrokerLogin(sp.GetService<BrokerAccounts>()));
+        services.AddSingleton(sp => new FactoryGateways(sp.GetRequiredService<FleetDatabase>(), sp.GetRequiredService<Registry.SiteRegistry>(),
+            sp.GetRequiredService<IOptions<ProvisioningOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<BrokerAccounts>()));
+        services.AddSingleton<ClaimAttempts>();
+        services.AddSingleton(sp => new ProvisioningExchange(sp.GetRequiredService<IOptions<Ingest.MqttIngestOptions>>(), sp.GetRequiredService<FleetBrokerLogin>(),
+            sp.GetRequiredService<FactoryGateways>(), sp.GetRequiredService<ILogger<ProvisioningExchange>>(), sp.GetService<BrokerAccounts>()));
+        services.AddHostedService(sp => sp.GetRequiredService<ProvisioningExchange>());
+        services.AddSingleton<CommissioningChecklist>();
+        services.AddSingleton<CommissioningRecords>();
+        return services;
+    }
+}
