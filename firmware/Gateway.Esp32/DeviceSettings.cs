@@ -8,7 +8,7 @@ namespace Iot.Gateway.Esp32
     /// <summary>
     /// What one gateway must know before it can reach the fleet, written by the installer to the internal drive as
     /// I:\device.json (see README.md): <c>{"id":"NS-0001","wifi_ssid":"...","wifi_password":"...",
-    /// "broker":"mqtt.example.cn","port":8883,"tls":true,"user":"NS-0001","password":"...","site":"noise",
+    /// "broker":"mqtt.example.cn","port":8883,"tls":true,"user":"NS-0001","password":"...","bootstrap_secret":"...","site":"noise",
     /// "meter_baud":9600,"ntp1":"ntp.aliyun.com","ntp2":"cn.pool.ntp.org"}</c>. Everything else comes from the
     /// fleet's retained configuration.
     /// </summary>
@@ -31,10 +31,12 @@ namespace Iot.Gateway.Esp32
         public int BrokerPort = 8883;
         /// <summary>TLS to the broker.</summary>
         public bool UseTls = true;
-        /// <summary>MQTT user name (the device's own credentials).</summary>
+        /// <summary>MQTT user name of a directly registered device (its own credentials); null: claimed over the air.</summary>
         public string UserName;
         /// <summary>MQTT password.</summary>
         public string Password;
+        /// <summary>Bootstrap secret flashed at the factory (from factory-list.csv): logs in as boot-{id} until claimed.</summary>
+        public string BootstrapSecret;
         /// <summary>Site kind until the fleet's configuration arrives.</summary>
         public SiteKind Site = SiteKind.Noise;
         /// <summary>Baud rate the RS-485 line is opened with.</summary>
@@ -80,6 +82,7 @@ namespace Iot.Gateway.Esp32
                 else if (r.ValueEquals("broker")) BrokerHost = ReadString(r);
                 else if (r.ValueEquals("user")) UserName = ReadString(r);
                 else if (r.ValueEquals("password")) Password = ReadString(r);
+                else if (r.ValueEquals("bootstrap_secret")) BootstrapSecret = ReadString(r);
                 else if (r.ValueEquals("ntp1")) NtpServer1 = ReadString(r);
                 else if (r.ValueEquals("ntp2")) NtpServer2 = ReadString(r);
                 else if (r.ValueEquals("port")) BrokerPort = ReadInt(r, BrokerPort);

@@ -3,6 +3,7 @@ using System.Device.Wifi;
 using System.Diagnostics;
 using System.Threading;
 using Iot.Gateway.Esp32.Adapters;
+using Iot.Gateway.Provisioning;
 using Iot.Gateway.Runtime;
 using nanoFramework.Hardware.Esp32;
 using nanoFramework.Networking;
@@ -20,13 +21,19 @@ namespace Iot.Gateway.Esp32
         public const string FirmwareVersion = "1.0.0";
 
         // Internal-drive partitions of the portable core, as files of whole 4 KiB sectors. 32 journal sectors hold
-        // 31 x 49 = 1519 one-minute records, about 25 hours offline; all three files (144 KiB) must fit on I:\.
+        // 31 x 49 = 1519 one-minute records, about 25 hours offline; all four files (152 KiB) must fit on I:\.
         private const int SectorBytes = 4096;
         private const int JournalBytes = 32 * SectorBytes;
         private const int TwoSectors = 2 * SectorBytes;
 
         private const int WifiTimeoutMs = 60000;
         private const int TickMs = 1000;
+
+        // Improv Wi-Fi onboarding (README.md): the board's USB serial port, at the speed Improv clients use.
+        private const string ImprovPort = "COM1";
+        private const int ImprovBaud = 115200;
+        // Refused logins in a row after which the console says so (the runtime keeps retrying with backoff).
+        private const int ReportRefusalsAfter = 3;
 
         /// <summary>Entry point.</summary>
         public static void Main()
@@ -48,7 +55,8 @@ namespace Iot.Gateway.Esp32
 
             JoinWifi(settings);
             var clock = new SntpClock(settings.NtpServer1, settings.NtpServer2);
-            var mqtt = new M2MqttLink(settings.BrokerHost, settings.BrokerPort, settings.UseTls, settings.DeviceId, settings.UserName, settings.Password);
+            var mqtt = new M2MqttLink(settings.BrokerHost, settings.BrokerPort, settings.UseTls, settings.DeviceId);
+            var improv = new ImprovSerial(new UartLink(ImprovPort, ImprovBaud), new WifiStation(), "Iot.Gateway", FirmwareVersion, "esp32", settings.DeviceId);
 
             var hardware = new GatewayHardware();
             hardware.Clock = clock;
@@ -57,6 +65,7 @@ namespace Iot.Gateway.Esp32
             hardware.JournalFlash = new FileFlashStore("I:\\journal.bin", JournalBytes, SectorBytes);
             hardware.ConfigFlash = new FileFlashStore("I:\\config.bin", TwoSectors, SectorBytes);
             hardware.BootFlash = new FileFlashStore("I:\\boot.bin", TwoSectors, SectorBytes);
+            hardware.CredentialFlash = new FileFlashStore("I:\\login.bin", TwoSectors, SectorBytes);
             hardware.MeterLink = new Rs485SerialLink(PinMap.Rs485Port, settings.MeterBaud, clock);
             hardware.Adc = new Esp32Adc(new int[] { PinMap.FanCurrentAdcChannel, PinMap.PurifierCurrentAdcChannel });
             hardware.Tamper = new GpioTamperSwitch(PinMap.TamperSwitch);
@@ -64,17 +73,29 @@ namespace Iot.Gateway.Esp32
             var options = new GatewayRuntimeOptions();
             options.DeviceId = settings.DeviceId;
             options.Firmware = FirmwareVersion;
+            options.UserName = settings.UserName;
+            options.Password = settings.Password;
+            options.BootstrapSecret = settings.BootstrapSecret;
             options.DefaultSite = settings.Site;
             options.FanAdcChannel = PinMap.FanCurrentAdcChannel;
             options.PurifierAdcChannel = PinMap.PurifierCurrentAdcChannel;
             options.CtSamplesPerBurst = 2 * Esp32Adc.SamplesPerMainsCycle;
 
             var runtime = new GatewayRuntime(hardware, options);
+            if (runtime.Login == LoginKind.Bootstrap) Debug.WriteLine("gateway unclaimed: saying hello on its provisioning topic until claimed");
+            bool refusalReported = false;
 
             long next = clock.MonotonicMs;
             while (true)
             {
+                improv.Poll();
                 runtime.Tick();
+                if (runtime.LoginRefusals >= ReportRefusalsAfter && !refusalReported)
+                {
+                    // Never falls back to the bootstrap account by itself: the fleet must fix or reissue the login.
+                    Debug.WriteLine("broker refuses the gateway's login (" + runtime.LoginRefusals.ToString() + " times); retrying with backoff");
+                }
+                refusalReported = runtime.LoginRefusals >= ReportRefusalsAfter;
                 next += TickMs;
                 long wait = next - clock.MonotonicMs;
                 if (wait > 0) clock.Sleep((int)wait);

@@ -1,10 +1,10 @@
 using System.Globalization;
 using Iot.Gateway.Virtual.Simulation;
 
-// dotnet Iot.Gateway.Virtual.dll --scenario file --mqtt-host h --mqtt-port p [--speed 60] [--state dir] [--fresh] [--release-key hex]
-const string Usage = "usage: Iot.Gateway.Virtual --scenario <file> --mqtt-host <host> --mqtt-port <port> [--speed <n>] [--state <dir>] [--fresh] [--register <fleet-url> --token <admin-token>] [--release-key <hex>]";
+// dotnet Iot.Gateway.Virtual.dll --scenario file --mqtt-host h --mqtt-port p [--speed 60] [--state dir] [--fresh] [--factory csv] [--release-key hex]
+const string Usage = "usage: Iot.Gateway.Virtual --scenario <file> --mqtt-host <host> --mqtt-port <port> [--speed <n>] [--state <dir>] [--fresh] [--register <fleet-url> --token <admin-token>] [--factory <factory-list.csv>] [--release-key <hex>]";
 
-string? scenarioPath = null, host = null, state = "virtual-state", register = null, token = null;
+string? scenarioPath = null, host = null, state = "virtual-state", register = null, token = null, factory = null;
 byte[]? releaseKey = null;
 int port = 0;
 double speed = 1;
@@ -30,6 +30,7 @@ for (int i = 0; i < args.Length; i++)
             case "--fresh": fresh = true; break;
             case "--register": register = Value(); break;
             case "--token": token = Value(); break;
+            case "--factory": factory = Value(); break;
             case "--release-key":
                 try
                 {
@@ -65,11 +66,22 @@ if (scenarioPath is null || host is null || port == 0)
 }
 
 Scenario scenario;
+var logins = new Dictionary<string, DeviceLogin>(StringComparer.Ordinal);
 try
 {
     scenario = Scenario.Load(scenarioPath);
+    if (factory is not null)
+    {
+        // Factory-fresh gateways: the scenario's devices that are in the list start unclaimed with their bootstrap secret.
+        var fromFactory = FleetRegistration.FromFactoryList(factory);
+        foreach (var device in scenario.Devices)
+        {
+            if (fromFactory.TryGetValue(device.Id, out var login)) logins[device.Id] = login;
+        }
+        if (logins.Count == 0) throw new InvalidDataException($"no device of the scenario is in {factory}");
+    }
 }
-catch (Exception e) when (e is ScenarioException or IOException or UnauthorizedAccessException)
+catch (Exception e) when (e is ScenarioException or IOException or UnauthorizedAccessException or Iot.Provisioning.Csv.CsvFormatException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 2;
@@ -91,7 +103,8 @@ if (register is not null)
 {
     try
     {
-        await FleetRegistration.RegisterAsync(scenario, new Uri(register), token!, Console.WriteLine, stop.Token);
+        var registered = await FleetRegistration.RegisterAsync(scenario, new Uri(register), token!, state, Console.WriteLine, stop.Token);
+        foreach (var (id, login) in registered) logins[id] = login;
     }
     catch (Exception e) when (e is HttpRequestException or UriFormatException or TaskCanceledException)
     {
@@ -103,6 +116,7 @@ if (register is not null)
 await using var runner = new FleetRunner(scenario, new FleetOptions
 {
     Host = host, Port = port, Speed = speed, StateDirectory = state, Fresh = fresh, Log = Console.WriteLine, ReleaseKey = releaseKey,
+    Logins = logins,
 });
 Console.WriteLine($"{scenario.Devices.Count} gateways, {scenario.DurationSeconds / 60} simulated minutes from " +
     $"{DateTimeOffset.FromUnixTimeSeconds(runner.StartUtc):yyyy-MM-dd HH:mm}Z at {speed}x, broker {host}:{port}, state in {Path.GetFullPath(state)}");

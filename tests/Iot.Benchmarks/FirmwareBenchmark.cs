@@ -649,7 +649,9 @@ internal static class FirmwareBenchmark
         private int _nextId;
         public int Publishes { get; private set; }
         public bool IsConnected { get; private set; }
-        public bool Connect() => IsConnected = true;
+        public bool LoginRefused => false;
+        public bool Connect(string? userName, string? password, bool will) => IsConnected = true;
+        public void Disconnect() => IsConnected = false;
 
         public int Publish(string topic, byte[] payload, int length, bool retain)
         {

@@ -20,9 +20,16 @@ namespace Iot.Gateway.Runtime
 
         public bool IsConnected { get { return _link.IsConnected; } }
 
-        public bool Connect()
+        public bool LoginRefused { get { return _link.LoginRefused; } }
+
+        public bool Connect(string userName, string password, bool will)
         {
-            return _link.Connect();
+            return _link.Connect(userName, password, will);
+        }
+
+        public void Disconnect()
+        {
+            _link.Disconnect();
         }
 
         public int Publish(string topic, byte[] payload, int length, bool retain)

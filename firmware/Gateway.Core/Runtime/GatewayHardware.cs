@@ -22,6 +22,8 @@ namespace Iot.Gateway.Runtime
         public IFlashStore ConfigFlash;
         /// <summary>Boot counter partition (two sectors). Required.</summary>
         public IFlashStore BootFlash;
+        /// <summary>The own broker login received when the device was claimed (two sectors); null: kept in RAM only.</summary>
+        public IFlashStore CredentialFlash;
         /// <summary>RS-485 line to the Modbus meter (noise, dust or fume monitor).</summary>
         public ISerialLink MeterLink;
         /// <summary>UART of a PMS5003-style particulate sensor; when set, a dust site reads it instead of a Modbus meter.</summary>
@@ -43,6 +45,12 @@ namespace Iot.Gateway.Runtime
     {
         /// <summary>Device id = MQTT client id. Required.</summary>
         public string DeviceId;
+        /// <summary>MQTT user name of a directly registered device (its own account); null: claimed, bootstrap or anonymous.</summary>
+        public string UserName;
+        /// <summary>MQTT password that goes with UserName.</summary>
+        public string Password;
+        /// <summary>Bootstrap secret from the factory: without other credentials the device logs in as boot-{id} to be claimed.</summary>
+        public string BootstrapSecret;
         /// <summary>Firmware version reported in envelopes and status.</summary>
         public string Firmware = "0.0.0";
         /// <summary>Why the device started (power_on, watchdog, software, ota...), sent in the boot event.</summary>

@@ -7,6 +7,7 @@ using Iot.Gateway.Modbus;
 using Iot.Gateway.Ota;
 using Iot.Gateway.Particulate;
 using Iot.Gateway.Power;
+using Iot.Gateway.Provisioning;
 using Iot.Gateway.Telemetry;
 using Iot.Gateway.Uplink;
 
@@ -18,8 +19,9 @@ namespace Iot.Gateway.Runtime
     /// open minute, closes the minute at its boundary into the journal (with its quality bits), keeps the broker
     /// session up, drains the journal oldest first (records leave it only after PUBACK), sends events and the
     /// retained status, applies configuration from the retained config topic, and runs signed over-the-air updates
-    /// from the cmd topic (Ota/OtaUpdater, when the platform provides the firmware slots). After construction nothing
-    /// allocates per Tick except on configuration changes.
+    /// from the cmd topic (Ota/OtaUpdater, when the platform provides the firmware slots). A factory-fresh gateway is
+    /// first claimed over the provisioning topics (Provisioning/ClaimExchange): until then it only says hello and
+    /// keeps journaling. After construction nothing allocates per Tick except on configuration changes.
     /// </summary>
     public sealed class GatewayRuntime
     {
@@ -44,6 +46,7 @@ namespace Iot.Gateway.Runtime
         private readonly EventOutbox _events;
         private readonly TamperMonitor _tamper;
         private readonly OtaUpdater _ota;
+        private readonly ClaimExchange _claim;
         private readonly JsonWriter _statusWriter = new JsonWriter(new byte[384]);
         private readonly byte[] _configBuffer = new byte[MaxConfigBytes];
         private readonly byte[] _uart = new byte[64];
@@ -91,6 +94,9 @@ namespace Iot.Gateway.Runtime
 
             _router = new AckRouter(_mqtt);
             _supervisor = new ConnectionSupervisor(_mqtt, _clock, new ReconnectBackoff(options.ReconnectBaseMs, options.ReconnectCapMs, Hash(options.DeviceId)));
+            _claim = new ClaimExchange(_mqtt, _clock, _topics, options.DeviceId, options.Firmware, options.UserName, options.Password,
+                hardware.CredentialFlash != null ? new CredentialStore(hardware.CredentialFlash) : null, options.BootstrapSecret);
+            _supervisor.UseLogin(_claim.UserName, _claim.Password, !_claim.Unclaimed);
             _uplink = new TelemetryUplink(_router, _journal, _clock, _topics, options.DeviceId, options.Firmware, _bootLog.Boot,
                 options.UplinkBatch, new byte[options.EnvelopeBytes], options.AckTimeoutMs);
             _events = new EventOutbox(options.EventCapacity, 256);
@@ -144,6 +150,12 @@ namespace Iot.Gateway.Runtime
         /// <summary>Phase of the last update (see Ota.OtaPhase), or null.</summary>
         public string UpdatePhase { get { return _ota != null ? _ota.Phase : null; } }
 
+        /// <summary>Which broker login the device uses; Bootstrap while it waits to be claimed.</summary>
+        public LoginKind Login { get { return _claim.Login; } }
+
+        /// <summary>Consecutive connection attempts the broker refused for their credentials (0 once one succeeds).</summary>
+        public int LoginRefusals { get { return _supervisor.LoginRefusals; } }
+
         /// <summary>Seconds since boot.</summary>
         public long UptimeSeconds { get { return (_clock.MonotonicMs - _bootMs) / 1000; } }
 
@@ -168,7 +180,11 @@ namespace Iot.Gateway.Runtime
             long nowMs = _clock.MonotonicMs;
             _supervisor.Step();
             if (_supervisor.ClockChanged) QueueClockEvent(now);
-            if (_supervisor.JustConnected)
+            if (_supervisor.JustConnected && _claim.Unclaimed)
+            {
+                _claim.Connected(_hw.Inbox);
+            }
+            else if (_supervisor.JustConnected)
             {
                 if (_hw.Inbox != null)
                 {
@@ -184,6 +200,12 @@ namespace Iot.Gateway.Runtime
             while (_mqtt.TryTakeAcknowledged(out packetId))
             {
                 if (!_events.Acknowledge(packetId)) _router.Enqueue(packetId);
+            }
+            if (_claim.Unclaimed)
+            {
+                // The bootstrap account may only use the provisioning topics: records and events wait in flash and RAM.
+                _claim.Step();
+                return;
             }
             _events.Step(_mqtt, _topics.Event, nowMs, _options.AckTimeoutMs);
             _uplink.Step();
@@ -335,6 +357,16 @@ namespace Iot.Gateway.Runtime
             int length;
             while ((length = _hw.Inbox.TryTakeMessage(_configBuffer, out topic)) >= 0)
             {
+                if (topic == _topics.ProvisioningCredentials)
+                {
+                    // Claimed: the new login is stored; log in with it (status, will, drain follow on the new session).
+                    if (_claim.TakeCredentials(_configBuffer, length))
+                    {
+                        _supervisor.UseLogin(_claim.UserName, _claim.Password, true);
+                        _supervisor.Reconnect();
+                    }
+                    continue;
+                }
                 if (topic == _topics.Command)
                 {
                     // A cut command fails to parse and is refused in its ack.

@@ -168,6 +168,8 @@ namespace Iot.Gateway.Telemetry
             Config = root + "config";
             Command = root + "cmd";
             Ack = root + "ack";
+            ProvisioningHello = root + "prov/hello";
+            ProvisioningCredentials = root + "prov/credentials";
         }
 
         /// <summary>iot/v1/{id}/telemetry</summary>
@@ -182,5 +184,9 @@ namespace Iot.Gateway.Telemetry
         public string Command { get; private set; }
         /// <summary>iot/v1/{id}/ack</summary>
         public string Ack { get; private set; }
+        /// <summary>iot/v1/{id}/prov/hello (unclaimed device to fleet)</summary>
+        public string ProvisioningHello { get; private set; }
+        /// <summary>iot/v1/{id}/prov/credentials (fleet to unclaimed device: its own broker login)</summary>
+        public string ProvisioningCredentials { get; private set; }
     }
 }

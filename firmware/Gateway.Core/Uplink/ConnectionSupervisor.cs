@@ -17,6 +17,9 @@ namespace Iot.Gateway.Uplink
         private long _nextAttemptMs;
         private bool _wasConnected;
         private bool _wasSynced;
+        private string _userName;
+        private string _password;
+        private bool _will = true;
 
         /// <summary>Creates a supervisor; the first connection attempt happens on the first Step.</summary>
         public ConnectionSupervisor(IMqttLink mqtt, IClock clock, ReconnectBackoff backoff)
@@ -41,6 +44,26 @@ namespace Iot.Gateway.Uplink
         /// <summary>Failed connection attempts since the last success.</summary>
         public int FailedAttempts { get { return _backoff.Attempt; } }
 
+        /// <summary>Consecutive attempts the broker refused for their login (bad credentials, not authorized).</summary>
+        public int LoginRefusals { get; private set; }
+
+        /// <summary>The login of the next connection attempts (null user name: none); will: send the offline will.</summary>
+        public void UseLogin(string userName, string password, bool will)
+        {
+            _userName = userName;
+            _password = password;
+            _will = will;
+            LoginRefusals = 0;
+        }
+
+        /// <summary>Ends the session now and connects again (with the current login) on the next Step.</summary>
+        public void Reconnect()
+        {
+            if (_mqtt.IsConnected) _mqtt.Disconnect();
+            _wasConnected = false;
+            _nextAttemptMs = _clock.MonotonicMs;
+        }
+
         /// <summary>Runs one supervision step.</summary>
         public void Step()
         {
@@ -63,14 +86,17 @@ namespace Iot.Gateway.Uplink
             }
             if (_clock.MonotonicMs < _nextAttemptMs) return;
 
-            if (_mqtt.Connect())
+            if (_mqtt.Connect(_userName, _password, _will))
             {
                 _backoff.Reset();
+                LoginRefusals = 0;
                 _wasConnected = true;
                 JustConnected = true;
             }
             else
             {
+                // Refused credentials are retried with the same backoff: an operator may fix the account meanwhile.
+                if (_mqtt.LoginRefused) LoginRefusals++;
                 _nextAttemptMs = _clock.MonotonicMs + _backoff.NextDelayMs();
             }
         }

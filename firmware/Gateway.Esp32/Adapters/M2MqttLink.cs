@@ -8,7 +8,8 @@ namespace Iot.Gateway.Esp32.Adapters
 {
     /// <summary>
     /// IMqttLink and IMqttInbox over nanoFramework's M2Mqtt client (one session serves both). Connects with client
-    /// id = device id and the retained offline will of the wire protocol. PUBACKs and received messages arrive on
+    /// id = device id, the login the runtime passes (own, configured or bootstrap) and, unless unclaimed, the retained
+    /// offline will of the wire protocol. PUBACKs and received messages arrive on
     /// M2Mqtt's own thread and are queued here for the main loop, which polls them. A fresh MqttClient is made for
     /// every connection attempt.
     /// </summary>
@@ -22,8 +23,6 @@ namespace Iot.Gateway.Esp32.Adapters
         private readonly int _port;
         private readonly bool _useTls;
         private readonly string _deviceId;
-        private readonly string _userName;
-        private readonly string _password;
         private readonly string _willTopic;
         private readonly string _willMessage;
         private readonly object _sync = new object();
@@ -36,15 +35,13 @@ namespace Iot.Gateway.Esp32.Adapters
         private int _inboxCount;
         private MqttClient _client;
 
-        /// <summary>Remembers the broker and the device's credentials; nothing is opened until Connect.</summary>
-        public M2MqttLink(string host, int port, bool useTls, string deviceId, string userName, string password)
+        /// <summary>Remembers the broker; nothing is opened until Connect.</summary>
+        public M2MqttLink(string host, int port, bool useTls, string deviceId)
         {
             _host = host;
             _port = port;
             _useTls = useTls;
             _deviceId = deviceId;
-            _userName = userName;
-            _password = password;
             _willTopic = new DeviceTopics(deviceId).Status;
             _willMessage = "{\"v\":1,\"dev\":\"" + deviceId + "\",\"online\":false}";
         }
@@ -56,9 +53,13 @@ namespace Iot.Gateway.Esp32.Adapters
         }
 
         /// <inheritdoc />
-        public bool Connect()
+        public bool LoginRefused { get; private set; }
+
+        /// <inheritdoc />
+        public bool Connect(string userName, string password, bool will)
         {
             Drop();
+            LoginRefused = false;
             try
             {
                 // With TLS and no CA passed here, the broker is checked against the root CA stored in the
@@ -66,10 +67,13 @@ namespace Iot.Gateway.Esp32.Adapters
                 var client = new MqttClient(_host, _port, _useTls, null, null, _useTls ? MqttSslProtocols.TLSv1_2 : MqttSslProtocols.None);
                 client.MqttMsgPublished += OnPublished;
                 client.MqttMsgPublishReceived += OnMessage;
-                MqttReasonCode result = client.Connect(_deviceId, _userName, _password,
-                    true, MqttQoSLevel.AtLeastOnce, true, _willTopic, _willMessage, true, KeepAliveSeconds);
+                MqttReasonCode result = client.Connect(_deviceId, userName, password,
+                    true, MqttQoSLevel.AtLeastOnce, will, will ? _willTopic : null, will ? _willMessage : null, true, KeepAliveSeconds);
                 if (result != MqttReasonCode.Success)
                 {
+                    // M2Mqtt passes the CONNACK code through: 4/5 in MQTT 3.1.1, 0x86/0x87 in MQTT 5.
+                    byte code = (byte)result;
+                    LoginRefused = code == 4 || code == 5 || code == 0x86 || code == 0x87;
                     client.Close();
                     return false;
                 }
@@ -80,6 +84,23 @@ namespace Iot.Gateway.Esp32.Adapters
             {
                 // DNS, TCP, TLS or protocol failure: the connection supervisor retries with back-off.
                 return false;
+            }
+        }
+
+        /// <inheritdoc />
+        public void Disconnect()
+        {
+            MqttClient client = _client;
+            _client = null;
+            if (client == null) return;
+            try
+            {
+                client.Disconnect();
+                client.Close();
+            }
+            catch (Exception)
+            {
+                // Already gone.
             }
         }
 
@@ -158,7 +179,7 @@ namespace Iot.Gateway.Esp32.Adapters
 
         private void OnMessage(object sender, MqttMsgPublishEventArgs e)
         {
-            // Only the retained configuration is subscribed: a short queue, oldest dropped (a newer one follows it).
+            // Only the retained configuration (or, unclaimed, the credentials) is subscribed: a short queue, oldest dropped (a newer one follows it).
             if (sender != _client || e.Message == null) return;
             lock (_sync)
             {

@@ -9,18 +9,27 @@ namespace Iot.Gateway.Virtual.Hardware;
 /// connection in the background and reports success on a later call; Publish copies the payload, starts a QoS 1
 /// publish and returns an id whose PUBACK TryTakeAcknowledged hands out when the publish task completes.
 /// The client's own reconnect is off: the firmware's ConnectionSupervisor decides when to try again, as on the device.
+/// Each connection attempt uses the login the firmware passes (own, configured, bootstrap or none).
 /// </summary>
 public sealed class MqttClientLink : IMqttLink, IMqttInbox, IAsyncDisposable
 {
     private readonly MqttClient _client;
     private readonly ConcurrentQueue<int> _acks = new();
+    private readonly MqttWillMessage _will;
     private Task? _connecting;
     private Task? _disconnecting;
     private volatile bool _sessionReported;
+    private volatile bool _loginRefused;
     private int _nextId;
 
     public MqttClientLink(string host, int port, string deviceId)
     {
+        _will = new MqttWillMessage
+        {
+            Topic = $"iot/v1/{deviceId}/status",
+            Retain = true,
+            Payload = System.Text.Encoding.UTF8.GetBytes($$"""{"v":1,"dev":"{{deviceId}}","online":false}"""),
+        };
         _client = new MqttClient(new MqttClientOptions
         {
             Host = host,
@@ -31,12 +40,6 @@ public sealed class MqttClientLink : IMqttLink, IMqttInbox, IAsyncDisposable
             AutoAcknowledge = true,
             MessageBufferCapacity = 16,
             KeepAlive = TimeSpan.FromSeconds(60),
-            Will = new MqttWillMessage
-            {
-                Topic = $"iot/v1/{deviceId}/status",
-                Retain = true,
-                Payload = System.Text.Encoding.UTF8.GetBytes($$"""{"v":1,"dev":"{{deviceId}}","online":false}"""),
-            },
         });
         _client.Disconnected += (_, _) => _sessionReported = false;
     }
@@ -52,17 +55,37 @@ public sealed class MqttClientLink : IMqttLink, IMqttInbox, IAsyncDisposable
 
     public bool IsConnected => _sessionReported && NetworkUp && _client.IsConnected;
 
-    public bool Connect()
+    /// <summary>True when the broker refused the last finished attempt for its credentials.</summary>
+    public bool LoginRefused => _loginRefused;
+
+    /// <summary>The user name of the session (or of the attempt under way); null: anonymous.</summary>
+    public string? UserName => _client.Options.UserName;
+
+    public bool Connect(string? userName, string? password, bool will)
     {
         if (!NetworkUp) return false;
+        if (_disconnecting is { IsCompleted: false }) return false; // a session on its way out is not a session
         if (_client.IsConnected)
         {
             _sessionReported = true;
             return true;
         }
-        if (_disconnecting is { IsCompleted: false }) return false;
-        if (_connecting is null || _connecting.IsCompleted) _connecting = ConnectAsync();
+        if (_connecting is null || _connecting.IsCompleted)
+        {
+            // The options are read when the connection starts: the login and will of this attempt.
+            _client.Options.UserName = userName;
+            _client.Options.Password = password;
+            _client.Options.Will = will ? _will : null;
+            _connecting = ConnectAsync();
+        }
         return false;
+    }
+
+    public void Disconnect()
+    {
+        _sessionReported = false;
+        if (_disconnecting is { IsCompleted: false }) return;
+        _disconnecting = DisconnectAsync(MqttReasonCode.Success);
     }
 
     public int Publish(string topic, byte[] payload, int length, bool retain)
@@ -153,9 +176,11 @@ public sealed class MqttClientLink : IMqttLink, IMqttInbox, IAsyncDisposable
         try
         {
             await _client.ConnectAsync().ConfigureAwait(false);
+            _loginRefused = false;
         }
-        catch (Exception)
+        catch (Exception e)
         {
+            _loginRefused = e is MqttException { ReasonCode: MqttReasonCode.NotAuthorized or MqttReasonCode.BadUserNameOrPassword };
             Interlocked.Increment(ref FailedConnects);
         }
     }

@@ -1,19 +1,32 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Iot.Provisioning.Csv;
+using Iot.Provisioning.Factory;
 
 namespace Iot.Gateway.Virtual.Simulation;
 
 /// <summary>
 /// Binds a scenario's gateways to sites in the fleet (POST /api/sites, POST /api/devices), so a demo
 /// raises leads without hand set-up. Each gateway gets its own site `S-{device}`; things that already
-/// exist are left as they are, so running it twice is harmless.
+/// exist are left as they are, so running it twice is harmless. The broker credentials the fleet returns
+/// for a new device are kept in the state folder (`{id}.credentials.json`) and used again when the device
+/// already exists (the fleet shows a password only once).
 /// </summary>
 public static class FleetRegistration
 {
-    public static async Task RegisterAsync(Scenario scenario, Uri fleet, string adminToken, Action<string> log, CancellationToken cancellationToken)
+    private sealed record Credentials([property: JsonPropertyName("username")] string? UserName, [property: JsonPropertyName("password")] string? Password);
+    private sealed record RegisteredDevice([property: JsonPropertyName("credentials")] Credentials? Credentials);
+
+    /// <summary>Registers the gateways; returns the logins to connect with (none for a fleet without broker security).</summary>
+    public static async Task<Dictionary<string, DeviceLogin>> RegisterAsync(Scenario scenario, Uri fleet, string adminToken, string stateDirectory,
+        Action<string> log, CancellationToken cancellationToken)
     {
         using var http = new HttpClient { BaseAddress = fleet, Timeout = TimeSpan.FromSeconds(30) };
         http.DefaultRequestHeaders.Authorization = new("Bearer", adminToken);
+        Directory.CreateDirectory(stateDirectory);
+        var logins = new Dictionary<string, DeviceLogin>(StringComparer.Ordinal);
         int created = 0, existing = 0;
         for (var i = 0; i < scenario.Devices.Count; i++)
         {
@@ -31,7 +44,44 @@ public static class FleetRegistration
                 else if (answer.IsSuccessStatusCode) created++;
                 else throw new HttpRequestException($"the fleet refused {answer.RequestMessage?.RequestUri}: {(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync(cancellationToken)}");
             }
+            var path = CredentialsPath(stateDirectory, device.Id);
+            Credentials? credentials;
+            if (deviceAnswer.IsSuccessStatusCode)
+            {
+                credentials = (await deviceAnswer.Content.ReadFromJsonAsync<RegisteredDevice>(cancellationToken))?.Credentials;
+                if (credentials is { UserName.Length: > 0, Password.Length: > 0 }) WriteOwnerOnly(path, JsonSerializer.Serialize(credentials));
+                else File.Delete(path); // the fleet runs without broker security: connect anonymously
+            }
+            else
+            {
+                credentials = File.Exists(path) ? JsonSerializer.Deserialize<Credentials>(File.ReadAllText(path)) : null;
+            }
+            if (credentials is { UserName.Length: > 0, Password.Length: > 0 }) logins[device.Id] = new DeviceLogin(credentials.UserName, credentials.Password);
         }
-        log($"registered with the fleet at {fleet}: {created} created, {existing} already there");
+        log($"registered with the fleet at {fleet}: {created} created, {existing} already there, {logins.Count} with broker credentials");
+        return logins;
+    }
+
+    /// <summary>Where a registered gateway's broker credentials are kept.</summary>
+    public static string CredentialsPath(string stateDirectory, string deviceId) => Path.Combine(stateDirectory, deviceId + ".credentials.json");
+
+    /// <summary>
+    /// Factory-fresh gateways from a factory list (`iot-prov factory`'s factory-list.csv): each starts unclaimed with
+    /// its bootstrap secret. Throws InvalidDataException naming the rows that are wrong.
+    /// </summary>
+    public static Dictionary<string, DeviceLogin> FromFactoryList(string path)
+    {
+        var identities = FactoryList.Read(CsvTable.Load(path), out var errors);
+        if (errors.Count > 0) throw new InvalidDataException(string.Join("; ", errors.Select(e => $"{Path.GetFileName(path)} row {e.Row}, column {e.Column}: {e.Message}")));
+        return identities.ToDictionary(i => i.Id, i => new DeviceLogin(BootstrapSecret: i.BootstrapSecret), StringComparer.Ordinal);
+    }
+
+    private static void WriteOwnerOnly(string path, string text)
+    {
+        File.Delete(path);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using var writer = new StreamWriter(new FileStream(path, options));
+        writer.Write(text);
     }
 }

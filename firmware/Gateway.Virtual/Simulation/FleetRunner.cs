@@ -21,6 +21,8 @@ public sealed class FleetOptions
     public byte[]? ReleaseKey { get; init; }
     /// <summary>Simulated seconds a new firmware version has to prove healthy before it is rolled back.</summary>
     public int OtaTrialSeconds { get; init; } = 600;
+    /// <summary>Broker logins by device id (own credentials, or a bootstrap secret from the factory list); others connect anonymously.</summary>
+    public IReadOnlyDictionary<string, DeviceLogin>? Logins { get; init; }
 }
 
 /// <summary>What a run did.</summary>
@@ -53,10 +55,12 @@ public sealed class FleetRunner : IAsyncDisposable
             {
                 File.Delete(Path.Combine(options.StateDirectory, device.Id + ".flash"));
                 File.Delete(Path.Combine(options.StateDirectory, device.Id + ".ota.flash"));
+                File.Delete(Path.Combine(options.StateDirectory, device.Id + ".login.flash"));
                 if (Directory.Exists(Path.Combine(options.StateDirectory, device.Id + ".firmware")))
                     Directory.Delete(Path.Combine(options.StateDirectory, device.Id + ".firmware"), recursive: true);
             }
-            _gateways.Add(new VirtualGateway(device, StartUtc, options.Host, options.Port, options.StateDirectory, options.ReleaseKey, options.OtaTrialSeconds));
+            _gateways.Add(new VirtualGateway(device, StartUtc, options.Host, options.Port, options.StateDirectory, options.ReleaseKey, options.OtaTrialSeconds,
+                options.Logins?.GetValueOrDefault(device.Id)));
         }
     }
 

@@ -8,6 +8,12 @@ using Iot.Gateway.Virtual.Hardware;
 namespace Iot.Gateway.Virtual.Simulation;
 
 /// <summary>
+/// How a virtual gateway logs in to the broker: its own account (a directly registered gateway, credentials from the
+/// fleet), or, factory-fresh, only its bootstrap secret (it is then claimed over iot/v1/{id}/prov/#). All null: anonymous.
+/// </summary>
+public sealed record DeviceLogin(string? UserName = null, string? Password = null, string? BootstrapSecret = null);
+
+/// <summary>
 /// One simulated gateway: the firmware's GatewayRuntime on simulated hardware, driven second by second by the
 /// runner, which applies the device's scenario (levels, faults, outages, clock loss, tamper, reboots) first.
 /// </summary>
@@ -29,6 +35,8 @@ public sealed class VirtualGateway : IAsyncDisposable
     private readonly SimulatedCurrentClamps _clamps = new(new CurrentSensorSettings().AmpsPerCount);
     private readonly SimulatedTamperSwitch _lid = new();
     private readonly SimulatedPms5003? _pms;
+    private readonly FlashFile _loginFlash;
+    private readonly DeviceLogin _login;
     private readonly FlashFile? _otaFlash;
     private readonly FirmwareSlotFiles? _slots;
     private readonly OtaSettings? _ota;
@@ -42,12 +50,14 @@ public sealed class VirtualGateway : IAsyncDisposable
 
     /// <summary>
     /// One gateway. With releaseKey, over-the-air updates are on: firmware slots in {id}.firmware/, the update job
-    /// in {id}.ota.flash, bundles downloaded over HTTP, and the firmware behaves as its running image says.
+    /// in {id}.ota.flash, bundles downloaded over HTTP, and the firmware behaves as its running image says. The login
+    /// the device received when it was claimed is kept in {id}.login.flash.
     /// </summary>
     public VirtualGateway(DeviceScenario device, long startUtc, string host, int port, string stateDirectory, byte[]? releaseKey = null,
-        int trialSeconds = 600)
+        int trialSeconds = 600, DeviceLogin? login = null)
     {
         _device = device;
+        _login = login ?? new DeviceLogin();
         Clock = new SimulatedClock(startUtc);
         var profile = device.Site switch
         {
@@ -58,6 +68,7 @@ public sealed class VirtualGateway : IAsyncDisposable
         Meter = new SimulatedModbusMeter(profile, (byte)new GatewayConfig().MeterSlave);
         Link = new MqttClientLink(host, port, device.Id);
         _flash = new FlashFile(Path.Combine(stateDirectory, device.Id + ".flash"), JournalBytes + ConfigBytes + BootBytes);
+        _loginFlash = new FlashFile(Path.Combine(stateDirectory, device.Id + ".login.flash"), 2 * FlashFile.SectorSize);
         _random = new Random(StableHash(device.Id)); // the same variation on every run
         _hardware = new GatewayHardware
         {
@@ -67,6 +78,7 @@ public sealed class VirtualGateway : IAsyncDisposable
             JournalFlash = _flash.Partition(0, JournalBytes),
             ConfigFlash = _flash.Partition(JournalBytes, ConfigBytes),
             BootFlash = _flash.Partition(JournalBytes + ConfigBytes, BootBytes),
+            CredentialFlash = _loginFlash.Partition(0, 2 * FlashFile.SectorSize),
             MeterLink = Meter,
             ParticulateLink = _pms = device.Pms5003 ? new SimulatedPms5003() : null,
             Adc = _clamps,
@@ -122,6 +134,9 @@ public sealed class VirtualGateway : IAsyncDisposable
             Runtime = new GatewayRuntime(_hardware, new GatewayRuntimeOptions
             {
                 DeviceId = _device.Id,
+                UserName = _login.UserName,
+                Password = _login.Password,
+                BootstrapSecret = _login.BootstrapSecret,
                 Firmware = _slots?.RunningVersion ?? Firmware,
                 Ota = _ota,
                 BootReason = _bootReason,
@@ -181,6 +196,7 @@ public sealed class VirtualGateway : IAsyncDisposable
     {
         await Link.DisposeAsync().ConfigureAwait(false);
         _flash.Dispose();
+        _loginFlash.Dispose();
         _otaFlash?.Dispose();
     }
 

@@ -38,11 +38,27 @@ public sealed class FakeMqttLink : IMqttLink, IMqttInbox
     public bool BrokerReachable { get; set; } = true;
     public int ConnectAttempts { get; private set; }
 
-    public bool Connect()
+    /// <summary>Accepted logins (user name, password); null: the broker has no accounts and takes anyone.</summary>
+    public Dictionary<string, string>? Accounts { get; set; }
+    public bool LoginRefused { get; private set; }
+    /// <summary>Every CONNECT: user name, password, will.</summary>
+    public List<(string? User, string? Password, bool Will)> Connects { get; } = [];
+    public int Disconnects { get; private set; }
+
+    public bool Connect(string? userName, string? password, bool will)
     {
         ConnectAttempts++;
-        IsConnected = BrokerReachable;
+        Connects.Add((userName, password, will));
+        LoginRefused = BrokerReachable && Accounts is not null
+            && (userName is null || !Accounts.TryGetValue(userName, out var expected) || expected != password);
+        IsConnected = BrokerReachable && !LoginRefused;
         return IsConnected;
+    }
+
+    public void Disconnect()
+    {
+        Disconnects++;
+        IsConnected = false;
     }
     public List<(int Id, string Topic, string Payload, bool Retain)> Published { get; } = [];
 
