@@ -79,4 +79,7 @@ verify.SetAction(result =>
 root.Subcommands.Add(keygen);
 root.Subcommands.Add(publish);
 root.Subcommands.Add(verify);
+// The fleet's side of releases: upload and campaigns, thin over its HTTP API (FleetCommands.cs).
+root.Subcommands.Add(FleetCommands.Upload());
+root.Subcommands.Add(FleetCommands.Campaign());
 return root.Parse(args).Invoke();

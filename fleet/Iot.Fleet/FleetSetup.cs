@@ -1,14 +1,17 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Iot.Fleet.Api;
+using Iot.Fleet.Cases;
 using Iot.Fleet.Commissioning;
 using Iot.Fleet.Onboarding;
 using Iot.Fleet.Provisioning;
 using Iot.Fleet.Ingest;
 using Iot.Fleet.Leads;
+using Iot.Fleet.People;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Rules;
 using Iot.Fleet.Storage;
+using Iot.Fleet.Updates;
 
 namespace Iot.Fleet;
 
@@ -49,9 +52,11 @@ public static class FleetSetup
         services.AddHostedService(sp => sp.GetRequiredService<TelemetryIngest>());
 
         services.AddHostedService<OfflineWatch>();
+        services.AddClosedLoop();
         services.AddProvisioning(builder.Configuration);
+        services.AddUpdates();
 
-        services.AddSingleton<AdminToken>();
+        builder.AddPeople();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
         services.AddOpenApi();
         return builder;
@@ -59,12 +64,20 @@ public static class FleetSetup
 
     public static WebApplication MapFleet(this WebApplication app)
     {
-        app.MapOpenApi();
+        // The pages (wwwroot/): plain HTML and scripts, no CDN, so they work on a bureau's closed network.
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapOpenApi().AllowAnonymous();
+        app.MapPeopleApi();
         app.MapRegistryApi();
         app.MapLeadsApi();
+        app.MapClosedLoop();
         app.MapProvisioningApi();
         app.MapCommissioningApi();
         app.MapImportApi();
+        app.MapUpdatesApi();
         app.MapGet("/healthz", (IngestCounters counters, InfluxWriter influx) => Results.Ok(new
         {
             ready = counters.Ready,
@@ -74,9 +87,7 @@ public static class FleetSetup
             leadsRaised = counters.LeadsRaised,
             influxWrittenUpTo = influx.WrittenUpTo,
             influxFailing = influx.Failing,
-        })).WithTags("Health");
-        // Resolve the token now so a generated one is logged at start, not on the first write.
-        app.Services.GetRequiredService<AdminToken>();
+        })).WithTags("Health").AllowAnonymous();
         return app;
     }
 }

@@ -19,14 +19,23 @@ public sealed class LocalStack(string stateDirectory)
         var ca = ProjectCa.LoadOrCreate(Path.Combine(stateDirectory, "tls"));
         var tls = MosquittoTlsOptions.From(ca);
         tls.Port = LocalPort.PreferredOrFree(8883);
-        // Loopback until the fleet's broker accounts are wired in: the broker still admits anonymous clients.
-        tls.BindAddress = "127.0.0.1";
+        // Every client needs an account the fleet made, so real gateways may reach the TLS listener from the network.
+        tls.BindAddress = "0.0.0.0";
+        var brokerState = Path.Combine(stateDirectory, "mosquitto");
+        var passwords = Path.Combine(brokerState, "passwords");
+        var acl = Path.Combine(brokerState, "acl");
+        // The fleet owns these files (Broker:Enabled) and rewrites them at start; Mosquitto needs them to exist first.
+        Directory.CreateDirectory(brokerState);
+        foreach (var file in new[] { passwords, acl })
+            if (!File.Exists(file)) File.WriteAllText(file, "");
         using var broker = MosquittoBroker.Start(new MosquittoOptions
         {
             Port = LocalPort.PreferredOrFree(1883),
-            StateDirectory = Path.Combine(stateDirectory, "mosquitto"),
+            StateDirectory = brokerState,
             Persistence = true,
             Tls = tls,
+            PasswordFile = passwords,
+            AclFile = acl,
         });
         Console.WriteLine("Starting InfluxDB ...");
         using var influx = InfluxServer.Start(new InfluxOptions
@@ -46,6 +55,13 @@ public sealed class LocalStack(string stateDirectory)
             InfluxUrl = influx.Url,
             StateDirectory = Path.Combine(stateDirectory, "fleet"),
             AdminToken = File.ReadAllText(tokenPath).Trim(),
+            Environment =
+            {
+                ["Broker__Enabled"] = "true",
+                ["Broker__PasswordFile"] = passwords,
+                ["Broker__AclFile"] = acl,
+                ["Broker__PidFile"] = broker.PidFile,
+            },
         });
 
         var endpoints = new Endpoints
@@ -100,6 +116,7 @@ public sealed class LocalStack(string stateDirectory)
     private static async Task PrintLeads(FleetServer fleet, CancellationToken stop)
     {
         using var http = new HttpClient { BaseAddress = fleet.Url, Timeout = Timeout.InfiniteTimeSpan };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", fleet.Options.AdminToken);
         while (!stop.IsCancellationRequested)
         {
             try

@@ -180,6 +180,7 @@ internal static class IngestBenchmark
         var clock = Stopwatch.StartNew();
 
         using var stream = new HttpClient { BaseAddress = fleet.Url, Timeout = Timeout.InfiniteTimeSpan };
+        stream.DefaultRequestHeaders.Authorization = new("Bearer", fleet.Options.AdminToken);
         using var cancel = new CancellationTokenSource();
         var listening = Task.Run(async () =>
         {

@@ -3,12 +3,12 @@ using System.Threading.Channels;
 
 namespace Iot.Fleet.Leads;
 
-/// <summary>Pushes leads and alerts to open pages and tools the moment they are saved
-/// (server-sent events at GET /api/leads/stream).</summary>
+/// <summary>Pushes leads and alerts to open pages and tools the moment they are saved, and cases when they change
+/// (server-sent events at GET /api/leads/stream: `lead`, `alert`, `case`).</summary>
 public sealed class LeadFeed
 {
     private readonly Lock _lock = new();
-    private readonly List<Channel<Lead>> _listeners = [];
+    private readonly List<Channel<(string Event, object Data)>> _listeners = [];
 
     /// <summary>Hands new leads to every listener; a listener that falls far behind loses the oldest, never blocks the ingest.</summary>
     public void Publish(IReadOnlyList<Lead> created)
@@ -16,13 +16,21 @@ public sealed class LeadFeed
         lock (_lock)
             foreach (var listener in _listeners)
                 foreach (var lead in created)
-                    listener.Writer.TryWrite(lead);
+                    listener.Writer.TryWrite((lead.Queue == LeadQueue.Enforcement ? "lead" : "alert", LeadView.Of(lead)));
+    }
+
+    /// <summary>Hands a changed case (Cases/CaseView) to every listener as a `case` event.</summary>
+    public void PublishCase(object view)
+    {
+        lock (_lock)
+            foreach (var listener in _listeners)
+                listener.Writer.TryWrite(("case", view));
     }
 
     /// <summary>Writes events to one HTTP response until the client goes away.</summary>
     public async Task Stream(HttpContext context, JsonSerializerOptions json)
     {
-        var channel = Channel.CreateBounded<Lead>(new BoundedChannelOptions(1000) { FullMode = BoundedChannelFullMode.DropOldest });
+        var channel = Channel.CreateBounded<(string Event, object Data)>(new BoundedChannelOptions(1000) { FullMode = BoundedChannelFullMode.DropOldest });
         lock (_lock) _listeners.Add(channel);
         try
         {
@@ -30,10 +38,9 @@ public sealed class LeadFeed
             context.Response.Headers.CacheControl = "no-cache";
             await context.Response.WriteAsync(": connected\n\n", context.RequestAborted);
             await context.Response.Body.FlushAsync(context.RequestAborted);
-            await foreach (var lead in channel.Reader.ReadAllAsync(context.RequestAborted))
+            await foreach (var (kind, data) in channel.Reader.ReadAllAsync(context.RequestAborted))
             {
-                var kind = lead.Queue == LeadQueue.Enforcement ? "lead" : "alert";
-                await context.Response.WriteAsync($"event: {kind}\ndata: {JsonSerializer.Serialize(LeadView.Of(lead), json)}\n\n", context.RequestAborted);
+                await context.Response.WriteAsync($"event: {kind}\ndata: {JsonSerializer.Serialize(data, data.GetType(), json)}\n\n", context.RequestAborted);
                 await context.Response.Body.FlushAsync(context.RequestAborted);
             }
         }

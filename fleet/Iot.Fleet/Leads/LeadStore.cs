@@ -8,8 +8,9 @@ namespace Iot.Fleet.Leads;
 /// <summary>Filters of the lead queue; every one optional.</summary>
 public sealed record LeadQuery(DateTimeOffset? Since = null, DateTimeOffset? Until = null, string? Rule = null, string? Site = null, string? Status = null);
 
-/// <summary>Leads and integrity alerts in the fleet database.</summary>
-public sealed class LeadStore(FleetDatabase database) : ILeadArchive
+/// <summary>Leads and integrity alerts in the fleet database. `status` here is the pipeline's; the inspectors'
+/// handling lives in the `cases` table (Cases/), which Save never touches.</summary>
+public sealed class LeadStore(FleetDatabase database, Notifications.NotificationOutbox? outbox = null) : ILeadArchive
 {
     /// <summary>The cursor saved with the leads: every record up to it has been judged.</summary>
     public const string RulesCursor = "rules";
@@ -39,6 +40,9 @@ public sealed class LeadStore(FleetDatabase database) : ILeadArchive
                     VALUES (@queue, @Rule, @Site, @devices, @StartMinute, @EndMinute, @WindowMinutes, @Value, @Limit, @Unit, @late, @Status, @raised, @updated, @Profile, @Detail)
                     RETURNING id
                     """, row, tx);
+                // Announced in the lead's own transaction: a crash keeps both or neither.
+                if (lead is { Queue: LeadQueue.Enforcement, Status: LeadStatus.New })
+                    outbox?.EnqueueLead(connection, tx, Notifications.NotificationEvents.LeadNew, $"{Notifications.NotificationEvents.LeadNew}:{lead.Id}", lead);
             }
             else
                 connection.Execute(
@@ -49,6 +53,7 @@ public sealed class LeadStore(FleetDatabase database) : ILeadArchive
         }
         if (appliedUpTo is { } cursor) RecordJournal.SetCursor(connection, tx, RulesCursor, cursor);
         tx.Commit();
+        if (created.Count > 0) outbox?.Wake();
         return created;
     }
 

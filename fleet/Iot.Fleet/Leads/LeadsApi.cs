@@ -24,7 +24,8 @@ public static class LeadsApi
 {
     public static void MapLeadsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api").WithTags("Leads");
+        // Reads for any signed-in role; handling leads (later) is for inspectors: .RequireRoles(Roles.LeadHandling).Audited("lead.…").
+        var api = app.MapGroup("/api").WithTags("Leads").RequireAuthorization();
         api.MapGet("/leads", (DateTimeOffset? since, DateTimeOffset? until, string? rule, string? site, string? status, LeadStore store) =>
             store.Find(LeadQueue.Enforcement, new LeadQuery(since, until, rule, site, status)).Select(LeadView.Of));
         api.MapGet("/alerts", (DateTimeOffset? since, DateTimeOffset? until, string? rule, string? site, string? status, LeadStore store) =>

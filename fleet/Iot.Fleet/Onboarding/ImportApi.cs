@@ -1,4 +1,5 @@
-using Iot.Fleet.Api;
+using Iot.Fleet.Audit;
+using Iot.Fleet.People;
 using Iot.Fleet.Provisioning;
 using Iot.Fleet.Registry;
 using Iot.Provisioning;
@@ -12,7 +13,7 @@ public static class ImportApi
 {
     public static void MapImportApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/import", (ImportRequest body, bool? dry_run, SiteRegistry registry) =>
+        app.MapPost("/api/import", (ImportRequest body, bool? dry_run, HttpContext http, SiteRegistry registry) =>
             {
                 var dryRun = dry_run ?? false;
                 var errors = new List<ImportItemError>();
@@ -40,9 +41,10 @@ public static class ImportApi
                 if (errors.Count > 0)
                     return Results.Problem($"{errors.Count} items cannot be imported; nothing was stored", statusCode: StatusCodes.Status422UnprocessableEntity,
                         extensions: new Dictionary<string, object?> { ["errors"] = errors });
+                if (!dryRun) AuditScope.Of(http).Describe("import", null, body);
                 return Results.Ok(new ImportResult(dryRun, body.Sites.Count, body.Devices.Count));
             })
             .WithTags("Registry")
-            .AddEndpointFilter<RequireAdmin>();
+            .RequireRoles(Roles.Installing).Audited("registry.import");
     }
 }

@@ -1,4 +1,5 @@
-using Iot.Fleet.Api;
+using Iot.Fleet.Audit;
+using Iot.Fleet.People;
 using Iot.Provisioning.Contract;
 
 namespace Iot.Fleet.Provisioning;
@@ -8,10 +9,14 @@ public static class ProvisioningApi
 {
     public static void MapProvisioningApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api").WithTags("Provisioning");
-        api.MapPost("/factory/devices", (List<FactoryDevice> body, FactoryGateways gateways) => Answer(() =>
-                Results.Created("/api/factory/devices", new FactoryUploadResult(gateways.Upload(body)))))
-            .AddEndpointFilter<RequireAdmin>();
+        var api = app.MapGroup("/api").WithTags("Provisioning").RequireAuthorization();
+        api.MapPost("/factory/devices", (List<FactoryDevice> body, HttpContext http, FactoryGateways gateways) => Answer(() =>
+            {
+                var created = gateways.Upload(body);
+                AuditScope.Of(http).Describe("factory", null, new { devices = body.Select(d => d.Id) });
+                return Results.Created("/api/factory/devices", new FactoryUploadResult(created));
+            }))
+            .RequireRoles(Roles.Engineer).Audited("factory.upload");
         api.MapPost("/claims", (ClaimRequest body, HttpContext http, FactoryGateways gateways, ClaimAttempts attempts) =>
             {
                 var caller = Caller.Of(http);
@@ -20,12 +25,14 @@ public static class ProvisioningApi
                 var answer = Answer(() =>
                 {
                     var result = gateways.Claim(body, caller);
+                    AuditScope.Of(http).Describe($"device:{result.DeviceId}", null, new { result.DeviceId, result.SiteId, newSite = body.Site });
                     return Results.Created($"/api/devices/{result.DeviceId}", result);
                 });
-                if (answer is IStatusCodeHttpResult { StatusCode: StatusCodes.Status404NotFound or StatusCodes.Status410Gone }) attempts.Failed(caller);
+                if (answer is IStatusCodeHttpResult { StatusCode: StatusCodes.Status400BadRequest or StatusCodes.Status404NotFound or StatusCodes.Status410Gone })
+                    attempts.Failed(caller);
                 return answer;
             })
-            .AddEndpointFilter<RequireAdmin>();
+            .RequireRoles(Roles.Installing).Audited("device.claim");
         api.MapGet("/factory/devices/{id}", (string id, FactoryGateways gateways) =>
             gateways.Get(id) is { } gateway ? Results.Ok(gateway) : Results.Problem($"no factory gateway {id}", statusCode: StatusCodes.Status404NotFound));
     }

@@ -1,4 +1,6 @@
-using Iot.Fleet.Api;
+using Iot.Fleet.Security;
+using Iot.Fleet.Audit;
+using Iot.Fleet.People;
 using Iot.Fleet.Rules;
 
 namespace Iot.Fleet.Registry;
@@ -12,7 +14,7 @@ public sealed record DeviceRequest(string Id, string? Site);
 /// <summary>MQTT credentials of a device, shown once when it is created.</summary>
 public sealed record DeviceCredentials(string Username, string Password);
 
-/// <summary>Answer of POST /api/devices; `credentials` stays null until per-device credentials exist.</summary>
+/// <summary>Answer of POST /api/devices; `credentials` is null when the fleet does not manage the broker's accounts.</summary>
 public sealed record DeviceCreated(string Id, string? Site, DeviceCredentials? Credentials);
 
 /// <summary>Body of POST /api/sites/{id}/permits.</summary>
@@ -21,34 +23,48 @@ public sealed record PermitRequest(DateTimeOffset From, DateTimeOffset To);
 /// <summary>GET /api/devices/{id}.</summary>
 public sealed record DeviceView(string Id, string? Site, DateTime? LastSeen, string? Firmware, string Status, long? Buffered, long Rejected);
 
-/// <summary>Sites, devices and night-work permits.</summary>
+/// <summary>Sites, devices and night-work permits. Reads need any signed-in role; writes name their roles
+/// (People/Roles) and are audited.</summary>
 public static class RegistryApi
 {
     public static void MapRegistryApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api").WithTags("Registry");
-        api.MapPost("/sites", (SiteRequest body, SiteRegistry registry) => Write(() =>
+        var api = app.MapGroup("/api").WithTags("Registry").RequireAuthorization();
+        api.MapPost("/sites", (SiteRequest body, HttpContext http, SiteRegistry registry) => Write(() =>
             {
                 var site = registry.AddSite(new Site(body.Id, body.Name, body.Kind, body.Timezone ?? "Asia/Shanghai", body.Grid,
                     body.Profile ?? RuleProfile.Default.Id, body.BusinessHours ?? []));
+                AuditScope.Of(http).Describe($"site:{site.Id}", null, site);
                 return Results.Created($"/api/sites/{site.Id}", site);
             }))
-            .AddEndpointFilter<RequireAdmin>();
+            .RequireRoles(Roles.Installing).Audited("site.create");
         api.MapGet("/sites", (SiteRegistry registry) => registry.Sites());
         api.MapGet("/sites/{id}", (string id, SiteRegistry registry) => registry.GetSite(id) is { } site ? Results.Ok(site) : NotFound("site", id));
-        api.MapPost("/sites/{id}/permits", (string id, PermitRequest body, SiteRegistry registry) => Write(() =>
+        api.MapPost("/sites/{id}/permits", (string id, PermitRequest body, HttpContext http, SiteRegistry registry) => Write(() =>
             {
                 var permit = registry.AddPermit(id, body.From, body.To);
+                AuditScope.Of(http).Describe($"permit:{permit.Id}", null, permit);
                 return Results.Created($"/api/sites/{id}/permits/{permit.Id}", permit);
             }))
-            .AddEndpointFilter<RequireAdmin>();
+            .RequireRoles(Roles.Permitting).Audited("permit.create");
         api.MapGet("/sites/{id}/permits", (string id, SiteRegistry registry) => registry.Permits(id));
-        api.MapPost("/devices", (DeviceRequest body, SiteRegistry registry) => Write(() =>
+        api.MapPost("/devices", (DeviceRequest body, HttpContext http, SiteRegistry registry) => Write(() =>
             {
                 var device = registry.AddDevice(body.Id, body.Site);
-                return Results.Created($"/api/devices/{device.Id}", new DeviceCreated(device.Id, device.Site, null));
+                AuditScope.Of(http).Describe($"device:{device.Id}", null, device);
+                return Results.Created($"/api/devices/{device.Id}", new DeviceCreated(device.Id, device.Site, NewCredentials(http, device.Id)));
             }))
-            .AddEndpointFilter<RequireAdmin>();
+            .RequireRoles(Roles.Installing).Audited("device.create");
+        // A gateway whose flash was replaced, or whose password leaked: a new password, shown once; the old one stops working.
+        api.MapPost("/devices/{id}/credentials", (string id, HttpContext http, SiteRegistry registry) =>
+            {
+                if (registry.View(id) is null) return NotFound("device", id);
+                if (NewCredentials(http, id) is not { } credentials)
+                    return Results.Problem("this fleet does not manage broker accounts (Broker:Enabled is off)", statusCode: StatusCodes.Status409Conflict);
+                AuditScope.Of(http).Describe($"device:{id}", null, new { credentials = "replaced" });
+                return Results.Ok(credentials);
+            })
+            .RequireRoles(Roles.Installing).Audited("device.credentials");
         api.MapGet("/devices/{id}", (string id, SiteRegistry registry) => registry.View(id) is { } view ? Results.Ok(view) : NotFound("device", id));
     }
 
@@ -63,6 +79,10 @@ public static class RegistryApi
             return Results.Problem(e.Message, statusCode: e.Conflict ? StatusCodes.Status409Conflict : StatusCodes.Status400BadRequest);
         }
     }
+
+    /// <summary>A fresh MQTT password for the device when the fleet manages the broker's accounts; null otherwise.</summary>
+    private static DeviceCredentials? NewCredentials(HttpContext http, string device) =>
+        http.RequestServices.GetService<BrokerAccounts>()?.CreateDevice(device) is { } c ? new DeviceCredentials(c.UserName, c.Password) : null;
 
     private static IResult NotFound(string what, string id) => Results.Problem($"no {what} {id}", statusCode: StatusCodes.Status404NotFound);
 }

@@ -135,5 +135,156 @@ public static class Migrations
             photo_type TEXT);
         CREATE INDEX commissioning_site ON commissioning (site, signed_at);
         """,
+        // 4: people, API tokens, audit log (People/, Audit/). Password and token hashes only; the audit log
+        // is append-only in the database itself: triggers refuse UPDATE and DELETE.
+        """
+        CREATE TABLE people (
+            id INTEGER PRIMARY KEY,
+            login TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL,
+            squad TEXT,
+            password_hash TEXT NOT NULL,
+            password_salt TEXT NOT NULL,
+            session_epoch INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            disabled_at INTEGER);
+        CREATE TABLE api_tokens (
+            id INTEGER PRIMARY KEY,
+            person INTEGER NOT NULL REFERENCES people (id),
+            name TEXT NOT NULL,
+            token_hash TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            last_used_at INTEGER,
+            revoked_at INTEGER);
+        CREATE INDEX api_tokens_person ON api_tokens (person);
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at INTEGER NOT NULL,
+            actor TEXT NOT NULL,
+            actor_kind TEXT NOT NULL,
+            action TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            before TEXT,
+            after TEXT,
+            note TEXT);
+        CREATE INDEX audit_log_at ON audit_log (at);
+        CREATE INDEX audit_log_subject ON audit_log (subject, id);
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+        CREATE TABLE session_keys (
+            name TEXT PRIMARY KEY,
+            xml TEXT NOT NULL);
+        """,
+        // 5: OTA releases and campaigns (Updates/): signed releases the fleet offers (bundles are files in
+        // Updates:Directory), campaigns with their spec, and each device's state in a campaign as it reported it.
+        """
+        CREATE TABLE releases (
+            version TEXT PRIMARY KEY,
+            target TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            allow_downgrade INTEGER NOT NULL,
+            sig TEXT NOT NULL,
+            key TEXT NOT NULL,
+            notes TEXT NOT NULL,
+            uploaded_at INTEGER NOT NULL);
+        CREATE TABLE campaigns (
+            id INTEGER PRIMARY KEY,
+            version TEXT NOT NULL REFERENCES releases (version),
+            spec TEXT NOT NULL,
+            status TEXT NOT NULL,
+            status_reason TEXT,
+            stage INTEGER NOT NULL,
+            rollback_of INTEGER,
+            send_credit REAL NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL);
+        CREATE TABLE campaign_devices (
+            campaign INTEGER NOT NULL REFERENCES campaigns (id),
+            dev TEXT NOT NULL,
+            ord INTEGER NOT NULL,
+            stage INTEGER NOT NULL,
+            from_version TEXT,
+            state TEXT NOT NULL,
+            reason TEXT,
+            percent INTEGER,
+            running TEXT,
+            health TEXT NOT NULL,
+            sent_at INTEGER,
+            last_sent_at INTEGER,
+            heard_at INTEGER,
+            switched_at INTEGER,
+            sends INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            PRIMARY KEY (campaign, dev));
+        CREATE INDEX campaign_devices_dev ON campaign_devices (dev);
+        """,
+        // 6: squads, cases, notifications outbox (Cases/, Notifications/). A case is keyed by its lead and kept apart
+        // from leads.status, which belongs to the rules engine; case_steps is the loop's history. An event and its
+        // notification rows are written in the transaction of the change that caused them; UNIQUE (event, target)
+        // means one delivery row per target, whatever crashes and replays happen.
+        """
+        CREATE TABLE squads (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            members TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL);
+        CREATE TABLE squad_grids (
+            grid TEXT PRIMARY KEY,
+            squad TEXT NOT NULL REFERENCES squads (id));
+        CREATE TABLE cases (
+            lead INTEGER PRIMARY KEY REFERENCES leads (id),
+            status TEXT NOT NULL,
+            squad TEXT REFERENCES squads (id),
+            responded_at INTEGER,
+            result TEXT,
+            result_note TEXT,
+            notice INTEGER NOT NULL DEFAULT 0,
+            rectify_by INTEGER,
+            recheck TEXT,
+            outcome TEXT,
+            close_reason TEXT,
+            close_note TEXT,
+            overdue_notified_at INTEGER,
+            opened_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            closed_at INTEGER);
+        CREATE INDEX cases_status ON cases (status);
+        CREATE TABLE case_steps (
+            id INTEGER PRIMARY KEY,
+            lead INTEGER NOT NULL REFERENCES cases (lead),
+            step TEXT NOT NULL,
+            from_status TEXT NOT NULL,
+            to_status TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            data TEXT);
+        CREATE INDEX case_steps_lead ON case_steps (lead, id);
+        CREATE TABLE notification_events (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            event TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            data TEXT NOT NULL,
+            created_at INTEGER NOT NULL);
+        CREATE TABLE notifications (
+            id INTEGER PRIMARY KEY,
+            event_id INTEGER NOT NULL REFERENCES notification_events (id),
+            target TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            status TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER NOT NULL,
+            last_attempt_at INTEGER,
+            last_error TEXT,
+            delivered_at INTEGER,
+            created_at INTEGER NOT NULL,
+            UNIQUE (event_id, target));
+        CREATE INDEX notifications_due ON notifications (status, next_attempt_at);
+        """,
     ];
 }

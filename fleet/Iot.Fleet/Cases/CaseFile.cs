@@ -1,0 +1,141 @@
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Iot.Fleet.Leads;
+using Iot.Fleet.Rules;
+
+namespace Iot.Fleet.Cases;
+
+/// <summary>
+/// States of a case, the inspectors' handling of one enforcement lead (the closed loop of domain.md). Kept in the
+/// `cases` table, apart from the lead's pipeline status, so the rules engine growing an episode never touches it.
+/// <code>
+/// open ─acknowledge→ acknowledged ─dispatch→ dispatched (─dispatch→ dispatched: another squad)
+/// dispatched ─result→ no_violation | violation_found | noticed (violation_found + a minor first breach: notice step)
+/// violation_found | noticed | not_rectified ─deadline→ rectifying ─recheck→ rectified | not_rectified
+/// violation_found | noticed | rectified | not_rectified ─close confirmed→ confirmed
+/// any state but confirmed/dismissed ─close dismissed (reason)→ dismissed
+/// </code>
+/// </summary>
+public static class CaseStatus
+{
+    public const string Open = "open";
+    public const string Acknowledged = "acknowledged";
+    public const string Dispatched = "dispatched";
+    public const string NoViolation = "no_violation";
+    public const string ViolationFound = "violation_found";
+    /// <summary>A minor first breach: the operator got a notice (告知承诺) instead of the penalty path.</summary>
+    public const string Noticed = "noticed";
+    public const string Rectifying = "rectifying";
+    public const string Rectified = "rectified";
+    public const string NotRectified = "not_rectified";
+    public const string Confirmed = "confirmed";
+    public const string Dismissed = "dismissed";
+
+    public static readonly IReadOnlyList<string> All =
+        [Open, Acknowledged, Dispatched, NoViolation, ViolationFound, Noticed, Rectifying, Rectified, NotRectified, Confirmed, Dismissed];
+
+    public static bool IsClosed(string status) => status is Confirmed or Dismissed;
+}
+
+/// <summary>The steps of the loop, as written in the case history.</summary>
+public static class CaseSteps
+{
+    public const string Acknowledge = "acknowledge";
+    public const string Dispatch = "dispatch";
+    public const string Result = "result";
+    public const string Notice = "notice";
+    public const string Deadline = "deadline";
+    public const string Recheck = "recheck";
+    public const string Close = "close";
+    /// <summary>Written by the fleet when the response target passes with nobody on site.</summary>
+    public const string Overdue = "overdue";
+
+    /// <summary>Which states each step may start from.</summary>
+    public static readonly IReadOnlyDictionary<string, string[]> AllowedFrom = new Dictionary<string, string[]>
+    {
+        [Acknowledge] = [CaseStatus.Open],
+        [Dispatch] = [CaseStatus.Acknowledged, CaseStatus.Dispatched],
+        [Result] = [CaseStatus.Dispatched],
+        [Deadline] = [CaseStatus.ViolationFound, CaseStatus.Noticed, CaseStatus.NotRectified],
+        [Recheck] = [CaseStatus.Rectifying],
+        [$"{Close}:{CaseStatus.Confirmed}"] = [CaseStatus.ViolationFound, CaseStatus.Noticed, CaseStatus.Rectified, CaseStatus.NotRectified],
+        [$"{Close}:{CaseStatus.Dismissed}"] = [.. CaseStatus.All.Where(s => !CaseStatus.IsClosed(s))],
+    };
+}
+
+/// <summary>Why a case may be dismissed (the list GET /api/cases/dismiss-reasons shows).</summary>
+public sealed record DismissReason(string Id, string Zh, string En);
+
+public static class CaseRules
+{
+    /// <summary>The bureau's on-site response target, from the lead being raised to arrival on site.</summary>
+    public static readonly TimeSpan ResponseTarget = TimeSpan.FromMinutes(30);
+
+    /// <summary>"Minor": the worst window at most this share above the limit.</summary>
+    public const double MinorMargin = 0.20;
+
+    /// <summary>"First": no confirmed case at the site within this span before the result.</summary>
+    public static readonly TimeSpan FirstOffenceLookback = TimeSpan.FromDays(365);
+
+    public const string OtherReason = "other";
+
+    public static readonly IReadOnlyList<DismissReason> DismissReasons =
+    [
+        new("no_violation_on_site", "现场核查未发现违法行为", "no violation found on site"),
+        new("device_fault", "监测设备故障或数据异常", "monitoring device fault or bad data"),
+        new("permitted", "持有有效许可或已审批作业", "covered by a valid permit or approved work"),
+        new("duplicate", "重复线索", "duplicate of another lead"),
+        new("outside_jurisdiction", "不属本局管辖", "outside this bureau's jurisdiction"),
+        new(OtherReason, "其他（须写明）", "other (say why in the note)"),
+    ];
+
+    /// <summary>
+    /// Notice first (轻微违法告知承诺): a violation found on site becomes a notice instead of the penalty path when it is
+    /// minor, which means all of: the rule is a "higher is worse" level rule (a switched-off purifier is deliberate and
+    /// never minor), the lead's worst value is at most 20 % above the limit, and the site has no confirmed case in the
+    /// 12 months before the result. A noticed case closed as confirmed counts, so only the first minor breach is noticed.
+    /// </summary>
+    public static bool IsMinor(Lead lead, bool confirmedCaseInLookback)
+    {
+        var rule = Rule.All.FirstOrDefault(r => r.Id == lead.Rule);
+        var higherIsWorse = rule is null || rule.IsWorse(lead.Limit + 1, lead.Limit);
+        return higherIsWorse && lead.Limit > 0 && lead.Value <= lead.Limit * (1 + MinorMargin) && !confirmedCaseInLookback;
+    }
+}
+
+/// <summary>One step of a case's history: who moved it from which state to which, when, with what.</summary>
+public sealed record CaseStepView(string Step, string From, string To, string By, DateTime At, JsonNode? Data);
+
+/// <summary>A case as the API and the SSE `case` event show it. `response_due` is the lead's raise plus 30 minutes;
+/// `overdue` is true when nobody reported from site by then (still waiting, or arrived late).</summary>
+public sealed record CaseView(
+    long Lead,
+    string Status,
+    string Site,
+    string? Grid,
+    string Rule,
+    string? Squad,
+    [property: JsonPropertyName("raised_at")] DateTime RaisedAt,
+    [property: JsonPropertyName("response_due")] DateTime ResponseDue,
+    [property: JsonPropertyName("responded_at")] DateTime? RespondedAt,
+    bool Overdue,
+    string? Result,
+    [property: JsonPropertyName("result_note")] string? ResultNote,
+    bool Notice,
+    [property: JsonPropertyName("rectify_by")] DateTime? RectifyBy,
+    string? Recheck,
+    string? Outcome,
+    [property: JsonPropertyName("close_reason")] string? CloseReason,
+    [property: JsonPropertyName("close_note")] string? CloseNote,
+    [property: JsonPropertyName("closed_at")] DateTime? ClosedAt,
+    [property: JsonPropertyName("updated_at")] DateTime? UpdatedAt,
+    IReadOnlyList<CaseStepView>? History);
+
+/// <summary>A case step that cannot be taken; <see cref="Status"/> is the HTTP status (404, 400 or 409).</summary>
+public sealed class CaseException(string message, int status) : Exception(message)
+{
+    public int Status { get; } = status;
+}
+
+/// <summary>Filters of GET /api/cases; each optional.</summary>
+public sealed record CaseQuery(string? Status = null, string? Squad = null, string? Grid = null, bool? Overdue = null, int Limit = 500);

@@ -1,0 +1,88 @@
+using System.Text.Json.Serialization;
+using Iot.Fleet.Audit;
+using Iot.Fleet.People;
+
+namespace Iot.Fleet.Cases;
+
+/// <summary>Body of POST /api/squads.</summary>
+public sealed record SquadRequest(string Id, string Name, List<string>? Grids, List<string>? Members);
+
+/// <summary>Body of acknowledge (optional).</summary>
+public sealed record AcknowledgeRequest(string? Note);
+
+/// <summary>Body of dispatch: a squad id, or none for the squad owning the site's grid.</summary>
+public sealed record DispatchRequest(string? Squad, string? Note);
+
+/// <summary>Body of result: `violation_found` or `no_violation`, what was found, and when the squad arrived (default: now).</summary>
+public sealed record ResultRequest(string Result, string? Note, [property: JsonPropertyName("arrived_at")] DateTimeOffset? ArrivedAt);
+
+/// <summary>Body of deadline: when the operator must have put things right.</summary>
+public sealed record DeadlineRequest(DateTimeOffset Due, string? Note);
+
+/// <summary>Body of recheck: `rectified` or `not_rectified`.</summary>
+public sealed record RecheckRequest(string Result, string? Note);
+
+/// <summary>Body of close: `confirmed`, or `dismissed` with a reason from GET /api/cases/dismiss-reasons.</summary>
+public sealed record CloseRequest(string Outcome, string? Reason, string? Note);
+
+/// <summary>The closed loop over HTTP: squads, and per enforcement lead its case (`/api/leads/{id}/case/...`).
+/// Writes are for inspectors and admins and are audited; reads for anyone signed in.</summary>
+public static class CasesApi
+{
+    public static void MapCasesApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api").WithTags("Cases").RequireAuthorization();
+
+        api.MapPost("/squads", (SquadRequest body, Squads squads, HttpContext http) => Handle(() =>
+            {
+                var (saved, before) = squads.Save(new Squad(body.Id ?? "", body.Name ?? "", body.Grids ?? [], body.Members ?? []));
+                AuditScope.Of(http).Describe($"squad:{saved.Id}", before, saved);
+                return before is null ? Results.Created($"/api/squads/{saved.Id}", saved) : Results.Ok(saved);
+            }))
+            .RequireRoles()
+            .Audited("squad.save");
+        api.MapGet("/squads", (Squads squads) => squads.All());
+        api.MapGet("/squads/{id}", (string id, Squads squads) =>
+            squads.Find(id) is { } squad ? Results.Ok(squad) : Results.Problem($"no squad {id}", statusCode: StatusCodes.Status404NotFound));
+
+        api.MapGet("/cases", (string? status, string? squad, string? grid, bool? overdue, int? limit, CaseStore cases) =>
+            status is not null && !CaseStatus.All.Contains(status)
+                ? Results.Problem($"unknown status '{status}'; known: {string.Join(", ", CaseStatus.All)}", statusCode: StatusCodes.Status400BadRequest)
+                : Results.Ok(cases.Find(new CaseQuery(status, squad, grid, overdue, limit ?? 500))));
+        api.MapGet("/cases/dismiss-reasons", () => CaseRules.DismissReasons);
+        api.MapGet("/leads/{id:long}/case", (long id, CaseStore cases) => Handle(() => Results.Ok(cases.Get(id))));
+
+        var step = api.MapGroup("/leads/{id:long}/case").RequireRoles(Roles.LeadHandling);
+        step.MapPost("/acknowledge", (long id, AcknowledgeRequest? body, CaseStore cases, HttpContext http) =>
+            Handle(() => Results.Ok(cases.Acknowledge(id, Actor(http), body?.Note, AuditScope.Of(http))))).Audited("case.acknowledge");
+        step.MapPost("/dispatch", (long id, DispatchRequest? body, CaseStore cases, HttpContext http) =>
+            Handle(() => Results.Ok(cases.Dispatch(id, body?.Squad, Actor(http), body?.Note, AuditScope.Of(http))))).Audited("case.dispatch");
+        step.MapPost("/result", (long id, ResultRequest body, CaseStore cases, HttpContext http) =>
+            Handle(() => Results.Ok(cases.Result(id, body.Result ?? "", body.Note, body.ArrivedAt, Actor(http), AuditScope.Of(http))))).Audited("case.result");
+        step.MapPost("/deadline", (long id, DeadlineRequest body, CaseStore cases, HttpContext http) =>
+            Handle(() => Results.Ok(cases.Deadline(id, body.Due, body.Note, Actor(http), AuditScope.Of(http))))).Audited("case.deadline");
+        step.MapPost("/recheck", (long id, RecheckRequest body, CaseStore cases, HttpContext http) =>
+            Handle(() => Results.Ok(cases.Recheck(id, body.Result ?? "", body.Note, Actor(http), AuditScope.Of(http))))).Audited("case.recheck");
+        step.MapPost("/close", (long id, CloseRequest body, CaseStore cases, HttpContext http) =>
+            Handle(() => Results.Ok(cases.Close(id, body.Outcome ?? "", body.Reason, body.Note, Actor(http), AuditScope.Of(http))))).Audited("case.close");
+    }
+
+    /// <summary>Who takes the step, as the case history names them (a login, or admin-token).</summary>
+    private static string Actor(HttpContext http) => AuditActor.Of(http.User).Name;
+
+    private static IResult Handle(Func<IResult> handle)
+    {
+        try
+        {
+            return handle();
+        }
+        catch (CaseException e)
+        {
+            return Results.Problem(e.Message, statusCode: e.Status);
+        }
+        catch (SquadException e)
+        {
+            return Results.Problem(e.Message, statusCode: e.Conflict ? StatusCodes.Status409Conflict : StatusCodes.Status400BadRequest);
+        }
+    }
+}

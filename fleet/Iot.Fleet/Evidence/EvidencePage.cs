@@ -1,0 +1,148 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Iot.Fleet.Telemetry;
+
+namespace Iot.Fleet.Evidence;
+
+/// <summary>The printable page of an evidence bundle: Chinese and English labels, the lead and its rule, the windows,
+/// a chart of the readings with the limit line, the devices, the commissioning records, the site and the case history.</summary>
+public static class EvidencePage
+{
+    /// <summary>The channel each rule compares with its limit, for the chart.</summary>
+    public static string ChartChannel(string rule) => rule switch
+    {
+        "noise.day_leq" or "noise.night_leq" => Channels.Laeq,
+        "noise.night_lmax" => Channels.Lafmax,
+        "dust.pm10" => Channels.Pm10,
+        "fume.concentration" => Channels.Fume,
+        "fume.purifier_off" => Channels.Pur,
+        _ => Channels.Fume,
+    };
+
+    public static string Html(EvidenceSources s)
+    {
+        var lead = s.Lead;
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(s.Site?.Timezone ?? "Asia/Shanghai");
+        string Local(DateTimeOffset t) => TimeZoneInfo.ConvertTime(t, zone).ToString("yyyy-MM-dd HH:mm:ss zzz", CultureInfo.InvariantCulture);
+        string Utc(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        string Num(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
+        var html = new StringBuilder();
+        html.Append($$$"""
+            <!DOCTYPE html>
+            <html lang="zh-CN"><head><meta charset="utf-8">
+            <title>执法证据 Evidence — 线索 Lead #{{{lead.Id}}}</title>
+            <style>body{font-family:sans-serif;margin:2em;max-width:60em}table{border-collapse:collapse;margin:.5em 0 1.5em}
+            th,td{border:1px solid #999;padding:.25em .5em;text-align:left;vertical-align:top}th{background:#eee}h2{margin-top:1.5em}
+            @media print{body{margin:0}}</style></head><body>
+            <h1>执法证据 Evidence bundle — 线索 Lead #{{{lead.Id}}}</h1>
+            <p>导出时间 Exported: {{{E(Utc(s.ExportedAt))}}} ({{{E(Local(s.ExportedAt))}}}) · 导出人 Exporter: {{{E(s.Exporter)}}}</p>
+
+            """);
+        html.Append("<h2>线索 Lead</h2><table>");
+        Row(html, "规则 Rule", lead.Rule);
+        Row(html, "限值 Limit", $"{Num(lead.Limit)} {lead.Unit}");
+        Row(html, "最不利窗口值 Worst window value", $"{Num(lead.Value)} {lead.Unit}");
+        Row(html, "窗口长度 Window length", $"{lead.WindowMinutes} min");
+        Row(html, "首个超标窗口 First breaching window", $"{Utc(lead.Start)} / {Local(lead.Start)}");
+        Row(html, "末个超标窗口 Last breaching window", $"{Utc(lead.End)} / {Local(lead.End)}");
+        Row(html, "超标时段 Breach period", $"{Utc(lead.Start)} – {Utc(lead.End.AddMinutes(lead.WindowMinutes))}");
+        Row(html, "生成时间 Raised", $"{Utc(lead.RaisedAt)} / {Local(lead.RaisedAt)}");
+        Row(html, "迟报 Late", lead.Late ? "是 yes" : "否 no");
+        Row(html, "标准档 Rule profile", lead.Profile);
+        Row(html, "状态 Status", lead.Status);
+        if (lead.Detail is not null) Row(html, "说明 Detail", lead.Detail);
+        html.Append("</table>\n");
+
+        html.Append("<h2>读数 Readings</h2>\n").Append(Chart(s)).Append('\n');
+        html.Append(CultureInfo.InvariantCulture, $"<p>记录 Records: {s.Records.Count} (readings.csv) · 原始报文 Raw messages: {s.Messages.Count} (messages/)</p>\n");
+
+        html.Append("<h2>点位 Site</h2><table>");
+        if (s.Site is { } site)
+        {
+            Row(html, "编号 Id", site.Id);
+            Row(html, "名称 Name", site.Name);
+            Row(html, "类型 Kind", site.Kind.ToString().ToLowerInvariant());
+            Row(html, "网格 Grid", site.Grid ?? "—");
+            Row(html, "时区 Time zone", site.Timezone);
+            Row(html, "位置 Location (WGS-84)", site.Lat is { } lat && site.Lon is { } lon ? $"{Num(lat)}, {Num(lon)}" : "—");
+        }
+        else Row(html, "编号 Id", lead.Site);
+        html.Append("</table>\n");
+
+        html.Append("<h2>设备 Devices</h2><table><tr><th>编号 Id</th><th>固件 Firmware</th><th>最后通信 Last seen (UTC)</th><th>状态 Status</th></tr>");
+        foreach (var d in s.Devices)
+            html.Append(CultureInfo.InvariantCulture,
+                $"<tr><td>{E(d.Id)}</td><td>{E(d.Firmware ?? "—")}</td><td>{E(d.LastSeen?.ToString("u", CultureInfo.InvariantCulture) ?? "—")}</td><td>{E(d.Status)}</td></tr>");
+        html.Append("</table>\n");
+
+        html.Append("<h2>调试验收记录 Commissioning records</h2><table><tr><th>#</th><th>通过 Passed</th><th>方式 Method</th><th>设备 Device</th><th>签署人 Signed by</th><th>签署时间 Signed at</th><th>生效 Valid from</th><th>备注 Note</th></tr>");
+        foreach (var c in s.Commissioning)
+            html.Append(CultureInfo.InvariantCulture,
+                $"<tr><td>{c.Id}</td><td>{(c.Passed ? "是 yes" : "否 no")}</td><td>{E(c.Method)}</td><td>{E(c.Device ?? "—")}</td><td>{E(c.SignedBy)}</td><td>{E(Utc(c.SignedAt))}</td><td>{E(Utc(c.ValidFrom))}</td><td>{E(c.Note ?? "")}</td></tr>");
+        html.Append("</table>\n");
+
+        html.Append("<h2>处置记录 Case history</h2>");
+        if (s.Case is { } caseView)
+        {
+            html.Append(CultureInfo.InvariantCulture,
+                $"<p>状态 Status: {E(caseView.Status)} · 中队 Squad: {E(caseView.Squad ?? "—")} · 到场时限 Response due: {E(Utc(caseView.ResponseDue))} · 超时 Overdue: {(caseView.Overdue ? "是 yes" : "否 no")}</p>");
+            html.Append("<table><tr><th>步骤 Step</th><th>从 From</th><th>到 To</th><th>操作人 By</th><th>时间 At (UTC)</th><th>内容 Data</th></tr>");
+            foreach (var step in caseView.History ?? [])
+                html.Append(CultureInfo.InvariantCulture,
+                    $"<tr><td>{E(step.Step)}</td><td>{E(step.From)}</td><td>{E(step.To)}</td><td>{E(step.By)}</td><td>{E(Utc(step.At))}</td><td>{E(step.Data?.ToJsonString() ?? "")}</td></tr>");
+            html.Append("</table>\n");
+        }
+        else html.Append("<p>无 None</p>\n");
+
+        html.Append("<h2>校验 Verification</h2><p>每个文件的 SHA-256 列于 manifest.sha256。Every file's SHA-256 is listed in manifest.sha256; check the unzipped folder with <code>sha256sum -c manifest.sha256</code>.</p>\n");
+        html.Append("</body></html>\n");
+        return html.ToString();
+    }
+
+    /// <summary>An inline SVG line chart of the rule's channel per device over the bundle's span, with the limit as a
+    /// dashed red line and the breach period shaded.</summary>
+    public static string Chart(EvidenceSources s)
+    {
+        const double width = 800, height = 280, left = 60, right = 20, top = 20, bottom = 40;
+        var channel = ChartChannel(s.Lead.Rule);
+        var points = s.Records.Where(r => r.Measurements.ContainsKey(channel)).ToList();
+        var max = Math.Max(s.Lead.Limit, points.Count == 0 ? 0 : points.Max(r => r.Measurements[channel]));
+        var yMax = max <= 0 ? 1 : max * 1.15;
+        double X(long t) => left + (t - s.FromTime) / (double)Math.Max(1, s.ToTime - s.FromTime) * (width - left - right);
+        double Y(double v) => top + (1 - v / yMax) * (height - top - bottom);
+        string F(double v) => v.ToString("0.#", CultureInfo.InvariantCulture);
+        var svg = new StringBuilder();
+        svg.Append(CultureInfo.InvariantCulture,
+            $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{F(width)}\" height=\"{F(height)}\" viewBox=\"0 0 {F(width)} {F(height)}\" role=\"img\" aria-label=\"{E(channel)}\">");
+        var breachFrom = X(s.Lead.StartMinute * 60);
+        var breachTo = X((s.Lead.EndMinute + s.Lead.WindowMinutes) * 60);
+        svg.Append(CultureInfo.InvariantCulture,
+            $"<rect x=\"{F(breachFrom)}\" y=\"{F(top)}\" width=\"{F(Math.Max(1, breachTo - breachFrom))}\" height=\"{F(height - top - bottom)}\" fill=\"#fde2e2\"/>");
+        svg.Append(CultureInfo.InvariantCulture,
+            $"<line x1=\"{F(left)}\" y1=\"{F(height - bottom)}\" x2=\"{F(width - right)}\" y2=\"{F(height - bottom)}\" stroke=\"#000\"/><line x1=\"{F(left)}\" y1=\"{F(top)}\" x2=\"{F(left)}\" y2=\"{F(height - bottom)}\" stroke=\"#000\"/>");
+        svg.Append(CultureInfo.InvariantCulture,
+            $"<text x=\"{F(left - 5)}\" y=\"{F(top + 5)}\" font-size=\"11\" text-anchor=\"end\">{E(yMax.ToString("0.##", CultureInfo.InvariantCulture))}</text><text x=\"{F(left - 5)}\" y=\"{F(height - bottom)}\" font-size=\"11\" text-anchor=\"end\">0</text>");
+        var palette = new[] { "#1f77b4", "#2ca02c", "#9467bd", "#8c564b" };
+        var i = 0;
+        foreach (var device in points.GroupBy(r => r.Device).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var line = string.Join(' ', device.Select(r => $"{F(X(r.Time + r.Duration / 2))},{F(Y(r.Measurements[channel]))}"));
+            svg.Append(CultureInfo.InvariantCulture, $"<polyline fill=\"none\" stroke=\"{palette[i++ % palette.Length]}\" stroke-width=\"1.5\" points=\"{line}\"><title>{E(device.Key)}</title></polyline>");
+        }
+        svg.Append(CultureInfo.InvariantCulture,
+            $"<line x1=\"{F(left)}\" y1=\"{F(Y(s.Lead.Limit))}\" x2=\"{F(width - right)}\" y2=\"{F(Y(s.Lead.Limit))}\" stroke=\"#d62728\" stroke-dasharray=\"6 4\"/>");
+        svg.Append(CultureInfo.InvariantCulture,
+            $"<text x=\"{F(width - right)}\" y=\"{F(Y(s.Lead.Limit) - 4)}\" font-size=\"11\" fill=\"#d62728\" text-anchor=\"end\">限值 limit {E(s.Lead.Limit.ToString("0.###", CultureInfo.InvariantCulture))} {E(s.Lead.Unit)}</text>");
+        svg.Append(CultureInfo.InvariantCulture,
+            $"<text x=\"{F(left)}\" y=\"{F(height - 10)}\" font-size=\"11\">{E(DateTimeOffset.FromUnixTimeSeconds(s.FromTime).UtcDateTime.ToString("u", CultureInfo.InvariantCulture))}</text>");
+        svg.Append(CultureInfo.InvariantCulture,
+            $"<text x=\"{F(width - right)}\" y=\"{F(height - 10)}\" font-size=\"11\" text-anchor=\"end\">{E(DateTimeOffset.FromUnixTimeSeconds(s.ToTime).UtcDateTime.ToString("u", CultureInfo.InvariantCulture))} · {E(channel)}</text>");
+        svg.Append("</svg>");
+        return svg.ToString();
+    }
+
+    private static void Row(StringBuilder html, string label, string value) => html.Append($"<tr><th>{E(label)}</th><td>{E(value)}</td></tr>");
+
+    private static string E(string text) => WebUtility.HtmlEncode(text);
+}

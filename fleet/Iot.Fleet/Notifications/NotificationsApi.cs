@@ -1,0 +1,14 @@
+namespace Iot.Fleet.Notifications;
+
+/// <summary>GET /api/notifications?status=pending|delivered|failing: the outbox, newest first.</summary>
+public static class NotificationsApi
+{
+    public static void MapNotificationsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/notifications", (string? status, int? limit, NotificationOutbox outbox) =>
+                status is null or DeliveryStatus.Pending or DeliveryStatus.Delivered or DeliveryStatus.Failing
+                    ? Results.Ok(outbox.Find(status, limit ?? 200))
+                    : Results.Problem($"status must be {DeliveryStatus.Pending}, {DeliveryStatus.Delivered} or {DeliveryStatus.Failing}", statusCode: StatusCodes.Status400BadRequest))
+            .WithTags("Notifications");
+    }
+}

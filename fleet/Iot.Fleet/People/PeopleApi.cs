@@ -1,0 +1,126 @@
+using System.Globalization;
+using System.Text.Json;
+using Iot.Fleet.Audit;
+using Microsoft.AspNetCore.Authentication;
+
+namespace Iot.Fleet.People;
+
+/// <summary>Body of POST /api/login (JSON or a form).</summary>
+public sealed record LoginRequest(string? Login, string? Password);
+
+/// <summary>GET /api/me: who the caller is and how they signed in.</summary>
+public sealed record Me(string Login, string? Name, string Role, string? Squad, string ActorKind);
+
+/// <summary>Body of POST /api/people.</summary>
+public sealed record NewPerson(string Login, string Name, string Role, string Password, string? Squad);
+
+/// <summary>Body of POST /api/tokens.</summary>
+public sealed record NewApiToken(string Name);
+
+/// <summary>Sign-in, people and API tokens.</summary>
+public static class PeopleApi
+{
+    internal static void Map(IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api").WithTags("People");
+        api.MapPost("/login", Login)
+            .Accepts<LoginRequest>("application/json", "application/x-www-form-urlencoded")
+            .AllowAnonymous()
+            .NotAudited("starts a session; changes no fleet data (failures are logged and throttled)");
+        api.MapPost("/logout", async (HttpContext http) =>
+            {
+                await http.SignOutAsync(PeopleSetup.CookieScheme);
+                return Results.NoContent();
+            })
+            .AllowAnonymous()
+            .NotAudited("ends a session; changes no fleet data");
+        api.MapGet("/me", (HttpContext http, PeopleStore people) =>
+        {
+            var person = http.User.PersonId() is { } id ? people.Find(id) : null;
+            return new Me(http.User.Identity!.Name!, person?.Name, http.User.Role()!, person?.Squad, AuditActor.Of(http.User).Kind);
+        });
+
+        api.MapPost("/people", (NewPerson body, HttpContext http, PeopleStore people) => Write(() =>
+            {
+                var person = people.Add(body.Login, body.Name, body.Role, body.Squad, body.Password, AuditScope.Of(http));
+                return Results.Created($"/api/people/{person.Login}", PersonView.Of(person));
+            }))
+            .RequireRoles(Roles.Admin).Audited("person.create");
+        api.MapGet("/people", (PeopleStore people) => people.All().Select(PersonView.Of))
+            .RequireRoles(Roles.Admin);
+        api.MapPatch("/people/{login}", (string login, PersonChange body, HttpContext http, PeopleStore people) => Write(() =>
+                Results.Ok(PersonView.Of(people.Change(login, body, AuditScope.Of(http))))))
+            .RequireRoles(Roles.Admin).Audited("person.update");
+
+        api.MapPost("/tokens", (NewApiToken body, HttpContext http, PeopleStore people, ApiTokens tokens) => Write(() =>
+            {
+                var owner = http.User.PersonId() is { } id ? people.Find(id) : null;
+                if (owner is null) throw new PeopleException("API tokens belong to a person; the admin token cannot own one", StatusCodes.Status403Forbidden);
+                var created = tokens.Create(owner, body.Name, AuditScope.Of(http));
+                return Results.Created($"/api/tokens/{created.Id}", created);
+            }))
+            .RequireRoles(Roles.Any).Audited("token.create");
+        api.MapGet("/tokens", (HttpContext http, ApiTokens tokens) => tokens.Of(http.User.IsInRole(Roles.Admin) ? null : http.User.PersonId() ?? -1));
+        api.MapDelete("/tokens/{id:long}", (long id, HttpContext http, ApiTokens tokens) => Write(() =>
+            {
+                // Someone else's token is as good as missing, so ids do not reveal what exists.
+                var token = tokens.Find(id);
+                var mine = token is not null && (http.User.IsInRole(Roles.Admin) || token.Owner == http.User.Identity?.Name);
+                if (!mine || !tokens.Revoke(id, AuditScope.Of(http))) throw new PeopleException($"no token {id}", StatusCodes.Status404NotFound);
+                return Results.NoContent();
+            }))
+            .RequireRoles(Roles.Any).Audited("token.revoke");
+    }
+
+    private static async Task<IResult> Login(HttpContext http, PeopleStore people, LoginThrottle throttle, ILoggerFactory loggers)
+    {
+        var body = await ReadLogin(http.Request);
+        if (body is not { Login: { Length: > 0 } login, Password: { Length: > 0 } password })
+            return Results.Problem("Send {\"login\": …, \"password\": …} as JSON or a form.", statusCode: StatusCodes.Status400BadRequest);
+        var logger = loggers.CreateLogger("Iot.Fleet.People");
+        if (throttle.LockedFor(login) is { } wait)
+        {
+            http.Response.Headers.RetryAfter = Math.Ceiling(wait.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+            return Results.Problem($"Too many failed sign-ins for {login}; try again in {Math.Ceiling(wait.TotalMinutes)} min.",
+                statusCode: StatusCodes.Status429TooManyRequests, title: "Locked for now");
+        }
+        if (people.CheckPassword(login, password) is not { Disabled: false } person)
+        {
+            throttle.Failed(login);
+            logger.LogWarning("Failed sign-in for {Login} from {Address}", login, http.Connection.RemoteIpAddress);
+            return Results.Problem("Wrong login or password, or the account is disabled.", statusCode: StatusCodes.Status401Unauthorized, title: "Not signed in");
+        }
+        throttle.Succeeded(login);
+        await http.SignInAsync(PeopleSetup.CookieScheme, Callers.Session(person, PeopleSetup.CookieScheme));
+        return Results.Ok(new Me(person.Login, person.Name, person.Role, person.Squad, ActorKinds.Person));
+    }
+
+    private static async Task<LoginRequest?> ReadLogin(HttpRequest request)
+    {
+        try
+        {
+            if (request.HasFormContentType)
+            {
+                var form = await request.ReadFormAsync();
+                return new LoginRequest(form["login"], form["password"]);
+            }
+            return request.HasJsonContentType() ? await request.ReadFromJsonAsync<LoginRequest>() : null;
+        }
+        catch (Exception e) when (e is JsonException or InvalidDataException or BadHttpRequestException)
+        {
+            return null;
+        }
+    }
+
+    private static IResult Write(Func<IResult> write)
+    {
+        try
+        {
+            return write();
+        }
+        catch (PeopleException e)
+        {
+            return Results.Problem(e.Message, statusCode: e.Status);
+        }
+    }
+}

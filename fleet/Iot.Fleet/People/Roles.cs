@@ -1,0 +1,53 @@
+using Microsoft.AspNetCore.Authorization;
+
+namespace Iot.Fleet.People;
+
+/// <summary>The four roles and who may do what (the matrix in README.md). Admin may always.</summary>
+public static class Roles
+{
+    public const string Installer = "installer";
+    public const string Inspector = "inspector";
+    public const string Engineer = "engineer";
+    public const string Admin = "admin";
+
+    public static readonly IReadOnlyList<string> All = [Installer, Inspector, Engineer, Admin];
+
+    /// <summary>Reads of sites, devices, leads and alerts.</summary>
+    public static readonly string[] Any = [Installer, Inspector, Engineer, Admin];
+
+    /// <summary>Creating sites, creating and claiming devices, commissioning.</summary>
+    public static readonly string[] Installing = [Installer, Engineer];
+
+    /// <summary>Night-work permits.</summary>
+    public static readonly string[] Permitting = [Inspector];
+
+    /// <summary>Handling enforcement leads (confirm, dismiss, close).</summary>
+    public static readonly string[] LeadHandling = [Inspector];
+
+    /// <summary>Firmware releases and OTA campaigns (`/api/releases`, `/api/campaigns`).</summary>
+    public static readonly string[] Releasing = [Engineer];
+
+    /// <summary>Reading the audit log.</summary>
+    public static readonly string[] Auditing = [Engineer];
+
+    public static bool IsKnown(string? role) => role is not null && All.Contains(role, StringComparer.Ordinal);
+
+    /// <summary>True when a person with <paramref name="role"/> may do what <paramref name="allowed"/> allows.</summary>
+    public static bool Allows(string role, IEnumerable<string> allowed) => role == Admin || allowed.Contains(role, StringComparer.Ordinal);
+
+    /// <summary>The authorization policy behind <see cref="RequireRoles{TBuilder}"/>: signed in, with one of the roles or admin.</summary>
+    public static AuthorizationPolicy Policy(params string[] roles) =>
+        new AuthorizationPolicyBuilder().RequireAuthenticatedUser().RequireRole(roles.Append(Admin).Distinct()).Build();
+
+    /// <summary>Only signed-in callers with one of <paramref name="roles"/> (or admin) reach the endpoint;
+    /// others get 401 or 403 as problem details.</summary>
+    public static TBuilder RequireRoles<TBuilder>(this TBuilder builder, params string[] roles) where TBuilder : IEndpointConventionBuilder
+    {
+        foreach (var role in roles)
+            if (!IsKnown(role)) throw new ArgumentException($"unknown role '{role}'", nameof(roles));
+        return builder.RequireAuthorization(Policy(roles)).WithMetadata(new RequiredRoles([.. roles.Append(Admin).Distinct()]));
+    }
+}
+
+/// <summary>Endpoint metadata naming the roles an endpoint admits, so a 403 can say which.</summary>
+public sealed record RequiredRoles(IReadOnlyList<string> Roles);

@@ -1,0 +1,156 @@
+using System.Text.Json;
+using Dapper;
+using Iot.Fleet.Ingest;
+using Iot.Fleet.Storage;
+using Iot.Fleet.Telemetry;
+using Iot.Mqtt;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
+
+namespace Iot.Fleet.Updates;
+
+/// <summary>
+/// Drives the campaigns: publishes OTA commands (QoS 1) on `iot/v1/{id}/cmd`, reads acks on `iot/v1/+/ack` and `ota`
+/// events on `iot/v1/+/event` with its own MQTT session (client id `{Mqtt:ClientId}-ota`, persistent, so reports sent
+/// while the fleet restarts are delivered afterwards), looks for each confirmed device's health in what the ingest
+/// stored, and ticks the Rollout every Updates:TickSeconds.
+/// </summary>
+public sealed class CampaignRunner(
+    Rollout rollout,
+    FleetDatabase database,
+    IOptions<MqttIngestOptions> mqtt,
+    IOptions<UpdatesOptions> options,
+    Provisioning.FleetBrokerLogin login,
+    IServer server,
+    TimeProvider clock,
+    ILogger<CampaignRunner> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stop)
+    {
+        await Task.Yield();
+        var o = mqtt.Value;
+        var (user, password) = login.For(o);
+        await using var client = new MqttClient(new MqttClientOptions
+        {
+            Host = o.Host,
+            Port = o.Port,
+            ClientId = o.ClientId + "-ota",
+            UserName = user,
+            Password = password,
+            CleanStart = false,
+            SessionExpiryInterval = TimeSpan.FromDays(1),
+            AutoAcknowledge = true,
+        });
+        client.Disconnected += (_, e) => logger.LogWarning("OTA: MQTT connection lost ({Reason})", e.Exception?.Message ?? e.ReasonCode?.ToString());
+        while (true)
+        {
+            try
+            {
+                await client.ConnectAsync(stop);
+                break;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogDebug("OTA: broker not reachable yet ({Reason})", e.Message);
+                await Task.Delay(1000, stop);
+            }
+        }
+        await client.SubscribeAsync([new MqttSubscription($"{WireProtocol.TopicRoot}/+/ack"), new MqttSubscription($"{WireProtocol.TopicRoot}/+/event")], stop);
+        rollout.BundleBaseUrl = BaseUrl();
+
+        using var ticker = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.TickSeconds), clock);
+        var tick = ticker.WaitForNextTickAsync(stop).AsTask();
+        var message = client.Messages.ReadAsync(stop).AsTask();
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                var done = await Task.WhenAny(tick, message);
+                if (done == message)
+                {
+                    Read(await message);
+                    while (client.Messages.TryRead(out var more)) Read(more);
+                    rollout.Save();
+                    message = client.Messages.ReadAsync(stop).AsTask();
+                    continue;
+                }
+                await tick;
+                tick = ticker.WaitForNextTickAsync(stop).AsTask();
+                CheckHealth();
+                foreach (var command in rollout.Tick())
+                    await client.PublishAsync(WireProtocol.Topic(command.Device, "cmd"), command.Payload, MqttQualityOfService.AtLeastOnce, cancellationToken: stop);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e) when (e is MqttException or IOException or Microsoft.Data.Sqlite.SqliteException or TimeoutException)
+            {
+                // A command not published stays `sent` and is re-sent after resend_after_s.
+                logger.LogWarning("OTA: {Reason}; carrying on", e.Message);
+                await Task.Delay(500, stop);
+            }
+        }
+    }
+
+    /// <summary>Feeds an ack or an ota event to the rollout; anything else (other events, bad JSON) is not ours.</summary>
+    private void Read(MqttMessage message)
+    {
+        if (!WireProtocol.TryParseTopic(message.Topic, out var device, out var kind)) return;
+        if (ParseReport(device, kind, message.Payload.Span) is { } report) rollout.Apply(report);
+    }
+
+    /// <summary>An ack (`{"cmd":"ota","id":…,"ok":…,"phase"|"error":…}`) or an ota event as a report; null for anything else.</summary>
+    internal static OtaReport? ParseReport(string device, string kind, ReadOnlySpan<byte> payload)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(payload.ToArray());
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || Text(root, "dev") != device) return null;
+            if (kind == "ack")
+            {
+                if (Text(root, "cmd") != "ota" || Text(root, "id") is not { } ackId) return null;
+                bool ok = root.TryGetProperty("ok", out var okElement) && okElement.ValueKind == JsonValueKind.True;
+                return new OtaReport(device, ackId, ok ? Text(root, "phase") : null, ok ? null : Text(root, "error"), IsAck: true, Ok: ok);
+            }
+            if (kind != "event" || Text(root, "type") != "ota" || !root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object) return null;
+            if (Text(data, "id") is not { } id || Text(data, "phase") is not { } phase) return null;
+            int? percent = data.TryGetProperty("percent", out var p) && p.TryGetInt32(out var v) ? v : null;
+            return new OtaReport(device, id, phase, Text(data, "reason"), percent, Text(data, "running"));
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string? Text(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    /// <summary>The health gate's evidence, from what the ingest stored: the device's status says it is online on the
+    /// new version, and it delivered a valid record (no quality bit 1–16) from that version since the command.</summary>
+    private void CheckHealth()
+    {
+        var waiting = rollout.AwaitingHealth();
+        if (waiting.Count == 0) return;
+        using var connection = database.Open();
+        foreach (var (campaign, device, version, since) in waiting)
+        {
+            bool healthy = connection.ExecuteScalar<long>(
+                """
+                SELECT EXISTS (SELECT 1 FROM device_state WHERE dev = @device AND online = 1 AND firmware = @version)
+                   AND EXISTS (SELECT 1 FROM records WHERE dev = @device AND fw = @version AND (q & 31) = 0 AND received_at >= @since)
+                """, new { device, version, since = since.ToUnixTimeMilliseconds() }) == 1;
+            if (healthy) rollout.Healthy(campaign, device);
+        }
+    }
+
+    private string BaseUrl()
+    {
+        if (options.Value.BundleBaseUrl is { Length: > 0 } configured) return configured;
+        var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "http://127.0.0.1:8080";
+        // A wildcard binding is no address a device can use; the loopback one at least works on this machine.
+        return address.Replace("://+", "://127.0.0.1").Replace("://*", "://127.0.0.1").Replace("://0.0.0.0", "://127.0.0.1").Replace("://[::]", "://127.0.0.1");
+    }
+}

@@ -1,0 +1,136 @@
+using Iot.Fleet.Audit;
+using Iot.Fleet.People;
+using Iot.Fleet.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Iot.Fleet.Updates;
+
+/// <summary>One stage of a campaign: how far its devices got.</summary>
+public sealed record StageProgress(int Stage, double Share, int Devices, int Queued, int InProgress, int Succeeded, int Failed);
+
+/// <summary>A device in a campaign as the API shows it: its state in its own words, the fleet's health verdict.</summary>
+public sealed record CampaignDeviceView(string Device, int Stage, string State, string? Reason, int? Percent, string? Running, string Health, string? From,
+    int Sends, DateTimeOffset? SentAt, DateTimeOffset UpdatedAt);
+
+/// <summary>GET /api/campaigns/{id}; the list leaves out `devices`.</summary>
+public sealed record CampaignView(long Id, string JobId, string Version, string Status, string? StatusReason, int Stage, int Stages, long? RollbackOf,
+    CampaignSpec Spec, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, IReadOnlyList<StageProgress> Progress, IReadOnlyDictionary<string, int> States,
+    IReadOnlyList<CampaignDeviceView> Failures, IReadOnlyList<CampaignDeviceView>? Devices)
+{
+    public static CampaignView Of(Campaign c, bool devices)
+    {
+        CampaignDeviceView View(CampaignDevice d) => new(d.Id, d.Stage + 1, d.State, d.Reason, d.Percent, d.Running, d.Health, d.From, d.Sends, d.SentAt, d.UpdatedAt);
+        var shares = c.Spec.StageShares;
+        var progress = shares.Select((share, i) =>
+        {
+            var stage = c.Devices.Where(d => d.Stage == i).ToList();
+            return new StageProgress(i + 1, share, stage.Count, stage.Count(d => d.State == UpdateState.Queued),
+                stage.Count(d => !d.Succeeded && !d.Failed && d.State != UpdateState.Queued), stage.Count(d => d.Succeeded), stage.Count(d => d.Failed));
+        }).ToList();
+        var states = c.Devices.GroupBy(d => d.State).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count());
+        return new CampaignView(c.Id, c.JobId, c.Release.Version, c.Status, c.StatusReason, c.Stage + 1, shares.Count, c.RollbackOf, c.Spec, c.CreatedAt,
+            c.UpdatedAt, progress, states, c.Devices.Where(d => d.Failed).Select(View).ToList(), devices ? c.Devices.Select(View).ToList() : null);
+    }
+}
+
+/// <summary>Body of POST /api/campaigns/{id}/rollback: all optional; the version defaults to what the devices ran before.</summary>
+public sealed record RollbackRequest(string? Version = null, List<double>? Stages = null, double? HaltThreshold = null, double? RatePerMinute = null);
+
+/// <summary>A release as listed: its signed fields and notes, and where devices download it.</summary>
+public sealed record ReleaseView(string Version, string Target, long Size, string Sha256, bool AllowDowngrade, string Key, string Notes, DateTimeOffset UploadedAt,
+    string Bundle);
+
+/// <summary>Over-the-air updates: releases (upload, list, bundle downloads with Range), campaigns and the engineer's page.</summary>
+public static class UpdatesApi
+{
+    public static IServiceCollection AddUpdates(this IServiceCollection services)
+    {
+        services.AddOptions<UpdatesOptions>().BindConfiguration("Updates");
+        services.AddSingleton<ReleaseLibrary>();
+        services.AddSingleton(sp => new Rollout(sp.GetRequiredService<FleetDatabase>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddHostedService<CampaignRunner>();
+        return services;
+    }
+
+    public static WebApplication MapUpdatesApi(this WebApplication app)
+    {
+        // Writes need the engineer role (or admin) and are audited; reads need a signed-in caller (the fleet's fallback policy).
+        static RouteHandlerBuilder Write(RouteHandlerBuilder endpoint, string action) => endpoint.RequireRoles(Roles.Releasing).Audited(action);
+
+        var api = app.MapGroup("/api").WithTags("Updates");
+        Write(api.MapPost("/releases", UploadRelease).DisableAntiforgery(), "release.upload");
+        api.MapGet("/releases", (ReleaseLibrary library) => library.All().Select(View));
+        api.MapGet("/releases/downloads", (ReleaseLibrary library) => Results.Ok(new { requests = library.Downloads.Requests, ranged = library.Downloads.Ranged }));
+        api.MapGet("/releases/{version}", (string version, ReleaseLibrary library) =>
+            library.Find(version) is { } r ? Results.Ok(View(r)) : Results.Problem($"no release {version}", statusCode: StatusCodes.Status404NotFound));
+        // Open to devices (they hold no API credentials): the signature, not the server, makes a bundle trustworthy.
+        api.MapGet("/releases/{version}/bundle", (string version, HttpRequest request, ReleaseLibrary library) =>
+        {
+            if (library.Find(version) is not { } release) return Results.Problem($"no release {version}", statusCode: StatusCodes.Status404NotFound);
+            library.CountDownload(request.Headers.Range.Count > 0);
+            return Results.File(library.BundlePath(release), "application/octet-stream", $"firmware-{release.Target}-{release.Version}.bin", enableRangeProcessing: true);
+        }).AllowAnonymous();
+
+        Write(api.MapPost("/campaigns", (CampaignSpec spec, Rollout rollout, ReleaseLibrary library) => Campaigns(() =>
+        {
+            var release = library.Find(spec.Version ?? "") ?? throw new CampaignRefusedException($"no release {spec.Version}; upload it first (POST /api/releases)");
+            var campaign = rollout.Create(spec, release, rollout.FleetDevices());
+            return Results.Created($"/api/campaigns/{campaign.Id}", CampaignView.Of(campaign, devices: true));
+        })), "campaign.create");
+        api.MapGet("/campaigns", (Rollout rollout) => rollout.All().Select(c => CampaignView.Of(c, devices: false)));
+        api.MapGet("/campaigns/{id:long}", (long id, Rollout rollout) =>
+            rollout.Find(id) is { } c ? Results.Ok(CampaignView.Of(c, devices: true)) : Results.Problem($"no campaign {id}", statusCode: StatusCodes.Status404NotFound));
+        Write(api.MapPost("/campaigns/{id:long}/pause", (long id, Rollout rollout) => Campaigns(() => Results.Ok(CampaignView.Of(rollout.Pause(id), false)))), "campaign.pause");
+        Write(api.MapPost("/campaigns/{id:long}/resume", (long id, Rollout rollout) => Campaigns(() => Results.Ok(CampaignView.Of(rollout.Resume(id), false)))), "campaign.resume");
+        Write(api.MapPost("/campaigns/{id:long}/abort", (long id, Rollout rollout) => Campaigns(() => Results.Ok(CampaignView.Of(rollout.Abort(id), false)))), "campaign.abort");
+        Write(api.MapPost("/campaigns/{id:long}/rollback", (long id, RollbackRequest? body, Rollout rollout, ReleaseLibrary library) => Campaigns(() =>
+        {
+            var version = body?.Version ?? rollout.PreviousVersion(id)
+                ?? throw new CampaignRefusedException($"campaign {id} does not know which version its devices ran before; give `version`");
+            var release = library.Find(version)
+                ?? throw new CampaignRefusedException($"no release {version} in the fleet; upload it (signed with --allow-downgrade to go back to it) and give its version");
+            var overrides = new CampaignSpec(version, Stages: body?.Stages, RatePerMinute: body?.RatePerMinute, HaltThreshold: body?.HaltThreshold ?? 0.1);
+            var campaign = rollout.Rollback(id, release, overrides);
+            return Results.Created($"/api/campaigns/{campaign.Id}", CampaignView.Of(campaign, devices: true));
+        })), "campaign.rollback");
+
+        app.MapGet("/engineer/campaigns", (Rollout rollout) => Results.Content(EngineerPage.Render(rollout.All()), "text/html; charset=utf-8"))
+            .WithTags("Updates").ExcludeFromDescription();
+        return app;
+    }
+
+    private static async Task<IResult> UploadRelease(HttpRequest request, ReleaseLibrary library, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        if (!request.HasFormContentType) return Results.Problem("send multipart/form-data with the files `release` (release.json) and `bundle`", statusCode: 400);
+        var form = await request.ReadFormAsync(cancellationToken);
+        var json = form.Files.GetFile("release") ?? form.Files.FirstOrDefault(f => f.FileName == "release.json");
+        var bundle = form.Files.GetFile("bundle") ?? form.Files.FirstOrDefault(f => f != json);
+        if (json is null || bundle is null) return Results.Problem("both files are needed: `release` (release.json) and `bundle`", statusCode: 400);
+        try
+        {
+            await using var jsonStream = json.OpenReadStream();
+            await using var bundleStream = bundle.OpenReadStream();
+            var release = await library.Add(jsonStream, bundleStream, clock.GetUtcNow(), cancellationToken);
+            return Results.Created($"/api/releases/{release.Version}", View(release));
+        }
+        catch (ReleaseRefusedException e)
+        {
+            return Results.Problem(e.Message, statusCode: e.Conflict ? StatusCodes.Status409Conflict : StatusCodes.Status422UnprocessableEntity);
+        }
+    }
+
+    private static ReleaseView View(Release r) =>
+        new(r.Version, r.Target, r.Size, r.Sha256, r.AllowDowngrade, r.Key, r.Notes, r.UploadedAt, $"/api/releases/{Uri.EscapeDataString(r.Version)}/bundle");
+
+    private static IResult Campaigns(Func<IResult> write)
+    {
+        try
+        {
+            return write();
+        }
+        catch (CampaignRefusedException e)
+        {
+            return Results.Problem(e.Message, statusCode: e.Status);
+        }
+    }
+}

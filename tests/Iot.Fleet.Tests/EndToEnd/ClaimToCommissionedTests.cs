@@ -1,0 +1,142 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Iot.Gateway.Virtual.Simulation;
+using Iot.Mqtt;
+using Iot.Provisioning;
+using Iot.Provisioning.Factory;
+using Iot.Stack;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Iot.Fleet.Tests.EndToEnd;
+
+/// <summary>
+/// From the box to "proven working": a factory-fresh virtual gateway, a Mosquitto whose accounts the fleet
+/// manages, and the fleet itself. Factory upload → the gateway says hello with its bootstrap account →
+/// an installer claims it for a new site → it gets its own credentials and reconnects → its bootstrap
+/// account is gone → the checklist passes → the sign-off makes the site raise enforcement leads.
+/// </summary>
+public sealed class ClaimToCommissionedTests(ITestOutputHelper output) : IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    private readonly string _state = Directory.CreateTempSubdirectory("iot-claim-e2e-").FullName;
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_state, recursive: true); } catch (IOException) { }
+    }
+
+    [Fact]
+    public async Task A_factory_gateway_is_claimed_switches_to_its_own_account_and_is_commissioned()
+    {
+        var brokerState = Path.Combine(_state, "mosquitto");
+        Directory.CreateDirectory(brokerState);
+        var passwords = Path.Combine(brokerState, "passwords");
+        var acl = Path.Combine(brokerState, "acl");
+        File.WriteAllText(passwords, "");
+        File.WriteAllText(acl, "");
+        using var broker = MosquittoBroker.Start(new MosquittoOptions { StateDirectory = brokerState, PasswordFile = passwords, AclFile = acl });
+        using var influx = InfluxServer.Start();
+        var options = new Iot.Stack.FleetOptions { MqttHost = broker.Host, MqttPort = broker.Port, InfluxUrl = influx.Url };
+        options.Environment["Broker__Enabled"] = "true";
+        options.Environment["Broker__PasswordFile"] = passwords;
+        options.Environment["Broker__AclFile"] = acl;
+        options.Environment["Broker__PidFile"] = broker.PidFile;
+        using var fleet = FleetServer.Start(options);
+        using var http = fleet.Http();
+
+        // The factory made this gateway and uploaded its list; the fleet keeps hashes only.
+        const string id = "VF-000001";
+        var identity = new FactoryIdentity(id, ClaimCode.Generate(), BootstrapSecret.Generate(), DateTimeOffset.UtcNow);
+        var factoryList = Path.Combine(_state, FactoryList.FileName);
+        FactoryList.Write(factoryList, [identity]);
+        var upload = await http.PostAsJsonAsync("/api/factory/devices", new[] { new { id, claim_code = identity.ClaimCode, bootstrap_secret = identity.BootstrapSecret } });
+        Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
+        Assert.DoesNotContain(identity.BootstrapSecret, File.ReadAllText(passwords));
+
+        // Bootstrap credentials cannot send telemetry: the broker drops it (MQTT 5 says so in the PUBACK).
+        await using (var impostor = await Connect(broker, $"boot-{id}", identity.BootstrapSecret, id + "-x"))
+        {
+            var refused = await Assert.ThrowsAnyAsync<Exception>(() => impostor.PublishAsync($"iot/v1/{id}/telemetry", "{}"u8.ToArray()));
+            output.WriteLine($"bootstrap telemetry refused: {refused.Message}");
+        }
+
+        var scenario = Scenario.Parse($$"""
+            duration: 30m
+            devices:
+              - id: {{id}}
+                site: fume
+                jitter: 0.02
+                levels: {fume: 0.6, fan_a: 3.0, pur_a: 1.2}
+            """);
+        await using var runner = new FleetRunner(scenario, new Gateway.Virtual.Simulation.FleetOptions
+        {
+            Host = broker.Host, Port = broker.Port, Speed = 10, StateDirectory = _state, Log = output.WriteLine,
+            Logins = FleetRegistration.FromFactoryList(factoryList),
+        });
+        var run = runner.RunAsync(TimeSpan.FromSeconds(120));
+
+        var announced = await Eventually(() => http.GetFromJsonAsync<JsonObject>($"/api/factory/devices/{id}"), g => g!["announcedAt"] is not null, "the gateway's hello");
+        Assert.Null(announced!["claimedAt"]);
+
+        // A typo is caught by the check character; the right code claims it once.
+        var typo = await http.PostAsJsonAsync("/api/claims", new { claim_code = Mistype(identity.ClaimCode), site_id = "NOPE" });
+        Assert.Equal(HttpStatusCode.BadRequest, typo.StatusCode);
+        var site = new { id = "R-CLAIMED", name = "Noodle house", kind = "fume", lat = 31.2304, lon = 121.4737, grid = "G-07", business_hours = new[] { new { from = "10:00", to = "22:00" } } };
+        var claim = await http.PostAsJsonAsync("/api/claims", new { claim_code = identity.ClaimCode.ToLowerInvariant().Replace("-", " "), site });
+        Assert.Equal(HttpStatusCode.Created, claim.StatusCode);
+        Assert.Equal("R-CLAIMED", (string?)(await claim.Content.ReadFromJsonAsync<JsonObject>())!["site_id"]);
+        var again = await http.PostAsJsonAsync("/api/claims", new { claim_code = identity.ClaimCode, site_id = "R-CLAIMED" });
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+
+        // The gateway gets its own credentials, reconnects, and its bootstrap account is revoked.
+        await Eventually(() => http.GetFromJsonAsync<JsonObject>($"/api/factory/devices/{id}"), g => g!["switchedAt"] is not null, "the switch to its own account");
+        var gone = await Assert.ThrowsAnyAsync<Exception>(async () => await Connect(broker, $"boot-{id}", identity.BootstrapSecret, id + "-y"));
+        output.WriteLine($"bootstrap login after the switch: {gone.Message}");
+
+        // The checklist passes by itself once records and status arrive; the installer signs it off.
+        var report = await Eventually(() => http.GetFromJsonAsync<JsonObject>($"/api/devices/{id}/commissioning"), r => (bool)r!["complete"]!, "a passing checklist");
+        Assert.Equal(["own_credentials", "clock_synced", "channels", "signal", "store_drained"], report!["checks"]!.AsArray().Select(c => (string)c!["name"]!));
+        var signed = await http.PostAsJsonAsync($"/api/devices/{id}/commissioning", new { note = "fitted above the purifier outlet", photo = "data:image/png;base64,iVBORw0KGgo=" });
+        Assert.Equal(HttpStatusCode.Created, signed.StatusCode);
+        var records = await http.GetFromJsonAsync<JsonArray>("/api/sites/R-CLAIMED/commissioning");
+        var record = Assert.Single(records!)!;
+        Assert.Equal("checklist", (string)record["method"]!);
+        Assert.True((bool)record["hasPhoto"]!);
+
+        await runner.DisposeAsync();
+        await run.ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+
+    private static string Mistype(string code)
+    {
+        var chars = code.ToCharArray();
+        chars[0] = chars[0] == 'A' ? 'B' : 'A';
+        return new string(chars);
+    }
+
+    private static async Task<MqttClient> Connect(MosquittoBroker broker, string user, string password, string clientId)
+    {
+        var client = new MqttClient(new MqttClientOptions
+        {
+            Host = broker.Host, Port = broker.Port, ClientId = clientId, UserName = user, Password = password,
+            ProtocolVersion = MqttProtocolVersion.V500, AutoReconnect = false,
+        });
+        await client.ConnectAsync();
+        return client;
+    }
+
+    private static async Task<T> Eventually<T>(Func<Task<T>> read, Func<T, bool> done, string what)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        T last = default!;
+        while (DateTime.UtcNow < deadline)
+        {
+            last = await read();
+            if (done(last)) return last;
+            await Task.Delay(250);
+        }
+        throw new TimeoutException($"{what} did not happen in {Patience.TotalSeconds:0} s; last seen: {last}");
+    }
+}
