@@ -2,13 +2,13 @@ using System.Globalization;
 using Iot.Gateway.Virtual.Simulation;
 
 // dotnet Iot.Gateway.Virtual.dll --scenario file --mqtt-host h --mqtt-port p [--speed 60] [--state dir] [--fresh] [--factory csv] [--release-key hex]
-const string Usage = "usage: Iot.Gateway.Virtual --scenario <file> --mqtt-host <host> --mqtt-port <port> [--speed <n>] [--state <dir>] [--fresh] [--register <fleet-url> --token <admin-token>] [--factory <factory-list.csv>] [--release-key <hex>]";
+const string Usage = "usage: Iot.Gateway.Virtual --scenario <file> --mqtt-host <host> --mqtt-port <port> [--speed <n>] [--state <dir>] [--fresh] [--register <fleet-url> --token <admin-token> [--commission]] [--factory <factory-list.csv>] [--release-key <hex>]";
 
 string? scenarioPath = null, host = null, state = "virtual-state", register = null, token = null, factory = null;
 byte[]? releaseKey = null;
 int port = 0;
 double speed = 1;
-bool fresh = false;
+bool fresh = false, commission = false;
 for (int i = 0; i < args.Length; i++)
 {
     string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -28,6 +28,7 @@ for (int i = 0; i < args.Length; i++)
                 break;
             case "--state": state = Value(); break;
             case "--fresh": fresh = true; break;
+            case "--commission": commission = true; break;
             case "--register": register = Value(); break;
             case "--token": token = Value(); break;
             case "--factory": factory = Value(); break;
@@ -103,7 +104,8 @@ if (register is not null)
 {
     try
     {
-        var registered = await FleetRegistration.RegisterAsync(scenario, new Uri(register), token!, state, Console.WriteLine, stop.Token);
+        var registered = await FleetRegistration.RegisterAsync(scenario, new Uri(register), token!, state, Console.WriteLine, stop.Token,
+            commissionedFrom: commission ? DateTimeOffset.UtcNow.AddDays(-2) : null);
         foreach (var (id, login) in registered) logins[id] = login;
     }
     catch (Exception e) when (e is HttpRequestException or UriFormatException or TaskCanceledException)

@@ -105,7 +105,7 @@ public sealed class LocalStack(string stateDirectory)
         [
             RepositoryPaths.Built("firmware/Gateway.Virtual", "Iot.Gateway.Virtual.dll"), "--scenario", scenario,
             "--mqtt-host", broker.Host, "--mqtt-port", broker.Port.ToString(), "--speed", "1",
-            "--state", Path.Combine(stateDirectory, "gateways"), "--register", fleet.Url.ToString(), "--token", fleet.Options.AdminToken,
+            "--state", Path.Combine(stateDirectory, "gateways"), "--register", fleet.Url.ToString(), "--token", fleet.Options.AdminToken, "--commission",
         ], stateDirectory);
         Console.WriteLine($"Demo gateways: {scenario}");
         Console.WriteLine("  their last hour replays in about half a minute, then they run live; leads appear below within minutes.");

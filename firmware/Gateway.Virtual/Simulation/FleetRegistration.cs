@@ -20,8 +20,9 @@ public static class FleetRegistration
     private sealed record RegisteredDevice([property: JsonPropertyName("credentials")] Credentials? Credentials);
 
     /// <summary>Registers the gateways; returns the logins to connect with (none for a fleet without broker security).</summary>
+    /// <param name="commissionedFrom">When set, each new site gets an admin commissioning record valid from then (demos).</param>
     public static async Task<Dictionary<string, DeviceLogin>> RegisterAsync(Scenario scenario, Uri fleet, string adminToken, string stateDirectory,
-        Action<string> log, CancellationToken cancellationToken)
+        Action<string> log, CancellationToken cancellationToken, DateTimeOffset? commissionedFrom = null)
     {
         using var http = new HttpClient { BaseAddress = fleet, Timeout = TimeSpan.FromSeconds(30) };
         http.DefaultRequestHeaders.Authorization = new("Bearer", adminToken);
@@ -37,6 +38,15 @@ public static class FleetRegistration
             // Grid cells of ten sites each, as a bureau's squads would own them.
             var grid = $"G-{i / 10 + 1:D2}";
             var siteAnswer = await http.PostAsJsonAsync("/api/sites", new { id = site, name, kind, timezone = "Asia/Shanghai", grid, profile = "default" }, cancellationToken);
+            if (commissionedFrom is { } from && siteAnswer.StatusCode is HttpStatusCode.Created or HttpStatusCode.Conflict
+                && (await http.GetFromJsonAsync<JsonElement>($"/api/sites/{site}/commissioning", cancellationToken)).GetArrayLength() == 0)
+            {
+                // A demo site stands for one reviewed on site; the fleet raises enforcement leads only for commissioned sites.
+                var review = await http.PostAsJsonAsync($"/api/sites/{site}/commissioning",
+                    new { passed = true, note = "virtual demo gateway: recorded as reviewed when registered", valid_from = from }, cancellationToken);
+                if (!review.IsSuccessStatusCode)
+                    throw new HttpRequestException($"the fleet refused the demo commissioning of {site}: {(int)review.StatusCode} {await review.Content.ReadAsStringAsync(cancellationToken)}");
+            }
             var deviceAnswer = await http.PostAsJsonAsync("/api/devices", new { id = device.Id, site }, cancellationToken);
             foreach (var answer in new[] { siteAnswer, deviceAnswer })
             {
@@ -55,6 +65,16 @@ public static class FleetRegistration
             else
             {
                 credentials = File.Exists(path) ? JsonSerializer.Deserialize<Credentials>(File.ReadAllText(path)) : null;
+                if (credentials is null)
+                {
+                    // Registered before, but its password is not here (a fresh state folder): ask for a new one.
+                    var replaced = await http.PostAsync($"/api/devices/{device.Id}/credentials", null, cancellationToken);
+                    if (replaced.IsSuccessStatusCode)
+                    {
+                        credentials = await replaced.Content.ReadFromJsonAsync<Credentials>(cancellationToken);
+                        if (credentials is { UserName.Length: > 0, Password.Length: > 0 }) WriteOwnerOnly(path, JsonSerializer.Serialize(credentials));
+                    }
+                }
             }
             if (credentials is { UserName.Length: > 0, Password.Length: > 0 }) logins[device.Id] = new DeviceLogin(credentials.UserName, credentials.Password);
         }

@@ -86,9 +86,22 @@ public sealed class CommissioningRecords(FleetDatabase database, SiteRegistry re
             DateTimeOffset.FromUnixTimeSeconds(validFrom.ToUnixTimeSeconds()), note, photo is not null);
     }
 
-    private sealed record Row(long id, string site, string? device, long passed, string method, string results, string signed_by, long signed_at,
-        long valid_from, string? note, long has_photo)
+    // A class, not a positional record: Dapper binds properties by name with conversions, where a constructor
+    // needs exact column types, and SQLite reports none for an expression column of an empty result.
+    private sealed class Row
     {
+        public long id { get; set; }
+        public string site { get; set; } = "";
+        public string? device { get; set; }
+        public long passed { get; set; }
+        public string method { get; set; } = "";
+        public string results { get; set; } = "[]";
+        public string signed_by { get; set; } = "";
+        public long signed_at { get; set; }
+        public long valid_from { get; set; }
+        public string? note { get; set; }
+        public long has_photo { get; set; }
+
         public CommissioningRecord ToRecord() => new(id, site, device, passed == 1, method,
             JsonSerializer.Deserialize<List<CommissioningCheck>>(results) ?? [], signed_by, DateTimeOffset.FromUnixTimeSeconds(signed_at),
             DateTimeOffset.FromUnixTimeSeconds(valid_from), note, has_photo == 1);

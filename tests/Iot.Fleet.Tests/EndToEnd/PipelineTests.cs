@@ -84,6 +84,7 @@ public sealed class PipelineTests(PipelineFixture pipeline)
         await gateway.PublishAsync("iot/v1/GW-NEW-1/telemetry", Envelope("GW-NEW-1", records));
         var first = Assert.Single(await pipeline.Eventually(() => pipeline.Leads("R-UNREVIEWED"), l => l.Count > 0, "the first episode"))!;
         Assert.Equal("not_commissioned", (string)first["status"]!);
+        Assert.Empty(await pipeline.Get("/api/sites/R-UNREVIEWED/commissioning"));
 
         using (var http = pipeline.Fleet.Http())
         {
