@@ -17,6 +17,9 @@ public sealed class Endpoints
     [JsonPropertyName("fleet_url")] public string? FleetUrl { get; set; }
     [JsonPropertyName("admin_token")] public string? AdminToken { get; set; }
 
+    /// <summary>Password of the person `admin`, as the fleet was first started with (the pages' sign-in).</summary>
+    [JsonPropertyName("admin_password")] public string? AdminPassword { get; set; }
+
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     /// <summary>Writes the file atomically so a reader never sees half of it.</summary>

@@ -47,6 +47,10 @@ public sealed class LocalStack(string stateDirectory)
         Console.WriteLine("Starting the fleet ...");
         var tokenPath = Path.Combine(stateDirectory, "admin_token");
         if (!File.Exists(tokenPath)) File.WriteAllText(tokenPath, Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)));
+        // The pages need a person to sign in as; the fleet creates `admin` with this password on its first start.
+        var passwordPath = Path.Combine(stateDirectory, "admin_password");
+        if (!File.Exists(passwordPath)) File.WriteAllText(passwordPath, Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)));
+        var adminPassword = File.ReadAllText(passwordPath).Trim();
         using var fleet = FleetServer.Start(new FleetOptions
         {
             Port = LocalPort.PreferredOrFree(8080),
@@ -57,6 +61,7 @@ public sealed class LocalStack(string stateDirectory)
             AdminToken = File.ReadAllText(tokenPath).Trim(),
             Environment =
             {
+                ["Fleet__InitialAdminPassword"] = adminPassword,
                 ["Broker__Enabled"] = "true",
                 ["Broker__PasswordFile"] = passwords,
                 ["Broker__AclFile"] = acl,
@@ -72,6 +77,7 @@ public sealed class LocalStack(string stateDirectory)
             InfluxUrl = influx.Url.ToString().TrimEnd('/'),
             FleetUrl = fleet.Url.ToString().TrimEnd('/'),
             AdminToken = fleet.Options.AdminToken,
+            AdminPassword = adminPassword,
         };
         endpoints.Write(endpointsPath);
 
@@ -80,6 +86,7 @@ public sealed class LocalStack(string stateDirectory)
         Console.WriteLine($"  InfluxDB     {endpoints.InfluxUrl}");
         Console.WriteLine($"  Fleet        {endpoints.FleetUrl}   (API: /openapi/v1.json, leads: /api/leads, health: /healthz)");
         Console.WriteLine($"  Admin token  {endpoints.AdminToken}");
+        Console.WriteLine($"  Sign in      {endpoints.FleetUrl}/  as admin / {adminPassword}   (installers: {endpoints.FleetUrl}/install/)");
         Console.WriteLine($"  Endpoints    {endpointsPath}");
         Console.WriteLine();
         using var gateways = demo ? StartDemo(broker, fleet) : null;
