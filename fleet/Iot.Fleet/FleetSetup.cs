@@ -9,6 +9,7 @@ using Iot.Fleet.Ingest;
 using Iot.Fleet.Leads;
 using Iot.Fleet.People;
 using Iot.Fleet.Registry;
+using Iot.Fleet.Reports;
 using Iot.Fleet.Rules;
 using Iot.Fleet.Storage;
 using Iot.Fleet.Updates;
@@ -78,6 +79,7 @@ public static class FleetSetup
         app.MapCommissioningApi();
         app.MapImportApi();
         app.MapUpdatesApi();
+        app.MapReportsApi();
         app.MapGet("/healthz", (IngestCounters counters, InfluxWriter influx) => Results.Ok(new
         {
             ready = counters.Ready,

@@ -1,6 +1,7 @@
 using Iot.Fleet;
 
-var builder = WebApplication.CreateBuilder(args);
+// The pages and settings live next to the assembly, wherever the process is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddFleet();
 var app = builder.Build();
 app.MapFleet();

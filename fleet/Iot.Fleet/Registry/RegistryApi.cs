@@ -6,7 +6,8 @@ using Iot.Fleet.Rules;
 namespace Iot.Fleet.Registry;
 
 /// <summary>Body of POST /api/sites.</summary>
-public sealed record SiteRequest(string Id, string Name, SiteKind Kind, string? Timezone, string? Grid, string? Profile, List<BusinessHours>? BusinessHours);
+public sealed record SiteRequest(string Id, string Name, SiteKind Kind, string? Timezone, string? Grid, string? Profile, List<BusinessHours>? BusinessHours,
+    double? Lat = null, double? Lon = null);
 
 /// <summary>Body of POST /api/devices.</summary>
 public sealed record DeviceRequest(string Id, string? Site);
@@ -33,7 +34,7 @@ public static class RegistryApi
         api.MapPost("/sites", (SiteRequest body, HttpContext http, SiteRegistry registry) => Write(() =>
             {
                 var site = registry.AddSite(new Site(body.Id, body.Name, body.Kind, body.Timezone ?? "Asia/Shanghai", body.Grid,
-                    body.Profile ?? RuleProfile.Default.Id, body.BusinessHours ?? []));
+                    body.Profile ?? RuleProfile.Default.Id, body.BusinessHours ?? [], body.Lat, body.Lon));
                 AuditScope.Of(http).Describe($"site:{site.Id}", null, site);
                 return Results.Created($"/api/sites/{site.Id}", site);
             }))
@@ -65,6 +66,18 @@ public static class RegistryApi
                 return Results.Ok(credentials);
             })
             .RequireRoles(Roles.Installing).Audited("device.credentials");
+        // A stolen or retired gateway: its account goes, and the broker drops its connection at once.
+        api.MapPost("/devices/{id}/revoke", (string id, HttpContext http, SiteRegistry registry) =>
+            {
+                if (registry.View(id) is null) return NotFound("device", id);
+                if (http.RequestServices.GetService<BrokerAccounts>() is not { } broker)
+                    return Results.Problem("this fleet does not manage broker accounts (Broker:Enabled is off)", statusCode: StatusCodes.Status409Conflict);
+                var revoked = broker.RevokeDevice(id) | broker.RevokeBootstrap(id);
+                registry.MarkOffline(id);
+                AuditScope.Of(http).Describe($"device:{id}", new { account = revoked ? "active" : "none" }, new { account = "revoked" });
+                return Results.Ok(new { id, revoked });
+            })
+            .RequireRoles(Roles.Releasing).Audited("device.revoke");
         api.MapGet("/devices/{id}", (string id, SiteRegistry registry) => registry.View(id) is { } view ? Results.Ok(view) : NotFound("device", id));
     }
 

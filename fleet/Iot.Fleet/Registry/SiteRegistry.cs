@@ -169,6 +169,13 @@ public sealed class SiteRegistry : ISiteDirectory
             state?.firmware, status, state?.buffered, state?.rejected ?? 0);
     }
 
+    /// <summary>A revoked device is offline from now on: the broker refuses its will, so only the fleet can say so.</summary>
+    public void MarkOffline(string id)
+    {
+        using var connection = _database.Open();
+        connection.Execute("INSERT INTO device_state (dev, online) VALUES (@id, 0) ON CONFLICT (dev) DO UPDATE SET online = 0", new { id });
+    }
+
     /// <summary>Rebuilds the in-memory view after a write. Registry writes are rare; records are not.</summary>
     public void Reload()
     {

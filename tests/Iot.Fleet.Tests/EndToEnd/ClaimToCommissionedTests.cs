@@ -105,6 +105,19 @@ public sealed class ClaimToCommissionedTests(ITestOutputHelper output) : IDispos
         Assert.Equal("checklist", (string)record["method"]!);
         Assert.True((bool)record["hasPhoto"]!);
 
+        // A stolen gateway: revoking it cuts it off at once (the broker drops it and publishes its will).
+        using (var installer = fleet.Http())
+        {
+            var revoke = await installer.PostAsync($"/api/devices/{id}/revoke", null);
+            Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
+        }
+        await Eventually(() => Task.FromResult(runner.Gateways[0].Runtime!.LoginRefusals), n => n > 0, "the revoked gateway refused by the broker");
+        Assert.False(runner.Gateways[0].Link.IsConnected);
+        Assert.Equal("offline", (string)(await http.GetFromJsonAsync<JsonObject>($"/api/devices/{id}"))!["status"]!);
+        var audit = await http.GetFromJsonAsync<JsonArray>($"/api/audit?subject=device:{id}");
+        Assert.Contains("device.revoke", audit!.Select(e => (string)e!["action"]!));
+        Assert.Contains("device.claim", audit!.Select(e => (string)e!["action"]!));
+
         await runner.DisposeAsync();
         await run.ContinueWith(_ => { }, TaskScheduler.Default);
     }

@@ -1,0 +1,174 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text.Json.Serialization;
+using Dapper;
+using Iot.Fleet.Cases;
+using Iot.Fleet.Storage;
+
+namespace Iot.Fleet.Reports;
+
+/// <summary>How many enforcement leads one rule, grid or site had in the month.</summary>
+public sealed record ReportCount(string? Key, long Count, string? Name = null);
+
+/// <summary>One squad's handling of the month's leads: the ranking of domain.md. Rates are 0–1, null with nothing to rate.</summary>
+public sealed record SquadReport(
+    string Squad,
+    string? Name,
+    long Dispatched,
+    [property: JsonPropertyName("responded_in_time")] long RespondedInTime,
+    long Closed,
+    long Confirmed,
+    long Dismissed,
+    [property: JsonPropertyName("rectify_ordered")] long RectifyOrdered,
+    long Rectified,
+    [property: JsonPropertyName("response_rate")] double? ResponseRate,
+    [property: JsonPropertyName("handling_rate")] double? HandlingRate,
+    [property: JsonPropertyName("rectification_rate")] double? RectificationRate);
+
+/// <summary>GET /api/reports/monthly: the month's most frequent rules, grids, sites and hours of day, and the squads.
+/// `hours[h]` counts leads whose episode began in local hour h.</summary>
+public sealed record MonthlyReportView(
+    string Month,
+    string Timezone,
+    DateTime From,
+    DateTime To,
+    long Leads,
+    [property: JsonPropertyName("not_dispatched")] long NotDispatched,
+    IReadOnlyList<ReportCount> Rules,
+    IReadOnlyList<ReportCount> Grids,
+    IReadOnlyList<ReportCount> Sites,
+    IReadOnlyList<long> Hours,
+    IReadOnlyList<SquadReport> Squads);
+
+/// <summary>A device of a site with what the ingest last heard (`status` as in GET /api/devices/{id}).</summary>
+public sealed record SiteDevice(string Id, string Status, [property: JsonPropertyName("last_seen")] DateTime? LastSeen, string? Firmware);
+
+/// <summary>GET /api/reports/sites: every site with its place, squad, devices and open enforcement leads, for the map.</summary>
+public sealed record SiteOverview(
+    string Id,
+    string Name,
+    string Kind,
+    string? Grid,
+    double? Lat,
+    double? Lon,
+    string? Squad,
+    bool Commissioned,
+    IReadOnlyList<SiteDevice> Devices,
+    [property: JsonPropertyName("open_leads")] long OpenLeads,
+    [property: JsonPropertyName("leads_30d")] long Leads30d);
+
+/// <summary>
+/// The monthly report, computed in SQL over the fleet database. A lead belongs to the month in which its episode
+/// began (its first breaching window), in the bureau's time zone; only enforcement leads count (not integrity alerts,
+/// not breaches of uncommissioned sites). A squad's figures cover the month's leads whose case it holds now.
+/// </summary>
+public sealed class MonthlyReport(FleetDatabase database, TimeProvider clock)
+{
+    /// <summary>The bureau's zone: months and hours of day are counted in it.</summary>
+    public const string Timezone = "Asia/Shanghai";
+
+    private const string MonthLeads =
+        """
+        SELECT l.id, l.rule, l.site, l.start_minute, l.raised_at, s.grid, s.name AS site_name FROM leads l LEFT JOIN sites s ON s.id = l.site
+        WHERE l.queue = 'enforcement' AND l.status = 'new' AND l.start_minute >= @from AND l.start_minute < @to
+        """;
+
+    /// <summary>The report of <paramref name="month"/> (`YYYY-MM`); throws <see cref="FormatException"/> for another shape.</summary>
+    public MonthlyReportView Build(string month)
+    {
+        if (!DateTime.TryParseExact(month, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.None, out var first))
+            throw new FormatException($"month must look like 2026-05, not '{month}'");
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(Timezone);
+        var from = new DateTimeOffset(first, zone.GetUtcOffset(first));
+        var next = first.AddMonths(1);
+        var to = new DateTimeOffset(next, zone.GetUtcOffset(next));
+        // Asia/Shanghai keeps one offset all year, so an hour of day is (UTC seconds + offset) / 3600 mod 24 in SQL.
+        var p = new { from = from.ToUnixTimeSeconds() / 60, to = to.ToUnixTimeSeconds() / 60, offset = (long)from.Offset.TotalSeconds,
+            target = (long)CaseRules.ResponseTarget.TotalMilliseconds };
+
+        using var connection = database.Open();
+        var total = connection.ExecuteScalar<long>($"SELECT COUNT(*) FROM ({MonthLeads})", p);
+        var rules = Counts(connection, $"SELECT m.rule AS Key, COUNT(*) AS Count, NULL AS Name FROM ({MonthLeads}) m GROUP BY m.rule", p);
+        var grids = Counts(connection, $"SELECT m.grid AS Key, COUNT(*) AS Count, NULL AS Name FROM ({MonthLeads}) m GROUP BY m.grid", p);
+        var sites = Counts(connection, $"SELECT m.site AS Key, COUNT(*) AS Count, MAX(m.site_name) AS Name FROM ({MonthLeads}) m GROUP BY m.site", p);
+        var hours = new long[24];
+        foreach (var (hour, count) in connection.Query<(long Hour, long Count)>(
+                     $"SELECT ((m.start_minute * 60 + @offset) / 3600) % 24 AS Hour, COUNT(*) AS Count FROM ({MonthLeads}) m GROUP BY Hour", p))
+            hours[hour] = count;
+        var notDispatched = connection.ExecuteScalar<long>(
+            $"SELECT COUNT(*) FROM ({MonthLeads}) m LEFT JOIN cases c ON c.lead = m.id WHERE c.squad IS NULL", p);
+        var squads = connection.Query<SquadRow>(
+            $"""
+            SELECT c.squad AS Squad, q.name AS Name, COUNT(*) AS Dispatched,
+                SUM(c.responded_at IS NOT NULL AND c.responded_at <= m.raised_at + @target) AS RespondedInTime,
+                SUM(c.status IN ('confirmed', 'dismissed')) AS Closed,
+                SUM(c.status = 'confirmed') AS Confirmed,
+                SUM(c.status = 'dismissed') AS Dismissed,
+                SUM(c.rectify_by IS NOT NULL) AS RectifyOrdered,
+                SUM(c.recheck = 'rectified') AS Rectified
+            FROM ({MonthLeads}) m JOIN cases c ON c.lead = m.id LEFT JOIN squads q ON q.id = c.squad
+            WHERE c.squad IS NOT NULL
+            GROUP BY c.squad ORDER BY Dispatched DESC, c.squad
+            """, p)
+            .Select(r => new SquadReport(r.Squad, r.Name, r.Dispatched, r.RespondedInTime, r.Closed, r.Confirmed, r.Dismissed, r.RectifyOrdered, r.Rectified,
+                Rate(r.RespondedInTime, r.Dispatched), Rate(r.Closed, r.Dispatched), Rate(r.Rectified, r.RectifyOrdered)))
+            .ToList();
+        return new MonthlyReportView(month, Timezone, from.UtcDateTime, to.UtcDateTime, total, notDispatched, rules, grids, sites, hours, squads);
+    }
+
+    /// <summary>Every site for the map and the sites page: open leads are enforcement leads whose case is not closed.</summary>
+    public IReadOnlyList<SiteOverview> Sites()
+    {
+        var since = clock.GetUtcNow().AddDays(-30).ToUnixTimeMilliseconds();
+        using var connection = database.Open();
+        var devices = connection.Query<(string Id, string Site, long? LastSeen, string? Firmware, long? Online)>(
+                "SELECT d.id, d.site, st.last_seen, st.firmware, st.online FROM devices d LEFT JOIN device_state st ON st.dev = d.id WHERE d.site IS NOT NULL ORDER BY d.id")
+            .ToLookup(d => d.Site, d => new SiteDevice(d.Id,
+                d.Online switch { 1 => "online", 0 => "offline", _ => d.LastSeen is null ? "never seen" : "unknown" },
+                d.LastSeen is { } seen ? DateTimeOffset.FromUnixTimeMilliseconds(seen).UtcDateTime : null, d.Firmware));
+        return connection.Query<SiteRow>(
+                """
+                SELECT s.id AS Id, s.name AS Name, s.kind AS Kind, s.grid AS Grid, s.lat AS Lat, s.lon AS Lon, g.squad AS Squad,
+                    EXISTS (SELECT 1 FROM commissioning k WHERE k.site = s.id AND k.passed = 1) AS Commissioned,
+                    (SELECT COUNT(*) FROM leads l LEFT JOIN cases c ON c.lead = l.id
+                     WHERE l.site = s.id AND l.queue = 'enforcement' AND l.status = 'new' AND COALESCE(c.status, 'open') NOT IN ('confirmed', 'dismissed')) AS OpenLeads,
+                    (SELECT COUNT(*) FROM leads l WHERE l.site = s.id AND l.queue = 'enforcement' AND l.status = 'new' AND l.raised_at >= @since) AS Leads30d
+                FROM sites s LEFT JOIN squad_grids g ON g.grid = s.grid ORDER BY s.id
+                """, new { since })
+            .Select(r => new SiteOverview(r.Id, r.Name, r.Kind, r.Grid, r.Lat, r.Lon, r.Squad, r.Commissioned != 0, [.. devices[r.Id]], r.OpenLeads, r.Leads30d))
+            .ToList();
+    }
+
+    private static List<ReportCount> Counts(DbConnection connection, string sql, object p) =>
+        connection.Query<(string? Key, long Count, string? Name)>($"{sql} ORDER BY Count DESC, Key", p).Select(c => new ReportCount(c.Key, c.Count, c.Name)).ToList();
+
+    private static double? Rate(long part, long whole) => whole == 0 ? null : Math.Round((double)part / whole, 4);
+
+    // Classes with setters, not records: Dapper then maps computed SQLite columns by name whatever type the first row has.
+    private sealed class SquadRow
+    {
+        public string Squad { get; set; } = "";
+        public string? Name { get; set; }
+        public long Dispatched { get; set; }
+        public long RespondedInTime { get; set; }
+        public long Closed { get; set; }
+        public long Confirmed { get; set; }
+        public long Dismissed { get; set; }
+        public long RectifyOrdered { get; set; }
+        public long Rectified { get; set; }
+    }
+
+    private sealed class SiteRow
+    {
+        public string Id { get; set; } = "";
+        public string Name { get; set; } = "";
+        public string Kind { get; set; } = "";
+        public string? Grid { get; set; }
+        public double? Lat { get; set; }
+        public double? Lon { get; set; }
+        public string? Squad { get; set; }
+        public long Commissioned { get; set; }
+        public long OpenLeads { get; set; }
+        public long Leads30d { get; set; }
+    }
+}

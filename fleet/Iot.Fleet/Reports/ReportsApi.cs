@@ -1,0 +1,31 @@
+namespace Iot.Fleet.Reports;
+
+/// <summary>The monthly report and the sites overview (for the pages' charts and map); for anyone signed in.</summary>
+public static class ReportsApi
+{
+    /// <summary>Registers the report and maps its endpoints; FleetSetup calls this once.</summary>
+    public static IEndpointRouteBuilder MapReportsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/reports").WithTags("Reports").RequireAuthorization();
+        api.MapGet("/monthly", (string? month, HttpContext http) =>
+        {
+            var report = Report(http);
+            month ??= TimeZoneInfo.ConvertTime(http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow(),
+                TimeZoneInfo.FindSystemTimeZoneById(MonthlyReport.Timezone)).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
+            try
+            {
+                return Results.Ok(report.Build(month));
+            }
+            catch (FormatException e)
+            {
+                return Results.Problem(e.Message, statusCode: StatusCodes.Status400BadRequest);
+            }
+        });
+        api.MapGet("/sites", (HttpContext http) => Report(http).Sites());
+        return app;
+    }
+
+    // Built per request from the singletons it reads: the report keeps no state, and FleetSetup stays one line.
+    private static MonthlyReport Report(HttpContext http) =>
+        ActivatorUtilities.CreateInstance<MonthlyReport>(http.RequestServices);
+}

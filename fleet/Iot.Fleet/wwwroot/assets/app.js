@@ -1,0 +1,135 @@
+// What every inspector page shares: the nav bar with the language toggle and sign-out, the sign-in guard,
+// the domain's words in both languages (rules, case states, steps) and time formatting in the bureau's zone.
+// Load after i18n.js; a page calls App.start(async me => { … }) once its DOM is ready.
+I18n.add({
+  brand: "执法线索", navLeads: "线索", navSites: "站点与设备", navReport: "月报", signOut: "退出", langSwitch: "EN",
+  loading: "加载中…", none: "无", yes: "是", no: "否", live: "实时", offline: "已断开，重连中…",
+  "rule.noise.day_leq": "昼间施工噪声超标", "rule.noise.night_leq": "夜间施工噪声超标", "rule.noise.night_lmax": "夜间突发噪声超标",
+  "rule.dust.pm10": "扬尘 PM10 超标", "rule.fume.concentration": "油烟浓度超标", "rule.fume.purifier_off": "风机运行而净化器未开",
+  "status.open": "待受理", "status.acknowledged": "已受理", "status.dispatched": "已派遣", "status.no_violation": "现场未发现违法",
+  "status.violation_found": "现场发现违法", "status.noticed": "已告知（首次轻微）", "status.rectifying": "整改中", "status.rectified": "已整改",
+  "status.not_rectified": "未整改", "status.confirmed": "结案·属实", "status.dismissed": "结案·不予处理", "status.not_commissioned": "未调试站点",
+  "step.acknowledge": "受理", "step.dispatch": "派遣", "step.result": "现场结果", "step.notice": "告知承诺", "step.deadline": "整改期限",
+  "step.recheck": "复查", "step.close": "结案", "step.overdue": "超时未到场",
+  "kind.fume": "餐饮油烟", "kind.noise": "工地噪声", "kind.dust": "工地扬尘",
+  "device.online": "在线", "device.offline": "离线", "device.never seen": "从未上线", "device.unknown": "未知",
+  dueIn: "距到场时限 {0}", overdueBy: "已超时 {0}", respondedIn: "{0} 到场", respondedLate: "{0} 到场（超时）",
+  minutes: "{0} 分钟", grid: "网格", squad: "中队", site: "站点",
+}, {
+  brand: "Enforcement leads", navLeads: "Leads", navSites: "Sites & devices", navReport: "Monthly report", signOut: "Sign out", langSwitch: "中文",
+  loading: "Loading…", none: "none", yes: "yes", no: "no", live: "live", offline: "disconnected, reconnecting…",
+  "rule.noise.day_leq": "Day construction noise", "rule.noise.night_leq": "Night construction noise", "rule.noise.night_lmax": "Night noise peak",
+  "rule.dust.pm10": "Dust PM10", "rule.fume.concentration": "Cooking fume", "rule.fume.purifier_off": "Purifier off while fan runs",
+  "status.open": "open", "status.acknowledged": "acknowledged", "status.dispatched": "dispatched", "status.no_violation": "no violation on site",
+  "status.violation_found": "violation found", "status.noticed": "noticed (minor first)", "status.rectifying": "rectifying", "status.rectified": "rectified",
+  "status.not_rectified": "not rectified", "status.confirmed": "closed · confirmed", "status.dismissed": "closed · dismissed",
+  "status.not_commissioned": "site not commissioned",
+  "step.acknowledge": "acknowledged", "step.dispatch": "dispatched", "step.result": "on-site result", "step.notice": "notice first", "step.deadline": "deadline set",
+  "step.recheck": "re-checked", "step.close": "closed", "step.overdue": "response target missed",
+  "kind.fume": "restaurant fume", "kind.noise": "construction noise", "kind.dust": "construction dust",
+  "device.online": "online", "device.offline": "offline", "device.never seen": "never seen", "device.unknown": "unknown",
+  dueIn: "on site within {0}", overdueBy: "overdue by {0}", respondedIn: "on site after {0}", respondedLate: "on site after {0} (late)",
+  minutes: "{0} min", grid: "Grid", squad: "Squad", site: "Site",
+});
+
+const App = (() => {
+  const el = (tag, props = {}, ...children) => {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(props)) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k === "class") e.className = v;
+      else if (k === "t") e.dataset.t = v;
+      else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+      else if (k in e && typeof v !== "string") e[k] = v;
+      else e.setAttribute(k, v === true ? "" : v);
+    }
+    e.append(...children.flat().filter(c => c !== null && c !== undefined && c !== false));
+    return e;
+  };
+
+  // The bureau works in China Standard Time whatever the phone's setting; the report counts hours in it too.
+  const zone = "Asia/Shanghai";
+  const locale = () => (I18n.lang === "zh" ? "zh-CN" : "en-GB");
+  const time = iso => iso ? new Date(iso).toLocaleString(locale(), { timeZone: zone, month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }) : "–";
+  const clock = iso => iso ? new Date(iso).toLocaleTimeString(locale(), { timeZone: zone, hour: "2-digit", minute: "2-digit" }) : "–";
+  const duration = ms => {
+    const s = Math.max(0, Math.round(ms / 1000));
+    const m = Math.floor(s / 60);
+    return m >= 60 ? `${Math.floor(m / 60)}:${String(m % 60).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}` : `${m}:${String(s % 60).padStart(2, "0")}`;
+  };
+  const rule = id => I18n.t(`rule.${id}`) === `rule.${id}` ? id : I18n.t(`rule.${id}`);
+  const status = s => I18n.t(`status.${s}`) === `status.${s}` ? s : I18n.t(`status.${s}`);
+  const num = v => (typeof v === "number" ? (Math.abs(v) >= 100 ? v.toFixed(0) : +v.toFixed(2)).toString() : "–");
+
+  // The 30-minute response target of a case as words and a class: still running, missed, or met.
+  const timer = c => {
+    if (!c) return { text: "", cls: "" };
+    if (c.responded_at) {
+      const took = duration(new Date(c.responded_at) - new Date(c.raised_at));
+      return c.overdue ? { text: I18n.t("respondedLate", took), cls: "late" } : { text: I18n.t("respondedIn", took), cls: "met" };
+    }
+    if (c.status === "confirmed" || c.status === "dismissed") return { text: "", cls: "" };
+    const left = new Date(c.response_due) - Date.now();
+    return left >= 0 ? { text: I18n.t("dueIn", duration(left)), cls: left < 5 * 60000 ? "soon" : "running" } : { text: I18n.t("overdueBy", duration(-left)), cls: "late" };
+  };
+
+  let me = null;
+  const nav = active => {
+    const link = (href, key, name) => el("a", { href, t: key, class: active === name ? "active" : null }, I18n.t(key));
+    const header = el("header", { class: "bar" },
+      el("a", { href: "/leads/", class: "brand", t: "brand" }, I18n.t("brand")),
+      el("nav", {}, link("/leads/", "navLeads", "leads"), link("/sites/", "navSites", "sites"), link("/report/", "navReport", "report")),
+      el("span", { class: "who", id: "who" }),
+      el("button", { type: "button", id: "lang", t: "langSwitch", onclick: () => I18n.toggle() }, I18n.t("langSwitch")),
+      el("button", { type: "button", id: "signOut", t: "signOut", onclick: signOut }, I18n.t("signOut")));
+    document.body.prepend(header);
+  };
+
+  async function signOut() {
+    try { await api("/api/logout", { method: "POST" }); } finally { location.href = "/login.html"; }
+  }
+
+  const toLogin = () => { location.href = `/login.html?next=${encodeURIComponent(location.pathname + location.search)}`; };
+
+  /// Draws the nav, checks the session (no session: to the sign-in page) and runs the page.
+  async function start(active, page) {
+    nav(active);
+    I18n.apply();
+    try {
+      me = await api("/api/me");
+    } catch (e) {
+      if (e.status === 401) return toLogin();
+      throw e;
+    }
+    document.getElementById("who").textContent = me.name || me.login;
+    try {
+      await page(me);
+    } catch (e) {
+      if (e.status === 401) return toLogin();
+      fail(e);
+    }
+    I18n.apply();
+  }
+
+  const fail = e => {
+    let box = document.getElementById("pageError");
+    if (!box) { box = el("p", { id: "pageError", class: "error", role: "alert" }); document.querySelector("main").prepend(box); }
+    box.textContent = e.message || String(e);
+  };
+
+  // Leads, alerts and case changes as they happen (server-sent events; the session cookie goes along).
+  const live = (handlers, indicator) => {
+    const source = new EventSource("/api/leads/stream");
+    for (const [name, handle] of Object.entries(handlers)) source.addEventListener(name, m => handle(JSON.parse(m.data)));
+    if (indicator) {
+      source.onopen = () => { indicator.dataset.t = "live"; indicator.textContent = I18n.t("live"); indicator.className = "live on"; };
+      source.onerror = () => { indicator.dataset.t = "offline"; indicator.textContent = I18n.t("offline"); indicator.className = "live off"; };
+    }
+    return source;
+  };
+
+  /// Roles that may take the loop's steps (People/Roles.LeadHandling, and admin).
+  const handles = () => me && (me.role === "inspector" || me.role === "admin");
+
+  return { el, start, fail, live, time, clock, duration, rule, status, num, timer, handles, zone, get me() { return me; } };
+})();

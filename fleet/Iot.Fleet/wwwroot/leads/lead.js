@@ -1,0 +1,252 @@
+// One lead: what it rests on (readings against the limit, devices, commissioning, the site's permits and past),
+// and its case, moved through the closed loop: acknowledge → dispatch → on-site result → deadline → re-check → close.
+I18n.add({
+  back: "← 全部线索", evidence: "下载证据包（zip）", readings: "事件期间的监测数据", case: "案件", history: "处置记录",
+  devices: "设备与调试", commissioning: "调试记录", siteTitle: "站点", permits: "夜间施工许可", siteHistory: "该站点以往线索",
+  doAcknowledge: "受理", doDispatch: "派遣", doResult: "录入现场结果", doDeadline: "设定整改期限", doRecheck: "复查", doConfirm: "结案·属实",
+  doDismiss: "结案·不予处理", readOnly: "只有执法人员可以处置案件。",
+  noticeFirst: "首次轻微违法：向经营者送达告知承诺书，不走处罚程序（轻微违法告知承诺）。",
+  rule: "规则", value: "最高值 / 限值", episode: "超标时段", raised: "发现时间", profile: "标准", late: "补传数据", detail: "说明",
+  squad: "中队", responseDue: "到场时限", respondedAt: "到场时间", result: "现场结果", rectifyBy: "整改期限", recheckResult: "复查结果",
+  closeReason: "结案理由", note: "备注", noteRequired: "备注（必填）", squadAuto: "网格所属中队（自动）：{0}", squadNone: "（该网格无所属中队）",
+  arrivedAt: "到场时间", violationFound: "发现违法", noViolation: "未发现违法", due: "整改期限", rectified: "已整改", notRectified: "未整改",
+  reason: "理由", submit: "提交", cancel: "取消", limit: "限值 {0}", episodeBand: "超标时段", edgeBand: "首末超标窗口", overLimit: "超限分钟",
+  device: "设备", status: "状态", lastSeen: "最后上报", firmware: "固件", buffered: "缓存", rejected: "拒收", passed: "通过", failed: "未通过",
+  signedBy: "{0} 签署于 {1}，自 {2} 起有效", adminRecord: "管理员补录", noPermits: "无许可。", noHistory: "无以往线索。", kind: "类型",
+  coordinates: "坐标", open: "打开", inspectorsOnly: "证据包仅限执法人员下载。",
+}, {
+  back: "← All leads", evidence: "Download the evidence bundle (zip)", readings: "Readings over the episode", case: "Case", history: "History",
+  devices: "Devices and commissioning", commissioning: "Commissioning records", siteTitle: "Site", permits: "Night-work permits",
+  siteHistory: "Earlier leads at this site",
+  doAcknowledge: "Acknowledge", doDispatch: "Dispatch", doResult: "On-site result", doDeadline: "Rectification deadline", doRecheck: "Re-check",
+  doConfirm: "Close · confirmed", doDismiss: "Close · dismiss", readOnly: "Only inspectors take the loop's steps.",
+  noticeFirst: "Minor first breach: the operator gets a notice (告知承诺) instead of the penalty path.",
+  rule: "Rule", value: "Worst / limit", episode: "Episode", raised: "Raised", profile: "Standard", late: "Backfilled data", detail: "Detail",
+  squad: "Squad", responseDue: "Response due", respondedAt: "On site", result: "On-site result", rectifyBy: "Rectify by", recheckResult: "Re-check",
+  closeReason: "Close reason", note: "Note", noteRequired: "Note (required)", squadAuto: "Squad owning the grid (automatic): {0}", squadNone: "(no squad owns this grid)",
+  arrivedAt: "Arrived at", violationFound: "violation found", noViolation: "no violation", due: "Rectify by", rectified: "rectified", notRectified: "not rectified",
+  reason: "Reason", submit: "Submit", cancel: "Cancel", limit: "limit {0}", episodeBand: "episode", edgeBand: "first and last breaching window", overLimit: "minute over the limit",
+  device: "Device", status: "Status", lastSeen: "Last seen", firmware: "Firmware", buffered: "Buffered", rejected: "Rejected", passed: "passed", failed: "failed",
+  signedBy: "signed by {0} at {1}, valid from {2}", adminRecord: "admin record", noPermits: "No permits.", noHistory: "No earlier leads.", kind: "Kind",
+  coordinates: "Coordinates", open: "open", inspectorsOnly: "The evidence bundle is for inspectors.",
+});
+
+const $ = id => document.getElementById(id);
+const id = +new URLSearchParams(location.search).get("id");
+let evidence = null, theCase = null, site = null, squads = [], reasons = [];
+
+// Which states each step may start from: the server's CaseSteps.AllowedFrom (Cases/CaseFile.cs), mirrored so the
+// buttons say what is possible; the server still judges every step.
+const OPEN = ["open", "acknowledged", "dispatched", "no_violation", "violation_found", "noticed", "rectifying", "rectified", "not_rectified"];
+const ALLOWED = {
+  acknowledge: ["open"], dispatch: ["acknowledged", "dispatched"], result: ["dispatched"], deadline: ["violation_found", "noticed", "not_rectified"],
+  recheck: ["rectifying"], confirm: ["violation_found", "noticed", "rectified", "not_rectified"], dismiss: OPEN,
+};
+
+// The channel each rule judges (Rules/Rule.cs); the purifier rule also shows the fan it is judged against.
+const CHANNELS = {
+  "noise.day_leq": ["laeq"], "noise.night_leq": ["laeq"], "noise.night_lmax": ["lafmax"], "dust.pm10": ["pm10"],
+  "fume.concentration": ["fume", "fan"], "fume.purifier_off": ["pur", "fan"],
+};
+const COLORS = ["#0b63ce", "#7b3fb5", "#00838f", "#5d4037"];
+const INVALID = 1 | 2 | 4 | 8 | 16; // quality bits that make a minute invalid (shared/spec/rules.md)
+
+const fact = (dl, key, ...value) => dl.append(App.el("dt", { t: key }, I18n.t(key)), App.el("dd", {}, ...value));
+
+function drawSummary() {
+  const l = evidence.lead;
+  $("title").textContent = `#${l.id} ${App.rule(l.rule)}`;
+  const dl = $("facts");
+  dl.replaceChildren();
+  fact(dl, "rule", `${App.rule(l.rule)} (${l.rule})`);
+  fact(dl, "value", `${App.num(l.value)} / ${App.num(l.limit)} ${l.unit}`);
+  fact(dl, "episode", `${App.time(l.start)} – ${App.clock(new Date(new Date(l.end).getTime() + evidence.windowMinutes * 60000))} (${I18n.t("minutes", evidence.windowMinutes)})`);
+  fact(dl, "raised", App.time(evidence.raisedAt));
+  fact(dl, "siteTitle", App.el("a", { href: `/sites/#site-${l.site}` }, `${site?.name ?? l.site} · ${l.site}`), site?.grid ? ` · ${I18n.t("grid")} ${site.grid}` : "");
+  if (evidence.profile) fact(dl, "profile", evidence.profile.name);
+  if (l.late) fact(dl, "late", I18n.t("yes"));
+  if (evidence.detail) fact(dl, "detail", evidence.detail);
+  $("evidence").href = `/api/leads/${l.id}/evidence.zip`;
+  $("evidence").classList.toggle("hidden", !App.handles());
+}
+
+function drawChart() {
+  const l = evidence.lead;
+  const channels = CHANNELS[l.rule] ?? [];
+  const lowerIsWorse = l.rule === "fume.purifier_off";
+  const over = v => (lowerIsWorse ? v < l.limit : v > l.limit);
+  const devices = [...new Set(evidence.records.map(r => r.device))];
+  const series = [];
+  devices.forEach((device, d) => channels.forEach((channel, c) => {
+    const points = evidence.records
+      .filter(r => r.device === device && (r.quality & INVALID) === 0 && typeof r.measurements[channel] === "number")
+      .map(r => [new Date(r.start).getTime(), r.measurements[channel]]);
+    series.push({ label: `${device} ${channel}`, color: COLORS[(d * channels.length + c) % COLORS.length], points, dashed: c > 0, over: c === 0 ? over : null });
+  }));
+  const window = evidence.windowMinutes * 60000;
+  const start = new Date(l.start).getTime(), end = new Date(l.end).getTime();
+  // Every window from the first breaching one to the last belongs to the episode; the first and last breached for sure.
+  const bands = [{ from: start, to: end + window }, { from: start, to: start + window, cls: "edge" }];
+  if (end > start) bands.push({ from: end, to: end + window, cls: "edge" });
+  const chart = Charts.timeline({
+    series, bands, limit: l.limit, limitLabel: I18n.t("limit", `${App.num(l.limit)} ${l.unit}`), unit: channels[0] ? `${channels[0]} (${l.unit})` : l.unit,
+    label: I18n.t("readings"), timeText: t => App.clock(new Date(t).toISOString()),
+  });
+  $("chart").replaceChildren(chart);
+  $("legend").replaceChildren(
+    ...series.map(s => App.el("span", {}, App.el("i", { style: `background:${s.color}` }), s.label)),
+    App.el("span", {}, App.el("i", { style: "background:#c6282822" }), I18n.t("episodeBand")),
+    App.el("span", {}, App.el("i", { style: "background:#c6282855" }), I18n.t("edgeBand")),
+    App.el("span", {}, App.el("i", { style: "background:var(--fail);height:2px" }), I18n.t("limit", "")));
+}
+
+function drawCase() {
+  const c = theCase;
+  if (!c) { $("caseCard").classList.add("hidden"); return; }
+  const closed = c.status === "confirmed" || c.status === "dismissed";
+  $("caseStatus").textContent = App.status(c.status);
+  $("caseStatus").className = `pill ${c.status === "open" ? "open" : closed ? (c.status === "dismissed" ? "dismissed" : "closed") : ""}`;
+  $("caseStatus").dataset.status = c.status;
+  $("notice").classList.toggle("hidden", !c.notice);
+  const dl = $("caseFacts");
+  dl.replaceChildren();
+  fact(dl, "responseDue", App.time(c.response_due));
+  if (c.squad) fact(dl, "squad", squadName(c.squad));
+  if (c.responded_at) fact(dl, "respondedAt", App.time(c.responded_at));
+  if (c.result) fact(dl, "result", App.status(c.result), c.result_note ? ` — ${c.result_note}` : "");
+  if (c.rectify_by) fact(dl, "rectifyBy", App.time(c.rectify_by));
+  if (c.recheck) fact(dl, "recheckResult", App.status(c.recheck));
+  if (c.close_reason) fact(dl, "closeReason", reasonText(c.close_reason), c.close_note ? ` — ${c.close_note}` : "");
+  const may = App.handles();
+  for (const button of $("steps").querySelectorAll("button")) button.disabled = !may || !ALLOWED[button.dataset.step].includes(c.status);
+  $("readOnly").classList.toggle("hidden", may);
+  $("history").replaceChildren(...(c.history ?? []).map(h => App.el("li", { "data-step": h.step },
+    App.el("strong", {}, I18n.t(`step.${h.step}`)), ` · ${App.status(h.from)} → ${App.status(h.to)} · ${h.by} · ${App.time(h.at)}`,
+    h.data?.note ? App.el("div", { class: "muted" }, h.data.note) : null,
+    h.data?.squad ? App.el("div", { class: "muted" }, `${I18n.t("squad")}: ${squadName(h.data.squad)}`) : null,
+    h.data?.reason ? App.el("div", { class: "muted" }, reasonText(h.data.reason)) : null)));
+  tick();
+}
+
+function tick() {
+  const timer = App.timer(theCase);
+  $("timer").textContent = timer.text;
+  $("timer").className = `timer big ${timer.cls}`;
+}
+
+const squadName = sid => { const s = squads.find(q => q.id === sid); return s ? `${s.name} (${s.id})` : sid; };
+const reasonText = rid => { const r = reasons.find(x => x.id === rid); return r ? (I18n.lang === "zh" ? r.zh : r.en) : rid; };
+const owner = () => squads.find(s => site?.grid && s.grids.includes(site.grid));
+
+// The local time in the bureau's zone as a datetime-local value, and back.
+const localInput = date => new Date(date.getTime() + 8 * 3600000).toISOString().slice(0, 16);
+const fromLocalInput = value => new Date(`${value}:00+08:00`).toISOString();
+
+const field = (key, control) => [App.el("label", { for: control.id, t: key }, I18n.t(key)), control];
+const select = (fieldId, items) => App.el("select", { id: fieldId }, ...items.map(([value, key, text]) => App.el("option", { value, t: key }, text ?? I18n.t(key))));
+
+// Each step's form: its fields, and the request it sends.
+const FORMS = {
+  acknowledge: () => ({ fields: [field("note", App.el("input", { id: "stepNote" }))], send: () => ["acknowledge", { note: $("stepNote").value || undefined }] }),
+  dispatch: () => ({
+    fields: [field("squad", App.el("select", { id: "dispatchSquad" },
+      App.el("option", { value: "" }, owner() ? I18n.t("squadAuto", squadName(owner().id)) : I18n.t("squadNone")),
+      ...squads.map(s => App.el("option", { value: s.id }, `${s.name} (${s.id})`)))), field("note", App.el("input", { id: "stepNote" }))],
+    send: () => ["dispatch", { squad: $("dispatchSquad").value || undefined, note: $("stepNote").value || undefined }],
+  }),
+  result: () => ({
+    fields: [field("result", select("resultValue", [["violation_found", "violationFound"], ["no_violation", "noViolation"]])),
+      field("noteRequired", App.el("textarea", { id: "stepNote", rows: 2, required: true })),
+      field("arrivedAt", App.el("input", { id: "arrivedAt", type: "datetime-local", value: localInput(new Date()) }))],
+    send: () => ["result", { result: $("resultValue").value, note: $("stepNote").value, arrived_at: $("arrivedAt").value ? fromLocalInput($("arrivedAt").value) : undefined }],
+  }),
+  deadline: () => ({
+    fields: [field("due", App.el("input", { id: "dueAt", type: "datetime-local", required: true, value: localInput(new Date(Date.now() + 7 * 86400000)) })),
+      field("note", App.el("input", { id: "stepNote" }))],
+    send: () => ["deadline", { due: fromLocalInput($("dueAt").value), note: $("stepNote").value || undefined }],
+  }),
+  recheck: () => ({
+    fields: [field("recheckResult", select("recheckValue", [["rectified", "rectified"], ["not_rectified", "notRectified"]])), field("note", App.el("input", { id: "stepNote" }))],
+    send: () => ["recheck", { result: $("recheckValue").value, note: $("stepNote").value || undefined }],
+  }),
+  confirm: () => ({ fields: [field("note", App.el("input", { id: "stepNote" }))], send: () => ["close", { outcome: "confirmed", note: $("stepNote").value || undefined }] }),
+  dismiss: () => ({
+    fields: [field("reason", App.el("select", { id: "dismissReason" }, ...reasons.map(r => App.el("option", { value: r.id }, I18n.lang === "zh" ? r.zh : r.en)))),
+      field("note", App.el("textarea", { id: "stepNote", rows: 2 }))],
+    send: () => ["close", { outcome: "dismissed", reason: $("dismissReason").value, note: $("stepNote").value || undefined }],
+  }),
+};
+
+function openStep(step) {
+  const { fields, send } = FORMS[step]();
+  const form = $("stepForm");
+  $("caseError").textContent = "";
+  form.replaceChildren(App.el("h2", { t: `do${step[0].toUpperCase()}${step.slice(1)}` }, I18n.t(`do${step[0].toUpperCase()}${step.slice(1)}`)), ...fields.flat(),
+    App.el("div", { class: "steps" },
+      App.el("button", { type: "submit", class: "primary", id: "submitStep", t: "submit" }, I18n.t("submit")),
+      App.el("button", { type: "button", id: "cancelStep", t: "cancel", onclick: () => form.classList.add("hidden") }, I18n.t("cancel"))));
+  form.classList.remove("hidden");
+  form.onsubmit = async event => {
+    event.preventDefault();
+    const [path, body] = send();
+    $("submitStep").disabled = true;
+    try {
+      theCase = await api(`/api/leads/${id}/case/${path}`, { method: "POST", body });
+      form.classList.add("hidden");
+      drawCase();
+    } catch (e) {
+      $("caseError").textContent = e.message;
+      $("submitStep").disabled = false;
+    }
+  };
+  form.querySelector("input, select, textarea")?.focus();
+}
+
+async function drawDevices() {
+  const [records] = await Promise.all([api(`/api/sites/${encodeURIComponent(evidence.lead.site)}/commissioning`)]);
+  $("devices").replaceChildren(
+    App.el("tr", {}, ...["device", "status", "lastSeen", "firmware", "buffered", "rejected"].map(k => App.el("th", { t: k, class: ["buffered", "rejected"].includes(k) ? "n" : null }, I18n.t(k)))),
+    ...evidence.devices.map(d => App.el("tr", { "data-device": d.id },
+      App.el("td", {}, d.id), App.el("td", {}, App.el("span", { class: `dot ${d.status}` }), I18n.t(`device.${d.status}`)),
+      App.el("td", {}, App.time(d.lastSeen)), App.el("td", {}, d.firmware ?? "–"), App.el("td", { class: "n" }, d.buffered ?? "–"), App.el("td", { class: "n" }, d.rejected))));
+  $("commissioning").replaceChildren(...records.map(r => App.el("li", {},
+    App.el("span", { class: `badge ${r.passed ? "pass" : "fail"}`, t: r.passed ? "passed" : "failed" }, I18n.t(r.passed ? "passed" : "failed")),
+    App.el("div", {}, App.el("div", {}, `${r.device ?? r.site} · ${r.method === "admin-record" ? I18n.t("adminRecord") : r.method}`),
+      App.el("div", { class: "muted" }, I18n.t("signedBy", r.signedBy, App.time(r.signedAt), App.time(r.validFrom))),
+      r.note ? App.el("div", { class: "muted" }, r.note) : null,
+      r.hasPhoto ? App.el("a", { href: `/api/commissioning/${r.id}/photo`, target: "_blank" }, "📷") : null))));
+}
+
+async function drawSite() {
+  const l = evidence.lead;
+  const [permits, leads, cases] = await Promise.all([
+    api(`/api/sites/${encodeURIComponent(l.site)}/permits`), api(`/api/leads?site=${encodeURIComponent(l.site)}`), api("/api/cases?limit=5000")]);
+  const caseOf = new Map(cases.map(c => [c.lead, c]));
+  const dl = $("siteFacts");
+  dl.replaceChildren();
+  if (site) {
+    fact(dl, "siteTitle", `${site.name} · ${site.id}`);
+    fact(dl, "kind", I18n.t(`kind.${site.kind}`));
+    fact(dl, "grid", site.grid ?? "–", owner() ? ` · ${squadName(owner().id)}` : "");
+    if (site.lat != null) fact(dl, "coordinates", `${site.lat.toFixed(5)}, ${site.lon.toFixed(5)}`);
+  }
+  $("permits").replaceChildren(...(permits.length ? permits.map(p => App.el("li", {}, `${App.time(p.from)} – ${App.time(p.to)}`)) : [App.el("li", { class: "muted", t: "noPermits" }, I18n.t("noPermits"))]));
+  const earlier = leads.filter(x => x.id !== l.id).slice(0, 20);
+  $("siteHistory").replaceChildren(...(earlier.length ? earlier.map(x => App.el("li", {},
+    App.el("a", { href: `/leads/lead.html?id=${x.id}` }, `#${x.id}`),
+    App.el("div", {}, `${App.rule(x.rule)} · ${App.time(x.start)} · ${App.num(x.value)}/${App.num(x.limit)} ${x.unit}`,
+      App.el("div", { class: "muted" }, App.status(x.status === "new" ? caseOf.get(x.id)?.status ?? "open" : x.status))))) : [App.el("li", { class: "muted", t: "noHistory" }, I18n.t("noHistory"))]));
+}
+
+App.start("leads", async () => {
+  $("steps").addEventListener("click", event => { const step = event.target.dataset?.step; if (step) openStep(step); });
+  evidence = await api(`/api/leads/${id}`);
+  [site, squads, reasons] = await Promise.all([api(`/api/sites/${encodeURIComponent(evidence.lead.site)}`).catch(() => null), api("/api/squads"), api("/api/cases/dismiss-reasons")]);
+  theCase = evidence.lead.status === "new" ? await api(`/api/leads/${id}/case`) : null;
+  const redraw = () => { drawSummary(); drawChart(); drawCase(); };
+  redraw();
+  document.addEventListener("langchange", () => { redraw(); drawDevices().catch(App.fail); drawSite().catch(App.fail); });
+  await Promise.all([drawDevices(), drawSite()]);
+  setInterval(tick, 1000);
+  App.live({ case: c => { if (c.lead === id) { theCase = c; drawCase(); } } });
+});

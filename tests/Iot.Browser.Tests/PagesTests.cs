@@ -1,0 +1,211 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using Xunit;
+using Xunit.Abstractions;
+using static Microsoft.Playwright.Assertions;
+
+namespace Iot.Browser.Tests;
+
+/// <summary>The inspector's pages in chromium at phone width: sign in, filter the queue, a lead arriving live,
+/// the closed loop on the lead page, the language switch, the sites map and the monthly report.
+/// Screenshots of every step go to <see cref="BrowserStack.Screenshots"/>.</summary>
+public sealed class PagesTests(BrowserStack stack, ITestOutputHelper output) : IClassFixture<BrowserStack>
+{
+    private const int PhoneWidth = 360;
+
+    [Fact]
+    public async Task An_inspector_signs_in_filters_the_queue_sees_a_live_lead_and_takes_it_through_the_loop_in_both_languages()
+    {
+        var page = await NewPage();
+
+        // Signing in: the queue sends to the sign-in page and back.
+        await page.GotoAsync("/leads/?rule=");
+        await Expect(page).ToHaveURLAsync(new Regex("/login\\.html"));
+        await Expect(page.Locator("#signIn")).ToHaveTextAsync("登录");
+        await page.FillAsync("#loginName", BrowserStack.Inspector);
+        await page.FillAsync("#password", BrowserStack.InspectorPassword);
+        await Shot(page, "01-sign-in");
+        await page.ClickAsync("#signIn");
+        await Expect(page).ToHaveURLAsync(new Regex("/leads/"));
+        await Expect(page.Locator("#who")).ToHaveTextAsync("李伟");
+        await Expect(page.Locator("#leads li")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#leads li").First).ToContainTextAsync("油烟浓度超标");
+        await Expect(page.Locator("#live")).ToHaveClassAsync(new Regex("\\bon\\b"));
+        await Shot(page, "02-queue");
+
+        // A breach over MQTT becomes a lead that appears without reloading.
+        await stack.Publish("GW-WEB-1", """{"fume":0.8,"fan":1,"pur":0}""");
+        var fresh = page.Locator("#leads li.fresh");
+        await Expect(fresh).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+        await Expect(fresh).ToContainTextAsync("R-WEB");
+        await Expect(fresh).ToContainTextAsync("风机运行而净化器未开");
+        await Expect(fresh.Locator(".timer")).ToContainTextAsync("距到场时限");
+        var id = long.Parse((await fresh.GetAttributeAsync("data-id"))!);
+        await Shot(page, "03-live-lead");
+
+        // Filters: by rule, by site, by case status; the address keeps them.
+        await page.SelectOptionAsync("#rule", "fume.purifier_off");
+        await Expect(page.Locator("#leads li")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#leads li")).ToHaveAttributeAsync("data-id", id.ToString());
+        Assert.Contains("rule=fume.purifier_off", page.Url);
+        await Shot(page, "04-filter-rule");
+        await page.SelectOptionAsync("#rule", "");
+        await page.SelectOptionAsync("#site", "R-OTHER");
+        await Expect(page.Locator("#leads li")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#leads li")).ToContainTextAsync("R-OTHER");
+        await page.SelectOptionAsync("#site", "");
+        await page.SelectOptionAsync("#grid", "G-WEST");
+        await Expect(page.Locator("#empty")).ToBeVisibleAsync();
+        await page.SelectOptionAsync("#grid", "G-EAST");
+        await page.SelectOptionAsync("#status", "open");
+        await Expect(page.Locator("#leads li")).ToHaveCountAsync(2);
+        await Shot(page, "05-filter-site-grid-status");
+        await AssertFitsThePhone(page);
+
+        // The lead: readings against the limit, the episode marked, devices and commissioning, the site's permits.
+        await page.ClickAsync($"#leads li[data-id='{id}'] a");
+        await Expect(page).ToHaveURLAsync(new Regex($"/leads/lead\\.html\\?id={id}"));
+        await Expect(page.Locator("#chart svg line.limit")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#chart svg path.series[data-series='GW-WEB-1 pur']")).ToHaveCountAsync(1);
+        Assert.True(await page.Locator("#chart svg rect.band").CountAsync() >= 2);
+        Assert.True(await page.Locator("#chart svg circle.over").CountAsync() >= 10, "the minutes with the purifier off are marked");
+        await Expect(page.Locator("#devices tr[data-device='GW-WEB-1']")).ToContainTextAsync("1.0.0");
+        await Expect(page.Locator("#commissioning li")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#siteHistory")).ToContainTextAsync("无以往线索");
+        await Expect(page.Locator("#evidence")).ToHaveAttributeAsync("href", $"/api/leads/{id}/evidence.zip");
+        await Expect(page.Locator("#caseStatus")).ToHaveTextAsync("待受理");
+        await Expect(page.Locator("#timer")).ToContainTextAsync("距到场时限");
+        Assert.False(await page.Locator("#acknowledge").IsDisabledAsync());
+        Assert.True(await page.Locator("#result").IsDisabledAsync());
+        await Shot(page, "06-lead");
+        await AssertFitsThePhone(page);
+
+        // The loop: acknowledge, dispatch to the squad owning the grid, the on-site result, dismiss with a reason.
+        await Step(page, "acknowledge", "acknowledged");
+        await page.ClickAsync("#dispatch");
+        await Expect(page.Locator("#dispatchSquad option").First).ToContainTextAsync("东区中队");
+        await Shot(page, "07-dispatch");
+        await page.ClickAsync("#submitStep");
+        await Expect(page.Locator("#caseStatus")).ToHaveAttributeAsync("data-status", "dispatched");
+        await Expect(page.Locator("#caseFacts")).ToContainTextAsync("东区中队 (SQ-EAST)");
+        await page.ClickAsync("#result");
+        await page.SelectOptionAsync("#resultValue", "no_violation");
+        await page.FillAsync("#stepNote", "净化器已开启，现场未见油烟直排");
+        await page.ClickAsync("#submitStep");
+        await Expect(page.Locator("#caseStatus")).ToHaveAttributeAsync("data-status", "no_violation");
+        await Expect(page.Locator("#timer")).ToContainTextAsync("到场");
+        Assert.True(await page.Locator("#confirm").IsDisabledAsync());
+        await page.ClickAsync("#dismiss");
+        await page.SelectOptionAsync("#dismissReason", "no_violation_on_site");
+        await page.FillAsync("#stepNote", "复核监测数据后不予处理");
+        await Shot(page, "08-dismiss");
+        await page.ClickAsync("#submitStep");
+        await Expect(page.Locator("#caseStatus")).ToHaveAttributeAsync("data-status", "dismissed");
+        await Expect(page.Locator("#caseStatus")).ToHaveTextAsync("结案·不予处理");
+        await Expect(page.Locator("#history li")).ToHaveCountAsync(4);
+        Assert.True(await page.Locator("#dismiss").IsDisabledAsync());
+        await Shot(page, "09-closed");
+
+        // The API agrees with what the page showed.
+        using (var http = stack.Fleet.Http())
+        {
+            var c = (await http.GetFromJsonAsync<JsonObject>($"/api/leads/{id}/case"))!;
+            Assert.Equal("dismissed", (string)c["status"]!);
+            Assert.Equal("no_violation_on_site", (string)c["close_reason"]!);
+            Assert.Equal("SQ-EAST", (string)c["squad"]!);
+            Assert.Equal(["acknowledge", "dispatch", "result", "close"], c["history"]!.AsArray().Select(h => (string)h!["step"]!));
+            Assert.All(c["history"]!.AsArray(), h => Assert.Equal(BrowserStack.Inspector, (string)h!["by"]!));
+        }
+
+        // Chinese first; English one tap away, remembered, and back.
+        await Expect(page.Locator("header nav a").First).ToHaveTextAsync("线索");
+        await Expect(page.Locator("#acknowledge")).ToHaveTextAsync("受理");
+        await page.ClickAsync("#lang");
+        await Expect(page.Locator("header nav a").First).ToHaveTextAsync("Leads");
+        await Expect(page.Locator("#acknowledge")).ToHaveTextAsync("Acknowledge");
+        await Expect(page.Locator("#caseStatus")).ToHaveTextAsync("closed · dismissed");
+        await Expect(page.Locator("#title")).ToContainTextAsync("Purifier off while fan runs");
+        await Shot(page, "10-english");
+        await page.GotoAsync("/leads/");
+        await Expect(page.Locator("#count")).ToHaveTextAsync("2 leads");
+        await page.ClickAsync("#lang");
+        await Expect(page.Locator("#count")).ToHaveTextAsync("2 条线索");
+        await Expect(page.Locator("header nav a").First).ToHaveTextAsync("线索");
+
+        await page.ClickAsync("#signOut");
+        await Expect(page).ToHaveURLAsync(new Regex("/login\\.html"));
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task The_sites_map_and_the_monthly_report_draw_from_the_fleets_data()
+    {
+        var page = await NewPage();
+        await SignIn(page, "/sites/");
+        await Expect(page.Locator("#map svg circle.site")).ToHaveCountAsync(3);
+        await Expect(page.Locator("#map svg circle[data-site='R-OTHER']")).ToHaveClassAsync(new Regex("\\b(some|many)\\b"));
+        await Expect(page.Locator("#map svg circle[data-site='R-WEST']")).ToHaveClassAsync(new Regex("\\bquiet\\b"));
+        await Expect(page.Locator("#map svg rect.cell")).ToHaveCountAsync(2);
+        await Expect(page.Locator("#map svg")).ToContainTextAsync("G-EAST · 东区中队");
+        await Expect(page.Locator("#sites section[data-site='R-WEB'] .devices")).ToContainTextAsync("GW-WEB-1");
+        await Shot(page, "11-sites");
+        await AssertFitsThePhone(page);
+
+        await page.ClickAsync("header nav a[href='/report/']");
+        await Expect(page).ToHaveURLAsync(new Regex("/report/"));
+        await Expect(page.Locator("#rules svg")).ToContainTextAsync("油烟浓度超标");
+        await Expect(page.Locator("#hours svg rect.col")).ToHaveCountAsync(24);
+        await Expect(page.Locator("#grids svg")).ToContainTextAsync("G-EAST");
+        await Expect(page.Locator("#total")).ToContainTextAsync("本月执法线索");
+        await Shot(page, "12-report");
+        await AssertFitsThePhone(page);
+        await page.ClickAsync("#lang");
+        await Expect(page.Locator("#rules svg")).ToContainTextAsync("Cooking fume");
+        await Shot(page, "13-report-english");
+        await page.Context.CloseAsync();
+    }
+
+    private async Task<IPage> NewPage()
+    {
+        var context = await stack.Browser.NewContextAsync(new()
+        {
+            BaseURL = stack.Fleet.Url.ToString(), ViewportSize = new() { Width = PhoneWidth, Height = 780 }, DeviceScaleFactor = 2, Locale = "zh-CN",
+            TimezoneId = "Asia/Shanghai", IsMobile = true, HasTouch = true,
+        });
+        context.SetDefaultTimeout(15_000);
+        var page = await context.NewPageAsync();
+        page.Console += (_, m) => { if (m.Type == "error") output.WriteLine($"console: {m.Text}"); };
+        page.PageError += (_, e) => output.WriteLine($"page error: {e}");
+        return page;
+    }
+
+    private static async Task SignIn(IPage page, string path)
+    {
+        await page.GotoAsync(path);
+        await Expect(page).ToHaveURLAsync(new Regex("/login\\.html"));
+        await page.FillAsync("#loginName", BrowserStack.Inspector);
+        await page.FillAsync("#password", BrowserStack.InspectorPassword);
+        await page.ClickAsync("#signIn");
+        await Expect(page).ToHaveURLAsync(new Regex(Regex.Escape(path)));
+    }
+
+    private static async Task Step(IPage page, string step, string status)
+    {
+        await page.ClickAsync($"#{step}");
+        await page.ClickAsync("#submitStep");
+        await Expect(page.Locator("#caseStatus")).ToHaveAttributeAsync("data-status", status);
+    }
+
+    // Nothing wider than the phone: no sideways scrolling at 360 px.
+    private static async Task AssertFitsThePhone(IPage page) =>
+        Assert.True(await page.EvaluateAsync<int>("document.documentElement.scrollWidth") <= PhoneWidth, $"{page.Url} is wider than {PhoneWidth} px");
+
+    private async Task Shot(IPage page, string name)
+    {
+        var path = Path.Combine(BrowserStack.Screenshots, $"{name}.png");
+        await page.ScreenshotAsync(new() { Path = path, FullPage = true });
+        output.WriteLine($"screenshot: {path}");
+    }
+}
