@@ -9,6 +9,11 @@ namespace Iot.Gateway.Ota
         public string Target = "esp32";
         /// <summary>Seconds a new version has, per boot, to become healthy before the device returns to the previous one.</summary>
         public int TrialSeconds = 600;
+        /// <summary>
+        /// Seconds a new version must have run since its boot before it may confirm itself (at most half of TrialSeconds):
+        /// a version that crashes or restarts sooner never confirms, even if it got a record out first.
+        /// </summary>
+        public int ConfirmAfterSeconds = 60;
         /// <summary>Boots on trial after which a version that never confirmed counts as a crash loop.</summary>
         public int MaxTrialBoots = 3;
         /// <summary>Bytes asked for per download request (RAM: one buffer of this size).</summary>

@@ -78,6 +78,7 @@ namespace Iot.Gateway.Ota
         private int _failures;
         private long _retryAtMs;
         private long _deadlineMs;
+        private long _confirmAtMs;
         private long _restartAtMs;
         private bool _everConnected;
         private bool _awaitingReport;
@@ -145,6 +146,7 @@ namespace Iot.Gateway.Ota
                 }
                 _state = Trial;
                 _deadlineMs = _clock.MonotonicMs + 1000L * _settings.TrialSeconds;
+                _confirmAtMs = _clock.MonotonicMs + 1000L * ConfirmAfterSeconds();
                 QueueEvent(OtaPhase.Trial, null);
                 return;
             }
@@ -259,7 +261,9 @@ namespace Iot.Gateway.Ota
                     return;
                 case Trial:
                     if (connected) _everConnected = true;
-                    if (connected && validRecordsDelivered > 0)
+                    // Healthy: connected, a valid record delivered, and still running after the confirm time (a version that
+                    // crashes a few seconds after each boot may get a record out first, but must never confirm).
+                    if (connected && validRecordsDelivered > 0 && nowMs >= _confirmAtMs)
                     {
                         _slots.Confirm();
                         _state = Idle;
@@ -435,6 +439,13 @@ namespace Iot.Gateway.Ota
             Save();
             QueueEvent(phase, reason);
             _awaitingReport = true;
+        }
+
+        private int ConfirmAfterSeconds()
+        {
+            int most = _settings.TrialSeconds / 2;
+            int seconds = _settings.ConfirmAfterSeconds < 0 ? 0 : _settings.ConfirmAfterSeconds;
+            return seconds < most ? seconds : most;
         }
 
         private int ProgressStep()

@@ -118,7 +118,7 @@ public sealed class CampaignRunner(
             if (kind != "event" || Text(root, "type") != "ota" || !root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object) return null;
             if (Text(data, "id") is not { } id || Text(data, "phase") is not { } phase) return null;
             int? percent = data.TryGetProperty("percent", out var p) && p.TryGetInt32(out var v) ? v : null;
-            return new OtaReport(device, id, phase, Text(data, "reason"), percent, Text(data, "running"));
+            return new OtaReport(device, id, phase, Text(data, "reason"), percent, Text(data, "running"), Version: Text(data, "version"));
         }
         catch (JsonException)
         {

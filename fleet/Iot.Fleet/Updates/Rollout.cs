@@ -10,9 +10,12 @@ namespace Iot.Fleet.Updates;
 /// <summary>A device as a campaign's target filter sees it.</summary>
 public sealed record FleetDevice(string Id, string? SiteKind, string? Grid, string? Firmware);
 
-/// <summary>What a device said about a job: an ack on `iot/v1/{id}/ack` or an `ota` event.</summary>
+/// <summary>
+/// What a device said about a job: an ack on `iot/v1/{id}/ack` or an `ota` event. Version is the release the event is
+/// about (events carry it, acks do not); Running the version the device ran when it wrote the event.
+/// </summary>
 public sealed record OtaReport(string Device, string JobId, string? Phase, string? Reason = null, int? Percent = null, string? Running = null,
-    bool IsAck = false, bool Ok = true);
+    bool IsAck = false, bool Ok = true, string? Version = null);
 
 /// <summary>An OTA command to publish on a device's cmd topic.</summary>
 public sealed record OtaCommand(string Device, long Campaign, string Payload);
@@ -188,7 +191,11 @@ public sealed class Rollout
         }
     }
 
-    /// <summary>Records what a device said about a job of one of our campaigns; false when the job is not ours.</summary>
+    /// <summary>
+    /// Records what a device said about a job of one of our campaigns; false when the job is not ours: another job id,
+    /// an event about another release than the campaign's (a job id the device kept from a campaign of an earlier
+    /// fleet database, say), or a `confirmed` from a device that says it runs another version.
+    /// </summary>
     public bool Apply(OtaReport report)
     {
         lock (_lock)
@@ -196,6 +203,8 @@ public sealed class Rollout
             if (Campaign.IdOfJob(report.JobId) is not { } id || !_campaigns.TryGetValue(id, out var campaign)) return false;
             var device = campaign.Devices.FirstOrDefault(d => d.Id == report.Device);
             if (device is null || device.State is UpdateState.Skipped or UpdateState.Queued) return false;
+            if (report.Version is { } version && version != campaign.Release.Version) return false;
+            if (report.Phase == UpdateState.Confirmed && !report.IsAck && report.Running is { } running && running != campaign.Release.Version) return false;
             var now = _clock.GetUtcNow();
             device.HeardAt = now;
             device.Dirty = true;

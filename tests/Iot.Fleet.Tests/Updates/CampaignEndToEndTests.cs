@@ -68,7 +68,9 @@ public sealed class CampaignEndToEndTests(ITestOutputHelper output) : IDisposabl
             var gateways = runner.Gateways.ToDictionary(g => g.Id);
             var stopped = new HashSet<string>();
             using var stop = new CancellationTokenSource();
-            var stepping = Task.Run(() => Step(runner, stopped, stop.Token));
+            using var pacer = new Pacer(); // the scheduler holds its gate for each simulated second; the test takes it to pause the gateways
+            var gate = pacer.Gate;
+            var stepping = Task.Run(() => Step(runner, stopped, pacer, stop.Token));
 
             // Releases, signed here with the offline key's tool; the 1.1.0 bundle spans 13 download chunks.
             var good = Publish(key, "1.1.0", """{"version":"1.1.0","behaviour":"ok","pad":"PAD"}""".Replace("PAD", new string('x', 200_000)));
@@ -81,26 +83,39 @@ public sealed class CampaignEndToEndTests(ITestOutputHelper output) : IDisposabl
             Assert.Contains("size_mismatch", await forged.Content.ReadAsStringAsync());
 
             await Eventually(fleet, async http => (await http.GetFromJsonAsync<JsonArray>("/api/campaigns")) is not null
-                && gateways.Values.All(g => g.Link.IsConnected), "every gateway online", 60);
+                && gateways.Values.All(g => g.Link.IsConnected), "every gateway online", 90);
 
             // 1. The good release, stage by stage; three gateways go silent after the first stage; the fleet crashes mid-download.
             var a = await Create(fleet, new { version = "1.1.0", stages = new[] { 1, 10, 50, 100 }, halt_threshold = 0.1, health_timeout_s = 60,
                 silent_timeout_s = 35, resend_after_s = 5 });
-            await Eventually(fleet, async http => Stage(await Campaign(http, a), 1) is { } s && (int)s["succeeded"]! == 2, "stage 1 through", 60);
+            await Eventually(fleet, async http => Stage(await Campaign(http, a), 1) is { } s && (int)s["succeeded"]! == 2, "stage 1 through", 90);
             var c1 = await Campaign(fleet.Http(), a);
             var lastStage = Devices(c1).Where(d => (int)d["stage"]! == 4).Select(d => (string)d["device"]!).ToList();
+            await gate.WaitAsync();
             foreach (var id in lastStage.Take(3))
             {
                 lock (stopped) stopped.Add(id);
                 gateways[id].Link.SetNetwork(false);
             }
-            await Eventually(fleet, async http => Devices(await Campaign(http, a)).Any(d => (string)d["state"]! == "downloading"), "stage 2 downloading", 60);
-            var partial = gateways.Values.Where(g => g.Slots!.StagedLength is > 0 and < 200_000).Select(g => g.Id).ToList();
-            fleet.Kill();
-            await Task.Delay(1000);
+            gate.Release();
+            // The fleet is killed while stage 2's bundles are part-way: the simulation is paused after each simulated
+            // second (a bundle takes one second per 16 KiB chunk, 13 of them) until some gateway has a partial staged
+            // image, and the fleet dies with the gateways still paused there.
+            long size = good.Document.Size;
+            var partial = await WhilePaused(pacer, () => gateways.Values.Where(g => g.Slots!.StagedLength > 0 && g.Slots.StagedLength < size).Select(g => g.Id).ToList(),
+                found => found.Count > 0, "a stage 2 download part-way", 90);
+            var staged = partial.ToDictionary(id => id, id => gateways[id].Slots!.StagedLength);
+            try
+            {
+                fleet.Kill();
+            }
+            finally
+            {
+                gate.Release(); // the gateways carry on against a dead fleet: their requests fail, the staged part is kept
+            }
             fleet = FleetServer.Start(fleetOptions);
-            output.WriteLine($"fleet restarted with {partial.Count} downloads part-way; {clock.Elapsed.TotalSeconds:0} s");
-            var done = await Eventually(fleet, async http => await Campaign(http, a) is { } c && (string)c["status"]! != "running" ? c : null, "campaign 1 ends", 120);
+            output.WriteLine($"fleet restarted with {partial.Count} downloads part-way ({string.Join(", ", staged.Select(p => $"{p.Key} {p.Value}/{size}"))}); {clock.Elapsed.TotalSeconds:0} s");
+            var done = await Eventually(fleet, async http => await Campaign(http, a) is { } c && (string)c["status"]! != "running" ? c : null, "campaign 1 ends", 150);
             Assert.Equal("completed", (string)done["status"]!);
             var downloads = await fleet.Http().GetFromJsonAsync<JsonObject>("/api/releases/downloads");
             Assert.True((long)downloads!["ranged"]! > 0, "bundle downloads after the restart were Range requests");
@@ -119,21 +134,23 @@ public sealed class CampaignEndToEndTests(ITestOutputHelper output) : IDisposabl
                     Assert.False(gateways[id].Slots!.InTrial);
                 }
             }
+            Assert.NotEmpty(partial);
             Assert.All(partial, id => Assert.Equal("1.1.0", gateways[id].Slots!.RunningVersion)); // resumed and verified
+            Assert.All(partial, id => Assert.Contains(Devices(done), d => (string)d["device"]! == id && (string)d["state"]! == "confirmed"));
             output.WriteLine($"campaign 1 completed; {clock.Elapsed.TotalSeconds:0} s");
 
             // 2. A release that crashes on boot: halted at its first stage; every gateway there rolls back by itself.
             var b = await Create(fleet, new { version = "1.2.0", target = new { firmware = "1.1.0" }, stages = new[] { 10, 100 }, halt_threshold = 0.2,
                 health_timeout_s = 60, silent_timeout_s = 30 });
             var halted = await Eventually(fleet, async http => await Campaign(http, b) is { } c && (string)c["status"]! == "halted"
-                && Devices(c).Where(d => (int)d["stage"]! == 1).All(d => (string)d["state"]! == "rolled_back") ? c : null, "campaign 2 halts", 90);
+                && Devices(c).Where(d => (int)d["stage"]! == 1).All(d => UpdateStateIsOutcome((string)d["state"]!)) ? c : null, "campaign 2 halts", 120);
             Assert.Contains("crash_loop", (string)halted["statusReason"]!);
             foreach (var d in Devices(halted))
             {
                 var id = (string)d["device"]!;
                 if ((int)d["stage"]! == 1)
                 {
-                    Assert.Equal("crash_loop", (string)d["reason"]!);
+                    Assert.Equal(("rolled_back", "crash_loop"), ((string)d["state"]!, (string?)d["reason"]));
                     Assert.Equal("1.1.0", gateways[id].Slots!.RunningVersion);
                 }
                 else
@@ -152,7 +169,7 @@ public sealed class CampaignEndToEndTests(ITestOutputHelper output) : IDisposabl
             await File.WriteAllBytesAsync(stored, bytes);
             var t = await Create(fleet, new { version = "1.3.0", target = new { devices = targets }, halt_threshold = 1.0 });
             var refused = await Eventually(fleet, async http => await Campaign(http, t) is { } c && Devices(c).All(d => (string)d["state"]! == "failed") ? c : null,
-                "tampered bundle refused", 60);
+                "tampered bundle refused", 90);
             Assert.All(Devices(refused), d => Assert.Equal("hash_mismatch", (string)d["reason"]!));
             Assert.All(targets, id => Assert.Equal("1.1.0", gateways[id].Slots!.RunningVersion));
 
@@ -171,9 +188,11 @@ public sealed class CampaignEndToEndTests(ITestOutputHelper output) : IDisposabl
     }
 
     // The scheduler: every gateway that is not stopped takes each simulated second, at Speed (the records' times lie in
-    // the past, as the fleet requires).
-    private static async Task Step(FleetRunner runner, HashSet<string> stopped, CancellationToken stop)
+    // the past, as the fleet requires). Each simulated second runs holding the gate, so the test can pause the
+    // gateways between two seconds (the simulated clock does not run ahead of the wall clock, so it only slows down).
+    private static async Task Step(FleetRunner runner, HashSet<string> stopped, Pacer pacer, CancellationToken stop)
     {
+        var gate = pacer.Gate;
         var clock = Stopwatch.StartNew();
         long s = 0;
         while (!stop.IsCancellationRequested)
@@ -183,16 +202,67 @@ public sealed class CampaignEndToEndTests(ITestOutputHelper output) : IDisposabl
                 await Task.Delay(5, CancellationToken.None);
                 continue;
             }
-            foreach (var g in runner.Gateways)
+            await gate.WaitAsync(CancellationToken.None);
+            try
             {
-                bool off;
-                lock (stopped) off = stopped.Contains(g.Id);
-                if (!off) g.Step(s);
+                foreach (var g in runner.Gateways)
+                {
+                    bool off;
+                    lock (stopped) off = stopped.Contains(g.Id);
+                    if (!off) g.Step(s);
+                }
+            }
+            finally
+            {
+                gate.Release();
             }
             s++;
+            pacer.Ticked();
             await Task.Yield();
         }
     }
+
+    /// <summary>The gate the scheduler holds for each simulated second, and a signal after each one.</summary>
+    private sealed class Pacer : IDisposable
+    {
+        private TaskCompletionSource _tick = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        /// <summary>Completes when the scheduler has finished its next simulated second.</summary>
+        public Task NextTick => Volatile.Read(ref _tick).Task;
+
+        public void Ticked() => Interlocked.Exchange(ref _tick, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+        public void Dispose() => Gate.Dispose();
+    }
+
+    // Looks at the gateways between two simulated seconds, once per second, until done(probe) holds; returns with the
+    // gate held (the gateways paused right there), or throws after `seconds`.
+    private static async Task<T> WhilePaused<T>(Pacer pacer, Func<T> probe, Func<T, bool> done, string what, int seconds)
+    {
+        var limit = TimeSpan.FromSeconds(seconds);
+        var deadline = Stopwatch.StartNew();
+        TimeSpan Left() => deadline.Elapsed < limit ? limit - deadline.Elapsed : TimeSpan.Zero;
+        while (true)
+        {
+            var next = pacer.NextTick;
+            if (!await pacer.Gate.WaitAsync(Left())) throw new TimeoutException($"{what}: the gateways' scheduler did not pause in {seconds} s");
+            var result = probe();
+            if (done(result)) return result;
+            pacer.Gate.Release();
+            try
+            {
+                await next.WaitAsync(Left());
+            }
+            catch (TimeoutException)
+            {
+                throw new TimeoutException($"{what} did not happen in {seconds} s");
+            }
+        }
+    }
+
+    private static bool UpdateStateIsOutcome(string state) => Iot.Fleet.Updates.UpdateState.IsOutcome(state);
 
     private sealed record Published(string Directory, ReleaseDocument Document);
 

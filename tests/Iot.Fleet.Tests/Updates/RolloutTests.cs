@@ -255,13 +255,37 @@ public sealed class RolloutTests : IDisposable
     }
 
     [Fact]
+    public void A_report_about_another_release_or_a_confirmed_on_another_version_is_not_this_jobs()
+    {
+        var rollout = NewRollout();
+        var c = rollout.Create(new CampaignSpec("1.1.0", HaltThreshold: 1), _release, Devices(3));
+        var sent = rollout.Tick();
+        // The job id of this campaign, but about another release: a job the device kept from a campaign of the same id
+        // in an earlier fleet database, re-sent after a reboot. It says nothing about this job.
+        Assert.False(rollout.Apply(new OtaReport(sent[0].Device, c.JobId, "confirmed", Running: "1.0.0+down", Version: "1.0.0+down")));
+        Assert.False(rollout.Apply(new OtaReport(sent[0].Device, c.JobId, "rolled_back", "crash_loop", Running: "1.0.0", Version: "1.0.0+down")));
+        // "Confirmed" from a device that says it runs another version than the campaign's is not a success of it.
+        Assert.False(rollout.Apply(new OtaReport(sent[1].Device, c.JobId, "confirmed", Running: "1.0.0", Version: "1.1.0")));
+        Assert.All(c.Devices, d => Assert.Equal((UpdateState.Sent, null), (d.State, d.Running)));
+        Assert.Empty(rollout.AwaitingHealth());
+
+        // What they say about this job and its release is recorded as they said it.
+        Assert.True(rollout.Apply(new OtaReport(sent[0].Device, c.JobId, "trial", Running: "1.1.0", Version: "1.1.0")));
+        Assert.True(rollout.Apply(new OtaReport(sent[0].Device, c.JobId, "confirmed", Running: "1.1.0", Version: "1.1.0")));
+        Assert.True(rollout.Apply(new OtaReport(sent[1].Device, c.JobId, "rolled_back", "crash_loop", Running: "1.0.0", Version: "1.1.0")));
+        Assert.True(rollout.Apply(new OtaReport(sent[2].Device, c.JobId, "confirmed", IsAck: true))); // an ack carries no version
+        Assert.Equal([UpdateState.Confirmed, UpdateState.RolledBack, UpdateState.Confirmed], c.Devices.Select(d => d.State));
+        Assert.Equal([(c.Id, sent[0].Device, "1.1.0"), (c.Id, sent[2].Device, "1.1.0")], rollout.AwaitingHealth().Select(h => (h.Campaign, h.Device, h.Version)));
+    }
+
+    [Fact]
     public void Device_acks_and_ota_events_are_read_as_the_firmware_writes_them()
     {
         var ack = CampaignRunner.ParseReport("NS-0001", "ack", """{"v":1,"dev":"NS-0001","cmd":"ota","id":"campaign-7","ok":false,"error":"busy"}"""u8);
         Assert.Equal(new OtaReport("NS-0001", "campaign-7", null, "busy", IsAck: true, Ok: false), ack);
         var e = CampaignRunner.ParseReport("NS-0001", "event",
             """{"v":1,"dev":"NS-0001","t":1795000020,"type":"ota","data":{"id":"campaign-7","phase":"downloading","version":"1.5.0","from":"1.4.0","percent":30,"bytes":3,"size":10,"running":"1.4.0"}}"""u8);
-        Assert.Equal(new OtaReport("NS-0001", "campaign-7", "downloading", null, 30, "1.4.0"), e);
+        Assert.Equal(new OtaReport("NS-0001", "campaign-7", "downloading", null, 30, "1.4.0", Version: "1.5.0"), e);
         Assert.Null(CampaignRunner.ParseReport("NS-0001", "event", """{"v":1,"dev":"NS-0002","t":1,"type":"ota","data":{"id":"campaign-7","phase":"trial"}}"""u8));
         Assert.Null(CampaignRunner.ParseReport("NS-0001", "event", """{"v":1,"dev":"NS-0001","t":1,"type":"tamper","data":{}}"""u8));
         Assert.Null(CampaignRunner.ParseReport("NS-0001", "ack", "not json"u8));
