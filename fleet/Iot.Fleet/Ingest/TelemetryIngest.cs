@@ -39,7 +39,7 @@ public sealed class TelemetryIngest(
     RuleEngine engine,
     InfluxWriter influx,
     IngestCounters counters,
-    Provisioning.FleetBrokerLogin login,
+    FleetMqtt mqtt,
     TimeProvider clock,
     ILogger<TelemetryIngest> logger) : BackgroundService
 {
@@ -81,25 +81,19 @@ public sealed class TelemetryIngest(
     private async Task Receive(CancellationToken stop)
     {
         var o = options.Value;
-        var (user, password) = login.For(o);
-        await using var client = new MqttClient(new MqttClientOptions
+        await using var client = new MqttClient(mqtt.ClientOptions(configure: session =>
         {
-            Host = o.Host,
-            Port = o.Port,
-            ClientId = o.ClientId,
-            UserName = user,
-            Password = password,
-            CleanStart = false,
-            SessionExpiryInterval = TimeSpan.FromDays(7),
-            AutoAcknowledge = false,
+            session.CleanStart = false;
+            session.SessionExpiryInterval = TimeSpan.FromDays(7);
+            session.AutoAcknowledge = false;
             // Acks wait until a batch is durable: the broker must be allowed to send the next batches
             // meanwhile, or it idles during every store (receive maximum, MQTT 5).
-            ReceiveMaximum = (ushort)Math.Min(ushort.MaxValue, o.MaxBatch * 4),
-            MessageBufferCapacity = Math.Max(o.MaxBatch * 4, 10_000),
-        });
+            session.ReceiveMaximum = (ushort)Math.Min(ushort.MaxValue, o.MaxBatch * 4);
+            session.MessageBufferCapacity = Math.Max(o.MaxBatch * 4, 10_000);
+        }));
         client.Connected += (_, e) => logger.LogInformation("Connected to MQTT {Host}:{Port} (session present: {Session})", o.Host, o.Port, e.Result.SessionPresent);
         client.Disconnected += (_, e) => logger.LogWarning("MQTT connection lost: {Reason}", e);
-        await ConnectWithRetry(client, stop);
+        await mqtt.ConnectAsync(client, logger, stop);
         var prefix = string.IsNullOrEmpty(o.SharedGroup) ? "" : $"$share/{o.SharedGroup}/";
         await client.SubscribeAsync(Kinds.Select(k => new MqttSubscription($"{prefix}{WireProtocol.TopicRoot}/+/{k}")), stop);
         counters.Ready = true;
@@ -205,25 +199,6 @@ public sealed class TelemetryIngest(
         engine.ResumeAfter(journal.Cursor(LeadStore.RulesCursor));
         CatchUp(long.MaxValue);
         Save();
-    }
-
-    private async Task ConnectWithRetry(MqttClient client, CancellationToken stop)
-    {
-        var delay = TimeSpan.FromMilliseconds(200);
-        while (true)
-        {
-            try
-            {
-                await client.ConnectAsync(stop);
-                return;
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogWarning("MQTT broker at {Host}:{Port} not reachable ({Reason}); retrying", options.Value.Host, options.Value.Port, e.Message);
-                await Task.Delay(delay, stop);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
-            }
-        }
     }
 }
 

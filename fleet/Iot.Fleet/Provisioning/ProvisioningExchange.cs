@@ -4,7 +4,6 @@ using Iot.Fleet.Ingest;
 using Iot.Fleet.Security;
 using Iot.Fleet.Telemetry;
 using Iot.Mqtt;
-using Microsoft.Extensions.Options;
 
 namespace Iot.Fleet.Provisioning;
 
@@ -15,8 +14,7 @@ namespace Iot.Fleet.Provisioning;
 /// do) ends its bootstrap account.
 /// </summary>
 public sealed class ProvisioningExchange(
-    IOptions<MqttIngestOptions> options,
-    FleetBrokerLogin login,
+    FleetMqtt mqtt,
     FactoryGateways gateways,
     ILogger<ProvisioningExchange> logger,
     BrokerAccounts? broker = null) : BackgroundService
@@ -27,30 +25,8 @@ public sealed class ProvisioningExchange(
     protected override async Task ExecuteAsync(CancellationToken stop)
     {
         await Task.Yield();
-        var o = options.Value;
-        var (user, password) = login.For(o);
-        await using var client = new MqttClient(new MqttClientOptions
-        {
-            Host = o.Host,
-            Port = o.Port,
-            ClientId = o.ClientId + "-prov",
-            UserName = user,
-            Password = password,
-            CleanStart = true,
-        });
-        while (!stop.IsCancellationRequested)
-        {
-            try
-            {
-                await client.ConnectAsync(stop);
-                break;
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogDebug("provisioning: broker not reachable yet ({Reason})", e.Message);
-                await Task.Delay(1000, stop);
-            }
-        }
+        await using var client = new MqttClient(mqtt.ClientOptions("-prov"));
+        await mqtt.ConnectAsync(client, logger, stop);
         await client.SubscribeAsync([new MqttSubscription($"{WireProtocol.TopicRoot}/+/{HelloTopic}"), new MqttSubscription($"{WireProtocol.TopicRoot}/+/status")], stop);
         var awaiting = gateways.AwaitingSwitch().ToHashSet(StringComparer.Ordinal);
         await foreach (var message in client.Messages.ReadAllAsync(stop))
@@ -92,14 +68,4 @@ public sealed class ProvisioningExchange(
         if ((string?)hello["dev"] != device) throw new JsonException("hello's dev does not match its topic");
         return gateways.Announced(device);
     }
-}
-
-/// <summary>The fleet's own broker login: from configuration, or, when the fleet manages the broker's
-/// accounts, a fresh password made at start (the fleet never stores it).</summary>
-public sealed class FleetBrokerLogin(BrokerAccounts? broker = null)
-{
-    private readonly Lazy<BrokerCredentials?> _managed = new(() => broker?.CreateFleetAccount());
-
-    public (string? User, string? Password) For(MqttIngestOptions options) =>
-        options.UserName is { Length: > 0 } ? (options.UserName, options.Password) : _managed.Value is { } c ? (c.UserName, c.Password) : (null, null);
 }

@@ -24,11 +24,11 @@ public static class ProvisioningSetup
                 return accounts;
             });
         }
-        services.AddSingleton(sp => new FleetBrokerLogin(sp.GetService<BrokerAccounts>()));
+        services.AddSingleton(sp => new Ingest.FleetMqtt(sp.GetRequiredService<IOptions<Ingest.MqttIngestOptions>>(), sp.GetService<BrokerAccounts>()));
         services.AddSingleton(sp => new FactoryGateways(sp.GetRequiredService<FleetDatabase>(), sp.GetRequiredService<Registry.SiteRegistry>(),
             sp.GetRequiredService<IOptions<ProvisioningOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<BrokerAccounts>()));
         services.AddSingleton<ClaimAttempts>();
-        services.AddSingleton(sp => new ProvisioningExchange(sp.GetRequiredService<IOptions<Ingest.MqttIngestOptions>>(), sp.GetRequiredService<FleetBrokerLogin>(),
+        services.AddSingleton(sp => new ProvisioningExchange(sp.GetRequiredService<Ingest.FleetMqtt>(),
             sp.GetRequiredService<FactoryGateways>(), sp.GetRequiredService<ILogger<ProvisioningExchange>>(), sp.GetService<BrokerAccounts>()));
         services.AddHostedService(sp => sp.GetRequiredService<ProvisioningExchange>());
         services.AddSingleton<CommissioningChecklist>();

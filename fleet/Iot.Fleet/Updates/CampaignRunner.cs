@@ -19,9 +19,8 @@ namespace Iot.Fleet.Updates;
 public sealed class CampaignRunner(
     Rollout rollout,
     FleetDatabase database,
-    IOptions<MqttIngestOptions> mqtt,
     IOptions<UpdatesOptions> options,
-    Provisioning.FleetBrokerLogin login,
+    FleetMqtt mqtt,
     IServer server,
     TimeProvider clock,
     ILogger<CampaignRunner> logger) : BackgroundService
@@ -29,33 +28,14 @@ public sealed class CampaignRunner(
     protected override async Task ExecuteAsync(CancellationToken stop)
     {
         await Task.Yield();
-        var o = mqtt.Value;
-        var (user, password) = login.For(o);
-        await using var client = new MqttClient(new MqttClientOptions
+        await using var client = new MqttClient(mqtt.ClientOptions("-ota", session =>
         {
-            Host = o.Host,
-            Port = o.Port,
-            ClientId = o.ClientId + "-ota",
-            UserName = user,
-            Password = password,
-            CleanStart = false,
-            SessionExpiryInterval = TimeSpan.FromDays(1),
-            AutoAcknowledge = true,
-        });
+            session.CleanStart = false;
+            session.SessionExpiryInterval = TimeSpan.FromDays(1);
+            session.AutoAcknowledge = true;
+        }));
         client.Disconnected += (_, e) => logger.LogWarning("OTA: MQTT connection lost ({Reason})", e.Exception?.Message ?? e.ReasonCode?.ToString());
-        while (true)
-        {
-            try
-            {
-                await client.ConnectAsync(stop);
-                break;
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogDebug("OTA: broker not reachable yet ({Reason})", e.Message);
-                await Task.Delay(1000, stop);
-            }
-        }
+        await mqtt.ConnectAsync(client, logger, stop);
         await client.SubscribeAsync([new MqttSubscription($"{WireProtocol.TopicRoot}/+/ack"), new MqttSubscription($"{WireProtocol.TopicRoot}/+/event")], stop);
         rollout.BundleBaseUrl = BaseUrl();
 
