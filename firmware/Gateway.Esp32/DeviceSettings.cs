@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using Iot.Gateway.Configuration;
 using Iot.Gateway.Json;
+using Iot.Gateway.Ota;
 
 namespace Iot.Gateway.Esp32
 {
@@ -9,7 +10,7 @@ namespace Iot.Gateway.Esp32
     /// What one gateway must know before it can reach the fleet, written by the installer to the internal drive as
     /// I:\device.json (see README.md): <c>{"id":"NS-0001","wifi_ssid":"...","wifi_password":"...",
     /// "broker":"mqtt.example.cn","port":8883,"tls":true,"user":"NS-0001","password":"...","bootstrap_secret":"...","site":"noise",
-    /// "meter_baud":9600,"ntp1":"ntp.aliyun.com","ntp2":"cn.pool.ntp.org"}</c>. Everything else comes from the
+    /// "meter_baud":9600,"ntp1":"ntp.aliyun.com","ntp2":"cn.pool.ntp.org","release_key":"<64 hex>"}</c>. Everything else comes from the
     /// fleet's retained configuration.
     /// </summary>
     public sealed class DeviceSettings
@@ -45,6 +46,8 @@ namespace Iot.Gateway.Esp32
         public string NtpServer1 = "ntp.aliyun.com";
         /// <summary>Second SNTP server.</summary>
         public string NtpServer2 = "cn.pool.ntp.org";
+        /// <summary>Ed25519 public key of the release key ("release_key", 64 hex digits); null: no over-the-air updates.</summary>
+        public byte[] ReleaseKey;
 
         /// <summary>Reads and checks the file; returns null and a reason when it is missing or incomplete.</summary>
         public static DeviceSettings Load(string path, out string problem)
@@ -85,6 +88,11 @@ namespace Iot.Gateway.Esp32
                 else if (r.ValueEquals("bootstrap_secret")) BootstrapSecret = ReadString(r);
                 else if (r.ValueEquals("ntp1")) NtpServer1 = ReadString(r);
                 else if (r.ValueEquals("ntp2")) NtpServer2 = ReadString(r);
+                else if (r.ValueEquals("release_key"))
+                {
+                    ReleaseKey = new byte[32];
+                    if (!ReleaseManifest.TryDecodeHex(ReadString(r), ReleaseKey)) return "release_key must be 64 hex digits";
+                }
                 else if (r.ValueEquals("port")) BrokerPort = ReadInt(r, BrokerPort);
                 else if (r.ValueEquals("meter_baud")) MeterBaud = ReadInt(r, MeterBaud);
                 else if (r.ValueEquals("tls"))

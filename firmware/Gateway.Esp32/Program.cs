@@ -7,6 +7,7 @@ using Iot.Gateway.Provisioning;
 using Iot.Gateway.Runtime;
 using nanoFramework.Hardware.Esp32;
 using nanoFramework.Networking;
+using NativePower = nanoFramework.Runtime.Native.Power; // "Power" alone would name the core's Iot.Gateway.Power
 using PinFunctions = nanoFramework.Hardware.Esp32.Configuration;
 
 namespace Iot.Gateway.Esp32
@@ -17,14 +18,16 @@ namespace Iot.Gateway.Esp32
     /// </summary>
     public class Program
     {
-        /// <summary>Reported in every envelope and status document.</summary>
+        /// <summary>Version of this build; reported until the boot marker names the running bundle (over-the-air updates).</summary>
         public const string FirmwareVersion = "1.0.0";
 
         // Internal-drive partitions of the portable core, as files of whole 4 KiB sectors. 32 journal sectors hold
-        // 31 x 49 = 1519 one-minute records, about 25 hours offline; all four files (152 KiB) must fit on I:\.
+        // 31 x 49 = 1519 one-minute records, about 25 hours offline; all five files (160 KiB) must fit on I:\, besides the two bundles.
         private const int SectorBytes = 4096;
         private const int JournalBytes = 32 * SectorBytes;
         private const int TwoSectors = 2 * SectorBytes;
+        // Largest bundle a download may stage (the other bundle slot; README.md, "Over-the-air updates").
+        private const int BundleBytes = 512 * 1024;
 
         private const int WifiTimeoutMs = 60000;
         private const int TickMs = 1000;
@@ -69,10 +72,15 @@ namespace Iot.Gateway.Esp32
             hardware.MeterLink = new Rs485SerialLink(PinMap.Rs485Port, settings.MeterBaud, clock);
             hardware.Adc = new Esp32Adc(new int[] { PinMap.FanCurrentAdcChannel, PinMap.PurifierCurrentAdcChannel });
             hardware.Tamper = new GpioTamperSwitch(PinMap.TamperSwitch);
+            var firmware = new FlashFirmwareSlots(BootMarker.DefaultPath, FirmwareVersion, BundleBytes);
+            hardware.Firmware = firmware;
+            hardware.FirmwareDownload = new HttpFirmwareDownload(null);
+            hardware.OtaFlash = new FileFlashStore("I:\\ota.bin", TwoSectors, SectorBytes);
 
             var options = new GatewayRuntimeOptions();
             options.DeviceId = settings.DeviceId;
-            options.Firmware = FirmwareVersion;
+            options.Firmware = firmware.RunningVersion;
+            options.Ota.ReleaseKey = settings.ReleaseKey; // null: updates stay off
             options.UserName = settings.UserName;
             options.Password = settings.Password;
             options.BootstrapSecret = settings.BootstrapSecret;
@@ -90,6 +98,12 @@ namespace Iot.Gateway.Esp32
             {
                 improv.Poll();
                 runtime.Tick();
+                if (runtime.RestartRequested)
+                {
+                    // An update switched bundles (or rolled back): the loader applies the marker at the next boot.
+                    runtime.Shutdown();
+                    NativePower.RebootDevice();
+                }
                 if (runtime.LoginRefusals >= ReportRefusalsAfter && !refusalReported)
                 {
                     // Never falls back to the bootstrap account by itself: the fleet must fix or reissue the login.

@@ -9,5 +9,6 @@ namespace System
     public abstract class Type : MemberInfo
     {
         public static Type GetTypeFromHandle(RuntimeTypeHandle handle) { throw new NotImplementedException(); }
+        public MethodInfo GetMethod(string name) { throw new NotImplementedException(); }
     }
 }
