@@ -59,7 +59,7 @@ namespace Iot.Gateway.Esp32
             JoinWifi(settings);
             var clock = new SntpClock(settings.NtpServer1, settings.NtpServer2);
             var mqtt = new M2MqttLink(settings.BrokerHost, settings.BrokerPort, settings.UseTls, settings.DeviceId);
-            var improv = new ImprovSerial(new UartLink(ImprovPort, ImprovBaud), new WifiStation(), "Iot.Gateway", FirmwareVersion, "esp32", settings.DeviceId);
+            var improv = new ImprovSerial(new UartLink(ImprovPort, ImprovBaud, clock, rs485: false), new WifiStation(), "Iot.Gateway", FirmwareVersion, "esp32", settings.DeviceId);
 
             var hardware = new GatewayHardware();
             hardware.Clock = clock;
@@ -69,7 +69,7 @@ namespace Iot.Gateway.Esp32
             hardware.ConfigFlash = new FileFlashStore("I:\\config.bin", TwoSectors, SectorBytes);
             hardware.BootFlash = new FileFlashStore("I:\\boot.bin", TwoSectors, SectorBytes);
             hardware.CredentialFlash = new FileFlashStore("I:\\login.bin", TwoSectors, SectorBytes);
-            hardware.MeterLink = new Rs485SerialLink(PinMap.Rs485Port, settings.MeterBaud, clock);
+            hardware.MeterLink = new UartLink(PinMap.Rs485Port, settings.MeterBaud, clock, rs485: true);
             hardware.Adc = new Esp32Adc(new int[] { PinMap.FanCurrentAdcChannel, PinMap.PurifierCurrentAdcChannel });
             hardware.Tamper = new GpioTamperSwitch(PinMap.TamperSwitch);
             var firmware = new FlashFirmwareSlots(BootMarker.DefaultPath, FirmwareVersion, BundleBytes);

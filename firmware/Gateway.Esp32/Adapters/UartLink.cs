@@ -3,18 +3,26 @@ using Iot.Gateway.Hardware;
 
 namespace Iot.Gateway.Esp32.Adapters
 {
-    /// <summary>ISerialLink over a plain ESP32 UART (8N1, full duplex): the installer's Improv Wi-Fi port.</summary>
+    /// <summary>
+    /// ISerialLink over an ESP32 UART, 8N1: the meters' RS-485 bus, or a plain full-duplex port (the installer's
+    /// Improv Wi-Fi console). In RS-485 mode the driver raises RTS (wired to the transceiver's DE and /RE) while it
+    /// sends and drops it when the last stop bit is out, so the bus is released without managed timing.
+    /// Call Configuration.SetPinFunction for the port's TX, RX (and RTS) before constructing it.
+    /// </summary>
     public sealed class UartLink : ISerialLink
     {
         private readonly SerialPort _port;
+        private readonly IClock _clock;
         private readonly int _baudRate;
         private readonly byte[] _drain = new byte[64];
 
-        /// <summary>Opens portName (e.g. "COM1") at baudRate, 8N1.</summary>
-        public UartLink(string portName, int baudRate)
+        /// <summary>Opens portName (e.g. "COM2") at baudRate, 8N1; half duplex with RTS driving the transceiver when rs485.</summary>
+        public UartLink(string portName, int baudRate, IClock clock, bool rs485)
         {
+            _clock = clock;
             _baudRate = baudRate;
             _port = new SerialPort(portName, baudRate, Parity.None, 8, StopBits.One);
+            if (rs485) _port.Mode = SerialMode.RS485;
             _port.Open();
         }
 
@@ -27,6 +35,7 @@ namespace Iot.Gateway.Esp32.Adapters
         /// <inheritdoc />
         public void DiscardInput()
         {
+            // nanoFramework's SerialPort has no DiscardInBuffer: read what is there and drop it.
             int pending = _port.BytesToRead;
             while (pending > 0)
             {
@@ -44,9 +53,15 @@ namespace Iot.Gateway.Esp32.Adapters
         /// <inheritdoc />
         public int Read(byte[] buffer, int offset, int count, int timeoutMs)
         {
-            // Only polled without waiting (the main loop must not block): SerialPort.Read throws when nothing arrived.
+            // Poll BytesToRead rather than relying on ReadTimeout: SerialPort.Read throws when nothing arrives.
+            long deadline = _clock.MonotonicMs + timeoutMs;
             int available = _port.BytesToRead;
-            if (available == 0) return 0;
+            while (available == 0)
+            {
+                if (_clock.MonotonicMs >= deadline) return 0;
+                _clock.Sleep(1);
+                available = _port.BytesToRead;
+            }
             return _port.Read(buffer, offset, available < count ? available : count);
         }
     }
