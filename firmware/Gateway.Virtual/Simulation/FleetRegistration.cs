@@ -78,6 +78,17 @@ public static class FleetRegistration
             }
             if (credentials is { UserName.Length: > 0, Password.Length: > 0 }) logins[device.Id] = new DeviceLogin(credentials.UserName, credentials.Password);
         }
+        if (commissionedFrom is not null)
+        {
+            // A demo bureau: one squad owns each grid cell, so leads can be dispatched from the first minute.
+            var grids = Enumerable.Range(0, (scenario.Devices.Count + 9) / 10).Select(g => $"G-{g + 1:D2}");
+            foreach (var grid in grids)
+            {
+                var squad = await http.PostAsJsonAsync("/api/squads", new { id = $"SQ-{grid}", name = $"Squad {grid}", grids = new[] { grid } }, cancellationToken);
+                if (!squad.IsSuccessStatusCode)
+                    throw new HttpRequestException($"the fleet refused the demo squad of {grid}: {(int)squad.StatusCode} {await squad.Content.ReadAsStringAsync(cancellationToken)}");
+            }
+        }
         log($"registered with the fleet at {fleet}: {created} created, {existing} already there, {logins.Count} with broker credentials");
         return logins;
     }
