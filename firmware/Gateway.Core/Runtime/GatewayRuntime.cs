@@ -82,12 +82,13 @@ namespace Iot.Gateway.Runtime
             _bootMs = _clock.MonotonicMs;
             _topics = new DeviceTopics(options.DeviceId);
 
-            _bootLog = new BootLog(hardware.BootFlash);
-            _bootLog.Open();
-            _powerInterrupted = !_bootLog.PreviousRunClean;
-
             _journal = new RecordJournal(hardware.JournalFlash);
             _journal.Open();
+
+            // The boot log also notes where a new firmware version's records begin in the journal (see BootLog).
+            _bootLog = new BootLog(hardware.BootFlash);
+            _bootLog.Open(options.Firmware, _journal.NextSeq, hardware.Firmware != null ? hardware.Firmware.PreviousVersion : null);
+            _powerInterrupted = !_bootLog.PreviousRunClean;
 
             _config = new ConfigManager(new ConfigStore(hardware.ConfigFlash), MaxConfigBytes);
             if (!_config.LoadStored()) _config.Active.Site = options.DefaultSite;
@@ -99,6 +100,7 @@ namespace Iot.Gateway.Runtime
             _supervisor.UseLogin(_claim.UserName, _claim.Password, !_claim.Unclaimed);
             _uplink = new TelemetryUplink(_router, _journal, _clock, _topics, options.DeviceId, options.Firmware, _bootLog.Boot,
                 options.UplinkBatch, new byte[options.EnvelopeBytes], options.AckTimeoutMs);
+            _uplink.SetFirmwareBoundary(_bootLog.FirmwareBoundarySeq, _bootLog.PreviousFirmware);
             _events = new EventOutbox(options.EventCapacity, 256);
             if (hardware.Tamper != null) _tamper = new TamperMonitor(hardware.Tamper);
             if (hardware.Firmware != null && hardware.FirmwareDownload != null && hardware.OtaFlash != null && options.Ota != null && options.Ota.ReleaseKey != null)
@@ -113,6 +115,12 @@ namespace Iot.Gateway.Runtime
 
         /// <summary>This run's boot number (kept across reboots).</summary>
         public uint Boot { get { return _bootLog.Boot; } }
+
+        /// <summary>First journal sequence number of the running firmware version after a version change (0: none known).</summary>
+        public uint FirmwareBoundarySeq { get { return _bootLog.FirmwareBoundarySeq; } }
+
+        /// <summary>The version that measured the records below FirmwareBoundarySeq, or null when unknown.</summary>
+        public string PreviousFirmware { get { return _bootLog.PreviousFirmware; } }
 
         /// <summary>False when the previous run ended without Shutdown (its first record carries the power-interruption bit).</summary>
         public bool PreviousRunClean { get { return _bootLog.PreviousRunClean; } }

@@ -19,12 +19,16 @@ namespace Iot.Gateway.Telemetry
         /// Writes an envelope with as many of records[start..start+count) as fit in 200 records and 16 KiB;
         /// returns how many it took (0 means nothing could be written and nothing must be sent).
         /// Records late by more than QualityBits.BackfillAfterSeconds at nowUtc carry the backfill bit.
+        /// fw is the version that measured the records; null leaves `fw` out (not known).
         /// </summary>
         public static int WriteEnvelope(JsonWriter w, string dev, string fw, uint boot, MinuteRecord[] records, int start, int count, long nowUtc)
         {
             BeginDocument(w, dev);
-            w.Name("fw");
-            w.String(fw);
+            if (fw != null)
+            {
+                w.Name("fw");
+                w.String(fw);
+            }
             w.Name("boot");
             w.Number(boot);
             w.Name("recs");

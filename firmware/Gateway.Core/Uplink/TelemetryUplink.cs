@@ -10,6 +10,12 @@ namespace Iot.Gateway.Uplink
     /// Drains the journal to the broker, oldest first, one envelope in flight at a time: a batch is removed
     /// from the journal only when its PUBACK arrives; after a disconnect or a PUBACK timeout the same records
     /// are sent again (the fleet de-duplicates by dev and seq). Call Step from the main loop.
+    /// <para>
+    /// After a firmware change (SetFirmwareBoundary), records below the boundary sequence number were measured by the
+    /// previous version: they go out in envelopes of their own labelled with that version (without `fw` when it is
+    /// unknown), never together with the running version's records, and they do not count as EvidenceDelivered, which
+    /// is what the running version's trial needs.
+    /// </para>
     /// </summary>
     public sealed class TelemetryUplink
     {
@@ -22,6 +28,8 @@ namespace Iot.Gateway.Uplink
         private readonly string _dev;
         private readonly string _firmware;
         private readonly uint _boot;
+        private uint _boundarySeq;
+        private string _previousFirmware;
         private readonly int _ackTimeoutMs;
         private int _inflightId = -1;
         private int _inflightCount;
@@ -49,13 +57,26 @@ namespace Iot.Gateway.Uplink
             for (int i = 0; i < batchSize; i++) _batch[i] = new MinuteRecord();
         }
 
+        /// <summary>
+        /// Declares that records with seq below boundarySeq were measured by previousFirmware (null when unknown), not by
+        /// the running version; boundarySeq 0 means there is no such boundary.
+        /// </summary>
+        public void SetFirmwareBoundary(uint boundarySeq, string previousFirmware)
+        {
+            _boundarySeq = boundarySeq;
+            _previousFirmware = previousFirmware;
+        }
+
         /// <summary>True while an envelope waits for its PUBACK.</summary>
         public bool InFlight { get { return _inflightId >= 0; } }
 
         /// <summary>Records delivered (acknowledged) since start.</summary>
         public int Delivered { get; private set; }
 
-        /// <summary>Delivered records without a not-evidence quality bit (what an update on trial must achieve).</summary>
+        /// <summary>
+        /// Delivered records of the running firmware (at or after the firmware boundary) without a not-evidence quality
+        /// bit: what an update on trial must achieve.
+        /// </summary>
         public int EvidenceDelivered { get; private set; }
 
         /// <summary>Processes PUBACKs, then sends the next batch if nothing is in flight; returns records sent now.</summary>
@@ -68,7 +89,7 @@ namespace Iot.Gateway.Uplink
                 Delivered += _journal.Acknowledge(_inflightCount);
                 for (int i = 0; i < _inflightCount; i++)
                 {
-                    if ((_batch[i].Q & QualityBits.NotEvidence) == 0) EvidenceDelivered++;
+                    if ((_batch[i].Q & QualityBits.NotEvidence) == 0 && !BeforeBoundary(_batch[i].Seq)) EvidenceDelivered++;
                 }
                 _inflightId = -1;
             }
@@ -84,7 +105,11 @@ namespace Iot.Gateway.Uplink
 
             int peeked = _journal.Peek(_batch, _batch.Length);
             if (peeked == 0) return 0;
-            int count = TelemetryEncoder.WriteEnvelope(_writer, _dev, _firmware, _boot, _batch, 0, peeked, _clock.UtcSeconds);
+            // One envelope carries one fw: stop at the firmware boundary (the journal returns records oldest first).
+            bool older = BeforeBoundary(_batch[0].Seq);
+            int take = 1;
+            while (take < peeked && BeforeBoundary(_batch[take].Seq) == older) take++;
+            int count = TelemetryEncoder.WriteEnvelope(_writer, _dev, older ? _previousFirmware : _firmware, _boot, _batch, 0, take, _clock.UtcSeconds);
             if (count == 0) return 0;
 
             int id = _mqtt.Publish(_topic, _writer.Buffer, _writer.Length, false);
@@ -93,6 +118,11 @@ namespace Iot.Gateway.Uplink
             _inflightCount = count;
             _sentAtMs = _clock.MonotonicMs;
             return count;
+        }
+
+        private bool BeforeBoundary(uint seq)
+        {
+            return _boundarySeq != 0 && seq < _boundarySeq;
         }
     }
 }

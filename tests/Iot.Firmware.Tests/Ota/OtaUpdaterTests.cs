@@ -338,6 +338,66 @@ public class OtaUpdaterTests
     }
 
     [Fact]
+    public void Records_left_by_the_previous_version_are_sent_under_its_fw_and_do_not_confirm_the_trial()
+    {
+        _server.Serve(Url, _image);
+        _mqtt.BrokerReachable = false;
+        var gateway = Boot();
+        Run(gateway, 3 * 60 + 5); // offline: 1.4.2 journals three valid minutes
+        Assert.Equal(3, gateway.Buffered);
+        uint boundary = gateway.NextSeq;
+
+        // Online, the command arrives and the update installs; the broker never acknowledges the telemetry,
+        // so 1.4.2's records are still in the journal when 1.5.0 starts.
+        _mqtt.BrokerReachable = true;
+        Send(Command());
+        for (int i = 0; i < 120 && !gateway.RestartRequested; i++)
+        {
+            gateway.Tick();
+            for (; _acked < _mqtt.Published.Count; _acked++)
+            {
+                if (!_mqtt.Published[_acked].Topic.EndsWith("/telemetry")) _mqtt.Acknowledge(_mqtt.Published[_acked].Id);
+            }
+            _clock.UtcSeconds++;
+            _clock.MonotonicMs += 1000;
+        }
+        Assert.True(gateway.RestartRequested);
+        Assert.Equal(3, gateway.Buffered);
+
+        gateway = Restart(gateway);
+        Assert.Equal("1.5.0", _slots.RunningVersion);
+        Assert.True(_slots.InTrial);
+        Assert.Equal(boundary, gateway.FirmwareBoundarySeq);
+        Assert.Equal("1.4.2", gateway.PreviousFirmware);
+        _meter.Silent = true; // the new version's own records are never valid evidence
+        int sentBefore = _mqtt.Published.Count;
+        Run(gateway, 180);
+
+        // The old valid records were delivered, labelled with the version that measured them, but the trial goes on.
+        Assert.True(gateway.RecordsDelivered >= 3);
+        Assert.True(_slots.InTrial);
+        Assert.DoesNotContain("confirm", _slots.Calls);
+        var envelopes = _mqtt.Published.Skip(sentBefore).Where(p => p.Topic == $"iot/v1/{Dev}/telemetry")
+            .Select(p => JsonDocument.Parse(p.Payload).RootElement).ToList();
+        Assert.All(envelopes, e =>
+        {
+            var seqs = e.GetProperty("recs").EnumerateArray().Select(r => r.GetProperty("seq").GetUInt32()).ToList();
+            string expected = seqs[0] < boundary ? "1.4.2" : "1.5.0";
+            Assert.All(seqs, q => Assert.Equal(expected == "1.4.2", q < boundary)); // never mixed
+            Assert.Equal(expected, e.GetProperty("fw").GetString());
+        });
+        Assert.Equal([1u, 2u, 3u], envelopes.Where(e => e.GetProperty("fw").GetString() == "1.4.2")
+            .SelectMany(e => e.GetProperty("recs").EnumerateArray().Select(r => r.GetProperty("seq").GetUInt32())).Distinct());
+        Assert.Contains(envelopes, e => e.GetProperty("fw").GetString() == "1.5.0");
+
+        // Once the new version delivers a valid record of its own, it confirms.
+        _meter.Silent = false;
+        for (int i = 0; i < 200 && _slots.InTrial; i++) Run(gateway, 1);
+        Assert.False(_slots.InTrial);
+        Assert.Equal("confirm", _slots.Calls[^1]);
+    }
+
+    [Fact]
     public void A_version_without_sensor_data_is_rolled_back_at_the_deadline()
     {
         var gateway = InstallAndRestart();
