@@ -55,14 +55,16 @@ public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
                 new { s.Device, seen = now.ToUnixTimeMilliseconds(), s.Firmware, s.Boot, online = s.Online ? 1 : 0, status = JsonSerializer.Serialize(s), s.Buffered }, tx);
         if (rejections.Count > 0)
             connection.Execute("DELETE FROM rejections WHERE id <= (SELECT MAX(id) FROM rejections) - @keep", new { keep = RejectionSampleSize }, tx);
+        // A device whose telemetry arrives is connected now, unless this batch also holds its status (a will, say).
+        var reported = statuses.Select(st => st.Device).ToHashSet(StringComparer.Ordinal);
         foreach (var latest in accepted.GroupBy(a => a.Envelope.Device).Select(g => g.Last().Envelope))
             connection.Execute(
                 """
-                INSERT INTO device_state (dev, last_seen, firmware, boot) VALUES (@dev, @seen, @fw, @boot)
-                ON CONFLICT (dev) DO UPDATE SET last_seen = excluded.last_seen,
+                INSERT INTO device_state (dev, last_seen, firmware, boot, online) VALUES (@dev, @seen, @fw, @boot, @online)
+                ON CONFLICT (dev) DO UPDATE SET last_seen = excluded.last_seen, online = COALESCE(excluded.online, online),
                     firmware = COALESCE(excluded.firmware, firmware), boot = COALESCE(excluded.boot, boot)
                 """,
-                new { dev = latest.Device, seen = now.ToUnixTimeMilliseconds(), fw = latest.Firmware, boot = latest.Boot }, tx);
+                new { dev = latest.Device, seen = now.ToUnixTimeMilliseconds(), fw = latest.Firmware, boot = latest.Boot, online = reported.Contains(latest.Device) ? (int?)null : 1 }, tx);
         tx.Commit();
         return fresh;
     }

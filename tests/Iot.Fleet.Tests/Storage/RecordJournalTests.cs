@@ -89,4 +89,15 @@ public sealed class RecordJournalTests : IDisposable
         Assert.Equal(messages.Select(m => m.Envelope.Records[0].Seq), fresh.Select(r => r.Seq));
         Assert.Equal(fresh.Select(r => r.RowId).Order(), fresh.Select(r => r.RowId));
     }
+
+    [Fact]
+    public void Telemetry_marks_a_device_online_unless_the_same_batch_reports_its_status()
+    {
+        _journal.Store([Message("NS-0001", 1), Message("NS-0002", 1)], [], [],
+            [new DeviceStatus("NS-0002", false, null, null, null, null, null, null, null)], Now);
+
+        using var connection = _database.Open();
+        var online = connection.Query<(string dev, long? online)>("SELECT dev, online FROM device_state ORDER BY dev").ToList();
+        Assert.Equal([("NS-0001", (long?)1), ("NS-0002", (long?)0)], online);
+    }
 }
