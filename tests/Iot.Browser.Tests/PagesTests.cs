@@ -167,6 +167,55 @@ public sealed class PagesTests(BrowserStack stack, ITestOutputHelper output) : I
         await page.Context.CloseAsync();
     }
 
+    [Fact]
+    public async Task An_installer_signs_in_on_a_phone_claims_a_gateway_for_a_new_site_and_sees_its_checklist()
+    {
+        const string id = "NS-BROWSER1";
+        var code = Iot.Provisioning.ClaimCode.Generate();
+        using (var http = stack.Fleet.Http())
+        {
+            var installer = await http.PostAsJsonAsync("/api/people", new { login = "zhang.gong", name = "张工", role = "installer", password = "Installer-pass-2026" });
+            Assert.True(installer.IsSuccessStatusCode, await installer.Content.ReadAsStringAsync());
+            var factory = await http.PostAsJsonAsync("/api/factory/devices", new[] { new { id, claim_code = code, bootstrap_secret = Iot.Provisioning.BootstrapSecret.Generate() } });
+            Assert.True(factory.IsSuccessStatusCode, await factory.Content.ReadAsStringAsync());
+        }
+        var page = await NewPage();
+        await page.GotoAsync("/install/");
+        await Expect(page).ToHaveURLAsync(new Regex("/login\\.html\\?next=%2Finstall%2F"));
+        await page.FillAsync("#loginName", "zhang.gong");
+        await page.FillAsync("#password", "Installer-pass-2026");
+        await page.ClickAsync("#signIn");
+        await Expect(page).ToHaveURLAsync(new Regex("/install/$"));
+
+        // Typed from the label in lower case with spaces: the page and the fleet take it as it comes.
+        await page.FillAsync("#code", code.ToLowerInvariant().Replace("-", " "));
+        await page.CheckAsync("#newSite");
+        await page.FillAsync("#siteId", "R-PHONE");
+        await page.FillAsync("#siteName", "街角面馆");
+        await page.SelectOptionAsync("#siteKind", "fume");
+        await page.FillAsync("#lat", "30.2700");
+        await page.FillAsync("#lon", "120.1500");
+        await page.FillAsync("#grid", "G-EAST");
+        await page.FillAsync("#hours", "10:00-22:00");
+        await Shot(page, "14-install-claim");
+        await page.ClickAsync("#claimButton");
+
+        await Expect(page.Locator("#deviceId")).ToHaveTextAsync(id);
+        await Expect(page.Locator("#checks li")).ToHaveCountAsync(5);
+        await Expect(page.Locator("#checks li").First).ToContainTextAsync("等待中");
+        await Expect(page.Locator("#signOff")).ToBeHiddenAsync(); // nothing to sign until the gateway proves itself
+        await Shot(page, "15-install-checklist");
+        await AssertFitsThePhone(page);
+        using (var http = stack.Fleet.Http())
+        {
+            var device = await http.GetFromJsonAsync<JsonObject>($"/api/devices/{id}");
+            Assert.Equal("R-PHONE", (string?)device!["site"]);
+            var site = await http.GetFromJsonAsync<JsonObject>("/api/sites/R-PHONE");
+            Assert.Equal(30.27, (double)site!["lat"]!, 4);
+        }
+        await page.Context.CloseAsync();
+    }
+
     private async Task<IPage> NewPage()
     {
         var context = await stack.Browser.NewContextAsync(new()

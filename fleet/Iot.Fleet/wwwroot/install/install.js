@@ -1,7 +1,7 @@
 // The installer's page: sign in, claim a gateway by its label, bind it to a site, watch the
 // commissioning checklist pass and sign it off. Works on a phone; talks only to the fleet's API.
 I18n.add({
-  title: "安装网关", signIn: "登录", login: "账号", password: "密码",
+  title: "安装网关",
   step1: "1 · 扫描或输入认领码", scan: "扫描标签", code: "认领码（见标签）", codeHint: "XXXX-XXXX-XX",
   step2: "2 · 选择站点", existingSite: "已有站点", siteHint: "输入站点编号或名称", createSite: "新建站点",
   siteId: "站点编号", kind: "类型", fume: "餐饮（油烟）", noise: "工地（噪声）", dust: "工地（扬尘）", siteName: "名称",
@@ -9,9 +9,14 @@ I18n.add({
   claim: "认领网关", step3: "3 · 现场验证", live: "检查清单会自动刷新。", note: "备注（可选）", photo: "安装照片（可选）",
   sign: "签署调试记录", done: "调试完成，站点开始产生执法线索。", pass: "通过", fail: "未通过", pending: "等待中",
   noCamera: "此浏览器不能扫码，请手动输入认领码。", badQr: "这不是网关标签的二维码。", chooseSite: "请选择或新建站点。",
+  // What to do about a check that has not passed; the fleet's own detail (values, dBm …) follows in small type.
+  "own_credentials.pending": "网关尚未上线或尚未换用自身凭据：检查电源和网络", "clock_synced.pending": "尚未收到网关状态",
+  "clock_synced.fail": "网关时钟未同步：检查能否访问 NTP 服务器", "channels.pending": "最近 10 分钟没有数据记录",
+  "channels.fail": "缺少通道或数据无效（预热、传感器故障、防拆开关……）", "signal.pending": "尚未报告信号强度",
+  "signal.fail": "信号太弱：调整天线位置或增加无线接入点", "store_drained.pending": "等待网关上传缓存中的记录",
   own_credentials: "已用自身凭据连接", clock_synced: "时钟已同步", channels: "各通道数据齐全且合理", signal: "信号强度", store_drained: "缓存记录已上传",
 }, {
-  title: "Install a gateway", signIn: "Sign in", login: "Login", password: "Password",
+  title: "Install a gateway",
   step1: "1 · Scan or type the claim code", scan: "Scan the label", code: "Claim code (on the label)", codeHint: "XXXX-XXXX-XX",
   step2: "2 · Choose the site", existingSite: "Existing site", siteHint: "site id or name", createSite: "Create a new site",
   siteId: "Site id", kind: "Kind", fume: "Restaurant (fume)", noise: "Construction (noise)", dust: "Construction (dust)", siteName: "Name",
@@ -32,7 +37,6 @@ document.addEventListener("DOMContentLoaded", async () => {
   I18n.apply();
   $("lang").onclick = () => I18n.toggle();
   document.addEventListener("langchange", () => device && refresh());
-  $("loginForm").onsubmit = signIn;
   $("scan").onclick = scan;
   $("newSite").onchange = e => show("siteForm", e.target.checked);
   $("locate").onclick = locate;
@@ -43,19 +47,11 @@ document.addEventListener("DOMContentLoaded", async () => {
     await api("/api/me");
     resume ? watch(resume) : await start();
   } catch (e) {
-    if (e.status === 401) show("login"); else $("loginError").textContent = e.message;
+    // One sign-in page for everyone; it brings the installer back here.
+    if (e.status === 401) location.href = `/login.html?next=${encodeURIComponent(location.pathname + location.search)}`;
+    else $("claimError").textContent = e.message;
   }
 });
-
-async function signIn(event) {
-  event.preventDefault();
-  $("loginError").textContent = "";
-  try {
-    await api("/api/login", { method: "POST", body: { login: $("loginName").value, password: $("password").value } });
-    show("login", false);
-    await start();
-  } catch (e) { $("loginError").textContent = e.message; }
-}
 
 async function start() {
   show("claim");
@@ -120,6 +116,8 @@ async function refresh() {
       const badge = Object.assign(document.createElement("span"), { className: `badge ${c.status}`, textContent: I18n.t(c.status) });
       const text = document.createElement("div");
       text.append(Object.assign(document.createElement("div"), { textContent: I18n.t(c.name) === c.name ? c.label : I18n.t(c.name) }));
+      const hint = I18n.lang === "zh" && c.status !== "pass" ? I18n.t(`${c.name}.${c.status}`) : null;
+      if (hint && hint !== `${c.name}.${c.status}`) text.append(Object.assign(document.createElement("div"), { textContent: hint }));
       if (c.detail) text.append(Object.assign(document.createElement("div"), { className: "muted", textContent: c.detail }));
       li.append(badge, text);
       return li;
