@@ -154,7 +154,7 @@ public sealed class CliTests : IAsyncLifetime
         fleet.Handler = request => request.PathAndQuery == "/api/claims"
             ? (201, """{"device_id":"NS-000123","site_id":"C-METRO7"}""")
             : (200, Checklist("pending"));
-        var (exit, text) = await Cli.RunAsync(Fleet("claim", "--code", ClaimCode.Generate(), "--site", "C-METRO7", "--interval", "0.05", "--timeout", "0.005"));
+        var (exit, text) = await Cli.RunAsync(Fleet("claim", "--code", ClaimCode.Generate(), "--site", "C-METRO7", "--interval", "0.05", "--timeout", "0.05")); // 3 s: time for a first poll even on a busy machine
         Assert.Equal(3, exit);
         Assert.Contains("timed out: NS-000123 is claimed but not commissioned; still open: Connected with its own credentials", text);
     }
