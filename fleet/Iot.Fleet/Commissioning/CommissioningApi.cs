@@ -1,7 +1,6 @@
 using System.Text.Json.Serialization;
 using Iot.Fleet.Audit;
 using Iot.Fleet.People;
-using Iot.Fleet.Provisioning;
 using Iot.Fleet.Registry;
 
 namespace Iot.Fleet.Commissioning;
@@ -23,16 +22,16 @@ public static class CommissioningApi
         var api = app.MapGroup("/api").WithTags("Commissioning").RequireAuthorization();
         api.MapGet("/devices/{id}/commissioning", (string id, CommissioningChecklist checklist) =>
             checklist.For(id) is { } report ? Results.Ok(report) : Results.Problem($"no device {id}", statusCode: StatusCodes.Status404NotFound));
-        api.MapPost("/devices/{id}/commissioning", (string id, SignOffRequest body, HttpContext http, CommissioningRecords records) => Write(() =>
+        api.MapPost("/devices/{id}/commissioning", (string id, SignOffRequest body, HttpContext http, CommissioningRecords records) => RegistryApi.Write(() =>
             {
-                var record = records.SignOff(id, Caller.Of(http), body.Note, DataUrl(body.Photo));
-                AuditScope.Of(http).Describe($"site:{record.Site}", null, record with { Results = record.Results });
+                var record = records.SignOff(id, AuditActor.Of(http.User).Name, body.Note, DataUrl(body.Photo));
+                AuditScope.Of(http).Describe($"site:{record.Site}", null, record);
                 return Results.Created($"/api/sites/{record.Site}/commissioning", record);
             }))
             .RequireRoles(Roles.Installing).Audited("commissioning.sign_off");
-        api.MapPost("/sites/{id}/commissioning", (string id, AdminCommissioningRequest body, HttpContext http, CommissioningRecords records) => Write(() =>
+        api.MapPost("/sites/{id}/commissioning", (string id, AdminCommissioningRequest body, HttpContext http, CommissioningRecords records) => RegistryApi.Write(() =>
             {
-                var record = records.RecordByAdmin(id, body.Passed, body.ValidFrom, Caller.Of(http), body.Note);
+                var record = records.RecordByAdmin(id, body.Passed, body.ValidFrom, AuditActor.Of(http.User).Name, body.Note);
                 // Marked as what it is: a review recorded by an admin, not a checklist run on site.
                 AuditScope.Of(http).Describe($"site:{id}", null, record, "admin record of a review done outside the checklist (bulk migration)");
                 return Results.Created($"/api/sites/{id}/commissioning", record);
@@ -57,18 +56,6 @@ public static class CommissioningApi
         catch (FormatException)
         {
             throw new RegistryException("photo is not valid base64");
-        }
-    }
-
-    private static IResult Write(Func<IResult> write)
-    {
-        try
-        {
-            return write();
-        }
-        catch (RegistryException e)
-        {
-            return Results.Problem(e.Message, statusCode: e.Conflict ? StatusCodes.Status409Conflict : StatusCodes.Status400BadRequest);
         }
     }
 }

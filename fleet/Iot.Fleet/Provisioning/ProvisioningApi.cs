@@ -19,7 +19,7 @@ public static class ProvisioningApi
             .RequireRoles(Roles.Engineer).Audited("factory.upload");
         api.MapPost("/claims", (ClaimRequest body, HttpContext http, FactoryGateways gateways, ClaimAttempts attempts) =>
             {
-                var caller = Caller.Of(http);
+                var caller = AuditActor.Of(http.User).Name;
                 if (!attempts.Allowed(caller))
                     return Results.Problem("too many wrong claim codes; wait a few minutes", statusCode: StatusCodes.Status429TooManyRequests);
                 var answer = Answer(() =>
@@ -72,10 +72,4 @@ public sealed class ClaimAttempts(Microsoft.Extensions.Options.IOptions<Provisio
         while (queue.Count > 0 && queue.Peek() < since) queue.Dequeue();
         return queue;
     }
-}
-
-/// <summary>Who is calling, for records that name a person.</summary>
-public static class Caller
-{
-    public static string Of(HttpContext http) => http.User.Identity?.Name is { Length: > 0 } name ? name : "admin-token";
 }

@@ -81,7 +81,8 @@ public static class RegistryApi
         api.MapGet("/devices/{id}", (string id, SiteRegistry registry) => registry.View(id) is { } view ? Results.Ok(view) : NotFound("device", id));
     }
 
-    private static IResult Write(Func<IResult> write)
+    /// <summary>Runs a registry write; a refused one answers 400, or 409 when the thing already exists.</summary>
+    internal static IResult Write(Func<IResult> write)
     {
         try
         {
