@@ -52,7 +52,7 @@ public sealed class SiteRegistry : ISiteDirectory
     /// <summary>What is wrong with a site before it is stored, by field; empty when it can be stored.</summary>
     public static IEnumerable<(string Column, string Message)> Problems(Site site)
     {
-        if (!WireProtocol.DeviceId().IsMatch(site.Id)) yield return ("id", "site id must match ^[A-Z0-9][A-Z0-9-]{2,31}$");
+        if (!WireProtocol.DeviceId().IsMatch(site.Id)) yield return ("id", $"site id must match {Iot.Provisioning.DeviceId.Pattern}");
         if (string.IsNullOrWhiteSpace(site.Name)) yield return ("name", "site name is required");
         if (RuleProfile.Find(site.Profile) is null)
             yield return ("profile", $"unknown profile '{site.Profile}'; known: {string.Join(", ", RuleProfile.Shipped.Select(p => p.Id))}");
@@ -110,7 +110,7 @@ public sealed class SiteRegistry : ISiteDirectory
 
     public Device AddDevice(string id, string? site)
     {
-        if (!WireProtocol.DeviceId().IsMatch(id)) throw new RegistryException("device id must match ^[A-Z0-9][A-Z0-9-]{2,31}$");
+        if (!WireProtocol.DeviceId().IsMatch(id)) throw new RegistryException($"device id must match {Iot.Provisioning.DeviceId.Pattern}");
         using var connection = _database.Open();
         if (site is not null && connection.ExecuteScalar<long>("SELECT COUNT(*) FROM sites WHERE id = @site", new { site }) == 0)
             throw new RegistryException($"site {site} does not exist");

@@ -261,7 +261,7 @@ public sealed class BrokerAccounts : IDisposable
     private static void RequireDeviceId(string deviceId)
     {
         if (!WireProtocol.DeviceId().IsMatch(deviceId))
-            throw new ArgumentException($"'{deviceId}' is not a device id (^[A-Z0-9][A-Z0-9-]{{2,31}}$).", nameof(deviceId));
+            throw new ArgumentException($"'{deviceId}' is not a device id ({Iot.Provisioning.DeviceId.Pattern}).", nameof(deviceId));
     }
 
     [DllImport("libc", SetLastError = true)]

@@ -18,7 +18,7 @@ public static partial class WireProtocol
     /// <summary>How far ahead of the fleet's clock a record may start (gateway clocks drift).</summary>
     public static readonly TimeSpan MaxClockLead = TimeSpan.FromMinutes(10);
 
-    [GeneratedRegex("^[A-Z0-9][A-Z0-9-]{2,31}$")]
+    [GeneratedRegex(Iot.Provisioning.DeviceId.Pattern)]
     public static partial Regex DeviceId();
 
     [GeneratedRegex("^[a-z][a-z0-9_]{0,31}$")]
