@@ -2,8 +2,45 @@ using System.Text;
 
 namespace Iot.Stack;
 
-/// <summary>How the project runs Mosquitto. The queue limits are set on purpose: with Mosquitto's
-/// defaults (1000 queued, 20 in flight) a QoS 1 subscriber that falls behind a burst loses messages.</summary>
+/// <summary>
+/// The broker's limits and why (Mosquitto 2.0.11). The queues are sized on purpose: with Mosquitto's defaults
+/// (1000 queued, 20 in flight) a QoS 1 subscriber that falls behind a burst loses messages.
+/// </summary>
+public static class BrokerLimits
+{
+    /// <summary>Largest MQTT packet, in bytes. The largest legitimate message is a 16 KiB telemetry envelope (wire
+    /// protocol); a device configuration fits one 4 KiB flash sector, OTA commands and provisioning messages are
+    /// under 1 KiB, and firmware goes over HTTP. Twice the envelope leaves room for topic and header; anything
+    /// bigger is refused before it is read.</summary>
+    public const int MaxPacketSize = 32 * 1024;
+
+    /// <summary>Gateways the queues are sized for.</summary>
+    public const int Gateways = 10_000;
+
+    /// <summary>A gateway's messages a day: a record a minute (1,440), a status every 5 minutes (288), and
+    /// a margin for events and acks (72).</summary>
+    public const int MessagesPerGatewayPerDay = 1_440 + 288 + 72;
+
+    /// <summary>Upper estimate of a payload: a one-record envelope with every dust channel and a 32-character
+    /// id is about 210 bytes, a status about 160; backlog envelopes carry more records in fewer messages.</summary>
+    public const int BytesPerMessage = 300;
+
+    /// <summary>Messages queued per client: 24 h of the whole fleet (18,000,000), so the fleet's persistent
+    /// session survives a day-long fleet outage without the broker dropping a reading. It applies to every client,
+    /// but only the fleet's sessions subscribe to many devices.</summary>
+    public const int MaxQueuedMessages = Gateways * MessagesPerGatewayPerDay;
+
+    /// <summary>Payload bytes queued per client: the same day in bytes (5.4 GB); Mosquitto needs roughly twice
+    /// that in memory when a queue is full.</summary>
+    public const long MaxQueuedBytes = (long)MaxQueuedMessages * BytesPerMessage;
+
+    /// <summary>Save the broker's state after this many changes (a message queued or acknowledged, a subscription,
+    /// a retained message): with 1, a message the broker acknowledged and queued is on disk by the end of the
+    /// same event-loop round. See fleet/Iot.Stack/README.md for what it costs.</summary>
+    public const int AutosaveChanges = 1;
+}
+
+/// <summary>How the project runs Mosquitto; the defaults are <see cref="BrokerLimits"/>.</summary>
 public sealed class MosquittoOptions
 {
     /// <summary>Plain-TCP port on 127.0.0.1; 0 picks a free one.</summary>
@@ -15,14 +52,21 @@ public sealed class MosquittoOptions
     /// <summary>Keep sessions and queued messages on disk across broker restarts.</summary>
     public bool Persistence { get; set; }
 
+    /// <summary>With <see cref="Persistence"/>: save after this many changes (autosave_on_changes); 0 saves every
+    /// 10 s instead, Mosquitto's way, which can lose up to 10 s of acknowledged messages in a crash.</summary>
+    public int AutosaveChanges { get; set; } = BrokerLimits.AutosaveChanges;
+
     /// <summary>Messages queued per client beyond those in flight (Mosquitto: max_queued_messages).</summary>
-    public int MaxQueuedMessages { get; set; } = 1_000_000;
+    public int MaxQueuedMessages { get; set; } = BrokerLimits.MaxQueuedMessages;
+
+    /// <summary>Payload bytes queued per client beyond those in flight (Mosquitto: max_queued_bytes); 0 is no limit.</summary>
+    public long MaxQueuedBytes { get; set; } = BrokerLimits.MaxQueuedBytes;
 
     /// <summary>QoS 1 messages in flight per client (Mosquitto: max_inflight_messages).</summary>
     public int MaxInflightMessages { get; set; } = 10_000;
 
-    /// <summary>Largest packet the broker accepts, in bytes; 0 leaves Mosquitto's default.</summary>
-    public int MaxPacketSize { get; set; }
+    /// <summary>Largest packet the broker accepts, in bytes; 0 leaves Mosquitto's default (256 MB).</summary>
+    public int MaxPacketSize { get; set; } = BrokerLimits.MaxPacketSize;
 
     /// <summary>A TLS listener for devices; null runs the plain loopback listener only.</summary>
     public MosquittoTlsOptions? Tls { get; set; }
@@ -202,14 +246,15 @@ public sealed class MosquittoBroker : IDisposable
             }
         }
         conf.AppendLine($"max_queued_messages {options.MaxQueuedMessages}");
+        conf.AppendLine($"max_queued_bytes {options.MaxQueuedBytes}");
         conf.AppendLine($"max_inflight_messages {options.MaxInflightMessages}");
-        conf.AppendLine("max_queued_bytes 0");
         if (options.MaxPacketSize > 0) conf.AppendLine($"max_packet_size {options.MaxPacketSize}");
         conf.AppendLine($"persistence {(options.Persistence ? "true" : "false")}");
         if (options.Persistence)
         {
             conf.AppendLine($"persistence_location {dir}/");
-            conf.AppendLine("autosave_interval 10");
+            conf.AppendLine(options.AutosaveChanges > 0 ? "autosave_on_changes true" : "autosave_on_changes false");
+            conf.AppendLine($"autosave_interval {(options.AutosaveChanges > 0 ? options.AutosaveChanges : 10)}");
         }
         conf.AppendLine($"pid_file {Path.Combine(dir, "mosquitto.pid")}");
         conf.AppendLine("log_dest stderr");
