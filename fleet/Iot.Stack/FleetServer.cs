@@ -21,26 +21,30 @@ public sealed class FleetOptions
 }
 
 /// <summary>The fleet service as a real process (built output of fleet/Iot.Fleet), so tests can kill it like a crash would.</summary>
-public sealed class FleetServer : IDisposable
+public sealed class FleetServer : ISupervisedServer, IDisposable
 {
-    private readonly ServerProcess _process;
+    private readonly IReadOnlyDictionary<string, string> _environment;
     private readonly string? _ownedTemp;
+    private ServerProcess _process;
 
-    private FleetServer(ServerProcess process, int port, FleetOptions options, string stateDirectory, string? ownedTemp)
+    private FleetServer(int port, FleetOptions options, IReadOnlyDictionary<string, string> environment, string stateDirectory, string? ownedTemp)
     {
-        _process = process;
         Port = port;
         Options = options;
+        _environment = environment;
         StateDirectory = stateDirectory;
         _ownedTemp = ownedTemp;
+        _process = Launch();
     }
 
+    public string Name => "fleet";
     public int Port { get; }
     public FleetOptions Options { get; }
     public string StateDirectory { get; }
     public Uri Url => new($"http://127.0.0.1:{Port}");
     public string RecentOutput => _process.RecentOutput;
     public bool IsRunning => _process.IsRunning;
+    public int? ExitCode => _process.ExitCode;
 
     /// <summary>An HTTP client for the API, with the admin token.</summary>
     public HttpClient Http()
@@ -76,11 +80,10 @@ public sealed class FleetServer : IDisposable
             ["DOTNET_GCgen0size"] = "0x4000000",
         };
         foreach (var (k, v) in options.Environment) environment[k] = v;
-        var process = ServerProcess.Start("fleet", "dotnet", [RepositoryPaths.FleetAssembly()], dir, environment);
-        var server = new FleetServer(process, port, options, dir, ownedTemp);
-        if (!Ready.WaitUntil(server.IsReady, () => process.IsRunning, TimeSpan.FromSeconds(60)))
+        var server = new FleetServer(port, options, environment, dir, ownedTemp);
+        if (!server.WaitUntilReady())
         {
-            var output = process.RecentOutput;
+            var output = server.RecentOutput;
             server.Dispose();
             throw new InvalidOperationException($"the fleet did not become ready on port {port}:\n{output}");
         }
@@ -89,6 +92,23 @@ public sealed class FleetServer : IDisposable
 
     /// <summary>Kills the fleet at once (SIGKILL), as a crash or power cut would.</summary>
     public void Kill() => _process.Kill();
+
+    /// <summary>Starts the fleet again with the same port, configuration and database, after it died or was killed.</summary>
+    public void Restart()
+    {
+        _process.Dispose();
+        _process = Launch();
+        if (!WaitUntilReady())
+            throw new InvalidOperationException($"the fleet did not become ready again on port {Port}:\n{_process.RecentOutput}");
+    }
+
+    private ServerProcess Launch() => ServerProcess.Start("fleet", "dotnet", [RepositoryPaths.FleetAssembly()], StateDirectory, _environment);
+
+    private bool WaitUntilReady()
+    {
+        var process = _process;
+        return Ready.WaitUntil(IsReady, () => process.IsRunning, TimeSpan.FromSeconds(60));
+    }
 
     public void Dispose()
     {

@@ -14,7 +14,7 @@ public sealed class InfluxOptions
 }
 
 /// <summary>A private InfluxDB on loopback, started and stopped by this process.</summary>
-public sealed class InfluxServer : IDisposable
+public sealed class InfluxServer : ISupervisedServer, IDisposable
 {
     private ServerProcess _process;
     private readonly string? _ownedTemp;
@@ -39,8 +39,12 @@ public sealed class InfluxServer : IDisposable
     /// <summary>Output of the server process, for test failure messages.</summary>
     public string RecentOutput => _process.RecentOutput;
 
+    public string Name => "influxd";
+
     /// <summary>True while the influxd process runs.</summary>
     public bool IsRunning => _process.IsRunning;
+
+    public int? ExitCode => _process.ExitCode;
 
     /// <summary>Starts influxd and waits until /ping answers.</summary>
     public static InfluxServer Start(InfluxOptions? options = null)

@@ -69,6 +69,9 @@ public sealed class LocalStack(string stateDirectory)
             },
         });
 
+        // Declared after the servers, so it stops watching before they are stopped on purpose.
+        using var supervisor = new Supervisor([broker, influx, fleet]);
+
         var endpoints = new Endpoints
         {
             MqttPort = broker.Port,
@@ -88,6 +91,7 @@ public sealed class LocalStack(string stateDirectory)
         Console.WriteLine($"  Admin token  {endpoints.AdminToken}");
         Console.WriteLine($"  Sign in      {endpoints.FleetUrl}/  as admin / {adminPassword}   (installers: {endpoints.FleetUrl}/install/)");
         Console.WriteLine($"  Endpoints    {endpointsPath}");
+        Console.WriteLine("  Watching     Mosquitto, InfluxDB and the fleet: one that dies is restarted, with a line here (!!)");
         Console.WriteLine();
         using var gateways = demo ? StartDemo(broker, fleet) : null;
         if (!demo) Console.WriteLine("--no-demo: no virtual gateways; the fleet waits for real ones.");

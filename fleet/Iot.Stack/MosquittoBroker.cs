@@ -128,20 +128,24 @@ public sealed class MosquittoTlsOptions
 }
 
 /// <summary>A private Mosquitto broker on loopback, started and stopped by this process.</summary>
-public sealed class MosquittoBroker : IDisposable
+public sealed class MosquittoBroker : ISupervisedServer, IDisposable
 {
-    private readonly ServerProcess _process;
+    private readonly IReadOnlyList<int> _probed;
     private readonly string? _ownedTemp;
+    private ServerProcess _process;
 
-    private MosquittoBroker(ServerProcess process, Ports ports, string stateDirectory, string? ownedTemp)
+    private MosquittoBroker(ServerProcess process, Ports ports, IEnumerable<int> probed, string stateDirectory, string? ownedTemp)
     {
         _process = process;
         Port = ports.Plain;
         TlsPort = ports.Tls;
         ClientCertificatePort = ports.ClientCertificate;
+        _probed = probed.ToArray();
         StateDirectory = stateDirectory;
         _ownedTemp = ownedTemp;
     }
+
+    public string Name => "mosquitto";
 
     private sealed record Ports(int Plain, int? Tls, int? ClientCertificate)
     {
@@ -170,6 +174,12 @@ public sealed class MosquittoBroker : IDisposable
     /// <summary>Output of the broker process, for test failure messages.</summary>
     public string RecentOutput => _process.RecentOutput;
 
+    public bool IsRunning => _process.IsRunning;
+
+    public int? ExitCode => _process.ExitCode;
+
+    private string ConfigFile => Path.Combine(StateDirectory, "mosquitto.conf");
+
     /// <summary>Starts Mosquitto and waits until it accepts connections.</summary>
     public static MosquittoBroker Start(MosquittoOptions? options = null)
     {
@@ -189,10 +199,10 @@ public sealed class MosquittoBroker : IDisposable
             var conf = Path.Combine(dir, "mosquitto.conf");
             File.WriteAllText(conf, Config(options, ports, dir));
             var process = ServerProcess.Start("mosquitto", "mosquitto", ["-c", conf], dir);
-            var broker = new MosquittoBroker(process, ports, dir, ownedTemp);
             // A TLS listener bound to one outside address cannot be probed on loopback; the plain one always can.
             var probed = options.Tls is null || options.Tls.BindAddress is null || IsLoopback(options.Tls.BindAddress) ? ports.All : [ports.Plain];
-            if (Ready.WaitUntil(() => probed.All(LocalPort.Accepts), () => process.IsRunning, TimeSpan.FromSeconds(15)))
+            var broker = new MosquittoBroker(process, ports, probed, dir, ownedTemp);
+            if (broker.WaitUntilServing())
                 return broker;
             last = new InvalidOperationException($"mosquitto did not start on ports {string.Join(", ", ports.All)}:\n{process.RecentOutput}");
             broker.Dispose();
@@ -206,6 +216,21 @@ public sealed class MosquittoBroker : IDisposable
 
     /// <summary>Kills the broker without a clean shutdown.</summary>
     public void Kill() => _process.Kill();
+
+    /// <summary>Starts Mosquitto again on the same ports, configuration and saved state, after it died or was killed.</summary>
+    public void Restart()
+    {
+        _process.Dispose();
+        _process = ServerProcess.Start("mosquitto", "mosquitto", ["-c", ConfigFile], StateDirectory);
+        if (!WaitUntilServing())
+            throw new InvalidOperationException($"mosquitto did not restart on ports {string.Join(", ", _probed)}:\n{_process.RecentOutput}");
+    }
+
+    private bool WaitUntilServing()
+    {
+        var process = _process;
+        return Ready.WaitUntil(() => _probed.All(LocalPort.Accepts), () => process.IsRunning, TimeSpan.FromSeconds(15));
+    }
 
     public void Dispose()
     {

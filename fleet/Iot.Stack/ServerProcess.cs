@@ -24,6 +24,9 @@ public sealed class ServerProcess : IDisposable
     /// <summary>True while the server process runs.</summary>
     public bool IsRunning => !_process.HasExited;
 
+    /// <summary>The server's exit status once it has ended (128 + n when signal n killed it), else null.</summary>
+    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+
     /// <summary>The last lines the server wrote to stdout and stderr.</summary>
     public string RecentOutput
     {
