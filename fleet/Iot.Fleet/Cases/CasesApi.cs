@@ -26,7 +26,7 @@ public sealed record RecheckRequest(string Result, string? Note);
 public sealed record CloseRequest(string Outcome, string? Reason, string? Note);
 
 /// <summary>The closed loop over HTTP: squads, and per enforcement lead its case (`/api/leads/{id}/case/...`).
-/// Writes are for inspectors and admins and are audited; reads for anyone signed in.</summary>
+/// Writes are for inspectors and admins and are audited; reads of cases for those who read leads (not installers).</summary>
 public static class CasesApi
 {
     public static void MapCasesApi(this IEndpointRouteBuilder app)
@@ -48,9 +48,10 @@ public static class CasesApi
         api.MapGet("/cases", (string? status, string? squad, string? grid, bool? overdue, int? limit, CaseStore cases) =>
             status is not null && !CaseStatus.All.Contains(status)
                 ? Results.Problem($"unknown status '{status}'; known: {string.Join(", ", CaseStatus.All)}", statusCode: StatusCodes.Status400BadRequest)
-                : Results.Ok(cases.Find(new CaseQuery(status, squad, grid, overdue, limit ?? 500))));
+                : Results.Ok(cases.Find(new CaseQuery(status, squad, grid, overdue, limit ?? 500))))
+            .RequireRoles(Roles.LeadReading);
         api.MapGet("/cases/dismiss-reasons", () => CaseRules.DismissReasons);
-        api.MapGet("/leads/{id:long}/case", (long id, CaseStore cases) => Handle(() => Results.Ok(cases.Get(id))));
+        api.MapGet("/leads/{id:long}/case", (long id, CaseStore cases) => Handle(() => Results.Ok(cases.Get(id)))).RequireRoles(Roles.LeadReading);
 
         var step = api.MapGroup("/leads/{id:long}/case").RequireRoles(Roles.LeadHandling);
         step.MapPost("/acknowledge", (long id, AcknowledgeRequest? body, CaseStore cases, HttpContext http) =>

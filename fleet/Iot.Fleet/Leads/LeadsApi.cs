@@ -1,3 +1,4 @@
+using Iot.Fleet.People;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Rules;
 using Iot.Fleet.Storage;
@@ -19,21 +20,21 @@ public sealed record EvidenceRecord(string Device, uint Seq, DateTime Start, int
 public sealed record LeadEvidence(LeadView Lead, int WindowMinutes, DateTime RaisedAt, string? Detail, RuleProfile? Profile,
     IReadOnlyList<DeviceView> Devices, IReadOnlyList<EvidenceRecord> Records);
 
-/// <summary>The enforcement lead queue and the integrity alert queue.</summary>
+/// <summary>The enforcement lead queue (inspectors, engineers, admins) and the integrity alert queue (anyone signed in).</summary>
 public static class LeadsApi
 {
     public static void MapLeadsApi(this IEndpointRouteBuilder app)
     {
-        // Reads for any signed-in role; handling leads (later) is for inspectors: .RequireRoles(Roles.LeadHandling).Audited("lead.…").
+        // Installers need neither the lead queue nor its stream; the integrity alerts of their gateways they may read.
         var api = app.MapGroup("/api").WithTags("Leads").RequireAuthorization();
         api.MapGet("/leads", (DateTimeOffset? since, DateTimeOffset? until, string? rule, string? site, string? status, LeadStore store) =>
-            store.Find(LeadQueue.Enforcement, new LeadQuery(since, until, rule, site, status)).Select(LeadView.Of));
+            store.Find(LeadQueue.Enforcement, new LeadQuery(since, until, rule, site, status)).Select(LeadView.Of)).RequireRoles(Roles.LeadReading);
         api.MapGet("/alerts", (DateTimeOffset? since, DateTimeOffset? until, string? rule, string? site, string? status, LeadStore store) =>
             store.Find(LeadQueue.Integrity, new LeadQuery(since, until, rule, site, status)).Select(LeadView.Of));
         api.MapGet("/leads/stream", (HttpContext context, LeadFeed feed, Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json) =>
-            feed.Stream(context, json.Value.SerializerOptions)).ExcludeFromDescription();
+            feed.Stream(context, json.Value.SerializerOptions)).ExcludeFromDescription().RequireRoles(Roles.LeadReading);
         api.MapGet("/leads/{id:long}", (long id, LeadStore store, RecordJournal journal, SiteRegistry registry) =>
-            store.Get(id) is { } lead ? Results.Ok(Evidence(lead, journal, registry)) : Results.Problem($"no lead {id}", statusCode: 404));
+            store.Get(id) is { } lead ? Results.Ok(Evidence(lead, journal, registry)) : Results.Problem($"no lead {id}", statusCode: 404)).RequireRoles(Roles.LeadReading);
         api.MapGet("/alerts/{id:long}", (long id, LeadStore store, RecordJournal journal, SiteRegistry registry) =>
             store.Get(id) is { Queue: LeadQueue.Integrity } alert ? Results.Ok(Evidence(alert, journal, registry)) : Results.Problem($"no alert {id}", statusCode: 404));
     }

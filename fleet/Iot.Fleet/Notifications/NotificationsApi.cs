@@ -1,6 +1,9 @@
+using Iot.Fleet.People;
+
 namespace Iot.Fleet.Notifications;
 
-/// <summary>GET /api/notifications?status=pending|delivered|failing: the outbox, newest first.</summary>
+/// <summary>GET /api/notifications?status=pending|delivered|failing: the outbox, newest first. It carries leads, so it is
+/// for those who read leads.</summary>
 public static class NotificationsApi
 {
     public static void MapNotificationsApi(this IEndpointRouteBuilder app)
@@ -9,6 +12,7 @@ public static class NotificationsApi
                 status is null or DeliveryStatus.Pending or DeliveryStatus.Delivered or DeliveryStatus.Failing
                     ? Results.Ok(outbox.Find(status, limit ?? 200))
                     : Results.Problem($"status must be {DeliveryStatus.Pending}, {DeliveryStatus.Delivered} or {DeliveryStatus.Failing}", statusCode: StatusCodes.Status400BadRequest))
-            .WithTags("Notifications");
+            .WithTags("Notifications")
+            .RequireRoles(Roles.LeadReading);
     }
 }

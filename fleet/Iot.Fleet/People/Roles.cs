@@ -12,11 +12,20 @@ public static class Roles
 
     public static readonly IReadOnlyList<string> All = [Installer, Inspector, Engineer, Admin];
 
-    /// <summary>Reads of sites, devices, leads and alerts.</summary>
+    /// <summary>Reads of sites, devices and integrity alerts.</summary>
     public static readonly string[] Any = [Installer, Inspector, Engineer, Admin];
 
-    /// <summary>Creating sites, creating and claiming devices, commissioning.</summary>
+    /// <summary>Creating sites, claiming gateways, commissioning. An installer binds gateways only to sites it may
+    /// install at (<c>SiteRegistry.InstallerMayAddTo</c>).</summary>
     public static readonly string[] Installing = [Installer, Engineer];
+
+    /// <summary>Registering devices directly and issuing or replacing their broker credentials, reinstating a revoked
+    /// device. An installer's gateway gets its credentials only through the claim of the gateway in hand.</summary>
+    public static readonly string[] Issuing = [Engineer];
+
+    /// <summary>Reading enforcement leads, their stream, cases, reports and the notification outbox. Not installers:
+    /// their page needs none of it.</summary>
+    public static readonly string[] LeadReading = [Inspector, Engineer];
 
     /// <summary>Night-work permits.</summary>
     public static readonly string[] Permitting = [Inspector];

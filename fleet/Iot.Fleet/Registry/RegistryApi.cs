@@ -55,17 +55,29 @@ public static class RegistryApi
                 AuditScope.Of(http).Describe($"device:{device.Id}", null, device);
                 return Results.Created($"/api/devices/{device.Id}", new DeviceCreated(device.Id, device.Site, NewCredentials(http, device.Id)));
             }))
-            .RequireRoles(Roles.Installing).Audited("device.create");
+            .RequireRoles(Roles.Issuing).Audited("device.create");
         // A gateway whose flash was replaced, or whose password leaked: a new password, shown once; the old one stops working.
-        api.MapPost("/devices/{id}/credentials", (string id, HttpContext http, SiteRegistry registry) =>
+        // A revoked gateway stays revoked unless the caller says `reinstate=true`, and the audit entry says it was reinstated.
+        api.MapPost("/devices/{id}/credentials", (string id, bool? reinstate, HttpContext http, SiteRegistry registry) =>
             {
                 if (registry.View(id) is null) return NotFound("device", id);
-                if (NewCredentials(http, id) is not { } credentials)
+                if (http.RequestServices.GetService<BrokerAccounts>() is not { } broker)
                     return Results.Problem("this fleet does not manage broker accounts (Broker:Enabled is off)", statusCode: StatusCodes.Status409Conflict);
-                AuditScope.Of(http).Describe($"device:{id}", null, new { credentials = "replaced" });
-                return Results.Ok(credentials);
+                var wasRevoked = broker.IsRevoked(id);
+                BrokerCredentials created;
+                try
+                {
+                    created = broker.CreateDevice(id, reinstate ?? false);
+                }
+                catch (DeviceRevokedException e)
+                {
+                    return Results.Problem(e.Message, statusCode: StatusCodes.Status409Conflict);
+                }
+                AuditScope.Of(http).Describe($"device:{id}", new { account = wasRevoked ? "revoked" : "active" },
+                    new { account = "active", credentials = "replaced" }, wasRevoked ? "reinstated a revoked device" : null);
+                return Results.Ok(new DeviceCredentials(created.UserName, created.Password));
             })
-            .RequireRoles(Roles.Installing).Audited("device.credentials");
+            .RequireRoles(Roles.Issuing).Audited("device.credentials");
         // A stolen or retired gateway: its account goes, and the broker drops its connection at once.
         api.MapPost("/devices/{id}/revoke", (string id, HttpContext http, SiteRegistry registry) =>
             {

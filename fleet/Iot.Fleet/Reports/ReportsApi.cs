@@ -1,12 +1,15 @@
+using Iot.Fleet.People;
+
 namespace Iot.Fleet.Reports;
 
-/// <summary>The monthly report and the sites overview (for the pages' charts and map); for anyone signed in.</summary>
+/// <summary>The monthly report and the sites overview (for the pages' charts and map); they count leads, so they are
+/// for those who read leads (not installers).</summary>
 public static class ReportsApi
 {
     /// <summary>Registers the report and maps its endpoints; FleetSetup calls this once.</summary>
     public static IEndpointRouteBuilder MapReportsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/reports").WithTags("Reports").RequireAuthorization();
+        var api = app.MapGroup("/api/reports").WithTags("Reports").RequireRoles(Roles.LeadReading);
         api.MapGet("/monthly", (string? month, HttpContext http) =>
         {
             var report = Report(http);

@@ -36,6 +36,13 @@ public enum BrokerAccountKind
     Bootstrap,
 }
 
+/// <summary>New credentials were asked for a device whose account is revoked, without saying it is to be reinstated.</summary>
+public sealed class DeviceRevokedException(string deviceId)
+    : Exception($"device {deviceId} is revoked; new credentials would reinstate it, which needs an engineer to ask for it explicitly (?reinstate=true)")
+{
+    public string DeviceId { get; } = deviceId;
+}
+
 /// <summary>A user name and its password, returned once when created; the fleet keeps only the hash.</summary>
 public sealed record BrokerCredentials(string UserName, string Password);
 
@@ -83,12 +90,26 @@ public sealed class BrokerAccounts : IDisposable
     /// <summary>Creates the fleet's own account, or gives it a new password (the old one stops working).</summary>
     public BrokerCredentials CreateFleetAccount() => SetPassword(_options.FleetUserName, BrokerAccountKind.Fleet, device: null, MosquittoPassword.Generate());
 
-    /// <summary>Creates a device's account with a new random password, or replaces the password of an existing
-    /// (or revoked) one. A device still connected with the old password is disconnected by the reload.</summary>
-    public BrokerCredentials CreateDevice(string deviceId)
+    /// <summary>Creates a device's account with a new random password, or replaces the password of an existing one.
+    /// A device still connected with the old password is disconnected by the reload. A revoked account gets a new
+    /// password only when <paramref name="reinstate"/> says so: a new password must never quietly undo a revoke.</summary>
+    /// <exception cref="DeviceRevokedException">The account is revoked and <paramref name="reinstate"/> is false.</exception>
+    public BrokerCredentials CreateDevice(string deviceId, bool reinstate = false)
     {
         RequireDeviceId(deviceId);
-        return SetPassword(deviceId, BrokerAccountKind.Device, deviceId, MosquittoPassword.Generate());
+        lock (_lock)
+        {
+            if (!reinstate && IsRevoked(deviceId)) throw new DeviceRevokedException(deviceId);
+            return SetPassword(deviceId, BrokerAccountKind.Device, deviceId, MosquittoPassword.Generate());
+        }
+    }
+
+    /// <summary>True when the device's account was revoked and has not been reinstated since.</summary>
+    public bool IsRevoked(string deviceId)
+    {
+        using var connection = _database.Open();
+        return connection.ExecuteScalar<long>("SELECT COUNT(*) FROM broker_accounts WHERE username = @deviceId AND kind = 'device' AND revoked_at IS NOT NULL",
+            new { deviceId }) > 0;
     }
 
     /// <summary>Creates a device account for a device that logs in with a client certificate (CN = device id,

@@ -27,7 +27,7 @@ public sealed class RoleTests(FleetApp fleet)
         Assert.Equal(HttpStatusCode.Forbidden, newSite.StatusCode);
         Assert.Equal("application/problem+json", device.Content.Headers.ContentType?.MediaType);
         var detail = (string)(await FleetApp.Body(device))["detail"]!;
-        Assert.Contains(Roles.Installer, detail);
+        Assert.Contains(Roles.Engineer, detail);
         Assert.Contains(Roles.Inspector, detail);
         Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync("/api/devices/GW-INSPECTED")).StatusCode);
     }
@@ -63,13 +63,17 @@ public sealed class RoleTests(FleetApp fleet)
     }
 
     [Fact]
-    public async Task An_installer_creates_sites_and_devices_but_not_permits_or_people()
+    public async Task An_installer_creates_sites_but_not_devices_with_credentials_permits_or_people()
     {
         using var installer = await fleet.As(Roles.Installer);
         var site = FleetApp.SiteId();
 
         Assert.Equal(HttpStatusCode.Created, (await installer.PostAsJsonAsync("/api/sites", new { id = site, name = "Hotpot", kind = "fume" })).StatusCode);
-        Assert.Equal(HttpStatusCode.Created, (await installer.PostAsJsonAsync("/api/devices", new { id = $"GW-{site}", site })).StatusCode);
+        // A gateway comes to an installer's site through its claim; registering one directly issues credentials.
+        Assert.Equal(HttpStatusCode.Forbidden, (await installer.PostAsJsonAsync("/api/devices", new { id = $"GW-{site}", site })).StatusCode);
+        using var engineer = await fleet.As(Roles.Engineer);
+        Assert.Equal(HttpStatusCode.Created, (await engineer.PostAsJsonAsync("/api/devices", new { id = $"GW-{site}", site })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await installer.PostAsync($"/api/devices/GW-{site}/credentials", null)).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await installer.PostAsJsonAsync($"/api/sites/{site}/permits",
             new { from = DateTimeOffset.UtcNow, to = DateTimeOffset.UtcNow.AddHours(4) })).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await installer.PostAsJsonAsync("/api/people",
@@ -91,6 +95,25 @@ public sealed class RoleTests(FleetApp fleet)
         Assert.Equal(HttpStatusCode.OK, (await engineer.GetAsync("/api/audit")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await inspector.GetAsync("/api/audit")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await engineer.GetAsync("/api/people")).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_installer_reads_no_leads_cases_reports_or_notifications()
+    {
+        string[] paths = ["/api/leads", "/api/leads/1", "/api/leads/stream", "/api/leads/1/case", "/api/leads/1/evidence.zip", "/api/cases",
+            "/api/reports/monthly", "/api/reports/sites", "/api/notifications"];
+        using var installer = await fleet.As(Roles.Installer);
+        foreach (var path in paths)
+            Assert.True((await installer.GetAsync(path)).StatusCode == HttpStatusCode.Forbidden, $"{path} must refuse an installer");
+        // What the installer's page needs (wwwroot/install) stays open to them.
+        foreach (var path in new[] { "/api/me", "/api/sites", "/api/alerts" })
+            Assert.Equal(HttpStatusCode.OK, (await installer.GetAsync(path)).StatusCode);
+
+        using var inspector = await fleet.As(Roles.Inspector);
+        using var engineer = await fleet.As(Roles.Engineer);
+        foreach (var reader in new[] { inspector, engineer })
+            foreach (var path in new[] { "/api/leads", "/api/cases", "/api/reports/sites", "/api/notifications" })
+                Assert.Equal(HttpStatusCode.OK, (await reader.GetAsync(path)).StatusCode);
     }
 
     [Fact]

@@ -101,6 +101,8 @@ const App = (() => {
       if (e.status === 401) return toLogin();
       throw e;
     }
+    // Installers read no leads (People/Roles.LeadReading): their page is the installer's.
+    if (me.role === "installer") { location.href = "/install/"; return; }
     document.getElementById("who").textContent = me.name || me.login;
     try {
       await page(me);
