@@ -38,6 +38,8 @@ public static class FleetRegistration
             // Grid cells of ten sites each, as a bureau's squads would own them.
             var grid = $"G-{i / 10 + 1:D2}";
             var siteAnswer = await http.PostAsJsonAsync("/api/sites", new { id = site, name, kind, timezone = "Asia/Shanghai", grid, profile = "default" }, cancellationToken);
+            // The device before the review: an admin record covers the gateways bound to the site when it is recorded.
+            var deviceAnswer = await http.PostAsJsonAsync("/api/devices", new { id = device.Id, site }, cancellationToken);
             if (commissionedFrom is { } from && siteAnswer.StatusCode is HttpStatusCode.Created or HttpStatusCode.Conflict
                 && (await http.GetFromJsonAsync<JsonElement>($"/api/sites/{site}/commissioning", cancellationToken)).GetArrayLength() == 0)
             {
@@ -47,7 +49,6 @@ public static class FleetRegistration
                 if (!review.IsSuccessStatusCode)
                     throw new HttpRequestException($"the fleet refused the demo commissioning of {site}: {(int)review.StatusCode} {await review.Content.ReadAsStringAsync(cancellationToken)}");
             }
-            var deviceAnswer = await http.PostAsJsonAsync("/api/devices", new { id = device.Id, site }, cancellationToken);
             foreach (var answer in new[] { siteAnswer, deviceAnswer })
             {
                 if (answer.StatusCode == HttpStatusCode.Conflict) existing++;

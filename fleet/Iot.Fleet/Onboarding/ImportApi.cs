@@ -35,8 +35,9 @@ public static class ImportApi
                 for (var i = 0; i < body.Devices.Count; i++)
                     if (!DeviceId.IsValid(body.Devices[i].Id))
                         errors.Add(new ImportItemError("devices", i, "id", $"'{body.Devices[i].Id}' is not a device id ({DeviceId.Pattern})"));
+                var installer = http.User.Role() == Roles.Installer ? AuditActor.Of(http.User).Name : null;
                 if (errors.Count == 0)
-                    errors.AddRange(registry.Import(sites, body.Devices.Select(d => (d.Id, d.Site)).ToList(), dryRun)
+                    errors.AddRange(registry.Import(sites, body.Devices.Select(d => (d.Id, d.Site)).ToList(), dryRun, installer)
                         .Select(e => new ImportItemError(e.Table, e.Index, e.Column, e.Message)));
                 if (errors.Count > 0)
                     return Results.Problem($"{errors.Count} items cannot be imported; nothing was stored", statusCode: StatusCodes.Status422UnprocessableEntity,

@@ -1,5 +1,6 @@
 using Iot.Fleet.Audit;
 using Iot.Fleet.People;
+using Iot.Fleet.Registry;
 using Iot.Provisioning.Contract;
 
 namespace Iot.Fleet.Provisioning;
@@ -17,11 +18,13 @@ public static class ProvisioningApi
                 return Results.Created("/api/factory/devices", new FactoryUploadResult(created));
             }))
             .RequireRoles(Roles.Engineer).Audited("factory.upload");
-        api.MapPost("/claims", (ClaimRequest body, HttpContext http, FactoryGateways gateways, ClaimAttempts attempts) =>
+        api.MapPost("/claims", (ClaimRequest body, HttpContext http, FactoryGateways gateways, ClaimAttempts attempts, SiteRegistry registry) =>
             {
                 var caller = AuditActor.Of(http.User).Name;
                 if (!attempts.Allowed(caller))
                     return Results.Problem("too many wrong claim codes; wait a few minutes", statusCode: StatusCodes.Status429TooManyRequests);
+                if (body.SiteId is { } siteId && http.User.Role() == Roles.Installer && !registry.InstallerMayAddTo(siteId, caller))
+                    return Results.Problem(SiteRegistry.InstallerRefusal(siteId), statusCode: StatusCodes.Status403Forbidden);
                 var answer = Answer(() =>
                 {
                     var result = gateways.Claim(body, caller);

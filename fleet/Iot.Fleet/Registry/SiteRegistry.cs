@@ -67,7 +67,10 @@ public sealed class SiteRegistry : ISiteDirectory
 
     /// <summary>Stores sites and devices all together or not at all (bulk onboarding). The caller has
     /// checked each item; what only the database knows (ids taken) comes back as errors, with nothing stored.</summary>
-    public IReadOnlyList<(string Table, int Index, string Column, string Message)> Import(IReadOnlyList<Site> sites, IReadOnlyList<(string Id, string Site)> devices, bool dryRun)
+    /// <param name="installer">The installer's login when an installer imports: devices then go only to sites
+    /// <see cref="InstallerMayAddTo(string, string)"/> allows. Null for engineers and admins.</param>
+    public IReadOnlyList<(string Table, int Index, string Column, string Message)> Import(IReadOnlyList<Site> sites, IReadOnlyList<(string Id, string Site)> devices, bool dryRun,
+        string? installer = null)
     {
         var errors = new List<(string, int, string, string)>();
         using var connection = _database.Open();
@@ -85,6 +88,8 @@ public sealed class SiteRegistry : ISiteDirectory
             if (!newDevices.Add(id)) errors.Add(("devices", i, "id", $"device {id} appears twice in the import"));
             else if (!newSites.Contains(site) && connection.ExecuteScalar<long>("SELECT COUNT(*) FROM sites WHERE id = @site", new { site }, tx) == 0)
                 errors.Add(("devices", i, "site", $"site {site} is neither in the import nor in the fleet"));
+            else if (installer is not null && !newSites.Contains(site) && !InstallerMayAddTo(connection, tx, site, installer))
+                errors.Add(("devices", i, "site", InstallerRefusal(site)));
             else if (connection.Execute("INSERT INTO devices (id, site, created_at) VALUES (@id, @site, @now) ON CONFLICT (id) DO NOTHING",
                          new { id, site, now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }, tx) == 0)
                 errors.Add(("devices", i, "id", $"device {id} already exists"));
@@ -107,6 +112,28 @@ public sealed class SiteRegistry : ISiteDirectory
             """,
             new { site.Id, site.Name, kind = site.Kind.ToString().ToLowerInvariant(), site.Timezone, site.Grid, site.Profile,
                 hours = JsonSerializer.Serialize(site.BusinessHours), site.Lat, site.Lon, now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }, tx) > 0;
+
+    /// <summary>
+    /// Where an installer may bind a gateway: a site with no passed commissioning yet (it is still being installed), or
+    /// one where this installer signed a passed commissioning (they installed there). A commissioned site of someone
+    /// else's needs an engineer or admin. Either way the new gateway raises leads only after its own commissioning.
+    /// </summary>
+    public bool InstallerMayAddTo(string site, string installer)
+    {
+        using var connection = _database.Open();
+        return InstallerMayAddTo(connection, null, site, installer);
+    }
+
+    private static bool InstallerMayAddTo(DbConnection connection, DbTransaction? tx, string site, string installer) =>
+        connection.ExecuteScalar<long>(
+            """
+            SELECT NOT EXISTS (SELECT 1 FROM commissioning WHERE site = @site AND passed = 1)
+                OR EXISTS (SELECT 1 FROM commissioning WHERE site = @site AND passed = 1 AND signed_by = @installer)
+            """, new { site, installer }, tx) == 1;
+
+    /// <summary>Why an installer cannot bind a gateway to the site (see <see cref="InstallerMayAddTo(string, string)"/>).</summary>
+    public static string InstallerRefusal(string site) =>
+        $"site {site} is commissioned by someone else; an installer adds gateways only to sites not yet commissioned or commissioned by themselves. Ask an engineer.";
 
     public Device AddDevice(string id, string? site)
     {
@@ -188,8 +215,16 @@ public sealed class SiteRegistry : ISiteDirectory
         foreach (var permit in connection.Query<(string site, long from_time, long to_time)>("SELECT site, from_time, to_time FROM permits").GroupBy(p => p.site))
             if (sites.TryGetValue(permit.Key, out var context))
                 context.Permits = permit.Select(p => new PermitSpan(DateTimeOffset.FromUnixTimeSeconds(p.from_time), DateTimeOffset.FromUnixTimeSeconds(p.to_time))).ToList();
-        foreach (var (site, from) in connection.Query<(string site, long from)>("SELECT site, MIN(valid_from) FROM commissioning WHERE passed = 1 GROUP BY site"))
-            if (sites.TryGetValue(site, out var context)) context.CommissionedFrom = DateTimeOffset.FromUnixTimeSeconds(from);
+        // Commissioning counts per device: a checklist sign-off covers its own gateway; an admin record of a review covers
+        // the gateways bound to the site when it was recorded (signed_at has whole seconds: that second counts as before).
+        foreach (var covered in connection.Query<(string site, string device, long from)>(
+                     """
+                     SELECT d.site, d.id, MIN(c.valid_from) FROM commissioning c JOIN devices d ON d.site = c.site
+                     WHERE c.passed = 1 AND (c.device = d.id OR (c.device IS NULL AND d.created_at < (c.signed_at + 1) * 1000))
+                     GROUP BY d.id
+                     """).GroupBy(d => d.site))
+            if (sites.TryGetValue(covered.Key, out var context))
+                context.CommissionedFrom = covered.ToDictionary(d => d.device, d => DateTimeOffset.FromUnixTimeSeconds(d.from), StringComparer.Ordinal);
         var map = devices.ToDictionary(d => d.id, d => sites[d.site], StringComparer.Ordinal);
         lock (_lock)
         {

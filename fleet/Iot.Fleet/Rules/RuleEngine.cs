@@ -117,6 +117,15 @@ public sealed class RuleEngine(ISiteDirectory sites, IRecordHistory history, ILe
         RaiseIntegrity(site, "monitor.tamper", device, time / 60, time / 60, 1, 0, "", "tamper event");
     }
 
+    /// <summary>Records a (dev, seq) that arrived again with other content as an integrity alert: the device's
+    /// numbering restarted (flash replaced) or someone forges records; engineers decide which version is true.</summary>
+    public void ApplyConflict(string device, long time)
+    {
+        var site = sites.SiteOf(device);
+        if (site is null) return;
+        RaiseIntegrity(site, "monitor.conflict", device, time / 60, time / 60, 1, 0, "", "a record number arrived again with other content");
+    }
+
     /// <summary>A window is complete when all its minutes are covered or the device has sent later data.</summary>
     private static bool IsComplete(DeviceTimeline timeline, long start, int minutes)
     {
@@ -144,21 +153,35 @@ public sealed class RuleEngine(ISiteDirectory sites, IRecordHistory history, ILe
         if (verdict.State == WindowState.Breach) OnBreach(rule, site, timeline.Device, start, verdict.Value);
     }
 
-    /// <summary>Joins a breaching window to its episode's lead, or raises a new lead. Idempotent.</summary>
+    /// <summary>
+    /// Joins a breaching window to its episode's lead, or raises a new lead. Idempotent. Windows of a device commissioned
+    /// at the window's start and windows of one that is not form separate episodes (enforcement leads and
+    /// `not_commissioned` ones), so a gateway nobody has checked can neither raise, extend, end nor hide an enforcement lead.
+    /// </summary>
     private void OnBreach(Rule rule, SiteContext site, string device, long start, double value)
     {
+        var commissioned = site.CommissionedAt(device, start);
         var leads = LeadsOf(site.Id, rule.Id);
-        var lead = leads.FirstOrDefault(l => l.StartMinute <= start && start <= l.EndMinute);
+        Lead? lead = null, before = null, after = null;
+        foreach (var l in leads)
+        {
+            if (IsCommissioned(l) != commissioned) continue;
+            if (l.StartMinute <= start && start <= l.EndMinute)
+            {
+                lead = l;
+                break;
+            }
+            if (l.EndMinute < start) before = l;
+            else if (l.StartMinute > start) after ??= l;
+        }
         if (lead is null)
         {
-            var before = leads.LastOrDefault(l => l.EndMinute < start);
-            var after = leads.FirstOrDefault(l => l.StartMinute > start);
-            if (before is not null && !EpisodeEndedBetween(rule, site, before.EndMinute, start))
+            if (before is not null && !EpisodeEndedBetween(rule, site, commissioned, before.EndMinute, start))
             {
                 lead = before;
                 lead.EndMinute = start;
             }
-            else if (after is not null && !EpisodeEndedBetween(rule, site, start, after.StartMinute))
+            else if (after is not null && !EpisodeEndedBetween(rule, site, commissioned, start, after.StartMinute))
             {
                 lead = after;
                 lead.StartMinute = start;
@@ -183,8 +206,8 @@ public sealed class RuleEngine(ISiteDirectory sites, IRecordHistory history, ILe
                 RaisedAt = now,
                 UpdatedAt = now,
                 Profile = site.Profile.Id,
-                // Art. 41: only data from a reviewed installation may be used; earlier breaches are shown, not pursued.
-                Status = site.CommissionedAt(start) ? LeadStatus.New : LeadStatus.NotCommissioned,
+                // Art. 41: only data from a reviewed installation may be used; other breaches are shown, not pursued.
+                Status = commissioned ? LeadStatus.New : LeadStatus.NotCommissioned,
             };
             leads.Add(lead);
             leads.Sort((a, b) => a.StartMinute.CompareTo(b.StartMinute));
@@ -206,8 +229,8 @@ public sealed class RuleEngine(ISiteDirectory sites, IRecordHistory history, ILe
     }
 
     /// <summary>True when the site had windows of valid data that did not breach for the episode gap
-    /// between two breaching windows (exclusive).</summary>
-    private bool EpisodeEndedBetween(Rule rule, SiteContext site, long fromStart, long toStart)
+    /// between two breaching windows (exclusive), counting only devices on the same side of commissioning.</summary>
+    private bool EpisodeEndedBetween(Rule rule, SiteContext site, bool commissioned, long fromStart, long toStart)
     {
         if (toStart - fromStart > LongestEpisodeGapMinutes) return true;
         var clear = 0;
@@ -216,6 +239,7 @@ public sealed class RuleEngine(ISiteDirectory sites, IRecordHistory history, ILe
             var anyClear = false;
             foreach (var device in site.Devices)
             {
+                if (site.CommissionedAt(device, start) != commissioned) continue;
                 var timeline = Timeline(device);
                 EnsureLoaded(timeline, start, start + rule.WindowMinutes);
                 var state = JudgeComplete(rule, site, timeline, start).State;
@@ -283,6 +307,9 @@ public sealed class RuleEngine(ISiteDirectory sites, IRecordHistory history, ILe
         alerts.Sort((a, b) => a.StartMinute.CompareTo(b.StartMinute));
         _changed.Add(alert);
     }
+
+    /// <summary>An enforcement lead from commissioned devices (any pipeline status but `not_commissioned`).</summary>
+    private static bool IsCommissioned(Lead lead) => lead.Status != LeadStatus.NotCommissioned;
 
     private List<Lead> LeadsOf(string site, string rule)
     {

@@ -17,11 +17,13 @@ public sealed class SiteContext(string id, SiteKind kind, TimeZoneInfo timeZone,
     /// <summary>Devices bound to the site.</summary>
     public IReadOnlyList<string> Devices { get; set; } = [];
 
-    /// <summary>From when a passed commissioning covers the site's data; null while it has none.</summary>
-    public DateTimeOffset? CommissionedFrom { get; set; }
+    /// <summary>From when a passed commissioning covers each device's data; a device missing here has none.
+    /// Commissioning counts per device: a gateway added to a commissioned site needs its own.</summary>
+    public IReadOnlyDictionary<string, DateTimeOffset> CommissionedFrom { get; set; } = new Dictionary<string, DateTimeOffset>();
 
-    /// <summary>True when the window starting at this minute comes from a commissioned installation.</summary>
-    public bool CommissionedAt(long startMinute) => CommissionedFrom is { } from && startMinute * 60 >= from.ToUnixTimeSeconds();
+    /// <summary>True when the device's window starting at this minute comes from a commissioned installation.</summary>
+    public bool CommissionedAt(string device, long startMinute) =>
+        CommissionedFrom.TryGetValue(device, out var from) && startMinute * 60 >= from.ToUnixTimeSeconds();
 
     /// <summary>True when every minute of the window is night in the site's local time.</summary>
     public bool WhollyNight(long startMinute, int minutes) => All(startMinute, minutes, night: true);

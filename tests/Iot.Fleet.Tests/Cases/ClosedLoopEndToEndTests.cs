@@ -33,9 +33,10 @@ public sealed class ClosedLoopEndToEndTests(PipelineFixture pipeline)
 
         Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/sites",
             new { id = "R-LOOP", name = "Site R-LOOP", kind = "fume", timezone = "Asia/Shanghai", grid = "G-LOOP", profile = "default" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/devices", new { id = "GW-LOOP-1", site = "R-LOOP" })).StatusCode);
+        // After the device: an admin record covers the gateways bound when it is recorded.
         Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/sites/R-LOOP/commissioning",
             new { passed = true, note = "test: reviewed before the records it judges", valid_from = new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero) })).StatusCode);
-        Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/devices", new { id = "GW-LOOP-1", site = "R-LOOP" })).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/squads",
             new { id = "SQ-LOOP", name = "环城中队 Ring squad", grids = new[] { "G-LOOP" }, members = new[] { "li.wei" } })).StatusCode);
 

@@ -45,7 +45,8 @@ public sealed class PipelineFixture : IDisposable
         return client;
     }
 
-    /// <summary>Registers a site and its devices, commissioned (by an admin record) unless told otherwise.</summary>
+    /// <summary>Registers a site and its devices, commissioned (by an admin record, which covers the devices bound
+    /// when it is recorded) unless told otherwise.</summary>
     public async Task Register(string site, string kind, params string[] devices) => await Register(site, kind, commissioned: true, devices);
 
     public async Task Register(string site, string kind, bool commissioned, params string[] devices)
@@ -53,11 +54,11 @@ public sealed class PipelineFixture : IDisposable
         using var http = Fleet.Http();
         var created = await http.PostAsJsonAsync("/api/sites", new { id = site, name = $"Site {site}", kind, timezone = "Asia/Shanghai", grid = "G-1", profile = "default" });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        foreach (var device in devices)
+            Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/devices", new { id = device, site })).StatusCode);
         if (commissioned)
             Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync($"/api/sites/{site}/commissioning",
                 new { passed = true, note = "test fixture: reviewed before the records it judges", valid_from = WireProtocolEarliest })).StatusCode);
-        foreach (var device in devices)
-            Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/devices", new { id = device, site })).StatusCode);
     }
 
     private static readonly DateTimeOffset WireProtocolEarliest = new(2020, 1, 1, 0, 0, 0, TimeSpan.Zero);
