@@ -6,6 +6,7 @@ using Iot.Fleet.Audit;
 using Iot.Fleet.Leads;
 using Iot.Fleet.Notifications;
 using Iot.Fleet.Storage;
+using Microsoft.Extensions.Options;
 
 namespace Iot.Fleet.Cases;
 
@@ -15,7 +16,8 @@ namespace Iot.Fleet.Cases;
 /// causes commit together. Steps are serialized in-process, so two inspectors cannot both move the same case from
 /// the same state.
 /// </summary>
-public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed feed, TimeProvider clock, NotificationOutbox? outbox = null)
+public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed feed, TimeProvider clock, NotificationOutbox? outbox = null,
+    IOptions<ClosedLoopOptions>? options = null)
 {
     private readonly Lock _write = new();
 
@@ -107,7 +109,9 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
         });
     }
 
-    /// <summary>Closes as confirmed, or as dismissed with one of <see cref="CaseRules.DismissReasons"/>.</summary>
+    /// <summary>Closes as confirmed, or as dismissed with one of <see cref="CaseRules.DismissReasons"/>. With the two-person
+    /// rule (<see cref="ClosedLoopOptions.TwoPersonDismissal"/>), dismissing needs an acknowledged case (409 while it is
+    /// open) and someone other than who acknowledged it (403).</summary>
     public CaseView Close(long lead, string outcome, string? reason, string? note, string actor, AuditScope? audit)
     {
         if (outcome is not (CaseStatus.Confirmed or CaseStatus.Dismissed))
@@ -119,8 +123,17 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
             if (reason == CaseRules.OtherReason && string.IsNullOrWhiteSpace(note))
                 throw new CaseException("reason `other` needs a note saying why", StatusCodes.Status400BadRequest);
         }
-        return Step(lead, $"{CaseSteps.Close}:{outcome}", actor, audit, (c, _, _, _) =>
+        return Step(lead, $"{CaseSteps.Close}:{outcome}", actor, audit, (c, _, connection, tx) =>
         {
+            if (outcome == CaseStatus.Dismissed && (options?.Value ?? new ClosedLoopOptions()).TwoPersonDismissal)
+            {
+                var raisedBy = connection.ExecuteScalar<string?>(
+                    "SELECT actor FROM case_steps WHERE lead = @lead AND step = @step ORDER BY id DESC LIMIT 1", new { lead, step = CaseSteps.Acknowledge }, tx);
+                if (raisedBy is null)
+                    throw new CaseException($"two-person rule: acknowledge lead {lead} first; then someone else may dismiss it", StatusCodes.Status409Conflict);
+                if (raisedBy == actor)
+                    throw new CaseException($"two-person rule: {actor} acknowledged lead {lead}, so someone else must dismiss it", StatusCodes.Status403Forbidden);
+            }
             c.Outcome = outcome;
             c.CloseReason = outcome == CaseStatus.Dismissed ? reason : null;
             c.CloseNote = note;

@@ -107,16 +107,50 @@ public sealed class CaseStoreTests : IDisposable
         Assert.Equal(409, Assert.Throws<CaseException>(() => _db.Cases.Dispatch(lead.Id, null, "x", null, null)).Status);
         _db.Cases.Acknowledge(lead.Id, "x", null, null);
         Assert.Equal(409, Assert.Throws<CaseException>(() => _db.Cases.Acknowledge(lead.Id, "x", null, null)).Status);
-        Assert.Equal(400, Assert.Throws<CaseException>(() => _db.Cases.Close(lead.Id, CaseStatus.Dismissed, null, null, "x", null)).Status);
-        Assert.Equal(400, Assert.Throws<CaseException>(() => _db.Cases.Close(lead.Id, CaseStatus.Dismissed, "other", null, "x", null)).Status);
-        var dismissed = _db.Cases.Close(lead.Id, CaseStatus.Dismissed, "device_fault", "probe clogged", "x", null);
+        Assert.Equal(400, Assert.Throws<CaseException>(() => _db.Cases.Close(lead.Id, CaseStatus.Dismissed, null, null, "y", null)).Status);
+        Assert.Equal(400, Assert.Throws<CaseException>(() => _db.Cases.Close(lead.Id, CaseStatus.Dismissed, "other", null, "y", null)).Status);
+        var dismissed = _db.Cases.Close(lead.Id, CaseStatus.Dismissed, "device_fault", "probe clogged", "y", null);
         Assert.Equal(CaseStatus.Dismissed, dismissed.Status);
         Assert.Equal("device_fault", dismissed.CloseReason);
-        Assert.Equal(409, Assert.Throws<CaseException>(() => _db.Cases.Close(lead.Id, CaseStatus.Dismissed, "duplicate", null, "x", null)).Status);
+        Assert.Equal(409, Assert.Throws<CaseException>(() => _db.Cases.Close(lead.Id, CaseStatus.Dismissed, "duplicate", null, "y", null)).Status);
         Assert.Equal(404, Assert.Throws<CaseException>(() => _db.Cases.Acknowledge(99_999, "x", null, null)).Status);
 
         var unreviewed = _db.RaiseLead("R-1", status: LeadStatus.NotCommissioned);
         Assert.Equal(409, Assert.Throws<CaseException>(() => _db.Cases.Acknowledge(unreviewed.Id, "x", null, null)).Status);
+    }
+
+    [Fact]
+    public void Who_raised_the_case_cannot_dismiss_the_lead_when_the_two_person_rule_is_on()
+    {
+        Assert.True(new ClosedLoopOptions().TwoPersonDismissal); // on unless a bureau turns it off
+        var lead = _db.RaiseLead("R-1");
+        var unraised = Assert.Throws<CaseException>(() => _db.Cases.Close(lead.Id, CaseStatus.Dismissed, "duplicate", null, "li.wei", null));
+        Assert.Equal(409, unraised.Status);
+        Assert.Contains("acknowledge", unraised.Message);
+
+        _db.Cases.Acknowledge(lead.Id, "li.wei", "seen", null);
+        _db.Cases.Dispatch(lead.Id, null, "li.wei", null, null);
+        var alone = Assert.Throws<CaseException>(() => _db.Cases.Close(lead.Id, CaseStatus.Dismissed, "device_fault", "probe clogged", "li.wei", null));
+        Assert.Equal(403, alone.Status);
+        Assert.Contains("two-person rule", alone.Message);
+        Assert.Contains("li.wei", alone.Message);
+        Assert.Equal(CaseStatus.Dispatched, _db.Cases.Get(lead.Id).Status);
+
+        var dismissed = _db.Cases.Close(lead.Id, CaseStatus.Dismissed, "device_fault", "probe clogged", "chief", null);
+        Assert.Equal(CaseStatus.Dismissed, dismissed.Status);
+        Assert.Equal(["li.wei", "li.wei", "chief"], dismissed.History!.Select(h => h.By));
+    }
+
+    [Fact]
+    public void One_person_raises_and_dismisses_when_the_two_person_rule_is_off()
+    {
+        _db.LoopOptions.TwoPersonDismissal = false;
+        _db.Reopen();
+        var open = _db.RaiseLead("R-1");
+        Assert.Equal(CaseStatus.Dismissed, _db.Cases.Close(open.Id, CaseStatus.Dismissed, "duplicate", null, "li.wei", null).Status);
+        var lead = _db.RaiseLead("R-1");
+        _db.Cases.Acknowledge(lead.Id, "li.wei", null, null);
+        Assert.Equal(CaseStatus.Dismissed, _db.Cases.Close(lead.Id, CaseStatus.Dismissed, "device_fault", null, "li.wei", null).Status);
     }
 
     [Fact]

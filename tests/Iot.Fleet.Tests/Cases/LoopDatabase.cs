@@ -25,6 +25,9 @@ public sealed class LoopDatabase : IDisposable
 
     public ManualClock Clock { get; } = new(Start);
     public NotificationOptions Options { get; }
+
+    /// <summary>The closed loop's options; <see cref="Reopen"/> after changing them.</summary>
+    public ClosedLoopOptions LoopOptions { get; } = new();
     public FleetDatabase Database { get; private set; } = null!;
     public NotificationOutbox Outbox { get; private set; } = null!;
     public NotificationSender Sender { get; private set; } = null!;
@@ -46,7 +49,7 @@ public sealed class LoopDatabase : IDisposable
         Leads = new LeadStore(Database, Outbox);
         Registry = new SiteRegistry(Database);
         Squads = new Squads(Database, Clock);
-        Cases = new CaseStore(Database, Leads, Feed, Clock, Outbox);
+        Cases = new CaseStore(Database, Leads, Feed, Clock, Outbox, Microsoft.Extensions.Options.Options.Create(LoopOptions));
     }
 
     public void AddSite(string id, string grid, SiteKind kind = SiteKind.Fume) =>

@@ -112,7 +112,8 @@ public sealed class MonthlyReportTests : IDisposable
         _db.Registry.AddDevice("GW-1", "R-1");
         var open = _db.RaiseLead("R-1");
         var closed = _db.RaiseLead("R-1");
-        _db.Cases.Close(closed.Id, CaseStatus.Dismissed, "duplicate", null, "centre", null);
+        _db.Cases.Acknowledge(closed.Id, "li.wei", null, null);
+        _db.Cases.Close(closed.Id, CaseStatus.Dismissed, "duplicate", null, "centre", null); // two people (ClosedLoopOptions)
         _db.Cases.Acknowledge(open.Id, "centre", null, null);
 
         var sites = _report.Sites().ToDictionary(s => s.Id);
