@@ -57,6 +57,7 @@ public static class FleetSetup
         services.AddProvisioning(builder.Configuration);
         services.AddUpdates();
 
+        builder.AddHttpSecurity();
         builder.AddPeople();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
         services.AddOpenApi();
@@ -66,6 +67,7 @@ public static class FleetSetup
     public static WebApplication MapFleet(this WebApplication app)
     {
         // The pages (wwwroot/): plain HTML and scripts, no CDN, so they work on a bureau's closed network.
+        app.UseHttpSecurity();
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.UseAuthentication();
