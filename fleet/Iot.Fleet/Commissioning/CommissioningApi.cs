@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
 using Iot.Fleet.People;
 using Iot.Fleet.Registry;
@@ -28,7 +29,8 @@ public static class CommissioningApi
                 AuditScope.Of(http).Describe($"site:{record.Site}", null, record);
                 return Results.Created($"/api/sites/{record.Site}/commissioning", record);
             }))
-            .RequireRoles(Roles.Installing).Audited("commissioning.sign_off");
+            .RequireRoles(Roles.Installing).Audited("commissioning.sign_off")
+            .WithBodyLimit(CommissioningPhoto.MaxUploadBytes / 3 * 4 + 64 * 1024); // the photo as base64, and the note
         api.MapPost("/sites/{id}/commissioning", (string id, AdminCommissioningRequest body, HttpContext http, CommissioningRecords records) => RegistryApi.Write(() =>
             {
                 var record = records.RecordByAdmin(id, body.Passed, body.ValidFrom, AuditActor.Of(http.User).Name, body.Note);
@@ -38,11 +40,18 @@ public static class CommissioningApi
             }))
             .RequireRoles(Roles.Admin).Audited("commissioning.admin_record");
         api.MapGet("/sites/{id}/commissioning", (string id, CommissioningRecords records) => records.OfSite(id));
-        api.MapGet("/commissioning/{id:long}/photo", (long id, CommissioningRecords records) =>
-            records.Photo(id) is { } photo ? Results.File(photo.Bytes, photo.ContentType) : Results.Problem("no photo", statusCode: StatusCodes.Status404NotFound));
+        api.MapGet("/commissioning/{id:long}/photo", (long id, CommissioningRecords records) => records.Photo(id) switch
+        {
+            null => Results.Problem("no photo", statusCode: StatusCodes.Status404NotFound),
+            // Shown by the browser only when it is what it says (every photo since re-encoding is); anything an
+            // older fleet stored unchecked is a download, never a page (nosniff keeps the browser from guessing).
+            { } photo when photo.IsImage => Results.File(photo.Bytes, photo.ContentType),
+            { } photo => Results.File(photo.Bytes, "application/octet-stream", $"commissioning-{id}-photo.bin"),
+        });
     }
 
-    /// <summary>`data:image/jpeg;base64,…` as a photo; a malformed one is refused rather than dropped.</summary>
+    /// <summary>`data:image/jpeg;base64,…` as a photo, re-encoded; the type it claims is ignored (the content
+    /// decides), and anything that is not a readable JPEG or PNG is refused rather than dropped.</summary>
     private static CommissioningPhoto? DataUrl(string? url)
     {
         if (string.IsNullOrEmpty(url)) return null;
@@ -51,7 +60,7 @@ public static class CommissioningApi
             throw new RegistryException("photo must be a data URL: data:image/jpeg;base64,…");
         try
         {
-            return new CommissioningPhoto(url[5..comma][..^7], Convert.FromBase64String(url[(comma + 1)..]));
+            return CommissioningPhoto.FromUpload(Convert.FromBase64String(url[(comma + 1)..]));
         }
         catch (FormatException)
         {

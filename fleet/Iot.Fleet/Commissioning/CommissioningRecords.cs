@@ -19,16 +19,11 @@ public static class CommissioningMethod
 public sealed record CommissioningRecord(long Id, string Site, string? Device, bool Passed, string Method, IReadOnlyList<CommissioningCheck> Results,
     string SignedBy, DateTimeOffset SignedAt, DateTimeOffset ValidFrom, string? Note, bool HasPhoto);
 
-/// <summary>A photo of the installation, attached to its record.</summary>
-public sealed record CommissioningPhoto(string ContentType, byte[] Bytes);
-
 /// <summary>The commissioning records (the review art. 41 of the Administrative Penalty Law asks for).</summary>
 public sealed class CommissioningRecords(FleetDatabase database, SiteRegistry registry, CommissioningChecklist checklist, TimeProvider clock)
 {
-    /// <summary>Largest photo kept with a record.</summary>
-    public const int MaxPhotoBytes = 5 * 1024 * 1024;
-
-    /// <summary>Signs off a gateway whose checklist passes now; throws with the failing checks otherwise.</summary>
+    /// <summary>Signs off a gateway whose checklist passes now; throws with the failing checks otherwise.
+    /// The photo is one <see cref="CommissioningPhoto.FromUpload"/> made.</summary>
     public CommissioningRecord SignOff(string deviceId, string signedBy, string? note, CommissioningPhoto? photo)
     {
         var report = checklist.For(deviceId) ?? throw new RegistryException($"no device {deviceId}");
@@ -70,8 +65,6 @@ public sealed class CommissioningRecords(FleetDatabase database, SiteRegistry re
     private CommissioningRecord Store(string site, string? device, bool passed, string method, IReadOnlyList<CommissioningCheck> results, string signedBy,
         DateTimeOffset validFrom, string? note, CommissioningPhoto? photo, DateTimeOffset? signedAt = null)
     {
-        if (photo is not null && (photo.Bytes.Length > MaxPhotoBytes || !photo.ContentType.StartsWith("image/", StringComparison.Ordinal)))
-            throw new RegistryException($"the photo must be an image of at most {MaxPhotoBytes / 1024 / 1024} MB");
         var at = signedAt ?? validFrom;
         using var connection = database.Open();
         var id = connection.ExecuteScalar<long>(

@@ -116,12 +116,16 @@ public sealed class ClaimToCommissionedTests(ITestOutputHelper output) : IDispos
         // The checklist passes by itself once records and status arrive; the installer signs it off.
         var report = await Eventually(() => http.GetFromJsonAsync<JsonObject>($"/api/devices/{id}/commissioning"), r => (bool)r!["complete"]!, "a passing checklist");
         Assert.Equal(["own_credentials", "clock_synced", "channels", "signal", "store_drained"], report!["checks"]!.AsArray().Select(c => (string)c!["name"]!));
-        var signed = await http.PostAsJsonAsync($"/api/devices/{id}/commissioning", new { note = "fitted above the purifier outlet", photo = "data:image/png;base64,iVBORw0KGgo=" });
+        var signed = await http.PostAsJsonAsync($"/api/devices/{id}/commissioning", new { note = "fitted above the purifier outlet", photo = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==" });
         Assert.Equal(HttpStatusCode.Created, signed.StatusCode);
         var records = await http.GetFromJsonAsync<JsonArray>("/api/sites/R-CLAIMED/commissioning");
         var record = Assert.Single(records!)!;
         Assert.Equal("checklist", (string)record["method"]!);
         Assert.True((bool)record["hasPhoto"]!);
+        // Served as the PNG the fleet re-encoded, and never sniffed as anything else.
+        var photo = await http.GetAsync($"/api/commissioning/{(long)record["id"]!}/photo");
+        Assert.Equal("image/png", photo.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("nosniff", photo.Headers.GetValues("X-Content-Type-Options").Single());
 
         // A stolen gateway: revoking it cuts it off at once (the broker drops it and publishes its will).
         using (var installer = fleet.Http())
