@@ -78,21 +78,30 @@ public static class PeopleApi
         if (body is not { Login: { Length: > 0 } login, Password: { Length: > 0 } password })
             return Results.Problem("Send {\"login\": …, \"password\": …} as JSON or a form.", statusCode: StatusCodes.Status400BadRequest);
         var logger = loggers.CreateLogger("Iot.Fleet.People");
-        if (throttle.LockedFor(login) is { } wait)
+        // The address as the forwarded headers left it: the client's own behind a known proxy.
+        var client = LoginThrottle.ClientOf(http.Connection.RemoteIpAddress);
+        if (throttle.Refusal(client, login) is { } refusal) return TooMany(http, refusal);
+        Person? person;
+        using (var turn = await throttle.TurnToCheck(http.RequestAborted))
         {
-            http.Response.Headers.RetryAfter = Math.Ceiling(wait.TotalSeconds).ToString(CultureInfo.InvariantCulture);
-            return Results.Problem($"Too many failed sign-ins for {login}; try again in {Math.Ceiling(wait.TotalMinutes)} min.",
-                statusCode: StatusCodes.Status429TooManyRequests, title: "Locked for now");
+            if (turn is null) return TooMany(http, new LoginRefusal(TimeSpan.FromSeconds(2), "The fleet is checking many sign-ins right now; try again in a moment."));
+            person = people.CheckPassword(login, password);
         }
-        if (people.CheckPassword(login, password) is not { Disabled: false } person)
+        if (person is not { Disabled: false })
         {
-            throttle.Failed(login);
+            throttle.Failed(client, login);
             logger.LogWarning("Failed sign-in for {Login} from {Address}", login, http.Connection.RemoteIpAddress);
             return Results.Problem("Wrong login or password, or the account is disabled.", statusCode: StatusCodes.Status401Unauthorized, title: "Not signed in");
         }
-        throttle.Succeeded(login);
+        throttle.Succeeded(client, login);
         await http.SignInAsync(PeopleSetup.CookieScheme, Callers.Session(person, PeopleSetup.CookieScheme));
         return Results.Ok(new Me(person.Login, person.Name, person.Role, person.Squad, ActorKinds.Person));
+    }
+
+    private static IResult TooMany(HttpContext http, LoginRefusal refusal)
+    {
+        http.Response.Headers.RetryAfter = Math.Max(1, Math.Ceiling(refusal.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        return Results.Problem(refusal.Reason, statusCode: StatusCodes.Status429TooManyRequests, title: "Locked for now");
     }
 
     private static async Task<LoginRequest?> ReadLogin(HttpRequest request)

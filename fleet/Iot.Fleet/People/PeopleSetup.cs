@@ -26,6 +26,7 @@ public static class PeopleSetup
         services.AddSingleton<AdminToken>();
         services.AddSingleton<PeopleStore>();
         services.AddSingleton<ApiTokens>();
+        services.AddOptions<LoginLimits>().BindConfiguration("Login");
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton<AuditLog>();
 

@@ -102,7 +102,7 @@ public sealed class SignInTests(FleetApp fleet)
     {
         var (login, password) = await fleet.NewPerson(Roles.Inspector);
         using var http = fleet.Anonymous();
-        for (var i = 0; i < LoginThrottle.FreeFailures; i++)
+        for (var i = 0; i < new LoginLimits().FreeFailures; i++)
             Assert.Equal(HttpStatusCode.Unauthorized, (await http.PostAsJsonAsync("/api/login", new { login, password = $"guess-{i}-guess" })).StatusCode);
 
         var answer = await http.PostAsJsonAsync("/api/login", new { login, password });
