@@ -39,9 +39,14 @@ public sealed class MqttClientOptions
     /// A 5.0 broker's smaller receive maximum takes precedence.</summary>
     public int MaximumInflight { get; set; } = 1000;
 
-    /// <summary>Largest packet this client sends or accepts, in bytes; 0 means the protocol's maximum.
+    /// <summary>The default <see cref="MaximumPacketSize"/>: twice the wire protocol's 16 KiB telemetry envelope,
+    /// the largest message the project sends over MQTT, and the same limit its broker enforces.</summary>
+    public const int DefaultMaximumPacketSize = 32 * 1024;
+
+    /// <summary>Largest packet this client sends or accepts, in bytes; 0 means the protocol's maximum (256 MB).
+    /// A larger incoming packet is refused from its fixed header, before its body is read or allocated.
     /// Sent to a 5.0 broker so it does not send larger ones.</summary>
-    public int MaximumPacketSize { get; set; }
+    public int MaximumPacketSize { get; set; } = DefaultMaximumPacketSize;
 
     /// <summary>QoS 1 messages the broker may send before we acknowledge (5.0); 0 leaves the default of 65,535.</summary>
     public ushort ReceiveMaximum { get; set; }

@@ -224,6 +224,20 @@ public sealed class PacketCodecTests
     }
 
     [Fact]
+    public void Header_announcing_256_MB_is_refused_with_the_default_limit_before_any_body_is_buffered()
+    {
+        var decoder = new MqttPacketDecoder(MqttProtocolVersion.V500, new MqttClientOptions().MaximumPacketSize);
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<MqttProtocolException>(() => decoder.TryDecode([0x30, 0xFF, 0xFF, 0xFF, 0x7F], out _, out _, out _));
+        Assert.Equal(MqttReasonCode.PacketTooLarge, e.ReasonCode);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - allocated < 64 * 1024);
+        // A packet of exactly the limit is still accepted from its header (it waits for the rest).
+        var atLimit = MqttClientOptions.DefaultMaximumPacketSize - 4;
+        Assert.Equal(MqttDecodeStatus.NeedMoreData, decoder.TryDecode([0x30, (byte)(atLimit & 0x7F | 0x80), (byte)(atLimit >> 7 & 0x7F | 0x80), (byte)(atLimit >> 14)], out _, out _, out var length));
+        Assert.Equal(MqttClientOptions.DefaultMaximumPacketSize, length);
+    }
+
+    [Fact]
     public void Encoding_refuses_strings_longer_than_65535_bytes()
     {
         var packet = new PublishPacket { Topic = new string('a', 70_000) };

@@ -42,6 +42,58 @@ public sealed class LimitsAndTlsTests
     [Theory]
     [InlineData(MqttProtocolVersion.V311)]
     [InlineData(MqttProtocolVersion.V500)]
+    public async Task The_project_broker_refuses_a_40_KiB_publish(MqttProtocolVersion version)
+    {
+        // The project's broker configuration (BrokerLimits.MaxPacketSize, 32 KiB); our client's own limit is raised
+        // so that the broker, not the client, has to refuse.
+        using var broker = MosquittoBroker.Start();
+        var options = MqttTest.Options(broker, version, MqttTest.Unique("gw"));
+        options.MaximumPacketSize = 0;
+        options.AutoReconnect = false;
+        await using var client = await MqttTest.ConnectAsync(options);
+        var big = new byte[40 * 1024];
+
+        if (version == MqttProtocolVersion.V500)
+        {
+            Assert.Equal(BrokerLimits.MaxPacketSize, client.ConnectResult!.MaximumPacketSize);
+            await Assert.ThrowsAsync<MqttPacketTooLargeException>(() => client.PublishAsync("t/big", big));
+        }
+        // Sent anyway, as a client ignoring the announcement would: Mosquitto hangs up without delivering it.
+        var listening = MqttTest.Options(broker, version, MqttTest.Unique("sub"));
+        listening.MaximumPacketSize = 0;
+        await using var listener = await MqttTest.ConnectAsync(listening);
+        await listener.SubscribeAsync("t/#");
+        using (var raw = new System.Net.Sockets.TcpClient())
+        {
+            raw.Connect(System.Net.IPAddress.Loopback, broker.Port);
+            var stream = raw.GetStream();
+            stream.Write([0x10, 13, 0, 4, (byte)'M', (byte)'Q', (byte)'T', (byte)'T', 4, 2, 0, 10, 0, 1, (byte)'r']);
+            stream.ReadExactly(new byte[4]);
+            var remaining = 2 + 5 + big.Length;
+            var header = new byte[] { 0x30, (byte)(remaining & 0x7F | 0x80), (byte)(remaining >> 7 & 0x7F | 0x80), (byte)(remaining >> 14) };
+            try
+            {
+                stream.Write([.. header, 0, 5, .. "t/big"u8, .. big]);
+                Assert.Equal(0, stream.Read(new byte[16]));
+            }
+            catch (IOException)
+            {
+                // Reset by the broker while we were still writing: refused as well.
+            }
+        }
+        await listener.PublishAsync("t/small", "ok");
+        Assert.Equal("t/small", (await listener.ReceiveAsync()).Topic);
+        if (version == MqttProtocolVersion.V311)
+        {
+            // Our 3.1.1 client cannot learn the limit: the broker closes its connection, and the publish fails with it.
+            await Assert.ThrowsAsync<MqttException>(() => client.PublishAsync("t/big", big).WaitAsync(MqttTest.Timeout));
+            Assert.False(client.IsConnected);
+        }
+    }
+
+    [Theory]
+    [InlineData(MqttProtocolVersion.V311)]
+    [InlineData(MqttProtocolVersion.V500)]
     public async Task Configured_maximum_packet_size_is_enforced_both_ways(MqttProtocolVersion version)
     {
         using var broker = MosquittoBroker.Start();

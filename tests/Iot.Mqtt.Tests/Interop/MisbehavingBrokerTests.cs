@@ -49,6 +49,33 @@ public sealed class MisbehavingBrokerTests
         }
     }
 
+    [Theory]
+    [InlineData(MqttProtocolVersion.V311)]
+    [InlineData(MqttProtocolVersion.V500)]
+    public async Task A_256_MB_packet_header_is_refused_without_allocating_its_body(MqttProtocolVersion version)
+    {
+        // A PUBLISH announcing 268,435,455 bytes, right after CONNACK; its body never comes.
+        await using var broker = new ScriptedBroker(version, new ConnAckPacket(), [0x30, 0xFF, 0xFF, 0xFF, 0x7F]);
+        var options = MqttTest.Options(broker.Port, version, "NS-0001");
+        options.AutoReconnect = false;
+        await using var client = new MqttClient(options);
+        var disconnected = new TaskCompletionSource<MqttDisconnectedEventArgs>();
+        client.Disconnected += (_, e) => disconnected.TrySetResult(e);
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+
+        await client.ConnectAsync();
+        var e = await disconnected.Task.WaitAsync(MqttTest.Timeout);
+
+        Assert.Equal(MqttReasonCode.PacketTooLarge, Assert.IsType<MqttProtocolException>(e.Exception).ReasonCode);
+        Assert.True(GC.GetTotalAllocatedBytes(precise: true) - allocated < 16 << 20, "the client allocated as if it would read the packet");
+        if (version == MqttProtocolVersion.V500)
+        {
+            // We told the broker our limit in CONNECT, and say why we hang up: DISCONNECT 0x95 packet too large.
+            Assert.Equal((uint)MqttClientOptions.DefaultMaximumPacketSize, (await broker.ReceivedAsync<ConnectPacket>()).Properties!.MaximumPacketSize);
+            Assert.Equal(MqttReasonCode.PacketTooLarge, (await broker.ReceivedAsync<DisconnectPacket>()).ReasonCode);
+        }
+    }
+
     [Fact]
     public async Task Broker_disconnect_reason_reaches_the_application()
     {
