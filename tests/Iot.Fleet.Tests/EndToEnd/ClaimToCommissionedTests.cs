@@ -86,14 +86,16 @@ public sealed class ClaimToCommissionedTests(ITestOutputHelper output) : IDispos
         var announced = await Eventually(() => http.GetFromJsonAsync<JsonObject>($"/api/factory/devices/{id}"), g => g!["announcedAt"] is not null, "the gateway's hello");
         Assert.Null(announced!["claimedAt"]);
 
-        // A typo is caught by the check character; the right code claims it once.
-        var typo = await http.PostAsJsonAsync("/api/claims", new { claim_code = Mistype(identity.ClaimCode), site_id = "NOPE" });
+        // An installer with the gateway in hand: a typo is caught by the check character; the right code claims it once.
+        var (installer, installerLogin) = await FleetPeople.SignInAs(fleet, "installer");
+        using var _i = installer;
+        var typo = await installer.PostAsJsonAsync("/api/claims", new { claim_code = Mistype(identity.ClaimCode), site_id = "NOPE" });
         Assert.Equal(HttpStatusCode.BadRequest, typo.StatusCode);
         var site = new { id = "R-CLAIMED", name = "Noodle house", kind = "fume", lat = 31.2304, lon = 121.4737, grid = "G-07", business_hours = new[] { new { from = "10:00", to = "22:00" } } };
-        var claim = await http.PostAsJsonAsync("/api/claims", new { claim_code = identity.ClaimCode.ToLowerInvariant().Replace("-", " "), site });
+        var claim = await installer.PostAsJsonAsync("/api/claims", new { claim_code = identity.ClaimCode.ToLowerInvariant().Replace("-", " "), site });
         Assert.Equal(HttpStatusCode.Created, claim.StatusCode);
         Assert.Equal("R-CLAIMED", (string?)(await claim.Content.ReadFromJsonAsync<JsonObject>())!["site_id"]);
-        var again = await http.PostAsJsonAsync("/api/claims", new { claim_code = identity.ClaimCode, site_id = "R-CLAIMED" });
+        var again = await installer.PostAsJsonAsync("/api/claims", new { claim_code = identity.ClaimCode, site_id = "R-CLAIMED" });
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
 
         // The gateway gets its own credentials, reconnects, and its bootstrap account is revoked.
@@ -114,7 +116,7 @@ public sealed class ClaimToCommissionedTests(ITestOutputHelper output) : IDispos
         output.WriteLine($"bootstrap login after the switch: {refusedAt}");
 
         // The checklist passes by itself once records and status arrive; the installer signs it off.
-        var report = await Eventually(() => http.GetFromJsonAsync<JsonObject>($"/api/devices/{id}/commissioning"), r => (bool)r!["complete"]!, "a passing checklist");
+        var report = await Eventually(() => installer.GetFromJsonAsync<JsonObject>($"/api/devices/{id}/commissioning"), r => (bool)r!["complete"]!, "a passing checklist");
         Assert.Equal(["own_credentials", "clock_synced", "channels", "signal", "store_drained"], report!["checks"]!.AsArray().Select(c => (string)c!["name"]!));
         var signed = await http.PostAsJsonAsync($"/api/devices/{id}/commissioning", new { note = "fitted above the purifier outlet", photo = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==" });
         Assert.Equal(HttpStatusCode.Created, signed.StatusCode);
@@ -128,9 +130,10 @@ public sealed class ClaimToCommissionedTests(ITestOutputHelper output) : IDispos
         Assert.Equal("nosniff", photo.Headers.GetValues("X-Content-Type-Options").Single());
 
         // A stolen gateway: revoking it cuts it off at once (the broker drops it and publishes its will).
-        using (var installer = fleet.Http())
+        var (engineer, _) = await FleetPeople.SignInAs(fleet, "engineer");
+        using (engineer)
         {
-            var revoke = await installer.PostAsync($"/api/devices/{id}/revoke", null);
+            var revoke = await engineer.PostAsync($"/api/devices/{id}/revoke", null);
             Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
         }
         await Eventually(() => Task.FromResult(runner.Gateways[0].Runtime!.LoginRefusals), n => n > 0, "the revoked gateway refused by the broker");
@@ -138,7 +141,7 @@ public sealed class ClaimToCommissionedTests(ITestOutputHelper output) : IDispos
         Assert.Equal("offline", (string)(await http.GetFromJsonAsync<JsonObject>($"/api/devices/{id}"))!["status"]!);
         var audit = await http.GetFromJsonAsync<JsonArray>($"/api/audit?subject=device:{id}");
         Assert.Contains("device.revoke", audit!.Select(e => (string)e!["action"]!));
-        Assert.Contains("device.claim", audit!.Select(e => (string)e!["action"]!));
+        Assert.Equal(installerLogin, (string)audit!.Single(e => (string)e!["action"]! == "device.claim")!["actor"]!);
 
         await runner.DisposeAsync();
         await run.ContinueWith(_ => { }, TaskScheduler.Default);
