@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Iot.Fleet.Api;
 using Iot.Fleet.Cases;
 using Iot.Fleet.Commissioning;
+using Iot.Fleet.Health;
 using Iot.Fleet.Onboarding;
 using Iot.Fleet.Provisioning;
 using Iot.Fleet.Ingest;
@@ -27,6 +28,12 @@ public static class FleetSetup
         services.AddOptions<MqttIngestOptions>().BindConfiguration("Mqtt");
         services.AddOptions<MonitorOptions>().BindConfiguration("Monitor");
         services.AddSingleton(TimeProvider.System);
+        // Stages supervise themselves (Health/SupervisedService); should one still throw, the host keeps serving.
+        services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore);
+        services.AddOptions<HealthOptions>().BindConfiguration("Health");
+        services.AddSingleton<FleetHealth>();
+        services.AddSingleton<HealthWatch>();
+        services.AddHostedService(sp => sp.GetRequiredService<HealthWatch>());
 
         services.AddSingleton(sp =>
         {
@@ -37,8 +44,6 @@ public static class FleetSetup
         services.AddSingleton<RecordJournal>();
         services.AddSingleton<LeadStore>();
         services.AddSingleton<SiteRegistry>();
-        services.AddSingleton(sp => new RuleEngine(
-            sp.GetRequiredService<SiteRegistry>(), sp.GetRequiredService<RecordJournal>(), sp.GetRequiredService<LeadStore>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<InfluxWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<InfluxWriter>());
         services.AddSingleton<LeadFeed>();
@@ -82,16 +87,8 @@ public static class FleetSetup
         app.MapImportApi();
         app.MapUpdatesApi();
         app.MapReportsApi();
-        app.MapGet("/healthz", (IngestCounters counters, InfluxWriter influx) => Results.Ok(new
-        {
-            ready = counters.Ready,
-            recordsReceived = counters.RecordsReceived,
-            recordsStored = counters.RecordsStored,
-            messagesRejected = counters.MessagesRejected,
-            leadsRaised = counters.LeadsRaised,
-            influxWrittenUpTo = influx.WrittenUpTo,
-            influxFailing = influx.Failing,
-        })).WithTags("Health").AllowAnonymous();
+        app.MapIngestApi();
+        app.MapHealth();
         return app;
     }
 }

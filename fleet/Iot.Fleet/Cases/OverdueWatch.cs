@@ -15,7 +15,7 @@ public sealed class OverdueWatch(CaseStore cases, ILogger<OverdueWatch> logger) 
                 foreach (var late in cases.DetectOverdue())
                     logger.LogInformation("Lead {Lead} at {Site} passed its response target ({Due:u}) with nobody on site", late.Lead, late.Site, late.ResponseDue);
             }
-            catch (Microsoft.Data.Sqlite.SqliteException e)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
                 logger.LogWarning("Overdue check failed ({Reason}); trying again in {Interval}", e.Message, Interval);
             }

@@ -1,3 +1,4 @@
+using Iot.Fleet.Health;
 using Iot.Fleet.Leads;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Rules;
@@ -22,63 +23,90 @@ public sealed class MqttIngestOptions
 
     /// <summary>Messages handled per durable transaction.</summary>
     public int MaxBatch { get; set; } = 2000;
+
+    /// <summary>Telemetry messages one device may send per second, after a burst of 30 s worth (0: no limit).</summary>
+    public double DeviceMessagesPerSecond { get; set; } = 50;
 }
 
 /// <summary>
 /// Takes device messages from the broker and makes them durable before acknowledging them:
-/// validate → store the batch in one transaction (records de-duplicated by dev+seq) → PUBACK in
-/// arrival order → judge the new records → save leads with the rules cursor. A crash anywhere
-/// loses nothing: unacknowledged messages come again and are de-duplicated; stored but unjudged
-/// records are judged on start.
+/// validate → store the batch in one transaction (records de-duplicated by dev+seq, events by their
+/// content) → PUBACK in arrival order → judge the new records and events → save leads with the rules
+/// cursors. A crash anywhere loses nothing: unacknowledged messages come again and are de-duplicated;
+/// stored but unjudged records and events are judged on start. Each message is checked on its own, so a
+/// bad one becomes a rejection and never stops the others; a failure of the stage itself (a database
+/// error, a lost broker) restarts it with a fresh rule engine that resumes from the saved cursors.
 /// </summary>
 public sealed class TelemetryIngest(
     IOptions<MqttIngestOptions> options,
     RecordJournal journal,
     LeadStore leads,
     SiteRegistry registry,
-    RuleEngine engine,
     InfluxWriter influx,
     IngestCounters counters,
     FleetMqtt mqtt,
+    FleetHealth health,
     TimeProvider clock,
-    ILogger<TelemetryIngest> logger) : BackgroundService
+    ILogger<TelemetryIngest> logger) : SupervisedService(health, logger, clock)
 {
     /// <summary>Message kinds the ingest reads; the others belong to provisioning and OTA.</summary>
     public static readonly string[] Kinds = ["telemetry", "event", "status"];
 
-    /// <summary>Stored batches waiting for the rules; bounded so the rules set the pace when they fall behind.</summary>
-    private readonly System.Threading.Channels.Channel<StoredBatch> _toJudge =
-        System.Threading.Channels.Channel.CreateBounded<StoredBatch>(new System.Threading.Channels.BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
+    /// <summary>The stages' names in /healthz.</summary>
+    public const string IngestStage = "ingest", JudgingStage = "judging";
 
-    protected override async Task ExecuteAsync(CancellationToken stop)
+    private readonly DeviceRateLimits _limits = new(clock, options.Value.DeviceMessagesPerSecond);
+    private RuleEngine _engine = null!;
+    private long _eventsAppliedUpTo;
+
+    protected override string Stage => IngestStage;
+
+    protected override async Task RunAsync(CancellationToken stop)
     {
-        await Task.Yield();
+        // A fresh engine each run: after a failure, memory may hold half-applied state; the journal does not.
+        _engine = new RuleEngine(registry, journal, leads, Clock);
+        Health.Watch(JudgingStage, () => (journal.LatestRowId() - _engine.AppliedUpTo, _engine.AppliedUpTo));
         CatchUpRules();
-        var judging = Task.Factory.StartNew(() => JudgeLoop(stop), stop, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        var toJudge = System.Threading.Channels.Channel.CreateBounded<StoredBatch>(
+            new System.Threading.Channels.BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        var judging = Task.Factory.StartNew(() => JudgeLoop(toJudge.Reader, failed), stop, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
         try
         {
-            await Receive(stop);
+            await Receive(toJudge.Writer, failed.Token);
+        }
+        catch (OperationCanceledException) when (failed.IsCancellationRequested && !stop.IsCancellationRequested)
+        {
+            // The judging worker failed; its exception below says why.
         }
         finally
         {
-            _toJudge.Writer.TryComplete();
+            toJudge.Writer.TryComplete();
+            counters.Ready = false;
             await judging;
         }
     }
 
-    private async Task JudgeLoop(CancellationToken stop)
+    /// <summary>Judges stored batches in order; on a failure it stops the receiving side too, so the
+    /// supervisor restarts the stage and the records are judged again from the journal.</summary>
+    private async Task JudgeLoop(System.Threading.Channels.ChannelReader<StoredBatch> reader, CancellationTokenSource failed)
     {
         try
         {
-            await foreach (var stored in _toJudge.Reader.ReadAllAsync(stop)) Judge(stored);
+            await foreach (var stored in reader.ReadAllAsync(failed.Token)) Judge(stored);
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (failed.IsCancellationRequested)
         {
             // Anything not judged yet is in the journal after the rules cursor: judged on the next start.
         }
+        catch
+        {
+            await failed.CancelAsync();
+            throw;
+        }
     }
 
-    private async Task Receive(CancellationToken stop)
+    private async Task Receive(System.Threading.Channels.ChannelWriter<StoredBatch> toJudge, CancellationToken stop)
     {
         var o = options.Value;
         await using var client = new MqttClient(mqtt.ClientOptions(configure: session =>
@@ -111,25 +139,27 @@ public sealed class TelemetryIngest(
                 break;
             }
             while (batch.Count < o.MaxBatch && client.Messages.TryRead(out var more)) batch.Add(more);
+            // A failure here (disk full, database gone) acknowledges nothing: the broker sends the batch again.
             var stored = Handle(batch);
             foreach (var message in batch) await message.AcknowledgeAsync();
             influx.Enqueue(stored.Fresh);
             // Durable and acknowledged: the rules judge it on their own worker while the next batch is stored.
-            await _toJudge.Writer.WriteAsync(stored, stop);
+            await toJudge.WriteAsync(stored, stop);
         }
     }
 
-    /// <summary>What a batch added: new records in row order and the events that matter to the rules.</summary>
+    /// <summary>What a batch added: new records in row order and new events (with fleet entries such as conflicts).</summary>
     internal sealed record StoredBatch(IReadOnlyList<TelemetryRecord> Fresh, IReadOnlyList<DeviceEvent> Events);
 
     /// <summary>Validates and stores one batch; returns only once it is durable.</summary>
     internal StoredBatch Handle(IReadOnlyList<MqttMessage> batch)
     {
-        var now = clock.GetUtcNow();
+        var now = Clock.GetUtcNow();
         var accepted = new List<AcceptedTelemetry>();
         var rejections = new List<Rejection>();
         var events = new List<DeviceEvent>();
         var statuses = new List<DeviceStatus>();
+        var refused = 0;
         foreach (var message in batch)
         {
             string? device = null;
@@ -137,6 +167,12 @@ public sealed class TelemetryIngest(
             {
                 if (!WireProtocol.TryParseTopic(message.Topic, out device, out var kind))
                     throw new RejectedMessageException("topic is not iot/v1/{device}/{kind}");
+                if (!_limits.TryTake(device, kind, out var firstRefusal))
+                {
+                    refused++;
+                    if (!firstRefusal) continue;
+                    throw new RejectedMessageException($"over the device's rate limit for {kind} messages; further ones are counted, not sampled");
+                }
                 var payload = message.Payload.Span;
                 switch (kind)
                 {
@@ -145,59 +181,99 @@ public sealed class TelemetryIngest(
                         accepted.Add(new AcceptedTelemetry(message.Topic, message.Payload.ToArray(), envelope, registry.SiteOf(device)?.Id));
                         break;
                     case "event":
-                        events.Add(MessageParser.ParseEvent(device, payload));
+                        events.Add(MessageParser.ParseEvent(device, payload, now));
                         break;
                     case "status":
                         statuses.Add(MessageParser.ParseStatus(device, payload));
                         break;
                 }
             }
-            catch (RejectedMessageException e)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
+                // Anything a message can cause is its own rejection; the parser's messages say why for engineers.
+                var reason = e is RejectedMessageException ? e.Message : $"could not be read ({e.GetType().Name}: {e.Message})";
                 rejections.Add(new Rejection(device is { Length: > 0 } d && WireProtocol.DeviceId().IsMatch(d) ? d : null,
-                    message.Topic, e.Message, MessageParser.Sample(message.Payload.Span), now));
+                    message.Topic, reason, MessageParser.Sample(message.Payload.Span), now));
             }
         }
-        var fresh = journal.Store(accepted, rejections, events, statuses, now);
-        counters.Count(accepted.Sum(a => a.Envelope.Records.Count), fresh.Count, rejections.Count);
-        return new StoredBatch(fresh, events);
+        var stored = journal.Store(accepted, rejections, events, statuses, now);
+        counters.Count(accepted.Sum(a => a.Envelope.Records.Count), stored.Records.Count, rejections.Count + refused, stored.Conflicts);
+        return new StoredBatch(stored.Records, stored.Events);
     }
 
-    /// <summary>Judges a stored batch, after any earlier records the rules have not seen, and saves
-    /// the leads together with the rules cursor.</summary>
+    /// <summary>Judges a stored batch, after any earlier records and events the rules have not seen, and
+    /// saves the leads together with the rules cursors.</summary>
     internal void Judge(StoredBatch stored)
     {
-        CatchUp(stored.Fresh.Count > 0 ? stored.Fresh[0].RowId : long.MaxValue);
+        CatchUp(stored.Fresh.Count > 0 ? stored.Fresh[0].RowId : long.MaxValue, stored.Events.Count > 0 ? stored.Events[0].Id : long.MaxValue);
         foreach (var record in stored.Fresh)
-            if (record.RowId > engine.AppliedUpTo) engine.Apply(record);
-        foreach (var e in stored.Events.Where(e => e.Type == "tamper")) engine.ApplyTamperEvent(e.Device, e.Time);
+            if (record.RowId > _engine.AppliedUpTo) Apply(record);
+        foreach (var e in stored.Events)
+            if (e.Id > _eventsAppliedUpTo) Apply(e);
         Save();
     }
 
-    /// <summary>Applies journal records the rules have not seen, below <paramref name="beforeRowId"/>:
+    /// <summary>Applies one record; a record the engine cannot judge is logged and counted, and the others go on.</summary>
+    private void Apply(TelemetryRecord record)
+    {
+        try
+        {
+            _engine.Apply(record);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Health.Failed(JudgingStage, e);
+            logger.LogError(e, "could not judge record {Device}/{Seq} (row {Row}); it stays stored, the others are judged", record.Device, record.Seq, record.RowId);
+        }
+    }
+
+    private void Apply(DeviceEvent e)
+    {
+        try
+        {
+            if (e.Type == "tamper") _engine.ApplyTamperEvent(e.Device, e.Time);
+            else if (e.Type == FleetEventTypes.SeqConflict) _engine.ApplyConflict(e.Device, e.Time);
+        }
+        catch (Exception error) when (error is not OutOfMemoryException)
+        {
+            Health.Failed(JudgingStage, error);
+            logger.LogError(error, "could not judge event {Id} of {Device}; it stays stored", e.Id, e.Device);
+        }
+        _eventsAppliedUpTo = e.Id;
+    }
+
+    /// <summary>Applies journal records and events the rules have not seen, below the given ids:
     /// after a crash, the ones stored but not judged.</summary>
-    private void CatchUp(long beforeRowId)
+    private void CatchUp(long beforeRowId, long beforeEventId)
     {
         while (true)
         {
-            var pending = journal.ReadAfter(engine.AppliedUpTo, 5000, beforeRowId);
-            foreach (var record in pending) engine.Apply(record);
-            if (pending.Count < 5000) return;
+            var pending = journal.ReadAfter(_engine.AppliedUpTo, 5000, beforeRowId);
+            foreach (var record in pending) Apply(record);
+            if (pending.Count < 5000) break;
+            Save();
+        }
+        while (true)
+        {
+            var pending = journal.EventsAfter(_eventsAppliedUpTo, 5000, beforeEventId);
+            foreach (var e in pending) Apply(e);
+            if (pending.Count < 5000) break;
             Save();
         }
     }
 
     private void Save()
     {
-        var created = leads.Save(engine.TakeChanges(), engine.AppliedUpTo);
+        var created = leads.Save(_engine.TakeChanges(), _engine.AppliedUpTo, _eventsAppliedUpTo);
         counters.OnLeadsCreated(created);
     }
 
-    /// <summary>On start: records stored before a crash but not judged yet are judged now.</summary>
+    /// <summary>On start: records and events stored before a crash but not judged yet are judged now.</summary>
     private void CatchUpRules()
     {
-        engine.ResumeAfter(journal.Cursor(LeadStore.RulesCursor));
-        CatchUp(long.MaxValue);
+        _engine.ResumeAfter(journal.Cursor(LeadStore.RulesCursor));
+        _eventsAppliedUpTo = journal.Cursor(LeadStore.EventsCursor);
+        CatchUp(long.MaxValue, long.MaxValue);
         Save();
     }
 }
@@ -205,20 +281,24 @@ public sealed class TelemetryIngest(
 /// <summary>What the ingest has done, for health checks, tests and benchmarks.</summary>
 public sealed class IngestCounters
 {
-    private long _received, _stored, _rejected, _leads;
+    private long _received, _stored, _rejected, _conflicts, _leads;
 
     /// <summary>True once subscribed.</summary>
     public bool Ready { get; set; }
     public long RecordsReceived => Interlocked.Read(ref _received);
     public long RecordsStored => Interlocked.Read(ref _stored);
     public long MessagesRejected => Interlocked.Read(ref _rejected);
+
+    /// <summary>Records whose (dev, seq) was stored before with other content; kept aside, never judged.</summary>
+    public long RecordConflicts => Interlocked.Read(ref _conflicts);
     public long LeadsRaised => Interlocked.Read(ref _leads);
 
     /// <summary>Raised with leads and alerts just created, after they are saved.</summary>
     public event Action<IReadOnlyList<Lead>>? LeadsCreated;
 
-    internal void Count(long received, long stored, long rejected)
+    internal void Count(long received, long stored, long rejected, long conflicts)
     {
+        Interlocked.Add(ref _conflicts, conflicts);
         Interlocked.Add(ref _received, received);
         Interlocked.Add(ref _stored, stored);
         Interlocked.Add(ref _rejected, rejected);

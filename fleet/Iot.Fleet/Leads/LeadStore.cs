@@ -15,12 +15,29 @@ public sealed class LeadStore(FleetDatabase database, Notifications.Notification
     /// <summary>The cursor saved with the leads: every record up to it has been judged.</summary>
     public const string RulesCursor = "rules";
 
+    /// <summary>The cursor saved with the leads: every event (tamper, conflict) up to it has been judged.</summary>
+    public const string EventsCursor = "rules-events";
+
     /// <summary>Saves the engine's changes and its cursor in one transaction, so a crash either keeps
     /// both or neither and the replay after it raises nothing twice.</summary>
     /// <returns>The leads that were new.</returns>
-    public IReadOnlyList<Lead> Save(IReadOnlyCollection<Lead> changes, long? appliedUpTo = null)
+    public IReadOnlyList<Lead> Save(IReadOnlyCollection<Lead> changes, long? appliedUpTo = null, long? eventsAppliedUpTo = null)
     {
         var created = new List<Lead>();
+        try
+        {
+            return SaveOnce(changes, appliedUpTo, eventsAppliedUpTo, created);
+        }
+        catch
+        {
+            // Ids handed out inside the rolled-back transaction do not exist: the leads are new again.
+            foreach (var lead in created) lead.Id = 0;
+            throw;
+        }
+    }
+
+    private IReadOnlyList<Lead> SaveOnce(IReadOnlyCollection<Lead> changes, long? appliedUpTo, long? eventsAppliedUpTo, List<Lead> created)
+    {
         using var connection = database.Open();
         using var tx = connection.BeginTransaction();
         foreach (var lead in changes)
@@ -52,6 +69,7 @@ public sealed class LeadStore(FleetDatabase database, Notifications.Notification
                     """, row, tx);
         }
         if (appliedUpTo is { } cursor) RecordJournal.SetCursor(connection, tx, RulesCursor, cursor);
+        if (eventsAppliedUpTo is { } eventsCursor) RecordJournal.SetCursor(connection, tx, EventsCursor, eventsCursor);
         tx.Commit();
         if (created.Count > 0) outbox?.Wake();
         return created;

@@ -134,6 +134,18 @@ public sealed class NotificationOutbox(FleetDatabase database, IOptionsMonitor<N
     }
 
     /// <summary>When the earliest pending row is due, or null when nothing is pending.</summary>
+    /// <summary>For the stall check: notifications due for over a minute, and the latest attempt (which moves
+    /// while the sender works, whether or not the receivers answer).</summary>
+    public (long Pending, long Position) Overdue()
+    {
+        using var connection = database.Open();
+        var cutoff = clock.GetUtcNow().AddMinutes(-1).ToUnixTimeMilliseconds();
+        var (pending, position) = connection.QueryFirst<(long, long)>(
+            "SELECT (SELECT COUNT(*) FROM notifications WHERE status = 'pending' AND next_attempt_at < @cutoff), COALESCE((SELECT MAX(last_attempt_at) FROM notifications), 0)",
+            new { cutoff });
+        return (pending, position);
+    }
+
     internal DateTimeOffset? NextDue()
     {
         using var connection = database.Open();

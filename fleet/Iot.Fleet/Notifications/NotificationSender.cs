@@ -1,3 +1,4 @@
+using Iot.Fleet.Health;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
@@ -17,18 +18,24 @@ namespace Iot.Fleet.Notifications;
 /// <see cref="NotificationOptions.MaxDelaySeconds"/>, equal jitter) and shown by GET /api/notifications?status=failing.
 /// </summary>
 public sealed class NotificationSender(NotificationOutbox outbox, IOptionsMonitor<NotificationOptions> options, TimeProvider clock,
-    ILogger<NotificationSender> logger, HttpMessageHandler? handler = null) : BackgroundService
+    ILogger<NotificationSender> logger, HttpMessageHandler? handler = null, FleetHealth? health = null)
+    : SupervisedService(health ?? new FleetHealth(clock), logger, clock)
 {
     private readonly HttpClient _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
 
-    protected override async Task ExecuteAsync(CancellationToken stop)
+    public const string SendingStage = "notifications";
+
+    protected override string Stage => SendingStage;
+
+    protected override async Task RunAsync(CancellationToken stop)
     {
+        Health.Watch(SendingStage, outbox.Overdue);
         while (!stop.IsCancellationRequested)
         {
             try
             {
                 await DeliverDue(stop);
-                var wait = outbox.NextDue() is { } next ? next - clock.GetUtcNow() : TimeSpan.FromSeconds(30);
+                var wait = outbox.NextDue() is { } next ? next - Clock.GetUtcNow() : TimeSpan.FromSeconds(30);
                 await outbox.Waken(TimeSpan.FromMilliseconds(Math.Clamp(wait.TotalMilliseconds, 50, 30_000)), stop);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -37,7 +44,7 @@ public sealed class NotificationSender(NotificationOutbox outbox, IOptionsMonito
             }
             catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
             {
-                logger.LogWarning("Notification outbox: {Reason}; trying again shortly", e.Message);
+                Logger.LogWarning("Notification outbox: {Reason}; trying again shortly", e.Message);
                 await Task.Delay(TimeSpan.FromSeconds(1), stop).ContinueWith(_ => { }, TaskScheduler.Default);
             }
         }
@@ -55,9 +62,9 @@ public sealed class NotificationSender(NotificationOutbox outbox, IOptionsMonito
                 if (outbox.MarkDelivered(row.Id)) delivered++;
                 continue;
             }
-            var next = clock.GetUtcNow() + Backoff((int)row.Attempts + 1, options.CurrentValue);
+            var next = Clock.GetUtcNow() + Backoff((int)row.Attempts + 1, options.CurrentValue);
             outbox.MarkFailed(row.Id, error, next);
-            if (row.Attempts == 0) logger.LogWarning("Notification {Event} to {Target} failed ({Error}); retrying with backoff", row.EventKey, row.Target, error);
+            if (row.Attempts == 0) Logger.LogWarning("Notification {Event} to {Target} failed ({Error}); retrying with backoff", row.EventKey, row.Target, error);
         }
         return delivered;
     }
@@ -84,8 +91,8 @@ public sealed class NotificationSender(NotificationOutbox outbox, IOptionsMonito
             timeout.CancelAfter(TimeSpan.FromSeconds(options.CurrentValue.TimeoutSeconds));
             using var request = target.Kind switch
             {
-                TargetKinds.DingTalk => DingTalkRequest(target, row, data, clock.GetUtcNow()),
-                TargetKinds.Webhook => WebhookRequest(target, row.Event, data, key, clock.GetUtcNow()),
+                TargetKinds.DingTalk => DingTalkRequest(target, row, data, Clock.GetUtcNow()),
+                TargetKinds.Webhook => WebhookRequest(target, row.Event, data, key, Clock.GetUtcNow()),
                 _ => null,
             };
             if (request is null) return $"unknown target kind '{target.Kind}' (dingtalk or webhook)";

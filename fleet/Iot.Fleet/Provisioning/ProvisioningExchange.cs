@@ -1,3 +1,4 @@
+using Iot.Fleet.Health;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Iot.Fleet.Ingest;
@@ -17,12 +18,22 @@ public sealed class ProvisioningExchange(
     FleetMqtt mqtt,
     FactoryGateways gateways,
     ILogger<ProvisioningExchange> logger,
-    BrokerAccounts? broker = null) : BackgroundService
+    TimeProvider clock,
+    FleetHealth health,
+    BrokerAccounts? broker = null) : SupervisedService(health, logger, clock)
 {
     public const string HelloTopic = "prov/hello";
     public const string CredentialsTopic = "prov/credentials";
 
-    protected override async Task ExecuteAsync(CancellationToken stop)
+    /// <summary>A gateway says hello every 30 s until it has credentials; hellos closer together than this
+    /// are ignored, so a flood cannot mint passwords and reload the broker on every message.</summary>
+    public static readonly TimeSpan HelloInterval = TimeSpan.FromSeconds(20);
+
+    private readonly Dictionary<string, DateTimeOffset> _lastHello = new(StringComparer.Ordinal);
+
+    protected override string Stage => "provisioning";
+
+    protected override async Task RunAsync(CancellationToken stop)
     {
         await Task.Yield();
         await using var client = new MqttClient(mqtt.ClientOptions("-prov"));
@@ -35,37 +46,55 @@ public sealed class ProvisioningExchange(
             try
             {
                 if (!WireProtocol.TryParseTopic(message.Topic, out var device, out var kind) || !WireProtocol.DeviceId().IsMatch(device)) continue;
-                if (kind == HelloTopic && Hello(device, message.Payload.Span))
+                if (kind == HelloTopic && !TooSoon(device) && Hello(device, message.Payload.Span))
                 {
                     if (broker is null)
                     {
-                        logger.LogWarning("gateway {Device} waits for credentials, but broker security is off (Broker:Enabled)", device);
+                        Logger.LogWarning("gateway {Device} waits for credentials, but broker security is off (Broker:Enabled)", device);
                         continue;
                     }
                     var credentials = broker.CreateDevice(device);
                     awaiting.Add(device);
                     var body = new JsonObject { ["v"] = WireProtocol.Version, ["dev"] = device, ["user"] = credentials.UserName, ["password"] = credentials.Password };
                     await client.PublishAsync(WireProtocol.Topic(device, CredentialsTopic), body.ToJsonString(), cancellationToken: stop);
-                    logger.LogInformation("gateway {Device}: own credentials sent over its provisioning topic", device);
+                    Logger.LogInformation("gateway {Device}: own credentials sent over its provisioning topic", device);
                 }
                 else if (kind == "status" && awaiting.Contains(device) && MessageParser.ParseStatus(device, message.Payload.Span).Online)
                 {
-                    if (gateways.Switched(device)) logger.LogInformation("gateway {Device} speaks with its own credentials; bootstrap account revoked", device);
+                    if (gateways.Switched(device)) Logger.LogInformation("gateway {Device} speaks with its own credentials; bootstrap account revoked", device);
                     awaiting.Remove(device);
                 }
             }
             catch (Exception e) when (e is RejectedMessageException or JsonException)
             {
-                logger.LogWarning("provisioning: ignored a bad message on {Topic}: {Reason}", message.Topic, e.Message);
+                Logger.LogWarning("provisioning: ignored a bad message on {Topic}: {Reason}", message.Topic, e.Message);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Logger.LogError(e, "provisioning: a message on {Topic} failed; carrying on with the others", message.Topic);
             }
         }
+    }
+
+    /// <summary>True when the device said hello less than <see cref="HelloInterval"/> ago; otherwise notes this one.</summary>
+    private bool TooSoon(string device)
+    {
+        var now = Clock.GetUtcNow();
+        if (_lastHello.TryGetValue(device, out var last) && now - last < HelloInterval) return true;
+        // Bounded: a flood of made-up ids forgets the old entries, which only costs them one more hello.
+        if (_lastHello.Count >= 100_000) _lastHello.Clear();
+        _lastHello[device] = now;
+        return false;
     }
 
     /// <summary>Checks a hello (`{"v":1,"dev":id}`) and records it; true when the gateway is claimed and waits.</summary>
     private bool Hello(string device, ReadOnlySpan<byte> payload)
     {
-        var hello = JsonNode.Parse(payload.ToArray()) as JsonObject ?? throw new JsonException("hello is not a JSON object");
-        if ((string?)hello["dev"] != device) throw new JsonException("hello's dev does not match its topic");
+        if (payload.Length > WireProtocol.MaxPayloadBytes) throw new JsonException($"hello is larger than {WireProtocol.MaxPayloadBytes} bytes");
+        using var hello = JsonDocument.Parse(payload.ToArray());
+        if (hello.RootElement.ValueKind != JsonValueKind.Object) throw new JsonException("hello is not a JSON object");
+        if (!hello.RootElement.TryGetProperty("dev", out var dev) || dev.ValueKind != JsonValueKind.String || dev.GetString() != device)
+            throw new JsonException("hello's dev is not the string of its topic's device id");
         return gateways.Announced(device);
     }
 }

@@ -29,7 +29,8 @@ public static class ProvisioningSetup
             sp.GetRequiredService<IOptions<ProvisioningOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<BrokerAccounts>()));
         services.AddSingleton<ClaimAttempts>();
         services.AddSingleton(sp => new ProvisioningExchange(sp.GetRequiredService<Ingest.FleetMqtt>(),
-            sp.GetRequiredService<FactoryGateways>(), sp.GetRequiredService<ILogger<ProvisioningExchange>>(), sp.GetService<BrokerAccounts>()));
+            sp.GetRequiredService<FactoryGateways>(), sp.GetRequiredService<ILogger<ProvisioningExchange>>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Health.FleetHealth>(), sp.GetService<BrokerAccounts>()));
         services.AddHostedService(sp => sp.GetRequiredService<ProvisioningExchange>());
         services.AddSingleton<CommissioningChecklist>();
         services.AddSingleton<CommissioningRecords>();

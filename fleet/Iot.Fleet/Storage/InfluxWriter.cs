@@ -1,6 +1,8 @@
 using Iot.Fleet.Telemetry;
 using System.Net.Http;
 using System.Text;
+using Dapper;
+using Iot.Fleet.Health;
 using Microsoft.Extensions.Options;
 
 namespace Iot.Fleet.Storage;
@@ -23,11 +25,15 @@ public sealed class InfluxOptions
 /// Copies the record journal into InfluxDB in batches, following the journal's "influx" cursor. A
 /// failed write is retried with backoff and the cursor does not move, so while InfluxDB is down the
 /// readings wait in the journal on disk; a batch written twice after a crash overwrites itself,
-/// because InfluxDB identifies a point by series and timestamp.
+/// because InfluxDB identifies a point by series and timestamp. A batch InfluxDB refuses as data (4xx)
+/// is split until the refused lines are found; those are quarantined with InfluxDB's reason
+/// (`influx_quarantine`) and the rest carries on, so one bad point never blocks the others.
 /// </summary>
-public sealed class InfluxWriter(RecordJournal journal, IOptions<InfluxOptions> options, ILogger<InfluxWriter> logger) : BackgroundService
+public sealed class InfluxWriter(RecordJournal journal, FleetDatabase database, IOptions<InfluxOptions> options, FleetHealth health, TimeProvider clock,
+    ILogger<InfluxWriter> logger) : SupervisedService(health, logger, clock)
 {
     public const string Cursor = "influx";
+    public const string WritingStage = "influx";
 
     /// <summary>Fresh records handed over by the ingest, so the common case needs no read-back from the
     /// journal; the journal stays the source whenever this queue is not contiguous with the cursor.</summary>
@@ -41,6 +47,11 @@ public sealed class InfluxWriter(RecordJournal journal, IOptions<InfluxOptions> 
 
     /// <summary>True while the last write attempt failed.</summary>
     public bool Failing { get; private set; }
+
+    /// <summary>Lines InfluxDB refused since the start (kept in `influx_quarantine`).</summary>
+    public long Quarantined { get; private set; }
+
+    protected override string Stage => WritingStage;
 
     /// <summary>Hands over records just stored in the journal and wakes the writer.</summary>
     public void Enqueue(IReadOnlyList<TelemetryRecord> stored)
@@ -57,9 +68,10 @@ public sealed class InfluxWriter(RecordJournal journal, IOptions<InfluxOptions> 
         if (_wake.CurrentCount == 0) _wake.Release();
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stop)
+    protected override async Task RunAsync(CancellationToken stop)
     {
         WrittenUpTo = journal.Cursor(Cursor);
+        Health.Watch(WritingStage, () => (journal.LatestRowId() - WrittenUpTo, WrittenUpTo));
         var backoff = TimeSpan.FromMilliseconds(200);
         var databaseReady = false;
         while (!stop.IsCancellationRequested)
@@ -73,9 +85,7 @@ public sealed class InfluxWriter(RecordJournal journal, IOptions<InfluxOptions> 
                     await _wake.WaitAsync(TimeSpan.FromSeconds(1), stop);
                     continue;
                 }
-                var lines = new StringBuilder(batch.Count * 96);
-                foreach (var record in batch) LineProtocol.Append(lines, record);
-                await Write(lines.ToString(), stop);
+                await WriteOrQuarantine(batch, stop);
                 WrittenUpTo = batch[^1].RowId;
                 journal.SetCursor(Cursor, WrittenUpTo);
                 if (Failing) logger.LogInformation("InfluxDB writes work again; written up to row {Row}", WrittenUpTo);
@@ -86,14 +96,46 @@ public sealed class InfluxWriter(RecordJournal journal, IOptions<InfluxOptions> 
             {
                 break;
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or InvalidOperationException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or InfluxUnavailableException)
             {
                 if (!Failing) logger.LogWarning("InfluxDB write failed ({Reason}); readings wait in the journal and are retried", e.Message);
                 Failing = true;
+                // A restarted or emptied InfluxDB may have lost the database.
+                databaseReady = false;
                 await Task.Delay(backoff, stop).ContinueWith(_ => { }, TaskScheduler.Default);
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
             }
         }
+    }
+
+    /// <summary>Writes the records; when InfluxDB refuses the data itself, halves the batch until each refused
+    /// line stands alone and quarantines it. Points of a refused batch that InfluxDB did write are written again,
+    /// which overwrites them with the same values.</summary>
+    private async Task WriteOrQuarantine(IReadOnlyList<TelemetryRecord> batch, CancellationToken stop)
+    {
+        var lines = new StringBuilder(batch.Count * 96);
+        foreach (var record in batch) LineProtocol.Append(lines, record);
+        var refusal = await Write(lines.ToString(), stop);
+        if (refusal is null) return;
+        if (batch.Count == 1)
+        {
+            Quarantine(batch[0], lines.ToString(), refusal);
+            return;
+        }
+        var half = batch.Count / 2;
+        await WriteOrQuarantine(batch.Take(half).ToList(), stop);
+        await WriteOrQuarantine(batch.Skip(half).ToList(), stop);
+    }
+
+    private void Quarantine(TelemetryRecord record, string line, string reason)
+    {
+        using var connection = database.Open();
+        connection.Execute(
+            "INSERT INTO influx_quarantine (row_id, dev, line, reason, at) VALUES (@RowId, @Device, @line, @reason, @at) ON CONFLICT (row_id) DO NOTHING",
+            new { record.RowId, record.Device, line, reason, at = Clock.GetUtcNow().ToUnixTimeMilliseconds() });
+        Quarantined++;
+        logger.LogError("InfluxDB refused record {Device}/{Seq} (row {Row}): {Reason}; kept in influx_quarantine, the others carry on",
+            record.Device, record.Seq, record.RowId, reason);
     }
 
     /// <summary>The records after the cursor: from the hand-over queue when it continues the cursor
@@ -121,12 +163,16 @@ public sealed class InfluxWriter(RecordJournal journal, IOptions<InfluxOptions> 
         return response.IsSuccessStatusCode || (int)response.StatusCode is >= 400 and < 500;
     }
 
-    private async Task Write(string lines, CancellationToken stop)
+    /// <summary>Writes lines; null when InfluxDB took them, InfluxDB's reason when it refused the data (400, 422).
+    /// Throws <see cref="InfluxUnavailableException"/> for anything else (down, auth, missing database, overload).</summary>
+    private async Task<string?> Write(string lines, CancellationToken stop)
     {
         using var content = new StringContent(lines, Encoding.UTF8, "text/plain");
         using var response = await _http.PostAsync($"write?db={Uri.EscapeDataString(options.Value.Database)}&precision=s", content, stop);
-        if (!response.IsSuccessStatusCode)
-            throw new InvalidOperationException($"InfluxDB answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(stop)}");
+        if (response.IsSuccessStatusCode) return null;
+        var body = await response.Content.ReadAsStringAsync(stop);
+        var reason = $"InfluxDB answered {(int)response.StatusCode}: {(body.Length > 500 ? body[..500] : body)}";
+        return (int)response.StatusCode is 400 or 422 ? reason : throw new InfluxUnavailableException(reason);
     }
 
     private static HttpClient Client(InfluxOptions options)
@@ -135,6 +181,9 @@ public sealed class InfluxWriter(RecordJournal journal, IOptions<InfluxOptions> 
         if (!string.IsNullOrEmpty(options.Token)) http.DefaultRequestHeaders.Authorization = new("Token", options.Token);
         return http;
     }
+
+    /// <summary>InfluxDB did not take a write for a reason that is not the data's: retry later.</summary>
+    private sealed class InfluxUnavailableException(string message) : Exception(message);
 
     public override void Dispose()
     {

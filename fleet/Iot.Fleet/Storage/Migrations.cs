@@ -286,5 +286,18 @@ public static class Migrations
             UNIQUE (event_id, target));
         CREATE INDEX notifications_due ON notifications (status, next_attempt_at);
         """,
+        // Robust ingest (issue 11): events stored once however often they are re-sent (a conflict of (dev, seq)
+        // is a fleet entry there too), rejections kept per device, InfluxDB lines it refused kept with the reason.
+        """
+        DELETE FROM events WHERE id NOT IN (SELECT MIN(id) FROM events GROUP BY dev, t, type, data);
+        CREATE UNIQUE INDEX events_identity ON events (dev, t, type, data);
+        CREATE INDEX rejections_dev ON rejections (dev, id);
+        CREATE TABLE influx_quarantine (
+            row_id INTEGER PRIMARY KEY,
+            dev TEXT NOT NULL,
+            line TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            at INTEGER NOT NULL);
+        """,
     ];
 }

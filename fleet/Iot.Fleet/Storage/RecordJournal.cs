@@ -9,6 +9,10 @@ namespace Iot.Fleet.Storage;
 /// <summary>A message the ingest accepted, with the device's site at that moment.</summary>
 public sealed record AcceptedTelemetry(string Topic, byte[] Payload, TelemetryEnvelope Envelope, string? Site);
 
+/// <summary>What one batch added to the journal: the new records in row order, the new events (device events
+/// and the fleet's conflict entries) in id order, and how many records were conflicts.</summary>
+public sealed record StoredBatchResult(IReadOnlyList<TelemetryRecord> Records, IReadOnlyList<DeviceEvent> Events, int Conflicts);
+
 /// <summary>A message that broke the wire protocol.</summary>
 public sealed record Rejection(string? Device, string Topic, string Reason, string Payload, DateTimeOffset ReceivedAt);
 
@@ -19,30 +23,42 @@ public sealed record Rejection(string? Device, string Topic, string Reason, stri
 /// </summary>
 public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
 {
-    /// <summary>Rejected payloads kept for engineers; older ones are dropped.</summary>
-    public const int RejectionSampleSize = 1000;
+    /// <summary>Rejected payloads kept per device for engineers, and in all; older ones are dropped.</summary>
+    public const int RejectionSampleSize = 1000, RejectionsPerDevice = 50;
 
-    /// <summary>Stores a batch in one transaction and returns the records that were new, in row order.
-    /// Records already in the journal (re-sent by a gateway that missed a PUBACK) are skipped.</summary>
-    public IReadOnlyList<TelemetryRecord> Store(IReadOnlyList<AcceptedTelemetry> accepted, IReadOnlyList<Rejection> rejections,
+    /// <summary>Stores a batch in one transaction and returns what was new. Records already in the journal
+    /// (re-sent by a gateway that missed a PUBACK) are skipped; a record whose (dev, seq) is stored with other
+    /// content is kept aside as a conflict entry in the events table; events re-sent are stored once.</summary>
+    public StoredBatchResult Store(IReadOnlyList<AcceptedTelemetry> accepted, IReadOnlyList<Rejection> rejections,
         IReadOnlyList<DeviceEvent> events, IReadOnlyList<DeviceStatus> statuses, DateTimeOffset now)
     {
         using var connection = database.Open();
         using var tx = connection.BeginTransaction();
-        var fresh = StoreTelemetry(connection, tx, accepted, now);
+        var conflicts = new List<DeviceEvent>();
+        var fresh = StoreTelemetry(connection, tx, accepted, now, conflicts);
         foreach (var rejection in rejections)
         {
             connection.Execute(
                 "INSERT INTO rejections (dev, topic, reason, payload, received_at) VALUES (@Device, @Topic, @Reason, @Payload, @at)",
                 new { rejection.Device, rejection.Topic, rejection.Reason, rejection.Payload, at = rejection.ReceivedAt.ToUnixTimeMilliseconds() }, tx);
             if (rejection.Device is not null)
+            {
                 connection.Execute(
-                    "INSERT INTO device_state (dev, rejected) VALUES (@dev, 1) ON CONFLICT (dev) DO UPDATE SET rejected = rejected + 1",
-                    new { dev = rejection.Device }, tx);
+                    """
+                    INSERT INTO device_state (dev, rejected) VALUES (@dev, 1) ON CONFLICT (dev) DO UPDATE SET rejected = rejected + 1;
+                    DELETE FROM rejections WHERE dev = @dev AND id <= (SELECT MAX(id) FROM rejections WHERE dev = @dev) - @keep;
+                    """,
+                    new { dev = rejection.Device, keep = RejectionsPerDevice }, tx);
+            }
         }
-        foreach (var e in events)
-            connection.Execute("INSERT INTO events (dev, t, type, data, received_at) VALUES (@Device, @Time, @Type, @Data, @at)",
+        var storedEvents = new List<DeviceEvent>(events.Count + conflicts.Count);
+        foreach (var e in events.Concat(conflicts))
+        {
+            var id = connection.ExecuteScalar<long?>(
+                "INSERT INTO events (dev, t, type, data, received_at) VALUES (@Device, @Time, @Type, @Data, @at) ON CONFLICT DO NOTHING RETURNING id",
                 new { e.Device, e.Time, e.Type, e.Data, at = now.ToUnixTimeMilliseconds() }, tx);
+            if (id is { } stored) storedEvents.Add(e with { Id = stored });
+        }
         foreach (var s in statuses)
             connection.Execute(
                 """
@@ -54,7 +70,7 @@ public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
                 """,
                 new { s.Device, seen = now.ToUnixTimeMilliseconds(), s.Firmware, s.Boot, online = s.Online ? 1 : 0, status = JsonSerializer.Serialize(s), s.Buffered }, tx);
         if (rejections.Count > 0)
-            connection.Execute("DELETE FROM rejections WHERE id <= (SELECT MAX(id) FROM rejections) - @keep", new { keep = RejectionSampleSize }, tx);
+            connection.Execute("DELETE FROM rejections WHERE id <= (SELECT MAX(id) FROM rejections) - @keep", new { keep = RejectionSampleSize * 10 }, tx);
         // A device whose telemetry arrives is connected now, unless this batch also holds its status (a will, say).
         var reported = statuses.Select(st => st.Device).ToHashSet(StringComparer.Ordinal);
         foreach (var latest in accepted.GroupBy(a => a.Envelope.Device).Select(g => g.Last().Envelope))
@@ -66,12 +82,15 @@ public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
                 """,
                 new { dev = latest.Device, seen = now.ToUnixTimeMilliseconds(), fw = latest.Firmware, boot = latest.Boot, online = reported.Contains(latest.Device) ? (int?)null : 1 }, tx);
         tx.Commit();
-        return fresh;
+        storedEvents.Sort((a, b) => a.Id.CompareTo(b.Id));
+        return new StoredBatchResult(fresh, storedEvents, conflicts.Count);
     }
 
     /// <summary>Inserts the records of the accepted messages, skipping (dev, seq) pairs already stored,
-    /// then the raw messages that brought at least one new record; returns the new records in row order.</summary>
-    private static List<TelemetryRecord> StoreTelemetry(DbConnection connection, DbTransaction tx, IReadOnlyList<AcceptedTelemetry> accepted, DateTimeOffset now)
+    /// then the raw messages that brought at least one new record; returns the new records in row order.
+    /// A (dev, seq) stored with other content adds a conflict entry to <paramref name="conflicts"/>.</summary>
+    private static List<TelemetryRecord> StoreTelemetry(DbConnection connection, DbTransaction tx, IReadOnlyList<AcceptedTelemetry> accepted, DateTimeOffset now,
+        List<DeviceEvent> conflicts)
     {
         var fresh = new List<TelemetryRecord>();
         if (accepted.Count == 0) return fresh;
@@ -93,7 +112,15 @@ public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
                 var rowId = Run(insertRecord, r.Device, (long)r.Seq, r.Time, r.Duration, r.Quality,
                     r.MeasurementsJson ?? JsonSerializer.Serialize(r.Measurements), (object?)r.Firmware ?? DBNull.Value, (object?)message.Site ?? DBNull.Value,
                     firstMessageId + i, r.ReceivedAt.ToUnixTimeMilliseconds());
-                if (rowId is null) continue;
+                if (rowId is null)
+                {
+                    if (Conflict(connection, tx, r, message.Envelope.Boot) is { } conflict)
+                    {
+                        conflicts.Add(conflict);
+                        carried[i] = true;
+                    }
+                    continue;
+                }
                 fresh.Add(r with { RowId = (long)rowId, Site = message.Site });
                 carried[i] = true;
             }
@@ -103,6 +130,44 @@ public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
         for (var i = 0; i < accepted.Count; i++)
             if (carried[i]) Run(insertMessage, firstMessageId + i, accepted[i].Topic, accepted[i].Payload, now.ToUnixTimeMilliseconds());
         return fresh;
+    }
+
+    /// <summary>A conflict entry when the stored record of (dev, seq) differs from <paramref name="sent"/>; null
+    /// for a plain re-send. Both versions go into its data, and the raw message is kept, so nothing is lost.</summary>
+    private static DeviceEvent? Conflict(DbConnection connection, DbTransaction tx, TelemetryRecord sent, long? boot)
+    {
+        var stored = connection.QueryFirst<(long t, long dur, long q, string m)>(
+            "SELECT t, dur, q, m FROM records WHERE dev = @Device AND seq = @seq", new { sent.Device, seq = (long)sent.Seq }, tx);
+        var storedValues = JsonSerializer.Deserialize<Dictionary<string, double>>(stored.m)!;
+        if (stored.t == sent.Time && stored.dur == sent.Duration && stored.q == sent.Quality
+            && storedValues.Count == sent.Measurements.Count && storedValues.All(p => sent.Measurements.TryGetValue(p.Key, out var v) && v.Equals(p.Value)))
+            return null;
+        var data = new System.Text.Json.Nodes.JsonObject
+        {
+            ["seq"] = sent.Seq,
+            ["boot"] = boot,
+            ["stored"] = new System.Text.Json.Nodes.JsonObject { ["t"] = stored.t, ["dur"] = stored.dur, ["q"] = stored.q, ["m"] = System.Text.Json.Nodes.JsonNode.Parse(stored.m) },
+            ["sent"] = new System.Text.Json.Nodes.JsonObject { ["t"] = sent.Time, ["dur"] = sent.Duration, ["q"] = sent.Quality, ["m"] = JsonSerializer.SerializeToNode(sent.Measurements) },
+        };
+        // Placed at the stored record, so the alert's evidence shows the version that was judged.
+        return new DeviceEvent(sent.Device, stored.t, FleetEventTypes.SeqConflict, data.ToJsonString());
+    }
+
+    /// <summary>Highest row id in the journal (0 when empty).</summary>
+    public long LatestRowId()
+    {
+        using var connection = database.Open();
+        return connection.ExecuteScalar<long?>("SELECT MAX(row_id) FROM records") ?? 0;
+    }
+
+    /// <summary>Events stored after <paramref name="afterId"/> (and before <paramref name="beforeId"/>), oldest first.</summary>
+    public IReadOnlyList<DeviceEvent> EventsAfter(long afterId, int limit, long beforeId = long.MaxValue)
+    {
+        using var connection = database.Open();
+        return connection.Query<(long id, string dev, long t, string type, string data)>(
+                "SELECT id, dev, t, type, data FROM events WHERE id > @afterId AND id < @beforeId ORDER BY id LIMIT @limit", new { afterId, beforeId, limit })
+            .Select(e => new DeviceEvent(e.dev, e.t, e.type, e.data) { Id = e.id })
+            .ToList();
     }
 
     /// <summary>Records stored after <paramref name="afterRowId"/> (and before <paramref name="beforeRowId"/>), oldest first.</summary>

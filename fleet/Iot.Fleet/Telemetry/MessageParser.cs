@@ -11,7 +11,19 @@ public sealed class RejectedMessageException(string reason) : Exception(reason);
 public sealed record TelemetryEnvelope(string Device, string? Firmware, long? Boot, IReadOnlyList<TelemetryRecord> Records);
 
 /// <summary>A device event (`boot`, `tamper`, `sensor_fault`, `clock`, `config_applied`, `ota`, or project-defined).</summary>
-public sealed record DeviceEvent(string Device, long Time, string Type, string Data);
+public sealed record DeviceEvent(string Device, long Time, string Type, string Data)
+{
+    /// <summary>Row in the fleet's events table; 0 until stored.</summary>
+    public long Id { get; init; }
+}
+
+/// <summary>Entries the fleet itself writes into the events table beside the devices' events. Their types
+/// contain a dot, which <see cref="WireProtocol.EventType"/> refuses from devices.</summary>
+public static class FleetEventTypes
+{
+    /// <summary>A (dev, seq) arrived again with other content; `data` holds both versions.</summary>
+    public const string SeqConflict = "fleet.seq_conflict";
+}
 
 /// <summary>A device's retained status; the will message sets only Online = false.</summary>
 public sealed record DeviceStatus(string Device, bool Online, string? Firmware, long? Boot, long? Uptime, int? Rssi, long? Heap, string? Clock, long? Buffered);
@@ -34,8 +46,7 @@ public static class MessageParser
         if (count is < 1 or > WireProtocol.MaxRecordsPerMessage)
             throw new RejectedMessageException($"`recs` holds {count} records; 1 to {WireProtocol.MaxRecordsPerMessage} allowed");
 
-        var latest = (now + WireProtocol.MaxClockLead).ToUnixTimeSeconds();
-        var earliest = WireProtocol.EarliestRecord.ToUnixTimeSeconds();
+        var (earliest, latest) = WireProtocol.TimeRange(now);
         var records = new List<TelemetryRecord>(count);
         var index = 0;
         foreach (var rec in recs.EnumerateArray())
@@ -65,14 +76,25 @@ public static class MessageParser
     }
 
     /// <summary>Parses an event published on `iot/v1/{topicDevice}/event`.</summary>
-    public static DeviceEvent ParseEvent(string topicDevice, ReadOnlySpan<byte> payload)
+    public static DeviceEvent ParseEvent(string topicDevice, ReadOnlySpan<byte> payload, DateTimeOffset now)
     {
         using var doc = Open(payload);
         var root = doc.RootElement;
         var device = Header(root, topicDevice);
         var t = RequiredInteger(root, "t", "event");
+        var (earliest, latest) = WireProtocol.TimeRange(now);
+        if (t < earliest || t > latest)
+            throw new RejectedMessageException($"event.t {t} is outside {earliest}..{latest} (clock not set, or ahead of the fleet)");
         var type = OptionalString(root, "type"u8, 32) ?? throw new RejectedMessageException("event has no `type`");
-        var data = root.TryGetProperty("data", out var d) ? d.GetRawText() : "{}";
+        if (!WireProtocol.EventType().IsMatch(type)) throw new RejectedMessageException($"event type {Shorten(type)} is not a lower-case name");
+        var data = "{}";
+        if (root.TryGetProperty("data"u8, out var d) && d.ValueKind != JsonValueKind.Null)
+        {
+            if (d.ValueKind != JsonValueKind.Object) throw new RejectedMessageException("event.data is not an object");
+            data = d.GetRawText();
+            if (Encoding.UTF8.GetByteCount(data) > WireProtocol.MaxEventDataBytes)
+                throw new RejectedMessageException($"event.data is longer than {WireProtocol.MaxEventDataBytes} bytes");
+        }
         return new DeviceEvent(device, t, type, data);
     }
 
@@ -84,8 +106,8 @@ public static class MessageParser
         var device = Header(root, topicDevice);
         if (!root.TryGetProperty("online", out var online) || online.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
             throw new RejectedMessageException("status has no boolean `online`");
-        return new DeviceStatus(device, online.GetBoolean(), OptionalString(root, "fw"u8, 32), OptionalInteger(root, "boot"u8), OptionalInteger(root, "uptime"u8),
-            (int?)OptionalInteger(root, "rssi"u8), OptionalInteger(root, "heap"u8), OptionalString(root, "clock"u8, 16), OptionalInteger(root, "buffered"u8));
+        return new DeviceStatus(device, online.GetBoolean(), OptionalString(root, "fw"u8, 32), OptionalUInt(root, "boot"u8), OptionalUInt(root, "uptime"u8),
+            (int?)OptionalInRange(root, "rssi"u8, -200, 50), OptionalUInt(root, "heap"u8), OptionalString(root, "clock"u8, 16), OptionalUInt(root, "buffered"u8));
     }
 
     private static JsonDocument Open(ReadOnlySpan<byte> payload)
@@ -139,6 +161,8 @@ public static class MessageParser
             var name = channel?.Name ?? property.Name;
             if (channel is null && !WireProtocol.ChannelName().IsMatch(name))
                 throw new RejectedMessageException($"{where}.m has a bad channel name {Shorten(name)}");
+            if (channel is null && WireProtocol.ReservedChannelNames.Contains(name))
+                throw new RejectedMessageException($"{where}.m uses the reserved name {name} as a channel");
             if (property.Value.ValueKind != JsonValueKind.Number || !property.Value.TryGetDouble(out var value) || !double.IsFinite(value))
                 throw new RejectedMessageException($"{where}.m.{name} is not a number");
             if (channel is not null && (value < channel.Min || value > channel.Max))
@@ -176,6 +200,14 @@ public static class MessageParser
     {
         var value = OptionalInteger(element, name);
         return value is not < 0 ? value : throw new RejectedMessageException($"`{Encoding.UTF8.GetString(name)}` {value} is negative");
+    }
+
+    private static long? OptionalInRange(JsonElement element, ReadOnlySpan<byte> name, long min, long max)
+    {
+        var value = OptionalInteger(element, name);
+        return value is null || (value >= min && value <= max)
+            ? value
+            : throw new RejectedMessageException($"`{Encoding.UTF8.GetString(name)}` {value} is outside {min}..{max}");
     }
 
     private static long? OptionalInteger(JsonElement element, ReadOnlySpan<byte> name) =>

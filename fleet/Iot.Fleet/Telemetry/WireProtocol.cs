@@ -18,11 +18,29 @@ public static partial class WireProtocol
     /// <summary>How far ahead of the fleet's clock a record may start (gateway clocks drift).</summary>
     public static readonly TimeSpan MaxClockLead = TimeSpan.FromMinutes(10);
 
+    /// <summary>Names a channel may not take: the fields and tags the fleet itself writes beside the
+    /// channels (InfluxDB line protocol, the journal), so a device cannot collide with them.</summary>
+    public static readonly IReadOnlySet<string> ReservedChannelNames =
+        new HashSet<string>(["q", "seq", "dur", "t", "time", "dev", "site", "m", "v", "fw", "boot", "measurement"], StringComparer.Ordinal);
+
+    /// <summary>Largest `data` object of an event, as JSON text.</summary>
+    public const int MaxEventDataBytes = 2048;
+
     [GeneratedRegex(Iot.Provisioning.DeviceId.Pattern)]
     public static partial Regex DeviceId();
 
     [GeneratedRegex("^[a-z][a-z0-9_]{0,31}$")]
     public static partial Regex ChannelName();
+
+    /// <summary>Event types: the spec's and project-defined ones share this shape; the fleet's own
+    /// entries in the events table (see <see cref="FleetEventTypes"/>) contain a dot, so no device can forge one.</summary>
+    [GeneratedRegex("^[a-z][a-z0-9_]{0,31}$")]
+    public static partial Regex EventType();
+
+    /// <summary>The accepted range of a device's `t` (records, events): after <see cref="EarliestRecord"/>
+    /// and at most <see cref="MaxClockLead"/> ahead of the fleet.</summary>
+    public static (long Earliest, long Latest) TimeRange(DateTimeOffset now) =>
+        (EarliestRecord.ToUnixTimeSeconds(), (now + MaxClockLead).ToUnixTimeSeconds());
 
     /// <summary>The device id and message kind of a topic `iot/v1/{id}/{kind}`, or false.</summary>
     public static bool TryParseTopic(string topic, out string device, out string kind)

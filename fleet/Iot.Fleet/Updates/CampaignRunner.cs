@@ -1,3 +1,4 @@
+using Iot.Fleet.Health;
 using System.Text.Json;
 using Dapper;
 using Iot.Fleet.Ingest;
@@ -23,9 +24,12 @@ public sealed class CampaignRunner(
     FleetMqtt mqtt,
     IServer server,
     TimeProvider clock,
-    ILogger<CampaignRunner> logger) : BackgroundService
+    FleetHealth health,
+    ILogger<CampaignRunner> logger) : SupervisedService(health, logger, clock)
 {
-    protected override async Task ExecuteAsync(CancellationToken stop)
+    protected override string Stage => "ota";
+
+    protected override async Task RunAsync(CancellationToken stop)
     {
         await Task.Yield();
         await using var client = new MqttClient(mqtt.ClientOptions("-ota", session =>
@@ -34,12 +38,12 @@ public sealed class CampaignRunner(
             session.SessionExpiryInterval = TimeSpan.FromDays(1);
             session.AutoAcknowledge = true;
         }));
-        client.Disconnected += (_, e) => logger.LogWarning("OTA: MQTT connection lost ({Reason})", e.Exception?.Message ?? e.ReasonCode?.ToString());
+        client.Disconnected += (_, e) => Logger.LogWarning("OTA: MQTT connection lost ({Reason})", e.Exception?.Message ?? e.ReasonCode?.ToString());
         await mqtt.ConnectAsync(client, logger, stop);
         await client.SubscribeAsync([new MqttSubscription($"{WireProtocol.TopicRoot}/+/ack"), new MqttSubscription($"{WireProtocol.TopicRoot}/+/event")], stop);
         rollout.BundleBaseUrl = BaseUrl();
 
-        using var ticker = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.TickSeconds), clock);
+        using var ticker = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.TickSeconds), Clock);
         var tick = ticker.WaitForNextTickAsync(stop).AsTask();
         var message = client.Messages.ReadAsync(stop).AsTask();
         while (!stop.IsCancellationRequested)
@@ -68,7 +72,7 @@ public sealed class CampaignRunner(
             catch (Exception e) when (e is MqttException or IOException or Microsoft.Data.Sqlite.SqliteException or TimeoutException)
             {
                 // A command not published stays `sent` and is re-sent after resend_after_s.
-                logger.LogWarning("OTA: {Reason}; carrying on", e.Message);
+                Logger.LogWarning("OTA: {Reason}; carrying on", e.Message);
                 await Task.Delay(500, stop);
             }
         }
@@ -77,8 +81,16 @@ public sealed class CampaignRunner(
     /// <summary>Feeds an ack or an ota event to the rollout; anything else (other events, bad JSON) is not ours.</summary>
     private void Read(MqttMessage message)
     {
-        if (!WireProtocol.TryParseTopic(message.Topic, out var device, out var kind)) return;
-        if (ParseReport(device, kind, message.Payload.Span) is { } report) rollout.Apply(report);
+        // One bad report never stops the campaigns of the other devices.
+        try
+        {
+            if (!WireProtocol.TryParseTopic(message.Topic, out var device, out var kind) || message.Payload.Length > WireProtocol.MaxPayloadBytes) return;
+            if (ParseReport(device, kind, message.Payload.Span) is { } report) rollout.Apply(report);
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not Microsoft.Data.Sqlite.SqliteException)
+        {
+            Logger.LogWarning(e, "OTA: ignored a report on {Topic} that could not be applied", message.Topic);
+        }
     }
 
     /// <summary>An ack (`{"cmd":"ota","id":…,"ok":…,"phase"|"error":…}`) or an ota event as a report; null for anything else.</summary>
@@ -97,10 +109,10 @@ public sealed class CampaignRunner(
             }
             if (kind != "event" || Text(root, "type") != "ota" || !root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object) return null;
             if (Text(data, "id") is not { } id || Text(data, "phase") is not { } phase) return null;
-            int? percent = data.TryGetProperty("percent", out var p) && p.TryGetInt32(out var v) ? v : null;
+            int? percent = data.TryGetProperty("percent", out var p) && p.ValueKind == JsonValueKind.Number && p.TryGetInt32(out var v) && v is >= 0 and <= 100 ? v : null;
             return new OtaReport(device, id, phase, Text(data, "reason"), percent, Text(data, "running"), Version: Text(data, "version"));
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
             return null;
         }

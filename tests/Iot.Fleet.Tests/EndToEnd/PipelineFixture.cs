@@ -22,6 +22,8 @@ public sealed class PipelineFixture : IDisposable
         Influx = InfluxServer.Start();
         var options = new FleetOptions { MqttHost = Broker.Host, MqttPort = Broker.Port, InfluxUrl = Influx.Url };
         options.Environment["Monitor__OfflineCheckSeconds"] = "1";
+        // These tests replay hours of minutes from one device at machine speed, which no gateway does.
+        options.Environment["Mqtt__DeviceMessagesPerSecond"] = "0";
         Fleet = FleetServer.Start(options);
     }
 

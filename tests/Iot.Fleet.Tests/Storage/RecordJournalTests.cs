@@ -34,7 +34,7 @@ public sealed class RecordJournalTests : IDisposable
         return new AcceptedTelemetry($"iot/v1/{device}/telemetry", payload, MessageParser.ParseTelemetry(device, payload, Now), "S1");
     }
 
-    private IReadOnlyList<TelemetryRecord> Store(params AcceptedTelemetry[] messages) => _journal.Store(messages, [], [], [], Now);
+    private IReadOnlyList<TelemetryRecord> Store(params AcceptedTelemetry[] messages) => _journal.Store(messages, [], [], [], Now).Records;
 
     private (long Records, long Messages) Counts()
     {

@@ -96,7 +96,7 @@ public sealed class MessageParserTests
         try
         {
             MessageParser.ParseTelemetry("NS-0001", payload, Now);
-            MessageParser.ParseEvent("NS-0001", payload);
+            MessageParser.ParseEvent("NS-0001", payload, Now);
             MessageParser.ParseStatus("NS-0001", payload);
         }
         catch (RejectedMessageException) { }
@@ -106,11 +106,44 @@ public sealed class MessageParserTests
     [Fact]
     public void Events_and_status_are_parsed()
     {
-        var e = MessageParser.ParseEvent("NS-0001", """{"v":1,"dev":"NS-0001","t":1795000020,"type":"tamper","data":{"open":true}}"""u8);
+        var e = MessageParser.ParseEvent("NS-0001", """{"v":1,"dev":"NS-0001","t":1795000020,"type":"tamper","data":{"open":true}}"""u8, Now);
         Assert.Equal(("tamper", 1795000020L, """{"open":true}"""), (e.Type, e.Time, e.Data));
         var will = MessageParser.ParseStatus("NS-0001", """{"v":1,"dev":"NS-0001","online":false}"""u8);
         Assert.False(will.Online);
         var s = MessageParser.ParseStatus("NS-0001", """{"v":1,"dev":"NS-0001","online":true,"fw":"1.4.2","boot":17,"uptime":3600,"rssi":-61,"heap":54000,"clock":"synced","buffered":3}"""u8);
         Assert.Equal((true, "1.4.2", -61, 3L), (s.Online, s.Firmware, s.Rssi, s.Buffered));
     }
+
+    [Theory]
+    [InlineData("q")]
+    [InlineData("seq")]
+    [InlineData("dur")]
+    [InlineData("time")]
+    [InlineData("site")]
+    public void Channels_may_not_take_the_names_the_fleet_writes_beside_them(string name)
+    {
+        var reason = Reject($$$"""{"v":1,"dev":"NS-0001","recs":[{"seq":1,"t":1795000020,"q":0,"m":{"laeq":60,"{{{name}}}":1}}]}""");
+        Assert.Contains("reserved", reason);
+    }
+
+    [Theory]
+    [InlineData("""{"v":1,"dev":"NS-0001","t":99999999999,"type":"tamper"}""", "outside")]
+    [InlineData("""{"v":1,"dev":"NS-0001","t":-5,"type":"tamper"}""", "outside")]
+    [InlineData("""{"v":1,"dev":"NS-0001","t":1795000020,"type":"Tamper!"}""", "lower-case")]
+    [InlineData("""{"v":1,"dev":"NS-0001","t":1795000020,"type":"fleet.seq_conflict"}""", "lower-case")]
+    [InlineData("""{"v":1,"dev":"NS-0001","t":1795000020,"type":"ota","data":"50%"}""", "not an object")]
+    [InlineData("""{"v":1,"dev":"NS-0001","t":"1795000020","type":"ota"}""", "whole number")]
+    public void Events_with_absurd_times_forged_types_or_wrong_kinds_are_rejected(string json, string expected)
+    {
+        var reason = Assert.Throws<RejectedMessageException>(() => MessageParser.ParseEvent("NS-0001", Encoding.UTF8.GetBytes(json), Now)).Message;
+        Assert.Contains(expected, reason);
+    }
+
+    [Theory]
+    [InlineData("""{"v":1,"dev":"NS-0001","online":true,"uptime":-1}""")]
+    [InlineData("""{"v":1,"dev":"NS-0001","online":true,"rssi":99999999999}""")]
+    [InlineData("""{"v":1,"dev":"NS-0001","online":true,"buffered":"3"}""")]
+    [InlineData("""{"v":1,"dev":"NS-0001","online":"yes"}""")]
+    public void Status_numbers_are_range_checked(string json) =>
+        Assert.Throws<RejectedMessageException>(() => MessageParser.ParseStatus("NS-0001", Encoding.UTF8.GetBytes(json)));
 }

@@ -1,0 +1,33 @@
+using Iot.Fleet.Ingest;
+using Iot.Fleet.Storage;
+
+namespace Iot.Fleet.Health;
+
+/// <summary>GET /healthz: ready only when the ingest is subscribed and no stage is stalled (503 otherwise,
+/// so a load balancer or systemd watchdog sees it); the counters and every stage's state either way.</summary>
+public static class HealthApi
+{
+    public static void MapHealth(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/healthz", (IngestCounters counters, InfluxWriter influx, FleetHealth health, HealthWatch watch) =>
+        {
+            var stages = health.Report();
+            var ready = counters.Ready && !stages.Any(s => s.Stalled);
+            var body = new
+            {
+                ready,
+                recordsReceived = counters.RecordsReceived,
+                recordsStored = counters.RecordsStored,
+                messagesRejected = counters.MessagesRejected,
+                recordConflicts = counters.RecordConflicts,
+                leadsRaised = counters.LeadsRaised,
+                influxWrittenUpTo = influx.WrittenUpTo,
+                influxFailing = influx.Failing,
+                influxQuarantined = influx.Quarantined,
+                diskLow = watch.DiskIsLow,
+                stages,
+            };
+            return ready ? Results.Ok(body) : Results.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }).WithTags("Health").AllowAnonymous();
+    }
+}
