@@ -18,6 +18,9 @@ public sealed class BrowserStack : IAsyncLifetime
     public const string Chromium = "/usr/bin/chromium";
     public const string Inspector = "li.wei";
     public const string InspectorPassword = "Inspector-pass-2026";
+    /// <summary>A second inspector of the squad: the two-person rule needs one to dismiss what the other acknowledged.</summary>
+    public const string Colleague = "wang.fang";
+    public const string ColleaguePassword = "Colleague-pass-2026";
     public const string AdminPassword = "Admin-pass-2026";
 
     private IPlaywright? _playwright;
@@ -61,6 +64,7 @@ public sealed class BrowserStack : IAsyncLifetime
         await Created(http.PostAsJsonAsync("/api/squads", new { id = "SQ-EAST", name = "东区中队", grids = new[] { "G-EAST" }, members = new[] { Inspector } }));
         await Created(http.PostAsJsonAsync("/api/squads", new { id = "SQ-WEST", name = "西区中队", grids = new[] { "G-WEST" }, members = Array.Empty<string>() }));
         await Created(http.PostAsJsonAsync("/api/people", new { login = Inspector, name = "李伟", role = "inspector", password = InspectorPassword, squad = "SQ-EAST" }));
+        await Created(http.PostAsJsonAsync("/api/people", new { login = Colleague, name = "王芳", role = "inspector", password = ColleaguePassword, squad = "SQ-EAST" }));
         var import = await http.PostAsJsonAsync("/api/import", new
         {
             sites = new object[]
@@ -75,6 +79,14 @@ public sealed class BrowserStack : IAsyncLifetime
         foreach (var site in new[] { "R-WEB", "R-OTHER", "R-WEST" })
             await Created(http.PostAsJsonAsync($"/api/sites/{site}/commissioning",
                 new { passed = true, note = "browser test: reviewed before the records it judges", valid_from = new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero) }));
+    }
+
+    /// <summary>An API client signed in as a person (cookie session), as a colleague's browser would be.</summary>
+    public async Task<HttpClient> SignIn(string login, string password)
+    {
+        var http = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = Fleet.Url };
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsJsonAsync("/api/login", new { login, password })).StatusCode);
+        return http;
     }
 
     private static async Task Created(Task<HttpResponseMessage> request)

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -82,7 +83,8 @@ public sealed class PagesTests(BrowserStack stack, ITestOutputHelper output) : I
         await Shot(page, "06-lead");
         await AssertFitsThePhone(page);
 
-        // The loop: acknowledge, dispatch to the squad owning the grid, the on-site result, dismiss with a reason.
+        // The loop: acknowledge, dispatch to the squad owning the grid, the on-site result, dismiss with a reason by a colleague
+        // (two-person rule: who acknowledged a lead does not dismiss it).
         await Step(page, "acknowledge", "acknowledged");
         await page.ClickAsync("#dispatch");
         await Expect(page.Locator("#dispatchSquad option").First).ToContainTextAsync("东区中队");
@@ -102,6 +104,13 @@ public sealed class PagesTests(BrowserStack stack, ITestOutputHelper output) : I
         await page.FillAsync("#stepNote", "复核监测数据后不予处理");
         await Shot(page, "08-dismiss");
         await page.ClickAsync("#submitStep");
+        await Expect(page.Locator("#caseError")).ToContainTextAsync("two-person rule");
+        await Shot(page, "08b-two-person-rule");
+        await page.ClickAsync("#cancelStep");
+        using (var colleague = await stack.SignIn(BrowserStack.Colleague, BrowserStack.ColleaguePassword))
+            Assert.Equal(HttpStatusCode.OK, (await colleague.PostAsJsonAsync($"/api/leads/{id}/case/close",
+                new { outcome = "dismissed", reason = "no_violation_on_site", note = "复核监测数据后不予处理" })).StatusCode);
+        // The page follows the colleague's step live.
         await Expect(page.Locator("#caseStatus")).ToHaveAttributeAsync("data-status", "dismissed");
         await Expect(page.Locator("#caseStatus")).ToHaveTextAsync("结案·不予处理");
         await Expect(page.Locator("#history li")).ToHaveCountAsync(4);
@@ -116,7 +125,8 @@ public sealed class PagesTests(BrowserStack stack, ITestOutputHelper output) : I
             Assert.Equal("no_violation_on_site", (string)c["close_reason"]!);
             Assert.Equal("SQ-EAST", (string)c["squad"]!);
             Assert.Equal(["acknowledge", "dispatch", "result", "close"], c["history"]!.AsArray().Select(h => (string)h!["step"]!));
-            Assert.All(c["history"]!.AsArray(), h => Assert.Equal(BrowserStack.Inspector, (string)h!["by"]!));
+            Assert.Equal([BrowserStack.Inspector, BrowserStack.Inspector, BrowserStack.Inspector, BrowserStack.Colleague],
+                c["history"]!.AsArray().Select(h => (string)h!["by"]!));
         }
 
         // Chinese first; English one tap away, remembered, and back.
