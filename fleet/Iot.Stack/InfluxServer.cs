@@ -107,7 +107,8 @@ public sealed class InfluxServer : ISupervisedServer, IDisposable
         catch (TaskCanceledException) { return false; }
     }
 
-    private static string Config(string dir, int port, int rpcPort)
+    /// <summary>influxdb.conf: state under <paramref name="dir"/>, HTTP and RPC on loopback.</summary>
+    internal static string Config(string dir, int port, int rpcPort)
     {
         var conf = new StringBuilder();
         conf.AppendLine("# Written by Iot.Stack; changes are overwritten on the next start.");

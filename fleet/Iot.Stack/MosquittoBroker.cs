@@ -14,8 +14,10 @@ public static class BrokerLimits
     /// bigger is refused before it is read.</summary>
     public const int MaxPacketSize = 32 * 1024;
 
-    /// <summary>Gateways the queues are sized for.</summary>
-    public const int Gateways = 10_000;
+    /// <summary>Gateways one broker's queues are sized for. Mosquitto 2.0.11 reads max_queued_bytes as a C int (at most
+    /// 2 GiB; a larger number wraps), and a day of 3,000 gateways is 1.6 GB. A larger fleet subscribes as several
+    /// fleet instances in a shared group (Mqtt:SharedGroup): each session queues its share.</summary>
+    public const int Gateways = 3_000;
 
     /// <summary>A gateway's messages a day: a record a minute (1,440), a status every 5 minutes (288), and
     /// a margin for events and acks (72).</summary>
@@ -25,14 +27,14 @@ public static class BrokerLimits
     /// id is about 210 bytes, a status about 160; backlog envelopes carry more records in fewer messages.</summary>
     public const int BytesPerMessage = 300;
 
-    /// <summary>Messages queued per client: 24 h of the whole fleet (18,000,000), so the fleet's persistent
+    /// <summary>Messages queued per client: 24 h of the whole fleet (5,400,000), so the fleet's persistent
     /// session survives a day-long fleet outage without the broker dropping a reading. It applies to every client,
     /// but only the fleet's sessions subscribe to many devices.</summary>
     public const int MaxQueuedMessages = Gateways * MessagesPerGatewayPerDay;
 
-    /// <summary>Payload bytes queued per client: the same day in bytes (5.4 GB); Mosquitto needs roughly twice
+    /// <summary>Payload bytes queued per client: the same day in bytes (1.62 GB); Mosquitto needs roughly twice
     /// that in memory when a queue is full.</summary>
-    public const long MaxQueuedBytes = (long)MaxQueuedMessages * BytesPerMessage;
+    public const int MaxQueuedBytes = MaxQueuedMessages * BytesPerMessage; // an int, as Mosquitto reads it: the compiler refuses an overflow
 
     /// <summary>Save the broker's state after this many changes (a message queued or acknowledged, a subscription,
     /// a retained message): with 1, a message the broker acknowledged and queued is on disk by the end of the
@@ -59,8 +61,8 @@ public sealed class MosquittoOptions
     /// <summary>Messages queued per client beyond those in flight (Mosquitto: max_queued_messages).</summary>
     public int MaxQueuedMessages { get; set; } = BrokerLimits.MaxQueuedMessages;
 
-    /// <summary>Payload bytes queued per client beyond those in flight (Mosquitto: max_queued_bytes); 0 is no limit.</summary>
-    public long MaxQueuedBytes { get; set; } = BrokerLimits.MaxQueuedBytes;
+    /// <summary>Payload bytes queued per client beyond those in flight (Mosquitto: max_queued_bytes, an int); 0 is no limit.</summary>
+    public int MaxQueuedBytes { get; set; } = BrokerLimits.MaxQueuedBytes;
 
     /// <summary>QoS 1 messages in flight per client (Mosquitto: max_inflight_messages).</summary>
     public int MaxInflightMessages { get; set; } = 10_000;
@@ -197,7 +199,7 @@ public sealed class MosquittoBroker : ISupervisedServer, IDisposable
                 options.Tls is { } tls ? (tls.Port != 0 ? tls.Port : LocalPort.Free()) : null,
                 options.Tls is { ClientCertificates: true } certs ? (certs.ClientCertificatePort != 0 ? certs.ClientCertificatePort : LocalPort.Free()) : null);
             var conf = Path.Combine(dir, "mosquitto.conf");
-            File.WriteAllText(conf, Config(options, ports, dir));
+            File.WriteAllText(conf, Config(options, ports, dir, Path.Combine(dir, "mosquitto.pid"), stayAsStartingUser: Environment.IsPrivilegedProcess));
             var process = ServerProcess.Start("mosquitto", "mosquitto", ["-c", conf], dir);
             // A TLS listener bound to one outside address cannot be probed on loopback; the plain one always can.
             var probed = options.Tls is null || options.Tls.BindAddress is null || IsLoopback(options.Tls.BindAddress) ? ports.All : [ports.Plain];
@@ -244,13 +246,25 @@ public sealed class MosquittoBroker : ISupervisedServer, IDisposable
     private static bool IsLoopback(string? address) =>
         address is not null && (address == "localhost" || (System.Net.IPAddress.TryParse(address, out var ip) && System.Net.IPAddress.IsLoopback(ip)));
 
-    private static string Config(MosquittoOptions options, Ports ports, string dir)
+    /// <summary>The production broker's mosquitto.conf (fleet/deploy/): the same settings as a stack broker, on fixed
+    /// ports and with the given state folder and pid file. Started by systemd as its own user.</summary>
+    public static string ProductionConfig(MosquittoOptions options, string stateDirectory, string pidFile)
+    {
+        if (options.Port == 0 || options.Tls is { Port: 0 } || options.Tls is { ClientCertificates: true, ClientCertificatePort: 0 })
+            throw new ArgumentException("A production broker needs fixed ports.", nameof(options));
+        var ports = new Ports(options.Port, options.Tls?.Port, options.Tls is { ClientCertificates: true } c ? c.ClientCertificatePort : null);
+        return Config(options, ports, stateDirectory, pidFile, stayAsStartingUser: false)
+            .Replace("# Written by Iot.Stack; changes are overwritten on the next start.",
+                "# Generated by `dotnet fleet/Iot.Stack/bin/Release/net10.0/Iot.Stack.dll production-broker-config`; regenerate, do not edit.");
+    }
+
+    private static string Config(MosquittoOptions options, Ports ports, string dir, string pidFile, bool stayAsStartingUser)
     {
         var conf = new StringBuilder();
         conf.AppendLine("# Written by Iot.Stack; changes are overwritten on the next start.");
         // Started as root, Mosquitto would switch to its own user before reading the password file, ACLs and
         // server key, which live in our (often owner-only) state folders: keep it as the user who started it.
-        if (Environment.IsPrivilegedProcess) conf.AppendLine("user root");
+        if (stayAsStartingUser) conf.AppendLine("user root");
         // One set of security settings (password file, ACLs, anonymous or not) for every listener.
         conf.AppendLine("per_listener_settings false");
         conf.AppendLine($"allow_anonymous {(options.RequiresAuthentication ? "false" : "true")}");
@@ -277,11 +291,11 @@ public sealed class MosquittoBroker : ISupervisedServer, IDisposable
         conf.AppendLine($"persistence {(options.Persistence ? "true" : "false")}");
         if (options.Persistence)
         {
-            conf.AppendLine($"persistence_location {dir}/");
+            conf.AppendLine($"persistence_location {dir.TrimEnd('/')}/");
             conf.AppendLine(options.AutosaveChanges > 0 ? "autosave_on_changes true" : "autosave_on_changes false");
             conf.AppendLine($"autosave_interval {(options.AutosaveChanges > 0 ? options.AutosaveChanges : 10)}");
         }
-        conf.AppendLine($"pid_file {Path.Combine(dir, "mosquitto.pid")}");
+        conf.AppendLine($"pid_file {pidFile}");
         conf.AppendLine("log_dest stderr");
         conf.AppendLine("log_type error");
         conf.AppendLine("log_type warning");
