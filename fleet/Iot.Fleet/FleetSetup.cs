@@ -58,6 +58,7 @@ public static class FleetSetup
         services.AddHostedService(sp => sp.GetRequiredService<TelemetryIngest>());
 
         services.AddHostedService<OfflineWatch>();
+        services.AddHostedService<BrokerQueueWatch>();
         services.AddClosedLoop();
         services.AddProvisioning(builder.Configuration);
         services.AddUpdates();

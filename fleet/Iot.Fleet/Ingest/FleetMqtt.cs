@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text;
+using Iot.Fleet.Health;
 using Iot.Fleet.Security;
 using Iot.Mqtt;
 using Microsoft.Extensions.Options;
@@ -42,6 +45,60 @@ public sealed class FleetMqtt(IOptions<MqttIngestOptions> options, BrokerAccount
                 await Task.Delay(delay, stop);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
             }
+        }
+    }
+}
+
+/// <summary>
+/// Watches how many messages the broker holds for its clients, from Mosquitto 2.0's $SYS tree (it has no per-client
+/// figure): queued = stored − retained. The fleet's persistent session is where a backlog builds when the fleet is
+/// down or too slow, so a deep queue is a warning in the log and stage `broker_queue` in /healthz (its pending);
+/// a message the broker drops because a queue is full is an error.
+/// </summary>
+public sealed class BrokerQueueWatch(FleetMqtt mqtt, FleetHealth health, ILogger<BrokerQueueWatch> logger) : BackgroundService
+{
+    public const string Stage = "broker_queue";
+    private const string Stored = "$SYS/broker/store/messages/count", Retained = "$SYS/broker/retained messages/count",
+        Dropped = "$SYS/broker/publish/messages/dropped", Sent = "$SYS/broker/publish/messages/sent";
+
+    /// <summary>Queued messages worth a warning: about an hour of 3,000 gateways (Iot.Stack's BrokerLimits sizes the queues for a day).</summary>
+    public const long WarnAt = 250_000;
+
+    private long _stored, _retained, _sent, _dropped = -1, _warnedAt;
+
+    /// <summary>Messages the broker holds for clients, by its last $SYS report.</summary>
+    public long Queued => Math.Max(0, Interlocked.Read(ref _stored) - Interlocked.Read(ref _retained));
+
+    protected override async Task ExecuteAsync(CancellationToken stop)
+    {
+        await Task.Yield();
+        health.Watch(Stage, () => (Queued, Interlocked.Read(ref _sent)));
+        await using var client = new MqttClient(mqtt.ClientOptions("-sys", o => o.AutoAcknowledge = true));
+        await mqtt.ConnectAsync(client, logger, stop);
+        await client.SubscribeAsync(new[] { Stored, Retained, Dropped, Sent }.Select(t => new MqttSubscription(t, MqttQualityOfService.AtMostOnce)), stop);
+        health.SetRunning(Stage, true);
+        await foreach (var message in client.Messages.ReadAllAsync(stop))
+        {
+            if (!long.TryParse(Encoding.ASCII.GetString(message.Payload.Span), NumberStyles.None, CultureInfo.InvariantCulture, out var value)) continue;
+            switch (message.Topic)
+            {
+                case Stored: Interlocked.Exchange(ref _stored, value); break;
+                case Retained: Interlocked.Exchange(ref _retained, value); break;
+                case Sent: Interlocked.Exchange(ref _sent, value); break;
+                case Dropped:
+                    if (_dropped >= 0 && value > _dropped)
+                        logger.LogError("the broker dropped {Count} messages because a client's queue was full (max_queued_messages/bytes)", value - _dropped);
+                    _dropped = value;
+                    break;
+            }
+            // Warn on crossing the mark and again at each doubling, not on every report.
+            var queued = Queued;
+            if (queued >= WarnAt && queued >= 2 * _warnedAt)
+            {
+                logger.LogWarning("the broker holds {Queued} queued messages: is the fleet down or falling behind?", queued);
+                _warnedAt = queued;
+            }
+            else if (queued < WarnAt / 2) _warnedAt = 0;
         }
     }
 }

@@ -249,6 +249,8 @@ public sealed class BrokerAccounts : IDisposable
                     text.Append($"topic write {root}/+/config\n");
                     text.Append($"topic write {root}/+/cmd\n");
                     text.Append($"topic write {root}/+/prov/#\n");
+                    // Queue depth and dropped messages for the fleet's BrokerQueueWatch.
+                    text.Append("topic read $SYS/broker/#\n");
                     break;
                 case BrokerAccountKind.Device:
                     text.Append($"topic readwrite {root}/{a.Device}/#\n");
