@@ -1,3 +1,4 @@
+using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
 using Iot.Fleet.People;
 using Iot.Fleet.Provisioning;
@@ -46,6 +47,7 @@ public static class ImportApi
                 return Results.Ok(new ImportResult(dryRun, body.Sites.Count, body.Devices.Count));
             })
             .WithTags("Registry")
-            .RequireRoles(Roles.Installing).Audited("registry.import");
+            .RequireRoles(Roles.Installing).Audited("registry.import")
+            .WithBodyLimit(RequestLimits.BulkList);
     }
 }

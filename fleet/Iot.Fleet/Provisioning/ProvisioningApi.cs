@@ -1,3 +1,4 @@
+using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
 using Iot.Fleet.People;
 using Iot.Fleet.Registry;
@@ -17,7 +18,8 @@ public static class ProvisioningApi
                 AuditScope.Of(http).Describe("factory", null, new { devices = body.Select(d => d.Id) });
                 return Results.Created("/api/factory/devices", new FactoryUploadResult(created));
             }))
-            .RequireRoles(Roles.Engineer).Audited("factory.upload");
+            .RequireRoles(Roles.Engineer).Audited("factory.upload")
+            .WithBodyLimit(RequestLimits.BulkList);
         api.MapPost("/claims", (ClaimRequest body, HttpContext http, FactoryGateways gateways, ClaimAttempts attempts, SiteRegistry registry) =>
             {
                 var caller = AuditActor.Of(http.User).Name;

@@ -1,3 +1,4 @@
+using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
 using Iot.Fleet.People;
 using Iot.Fleet.Storage;
@@ -58,7 +59,9 @@ public static class UpdatesApi
         static RouteHandlerBuilder Write(RouteHandlerBuilder endpoint, string action) => endpoint.RequireRoles(Roles.Releasing).Audited(action);
 
         var api = app.MapGroup("/api").WithTags("Updates");
-        Write(api.MapPost("/releases", UploadRelease).DisableAntiforgery(), "release.upload");
+        // The bundle, with room for release.json and the form's framing.
+        var largestUpload = app.Services.GetRequiredService<IOptions<UpdatesOptions>>().Value.MaxBundleBytes + RequestLimits.Default;
+        Write(api.MapPost("/releases", UploadRelease).DisableAntiforgery().WithBodyLimit(largestUpload), "release.upload");
         api.MapGet("/releases", (ReleaseLibrary library) => library.All().Select(View));
         api.MapGet("/releases/downloads", (ReleaseLibrary library) => Results.Ok(new { requests = library.Downloads.Requests, ranged = library.Downloads.Ranged }));
         api.MapGet("/releases/{version}", (string version, ReleaseLibrary library) =>

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using Iot.Fleet.Api;
+using Iot.Fleet.Commissioning;
 using Iot.Fleet.People;
-using Iot.Fleet.Storage;
 using Iot.Fleet.Tests.People;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,7 +18,7 @@ public sealed class SecurityHeadersTests(FleetApp fleet) : IClassFixture<FleetAp
     [InlineData("/", false, HttpStatusCode.OK)]                    // a page, through the default file
     [InlineData("/leads/lead.html", false, HttpStatusCode.OK)]     // a page
     [InlineData("/assets/app.js", false, HttpStatusCode.OK)]       // a static script
-    [InlineData("/healthz", false, HttpStatusCode.OK)]             // the API, open
+    [InlineData("/openapi/v1.json", false, HttpStatusCode.OK)]     // the API, open
     [InlineData("/api/sites", false, HttpStatusCode.Unauthorized)] // the API, refused
     [InlineData("/api/sites", true, HttpStatusCode.OK)]            // the API, answered
     [InlineData("/no/such/page", true, HttpStatusCode.NotFound)]   // nothing there
@@ -92,14 +92,15 @@ public sealed class SecurityHeadersTests(FleetApp fleet) : IClassFixture<FleetAp
     public async Task An_unhandled_error_is_a_500_problem_with_the_headers()
     {
         using var broken = fleet.WithWebHostBuilder(b => b.ConfigureTestServices(services =>
-            services.AddSingleton<InfluxWriter>(_ => throw new InvalidOperationException("test: the writer cannot be made"))));
+            services.AddSingleton<CommissioningRecords>(_ => throw new InvalidOperationException("test: the records cannot be read"))));
         using var http = broken.CreateClient();
+        http.DefaultRequestHeaders.Authorization = new("Bearer", FleetApp.AdminToken);
 
-        var answer = await http.GetAsync("/healthz");
+        var answer = await http.GetAsync("/api/commissioning/1/photo");
 
         Assert.Equal(HttpStatusCode.InternalServerError, answer.StatusCode);
         Assert.Equal("application/problem+json", answer.Content.Headers.ContentType?.MediaType);
-        Assert.DoesNotContain("test: the writer", await answer.Content.ReadAsStringAsync());
+        Assert.DoesNotContain("test: the records", await answer.Content.ReadAsStringAsync());
         AssertHeaders(answer);
     }
 
