@@ -22,12 +22,6 @@ public sealed class Endpoints
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
-    /// <summary>Writes the file atomically so a reader never sees half of it.</summary>
-    public void Write(string path)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temp = path + ".tmp";
-        File.WriteAllText(temp, JsonSerializer.Serialize(this, Json));
-        File.Move(temp, path, overwrite: true);
-    }
+    /// <summary>Writes the file atomically so a reader never sees half of it, readable by its owner only (it holds the admin token).</summary>
+    public void Write(string path) => PrivateFile.Write(path, JsonSerializer.Serialize(this, Json));
 }

@@ -70,7 +70,8 @@ public sealed class FleetServer : ISupervisedServer, IDisposable
             ["Mqtt__Host"] = options.MqttHost,
             ["Mqtt__Port"] = options.MqttPort.ToString(),
             ["Mqtt__ClientId"] = options.ClientId,
-            ["Fleet__AdminToken"] = options.AdminToken,
+            // Its hash only: the fleet needs no more to check it, and a process's environment is easy to read.
+            ["Fleet__AdminTokenSha256"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(options.AdminToken))),
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__Iot"] = "Information",
             // The ingest allocates per message at tens of thousands of messages a second; with the default

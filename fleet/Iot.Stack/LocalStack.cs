@@ -46,11 +46,10 @@ public sealed class LocalStack(string stateDirectory)
 
         Console.WriteLine("Starting the fleet ...");
         var tokenPath = Path.Combine(stateDirectory, "admin_token");
-        if (!File.Exists(tokenPath)) File.WriteAllText(tokenPath, Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)));
+        var adminToken = PrivateFile.ReadOrCreate(tokenPath, () => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)));
         // The pages need a person to sign in as; the fleet creates `admin` with this password on its first start.
         var passwordPath = Path.Combine(stateDirectory, "admin_password");
-        if (!File.Exists(passwordPath)) File.WriteAllText(passwordPath, Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)));
-        var adminPassword = File.ReadAllText(passwordPath).Trim();
+        var adminPassword = PrivateFile.ReadOrCreate(passwordPath, () => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)));
         using var fleet = FleetServer.Start(new FleetOptions
         {
             Port = LocalPort.PreferredOrFree(8080),
@@ -58,7 +57,7 @@ public sealed class LocalStack(string stateDirectory)
             MqttPort = broker.Port,
             InfluxUrl = influx.Url,
             StateDirectory = Path.Combine(stateDirectory, "fleet"),
-            AdminToken = File.ReadAllText(tokenPath).Trim(),
+            AdminToken = adminToken,
             Environment =
             {
                 ["Fleet__InitialAdminPassword"] = adminPassword,
@@ -88,8 +87,9 @@ public sealed class LocalStack(string stateDirectory)
         Console.WriteLine($"  MQTT broker  mqtt://{broker.Host}:{broker.Port}, mqtts://{broker.Host}:{broker.TlsPort} (CA {ca.CaCertificatePath})");
         Console.WriteLine($"  InfluxDB     {endpoints.InfluxUrl}");
         Console.WriteLine($"  Fleet        {endpoints.FleetUrl}   (API: /openapi/v1.json, leads: /api/leads, health: /healthz)");
-        Console.WriteLine($"  Admin token  {endpoints.AdminToken}");
-        Console.WriteLine($"  Sign in      {endpoints.FleetUrl}/  as admin / {adminPassword}   (installers: {endpoints.FleetUrl}/install/)");
+        // Secrets stay in their files (mode 0600): a console is often copied into a log.
+        Console.WriteLine($"  Admin token  in {tokenPath}");
+        Console.WriteLine($"  Sign in      {endpoints.FleetUrl}/  as admin, password in {passwordPath}   (installers: {endpoints.FleetUrl}/install/)");
         Console.WriteLine($"  Endpoints    {endpointsPath}");
         Console.WriteLine("  Watching     Mosquitto, InfluxDB and the fleet: one that dies is restarted, with a line here (!!)");
         Console.WriteLine();

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Iot.Fleet.Storage;
+using Microsoft.Extensions.Options;
 
 namespace Iot.Fleet.People;
 
@@ -23,6 +24,7 @@ public static class PeopleSetup
     public static WebApplicationBuilder AddPeople(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        services.AddOptions<FleetOptions>().BindConfiguration("Fleet");
         services.AddSingleton<AdminToken>();
         services.AddSingleton<PeopleStore>();
         services.AddSingleton<ApiTokens>();
@@ -58,10 +60,13 @@ public static class PeopleSetup
     {
         PeopleApi.Map(app);
         app.MapAuditApi();
-        // Resolve the token now so a generated one is logged at start, not on the first request.
+        app.MapAdminTokenApi();
+        // Resolve the token now so a generated one is written at start, not on the first request.
         app.Services.GetRequiredService<AdminToken>();
         app.Services.GetRequiredService<PeopleStore>().EnsureFirstAdmin(
-            app.Configuration["Fleet:InitialAdminPassword"], app.Services.GetRequiredService<AuditLog>(), app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Iot.Fleet.People"));
+            app.Services.GetRequiredService<IOptions<FleetOptions>>().Value.InitialAdminPassword,
+            Path.Combine(app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.DataDirectory, PeopleStore.FirstAdminPasswordFile),
+            app.Services.GetRequiredService<AuditLog>(), app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Iot.Fleet.People"));
         return app;
     }
 

@@ -124,9 +124,13 @@ public sealed partial class PeopleStore(FleetDatabase database, TimeProvider clo
         return after;
     }
 
-    /// <summary>On a fleet without people: creates `admin` with Fleet:InitialAdminPassword, or a generated
-    /// password logged once at warning level. Returns the generated password, if any.</summary>
-    public string? EnsureFirstAdmin(string? configuredPassword, AuditLog log, ILogger logger)
+    /// <summary>Where a generated first admin password goes, in the fleet's data folder.</summary>
+    public const string FirstAdminPasswordFile = "admin_password";
+
+    /// <summary>On a fleet without people: creates `admin` with Fleet:InitialAdminPassword, or a generated password
+    /// written to <paramref name="passwordFile"/> (mode 0600; the log says where, never what). Returns the generated
+    /// password, if any.</summary>
+    public string? EnsureFirstAdmin(string? configuredPassword, string passwordFile, AuditLog log, ILogger logger)
     {
         using (var connection = database.Open())
             if (connection.ExecuteScalar<long>("SELECT COUNT(*) FROM people") > 0) return null;
@@ -141,7 +145,8 @@ public sealed partial class PeopleStore(FleetDatabase database, TimeProvider clo
             return null; // another fleet instance made it first
         }
         if (generated is not null)
-            logger.LogWarning("No people yet and no Fleet:InitialAdminPassword: created person 'admin' with password {Password} (shown once; sign in and change it)", generated);
+            logger.LogWarning("No people yet and no Fleet:InitialAdminPassword: created person 'admin'; its password is in {Path} (readable by this user only; sign in, change it, delete the file)",
+                Iot.Fleet.Api.SecretFile.Write(passwordFile, generated));
         else
             logger.LogInformation("No people yet: created person 'admin' with the password from Fleet:InitialAdminPassword");
         return generated;

@@ -9,6 +9,9 @@ public sealed class DatabaseOptions
 {
     /// <summary>ADO.NET connection string; SQLite by default, one file under .iot/.</summary>
     public string ConnectionString { get; set; } = "Data Source=.iot/fleet.db";
+
+    /// <summary>The folder of the database file: the fleet's data folder.</summary>
+    public string DataDirectory => Path.GetDirectoryName(Path.GetFullPath(new SqliteConnectionStringBuilder(ConnectionString).DataSource)) ?? ".";
 }
 
 /// <summary>Opens connections to the fleet database and brings its schema up to date.</summary>

@@ -299,5 +299,14 @@ public static class Migrations
             reason TEXT NOT NULL,
             at INTEGER NOT NULL);
         """,
+        // The admin token (Api/AdminToken): its SHA-256 only, and the configured one's, so a rotation through the API
+        // holds until the configuration changes.
+        """
+        CREATE TABLE admin_token (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            sha256 TEXT NOT NULL,
+            configured_sha256 TEXT,
+            changed_at INTEGER NOT NULL);
+        """,
     ];
 }
