@@ -53,6 +53,10 @@ public sealed class HostileGatewayTests(PipelineFixture pipeline)
         using var http = pipeline.Fleet.Http();
         foreach (var path in new[] { "/api/leads", "/api/alerts", "/api/sites", "/api/sites/H-EVIL", "/api/devices/GW-EVIL-1", "/api/rejections", "/api/conflicts", "/api/reports/monthly" })
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(path)).StatusCode);
+        // The engineers' page shows the device's refused messages with their reasons.
+        var page = await http.GetStringAsync("/engineer/ingest?device=GW-EVIL-1");
+        Assert.Contains("reserved name q", page);
+        Assert.Contains("event.t 99999999999", page);
         var health = await pipeline.GetObject("/healthz");
         Assert.True((bool)health["ready"]!);
         Assert.Equal(0, health["stages"]!.AsArray().Sum(s => (int)s!["failures"]!));

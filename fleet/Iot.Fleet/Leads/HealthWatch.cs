@@ -1,9 +1,9 @@
-using Iot.Fleet.Leads;
+using Iot.Fleet.Health;
 using Iot.Fleet.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
-namespace Iot.Fleet.Health;
+namespace Iot.Fleet.Leads;
 
 /// <summary>Options of the fleet's self-watch (section "Health").</summary>
 public sealed class HealthOptions

@@ -1,0 +1,77 @@
+using System.Net;
+using System.Text;
+using Iot.Fleet.Health;
+
+namespace Iot.Fleet.Ingest;
+
+/// <summary>
+/// The engineers' page of what the fleet set aside (`/engineer/ingest`, `?device=` for one device): the state of each
+/// stage, the messages refused with their reasons, record-number conflicts and the readings InfluxDB refused. One
+/// server-rendered document like the campaigns page, no script, reloading itself every 10 s.
+/// </summary>
+public static class IngestPage
+{
+    public static string Render(IReadOnlyList<StageReport> stages, string? device, IReadOnlyList<RejectionView> rejections,
+        IReadOnlyList<ConflictView> conflicts, IReadOnlyList<QuarantinedLineView> quarantine)
+    {
+        var html = new StringBuilder();
+        html.Append("""
+            <!doctype html><html lang="en"><head><meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1"><meta http-equiv="refresh" content="10">
+            <title>Ingest</title><style>
+            body{font:15px/1.4 system-ui,sans-serif;margin:0 auto;max-width:64rem;padding:.75rem;color:#222}
+            h1{font-size:1.3rem}h2{font-size:1.05rem}section{border:1px solid #ccc;border-radius:6px;padding:.6rem;margin:.8rem 0;overflow-x:auto}
+            table{border-collapse:collapse;width:100%;font-size:.85rem}td,th{text-align:left;padding:.15rem .3rem;border-bottom:1px solid #eee;vertical-align:top}
+            code{font-size:.8rem;word-break:break-all}.bad{color:#b00;font-weight:600}.ok{color:#282}small{color:#666}
+            </style></head><body>
+            """);
+        html.Append($"<h1>Ingest{(device is null ? "" : $" · {E(device)}")}</h1>");
+        html.Append("<section><h2>Stages</h2><table><tr><th>stage</th><th>state</th><th>waiting</th><th>failures</th><th>last failure</th></tr>");
+        foreach (var s in stages)
+        {
+            var state = s.Stalled ? "<span class=\"bad\">stalled</span>" : s.Ready ? "<span class=\"ok\">running</span>" : "<span class=\"bad\">not running</span>";
+            html.Append($"<tr><td>{E(s.Stage)}</td><td>{state}</td><td>{s.Pending}</td><td>{s.Failures}</td><td>{E(s.LastFailure ?? "")} <small>{s.LastFailureAt:u}</small></td></tr>");
+        }
+        html.Append("</table></section>");
+
+        html.Append($"<section><h2>Refused messages ({rejections.Count})</h2>");
+        if (rejections.Count == 0) html.Append("<p>None.</p>");
+        else
+        {
+            html.Append("<table><tr><th>received (UTC)</th><th>device</th><th>topic</th><th>reason</th><th>payload</th></tr>");
+            foreach (var r in rejections)
+                html.Append($"<tr><td>{r.ReceivedAt:u}</td><td>{Device(r.Device)}</td><td>{E(r.Topic)}</td><td>{E(r.Reason)}</td><td><code>{E(Cut(r.Payload))}</code></td></tr>");
+            html.Append("</table>");
+        }
+        html.Append("</section>");
+
+        html.Append($"<section><h2>Record numbers sent again with other content ({conflicts.Count})</h2>");
+        if (conflicts.Count == 0) html.Append("<p>None.</p>");
+        else
+        {
+            html.Append("<table><tr><th>received (UTC)</th><th>device</th><th>stored and sent</th></tr>");
+            foreach (var c in conflicts)
+                html.Append($"<tr><td>{c.ReceivedAt:u}</td><td>{Device(c.Device)}</td><td><code>{E(Cut(c.Data.GetRawText()))}</code></td></tr>");
+            html.Append("</table>");
+        }
+        html.Append("</section>");
+
+        html.Append($"<section><h2>Readings InfluxDB refused ({quarantine.Count})</h2>");
+        if (quarantine.Count == 0) html.Append("<p>None.</p>");
+        else
+        {
+            html.Append("<table><tr><th>at (UTC)</th><th>device</th><th>reason</th><th>line</th></tr>");
+            foreach (var q in quarantine)
+                html.Append($"<tr><td>{q.At:u}</td><td>{Device(q.Device)}</td><td>{E(q.Reason)}</td><td><code>{E(Cut(q.Line))}</code></td></tr>");
+            html.Append("</table>");
+        }
+        html.Append("</section><small>The same as JSON: /api/rejections, /api/conflicts, /api/influx/quarantine, /healthz.</small></body></html>");
+        return html.ToString();
+    }
+
+    private static string Device(string? id) => id is null ? "<small>none</small>" : $"<a href=\"?device={WebUtility.UrlEncode(id)}\">{E(id)}</a>";
+
+    private static string Cut(string text) => text.Length <= 400 ? text : text[..400] + "…";
+
+    private static string E(string text) => WebUtility.HtmlEncode(text);
+}
