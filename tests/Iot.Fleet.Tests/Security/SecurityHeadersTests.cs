@@ -4,6 +4,8 @@ using Iot.Fleet.Api;
 using Iot.Fleet.Commissioning;
 using Iot.Fleet.People;
 using Iot.Fleet.Tests.People;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
@@ -77,6 +79,25 @@ public sealed class SecurityHeadersTests(FleetApp fleet) : IClassFixture<FleetAp
         AssertHeaders(answer);
     }
 
+    [Theory]
+    [InlineData(null, false)]         // a stranger's X-Forwarded-Proto is ignored
+    [InlineData("203.0.113.9", true)] // a configured proxy's is believed
+    public async Task Forwarded_headers_count_only_from_loopback_and_configured_proxies(string? knownProxy, bool believed)
+    {
+        using var app = fleet.WithWebHostBuilder(b =>
+        {
+            if (knownProxy is not null) b.UseSetting("Proxy:KnownProxies:0", knownProxy);
+            b.ConfigureTestServices(services => services.AddSingleton<IStartupFilter>(new FromAddress(IPAddress.Parse("203.0.113.9"))));
+        });
+        using var http = app.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/login.html");
+        request.Headers.Add("X-Forwarded-Proto", "https");
+
+        var answer = await http.SendAsync(request);
+
+        Assert.Equal(believed, answer.Headers.Contains("Strict-Transport-Security"));
+    }
+
     [Fact]
     public async Task Over_plain_HTTP_the_session_cookie_is_not_marked_secure()
     {
@@ -102,6 +123,20 @@ public sealed class SecurityHeadersTests(FleetApp fleet) : IClassFixture<FleetAp
         Assert.Equal("application/problem+json", answer.Content.Headers.ContentType?.MediaType);
         Assert.DoesNotContain("test: the records", await answer.Content.ReadAsStringAsync());
         AssertHeaders(answer);
+    }
+
+    /// <summary>Every request arrives from <paramref name="address"/>, as from a peer on the network (the test host has none).</summary>
+    private sealed class FromAddress(IPAddress address) : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((http, then) =>
+            {
+                http.Connection.RemoteIpAddress = address;
+                return then(http);
+            });
+            next(app);
+        };
     }
 
     private static void AssertHeaders(HttpResponseMessage answer)
