@@ -37,6 +37,23 @@ public sealed class CredentialFileTests : IDisposable
     }
 
     [Fact]
+    public void A_second_fleet_instance_gets_an_account_of_its_own_and_leaves_the_first_ones_password_alone()
+    {
+        var database = new FleetDatabase($"Data Source={Path.Combine(_directory, "fleet.db")}");
+        database.Migrate();
+        var options = new BrokerSecurityOptions { PasswordFile = Path.Combine(_directory, "m", "passwords"), AclFile = Path.Combine(_directory, "m", "acl") };
+        using var accounts = new BrokerAccounts(database, options, () => { });
+        var first = accounts.CreateFleetAccount("fleet-1");
+        var second = accounts.CreateFleetAccount("fleet-2");
+
+        var hashes = File.ReadAllLines(options.PasswordFile).ToDictionary(l => l.Split(':')[0], l => l[(l.IndexOf(':') + 1)..]);
+        Assert.True(MosquittoPassword.Verify(first.Password, hashes["fleet@fleet-1"]));
+        Assert.True(MosquittoPassword.Verify(second.Password, hashes["fleet@fleet-2"]));
+        Assert.Contains("user fleet@fleet-2\ntopic read iot/v1/#\n", File.ReadAllText(options.AclFile));
+        Assert.Throws<ArgumentException>(() => accounts.CreateFleetAccount("fleet 3:x"));
+    }
+
+    [Fact]
     public void The_files_hold_hashes_and_one_acl_block_per_account_and_the_database_no_password()
     {
         var database = new FleetDatabase($"Data Source={Path.Combine(_directory, "fleet.db")}");

@@ -10,11 +10,12 @@ namespace Iot.Fleet.Ingest;
 /// <summary>
 /// The fleet's MQTT sessions (ingest, provisioning exchange, OTA campaigns): one broker and one login, each
 /// session with its own client id, and one way of waiting for the broker. The login comes from configuration,
-/// or, when the fleet manages the broker's accounts, is a fresh password made at start (never stored).
+/// or, when the fleet manages the broker's accounts, is a fresh password made at start (never stored) for this
+/// instance's own account (`fleet@{ClientId}`), so a second instance never resets the first one's.
 /// </summary>
 public sealed class FleetMqtt(IOptions<MqttIngestOptions> options, BrokerAccounts? broker = null)
 {
-    private readonly Lazy<BrokerCredentials?> _managed = new(() => broker?.CreateFleetAccount());
+    private readonly Lazy<BrokerCredentials?> _managed = new(() => broker?.CreateFleetAccount(options.Value.ClientId));
 
     public MqttIngestOptions Settings => options.Value;
 

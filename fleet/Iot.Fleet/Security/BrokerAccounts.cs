@@ -87,8 +87,16 @@ public sealed class BrokerAccounts : IDisposable
         _settle = new Timer(_ => ReloadAgain());
     }
 
-    /// <summary>Creates the fleet's own account, or gives it a new password (the old one stops working).</summary>
-    public BrokerCredentials CreateFleetAccount() => SetPassword(_options.FleetUserName, BrokerAccountKind.Fleet, device: null, MosquittoPassword.Generate());
+    /// <summary>Creates the fleet's own account, or gives it a new password (the old one stops working). With
+    /// <paramref name="instance"/> (a fleet instance's MQTT client id) each instance has an account of its own,
+    /// `{FleetUserName}@{instance}`, so an instance that starts never resets the password another one is using.</summary>
+    public BrokerCredentials CreateFleetAccount(string? instance = null)
+    {
+        if (instance is not null && !System.Text.RegularExpressions.Regex.IsMatch(instance, "^[A-Za-z0-9_.-]{1,64}$"))
+            throw new ArgumentException($"fleet instance '{instance}' is not a plain client id", nameof(instance));
+        var user = instance is null ? _options.FleetUserName : $"{_options.FleetUserName}@{instance}";
+        return SetPassword(user, BrokerAccountKind.Fleet, device: null, MosquittoPassword.Generate());
+    }
 
     /// <summary>Creates a device's account with a new random password, or replaces the password of an existing one.
     /// A device still connected with the old password is disconnected by the reload. A revoked account gets a new
