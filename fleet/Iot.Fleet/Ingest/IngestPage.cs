@@ -34,44 +34,33 @@ public static class IngestPage
         }
         html.Append("</table></section>");
 
-        html.Append($"<section><h2>Refused messages ({rejections.Count})</h2>");
-        if (rejections.Count == 0) html.Append("<p>None.</p>");
-        else
-        {
-            html.Append("<table><tr><th>received (UTC)</th><th>device</th><th>topic</th><th>reason</th><th>payload</th></tr>");
-            foreach (var r in rejections)
-                html.Append($"<tr><td>{r.ReceivedAt:u}</td><td>{Device(r.Device)}</td><td>{E(r.Topic)}</td><td>{E(r.Reason)}</td><td><code>{E(Cut(r.Payload))}</code></td></tr>");
-            html.Append("</table>");
-        }
-        html.Append("</section>");
-
-        html.Append($"<section><h2>Record numbers sent again with other content ({conflicts.Count})</h2>");
-        if (conflicts.Count == 0) html.Append("<p>None.</p>");
-        else
-        {
-            html.Append("<table><tr><th>received (UTC)</th><th>device</th><th>stored and sent</th></tr>");
-            foreach (var c in conflicts)
-                html.Append($"<tr><td>{c.ReceivedAt:u}</td><td>{Device(c.Device)}</td><td><code>{E(Cut(c.Data.GetRawText()))}</code></td></tr>");
-            html.Append("</table>");
-        }
-        html.Append("</section>");
-
-        html.Append($"<section><h2>Readings InfluxDB refused ({quarantine.Count})</h2>");
-        if (quarantine.Count == 0) html.Append("<p>None.</p>");
-        else
-        {
-            html.Append("<table><tr><th>at (UTC)</th><th>device</th><th>reason</th><th>line</th></tr>");
-            foreach (var q in quarantine)
-                html.Append($"<tr><td>{q.At:u}</td><td>{Device(q.Device)}</td><td>{E(q.Reason)}</td><td><code>{E(Cut(q.Line))}</code></td></tr>");
-            html.Append("</table>");
-        }
-        html.Append("</section><small>The same as JSON: /api/rejections, /api/conflicts, /api/influx/quarantine, /healthz.</small></body></html>");
+        Section(html, "Refused messages", ["received (UTC)", "device", "topic", "reason", "payload"], rejections,
+            r => [$"{r.ReceivedAt:u}", Device(r.Device), E(r.Topic), E(r.Reason), Code(r.Payload)]);
+        Section(html, "Record numbers sent again with other content", ["received (UTC)", "device", "stored and sent"], conflicts,
+            c => [$"{c.ReceivedAt:u}", Device(c.Device), Code(c.Data.GetRawText())]);
+        Section(html, "Readings InfluxDB refused", ["at (UTC)", "device", "reason", "line"], quarantine,
+            q => [$"{q.At:u}", Device(q.Device), E(q.Reason), Code(q.Line)]);
+        html.Append("<small>The same as JSON: /api/rejections, /api/conflicts, /api/influx/quarantine, /healthz.</small></body></html>");
         return html.ToString();
     }
 
-    private static string Device(string? id) => id is null ? "<small>none</small>" : $"<a href=\"?device={WebUtility.UrlEncode(id)}\">{E(id)}</a>";
+    /// <summary>A titled table of rows (cells already encoded), or "None.".</summary>
+    private static void Section<T>(StringBuilder html, string title, string[] headers, IReadOnlyList<T> rows, Func<T, string[]> cells)
+    {
+        html.Append($"<section><h2>{E(title)} ({rows.Count})</h2>");
+        if (rows.Count == 0)
+        {
+            html.Append("<p>None.</p></section>");
+            return;
+        }
+        html.Append("<table><tr>").Append(string.Concat(headers.Select(h => $"<th>{E(h)}</th>"))).Append("</tr>");
+        foreach (var row in rows) html.Append("<tr>").Append(string.Concat(cells(row).Select(c => $"<td>{c}</td>"))).Append("</tr>");
+        html.Append("</table></section>");
+    }
 
-    private static string Cut(string text) => text.Length <= 400 ? text : text[..400] + "…";
+    private static string Code(string text) => $"<code>{E(text.Length <= 400 ? text : text[..400] + "…")}</code>";
+
+    private static string Device(string? id) => id is null ? "<small>none</small>" : $"<a href=\"?device={WebUtility.UrlEncode(id)}\">{E(id)}</a>";
 
     private static string E(string text) => WebUtility.HtmlEncode(text);
 }

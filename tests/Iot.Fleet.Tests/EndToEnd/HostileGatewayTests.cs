@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using Microsoft.Data.Sqlite;
 using Xunit;
 using static Iot.Fleet.Tests.EndToEnd.PipelineFixture;
 
@@ -18,7 +17,7 @@ public sealed class HostileGatewayTests(PipelineFixture pipeline)
     public async Task Poisoned_messages_become_rejections_while_a_good_gateway_breach_still_becomes_a_lead()
     {
         await pipeline.Register("H-EVIL", "fume", "GW-EVIL-1");
-        await pipeline.Register("H-GOOD", "fume", "GW-GOOD-1");
+        await pipeline.Register("H-HONEST", "fume", "GW-HONEST-1");
         await using var evil = await pipeline.Gateway("GW-EVIL-1");
         var now = DateTimeOffset.UtcNow;
         // Each of these once stopped the fleet or stalled judging for everyone.
@@ -35,14 +34,14 @@ public sealed class HostileGatewayTests(PipelineFixture pipeline)
             await evil.PublishAsync("iot/v1/GW-EVIL-1/telemetry",
                 Envelope("GW-EVIL-1", (1, Minute(now.AddMinutes(-5)), 0, $$"""{"fume":0.1,"fan":1,"pur":1,"{{name}}":1}""")));
 
-        await using var good = await pipeline.Gateway("GW-GOOD-1");
+        await using var good = await pipeline.Gateway("GW-HONEST-1");
         var start = Minute(now.AddMinutes(-40));
         for (var i = 0; i < 15; i++)
-            await good.PublishAsync("iot/v1/GW-GOOD-1/telemetry", Envelope("GW-GOOD-1", ((uint)(i + 1), start + i * 60, 0, PurifierOff)));
+            await good.PublishAsync("iot/v1/GW-HONEST-1/telemetry", Envelope("GW-HONEST-1", ((uint)(i + 1), start + i * 60, 0, PurifierOff)));
 
-        var leads = await pipeline.Eventually(() => pipeline.Leads("H-GOOD"), l => l.Count == 1, "the good gateway's purifier-off lead");
+        var leads = await pipeline.Eventually(() => pipeline.Leads("H-HONEST"), l => l.Count == 1, "the good gateway's purifier-off lead");
         Assert.Equal("fume.purifier_off", (string)leads[0]!["rule"]!);
-        await pipeline.Eventually(() => pipeline.InfluxCount("GW-GOOD-1"), n => n == 15, "the good gateway's readings in InfluxDB");
+        await pipeline.Eventually(() => pipeline.InfluxCount("GW-HONEST-1"), n => n == 15, "the good gateway's readings in InfluxDB");
         var rejections = await pipeline.Eventually(() => pipeline.Get("/api/devices/GW-EVIL-1/rejections"), r => r.Count >= 7, "the rejections of the hostile gateway");
         var reasons = rejections.Select(r => (string)r!["reason"]!).ToList();
         Assert.Equal(4, reasons.Count(r => r.Contains("reserved")));
@@ -123,13 +122,5 @@ public sealed class HostileGatewayTests(PipelineFixture pipeline)
         Assert.Equal(3, pipeline.JournalCount("GW-QUAR-1"));
     }
 
-    private long EventCount(string device)
-    {
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(pipeline.Fleet.StateDirectory, "fleet.db")};Mode=ReadOnly");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM events WHERE dev = $dev";
-        command.Parameters.AddWithValue("$dev", device);
-        return (long)command.ExecuteScalar()!;
-    }
+    private long EventCount(string device) => pipeline.RowCount("events", device);
 }

@@ -119,12 +119,15 @@ public sealed class PipelineFixture : IDisposable
     }
 
     /// <summary>Rows of a device in the fleet's record journal, read from its database file.</summary>
-    public long JournalCount(string device)
+    public long JournalCount(string device) => RowCount("records", device);
+
+    /// <summary>Rows of a device in one table of the fleet's database file (`records`, `events`, …).</summary>
+    public long RowCount(string table, string device)
     {
         using var connection = new SqliteConnection($"Data Source={Path.Combine(Fleet.StateDirectory, "fleet.db")};Mode=ReadOnly");
         connection.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM records WHERE dev = $dev";
+        command.CommandText = $"SELECT COUNT(*) FROM {table} WHERE dev = $dev";
         command.Parameters.AddWithValue("$dev", device);
         return (long)command.ExecuteScalar()!;
     }
