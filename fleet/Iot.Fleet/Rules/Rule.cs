@@ -122,7 +122,7 @@ public sealed class Pm10Rule : Rule
 }
 
 /// <summary>`fume.concentration`: mean fume over 10 minutes above the limit, counting only minutes
-/// with the exhaust fan running (GB 18483-2001).</summary>
+/// with the exhaust fan running, and only when at least 5 such minutes are valid (GB 18483-2001).</summary>
 public sealed class FumeConcentrationRule : Rule
 {
     public override string Id => "fume.concentration";
@@ -144,7 +144,8 @@ public sealed class FumeConcentrationRule : Rule
             cooking++;
         }
         if (valid < MinimumValidMinutes) return WindowVerdict.NotJudged;
-        if (cooking == 0) return new(WindowState.Clear, 0);
+        // Fewer cooking minutes than this are too little to judge a concentration on: the window does not breach.
+        if (cooking < RuleLimits.MinimumCookingMinutes) return new(WindowState.Clear, cooking == 0 ? 0 : sum / cooking);
         var mean = sum / cooking;
         return new(mean > Limit(site.Profile) ? WindowState.Breach : WindowState.Clear, mean);
     }

@@ -15,6 +15,9 @@ public static class RuleLimits
     /// <summary>`fan` and `pur` at or above this share mean "running" for the window.</summary>
     public const double RunningShare = 0.5;
 
+    /// <summary>Valid fan-on minutes a fume concentration window needs before it can breach.</summary>
+    public const int MinimumCookingMinutes = 5;
+
     /// <summary>Dust minutes at or above this relative humidity are not valid for PM10 (fog, rain).</summary>
     public const double FogHumidity = 90;
 
