@@ -1,7 +1,5 @@
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using Iot.Fleet.Leads;
-using Iot.Fleet.Rules;
 
 namespace Iot.Fleet.Cases;
 
@@ -10,7 +8,9 @@ namespace Iot.Fleet.Cases;
 /// `cases` table, apart from the lead's pipeline status, so the rules engine growing an episode never touches it.
 /// <code>
 /// open ─acknowledge→ acknowledged ─dispatch→ dispatched (─dispatch→ dispatched: another squad)
-/// dispatched ─result→ no_violation | violation_found | noticed (violation_found + a minor first breach: notice step)
+/// dispatched ─result→ no_violation | violation_found | noticed (violation_found + a minor first offence: notice step)
+/// violation_found ─minor (reason)→ noticed, noticed ─not minor (reason)→ violation_found: the inspector overrides
+/// noticed (and on, while notice is set) ─commitment→ same state: the operator's signed 承诺书 recorded
 /// violation_found | noticed | not_rectified ─deadline→ rectifying ─recheck→ rectified | not_rectified
 /// violation_found | noticed | rectified | not_rectified ─close confirmed→ confirmed
 /// any state but confirmed/dismissed ─close dismissed (reason)→ dismissed
@@ -44,6 +44,10 @@ public static class CaseSteps
     public const string Dispatch = "dispatch";
     public const string Result = "result";
     public const string Notice = "notice";
+    /// <summary>An inspector treats the case as minor or not minor, against the fleet's judgement, with a reason.</summary>
+    public const string Minor = "minor";
+    /// <summary>The operator's commitment letter (承诺书) of a noticed case.</summary>
+    public const string Commitment = "commitment";
     public const string Deadline = "deadline";
     public const string Recheck = "recheck";
     public const string Close = "close";
@@ -56,6 +60,8 @@ public static class CaseSteps
         [Acknowledge] = [CaseStatus.Open],
         [Dispatch] = [CaseStatus.Acknowledged, CaseStatus.Dispatched],
         [Result] = [CaseStatus.Dispatched],
+        [Minor] = [CaseStatus.ViolationFound, CaseStatus.Noticed],
+        [Commitment] = [CaseStatus.Noticed, CaseStatus.Rectifying, CaseStatus.Rectified, CaseStatus.NotRectified],
         [Deadline] = [CaseStatus.ViolationFound, CaseStatus.Noticed, CaseStatus.NotRectified],
         [Recheck] = [CaseStatus.Rectifying],
         [$"{Close}:{CaseStatus.Confirmed}"] = [CaseStatus.ViolationFound, CaseStatus.Noticed, CaseStatus.Rectified, CaseStatus.NotRectified],
@@ -68,14 +74,9 @@ public sealed record DismissReason(string Id, string Zh, string En);
 
 public static class CaseRules
 {
-    /// <summary>The bureau's on-site response target, from the lead being raised to arrival on site.</summary>
+    /// <summary>The bureau's on-site response target for a live lead, from the lead being raised to arrival on site.
+    /// A late (backfilled) lead has a review deadline instead (<see cref="ClosedLoopOptions.ReviewHours"/>).</summary>
     public static readonly TimeSpan ResponseTarget = TimeSpan.FromMinutes(30);
-
-    /// <summary>"Minor": the worst window at most this share above the limit.</summary>
-    public const double MinorMargin = 0.20;
-
-    /// <summary>"First": no confirmed case at the site within this span before the result.</summary>
-    public static readonly TimeSpan FirstOffenceLookback = TimeSpan.FromDays(365);
 
     public const string OtherReason = "other";
 
@@ -88,26 +89,15 @@ public static class CaseRules
         new("outside_jurisdiction", "不属本局管辖", "outside this bureau's jurisdiction"),
         new(OtherReason, "其他（须写明）", "other (say why in the note)"),
     ];
-
-    /// <summary>
-    /// Notice first (轻微违法告知承诺): a violation found on site becomes a notice instead of the penalty path when it is
-    /// minor, which means all of: the rule is a "higher is worse" level rule (a switched-off purifier is deliberate and
-    /// never minor), the lead's worst value is at most 20 % above the limit, and the site has no confirmed case in the
-    /// 12 months before the result. A noticed case closed as confirmed counts, so only the first minor breach is noticed.
-    /// </summary>
-    public static bool IsMinor(Lead lead, bool confirmedCaseInLookback)
-    {
-        var rule = Rule.All.FirstOrDefault(r => r.Id == lead.Rule);
-        var higherIsWorse = rule is null || rule.IsWorse(lead.Limit + 1, lead.Limit);
-        return higherIsWorse && lead.Limit > 0 && lead.Value <= lead.Limit * (1 + MinorMargin) && !confirmedCaseInLookback;
-    }
 }
 
 /// <summary>One step of a case's history: who moved it from which state to which, when, with what.</summary>
 public sealed record CaseStepView(string Step, string From, string To, string By, DateTime At, JsonNode? Data);
 
-/// <summary>A case as the API and the SSE `case` event show it. `response_due` is the lead's raise plus 30 minutes;
-/// `overdue` is true when nobody reported from site by then (still waiting, or arrived late).</summary>
+/// <summary>A case as the API and the SSE `case` event show it. A live lead has `response_due` (raised + 30 minutes) and
+/// is `overdue` when nobody reported from site by then (still waiting, or arrived late). A `late` lead (backfilled) has
+/// `review_due` instead, and `review_overdue` when nobody acknowledged or closed it by then; it is never `overdue`.
+/// `minor` is the notice-first judgement of a violation found (the fleet's, or an inspector's override).</summary>
 public sealed record CaseView(
     long Lead,
     string Status,
@@ -116,12 +106,17 @@ public sealed record CaseView(
     string Rule,
     string? Squad,
     [property: JsonPropertyName("raised_at")] DateTime RaisedAt,
-    [property: JsonPropertyName("response_due")] DateTime ResponseDue,
+    bool Late,
+    [property: JsonPropertyName("response_due")] DateTime? ResponseDue,
+    [property: JsonPropertyName("review_due")] DateTime? ReviewDue,
     [property: JsonPropertyName("responded_at")] DateTime? RespondedAt,
     bool Overdue,
+    [property: JsonPropertyName("review_overdue")] bool ReviewOverdue,
     string? Result,
     [property: JsonPropertyName("result_note")] string? ResultNote,
     bool Notice,
+    MinorDecision? Minor,
+    CommitmentView? Commitment,
     [property: JsonPropertyName("rectify_by")] DateTime? RectifyBy,
     string? Recheck,
     string? Outcome,
@@ -130,6 +125,24 @@ public sealed record CaseView(
     [property: JsonPropertyName("closed_at")] DateTime? ClosedAt,
     [property: JsonPropertyName("updated_at")] DateTime? UpdatedAt,
     IReadOnlyList<CaseStepView>? History);
+
+/// <summary>The operator's commitment letter (承诺书) of a noticed case: who signed it for the operator and when, its
+/// text or a reference to the paper, and whether a scan is kept (GET /api/leads/{id}/case/commitment/scan).</summary>
+public sealed record CommitmentView(
+    [property: JsonPropertyName("signed_by")] string SignedBy,
+    [property: JsonPropertyName("signed_at")] DateTime SignedAt,
+    string? Text,
+    string? Reference,
+    [property: JsonPropertyName("has_scan")] bool HasScan,
+    [property: JsonPropertyName("recorded_by")] string RecordedBy,
+    [property: JsonPropertyName("recorded_at")] DateTime RecordedAt);
+
+/// <summary>An operator's commitment letter (承诺书) as an inspector records it: who signed for the operator, when, the
+/// text or a reference to the signed paper, and an optional scan (already re-encoded). No `SignedAt`: now.</summary>
+public sealed record CommitmentLetter(string? SignedBy, DateTimeOffset? SignedAt, string? Text, string? Reference, Commissioning.CommissioningPhoto? Scan)
+{
+    public const int MaxTextLength = 8000;
+}
 
 /// <summary>A case step that cannot be taken; <see cref="Status"/> is the HTTP status (404, 400 or 409).</summary>
 public sealed class CaseException(string message, int status) : Exception(message)

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapper;
 using Iot.Fleet.Audit;
+using Iot.Fleet.Commissioning;
 using Iot.Fleet.Leads;
 using Iot.Fleet.Notifications;
 using Iot.Fleet.Storage;
@@ -20,12 +21,28 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
     IOptions<ClosedLoopOptions>? options = null)
 {
     private readonly Lock _write = new();
+    private readonly ClosedLoopOptions _options = options?.Value ?? new ClosedLoopOptions();
+    private readonly MinorOffences _minor = MinorOffences.From((options?.Value ?? new ClosedLoopOptions()).MinorOffences);
 
-    /// <summary>Acknowledged: someone in the command centre has seen the lead and owns it now.</summary>
+    /// <summary>A live lead's arrival deadline, or a late (backfilled) lead's review deadline; the other is null.</summary>
+    public (DateTimeOffset? Response, DateTimeOffset? Review) Due(Lead lead) =>
+        lead.Late ? (null, lead.RaisedAt + TimeSpan.FromHours(_options.ReviewHours)) : (lead.RaisedAt + CaseRules.ResponseTarget, null);
+
+    /// <summary>The deadline a notification names: `response_due` for a live lead, `review_due` for a late one.</summary>
+    private JsonObject DueData(Lead lead) => Due(lead) switch
+    {
+        ({ } response, _) => new JsonObject { ["response_due"] = response.UtcDateTime },
+        (_, { } review) => new JsonObject { ["review_due"] = review.UtcDateTime },
+        _ => [],
+    };
+
+    /// <summary>Acknowledged: someone in the command centre has seen the lead and owns it now.
+    /// For a late lead this is its review.</summary>
     public CaseView Acknowledge(long lead, string actor, string? note, AuditScope? audit) =>
         Step(lead, CaseSteps.Acknowledge, actor, audit, (c, _, _, _) =>
         {
             c.Status = CaseStatus.Acknowledged;
+            c.ReviewedAt ??= clock.GetUtcNow().ToUnixTimeMilliseconds();
             return Data(("note", note));
         });
 
@@ -42,16 +59,15 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
             c.Squad = chosen.Id;
             c.Status = CaseStatus.Dispatched;
             var number = connection.ExecuteScalar<long>("SELECT COUNT(*) FROM case_steps WHERE lead = @lead AND step = 'dispatch'", new { lead }, tx) + 1;
-            outbox?.EnqueueLead(connection, tx, NotificationEvents.LeadDispatched, $"{NotificationEvents.LeadDispatched}:{lead}:{number}", l, new JsonObject
-            {
-                ["squad"] = new JsonObject { ["id"] = chosen.Id, ["name"] = chosen.Name, ["members"] = new JsonArray([.. chosen.Members.Select(m => JsonValue.Create(m))]) },
-                ["response_due"] = (l.RaisedAt + CaseRules.ResponseTarget).UtcDateTime,
-                ["dispatched_by"] = actor,
-            });
+            var data = DueData(l);
+            data["squad"] = new JsonObject { ["id"] = chosen.Id, ["name"] = chosen.Name, ["members"] = new JsonArray([.. chosen.Members.Select(m => JsonValue.Create(m))]) };
+            data["dispatched_by"] = actor;
+            outbox?.EnqueueLead(connection, tx, NotificationEvents.LeadDispatched, $"{NotificationEvents.LeadDispatched}:{lead}:{number}", l, data);
             return Data(("squad", chosen.Id), ("automatic", squad is not { Length: > 0 }), ("grid", grid), ("note", note));
         });
 
-    /// <summary>What the squad found on site. A minor first breach becomes a notice (see <see cref="CaseRules.IsMinor"/>).</summary>
+    /// <summary>What the squad found on site. A violation that is a minor first offence by the bureau's list
+    /// (<see cref="MinorOffences"/>) becomes a notice; the judgement is kept with the case either way.</summary>
     public CaseView Result(long lead, string result, string? note, DateTimeOffset? arrivedAt, string actor, AuditScope? audit)
     {
         if (result is not (CaseStatus.ViolationFound or CaseStatus.NoViolation))
@@ -67,22 +83,81 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
             c.Result = result;
             c.ResultNote = note!.Trim();
             c.Status = result;
+            MinorDecision? minor = null;
             if (result == CaseStatus.ViolationFound)
             {
                 var confirmedBefore = connection.ExecuteScalar<long>(
                     """
                     SELECT COUNT(*) FROM cases c JOIN leads l ON l.id = c.lead
                     WHERE l.site = @Site AND c.status = 'confirmed' AND c.closed_at >= @since AND c.lead <> @lead
-                    """, new { l.Site, since = (now - CaseRules.FirstOffenceLookback).ToUnixTimeMilliseconds(), lead }, tx) > 0;
-                if (CaseRules.IsMinor(l, confirmedBefore))
+                    """, new { l.Site, since = (now - _minor.FirstOffenceWithin).ToUnixTimeMilliseconds(), lead }, tx) > 0;
+                minor = _minor.Assess(l, firstOffence: !confirmedBefore);
+                c.Minor = minor;
+                if (minor.Minor)
                 {
                     c.Notice = 1;
-                    c.Extra.Add((CaseSteps.Notice, CaseStatus.Noticed, Data(("why",
-                        $"minor first breach: {l.Value:0.###} {l.Unit} is within {CaseRules.MinorMargin:P0} of the limit {l.Limit:0.###} and the site has no confirmed case in 12 months"))));
+                    c.Extra.Add((CaseSteps.Notice, CaseStatus.Noticed, Data(("why", minor.Why))));
                 }
             }
-            return Data(("result", result), ("note", c.ResultNote), ("arrived_at", arrived.UtcDateTime));
+            return Data(("result", result), ("note", c.ResultNote), ("arrived_at", arrived.UtcDateTime), ("minor", minor));
         });
+    }
+
+    /// <summary>An inspector's decision against the fleet's judgement: treat the violation as minor (a notice to the
+    /// operator) or not (the penalty path), with the reason; kept in the history and the audit log.</summary>
+    public CaseView Minor(long lead, bool minor, string? reason, string actor, AuditScope? audit)
+    {
+        if (string.IsNullOrWhiteSpace(reason)) throw new CaseException("say in `reason` why the case is or is not minor", StatusCodes.Status400BadRequest);
+        return Step(lead, CaseSteps.Minor, actor, audit, (c, l, _, _) =>
+        {
+            if ((c.Notice != 0) == minor)
+                throw new CaseException($"the case of lead {lead} is already {(minor ? "treated as minor (noticed)" : "not minor")}", StatusCodes.Status409Conflict);
+            // The fleet's measurement stays in `why`; cases from before this judgement was kept are measured now.
+            var fleet = c.Minor ?? _minor.Assess(l, firstOffence: c.Notice != 0);
+            c.Minor = fleet with { Minor = minor, By = actor, Reason = reason!.Trim() };
+            c.Notice = minor ? 1 : 0;
+            c.Status = minor ? CaseStatus.Noticed : CaseStatus.ViolationFound;
+            return Data(("minor", minor), ("reason", c.Minor.Reason), ("fleet", fleet.Why));
+        });
+    }
+
+    /// <summary>Records the operator's commitment letter (承诺书) of a noticed case; a later record replaces it (both stay
+    /// in the history). A scan is re-encoded as a commissioning photo is (<see cref="CommissioningPhoto.FromUpload"/>).</summary>
+    public CaseView Commitment(long lead, CommitmentLetter letter, string actor, AuditScope? audit)
+    {
+        if (string.IsNullOrWhiteSpace(letter.SignedBy)) throw new CaseException("say in `signed_by` who signed the letter for the operator", StatusCodes.Status400BadRequest);
+        if (string.IsNullOrWhiteSpace(letter.Text) && string.IsNullOrWhiteSpace(letter.Reference))
+            throw new CaseException("give the letter's `text` or a `reference` to the signed paper", StatusCodes.Status400BadRequest);
+        if (letter.Text is { Length: > CommitmentLetter.MaxTextLength })
+            throw new CaseException($"the letter's text is {letter.Text.Length} characters; at most {CommitmentLetter.MaxTextLength} are kept", StatusCodes.Status400BadRequest);
+        return Step(lead, CaseSteps.Commitment, actor, audit, (c, l, connection, tx) =>
+        {
+            if (c.Notice == 0)
+                throw new CaseException($"the case of lead {lead} is not a notice: only a noticed case has a commitment letter", StatusCodes.Status409Conflict);
+            var now = clock.GetUtcNow();
+            var signedAt = letter.SignedAt ?? now;
+            if (signedAt > now + TimeSpan.FromMinutes(1)) throw new CaseException("signed_at is in the future", StatusCodes.Status400BadRequest);
+            if (signedAt < l.RaisedAt - TimeSpan.FromMinutes(1)) throw new CaseException("signed_at is before the lead was raised", StatusCodes.Status400BadRequest);
+            connection.Execute(
+                """
+                INSERT INTO case_commitments (lead, signed_by, signed_at, text, reference, scan, scan_type, recorded_by, recorded_at)
+                VALUES (@lead, @signedBy, @signedAt, @text, @reference, @scan, @scanType, @actor, @now)
+                ON CONFLICT (lead) DO UPDATE SET signed_by = excluded.signed_by, signed_at = excluded.signed_at, text = excluded.text,
+                    reference = excluded.reference, scan = excluded.scan, scan_type = excluded.scan_type, recorded_by = excluded.recorded_by,
+                    recorded_at = excluded.recorded_at
+                """, new { lead, signedBy = letter.SignedBy.Trim(), signedAt = signedAt.ToUnixTimeMilliseconds(), text = letter.Text?.Trim(),
+                    reference = letter.Reference?.Trim(), scan = letter.Scan?.Bytes, scanType = letter.Scan?.ContentType, actor, now = now.ToUnixTimeMilliseconds() }, tx);
+            return Data(("signed_by", letter.SignedBy.Trim()), ("signed_at", signedAt.UtcDateTime), ("reference", letter.Reference?.Trim()),
+                ("scan", letter.Scan is not null));
+        });
+    }
+
+    /// <summary>The scan of a case's commitment letter, or null.</summary>
+    public CommissioningPhoto? CommitmentScan(long lead)
+    {
+        using var connection = database.Open();
+        var row = connection.QueryFirstOrDefault<(byte[]? Scan, string? Type)>("SELECT scan, scan_type FROM case_commitments WHERE lead = @lead", new { lead });
+        return row is { Scan: { } bytes, Type: { } type } ? new CommissioningPhoto(type, bytes) : null;
     }
 
     /// <summary>The date by which the operator must put things right.</summary>
@@ -125,7 +200,13 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
         }
         return Step(lead, $"{CaseSteps.Close}:{outcome}", actor, audit, (c, _, connection, tx) =>
         {
-            if (outcome == CaseStatus.Dismissed && (options?.Value ?? new ClosedLoopOptions()).TwoPersonDismissal)
+            // Notice first rests on the operator's promise: without the signed letter it is the penalty path.
+            if (outcome == CaseStatus.Confirmed && c.Notice != 0
+                && connection.ExecuteScalar<long>("SELECT COUNT(*) FROM case_commitments WHERE lead = @lead", new { lead }, tx) == 0)
+                throw new CaseException(
+                    $"lead {lead} was noticed as a minor offence: record the operator's commitment letter (承诺书) first, or decide it is not minor",
+                    StatusCodes.Status409Conflict);
+            if (outcome == CaseStatus.Dismissed && _options.TwoPersonDismissal)
             {
                 var raisedBy = connection.ExecuteScalar<string?>(
                     "SELECT actor FROM case_steps WHERE lead = @lead AND step = @step ORDER BY id DESC LIMIT 1", new { lead, step = CaseSteps.Acknowledge }, tx);
@@ -138,14 +219,16 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
             c.CloseReason = outcome == CaseStatus.Dismissed ? reason : null;
             c.CloseNote = note;
             c.ClosedAt = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            c.ReviewedAt ??= c.ClosedAt;
             c.Status = outcome;
             return Data(("outcome", outcome), ("reason", c.CloseReason), ("note", note));
         });
     }
 
-    /// <summary>Marks leads whose response target passed with nobody on site (once per lead, only leads raised in the
-    /// last day, so a fleet upgraded with old leads does not flood the groups), each with a history step and a
-    /// `lead.overdue` notification in one transaction.</summary>
+    /// <summary>Marks live leads whose response target passed with nobody on site (once per lead, only leads raised in
+    /// the last day, so a fleet upgraded with old leads does not flood the groups), each with a history step and a
+    /// `lead.overdue` notification in one transaction. Late (backfilled) leads are never overdue on this clock: they
+    /// tell of the past, and have a review deadline instead.</summary>
     public IReadOnlyList<CaseView> DetectOverdue()
     {
         var now = clock.GetUtcNow();
@@ -156,7 +239,7 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
             var late = connection.Query<long>(
                 """
                 SELECT l.id FROM leads l LEFT JOIN cases c ON c.lead = l.id
-                WHERE l.queue = 'enforcement' AND l.status = 'new' AND l.raised_at <= @due AND l.raised_at >= @since
+                WHERE l.queue = 'enforcement' AND l.status = 'new' AND l.late = 0 AND l.raised_at <= @due AND l.raised_at >= @since
                   AND (c.lead IS NULL OR (c.overdue_notified_at IS NULL AND c.responded_at IS NULL AND c.closed_at IS NULL))
                 ORDER BY l.id
                 """, new { due = (now - CaseRules.ResponseTarget).ToUnixTimeMilliseconds(), since = (now - TimeSpan.FromDays(1)).ToUnixTimeMilliseconds() }).ToList();
@@ -168,14 +251,11 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
                 c.OverdueNotifiedAt = now.ToUnixTimeMilliseconds();
                 c.UpdatedAt = now.ToUnixTimeMilliseconds();
                 Upsert(connection, tx, c);
-                AddStep(connection, tx, id, CaseSteps.Overdue, c.Status, c.Status, "system", now,
-                    Data(("response_due", (lead.RaisedAt + CaseRules.ResponseTarget).UtcDateTime)));
-                outbox?.EnqueueLead(connection, tx, NotificationEvents.LeadOverdue, $"{NotificationEvents.LeadOverdue}:{id}", lead, new JsonObject
-                {
-                    ["response_due"] = (lead.RaisedAt + CaseRules.ResponseTarget).UtcDateTime,
-                    ["squad"] = c.Squad is { } s && Squads.Read(connection, tx, s) is { } squad ? new JsonObject { ["id"] = squad.Id, ["name"] = squad.Name } : null,
-                    ["status"] = c.Status,
-                });
+                AddStep(connection, tx, id, CaseSteps.Overdue, c.Status, c.Status, "system", now, DueData(lead));
+                var data = DueData(lead);
+                data["squad"] = c.Squad is { } s && Squads.Read(connection, tx, s) is { } squad ? new JsonObject { ["id"] = squad.Id, ["name"] = squad.Name } : null;
+                data["status"] = c.Status;
+                outbox?.EnqueueLead(connection, tx, NotificationEvents.LeadOverdue, $"{NotificationEvents.LeadOverdue}:{id}", lead, data);
                 tx.Commit();
                 changed.Add(View(connection, null, lead, c, now, withHistory: true));
             }
@@ -207,7 +287,7 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
               AND (@Status IS NULL OR COALESCE(c.status, 'open') = @Status)
               AND (@Squad IS NULL OR c.squad = @Squad)
               AND (@Grid IS NULL OR s.grid = @Grid)
-              AND (@overdue IS NULL OR (COALESCE(c.responded_at, c.closed_at, @now) > l.raised_at + @target) = @overdue)
+              AND (@overdue IS NULL OR (l.late = 0 AND COALESCE(c.responded_at, c.closed_at, @now) > l.raised_at + @target) = @overdue)
             ORDER BY l.raised_at DESC, l.id DESC LIMIT @limit
             """,
             new { query.Status, query.Squad, query.Grid, overdue = query.Overdue is { } o ? (o ? 1 : 0) : (int?)null, now = now.ToUnixTimeMilliseconds(),
@@ -285,13 +365,14 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
         connection.Execute(
             """
             INSERT INTO cases (lead, status, squad, responded_at, result, result_note, notice, rectify_by, recheck, outcome, close_reason, close_note,
-                overdue_notified_at, opened_at, updated_at, closed_at)
+                overdue_notified_at, opened_at, updated_at, closed_at, minor, reviewed_at)
             VALUES (@Lead, @Status, @Squad, @RespondedAt, @Result, @ResultNote, @Notice, @RectifyBy, @Recheck, @Outcome, @CloseReason, @CloseNote,
-                @OverdueNotifiedAt, @OpenedAt, @UpdatedAt, @ClosedAt)
+                @OverdueNotifiedAt, @OpenedAt, @UpdatedAt, @ClosedAt, @MinorJson, @ReviewedAt)
             ON CONFLICT (lead) DO UPDATE SET status = excluded.status, squad = excluded.squad, responded_at = excluded.responded_at,
                 result = excluded.result, result_note = excluded.result_note, notice = excluded.notice, rectify_by = excluded.rectify_by,
                 recheck = excluded.recheck, outcome = excluded.outcome, close_reason = excluded.close_reason, close_note = excluded.close_note,
-                overdue_notified_at = excluded.overdue_notified_at, updated_at = excluded.updated_at, closed_at = excluded.closed_at
+                overdue_notified_at = excluded.overdue_notified_at, updated_at = excluded.updated_at, closed_at = excluded.closed_at,
+                minor = excluded.minor, reviewed_at = excluded.reviewed_at
             """, c, tx);
 
     private static CaseRow? ReadRow(DbConnection connection, DbTransaction? tx, long lead) =>
@@ -299,7 +380,8 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
             """
             SELECT lead AS Lead, status AS Status, squad AS Squad, responded_at AS RespondedAt, result AS Result, result_note AS ResultNote, notice AS Notice,
                 rectify_by AS RectifyBy, recheck AS Recheck, outcome AS Outcome, close_reason AS CloseReason, close_note AS CloseNote,
-                overdue_notified_at AS OverdueNotifiedAt, opened_at AS OpenedAt, updated_at AS UpdatedAt, closed_at AS ClosedAt
+                overdue_notified_at AS OverdueNotifiedAt, opened_at AS OpenedAt, updated_at AS UpdatedAt, closed_at AS ClosedAt,
+                minor AS MinorJson, reviewed_at AS ReviewedAt
             FROM cases WHERE lead = @lead
             """, new { lead }, tx);
 
@@ -310,14 +392,22 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
             .Select(s => new CaseStepView(s.Step, s.From, s.To, s.Actor, Utc(s.At)!.Value, s.Data is null ? null : JsonNode.Parse(s.Data)))
             .ToList();
 
-    private static CaseView View(DbConnection connection, DbTransaction? tx, Lead lead, CaseRow c, DateTimeOffset now, bool withHistory)
+    private CaseView View(DbConnection connection, DbTransaction? tx, Lead lead, CaseRow c, DateTimeOffset now, bool withHistory)
     {
         var grid = connection.ExecuteScalar<string?>("SELECT grid FROM sites WHERE id = @Site", new { lead.Site }, tx);
-        var due = lead.RaisedAt + CaseRules.ResponseTarget;
-        var reference = c.RespondedAt ?? c.ClosedAt ?? now.ToUnixTimeMilliseconds();
-        return new CaseView(lead.Id, c.Status, lead.Site, grid, lead.Rule, c.Squad, lead.RaisedAt.UtcDateTime, due.UtcDateTime, Utc(c.RespondedAt),
-            reference > due.ToUnixTimeMilliseconds(), c.Result, c.ResultNote, c.Notice != 0, Utc(c.RectifyBy), c.Recheck, c.Outcome, c.CloseReason, c.CloseNote,
-            Utc(c.ClosedAt), c.UpdatedAt == 0 ? null : Utc(c.UpdatedAt), withHistory ? History(connection, tx, lead.Id) : null);
+        var (response, review) = Due(lead);
+        var overdue = response is { } r && (c.RespondedAt ?? c.ClosedAt ?? now.ToUnixTimeMilliseconds()) > r.ToUnixTimeMilliseconds();
+        var reviewOverdue = review is { } v && (c.ReviewedAt ?? c.ClosedAt ?? now.ToUnixTimeMilliseconds()) > v.ToUnixTimeMilliseconds();
+        var letter = connection.QueryFirstOrDefault<(string SignedBy, long SignedAt, string? Text, string? Reference, long HasScan, string RecordedBy, long RecordedAt)?>(
+            """
+            SELECT signed_by, signed_at, text, reference, scan IS NOT NULL, recorded_by, recorded_at FROM case_commitments WHERE lead = @Id
+            """, new { lead.Id }, tx);
+        var commitment = letter is { } k
+            ? new CommitmentView(k.SignedBy, Utc(k.SignedAt)!.Value, k.Text, k.Reference, k.HasScan != 0, k.RecordedBy, Utc(k.RecordedAt)!.Value)
+            : null;
+        return new CaseView(lead.Id, c.Status, lead.Site, grid, lead.Rule, c.Squad, lead.RaisedAt.UtcDateTime, lead.Late, response?.UtcDateTime, review?.UtcDateTime,
+            Utc(c.RespondedAt), overdue, reviewOverdue, c.Result, c.ResultNote, c.Notice != 0, c.Minor, commitment, Utc(c.RectifyBy), c.Recheck, c.Outcome,
+            c.CloseReason, c.CloseNote, Utc(c.ClosedAt), c.UpdatedAt == 0 ? null : Utc(c.UpdatedAt), withHistory ? History(connection, tx, lead.Id) : null);
     }
 
     private static DateTime? Utc(long? ms) => ms is { } m ? DateTimeOffset.FromUnixTimeMilliseconds(m).UtcDateTime : null;
@@ -341,6 +431,17 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
         public long OpenedAt { get; set; }
         public long UpdatedAt { get; set; }
         public long? ClosedAt { get; set; }
+        /// <summary>When the case was first acknowledged or closed: a late lead's review.</summary>
+        public long? ReviewedAt { get; set; }
+        public MinorDecision? Minor { get; set; }
+
+        /// <summary><see cref="Minor"/> as the `minor` column holds it.</summary>
+        public string? MinorJson
+        {
+            get => Minor is null ? null : JsonSerializer.Serialize(Minor, NotificationOutbox.Json);
+            set => Minor = value is null ? null : JsonSerializer.Deserialize<MinorDecision>(value, NotificationOutbox.Json);
+        }
+
         public List<(string Step, string To, JsonObject? Data)> Extra { get; } = [];
 
         public static CaseRow Open(long lead, DateTimeOffset at) => new() { Lead = lead, OpenedAt = at.ToUnixTimeMilliseconds() };

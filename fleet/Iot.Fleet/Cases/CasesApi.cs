@@ -1,6 +1,9 @@
 using System.Text.Json.Serialization;
+using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
+using Iot.Fleet.Commissioning;
 using Iot.Fleet.People;
+using Iot.Fleet.Registry;
 
 namespace Iot.Fleet.Cases;
 
@@ -15,6 +18,18 @@ public sealed record DispatchRequest(string? Squad, string? Note);
 
 /// <summary>Body of result: `violation_found` or `no_violation`, what was found, and when the squad arrived (default: now).</summary>
 public sealed record ResultRequest(string Result, string? Note, [property: JsonPropertyName("arrived_at")] DateTimeOffset? ArrivedAt);
+
+/// <summary>Body of minor: an inspector treats the violation as minor (`true`: a notice) or not (`false`: the penalty
+/// path), against the fleet's judgement, and says why.</summary>
+public sealed record MinorRequest(bool Minor, string? Reason);
+
+/// <summary>Body of commitment: the operator's commitment letter (承诺书); `scan` is an optional data URL of a JPEG or PNG.</summary>
+public sealed record CommitmentRequest(
+    [property: JsonPropertyName("signed_by")] string? SignedBy,
+    [property: JsonPropertyName("signed_at")] DateTimeOffset? SignedAt,
+    string? Text,
+    string? Reference,
+    string? Scan);
 
 /// <summary>Body of deadline: when the operator must have put things right.</summary>
 public sealed record DeadlineRequest(DateTimeOffset Due, string? Note);
@@ -60,6 +75,24 @@ public static class CasesApi
             Handle(() => Results.Ok(cases.Dispatch(id, body?.Squad, Actor(http), body?.Note, AuditScope.Of(http))))).Audited("case.dispatch");
         step.MapPost("/result", (long id, ResultRequest body, CaseStore cases, HttpContext http) =>
             Handle(() => Results.Ok(cases.Result(id, body.Result ?? "", body.Note, body.ArrivedAt, Actor(http), AuditScope.Of(http))))).Audited("case.result");
+        step.MapPost("/minor", (long id, MinorRequest body, CaseStore cases, HttpContext http) =>
+            Handle(() => Results.Ok(cases.Minor(id, body.Minor, body.Reason, Actor(http), AuditScope.Of(http))))).Audited("case.minor");
+        step.MapPost("/commitment", (long id, CommitmentRequest body, CaseStore cases, HttpContext http) => Handle(() =>
+            {
+                var letter = new CommitmentLetter(body.SignedBy, body.SignedAt, body.Text, body.Reference,
+                    CommissioningPhoto.FromDataUrl(body.Scan, "scan"));
+                return Results.Ok(cases.Commitment(id, letter, Actor(http), AuditScope.Of(http)));
+            }))
+            .Audited("case.commitment")
+            .WithBodyLimit(CommissioningPhoto.MaxUploadBytes / 3 * 4 + 64 * 1024); // the scan as base64, and the text
+        api.MapGet("/leads/{id:long}/case/commitment/scan", (long id, CaseStore cases) => cases.CommitmentScan(id) switch
+            {
+                null => Results.Problem("no scan of a commitment letter", statusCode: StatusCodes.Status404NotFound),
+                // As a commissioning photo: an image only when it is what it says, else a download.
+                { } scan when scan.IsImage => Results.File(scan.Bytes, scan.ContentType),
+                { } scan => Results.File(scan.Bytes, "application/octet-stream", $"commitment-{id}-scan.bin"),
+            })
+            .RequireRoles(Roles.LeadReading);
         step.MapPost("/deadline", (long id, DeadlineRequest body, CaseStore cases, HttpContext http) =>
             Handle(() => Results.Ok(cases.Deadline(id, body.Due, body.Note, Actor(http), AuditScope.Of(http))))).Audited("case.deadline");
         step.MapPost("/recheck", (long id, RecheckRequest body, CaseStore cases, HttpContext http) =>
@@ -80,6 +113,10 @@ public static class CasesApi
         catch (CaseException e)
         {
             return Results.Problem(e.Message, statusCode: e.Status);
+        }
+        catch (RegistryException e)
+        {
+            return Results.Problem(e.Message, statusCode: StatusCodes.Status400BadRequest); // an unreadable scan
         }
         catch (SquadException e)
         {

@@ -25,7 +25,7 @@ public static class CommissioningApi
             checklist.For(id) is { } report ? Results.Ok(report) : Results.Problem($"no device {id}", statusCode: StatusCodes.Status404NotFound));
         api.MapPost("/devices/{id}/commissioning", (string id, SignOffRequest body, HttpContext http, CommissioningRecords records) => RegistryApi.Write(() =>
             {
-                var record = records.SignOff(id, AuditActor.Of(http.User).Name, body.Note, DataUrl(body.Photo));
+                var record = records.SignOff(id, AuditActor.Of(http.User).Name, body.Note, CommissioningPhoto.FromDataUrl(body.Photo));
                 AuditScope.Of(http).Describe($"site:{record.Site}", null, record);
                 return Results.Created($"/api/sites/{record.Site}/commissioning", record);
             }))
@@ -48,23 +48,5 @@ public static class CommissioningApi
             { } photo when photo.IsImage => Results.File(photo.Bytes, photo.ContentType),
             { } photo => Results.File(photo.Bytes, "application/octet-stream", $"commissioning-{id}-photo.bin"),
         });
-    }
-
-    /// <summary>`data:image/jpeg;base64,…` as a photo, re-encoded; the type it claims is ignored (the content
-    /// decides), and anything that is not a readable JPEG or PNG is refused rather than dropped.</summary>
-    private static CommissioningPhoto? DataUrl(string? url)
-    {
-        if (string.IsNullOrEmpty(url)) return null;
-        var comma = url.IndexOf(',');
-        if (!url.StartsWith("data:", StringComparison.Ordinal) || comma < 0 || !url[..comma].EndsWith(";base64", StringComparison.Ordinal))
-            throw new RegistryException("photo must be a data URL: data:image/jpeg;base64,…");
-        try
-        {
-            return CommissioningPhoto.FromUpload(Convert.FromBase64String(url[(comma + 1)..]));
-        }
-        catch (FormatException)
-        {
-            throw new RegistryException("photo is not valid base64");
-        }
     }
 }

@@ -61,6 +61,25 @@ public sealed record CommissioningPhoto(string ContentType, byte[] Bytes)
         }
     }
 
+    /// <summary>`data:image/jpeg;base64,…` as a photo, re-encoded (<see cref="FromUpload"/>); the type it claims is
+    /// ignored (the content decides), and anything that is not a readable JPEG or PNG is refused rather than dropped.
+    /// <paramref name="field"/> names the upload in the refusal (a photo, a letter's scan).</summary>
+    public static CommissioningPhoto? FromDataUrl(string? url, string field = "photo")
+    {
+        if (string.IsNullOrEmpty(url)) return null;
+        var comma = url.IndexOf(',');
+        if (!url.StartsWith("data:", StringComparison.Ordinal) || comma < 0 || !url[..comma].EndsWith(";base64", StringComparison.Ordinal))
+            throw new RegistryException($"{field} must be a data URL: data:image/jpeg;base64,…");
+        try
+        {
+            return FromUpload(Convert.FromBase64String(url[(comma + 1)..]));
+        }
+        catch (FormatException)
+        {
+            throw new RegistryException($"{field} is not valid base64");
+        }
+    }
+
     /// <summary>True when the bytes are the JPEG or PNG the content type says (false for what an older fleet stored unchecked).</summary>
     public bool IsImage => ImageTypes.Contains(ContentType) && Image.DetectFormat(Decoding, Bytes) is { } format && format.DefaultMimeType == ContentType;
 

@@ -86,7 +86,7 @@ public static class EvidencePage
         if (s.Case is { } caseView)
         {
             html.Append(CultureInfo.InvariantCulture,
-                $"<p>状态 Status: {E(caseView.Status)} · 中队 Squad: {E(caseView.Squad ?? "—")} · 到场时限 Response due: {E(Utc(caseView.ResponseDue))} · 超时 Overdue: {(caseView.Overdue ? "是 yes" : "否 no")}</p>");
+                $"<p>状态 Status: {E(caseView.Status)} · 中队 Squad: {E(caseView.Squad ?? "—")} · {(caseView.ResponseDue is { } due ? $"到场时限 Response due: {E(Utc(due))} · 超时 Overdue: {(caseView.Overdue ? "是 yes" : "否 no")}" : $"补传 Backfilled · 复核时限 Review due: {E(Utc(caseView.ReviewDue!.Value))}")}</p>");
             html.Append("<table><tr><th>步骤 Step</th><th>从 From</th><th>到 To</th><th>操作人 By</th><th>时间 At (UTC)</th><th>内容 Data</th></tr>");
             foreach (var step in caseView.History ?? [])
                 html.Append(CultureInfo.InvariantCulture,

@@ -166,6 +166,7 @@ public sealed class NotificationSender(NotificationOutbox outbox, IOptionsMonito
         text.Append(CultureInfo.InvariantCulture, $"- 时间 Time (UTC): {lead?["start"]} – {lead?["end"]}\n");
         if (data["squad"] is { } squad) text.Append(CultureInfo.InvariantCulture, $"- 中队 Squad: {squad["name"]} ({squad["id"]})\n");
         if (data["response_due"] is { } due) text.Append(CultureInfo.InvariantCulture, $"- 到场时限 Response due (UTC): {due}\n");
+        if (data["review_due"] is { } review) text.Append(CultureInfo.InvariantCulture, $"- 补传线索，复核时限 Backfilled lead, review due (UTC): {review}\n");
         if (data["url"] is { } link) text.Append(CultureInfo.InvariantCulture, $"\n[查看 Open]({link})\n");
         return (title, text.ToString());
     }

@@ -308,5 +308,23 @@ public static class Migrations
             configured_sha256 TEXT,
             changed_at INTEGER NOT NULL);
         """,
+        // Notice first by the right measure and the review clock of backfilled leads (issue 12): the minor-offence
+        // judgement of a case (the fleet's or an inspector's), when a case was first reviewed (acknowledged), and the
+        // operator's commitment letter (承诺书) of a noticed case.
+        """
+        ALTER TABLE cases ADD COLUMN minor TEXT;
+        ALTER TABLE cases ADD COLUMN reviewed_at INTEGER;
+        UPDATE cases SET reviewed_at = (SELECT MIN(s.at) FROM case_steps s WHERE s.lead = cases.lead AND s.step IN ('acknowledge', 'close'));
+        CREATE TABLE case_commitments (
+            lead INTEGER PRIMARY KEY REFERENCES cases (lead),
+            signed_by TEXT NOT NULL,
+            signed_at INTEGER NOT NULL,
+            text TEXT,
+            reference TEXT,
+            scan BLOB,
+            scan_type TEXT,
+            recorded_by TEXT NOT NULL,
+            recorded_at INTEGER NOT NULL);
+        """,
     ];
 }

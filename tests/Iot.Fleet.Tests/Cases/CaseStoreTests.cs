@@ -5,7 +5,8 @@ using Xunit;
 
 namespace Iot.Fleet.Tests.Cases;
 
-/// <summary>The closed loop's state machine over a temp database: transitions, history, notice first, the response timer.</summary>
+/// <summary>The closed loop's state machine over a temp database: transitions, history, notice first, the response timer
+/// (margins, overrides and letters in NoticeFirstTests, backfilled leads in LateLeadTests).</summary>
 public sealed class CaseStoreTests : IDisposable
 {
     private readonly LoopDatabase _db = new(new NotificationTarget { Name = "hook", Kind = TargetKinds.Webhook, Url = "http://127.0.0.1:9/hook" });
@@ -78,6 +79,7 @@ public sealed class CaseStoreTests : IDisposable
         Assert.Equal(CaseStatus.Noticed, noticed.Status);
         Assert.True(noticed.Notice);
         Assert.Equal(["acknowledge", "dispatch", "result", "notice"], noticed.History!.Select(h => h.Step));
+        _db.Cases.Commitment(first.Id, new CommitmentLetter("张老板 (owner)", null, "承诺三日内清洗净化器", null, null), "li.wei", null);
         Assert.Equal(CaseStatus.Confirmed, _db.Cases.Close(first.Id, CaseStatus.Confirmed, null, "notice served; operator committed", "chief", null).Status);
 
         _db.Clock.Now += TimeSpan.FromDays(30);

@@ -55,14 +55,17 @@ public sealed class LoopDatabase : IDisposable
     public void AddSite(string id, string grid, SiteKind kind = SiteKind.Fume) =>
         Registry.AddSite(new Site(id, $"Site {id}", kind, "Asia/Shanghai", grid, "default", []));
 
-    /// <summary>Saves a new enforcement lead raised now, as the rules engine would.</summary>
-    public Lead RaiseLead(string site, double value = 3.0, double limit = 2.0, string rule = "fume.concentration", string status = LeadStatus.New)
+    /// <summary>Saves a new enforcement lead raised now, as the rules engine would; <paramref name="late"/>: raised from
+    /// backfilled records, long after its first breaching window.</summary>
+    public Lead RaiseLead(string site, double value = 3.0, double limit = 2.0, string rule = "fume.concentration", string status = LeadStatus.New,
+        bool late = false)
     {
         var minute = Clock.Now.ToUnixTimeSeconds() / 60 - 20;
         var lead = new Lead
         {
             Queue = LeadQueue.Enforcement, Rule = rule, Site = site, Devices = new(StringComparer.Ordinal) { "GW-1" }, StartMinute = minute,
-            EndMinute = minute + 2, WindowMinutes = 10, Value = value, Limit = limit, Unit = "mg/m³", Status = status, RaisedAt = Clock.Now, UpdatedAt = Clock.Now,
+            EndMinute = minute + 2, WindowMinutes = 10, Value = value, Limit = limit, Unit = Rule.All.First(r => r.Id == rule).Unit, Status = status,
+            Late = late, RaisedAt = Clock.Now, UpdatedAt = Clock.Now,
         };
         Leads.Save([lead]);
         return lead;

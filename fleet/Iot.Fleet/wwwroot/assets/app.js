@@ -10,10 +10,11 @@ I18n.add({
   "status.violation_found": "现场发现违法", "status.noticed": "已告知（首次轻微）", "status.rectifying": "整改中", "status.rectified": "已整改",
   "status.not_rectified": "未整改", "status.confirmed": "结案·属实", "status.dismissed": "结案·不予处理", "status.not_commissioned": "未调试站点",
   "step.acknowledge": "受理", "step.dispatch": "派遣", "step.result": "现场结果", "step.notice": "告知承诺", "step.deadline": "整改期限",
-  "step.recheck": "复查", "step.close": "结案", "step.overdue": "超时未到场",
+  "step.recheck": "复查", "step.close": "结案", "step.overdue": "超时未到场", "step.minor": "人工认定（轻微与否）", "step.commitment": "承诺书",
   "kind.fume": "餐饮油烟", "kind.noise": "工地噪声", "kind.dust": "工地扬尘",
   "device.online": "在线", "device.offline": "离线", "device.never seen": "从未上线", "device.unknown": "未知",
   dueIn: "距到场时限 {0}", overdueBy: "已超时 {0}", respondedIn: "{0} 到场", respondedLate: "{0} 到场（超时）",
+  backfilled: "补传", reviewBy: "复核截止 {0}", reviewOverdueBy: "复核已超时 {0}", reviewed: "已复核", reviewedLate: "已复核（超时）",
   minutes: "{0} 分钟", grid: "网格", squad: "中队", site: "站点",
 }, {
   brand: "Enforcement leads", navLeads: "Leads", navSites: "Sites & devices", navReport: "Monthly report", signOut: "Sign out", langSwitch: "中文",
@@ -25,12 +26,14 @@ I18n.add({
   "status.not_rectified": "not rectified", "status.confirmed": "closed · confirmed", "status.dismissed": "closed · dismissed",
   "status.not_commissioned": "site not commissioned",
   "step.acknowledge": "acknowledged", "step.dispatch": "dispatched", "step.result": "on-site result", "step.notice": "notice first", "step.deadline": "deadline set",
-  "step.recheck": "re-checked", "step.close": "closed", "step.overdue": "response target missed",
+  "step.recheck": "re-checked", "step.close": "closed", "step.overdue": "response target missed", "step.minor": "inspector's decision (minor or not)",
+  "step.commitment": "commitment letter",
   "kind.fume": "restaurant fume", "kind.noise": "construction noise", "kind.dust": "construction dust",
   "device.online": "online", "device.offline": "offline", "device.never seen": "never seen", "device.unknown": "unknown",
   dueIn: "on site within {0}", overdueBy: "overdue by {0}", respondedIn: "on site after {0}", respondedLate: "on site after {0} (late)",
   minutes: "{0} min", grid: "Grid", squad: "Squad", site: "Site",
 });
+  backfilled: "backfilled", reviewBy: "review by {0}", reviewOverdueBy: "review overdue by {0}", reviewed: "reviewed", reviewedLate: "reviewed (late)",
 
 const App = (() => {
   const el = (tag, props = {}, ...children) => {
@@ -61,12 +64,19 @@ const App = (() => {
   const status = s => I18n.t(`status.${s}`) === `status.${s}` ? s : I18n.t(`status.${s}`);
   const num = v => (typeof v === "number" ? (Math.abs(v) >= 100 ? v.toFixed(0) : +v.toFixed(2)).toString() : "–");
 
-  // The 30-minute response target of a case as words and a class: still running, missed, or met.
+  // The 30-minute response target of a case as words and a class: still running, missed, or met. A backfilled (late)
+  // lead has no arrival target but a review deadline (Cases/ClosedLoopOptions.ReviewHours): acknowledged or closed by then.
   const timer = c => {
     if (!c) return { text: "", cls: "" };
     if (c.responded_at) {
       const took = duration(new Date(c.responded_at) - new Date(c.raised_at));
       return c.overdue ? { text: I18n.t("respondedLate", took), cls: "late" } : { text: I18n.t("respondedIn", took), cls: "met" };
+    }
+    if (c.late) {
+      if (c.status === "confirmed" || c.status === "dismissed") return { text: "", cls: "" };
+      if (c.status !== "open") return c.review_overdue ? { text: I18n.t("reviewedLate"), cls: "late" } : { text: I18n.t("reviewed"), cls: "met" };
+      const left = new Date(c.review_due) - Date.now();
+      return left >= 0 ? { text: I18n.t("reviewBy", time(c.review_due)), cls: "running" } : { text: I18n.t("reviewOverdueBy", duration(-left)), cls: "late" };
     }
     if (c.status === "confirmed" || c.status === "dismissed") return { text: "", cls: "" };
     const left = new Date(c.response_due) - Date.now();

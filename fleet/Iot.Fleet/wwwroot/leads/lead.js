@@ -5,7 +5,7 @@ I18n.add({
   devices: "设备与调试", commissioning: "调试记录", siteTitle: "站点", permits: "夜间施工许可", siteHistory: "该站点以往线索",
   doAcknowledge: "受理", doDispatch: "派遣", doResult: "录入现场结果", doDeadline: "设定整改期限", doRecheck: "复查", doConfirm: "结案·属实",
   doDismiss: "结案·不予处理", readOnly: "只有执法人员可以处置案件。",
-  noticeFirst: "首次轻微违法：向经营者送达告知承诺书，不走处罚程序（轻微违法告知承诺）。",
+  noticeFirst: "轻微违法：向经营者送达告知书，由其签署承诺书，不走处罚程序（轻微违法告知承诺）。",
   rule: "规则", value: "最高值 / 限值", episode: "超标时段", raised: "发现时间", profile: "标准", late: "补传数据", detail: "说明",
   squad: "中队", responseDue: "到场时限", respondedAt: "到场时间", result: "现场结果", rectifyBy: "整改期限", recheckResult: "复查结果",
   closeReason: "结案理由", note: "备注", noteRequired: "备注（必填）", squadAuto: "网格所属中队（自动）：{0}", squadNone: "（该网格无所属中队）",
@@ -14,13 +14,17 @@ I18n.add({
   device: "设备", status: "状态", lastSeen: "最后上报", firmware: "固件", buffered: "缓存", rejected: "拒收", passed: "通过", failed: "未通过",
   signedBy: "{0} 签署于 {1}，自 {2} 起有效", adminRecord: "管理员补录", noPermits: "无许可。", noHistory: "无以往线索。", kind: "类型",
   coordinates: "坐标", open: "打开", inspectorsOnly: "证据包仅限执法人员下载。",
+  reviewDue: "复核时限", doMinor: "认定是否轻微", doCommitment: "录入承诺书", minorVerdict: "轻微违法认定", minorYes: "轻微（告知承诺）",
+  minorNo: "不属轻微（处罚程序）", minorUpTo: "轻微上限 {0}", minorNever: "不按超标幅度认定轻微", decidedBy: "认定：{0}", fleetDecided: "系统按清单判定",
+  minorChoice: "认定", reasonRequired: "理由（必填）", commitment: "承诺书", signedFor: "经营者签字人", signedAt: "签署时间", letterText: "承诺内容",
+  letterReference: "承诺书编号", letterScan: "承诺书扫描件（JPEG/PNG，可选）", scan: "扫描件",
 }, {
   back: "← All leads", evidence: "Download the evidence bundle (zip)", readings: "Readings over the episode", case: "Case", history: "History",
   devices: "Devices and commissioning", commissioning: "Commissioning records", siteTitle: "Site", permits: "Night-work permits",
   siteHistory: "Earlier leads at this site",
   doAcknowledge: "Acknowledge", doDispatch: "Dispatch", doResult: "On-site result", doDeadline: "Rectification deadline", doRecheck: "Re-check",
   doConfirm: "Close · confirmed", doDismiss: "Close · dismiss", readOnly: "Only inspectors take the loop's steps.",
-  noticeFirst: "Minor first breach: the operator gets a notice (告知承诺) instead of the penalty path.",
+  noticeFirst: "Minor offence: the operator gets a notice and signs a commitment letter (承诺书) instead of the penalty path.",
   rule: "Rule", value: "Worst / limit", episode: "Episode", raised: "Raised", profile: "Standard", late: "Backfilled data", detail: "Detail",
   squad: "Squad", responseDue: "Response due", respondedAt: "On site", result: "On-site result", rectifyBy: "Rectify by", recheckResult: "Re-check",
   closeReason: "Close reason", note: "Note", noteRequired: "Note (required)", squadAuto: "Squad owning the grid (automatic): {0}", squadNone: "(no squad owns this grid)",
@@ -29,6 +33,10 @@ I18n.add({
   device: "Device", status: "Status", lastSeen: "Last seen", firmware: "Firmware", buffered: "Buffered", rejected: "Rejected", passed: "passed", failed: "failed",
   signedBy: "signed by {0} at {1}, valid from {2}", adminRecord: "admin record", noPermits: "No permits.", noHistory: "No earlier leads.", kind: "Kind",
   coordinates: "Coordinates", open: "open", inspectorsOnly: "The evidence bundle is for inspectors.",
+  reviewDue: "Review due", doMinor: "Minor or not", doCommitment: "Commitment letter", minorVerdict: "Minor offence", minorYes: "minor (notice)",
+  minorNo: "not minor (penalty path)", minorUpTo: "minor up to {0}", minorNever: "never minor by margin", decidedBy: "decided by {0}", fleetDecided: "judged by the bureau's list",
+  minorChoice: "Decision", reasonRequired: "Reason (required)", commitment: "Commitment letter", signedFor: "Signed for the operator by", signedAt: "Signed at",
+  letterText: "What the operator commits to", letterReference: "Letter number", letterScan: "Scan of the letter (JPEG/PNG, optional)", scan: "scan",
 });
 
 const $ = id => document.getElementById(id);
@@ -41,7 +49,10 @@ const OPEN = ["open", "acknowledged", "dispatched", "no_violation", "violation_f
 const ALLOWED = {
   acknowledge: ["open"], dispatch: ["acknowledged", "dispatched"], result: ["dispatched"], deadline: ["violation_found", "noticed", "not_rectified"],
   recheck: ["rectifying"], confirm: ["violation_found", "noticed", "rectified", "not_rectified"], dismiss: OPEN,
+  minor: ["violation_found", "noticed"], commitment: ["noticed", "rectifying", "rectified", "not_rectified"],
 };
+// A commitment letter belongs to a noticed case only (the server refuses it otherwise).
+const possible = (step, c) => ALLOWED[step].includes(c.status) && (step !== "commitment" || c.notice);
 
 // The channel each rule judges (Rules/Rule.cs); the purifier rule also shows the fan it is judged against.
 const CHANNELS = {
@@ -110,25 +121,53 @@ function drawCase() {
   $("notice").classList.toggle("hidden", !c.notice);
   const dl = $("caseFacts");
   dl.replaceChildren();
-  fact(dl, "responseDue", App.time(c.response_due));
+  if (c.late) fact(dl, "reviewDue", App.el("span", { class: "pill notice", t: "backfilled" }, I18n.t("backfilled")), " ", App.time(c.review_due));
+  else fact(dl, "responseDue", App.time(c.response_due));
   if (c.squad) fact(dl, "squad", squadName(c.squad));
   if (c.responded_at) fact(dl, "respondedAt", App.time(c.responded_at));
   if (c.result) fact(dl, "result", App.status(c.result), c.result_note ? ` — ${c.result_note}` : "");
   if (c.rectify_by) fact(dl, "rectifyBy", App.time(c.rectify_by));
+  if (c.minor) fact(dl, "minorVerdict", ...minorText(c.minor));
+  if (c.commitment) fact(dl, "commitment", ...letterText(c.commitment));
   if (c.recheck) fact(dl, "recheckResult", App.status(c.recheck));
   if (c.close_reason) fact(dl, "closeReason", reasonText(c.close_reason), c.close_note ? ` — ${c.close_note}` : "");
   const may = App.handles();
-  for (const button of $("steps").querySelectorAll("button")) button.disabled = !may || !ALLOWED[button.dataset.step].includes(c.status);
+  for (const button of $("steps").querySelectorAll("button")) button.disabled = !may || !possible(button.dataset.step, c);
   $("readOnly").classList.toggle("hidden", may);
   $("history").replaceChildren(...(c.history ?? []).map(h => App.el("li", { "data-step": h.step },
     App.el("strong", {}, I18n.t(`step.${h.step}`)), ` · ${App.status(h.from)} → ${App.status(h.to)} · ${h.by} · ${App.time(h.at)}`,
     h.data?.note ? App.el("div", { class: "muted" }, h.data.note) : null,
     h.data?.squad ? App.el("div", { class: "muted" }, `${I18n.t("squad")}: ${squadName(h.data.squad)}`) : null,
-    h.data?.reason ? App.el("div", { class: "muted" }, reasonText(h.data.reason)) : null)));
+    h.data?.reason ? App.el("div", { class: "muted" }, reasonText(h.data.reason)) : null,
+    h.data?.why ? App.el("div", { class: "muted" }, h.data.why) : null,
+    h.data?.minor?.why ? App.el("div", { class: "muted" }, h.data.minor.why) : null,
+    h.data?.signed_by ? App.el("div", { class: "muted" }, `${h.data.signed_by} · ${App.time(h.data.signed_at)}`) : null)));
   tick();
 }
 
 function tick() {
+// The notice-first judgement: minor or not, how far over in the rule's own terms (dB, %, min), and who decided why.
+function minorText(m) {
+  const over = m.unit === "min" ? `${App.num(m.over)} min` : `+${App.num(m.over)} ${m.unit}`;
+  const allowed = m.allowed == null ? I18n.t("minorNever") : I18n.t("minorUpTo", `${App.num(m.allowed)} ${m.unit}`);
+  return [I18n.t(m.minor ? "minorYes" : "minorNo"), ` · ${over} (${allowed}) · `,
+    m.by === "fleet" ? I18n.t("fleetDecided") : I18n.t("decidedBy", m.by),
+    m.reason ? App.el("div", { class: "muted" }, m.reason) : null, App.el("div", { class: "muted" }, m.why)];
+}
+
+function letterText(k) {
+  return [`${k.signed_by} · ${App.time(k.signed_at)}`, k.reference ? ` · ${k.reference}` : "",
+    k.has_scan ? App.el("a", { href: `/api/leads/${id}/case/commitment/scan`, target: "_blank", t: "scan" }, ` 📄 ${I18n.t("scan")}`) : null,
+    k.text ? App.el("div", { class: "muted" }, k.text) : null];
+}
+
+const dataUrl = file => new Promise((resolve, reject) => {
+  const reader = new FileReader();
+  reader.onload = () => resolve(reader.result);
+  reader.onerror = () => reject(reader.error);
+  reader.readAsDataURL(file);
+});
+
   const timer = App.timer(theCase);
   $("timer").textContent = timer.text;
   $("timer").className = `timer big ${timer.cls}`;
@@ -170,6 +209,23 @@ const FORMS = {
     send: () => ["recheck", { result: $("recheckValue").value, note: $("stepNote").value || undefined }],
   }),
   confirm: () => ({ fields: [field("note", App.el("input", { id: "stepNote" }))], send: () => ["close", { outcome: "confirmed", note: $("stepNote").value || undefined }] }),
+  minor: () => ({
+    fields: [field("minorChoice", select("minorValue", theCase.notice ? [["false", "minorNo"], ["true", "minorYes"]] : [["true", "minorYes"], ["false", "minorNo"]])),
+      field("reasonRequired", App.el("textarea", { id: "stepNote", rows: 2, required: true }))],
+    send: () => ["minor", { minor: $("minorValue").value === "true", reason: $("stepNote").value }],
+  }),
+  commitment: () => ({
+    fields: [field("signedFor", App.el("input", { id: "signedBy", required: true })),
+      field("signedAt", App.el("input", { id: "signedAt", type: "datetime-local", value: localInput(new Date()) })),
+      field("letterReference", App.el("input", { id: "letterReference" })),
+      field("letterText", App.el("textarea", { id: "letterText", rows: 3 })),
+      field("letterScan", App.el("input", { id: "letterScan", type: "file", accept: "image/jpeg,image/png" }))],
+    send: async () => ["commitment", {
+      signed_by: $("signedBy").value, signed_at: $("signedAt").value ? fromLocalInput($("signedAt").value) : undefined,
+      reference: $("letterReference").value || undefined, text: $("letterText").value || undefined,
+      scan: $("letterScan").files[0] ? await dataUrl($("letterScan").files[0]) : undefined,
+    }],
+  }),
   dismiss: () => ({
     fields: [field("reason", App.el("select", { id: "dismissReason" }, ...reasons.map(r => App.el("option", { value: r.id }, I18n.lang === "zh" ? r.zh : r.en)))),
       field("note", App.el("textarea", { id: "stepNote", rows: 2 }))],
@@ -188,10 +244,10 @@ function openStep(step) {
   form.classList.remove("hidden");
   form.onsubmit = async event => {
     event.preventDefault();
-    const [path, body] = send();
     $("submitStep").disabled = true;
     try {
       theCase = await api(`/api/leads/${id}/case/${path}`, { method: "POST", body });
+      const [path, body] = await send();
       form.classList.add("hidden");
       drawCase();
     } catch (e) {

@@ -5,7 +5,7 @@ I18n.add({
   week: "最近 7 天", month: "最近 30 天", empty: "没有符合条件的线索。", count: "{0} 条线索", late: "补传", newLead: "新",
 }, {
   filters: "Filters", rule: "Rule", status: "Status", time: "Time", all: "all", anyTime: "any time", today: "today", day: "last 24 h",
-  week: "last 7 days", month: "last 30 days", empty: "No leads match these filters.", count: "{0} leads", late: "late", newLead: "new",
+  week: "last 7 days", month: "last 30 days", empty: "No leads match these filters.", count: "{0} leads", late: "backfilled", newLead: "new",
 });
 
 const RULES = ["noise.day_leq", "noise.night_leq", "noise.night_lmax", "dust.pm10", "fume.concentration", "fume.purifier_off"];
