@@ -31,9 +31,9 @@ I18n.add({
   "kind.fume": "restaurant fume", "kind.noise": "construction noise", "kind.dust": "construction dust",
   "device.online": "online", "device.offline": "offline", "device.never seen": "never seen", "device.unknown": "unknown",
   dueIn: "on site within {0}", overdueBy: "overdue by {0}", respondedIn: "on site after {0}", respondedLate: "on site after {0} (late)",
+  backfilled: "backfilled", reviewBy: "review by {0}", reviewOverdueBy: "review overdue by {0}", reviewed: "reviewed", reviewedLate: "reviewed (late)",
   minutes: "{0} min", grid: "Grid", squad: "Squad", site: "Site",
 });
-  backfilled: "backfilled", reviewBy: "review by {0}", reviewOverdueBy: "review overdue by {0}", reviewed: "reviewed", reviewedLate: "reviewed (late)",
 
 const App = (() => {
   const el = (tag, props = {}, ...children) => {
@@ -68,15 +68,15 @@ const App = (() => {
   // lead has no arrival target but a review deadline (Cases/ClosedLoopOptions.ReviewHours): acknowledged or closed by then.
   const timer = c => {
     if (!c) return { text: "", cls: "" };
-    if (c.responded_at) {
-      const took = duration(new Date(c.responded_at) - new Date(c.raised_at));
-      return c.overdue ? { text: I18n.t("respondedLate", took), cls: "late" } : { text: I18n.t("respondedIn", took), cls: "met" };
-    }
     if (c.late) {
       if (c.status === "confirmed" || c.status === "dismissed") return { text: "", cls: "" };
       if (c.status !== "open") return c.review_overdue ? { text: I18n.t("reviewedLate"), cls: "late" } : { text: I18n.t("reviewed"), cls: "met" };
       const left = new Date(c.review_due) - Date.now();
       return left >= 0 ? { text: I18n.t("reviewBy", time(c.review_due)), cls: "running" } : { text: I18n.t("reviewOverdueBy", duration(-left)), cls: "late" };
+    }
+    if (c.responded_at) {
+      const took = duration(new Date(c.responded_at) - new Date(c.raised_at));
+      return c.overdue ? { text: I18n.t("respondedLate", took), cls: "late" } : { text: I18n.t("respondedIn", took), cls: "met" };
     }
     if (c.status === "confirmed" || c.status === "dismissed") return { text: "", cls: "" };
     const left = new Date(c.response_due) - Date.now();

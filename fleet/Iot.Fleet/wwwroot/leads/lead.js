@@ -126,9 +126,9 @@ function drawCase() {
   if (c.squad) fact(dl, "squad", squadName(c.squad));
   if (c.responded_at) fact(dl, "respondedAt", App.time(c.responded_at));
   if (c.result) fact(dl, "result", App.status(c.result), c.result_note ? ` — ${c.result_note}` : "");
-  if (c.rectify_by) fact(dl, "rectifyBy", App.time(c.rectify_by));
   if (c.minor) fact(dl, "minorVerdict", ...minorText(c.minor));
   if (c.commitment) fact(dl, "commitment", ...letterText(c.commitment));
+  if (c.rectify_by) fact(dl, "rectifyBy", App.time(c.rectify_by));
   if (c.recheck) fact(dl, "recheckResult", App.status(c.recheck));
   if (c.close_reason) fact(dl, "closeReason", reasonText(c.close_reason), c.close_note ? ` — ${c.close_note}` : "");
   const may = App.handles();
@@ -145,7 +145,6 @@ function drawCase() {
   tick();
 }
 
-function tick() {
 // The notice-first judgement: minor or not, how far over in the rule's own terms (dB, %, min), and who decided why.
 function minorText(m) {
   const over = m.unit === "min" ? `${App.num(m.over)} min` : `+${App.num(m.over)} ${m.unit}`;
@@ -168,6 +167,7 @@ const dataUrl = file => new Promise((resolve, reject) => {
   reader.readAsDataURL(file);
 });
 
+function tick() {
   const timer = App.timer(theCase);
   $("timer").textContent = timer.text;
   $("timer").className = `timer big ${timer.cls}`;
@@ -208,7 +208,6 @@ const FORMS = {
     fields: [field("recheckResult", select("recheckValue", [["rectified", "rectified"], ["not_rectified", "notRectified"]])), field("note", App.el("input", { id: "stepNote" }))],
     send: () => ["recheck", { result: $("recheckValue").value, note: $("stepNote").value || undefined }],
   }),
-  confirm: () => ({ fields: [field("note", App.el("input", { id: "stepNote" }))], send: () => ["close", { outcome: "confirmed", note: $("stepNote").value || undefined }] }),
   minor: () => ({
     fields: [field("minorChoice", select("minorValue", theCase.notice ? [["false", "minorNo"], ["true", "minorYes"]] : [["true", "minorYes"], ["false", "minorNo"]])),
       field("reasonRequired", App.el("textarea", { id: "stepNote", rows: 2, required: true }))],
@@ -226,6 +225,7 @@ const FORMS = {
       scan: $("letterScan").files[0] ? await dataUrl($("letterScan").files[0]) : undefined,
     }],
   }),
+  confirm: () => ({ fields: [field("note", App.el("input", { id: "stepNote" }))], send: () => ["close", { outcome: "confirmed", note: $("stepNote").value || undefined }] }),
   dismiss: () => ({
     fields: [field("reason", App.el("select", { id: "dismissReason" }, ...reasons.map(r => App.el("option", { value: r.id }, I18n.lang === "zh" ? r.zh : r.en)))),
       field("note", App.el("textarea", { id: "stepNote", rows: 2 }))],
@@ -246,8 +246,8 @@ function openStep(step) {
     event.preventDefault();
     $("submitStep").disabled = true;
     try {
-      theCase = await api(`/api/leads/${id}/case/${path}`, { method: "POST", body });
       const [path, body] = await send();
+      theCase = await api(`/api/leads/${id}/case/${path}`, { method: "POST", body });
       form.classList.add("hidden");
       drawCase();
     } catch (e) {
