@@ -43,6 +43,7 @@ public static class FleetSetup
         });
         services.AddSingleton<RecordJournal>();
         services.AddSingleton<LeadStore>();
+        services.AddProfiles();
         services.AddSingleton<SiteRegistry>();
         services.AddSingleton<InfluxWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<InfluxWriter>());
@@ -81,6 +82,7 @@ public static class FleetSetup
         app.MapOpenApi().AllowAnonymous();
         app.MapPeopleApi();
         app.MapRegistryApi();
+        app.MapProfilesApi();
         app.MapLeadsApi();
         app.MapClosedLoop();
         app.MapProvisioningApi();

@@ -26,7 +26,8 @@ public sealed record BundleMessage(long Id, string Topic, byte[] Payload, long R
 
 /// <summary>What the bundle is made from, gathered before anything is written.</summary>
 public sealed record EvidenceSources(Lead Lead, Site? Site, IReadOnlyList<DeviceView> Devices, IReadOnlyList<CommissioningRecord> Commissioning,
-    CaseView? Case, IReadOnlyList<BundleRecord> Records, IReadOnlyList<BundleMessage> Messages, long FromTime, long ToTime, DateTimeOffset ExportedAt, string Exporter);
+    CaseView? Case, IReadOnlyList<BundleRecord> Records, IReadOnlyList<BundleMessage> Messages, long FromTime, long ToTime, DateTimeOffset ExportedAt, string Exporter,
+    RuleProfile? Profile = null);
 
 /// <summary>
 /// The evidence bundle of one lead (GET /api/leads/{id}/evidence.zip) for a case file: a printable page, every record
@@ -79,7 +80,8 @@ public sealed class EvidenceExport(FleetDatabase database, LeadStore leads, Site
         CaseView? caseView = null;
         if (lead.Status == LeadStatus.New) caseView = cases.Get(lead.Id);
         return new EvidenceSources(lead, registry.GetSite(lead.Site), lead.Devices.Select(registry.View).OfType<DeviceView>().ToList(),
-            commissioning.OfSite(lead.Site), caseView, records, messages, from, to, clock.GetUtcNow(), exporter);
+            commissioning.OfSite(lead.Site), caseView, records, messages, from, to, clock.GetUtcNow(), exporter,
+            registry.ProfileVersion(lead.Profile, lead.ProfileVersion));
     }
 
     /// <summary>The files of the bundle in their order, manifests last.</summary>
@@ -91,7 +93,7 @@ public sealed class EvidenceExport(FleetDatabase database, LeadStore leads, Site
             ("lead.json", JsonSerializer.SerializeToUtf8Bytes(new
             {
                 lead = LeadView.Of(s.Lead), window_minutes = s.Lead.WindowMinutes, raised_at = s.Lead.RaisedAt.UtcDateTime, s.Lead.Detail,
-                profile = RuleProfile.Find(s.Lead.Profile), records_from = Utc(s.FromTime), records_to = Utc(s.ToTime),
+                profile = s.Profile is { } p ? ProfileVersionView.Of(p) : null, records_from = Utc(s.FromTime), records_to = Utc(s.ToTime),
             }, Json)),
             ("readings.csv", Encoding.UTF8.GetBytes(ReadingsCsv(s))),
             ("device.json", JsonSerializer.SerializeToUtf8Bytes(new { devices = s.Devices, site = s.Site }, Json)),

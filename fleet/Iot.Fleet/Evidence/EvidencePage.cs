@@ -49,7 +49,9 @@ public static class EvidencePage
         Row(html, "超标时段 Breach period", $"{Utc(lead.Start)} – {Utc(lead.End.AddMinutes(lead.WindowMinutes))}");
         Row(html, "生成时间 Raised", $"{Utc(lead.RaisedAt)} / {Local(lead.RaisedAt)}");
         Row(html, "迟报 Late", lead.Late ? "是 yes" : "否 no");
-        Row(html, "标准档 Rule profile", lead.Profile);
+        Row(html, "标准档 Rule profile", s.Profile is { } profile
+            ? $"{profile.Id} v{profile.Version} — {profile.Name}; {profile.Source}"
+            : $"{lead.Profile} v{lead.ProfileVersion}");
         Row(html, "状态 Status", lead.Status);
         if (lead.Detail is not null) Row(html, "说明 Detail", lead.Detail);
         html.Append("</table>\n");

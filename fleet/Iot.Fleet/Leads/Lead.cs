@@ -33,6 +33,9 @@ public sealed class Lead
     /// <summary>Rule profile the site was judged by when the lead was raised.</summary>
     public string Profile { get; init; } = "default";
 
+    /// <summary>The version of <see cref="Profile"/> the lead was judged by (profiles are data and change by versions).</summary>
+    public int ProfileVersion { get; init; } = 1;
+
     /// <summary>What an engineer needs to know beyond the numbers (e.g. which channel flatlined).</summary>
     public string? Detail { get; set; }
 

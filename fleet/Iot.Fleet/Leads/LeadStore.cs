@@ -46,15 +46,15 @@ public sealed class LeadStore(FleetDatabase database, Notifications.Notification
             {
                 lead.Id, queue = lead.Queue.ToString().ToLowerInvariant(), lead.Rule, lead.Site, devices = JsonSerializer.Serialize(lead.Devices),
                 lead.StartMinute, lead.EndMinute, lead.WindowMinutes, lead.Value, lead.Limit, lead.Unit, late = lead.Late ? 1 : 0, lead.Status,
-                raised = lead.RaisedAt.ToUnixTimeMilliseconds(), updated = lead.UpdatedAt.ToUnixTimeMilliseconds(), lead.Profile, lead.Detail,
+                raised = lead.RaisedAt.ToUnixTimeMilliseconds(), updated = lead.UpdatedAt.ToUnixTimeMilliseconds(), lead.Profile, lead.ProfileVersion, lead.Detail,
             };
             if (lead.Id == 0)
             {
                 created.Add(lead);
                 lead.Id = connection.ExecuteScalar<long>(
                     """
-                    INSERT INTO leads (queue, rule, site, devices, start_minute, end_minute, window_minutes, value, lim, unit, late, status, raised_at, updated_at, profile, detail)
-                    VALUES (@queue, @Rule, @Site, @devices, @StartMinute, @EndMinute, @WindowMinutes, @Value, @Limit, @Unit, @late, @Status, @raised, @updated, @Profile, @Detail)
+                    INSERT INTO leads (queue, rule, site, devices, start_minute, end_minute, window_minutes, value, lim, unit, late, status, raised_at, updated_at, profile, detail, profile_version)
+                    VALUES (@queue, @Rule, @Site, @devices, @StartMinute, @EndMinute, @WindowMinutes, @Value, @Limit, @Unit, @late, @Status, @raised, @updated, @Profile, @Detail, @ProfileVersion)
                     RETURNING id
                     """, row, tx);
                 // Announced in the lead's own transaction: a crash keeps both or neither.
@@ -108,7 +108,8 @@ public sealed class LeadStore(FleetDatabase database, Notifications.Notification
     }
 
     private sealed record LeadRow(long id, string queue, string rule, string site, string devices, long start_minute, long end_minute, long window_minutes,
-        double value, double lim, string unit, long late, string status, long raised_at, long updated_at, string profile, string? detail)
+        double value, double lim, string unit, long late, string status, long raised_at, long updated_at, string profile, string? detail,
+        long profile_version)
     {
         public Lead ToLead() => new()
         {
@@ -128,6 +129,7 @@ public sealed class LeadStore(FleetDatabase database, Notifications.Notification
             RaisedAt = DateTimeOffset.FromUnixTimeMilliseconds(raised_at),
             UpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(updated_at),
             Profile = profile,
+            ProfileVersion = (int)profile_version,
             Detail = detail,
         };
     }

@@ -2,14 +2,17 @@ using Iot.Fleet.People;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Rules;
 using Iot.Fleet.Storage;
+using System.Text.Json.Serialization;
 
 namespace Iot.Fleet.Leads;
 
-/// <summary>A lead or alert as outside tools see it (`start`/`end`: first and last breaching window start, UTC).</summary>
+/// <summary>A lead or alert as outside tools see it (`start`/`end`: first and last breaching window start, UTC;
+/// `profile`/`profile_version`: the rule profile version it was judged by).</summary>
 public sealed record LeadView(long Id, string Rule, string Site, IReadOnlyCollection<string> Devices, DateTime Start, DateTime End,
-    double Value, double Limit, string Unit, bool Late, string Status)
+    double Value, double Limit, string Unit, bool Late, string Status,
+    string Profile, [property: JsonPropertyName("profile_version")] int ProfileVersion)
 {
-    public static LeadView Of(Lead l) => new(l.Id, l.Rule, l.Site, l.Devices, l.Start.UtcDateTime, l.End.UtcDateTime, l.Value, l.Limit, l.Unit, l.Late, l.Status);
+    public static LeadView Of(Lead l) => new(l.Id, l.Rule, l.Site, l.Devices, l.Start.UtcDateTime, l.End.UtcDateTime, l.Value, l.Limit, l.Unit, l.Late, l.Status, l.Profile, l.ProfileVersion);
 }
 
 /// <summary>One record behind a lead, with its quality bits.</summary>
@@ -17,7 +20,7 @@ public sealed record EvidenceRecord(string Device, uint Seq, DateTime Start, int
     IReadOnlyDictionary<string, double> Measurements, string? Firmware, DateTime ReceivedAt);
 
 /// <summary>GET /api/leads/{id}: the lead and what it rests on.</summary>
-public sealed record LeadEvidence(LeadView Lead, int WindowMinutes, DateTime RaisedAt, string? Detail, RuleProfile? Profile,
+public sealed record LeadEvidence(LeadView Lead, int WindowMinutes, DateTime RaisedAt, string? Detail, ProfileVersionView? Profile,
     IReadOnlyList<DeviceView> Devices, IReadOnlyList<EvidenceRecord> Records);
 
 /// <summary>The enforcement lead queue (inspectors, engineers, admins) and the integrity alert queue (anyone signed in).</summary>
@@ -51,6 +54,8 @@ public static class LeadsApi
             .Select(r => new EvidenceRecord(r.Device, r.Seq, r.Start.UtcDateTime, r.Duration, r.Quality, r.IsEvidence, r.Measurements, r.Firmware, r.ReceivedAt.UtcDateTime))
             .ToList();
         var devices = lead.Devices.Select(registry.View).OfType<DeviceView>().ToList();
-        return new LeadEvidence(LeadView.Of(lead), lead.WindowMinutes, lead.RaisedAt.UtcDateTime, lead.Detail, RuleProfile.Find(lead.Profile), devices, records);
+        // The version the lead was judged by, not the current one: old leads stay explainable.
+        var profile = registry.ProfileVersion(lead.Profile, lead.ProfileVersion) is { } judgedBy ? ProfileVersionView.Of(judgedBy) : null;
+        return new LeadEvidence(LeadView.Of(lead), lead.WindowMinutes, lead.RaisedAt.UtcDateTime, lead.Detail, profile, devices, records);
     }
 }

@@ -36,6 +36,12 @@ public static class Roles
     /// <summary>Firmware releases and OTA campaigns (`/api/releases`, `/api/campaigns`).</summary>
     public static readonly string[] Releasing = [Engineer];
 
+    /// <summary>Rule profiles and their versions (`POST /api/profiles`, `POST /api/profiles/{id}/versions`).</summary>
+    public static readonly string[] Profiling = [Engineer];
+
+    /// <summary>Quiet periods of a site: another profile for a span, e.g. the weeks of the national exams (中高考禁噪期).</summary>
+    public static readonly string[] Quieting = [Inspector, Engineer];
+
     /// <summary>Reading the audit log.</summary>
     public static readonly string[] Auditing = [Engineer];
 

@@ -22,8 +22,10 @@ public sealed class SiteRegistry : ISiteDirectory
     private readonly object _lock = new();
     private Dictionary<string, SiteContext> _siteOfDevice = new(StringComparer.Ordinal);
     private Dictionary<string, SiteContext> _sites = new(StringComparer.Ordinal);
+    private ProfileCatalog? _profiles;
 
-    public SiteRegistry(FleetDatabase database)
+    /// <param name="profiles">Taken so that the shipped and configured profiles are stored before sites are judged by them.</param>
+    public SiteRegistry(FleetDatabase database, ProfileStore? profiles = null)
     {
         _database = database;
         Reload();
@@ -44,6 +46,7 @@ public sealed class SiteRegistry : ISiteDirectory
     {
         if (Problems(site).FirstOrDefault() is { Message: { } problem }) throw new RegistryException(problem);
         using var connection = _database.Open();
+        if (UnknownProfile(connection, null, site) is { } unknown) throw new RegistryException(unknown);
         if (!Insert(connection, null, site)) throw new RegistryException($"site {site.Id} already exists", conflict: true);
         Reload();
         return site;
@@ -54,8 +57,8 @@ public sealed class SiteRegistry : ISiteDirectory
     {
         if (!WireProtocol.DeviceId().IsMatch(site.Id)) yield return ("id", $"site id must match {Iot.Provisioning.DeviceId.Pattern}");
         if (string.IsNullOrWhiteSpace(site.Name)) yield return ("name", "site name is required");
-        if (RuleProfile.Find(site.Profile) is null)
-            yield return ("profile", $"unknown profile '{site.Profile}'; known: {string.Join(", ", RuleProfile.Shipped.Select(p => p.Id))}");
+        // Whether the profile exists only the database knows (profiles are data): UnknownProfile.
+        if (string.IsNullOrWhiteSpace(site.Profile)) yield return ("profile", "say which rule profile judges the site (e.g. default)");
         if (!TimeZoneInfo.TryFindSystemTimeZoneById(site.Timezone, out _)) yield return ("timezone", $"unknown time zone '{site.Timezone}'");
         foreach (var hours in site.BusinessHours)
             if (!TimeOnly.TryParseExact(hours.From, "HH:mm", out _) || !TimeOnly.TryParseExact(hours.To, "HH:mm", out _))
@@ -79,6 +82,7 @@ public sealed class SiteRegistry : ISiteDirectory
         for (var i = 0; i < sites.Count; i++)
         {
             if (!newSites.Add(sites[i].Id)) errors.Add(("sites", i, "id", $"site {sites[i].Id} appears twice in the import"));
+            else if (UnknownProfile(connection, tx, sites[i]) is { } unknown) errors.Add(("sites", i, "profile", unknown));
             else if (!Insert(connection, tx, sites[i])) errors.Add(("sites", i, "id", $"site {sites[i].Id} already exists"));
         }
         var newDevices = new HashSet<string>(StringComparer.Ordinal);
@@ -102,6 +106,13 @@ public sealed class SiteRegistry : ISiteDirectory
         tx.Commit();
         Reload();
         return errors;
+    }
+
+    /// <summary>Why the site's profile cannot judge it (no such profile stored or shipped), or null when it can.</summary>
+    private static string? UnknownProfile(DbConnection connection, DbTransaction? tx, Site site)
+    {
+        var catalog = ProfileStore.Load(connection, tx);
+        return catalog.Versions(site.Profile) is null ? $"unknown profile '{site.Profile}'; profiles: {string.Join(", ", catalog.Ids.Order(StringComparer.Ordinal))}" : null;
     }
 
     private static bool Insert(DbConnection connection, DbTransaction? tx, Site site) =>
@@ -207,9 +218,10 @@ public sealed class SiteRegistry : ISiteDirectory
     public void Reload()
     {
         using var connection = _database.Open();
+        var profiles = ProfileStore.Load(connection);
         var sites = connection.Query<SiteRow>("SELECT id, name, kind, timezone, grid, profile, business_hours, lat, lon FROM sites")
             .Select(r => r.ToSite())
-            .ToDictionary(s => s.Id, s => new SiteContext(s.Id, s.Kind, TimeZoneInfo.FindSystemTimeZoneById(s.Timezone), RuleProfile.Find(s.Profile)!));
+            .ToDictionary(s => s.Id, s => Context(s, profiles));
         var devices = connection.Query<(string id, string site)>("SELECT id, site FROM devices WHERE site IS NOT NULL").ToList();
         foreach (var (site, context) in sites) context.Devices = devices.Where(d => d.site == site).Select(d => d.id).ToList();
         foreach (var permit in connection.Query<(string site, long from_time, long to_time)>("SELECT site, from_time, to_time FROM permits").GroupBy(p => p.site))
@@ -230,7 +242,23 @@ public sealed class SiteRegistry : ISiteDirectory
         {
             _siteOfDevice = map;
             _sites = sites;
+            _profiles = profiles;
         }
+    }
+
+    /// <summary>What the rules know of a site: its profile now, and the schedule of versions and quiet periods that
+    /// <see cref="SiteContext.ProfileAt"/> reads.</summary>
+    private static SiteContext Context(Site site, ProfileCatalog profiles)
+    {
+        var schedule = profiles.ScheduleOf(site.Id, site.Profile);
+        return new SiteContext(site.Id, site.Kind, TimeZoneInfo.FindSystemTimeZoneById(site.Timezone),
+            ProfileSchedule.VersionAt(schedule.Versions, DateTimeOffset.UtcNow)) { Schedule = schedule };
+    }
+
+    /// <summary>A version of a profile as stored (what an old lead was judged by), or null.</summary>
+    public RuleProfile? ProfileVersion(string id, int version)
+    {
+        lock (_lock) return _profiles?.Version(id, version);
     }
 
     private sealed record SiteRow(string id, string name, string kind, string timezone, string? grid, string profile, string business_hours, double? lat, double? lon)

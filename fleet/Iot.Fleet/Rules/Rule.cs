@@ -24,13 +24,26 @@ public abstract class Rule
     public abstract string Id { get; }
     public abstract SiteKind Kind { get; }
 
-    /// <summary>Window length in minutes; the window advances one minute at a time.</summary>
-    public abstract int WindowMinutes { get; }
     public abstract string Unit { get; }
-    public abstract double Limit(RuleProfile profile);
 
-    /// <summary>Valid minutes a window needs before it is judged (90 %, rounded up).</summary>
-    public int MinimumValidMinutes => (int)Math.Ceiling(WindowMinutes * RuleLimits.ValidShare - 1e-9);
+    /// <summary>The rule's limit in the profile, in <see cref="Unit"/>.</summary>
+    public double Limit(RuleProfile profile) => profile.LimitOf(Id);
+
+    /// <summary>Window length in minutes in the profile; the window advances one minute at a time.</summary>
+    public int Window(RuleProfile profile) => profile.WindowOf(Id);
+
+    /// <summary>Valid minutes a window needs before it is judged (the profile's coverage of the window, rounded up).</summary>
+    public int MinimumValidMinutes(RuleProfile profile) => (int)Math.Ceiling(Window(profile) * profile.CoverageOf(Id) - 1e-9);
+
+    // Kept for RuleEngine until it takes each window's length from the profile in force (Window(site.ProfileAt(start))):
+    // the default profile's window.
+    public int WindowMinutes => Window(RuleProfile.Default);
+
+    /// <summary>Limits a profile may give the rule, in <see cref="Unit"/>: outside them no standard would write one.</summary>
+    public abstract (double Lowest, double Highest) PlausibleLimits { get; }
+
+    /// <summary>Window lengths (minutes) a profile may give the rule.</summary>
+    public abstract (int Shortest, int Longest) SensibleWindows { get; }
 
     /// <summary>Judges the window starting at <paramref name="startMinute"/> (UTC minutes since the epoch).</summary>
     public abstract WindowVerdict Judge(DeviceTimeline timeline, long startMinute, SiteContext site);
@@ -55,26 +68,29 @@ public sealed class LeqRule(bool night) : Rule
 {
     public override string Id => night ? "noise.night_leq" : "noise.day_leq";
     public override SiteKind Kind => SiteKind.Noise;
-    public override int WindowMinutes => 20;
+    public override (double Lowest, double Highest) PlausibleLimits => night ? (30, 80) : (40, 90);
+    // GB 12523-2011 measures 20 minutes; local rules use up to an hour.
+    public override (int Shortest, int Longest) SensibleWindows => (5, 60);
     public override string Unit => "dB(A)";
-    public override double Limit(RuleProfile profile) => night ? profile.NoiseNightLeq : profile.NoiseDayLeq;
 
     public override WindowVerdict Judge(DeviceTimeline timeline, long startMinute, SiteContext site)
     {
-        if (night ? !site.WhollyNight(startMinute, WindowMinutes) : !site.WhollyDay(startMinute, WindowMinutes))
+        var profile = site.ProfileAt(startMinute);
+        var window = Window(profile);
+        if (night ? !site.WhollyNight(startMinute, Window(site.ProfileAt(startMinute))) : !site.WhollyDay(startMinute, Window(site.ProfileAt(startMinute))))
             return WindowVerdict.NotJudged;
-        if (night && site.PermitCovers(startMinute, WindowMinutes)) return WindowVerdict.NotJudged;
+        if (night && site.PermitCovers(startMinute, window)) return WindowVerdict.NotJudged;
         double energy = 0;
         var valid = 0;
-        for (var m = startMinute; m < startMinute + WindowMinutes; m++)
+        for (var m = startMinute; m < startMinute + window; m++)
         {
             if (!timeline.TryGetValid(m, Channels.Laeq, out var level)) continue;
             energy += Math.Pow(10, level / 10);
             valid++;
         }
-        if (valid < MinimumValidMinutes) return WindowVerdict.NotJudged;
+        if (valid < MinimumValidMinutes(profile)) return WindowVerdict.NotJudged;
         var leq = 10 * Math.Log10(energy / valid);
-        return new(leq > Limit(site.Profile) ? WindowState.Breach : WindowState.Clear, leq);
+        return new(leq > Limit(profile) ? WindowState.Breach : WindowState.Clear, leq);
     }
 }
 
@@ -83,15 +99,17 @@ public sealed class NightLmaxRule : Rule
 {
     public override string Id => "noise.night_lmax";
     public override SiteKind Kind => SiteKind.Noise;
-    public override int WindowMinutes => 1;
+    public override (double Lowest, double Highest) PlausibleLimits => (40, 110);
+    // The loudest moment of a single minute: the rule has no longer window.
+    public override (int Shortest, int Longest) SensibleWindows => (1, 1);
     public override string Unit => "dB(A)";
-    public override double Limit(RuleProfile profile) => profile.NightLmax;
 
     public override WindowVerdict Judge(DeviceTimeline timeline, long startMinute, SiteContext site)
     {
+        var profile = site.ProfileAt(startMinute);
         if (!site.WhollyNight(startMinute, 1) || site.PermitCovers(startMinute, 1)) return WindowVerdict.NotJudged;
         if (!timeline.TryGetValid(startMinute, Channels.Lafmax, out var lmax)) return WindowVerdict.NotJudged;
-        return new(lmax > Limit(site.Profile) ? WindowState.Breach : WindowState.Clear, lmax);
+        return new(lmax > Limit(profile) ? WindowState.Breach : WindowState.Clear, lmax);
     }
 }
 
@@ -100,24 +118,27 @@ public sealed class Pm10Rule : Rule
 {
     public override string Id => "dust.pm10";
     public override SiteKind Kind => SiteKind.Dust;
-    public override int WindowMinutes => 60;
+    public override (double Lowest, double Highest) PlausibleLimits => (20, 1000);
+    // From 15-minute means (some local standards) to daily ones.
+    public override (int Shortest, int Longest) SensibleWindows => (15, 24 * 60);
     public override string Unit => "µg/m³";
-    public override double Limit(RuleProfile profile) => profile.Pm10;
 
     public override WindowVerdict Judge(DeviceTimeline timeline, long startMinute, SiteContext site)
     {
+        var profile = site.ProfileAt(startMinute);
+        var window = Window(profile);
         double sum = 0;
         var valid = 0;
-        for (var m = startMinute; m < startMinute + WindowMinutes; m++)
+        for (var m = startMinute; m < startMinute + window; m++)
         {
             if (!timeline.TryGetValid(m, Channels.Pm10, out var pm10)) continue;
-            if (timeline.TryGetValid(m, Channels.Rh, out var rh) && rh >= RuleLimits.FogHumidity) continue;
+            if (timeline.TryGetValid(m, Channels.Rh, out var rh) && rh >= profile.FogHumidity) continue;
             sum += pm10;
             valid++;
         }
-        if (valid < MinimumValidMinutes) return WindowVerdict.NotJudged;
+        if (valid < MinimumValidMinutes(profile)) return WindowVerdict.NotJudged;
         var mean = sum / valid;
-        return new(mean > Limit(site.Profile) ? WindowState.Breach : WindowState.Clear, mean);
+        return new(mean > Limit(profile) ? WindowState.Breach : WindowState.Clear, mean);
     }
 }
 
@@ -127,15 +148,18 @@ public sealed class FumeConcentrationRule : Rule
 {
     public override string Id => "fume.concentration";
     public override SiteKind Kind => SiteKind.Fume;
-    public override int WindowMinutes => 10;
     public override string Unit => "mg/m³";
-    public override double Limit(RuleProfile profile) => profile.Fume;
+    public override (double Lowest, double Highest) PlausibleLimits => (0.1, 20);
+    // A window must hold the minimum cooking minutes; longer than a meal's rush says little.
+    public override (int Shortest, int Longest) SensibleWindows => (RuleLimits.MinimumCookingMinutes, 60);
 
     public override WindowVerdict Judge(DeviceTimeline timeline, long startMinute, SiteContext site)
     {
+        var profile = site.ProfileAt(startMinute);
+        var window = Window(profile);
         double sum = 0;
         int valid = 0, cooking = 0;
-        for (var m = startMinute; m < startMinute + WindowMinutes; m++)
+        for (var m = startMinute; m < startMinute + window; m++)
         {
             if (!timeline.TryGetValid(m, Channels.Fume, out var fume) || !timeline.TryGetValid(m, Channels.Fan, out var fan)) continue;
             valid++;
@@ -143,11 +167,11 @@ public sealed class FumeConcentrationRule : Rule
             sum += fume;
             cooking++;
         }
-        if (valid < MinimumValidMinutes) return WindowVerdict.NotJudged;
+        if (valid < MinimumValidMinutes(profile)) return WindowVerdict.NotJudged;
         // Fewer cooking minutes than this are too little to judge a concentration on: the window does not breach.
         if (cooking < RuleLimits.MinimumCookingMinutes) return new(WindowState.Clear, cooking == 0 ? 0 : sum / cooking);
         var mean = sum / cooking;
-        return new(mean > Limit(site.Profile) ? WindowState.Breach : WindowState.Clear, mean);
+        return new(mean > Limit(profile) ? WindowState.Breach : WindowState.Clear, mean);
     }
 }
 
@@ -157,26 +181,28 @@ public sealed class PurifierOffRule : Rule
 {
     public override string Id => "fume.purifier_off";
     public override SiteKind Kind => SiteKind.Fume;
-    public override int WindowMinutes => 10;
     public override string Unit => "share";
-    public override double Limit(RuleProfile profile) => RuleLimits.RunningShare;
+    public override (double Lowest, double Highest) PlausibleLimits => (0.1, 0.9);
+    public override (int Shortest, int Longest) SensibleWindows => (5, 60);
     public override bool IsWorse(double candidate, double current) => candidate < current;
 
     public override WindowVerdict Judge(DeviceTimeline timeline, long startMinute, SiteContext site)
     {
+        var profile = site.ProfileAt(startMinute);
+        var window = Window(profile);
         int valid = 0, offWhileFanRuns = 0;
         double purSum = 0;
-        for (var m = startMinute; m < startMinute + WindowMinutes; m++)
+        for (var m = startMinute; m < startMinute + window; m++)
         {
             if (!timeline.TryGetValid(m, Channels.Fan, out var fan) || !timeline.TryGetValid(m, Channels.Pur, out var pur)) continue;
             valid++;
             purSum += pur;
-            if (fan >= RuleLimits.RunningShare && pur < RuleLimits.RunningShare) offWhileFanRuns++;
+            if (fan >= RuleLimits.RunningShare && pur < Limit(profile)) offWhileFanRuns++;
         }
-        if (valid == WindowMinutes && offWhileFanRuns == WindowMinutes)
+        if (valid == window && offWhileFanRuns == window)
             return new(WindowState.Breach, purSum / valid);
         // A clearance needs enough valid minutes and at least one that shows the purifier keeping up.
-        if (valid >= MinimumValidMinutes && offWhileFanRuns < valid) return new(WindowState.Clear, purSum / valid);
+        if (valid >= MinimumValidMinutes(profile) && offWhileFanRuns < valid) return new(WindowState.Clear, purSum / valid);
         return WindowVerdict.NotJudged;
     }
 }

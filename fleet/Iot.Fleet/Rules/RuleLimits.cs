@@ -3,9 +3,6 @@ namespace Iot.Fleet.Rules;
 /// <summary>The fixed numbers of ../shared/spec/rules.md that no profile changes.</summary>
 public static class RuleLimits
 {
-    /// <summary>Share of a window's minutes that must be valid before it is judged.</summary>
-    public const double ValidShare = 0.9;
-
     /// <summary>Valid non-breaching minutes after which an episode has ended.</summary>
     public const int EpisodeEndsAfterMinutes = 10;
 
@@ -17,9 +14,6 @@ public static class RuleLimits
 
     /// <summary>Valid fan-on minutes a fume concentration window needs before it can breach.</summary>
     public const int MinimumCookingMinutes = 5;
-
-    /// <summary>Dust minutes at or above this relative humidity are not valid for PM10 (fog, rain).</summary>
-    public const double FogHumidity = 90;
 
     /// <summary>Consecutive valid minutes of one exact value that make a flatline alert.</summary>
     public const int FlatlineMinutes = 60;

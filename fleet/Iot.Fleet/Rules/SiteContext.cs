@@ -9,7 +9,16 @@ public sealed class SiteContext(string id, SiteKind kind, TimeZoneInfo timeZone,
     public string Id { get; } = id;
     public SiteKind Kind { get; } = kind;
     public TimeZoneInfo TimeZone { get; } = timeZone;
+
+    /// <summary>The site's profile as it stands now; rules judge by <see cref="ProfileAt"/>.</summary>
     public RuleProfile Profile { get; } = profile;
+
+    /// <summary>The site's profile versions and quiet periods; without one, <see cref="Profile"/> judges every minute.</summary>
+    public ProfileSchedule? Schedule { get; set; }
+
+    /// <summary>The profile version in force at the UTC minute (minutes since the epoch): a quiet period's profile while one
+    /// lasts, else the site's own; of either, the version valid at that minute.</summary>
+    public RuleProfile ProfileAt(long minute) => Schedule?.At(minute) ?? Profile;
 
     /// <summary>Night-work permits; replaced as a whole when one is added.</summary>
     public IReadOnlyList<PermitSpan> Permits { get; set; } = [];
@@ -41,8 +50,10 @@ public sealed class SiteContext(string id, SiteKind kind, TimeZoneInfo timeZone,
         return false;
     }
 
+    /// <summary>Night and day by the hours of the profile in force at the window's start, which judges the whole window.</summary>
     private bool All(long startMinute, int minutes, bool night)
     {
+        var profile = ProfileAt(startMinute);
         var start = DateTimeOffset.FromUnixTimeSeconds(startMinute * 60);
         var offset = TimeZone.GetUtcOffset(start);
         // One conversion per window, unless the zone changes its offset inside it (daylight saving).
@@ -51,7 +62,7 @@ public sealed class SiteContext(string id, SiteKind kind, TimeZoneInfo timeZone,
         {
             var utc = start.AddMinutes(i);
             var local = utc.ToOffset(fixedOffset ? offset : TimeZone.GetUtcOffset(utc));
-            if (Profile.IsNight(TimeOnly.FromDateTime(local.DateTime)) != night) return false;
+            if (profile.IsNight(TimeOnly.FromDateTime(local.DateTime)) != night) return false;
         }
         return true;
     }

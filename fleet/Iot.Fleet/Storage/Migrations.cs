@@ -326,5 +326,35 @@ public static class Migrations
             recorded_by TEXT NOT NULL,
             recorded_at INTEGER NOT NULL);
         """,
+        // Profiles as data (issue 12): named, versioned limits and hours (version 1 holds from the start, each later one
+        // from its valid_from); quiet periods in which a site is judged by another profile; a lead names the version.
+        // Leads stored before were judged by version 1 of their profile.
+        """
+        CREATE TABLE rule_profiles (
+            id TEXT NOT NULL COLLATE NOCASE,
+            version INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            source TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            valid_from INTEGER NOT NULL,
+            night_starts TEXT NOT NULL,
+            night_ends TEXT NOT NULL,
+            fog_humidity REAL NOT NULL,
+            rules TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            created_by TEXT NOT NULL,
+            PRIMARY KEY (id, version));
+        CREATE TABLE quiet_periods (
+            id INTEGER PRIMARY KEY,
+            site TEXT NOT NULL REFERENCES sites (id),
+            from_time INTEGER NOT NULL,
+            to_time INTEGER NOT NULL,
+            profile TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            created_by TEXT NOT NULL);
+        CREATE INDEX quiet_periods_site ON quiet_periods (site, from_time);
+        ALTER TABLE leads ADD COLUMN profile_version INTEGER NOT NULL DEFAULT 1;
+        """,
     ];
 }

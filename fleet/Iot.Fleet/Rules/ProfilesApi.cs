@@ -1,0 +1,69 @@
+using System.Text.Json.Serialization;
+using Iot.Fleet.Audit;
+using Iot.Fleet.People;
+using Iot.Fleet.Registry;
+
+namespace Iot.Fleet.Rules;
+
+/// <summary>Body of POST /api/sites/{id}/quiet-periods.</summary>
+public sealed record QuietPeriodRequest(
+    [property: JsonPropertyName("from")] DateTimeOffset? From,
+    [property: JsonPropertyName("to")] DateTimeOffset? To,
+    [property: JsonPropertyName("profile")] string? Profile,
+    [property: JsonPropertyName("reason")] string? Reason);
+
+/// <summary>Rule profiles (read by anyone signed in; created and versioned by engineers) and sites' quiet periods
+/// (inspectors and engineers). Refusals are 400 problems with `errors` by field.</summary>
+public static class ProfilesApi
+{
+    public static IServiceCollection AddProfiles(this IServiceCollection services)
+    {
+        services.AddOptions<ProfilesOptions>().BindConfiguration("Profiles");
+        services.AddSingleton<ProfileStore>();
+        return services;
+    }
+
+    public static void MapProfilesApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api").WithTags("Profiles").RequireAuthorization();
+        api.MapGet("/profiles", (ProfileStore store, TimeProvider clock) =>
+        {
+            var catalog = store.Catalog();
+            return catalog.Ids.Order(StringComparer.Ordinal).Select(id => catalog.View(id, clock.GetUtcNow())).ToList();
+        });
+        api.MapGet("/profiles/{id}", (string id, ProfileStore store, TimeProvider clock) =>
+            store.Catalog() is var catalog && catalog.Versions(id) is not null ? Results.Ok(catalog.View(id, clock.GetUtcNow())) : NotFound("profile", id));
+        api.MapPost("/profiles", (ProfileDefinition body, HttpContext http, ProfileStore store, SiteRegistry registry, TimeProvider clock) =>
+                RegistryApi.Write(() =>
+                {
+                    var problems = new Dictionary<string, string[]>();
+                    if (store.Create(body, AuditScope.Of(http), problems) is not { } profile) return Results.ValidationProblem(problems);
+                    registry.Reload();
+                    return Results.Created($"/api/profiles/{profile.Id}", store.Catalog().View(profile.Id, clock.GetUtcNow()));
+                }))
+            .RequireRoles(Roles.Profiling).Audited("profile.create");
+        api.MapPost("/profiles/{id}/versions", (string id, ProfileDefinition body, HttpContext http, ProfileStore store, SiteRegistry registry) =>
+                RegistryApi.Write(() =>
+                {
+                    var problems = new Dictionary<string, string[]>();
+                    var version = store.AddVersion(id, body, AuditScope.Of(http), problems);
+                    if (version is null) return problems.Count > 0 ? Results.ValidationProblem(problems) : NotFound("profile", id);
+                    registry.Reload();
+                    return Results.Created($"/api/profiles/{version.Id}", ProfileVersionView.Of(version));
+                }))
+            .RequireRoles(Roles.Profiling).Audited("profile.version");
+        api.MapPost("/sites/{id}/quiet-periods", (string id, QuietPeriodRequest body, HttpContext http, ProfileStore store, SiteRegistry registry) =>
+            {
+                var problems = new Dictionary<string, string[]>();
+                var period = store.AddQuietPeriod(id, body.From, body.To, body.Profile, body.Reason, AuditScope.Of(http), problems);
+                if (period is null) return problems.Count > 0 ? Results.ValidationProblem(problems) : NotFound("site", id);
+                registry.Reload();
+                return Results.Created($"/api/sites/{id}/quiet-periods", period);
+            })
+            .RequireRoles(Roles.Quieting).Audited("quiet_period.create");
+        api.MapGet("/sites/{id}/quiet-periods", (string id, ProfileStore store, SiteRegistry registry) =>
+            registry.GetSite(id) is null ? NotFound("site", id) : Results.Ok(store.Catalog().QuietPeriods(id).ToList()));
+    }
+
+    private static IResult NotFound(string what, string id) => Results.Problem($"no {what} {id}", statusCode: StatusCodes.Status404NotFound);
+}
