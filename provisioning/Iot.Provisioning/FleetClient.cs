@@ -66,16 +66,24 @@ public sealed class FleetClient : IDisposable
         }, ct);
     }
 
-    /// <summary>GET /api/sites: the ids of the sites the fleet has.</summary>
+    /// <summary>GET /api/sites: the ids of the sites the fleet has, every page (`{items, next, total}`).</summary>
     public async Task<IReadOnlySet<string>> GetSiteIdsAsync(CancellationToken ct)
     {
-        using var response = await SendAsync(HttpMethod.Get, "api/sites", null, ct);
-        if (!response.IsSuccessStatusCode) throw await FailureAsync(response, "list the fleet's sites", _ => null, ct);
-        var sites = await ReadAsync<JsonElement>(response, ct);
-        if (sites.ValueKind != JsonValueKind.Array) throw new FleetException("the fleet's site list is not a JSON array");
-        return sites.EnumerateArray()
-            .Select(s => s.TryGetProperty("id", out var id) ? id.GetString() : null)
-            .OfType<string>().ToHashSet();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        string? cursor = null;
+        do
+        {
+            var path = cursor is null ? "api/sites?limit=1000" : $"api/sites?limit=1000&cursor={Uri.EscapeDataString(cursor)}";
+            using var response = await SendAsync(HttpMethod.Get, path, null, ct);
+            if (!response.IsSuccessStatusCode) throw await FailureAsync(response, "list the fleet's sites", _ => null, ct);
+            var page = await ReadAsync<JsonElement>(response, ct);
+            if (page.ValueKind != JsonValueKind.Object || !page.TryGetProperty("items", out var sites) || sites.ValueKind != JsonValueKind.Array)
+                throw new FleetException("the fleet's site list is not a page ({items, next, total})");
+            ids.UnionWith(sites.EnumerateArray().Select(s => s.TryGetProperty("id", out var id) ? id.GetString() : null).OfType<string>());
+            cursor = page.TryGetProperty("next", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+        }
+        while (cursor is not null);
+        return ids;
     }
 
     /// <summary>POST /api/import?dry_run=…: the result, or the items the fleet refused (422).</summary>

@@ -6,6 +6,7 @@ using Iot.Mqtt;
 using Iot.Stack;
 using Microsoft.Playwright;
 using Xunit;
+using Iot.Testing;
 
 namespace Iot.Browser.Tests;
 
@@ -113,7 +114,7 @@ public sealed class BrowserStack : IAsyncLifetime
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
         while (true)
         {
-            var leads = (await http.GetFromJsonAsync<JsonArray>($"/api/leads?site={site}"))!;
+            var leads = await http.GetAllAsync($"/api/leads?site={site}");
             if (leads.Count > 0) return leads;
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"no lead at {site} after {seconds} s\nfleet output:\n{Fleet.RecentOutput}");
             await Task.Delay(200);

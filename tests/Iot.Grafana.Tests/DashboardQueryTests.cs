@@ -60,7 +60,7 @@ public sealed class DashboardQueryTests(DemoInflux influx) : IClassFixture<DemoI
         var bits = influx.Records.Aggregate(0, (all, r) => all | r.Quality);
         foreach (var bit in new[] { QualityBits.ClockUnsynced, QualityBits.SensorFault, QualityBits.WarmUp, QualityBits.Tamper, QualityBits.Backfill, QualityBits.PowerInterruption })
             Assert.True((bits & bit) != 0, $"no record with quality bit {bit}");
-        Assert.True(influx.Records.Any(r => r.Measurements.GetValueOrDefault(Channels.Fume) > RuleProfile.Default.Fume), "no fume above the limit");
+        Assert.True(influx.Records.Any(r => r.Measurements.GetValueOrDefault(Channels.Fume) > RuleProfile.Default.LimitOf("fume.concentration")), "no fume above the limit");
     }
 
     private static PanelTarget Find(string file, string panel, string refId) =>

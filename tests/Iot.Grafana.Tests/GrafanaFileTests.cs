@@ -92,21 +92,21 @@ public sealed partial class GrafanaFileTests
     {
         var p = RuleProfile.Default;
         var site = GrafanaFiles.Dashboard("site.json");
-        Assert.Equal([p.NoiseNightLeq, p.NoiseDayLeq], Thresholds(site, "LAeq"));
-        Assert.Equal([p.NightLmax], Thresholds(site, "LAFmax"));
-        Assert.Equal([p.Fume], Thresholds(site, "Fume concentration"));
+        Assert.Equal([p.LimitOf("noise.night_leq"), p.LimitOf("noise.day_leq")], Thresholds(site, "LAeq"));
+        Assert.Equal([p.LimitOf("noise.night_lmax")], Thresholds(site, "LAFmax"));
+        Assert.Equal([p.LimitOf("fume.concentration")], Thresholds(site, "Fume concentration"));
         Assert.Equal([RuleLimits.RunningShare], Thresholds(site, "Fan and purifier running"));
-        Assert.Equal([p.Pm10], Thresholds(site, "PM10"));
+        Assert.Equal([p.LimitOf("dust.pm10")], Thresholds(site, "PM10"));
 
         var city = GrafanaFiles.Dashboard("city-overview.json");
-        Assert.Equal([p.Fume], Thresholds(city, "Top sites by fume"));
-        Assert.Equal([p.NoiseNightLeq, p.NoiseDayLeq], Thresholds(city, "Top sites by noise"));
-        Assert.Equal([p.Pm10], Thresholds(city, "Top sites by dust"));
+        Assert.Equal([p.LimitOf("fume.concentration")], Thresholds(city, "Top sites by fume"));
+        Assert.Equal([p.LimitOf("noise.night_leq"), p.LimitOf("noise.day_leq")], Thresholds(city, "Top sites by noise"));
+        Assert.Equal([p.LimitOf("dust.pm10")], Thresholds(city, "Top sites by dust"));
         var breaching = GrafanaFiles.Targets(GrafanaFiles.Panel(city, "Breaching sites now")).ToDictionary(t => (string)t["refId"]!, t => (string)t["query"]!);
-        Assert.Equal(p.Fume, LimitIn(breaching["A"]));
-        Assert.Equal(p.NoiseDayLeq, LimitIn(breaching["B"]));
-        Assert.Equal(p.NoiseNightLeq, LimitIn(breaching["C"]));
-        Assert.Equal(p.Pm10, LimitIn(breaching["D"]));
+        Assert.Equal(p.LimitOf("fume.concentration"), LimitIn(breaching["A"]));
+        Assert.Equal(p.LimitOf("noise.day_leq"), LimitIn(breaching["B"]));
+        Assert.Equal(p.LimitOf("noise.night_leq"), LimitIn(breaching["C"]));
+        Assert.Equal(p.LimitOf("dust.pm10"), LimitIn(breaching["D"]));
     }
 
     /// <summary>Every "q" &amp; mask is a quality bit of the wire protocol, and "evidence" means none of NotEvidence.</summary>

@@ -182,7 +182,9 @@ public sealed class CliTests : IAsyncLifetime
             "id,site\nNS-000001,R-WANG\nNS-000002,D-OLD\n");
         fleet.Handler = request => request.PathAndQuery switch
         {
-            "/api/sites" => (200, """[{"id":"D-OLD","name":"Old depot","kind":"dust"}]"""),
+            // The site list comes in pages: the CLI follows `next` until the last.
+            "/api/sites?limit=1000" => (200, """{"items":[{"id":"A-FIRST","name":"First","kind":"dust"}],"next":"WyJBLUZJUlNUIl0","total":2}"""),
+            "/api/sites?limit=1000&cursor=WyJBLUZJUlNUIl0" => (200, """{"items":[{"id":"D-OLD","name":"Old depot","kind":"dust"}],"next":null,"total":2}"""),
             "/api/import?dry_run=true" => (200, """{"dry_run":true,"sites":1,"devices":2}"""),
             _ => (404, ""),
         };
@@ -190,12 +192,13 @@ public sealed class CliTests : IAsyncLifetime
         var (exit, text) = await Cli.RunAsync(Fleet("import", sites, devices, "--dry-run"));
 
         Assert.True(exit == 0, text);
-        Assert.Equal([("GET", "/api/sites"), ("POST", "/api/import?dry_run=true")], fleet.Requests.Select(r => (r.Method, r.PathAndQuery)));
+        Assert.Equal([("GET", "/api/sites?limit=1000"), ("GET", "/api/sites?limit=1000&cursor=WyJBLUZJUlNUIl0"), ("POST", "/api/import?dry_run=true")],
+            fleet.Requests.Select(r => (r.Method, r.PathAndQuery)));
         AssertJson("""
             {"sites":[{"id":"R-WANG","name":"Wang's Noodles","kind":"fume","lat":30.2741,"lon":120.1551,"grid":"XH-03",
                        "business_hours":[{"from":"10:00","to":"22:00"}]}],
              "devices":[{"id":"NS-000001","site":"R-WANG"},{"id":"NS-000002","site":"D-OLD"}]}
-            """, fleet.Requests[1].Body);
+            """, fleet.Requests[2].Body);
         Assert.Contains("dry run passed", text);
     }
 
@@ -203,21 +206,21 @@ public sealed class CliTests : IAsyncLifetime
     public async Task Import_with_bad_rows_sends_nothing()
     {
         var (sites, devices) = WriteImport("id,name,kind,lat,lon\nR-WANG,Wang's,smoke,30.1,120.1\n", "id,site\nNS-000001,NOWHERE\n");
-        fleet.Handler = _ => (200, "[]");
+        fleet.Handler = _ => (200, """{"items":[],"next":null,"total":0}""");
         var (exit, text) = await Cli.RunAsync(Fleet("import", sites, devices));
         Assert.Equal(1, exit);
         Assert.Contains("error: sites.csv row 2, column kind: unknown kind 'smoke' (expected fume, noise, dust)", text);
         Assert.Contains("error: devices.csv row 2, column site: unknown site 'NOWHERE': not in sites.csv and not in the fleet", text);
         Assert.Contains("nothing was sent", text);
-        Assert.Equal(["/api/sites"], fleet.Requests.Select(r => r.PathAndQuery));
+        Assert.Equal(["/api/sites?limit=1000"], fleet.Requests.Select(r => r.PathAndQuery));
     }
 
     [Fact]
     public async Task Import_prints_the_fleets_refusals_by_csv_row()
     {
         var (sites, devices) = WriteImport("id,name,kind,lat,lon\nR-WANG,Wang's,fume,30.1,120.1\n", "id,site\nNS-000001,R-WANG\nNS-000099,R-WANG\n");
-        fleet.Handler = request => request.PathAndQuery == "/api/sites"
-            ? (200, "[]")
+        fleet.Handler = request => request.PathAndQuery == "/api/sites?limit=1000"
+            ? (200, """{"items":[],"next":null,"total":0}""")
             : (422, """{"title":"Import refused","status":422,"errors":[{"table":"devices","index":1,"column":"id","message":"NS-000099 is not in any factory list"}]}""");
         var (exit, text) = await Cli.RunAsync(Fleet("import", sites, devices));
         Assert.Equal(1, exit);

@@ -9,6 +9,7 @@ using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
 using FleetProcessOptions = Iot.Stack.FleetOptions;
 using GatewayOptions = Iot.Gateway.Virtual.Simulation.FleetOptions;
+using Iot.Testing;
 
 namespace Iot.VirtualGateway.Tests;
 
@@ -126,13 +127,13 @@ public sealed class ChaosSoakTests(ITestOutputHelper output) : IDisposable
     private static async Task<JsonArray> Leads(FleetServer fleet)
     {
         using var http = fleet.Http();
-        return (await http.GetFromJsonAsync<JsonArray>("/api/leads"))!;
+        return await http.GetAllAsync("/api/leads");
     }
 
     private static async Task<int> Alerts(FleetServer fleet, string rule)
     {
         using var http = fleet.Http();
-        return (await http.GetFromJsonAsync<JsonArray>($"/api/alerts?rule={rule}"))!.Count;
+        return (int)await http.CountAsync($"/api/alerts?rule={rule}");
     }
 
     private static async Task<T> Eventually<T>(Func<Task<T>> probe, Func<T, bool> done, string what, TimeSpan timeout)

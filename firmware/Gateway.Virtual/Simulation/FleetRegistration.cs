@@ -41,7 +41,7 @@ public static class FleetRegistration
             // The device before the review: an admin record covers the gateways bound to the site when it is recorded.
             var deviceAnswer = await http.PostAsJsonAsync("/api/devices", new { id = device.Id, site }, cancellationToken);
             if (commissionedFrom is { } from && siteAnswer.StatusCode is HttpStatusCode.Created or HttpStatusCode.Conflict
-                && (await http.GetFromJsonAsync<JsonElement>($"/api/sites/{site}/commissioning", cancellationToken)).GetArrayLength() == 0)
+                && (await http.GetFromJsonAsync<JsonElement>($"/api/sites/{site}/commissioning", cancellationToken)).GetProperty("total").GetInt64() == 0)
             {
                 // A demo site stands for one reviewed on site; the fleet raises enforcement leads only for commissioned sites.
                 var review = await http.PostAsJsonAsync($"/api/sites/{site}/commissioning",

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Dapper;
+using Iot.Fleet.Api;
 using Iot.Fleet.Storage;
 using Microsoft.Extensions.Options;
 
@@ -75,20 +76,24 @@ public sealed partial class AuditLog(FleetDatabase database, TimeProvider clock,
             new { at = clock.GetUtcNow().ToUnixTimeMilliseconds(), actor.Name, actor.Kind, action, subject, before = Snapshot(before), after = Snapshot(after), note }, tx);
 
     /// <summary>Newest first.</summary>
-    public IReadOnlyList<AuditEntry> Find(AuditQuery query)
+    public IReadOnlyList<AuditEntry> Find(AuditQuery query) => Find(query, new PageRequest(Math.Clamp(query.Limit, 1, MaxLimit))).Items;
+
+    /// <summary>One page, newest first, with how many entries match.</summary>
+    public Page<AuditEntry> Find(AuditQuery query, PageRequest page)
     {
         using var connection = database.Open();
-        return connection.Query<(long Id, long At, string Actor, string ActorKind, string Action, string Subject, string? Before, string? After, string? Note)>(
-                """
-                SELECT id, at, actor, actor_kind, action, subject, before, after, note FROM audit_log
-                WHERE (@since IS NULL OR at >= @since) AND (@Actor IS NULL OR actor = @Actor)
-                  AND (@Action IS NULL OR action = @Action) AND (@Subject IS NULL OR subject = @Subject)
-                ORDER BY id DESC LIMIT @limit
-                """,
-                new { since = query.Since?.ToUnixTimeMilliseconds(), query.Actor, query.Action, query.Subject, limit = Math.Clamp(query.Limit, 1, MaxLimit) })
-            .Select(r => new AuditEntry(r.Id, DateTimeOffset.FromUnixTimeMilliseconds(r.At).UtcDateTime, r.Actor, r.ActorKind, r.Action, r.Subject,
-                r.Before is null ? null : JsonNode.Parse(r.Before), r.After is null ? null : JsonNode.Parse(r.After), r.Note))
-            .ToList();
+        const string matching =
+            """
+            FROM audit_log WHERE (@since IS NULL OR at >= @since) AND (@Actor IS NULL OR actor = @Actor)
+              AND (@Action IS NULL OR action = @Action) AND (@Subject IS NULL OR subject = @Subject)
+            """;
+        var p = new { since = query.Since?.ToUnixTimeMilliseconds(), query.Actor, query.Action, query.Subject, limit = page.Limit + 1,
+            after = page.First ? long.MaxValue : page.Long(0) };
+        var total = connection.ExecuteScalar<long>($"SELECT COUNT(*) {matching}", p);
+        var rows = connection.Query<(long Id, long At, string Actor, string ActorKind, string Action, string Subject, string? Before, string? After, string? Note)>(
+            $"SELECT id, at, actor, actor_kind, action, subject, before, after, note {matching} AND id < @after ORDER BY id DESC LIMIT @limit", p).ToList();
+        return page.Of(rows, total, r => PageRequest.Cursor(r.Id), r => new AuditEntry(r.Id, DateTimeOffset.FromUnixTimeMilliseconds(r.At).UtcDateTime, r.Actor,
+            r.ActorKind, r.Action, r.Subject, r.Before is null ? null : JsonNode.Parse(r.Before), r.After is null ? null : JsonNode.Parse(r.After), r.Note));
     }
 
     /// <summary>The subject as JSON, in the API's own shape, with anything secret-looking blanked: callers pass

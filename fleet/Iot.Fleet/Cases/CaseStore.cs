@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapper;
+using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
 using Iot.Fleet.Commissioning;
 using Iot.Fleet.Leads;
@@ -275,29 +276,41 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
     }
 
     /// <summary>Cases matching the filters, newest lead first; leads nobody touched yet show as `open`.</summary>
-    public IReadOnlyList<CaseView> Find(CaseQuery query)
+    public IReadOnlyList<CaseView> Find(CaseQuery query) => Find(query, new PageRequest(Math.Clamp(query.Limit, 1, PageRequest.MaxLimit))).Items;
+
+    /// <summary>One page of the cases, newest lead first (raised, then id), with how many match.</summary>
+    public Page<CaseView> Find(CaseQuery query, PageRequest page)
     {
         var now = clock.GetUtcNow();
         using var connection = database.Open();
-        var rows = connection.Query<(long Id, string Site, string? Grid, string Rule, long RaisedAt)>(
+        const string matching =
             """
-            SELECT l.id, l.site, s.grid, l.rule, l.raised_at FROM leads l
+            FROM leads l
             LEFT JOIN cases c ON c.lead = l.id LEFT JOIN sites s ON s.id = l.site
             WHERE l.queue = 'enforcement' AND l.status = 'new'
               AND (@Status IS NULL OR COALESCE(c.status, 'open') = @Status)
               AND (@Squad IS NULL OR c.squad = @Squad)
               AND (@Grid IS NULL OR s.grid = @Grid)
               AND (@overdue IS NULL OR (l.late = 0 AND COALESCE(c.responded_at, c.closed_at, @now) > l.raised_at + @target) = @overdue)
-            ORDER BY l.raised_at DESC, l.id DESC LIMIT @limit
-            """,
-            new { query.Status, query.Squad, query.Grid, overdue = query.Overdue is { } o ? (o ? 1 : 0) : (int?)null, now = now.ToUnixTimeMilliseconds(),
-                target = (long)CaseRules.ResponseTarget.TotalMilliseconds, limit = Math.Clamp(query.Limit, 1, 5000) }).ToList();
-        return rows.Select(r =>
+            """;
+        var p = new DynamicParameters(new { query.Status, query.Squad, query.Grid, overdue = query.Overdue is { } o ? (o ? 1 : 0) : (int?)null, now = now.ToUnixTimeMilliseconds(),
+            target = (long)CaseRules.ResponseTarget.TotalMilliseconds, limit = page.Limit + 1 });
+        var after = "";
+        if (!page.First)
+        {
+            after = " AND (l.raised_at < @k0 OR (l.raised_at = @k0 AND l.id < @k1))";
+            p.Add("k0", page.Long(0));
+            p.Add("k1", page.Long(1));
+        }
+        var total = connection.ExecuteScalar<long>($"SELECT COUNT(*) {matching}", p);
+        var rows = connection.Query<(long Id, string Site, string? Grid, string Rule, long RaisedAt)>(
+            $"SELECT l.id, l.site, s.grid, l.rule, l.raised_at {matching}{after} ORDER BY l.raised_at DESC, l.id DESC LIMIT @limit", p).ToList();
+        return page.Of(rows, total, r => PageRequest.Cursor(r.RaisedAt, r.Id), r =>
         {
             var lead = leads.Get(r.Id)!;
             var c = ReadRow(connection, null, r.Id) ?? CaseRow.Open(r.Id, lead.RaisedAt);
             return View(connection, null, lead, c, now, withHistory: false);
-        }).ToList();
+        });
     }
 
     private Lead CaseLead(long id) => leads.Get(id) switch

@@ -56,14 +56,14 @@ public static class CasesApi
             }))
             .RequireRoles()
             .Audited("squad.save");
-        api.MapGet("/squads", (Squads squads) => squads.All());
+        api.MapGet("/squads", (PageRequest page, Squads squads) => page.Of(squads.All(), q => q.Id));
         api.MapGet("/squads/{id}", (string id, Squads squads) =>
             squads.Find(id) is { } squad ? Results.Ok(squad) : Results.Problem($"no squad {id}", statusCode: StatusCodes.Status404NotFound));
 
-        api.MapGet("/cases", (string? status, string? squad, string? grid, bool? overdue, int? limit, CaseStore cases) =>
+        api.MapGet("/cases", (string? status, string? squad, string? grid, bool? overdue, PageRequest page, CaseStore cases) =>
             status is not null && !CaseStatus.All.Contains(status)
                 ? Results.Problem($"unknown status '{status}'; known: {string.Join(", ", CaseStatus.All)}", statusCode: StatusCodes.Status400BadRequest)
-                : Results.Ok(cases.Find(new CaseQuery(status, squad, grid, overdue, limit ?? 500))))
+                : Results.Ok(cases.Find(new CaseQuery(status, squad, grid, overdue), page)))
             .RequireRoles(Roles.LeadReading);
         api.MapGet("/cases/dismiss-reasons", () => CaseRules.DismissReasons);
         api.MapGet("/leads/{id:long}/case", (long id, CaseStore cases) => Handle(() => Results.Ok(cases.Get(id)))).RequireRoles(Roles.LeadReading);

@@ -39,7 +39,7 @@ public static class CommissioningApi
                 return Results.Created($"/api/sites/{id}/commissioning", record);
             }))
             .RequireRoles(Roles.Admin).Audited("commissioning.admin_record");
-        api.MapGet("/sites/{id}/commissioning", (string id, CommissioningRecords records) => records.OfSite(id));
+        api.MapGet("/sites/{id}/commissioning", (string id, PageRequest page, CommissioningRecords records) => page.Of(records.OfSite(id), r => r.Id));
         api.MapGet("/commissioning/{id:long}/photo", (long id, CommissioningRecords records) => records.Photo(id) switch
         {
             null => Results.Problem("no photo", statusCode: StatusCodes.Status404NotFound),

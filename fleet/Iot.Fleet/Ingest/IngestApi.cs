@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Dapper;
+using Iot.Fleet.Api;
 using Iot.Fleet.People;
 using Iot.Fleet.Storage;
 using Iot.Fleet.Telemetry;
@@ -16,55 +17,51 @@ public sealed record ConflictView(long Id, string Device, DateTime Time, JsonEle
 public sealed record QuarantinedLineView(long RowId, string Device, string Line, string Reason, DateTime At);
 
 /// <summary>What the ingest set aside, for engineers: rejected messages (per device, or those without a device),
-/// (dev, seq) conflicts and the lines InfluxDB refused. Newest first, at most <c>limit</c> (≤ 500).</summary>
+/// (dev, seq) conflicts and the lines InfluxDB refused. Newest first, paged (Api/Paging).</summary>
 public static class IngestApi
 {
-    private const int MaxLimit = 500;
-
     public static void MapIngestApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").WithTags("Ingest").RequireRoles(Roles.Engineer);
-        api.MapGet("/rejections", (string? device, int? limit, FleetDatabase database) => Rejections(database, device, limit));
-        api.MapGet("/devices/{id}/rejections", (string id, int? limit, FleetDatabase database) => Rejections(database, id, limit));
-        api.MapGet("/conflicts", (string? device, int? limit, FleetDatabase database) => Conflicts(database, device, limit));
-        api.MapGet("/influx/quarantine", (string? device, int? limit, FleetDatabase database) => Quarantine(database, device, limit));
+        api.MapGet("/rejections", (string? device, PageRequest page, FleetDatabase database) => Rejections(database, device, page));
+        api.MapGet("/devices/{id}/rejections", (string id, PageRequest page, FleetDatabase database) => Rejections(database, id, page));
+        api.MapGet("/conflicts", (string? device, PageRequest page, FleetDatabase database) => Conflicts(database, device, page));
+        api.MapGet("/influx/quarantine", (string? device, PageRequest page, FleetDatabase database) => Quarantine(database, device, page));
         app.MapGet("/engineer/ingest", (string? device, FleetDatabase database, Health.FleetHealth health) => Results.Content(
-                IngestPage.Render(health.Report(), device, Rejections(database, device, null), Conflicts(database, device, null), Quarantine(database, device, null)),
+                IngestPage.Render(health.Report(), device, Rejections(database, device, new PageRequest()).Items, Conflicts(database, device, new PageRequest()).Items,
+                    Quarantine(database, device, new PageRequest()).Items),
                 "text/html; charset=utf-8"))
             .RequireRoles(Roles.Engineer).ExcludeFromDescription();
     }
 
-    public static IReadOnlyList<RejectionView> Rejections(FleetDatabase database, string? device, int? limit)
+    public static Page<RejectionView> Rejections(FleetDatabase database, string? device, PageRequest page) =>
+        ById<(long id, string? dev, string topic, string reason, string payload, long at), RejectionView>(database, page,
+            "SELECT {0} FROM rejections WHERE (@device IS NULL OR dev = @device)", "id, dev, topic, reason, payload, received_at", "id", new { device }, r => r.id,
+            r => new RejectionView(r.id, r.dev, r.topic, r.reason, r.payload, DateTimeOffset.FromUnixTimeMilliseconds(r.at).UtcDateTime));
+
+    public static Page<ConflictView> Conflicts(FleetDatabase database, string? device, PageRequest page) =>
+        ById<(long id, string dev, long t, string data, long at), ConflictView>(database, page,
+            "SELECT {0} FROM events WHERE type = @type AND (@device IS NULL OR dev = @device)", "id, dev, t, data, received_at", "id",
+            new { type = FleetEventTypes.SeqConflict, device }, c => c.id,
+            c => new ConflictView(c.id, c.dev, DateTimeOffset.FromUnixTimeSeconds(c.t).UtcDateTime, JsonDocument.Parse(c.data).RootElement,
+                DateTimeOffset.FromUnixTimeMilliseconds(c.at).UtcDateTime));
+
+    public static Page<QuarantinedLineView> Quarantine(FleetDatabase database, string? device, PageRequest page) =>
+        ById<(long row_id, string dev, string line, string reason, long at), QuarantinedLineView>(database, page,
+            "SELECT {0} FROM influx_quarantine WHERE (@device IS NULL OR dev = @device)", "row_id, dev, line, reason, at", "row_id", new { device }, q => q.row_id,
+            q => new QuarantinedLineView(q.row_id, q.dev, q.line, q.reason, DateTimeOffset.FromUnixTimeMilliseconds(q.at).UtcDateTime));
+
+    /// <summary>A page of one of the set-aside tables, newest first by its id; <paramref name="select"/> has {0} for the columns.</summary>
+    private static Page<TView> ById<TRow, TView>(FleetDatabase database, PageRequest page, string select, string columns, string id, object filters,
+        Func<TRow, long> idOf, Func<TRow, TView> view)
     {
         using var connection = database.Open();
-        var sql = device is null
-            ? "SELECT id, dev, topic, reason, payload, received_at FROM rejections ORDER BY id DESC LIMIT @limit"
-            : "SELECT id, dev, topic, reason, payload, received_at FROM rejections WHERE dev = @device ORDER BY id DESC LIMIT @limit";
-        return connection.Query<(long id, string? dev, string topic, string reason, string payload, long at)>(sql, new { device, limit = Limit(limit) })
-            .Select(r => new RejectionView(r.id, r.dev, r.topic, r.reason, r.payload, DateTimeOffset.FromUnixTimeMilliseconds(r.at).UtcDateTime))
-            .ToList();
+        var parameters = new DynamicParameters(filters);
+        parameters.Add("limit", page.Limit + 1);
+        if (!page.First) parameters.Add("after", page.Long(0));
+        var total = connection.ExecuteScalar<long>(string.Format(select, "COUNT(*)"), parameters);
+        var rows = connection.Query<TRow>(
+            string.Format(select, columns) + (page.First ? "" : $" AND {id} < @after") + $" ORDER BY {id} DESC LIMIT @limit", parameters).ToList();
+        return page.Of(rows, total, r => PageRequest.Cursor(idOf(r)), view);
     }
-
-    public static IReadOnlyList<ConflictView> Conflicts(FleetDatabase database, string? device, int? limit)
-    {
-        using var connection = database.Open();
-        return connection.Query<(long id, string dev, long t, string data, long at)>(
-                "SELECT id, dev, t, data, received_at FROM events WHERE type = @type AND (@device IS NULL OR dev = @device) ORDER BY id DESC LIMIT @limit",
-                new { type = FleetEventTypes.SeqConflict, device, limit = Limit(limit) })
-            .Select(c => new ConflictView(c.id, c.dev, DateTimeOffset.FromUnixTimeSeconds(c.t).UtcDateTime, JsonDocument.Parse(c.data).RootElement,
-                DateTimeOffset.FromUnixTimeMilliseconds(c.at).UtcDateTime))
-            .ToList();
-    }
-
-    public static IReadOnlyList<QuarantinedLineView> Quarantine(FleetDatabase database, string? device, int? limit)
-    {
-        using var connection = database.Open();
-        return connection.Query<(long row_id, string dev, string line, string reason, long at)>(
-                "SELECT row_id, dev, line, reason, at FROM influx_quarantine WHERE (@device IS NULL OR dev = @device) ORDER BY row_id DESC LIMIT @limit",
-                new { device, limit = Limit(limit) })
-            .Select(q => new QuarantinedLineView(q.row_id, q.dev, q.line, q.reason, DateTimeOffset.FromUnixTimeMilliseconds(q.at).UtcDateTime))
-            .ToList();
-    }
-
-    private static int Limit(int? limit) => Math.Clamp(limit ?? 100, 1, MaxLimit);
 }

@@ -36,8 +36,24 @@ public sealed class Lead
     /// <summary>The version of <see cref="Profile"/> the lead was judged by (profiles are data and change by versions).</summary>
     public int ProfileVersion { get; init; } = 1;
 
+    /// <summary>For a night lead: the approved, unrevoked night-work permit its windows overlap, or null (no permit).
+    /// A permit allows the work, not the noise: the lead stands either way.</summary>
+    public long? Permit { get; set; }
+
     /// <summary>What an engineer needs to know beyond the numbers (e.g. which channel flatlined).</summary>
     public string? Detail { get; set; }
+
+    /// <summary>Status `merged`: the lead this one's episode now belongs to.</summary>
+    public long? MergedInto { get; set; }
+
+    /// <summary>The surviving lead while it may not have an id yet (saved in the same batch).</summary>
+    internal Lead? MergedIntoLead { get; set; }
+
+    /// <summary>Changes of the lead not saved to its history yet.</summary>
+    internal List<LeadChange> PendingHistory { get; } = [];
+
+    /// <summary>Notes a change for the lead's history; {0} in the detail becomes the other lead's id once it has one.</summary>
+    internal void Note(DateTimeOffset at, string change, string detail, Lead? other) => PendingHistory.Add(new LeadChange(at, change, detail, other));
 
     public DateTimeOffset Start => DateTimeOffset.FromUnixTimeSeconds(StartMinute * 60);
     public DateTimeOffset End => DateTimeOffset.FromUnixTimeSeconds(EndMinute * 60);
@@ -51,4 +67,24 @@ public static class LeadStatus
     public const string NotCommissioned = "not_commissioned";
     /// <summary>An offline alert whose gap was filled by backfilled records.</summary>
     public const string Recovered = "recovered";
+    /// <summary>Late records joined this lead's episode to an earlier lead's (`merged_into` names it); its case carries over.</summary>
+    public const string Merged = "merged";
+    /// <summary>Late records show no breaching window in this lead any more (a window judged on 90 % of its minutes
+    /// that the missing ones brought under the limit); kept, never deleted, with the reason in its history.</summary>
+    public const string Withdrawn = "withdrawn";
+}
+
+/// <summary>One entry of a lead's history as the API shows it.</summary>
+public sealed record LeadHistoryEntry(DateTime At, string Change, string Detail);
+
+/// <summary>One entry of a lead's history, before it is saved.</summary>
+internal sealed record LeadChange(DateTimeOffset At, string Change, string Detail, Lead? Other);
+
+/// <summary>What a history entry says happened to a lead when late records changed its episode.</summary>
+public static class LeadChanges
+{
+    public const string Merged = "merged";
+    public const string Absorbed = "absorbed";
+    public const string Cut = "cut";
+    public const string Withdrawn = "withdrawn";
 }

@@ -1,12 +1,19 @@
 using System.Text.Json;
 using Dapper;
+using Iot.Fleet.Api;
 using Iot.Fleet.Rules;
 using Iot.Fleet.Storage;
 
 namespace Iot.Fleet.Leads;
 
-/// <summary>Filters of the lead queue; every one optional.</summary>
-public sealed record LeadQuery(DateTimeOffset? Since = null, DateTimeOffset? Until = null, string? Rule = null, string? Site = null, string? Status = null);
+/// <summary>Filters of the lead queue; every one optional. <see cref="Permit"/>: <see cref="WithPermit"/> or
+/// <see cref="WithoutPermit"/> night-work permit (leads of rules that never carry one count as without).</summary>
+public sealed record LeadQuery(DateTimeOffset? Since = null, DateTimeOffset? Until = null, string? Rule = null, string? Site = null, string? Status = null,
+    string? Permit = null)
+{
+    public const string WithPermit = "with";
+    public const string WithoutPermit = "without";
+}
 
 /// <summary>Leads and integrity alerts in the fleet database. `status` here is the pipeline's; the inspectors'
 /// handling lives in the `cases` table (Cases/), which Save never touches.</summary>
@@ -46,15 +53,15 @@ public sealed class LeadStore(FleetDatabase database, Notifications.Notification
             {
                 lead.Id, queue = lead.Queue.ToString().ToLowerInvariant(), lead.Rule, lead.Site, devices = JsonSerializer.Serialize(lead.Devices),
                 lead.StartMinute, lead.EndMinute, lead.WindowMinutes, lead.Value, lead.Limit, lead.Unit, late = lead.Late ? 1 : 0, lead.Status,
-                raised = lead.RaisedAt.ToUnixTimeMilliseconds(), updated = lead.UpdatedAt.ToUnixTimeMilliseconds(), lead.Profile, lead.ProfileVersion, lead.Detail,
+                raised = lead.RaisedAt.ToUnixTimeMilliseconds(), updated = lead.UpdatedAt.ToUnixTimeMilliseconds(), lead.Profile, lead.ProfileVersion, lead.Detail, lead.Permit,
             };
             if (lead.Id == 0)
             {
                 created.Add(lead);
                 lead.Id = connection.ExecuteScalar<long>(
                     """
-                    INSERT INTO leads (queue, rule, site, devices, start_minute, end_minute, window_minutes, value, lim, unit, late, status, raised_at, updated_at, profile, detail, profile_version)
-                    VALUES (@queue, @Rule, @Site, @devices, @StartMinute, @EndMinute, @WindowMinutes, @Value, @Limit, @Unit, @late, @Status, @raised, @updated, @Profile, @Detail, @ProfileVersion)
+                    INSERT INTO leads (queue, rule, site, devices, start_minute, end_minute, window_minutes, value, lim, unit, late, status, raised_at, updated_at, profile, detail, permit, profile_version)
+                    VALUES (@queue, @Rule, @Site, @devices, @StartMinute, @EndMinute, @WindowMinutes, @Value, @Limit, @Unit, @late, @Status, @raised, @updated, @Profile, @Detail, @Permit, @ProfileVersion)
                     RETURNING id
                     """, row, tx);
                 // Announced in the lead's own transaction: a crash keeps both or neither.
@@ -65,9 +72,10 @@ public sealed class LeadStore(FleetDatabase database, Notifications.Notification
                 connection.Execute(
                     """
                     UPDATE leads SET devices = @devices, start_minute = @StartMinute, end_minute = @EndMinute, value = @Value,
-                        status = @Status, updated_at = @updated, detail = @Detail WHERE id = @Id
+                        status = @Status, updated_at = @updated, detail = @Detail, permit = @Permit WHERE id = @Id
                     """, row, tx);
         }
+        SaveReconciliation(connection, tx, changes);
         if (appliedUpTo is { } cursor) RecordJournal.SetCursor(connection, tx, RulesCursor, cursor);
         if (eventsAppliedUpTo is { } eventsCursor) RecordJournal.SetCursor(connection, tx, EventsCursor, eventsCursor);
         tx.Commit();
@@ -75,40 +83,111 @@ public sealed class LeadStore(FleetDatabase database, Notifications.Notification
         return created;
     }
 
-    /// <summary>Leads of the queue matching the filters, newest first.</summary>
+    /// <summary>After every lead of the batch has its id: the merges (with the merged lead's case carried over to the
+    /// surviving lead when that one has none, and a `lead.merged` notification) and the history entries.</summary>
+    private void SaveReconciliation(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction tx, IReadOnlyCollection<Lead> changes)
+    {
+        foreach (var lead in changes)
+        {
+            if (lead.MergedIntoLead is { } into && lead.MergedInto != into.Id)
+            {
+                lead.MergedInto = into.Id;
+                connection.Execute("UPDATE leads SET merged_into = @into WHERE id = @id", new { into = into.Id, id = lead.Id }, tx);
+                // The case's steps point at the case: both move together, checked at commit.
+                connection.Execute("PRAGMA defer_foreign_keys = ON", transaction: tx);
+                if (connection.Execute("UPDATE cases SET lead = @into WHERE lead = @id AND NOT EXISTS (SELECT 1 FROM cases WHERE lead = @into)",
+                        new { into = into.Id, id = lead.Id }, tx) > 0)
+                {
+                    connection.Execute("UPDATE case_steps SET lead = @into WHERE lead = @id", new { into = into.Id, id = lead.Id }, tx);
+                    lead.Note(lead.UpdatedAt, LeadChanges.Merged, "its case carried over to lead {0}", into);
+                }
+                if (lead.Queue == LeadQueue.Enforcement)
+                    outbox?.EnqueueLead(connection, tx, Notifications.NotificationEvents.LeadMerged, $"{Notifications.NotificationEvents.LeadMerged}:{lead.Id}", lead,
+                        new System.Text.Json.Nodes.JsonObject { ["merged_into"] = into.Id });
+            }
+            foreach (var change in lead.PendingHistory)
+                connection.Execute("INSERT INTO lead_history (lead, at, change, detail) VALUES (@lead, @at, @change, @detail)",
+                    new
+                    {
+                        lead = lead.Id, at = change.At.ToUnixTimeMilliseconds(), change = change.Change,
+                        detail = string.Format(System.Globalization.CultureInfo.InvariantCulture, change.Detail, change.Other?.Id),
+                    }, tx);
+            lead.PendingHistory.Clear();
+        }
+    }
+
+    /// <summary>A lead's history: what late records changed, when and why, oldest first.</summary>
+    public IReadOnlyList<LeadHistoryEntry> History(long lead)
+    {
+        using var connection = database.Open();
+        return connection.Query<(long at, string change, string detail)>("SELECT at, change, detail FROM lead_history WHERE lead = @lead ORDER BY id", new { lead })
+            .Select(h => new LeadHistoryEntry(DateTimeOffset.FromUnixTimeMilliseconds(h.at).UtcDateTime, h.change, h.detail))
+            .ToList();
+    }
+
+    /// <summary>Leads of the queue matching the filters, newest first (for the fleet's own checks; the API pages).</summary>
     public IReadOnlyList<Lead> Find(LeadQueue queue, LeadQuery query, int limit = 1000)
     {
         using var connection = database.Open();
-        var sql = "SELECT * FROM leads WHERE queue = @queue";
+        return connection.Query<LeadRow>($"SELECT {LeadColumns} FROM leads WHERE {Where(query)} ORDER BY start_minute DESC, id DESC LIMIT @limit",
+            Parameters(queue, query, limit)).Select(r => r.ToLead()).ToList();
+    }
+
+    /// <summary>One page of the queue, newest first (by first breaching window, then id), with how many match.</summary>
+    public Page<Lead> Find(LeadQueue queue, LeadQuery query, PageRequest page)
+    {
+        using var connection = database.Open();
+        var parameters = Parameters(queue, query, page.Limit + 1);
+        var total = connection.ExecuteScalar<long>($"SELECT COUNT(*) FROM leads WHERE {Where(query)}", parameters);
+        var after = "";
+        if (!page.First)
+        {
+            after = " AND (start_minute < @k0 OR (start_minute = @k0 AND id < @k1))";
+            parameters.Add("k0", page.Long(0));
+            parameters.Add("k1", page.Long(1));
+        }
+        var rows = connection.Query<LeadRow>($"SELECT {LeadColumns} FROM leads WHERE {Where(query)}{after} ORDER BY start_minute DESC, id DESC LIMIT @limit", parameters).ToList();
+        return page.Of(rows, total, r => PageRequest.Cursor(r.start_minute, r.id), r => r.ToLead());
+    }
+
+    private static string Where(LeadQuery query)
+    {
+        var sql = "queue = @queue";
         if (query.Since is not null) sql += " AND end_minute >= @since";
         if (query.Until is not null) sql += " AND start_minute < @until";
         if (query.Rule is not null) sql += " AND rule = @Rule";
         if (query.Site is not null) sql += " AND site = @Site";
         if (query.Status is not null) sql += " AND status = @Status";
-        sql += " ORDER BY start_minute DESC, id DESC LIMIT @limit";
-        return connection.Query<LeadRow>(sql, new
-        {
-            queue = queue.ToString().ToLowerInvariant(), since = query.Since?.ToUnixTimeSeconds() / 60, until = query.Until?.ToUnixTimeSeconds() / 60,
-            query.Rule, query.Site, query.Status, limit,
-        }).Select(r => r.ToLead()).ToList();
+        if (query.Permit == LeadQuery.WithPermit) sql += " AND permit IS NOT NULL";
+        if (query.Permit == LeadQuery.WithoutPermit) sql += " AND permit IS NULL";
+        return sql;
     }
+
+    private static DynamicParameters Parameters(LeadQueue queue, LeadQuery query, int limit) => new(new
+    {
+        queue = queue.ToString().ToLowerInvariant(), since = query.Since?.ToUnixTimeSeconds() / 60, until = query.Until?.ToUnixTimeSeconds() / 60,
+        query.Rule, query.Site, query.Status, limit,
+    });
 
     /// <summary>One lead or alert by id, or null.</summary>
     public Lead? Get(long id)
     {
         using var connection = database.Open();
-        return connection.QueryFirstOrDefault<LeadRow>("SELECT * FROM leads WHERE id = @id", new { id })?.ToLead();
+        return connection.QueryFirstOrDefault<LeadRow>($"SELECT {LeadColumns} FROM leads WHERE id = @id", new { id })?.ToLead();
     }
 
     IReadOnlyList<Lead> ILeadArchive.Load(string site, string rule, long sinceMinute)
     {
         using var connection = database.Open();
-        return connection.Query<LeadRow>("SELECT * FROM leads WHERE site = @site AND rule = @rule AND end_minute >= @sinceMinute", new { site, rule, sinceMinute })
+        return connection.Query<LeadRow>($"SELECT {LeadColumns} FROM leads WHERE site = @site AND rule = @rule AND end_minute >= @sinceMinute", new { site, rule, sinceMinute })
             .Select(r => r.ToLead()).ToList();
     }
 
+    /// <summary>The columns <see cref="LeadRow"/> reads, in its order (named, so a new column never breaks the read).</summary>
+    private const string LeadColumns = "id, queue, rule, site, devices, start_minute, end_minute, window_minutes, value, lim, unit, late, status, raised_at, updated_at, profile, detail, permit, merged_into, profile_version";
+
     private sealed record LeadRow(long id, string queue, string rule, string site, string devices, long start_minute, long end_minute, long window_minutes,
-        double value, double lim, string unit, long late, string status, long raised_at, long updated_at, string profile, string? detail,
+        double value, double lim, string unit, long late, string status, long raised_at, long updated_at, string profile, string? detail, long? permit, long? merged_into,
         long profile_version)
     {
         public Lead ToLead() => new()
@@ -131,6 +210,8 @@ public sealed class LeadStore(FleetDatabase database, Notifications.Notification
             Profile = profile,
             ProfileVersion = (int)profile_version,
             Detail = detail,
+            Permit = permit,
+            MergedInto = merged_into,
         };
     }
 }

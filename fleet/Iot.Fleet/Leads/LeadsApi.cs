@@ -1,3 +1,4 @@
+using Iot.Fleet.Api;
 using Iot.Fleet.People;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Rules;
@@ -7,12 +8,16 @@ using System.Text.Json.Serialization;
 namespace Iot.Fleet.Leads;
 
 /// <summary>A lead or alert as outside tools see it (`start`/`end`: first and last breaching window start, UTC;
-/// `profile`/`profile_version`: the rule profile version it was judged by).</summary>
+/// `profile`/`profile_version`: the rule profile version it was judged by;
+/// `night`: a lead of a night rule, whose `permit` is the night-work permit its windows overlap, or null).</summary>
 public sealed record LeadView(long Id, string Rule, string Site, IReadOnlyCollection<string> Devices, DateTime Start, DateTime End,
-    double Value, double Limit, string Unit, bool Late, string Status,
+    double Value, double Limit, string Unit, bool Late, string Status, bool Night, long? Permit,
     string Profile, [property: JsonPropertyName("profile_version")] int ProfileVersion)
 {
-    public static LeadView Of(Lead l) => new(l.Id, l.Rule, l.Site, l.Devices, l.Start.UtcDateTime, l.End.UtcDateTime, l.Value, l.Limit, l.Unit, l.Late, l.Status, l.Profile, l.ProfileVersion);
+    private static readonly HashSet<string> NightRules = [.. Rules.Rule.All.Where(r => r.AtNight).Select(r => r.Id)];
+
+    public static LeadView Of(Lead l) => new(l.Id, l.Rule, l.Site, l.Devices, l.Start.UtcDateTime, l.End.UtcDateTime, l.Value, l.Limit, l.Unit, l.Late, l.Status,
+        NightRules.Contains(l.Rule), l.Permit, l.Profile, l.ProfileVersion);
 }
 
 /// <summary>One record behind a lead, with its quality bits.</summary>
@@ -30,10 +35,14 @@ public static class LeadsApi
     {
         // Installers need neither the lead queue nor its stream; the integrity alerts of their gateways they may read.
         var api = app.MapGroup("/api").WithTags("Leads").RequireAuthorization();
-        api.MapGet("/leads", (DateTimeOffset? since, DateTimeOffset? until, string? rule, string? site, string? status, LeadStore store) =>
-            store.Find(LeadQueue.Enforcement, new LeadQuery(since, until, rule, site, status)).Select(LeadView.Of)).RequireRoles(Roles.LeadReading);
-        api.MapGet("/alerts", (DateTimeOffset? since, DateTimeOffset? until, string? rule, string? site, string? status, LeadStore store) =>
-            store.Find(LeadQueue.Integrity, new LeadQuery(since, until, rule, site, status)).Select(LeadView.Of));
+        api.MapGet("/leads", (DateTimeOffset? since, DateTimeOffset? until, string? rule, string? site, string? status, string? permit, PageRequest page,
+                LeadStore store) =>
+            permit is null or LeadQuery.WithPermit or LeadQuery.WithoutPermit
+                ? Results.Ok(View(store.Find(LeadQueue.Enforcement, new LeadQuery(since, until, rule, site, status, permit), page)))
+                : Results.Problem($"permit must be {LeadQuery.WithPermit} or {LeadQuery.WithoutPermit}, not '{permit}'", statusCode: StatusCodes.Status400BadRequest))
+            .RequireRoles(Roles.LeadReading);
+        api.MapGet("/alerts", (DateTimeOffset? since, DateTimeOffset? until, string? rule, string? site, string? status, PageRequest page, LeadStore store) =>
+            View(store.Find(LeadQueue.Integrity, new LeadQuery(since, until, rule, site, status), page)));
         api.MapGet("/leads/stream", (HttpContext context, LeadFeed feed, Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json) =>
             feed.Stream(context, json.Value.SerializerOptions)).ExcludeFromDescription().RequireRoles(Roles.LeadReading);
         api.MapGet("/leads/{id:long}", (long id, LeadStore store, RecordJournal journal, SiteRegistry registry) =>
@@ -41,6 +50,8 @@ public static class LeadsApi
         api.MapGet("/alerts/{id:long}", (long id, LeadStore store, RecordJournal journal, SiteRegistry registry) =>
             store.Get(id) is { Queue: LeadQueue.Integrity } alert ? Results.Ok(Evidence(alert, journal, registry)) : Results.Problem($"no alert {id}", statusCode: 404));
     }
+
+    private static Page<LeadView> View(Page<Lead> page) => new([.. page.Items.Select(LeadView.Of)], page.Next, page.Total);
 
     /// <summary>The records of the lead's devices over all its windows: from the first window's start
     /// to the last window's end.</summary>

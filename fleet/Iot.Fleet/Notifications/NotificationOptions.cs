@@ -57,5 +57,8 @@ public static class NotificationEvents
     /// <summary>A lead passed its 30-minute response target without anyone on site.</summary>
     public const string LeadOverdue = "lead.overdue";
 
-    public static readonly IReadOnlyList<string> All = [LeadNew, LeadDispatched, LeadOverdue];
+    /// <summary>Late records joined a lead's episode to an earlier lead's; the message names both ("lead 123 merged into 98").</summary>
+    public const string LeadMerged = "lead.merged";
+
+    public static readonly IReadOnlyList<string> All = [LeadNew, LeadDispatched, LeadOverdue, LeadMerged];
 }

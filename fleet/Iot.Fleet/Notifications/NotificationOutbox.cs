@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Dapper;
+using Iot.Fleet.Api;
 using Iot.Fleet.Leads;
 using Iot.Fleet.Storage;
 using Microsoft.Extensions.Options;
@@ -100,7 +101,10 @@ public sealed class NotificationOutbox(FleetDatabase database, IOptionsMonitor<N
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{eventKey}\n{target}")))[..32];
 
     /// <summary>Newest first. <paramref name="status"/>: pending, delivered or failing (pending after a failed attempt).</summary>
-    public IReadOnlyList<NotificationView> Find(string? status, int limit = 200)
+    public IReadOnlyList<NotificationView> Find(string? status, int limit = 200) => Find(status, new PageRequest(Math.Clamp(limit, 1, PageRequest.MaxLimit))).Items;
+
+    /// <summary>One page, newest first, with how many match <paramref name="status"/>.</summary>
+    public Page<NotificationView> Find(string? status, PageRequest page)
     {
         using var connection = database.Open();
         var where = status switch
@@ -109,16 +113,17 @@ public sealed class NotificationOutbox(FleetDatabase database, IOptionsMonitor<N
             DeliveryStatus.Failing => "n.status = 'pending' AND n.attempts > 0",
             _ => "n.status = @status",
         };
-        return connection.Query<(long Id, string Event, string Key, string Subject, string Target, string Kind, string Status, long Attempts, long CreatedAt,
+        var p = new { status, limit = page.Limit + 1, after = page.First ? long.MaxValue : page.Long(0) };
+        var total = connection.ExecuteScalar<long>($"SELECT COUNT(*) FROM notifications n WHERE {where}", p);
+        var rows = connection.Query<(long Id, string Event, string Key, string Subject, string Target, string Kind, string Status, long Attempts, long CreatedAt,
                 long NextAttempt, long? LastAttempt, string? LastError, long? DeliveredAt)>(
                 $"""
                 SELECT n.id, e.event, e.key, e.subject, n.target, n.kind, n.status, n.attempts, n.created_at, n.next_attempt_at, n.last_attempt_at, n.last_error, n.delivered_at
-                FROM notifications n JOIN notification_events e ON e.id = n.event_id WHERE {where} ORDER BY n.id DESC LIMIT @limit
-                """, new { status, limit = Math.Clamp(limit, 1, 1000) })
-            .Select(r => new NotificationView(r.Id, r.Event, r.Key, r.Subject, r.Target, r.Kind, r.Status, (int)r.Attempts, IdempotencyKey(r.Key, r.Target),
-                Utc(r.CreatedAt), r.Status == DeliveryStatus.Pending ? Utc(r.NextAttempt) : null, r.LastAttempt is { } l ? Utc(l) : null, r.LastError,
-                r.DeliveredAt is { } d ? Utc(d) : null))
-            .ToList();
+                FROM notifications n JOIN notification_events e ON e.id = n.event_id WHERE {where} AND n.id < @after ORDER BY n.id DESC LIMIT @limit
+                """, p).ToList();
+        return page.Of(rows, total, r => PageRequest.Cursor(r.Id), r => new NotificationView(r.Id, r.Event, r.Key, r.Subject, r.Target, r.Kind, r.Status,
+            (int)r.Attempts, IdempotencyKey(r.Key, r.Target), Utc(r.CreatedAt), r.Status == DeliveryStatus.Pending ? Utc(r.NextAttempt) : null,
+            r.LastAttempt is { } l ? Utc(l) : null, r.LastError, r.DeliveredAt is { } d ? Utc(d) : null));
     }
 
     internal IReadOnlyList<DueNotification> Due(int limit)

@@ -154,6 +154,7 @@ public sealed class NotificationSender(NotificationOutbox outbox, IOptionsMonito
             NotificationEvents.LeadNew => "新执法线索 New enforcement lead",
             NotificationEvents.LeadDispatched => "线索已派遣 Lead dispatched",
             NotificationEvents.LeadOverdue => "超时未到场 Response overdue",
+            NotificationEvents.LeadMerged => $"线索 {data["lead"]?["id"]} 已并入 {data["merged_into"]} Lead {data["lead"]?["id"]} merged into {data["merged_into"]}",
             _ => @event,
         };
         var lead = data["lead"];

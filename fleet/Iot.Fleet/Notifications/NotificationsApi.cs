@@ -1,3 +1,4 @@
+using Iot.Fleet.Api;
 using Iot.Fleet.People;
 
 namespace Iot.Fleet.Notifications;
@@ -8,9 +9,9 @@ public static class NotificationsApi
 {
     public static void MapNotificationsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/notifications", (string? status, int? limit, NotificationOutbox outbox) =>
+        app.MapGet("/api/notifications", (string? status, PageRequest page, NotificationOutbox outbox) =>
                 status is null or DeliveryStatus.Pending or DeliveryStatus.Delivered or DeliveryStatus.Failing
-                    ? Results.Ok(outbox.Find(status, limit ?? 200))
+                    ? Results.Ok(outbox.Find(status, page))
                     : Results.Problem($"status must be {DeliveryStatus.Pending}, {DeliveryStatus.Delivered} or {DeliveryStatus.Failing}", statusCode: StatusCodes.Status400BadRequest))
             .WithTags("Notifications")
             .RequireRoles(Roles.LeadReading);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
 using Microsoft.AspNetCore.Authentication;
 
@@ -46,7 +47,7 @@ public static class PeopleApi
                 return Results.Created($"/api/people/{person.Login}", PersonView.Of(person));
             }))
             .RequireRoles(Roles.Admin).Audited("person.create");
-        api.MapGet("/people", (PeopleStore people) => people.All().Select(PersonView.Of))
+        api.MapGet("/people", (PageRequest page, PeopleStore people) => page.Of([.. people.All().Select(PersonView.Of).OrderBy(p => p.Login, StringComparer.Ordinal)], p => p.Login))
             .RequireRoles(Roles.Admin);
         api.MapPatch("/people/{login}", (string login, PersonChange body, HttpContext http, PeopleStore people) => Write(() =>
                 Results.Ok(PersonView.Of(people.Change(login, body, AuditScope.Of(http))))))
@@ -60,7 +61,8 @@ public static class PeopleApi
                 return Results.Created($"/api/tokens/{created.Id}", created);
             }))
             .RequireRoles(Roles.Any).Audited("token.create");
-        api.MapGet("/tokens", (HttpContext http, ApiTokens tokens) => tokens.Of(http.User.IsInRole(Roles.Admin) ? null : http.User.PersonId() ?? -1));
+        api.MapGet("/tokens", (HttpContext http, PageRequest page, ApiTokens tokens) =>
+            page.Of(tokens.Of(http.User.IsInRole(Roles.Admin) ? null : http.User.PersonId() ?? -1), t => t.Id));
         api.MapDelete("/tokens/{id:long}", (long id, HttpContext http, ApiTokens tokens) => Write(() =>
             {
                 // Someone else's token is as good as missing, so ids do not reveal what exists.

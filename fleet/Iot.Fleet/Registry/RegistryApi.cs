@@ -1,13 +1,28 @@
-using Iot.Fleet.Security;
+using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
+using Iot.Fleet.Security;
 using Iot.Fleet.People;
 using Iot.Fleet.Rules;
 
 namespace Iot.Fleet.Registry;
 
 /// <summary>Body of POST /api/sites.</summary>
-public sealed record SiteRequest(string Id, string Name, SiteKind Kind, string? Timezone, string? Grid, string? Profile, List<BusinessHours>? BusinessHours,
-    double? Lat = null, double? Lon = null);
+/// <summary>Body of POST /api/sites: `kind` for a site of one kind, or `kinds` (e.g. ["noise","dust"]) for several.</summary>
+public sealed record SiteRequest(string Id, string Name, SiteKind? Kind, string? Timezone, string? Grid, string? Profile, List<BusinessHours>? BusinessHours,
+    double? Lat = null, double? Lon = null, List<SiteKind>? Kinds = null)
+{
+    /// <summary>The site's kinds, the first one first; a clear refusal when neither or conflicting ones are given.</summary>
+    public IReadOnlyList<SiteKind> ResolvedKinds()
+    {
+        if (Kinds is { Count: > 0 } kinds)
+        {
+            if (kinds.Distinct().Count() != kinds.Count) throw new RegistryException("`kinds` names a kind twice");
+            if (Kind is { } one && kinds[0] != one) throw new RegistryException("`kind` must be the first of `kinds` when both are given");
+            return kinds;
+        }
+        return Kind is { } only ? [only] : throw new RegistryException("a site needs `kind` (noise, dust or fume) or `kinds`");
+    }
+}
 
 /// <summary>Body of POST /api/devices.</summary>
 public sealed record DeviceRequest(string Id, string? Site);
@@ -18,8 +33,12 @@ public sealed record DeviceCredentials(string Username, string Password);
 /// <summary>Answer of POST /api/devices; `credentials` is null when the fleet does not manage the broker's accounts.</summary>
 public sealed record DeviceCreated(string Id, string? Site, DeviceCredentials? Credentials);
 
-/// <summary>Body of POST /api/sites/{id}/permits.</summary>
-public sealed record PermitRequest(DateTimeOffset From, DateTimeOffset To);
+/// <summary>Body of POST /api/sites/{id}/permits: the span night work is allowed in, `status` `filed` (default) or, for an
+/// admin recording what the permit office already approved, `approved`; the office's `reference` and a `note`.</summary>
+public sealed record PermitRequest(DateTimeOffset From, DateTimeOffset To, string? Status = null, string? Reference = null, string? Note = null);
+
+/// <summary>Body of POST /api/sites/{id}/permits/{permitId}/approve|refuse|revoke: why (required to refuse or revoke).</summary>
+public sealed record PermitDecision(string? Reason);
 
 /// <summary>GET /api/devices/{id}.</summary>
 public sealed record DeviceView(string Id, string? Site, DateTime? LastSeen, string? Firmware, string Status, long? Buffered, long Rejected);
@@ -33,22 +52,33 @@ public static class RegistryApi
         var api = app.MapGroup("/api").WithTags("Registry").RequireAuthorization();
         api.MapPost("/sites", (SiteRequest body, HttpContext http, SiteRegistry registry) => Write(() =>
             {
-                var site = registry.AddSite(new Site(body.Id, body.Name, body.Kind, body.Timezone ?? "Asia/Shanghai", body.Grid,
-                    body.Profile ?? RuleProfile.Default.Id, body.BusinessHours ?? [], body.Lat, body.Lon));
+                var kinds = body.ResolvedKinds();
+                var site = registry.AddSite(new Site(body.Id, body.Name, kinds[0], body.Timezone ?? "Asia/Shanghai", body.Grid,
+                    body.Profile ?? RuleProfile.Default.Id, body.BusinessHours ?? [], body.Lat, body.Lon, kinds.Count > 1 ? kinds : null));
                 AuditScope.Of(http).Describe($"site:{site.Id}", null, site);
                 return Results.Created($"/api/sites/{site.Id}", site);
             }))
             .RequireRoles(Roles.Installing).Audited("site.create");
-        api.MapGet("/sites", (SiteRegistry registry) => registry.Sites());
+        api.MapGet("/sites", (PageRequest page, SiteRegistry registry) => page.Of(registry.Sites(), s => s.Id));
         api.MapGet("/sites/{id}", (string id, SiteRegistry registry) => registry.GetSite(id) is { } site ? Results.Ok(site) : NotFound("site", id));
+        // Inspectors file permits and decide them; an admin may record one the permit office already approved (an import).
         api.MapPost("/sites/{id}/permits", (string id, PermitRequest body, HttpContext http, SiteRegistry registry) => Write(() =>
             {
-                var permit = registry.AddPermit(id, body.From, body.To);
-                AuditScope.Of(http).Describe($"permit:{permit.Id}", null, permit);
+                var status = body.Status ?? PermitStatus.Filed;
+                if (status == PermitStatus.Approved && !http.User.IsInRole(Roles.Admin))
+                    return Results.Problem($"only an admin records a permit as {PermitStatus.Approved} (imported from the permit office); file it, then approve it",
+                        statusCode: StatusCodes.Status403Forbidden);
+                var permit = registry.AddPermit(id, body.From, body.To, status, body.Reference, body.Note, AuditScope.Of(http));
                 return Results.Created($"/api/sites/{id}/permits/{permit.Id}", permit);
             }))
             .RequireRoles(Roles.Permitting).Audited("permit.create");
-        api.MapGet("/sites/{id}/permits", (string id, SiteRegistry registry) => registry.Permits(id));
+        MapPermitDecision(api, "approve", PermitStatus.Approved);
+        MapPermitDecision(api, "refuse", PermitStatus.Refused);
+        MapPermitDecision(api, "revoke", PermitStatus.Revoked);
+        api.MapGet("/sites/{id}/permits", (string id, PageRequest page, SiteRegistry registry) =>
+            registry.GetSite(id) is null ? NotFound("site", id) : Results.Ok(registry.Permits(id, page)));
+        api.MapGet("/sites/{id}/permits/{permitId:long}", (string id, long permitId, SiteRegistry registry) =>
+            registry.Permit(id, permitId) is { } permit ? Results.Ok(permit) : NotFound("permit", $"{permitId} at site {id}"));
         api.MapPost("/devices", (DeviceRequest body, HttpContext http, SiteRegistry registry) => Write(() =>
             {
                 var device = registry.AddDevice(body.Id, body.Site);
@@ -93,7 +123,16 @@ public static class RegistryApi
         api.MapGet("/devices/{id}", (string id, SiteRegistry registry) => registry.View(id) is { } view ? Results.Ok(view) : NotFound("device", id));
     }
 
-    /// <summary>Runs a registry write; a refused one answers 400, or 409 when the thing already exists.</summary>
+    /// <summary>POST /api/sites/{id}/permits/{permitId}/{verb}: moves the permit to <paramref name="status"/>; 409 when its
+    /// status does not allow it (a refused permit stays refused, only an approved one is revoked).</summary>
+    private static void MapPermitDecision(RouteGroupBuilder api, string verb, string status) =>
+        api.MapPost($"/sites/{{id}}/permits/{{permitId:long}}/{verb}", (string id, long permitId, PermitDecision? body, HttpContext http, SiteRegistry registry) =>
+                Write(() => registry.DecidePermit(id, permitId, status, body?.Reason, AuditScope.Of(http)) is { } permit
+                    ? Results.Ok(permit)
+                    : NotFound("permit", $"{permitId} at site {id}")))
+            .RequireRoles(Roles.Permitting).Audited($"permit.{verb}");
+
+    /// <summary>Runs a registry write; a refused one answers 400, or 409 when the thing already exists or its state forbids the change.</summary>
     internal static IResult Write(Func<IResult> write)
     {
         try

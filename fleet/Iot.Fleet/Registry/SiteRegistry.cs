@@ -1,6 +1,8 @@
 using System.Data.Common;
 using System.Text.Json;
 using Dapper;
+using Iot.Fleet.Api;
+using Iot.Fleet.Audit;
 using Iot.Fleet.Rules;
 using Iot.Fleet.Storage;
 using Iot.Fleet.Telemetry;
@@ -121,7 +123,7 @@ public sealed class SiteRegistry : ISiteDirectory
             INSERT INTO sites (id, name, kind, timezone, grid, profile, business_hours, lat, lon, created_at)
             VALUES (@Id, @Name, @kind, @Timezone, @Grid, @Profile, @hours, @Lat, @Lon, @now) ON CONFLICT (id) DO NOTHING
             """,
-            new { site.Id, site.Name, kind = site.Kind.ToString().ToLowerInvariant(), site.Timezone, site.Grid, site.Profile,
+            new { site.Id, site.Name, kind = Site.StoredKinds(site.AllKinds), site.Timezone, site.Grid, site.Profile,
                 hours = JsonSerializer.Serialize(site.BusinessHours), site.Lat, site.Lon, now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }, tx) > 0;
 
     /// <summary>
@@ -160,17 +162,92 @@ public sealed class SiteRegistry : ISiteDirectory
         return new Device(id, site, now);
     }
 
-    public NightWorkPermit AddPermit(string site, DateTimeOffset from, DateTimeOffset to)
+    /// <summary>Files a permit, or records one the permit office already approved (<paramref name="status"/> `approved`;
+    /// the caller checks that only an admin may). The first step of its history names <paramref name="audit"/>'s actor.</summary>
+    public NightWorkPermit AddPermit(string site, DateTimeOffset from, DateTimeOffset to, string status, string? reference, string? note, AuditScope audit)
     {
         if (to <= from) throw new RegistryException("a permit must end after it starts");
+        if (status is not (PermitStatus.Filed or PermitStatus.Approved))
+            throw new RegistryException($"a new permit is {PermitStatus.Filed} or {PermitStatus.Approved}, not '{status}'");
         using var connection = _database.Open();
-        if (connection.ExecuteScalar<long>("SELECT COUNT(*) FROM sites WHERE id = @site", new { site }) == 0)
+        using var tx = connection.BeginTransaction();
+        if (connection.ExecuteScalar<long>("SELECT COUNT(*) FROM sites WHERE id = @site", new { site }, tx) == 0)
             throw new RegistryException($"site {site} does not exist");
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var id = connection.ExecuteScalar<long>(
-            "INSERT INTO permits (site, from_time, to_time, created_at) VALUES (@site, @from, @to, @now) RETURNING id",
-            new { site, from = from.ToUnixTimeSeconds(), to = to.ToUnixTimeSeconds(), now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
+            """
+            INSERT INTO permits (site, from_time, to_time, created_at, status, reference, note)
+            VALUES (@site, @from, @to, @now, @status, @reference, @note) RETURNING id
+            """,
+            new { site, from = from.ToUnixTimeSeconds(), to = to.ToUnixTimeSeconds(), now, status, reference, note }, tx);
+        AddStep(connection, tx, id, status, audit.Actor, now, null);
+        var permit = ReadPermit(connection, tx, site, id)!;
+        audit.Describe($"permit:{id}", null, permit).WriteIn(connection, tx);
+        tx.Commit();
         Reload();
-        return new NightWorkPermit(id, site, from, to);
+        return permit;
+    }
+
+    /// <summary>Moves a permit to <paramref name="status"/> (approve, refuse, revoke) if its current status allows it
+    /// (<see cref="PermitStatus.Next"/>); a refusal or revocation needs a reason. Null when the site has no such permit.</summary>
+    public NightWorkPermit? DecidePermit(string site, long id, string status, string? reason, AuditScope audit)
+    {
+        if (status is PermitStatus.Refused or PermitStatus.Revoked && string.IsNullOrWhiteSpace(reason))
+            throw new RegistryException($"say why the permit is {status} (reason)");
+        using var connection = _database.Open();
+        using var tx = connection.BeginTransaction();
+        if (ReadPermit(connection, tx, site, id) is not { } before) return null;
+        if (!PermitStatus.Next(before.Status).Contains(status))
+            throw new RegistryException(
+                $"permit {id} is {before.Status}; it cannot become {status}" + (PermitStatus.Next(before.Status) is { Count: > 0 } next
+                    ? $" (only {string.Join(" or ", next)})" : $" ({before.Status} is final)"), conflict: true);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        // Guarded on the status read above: of two decisions at once, the second finds nothing to change and is refused.
+        if (connection.Execute("UPDATE permits SET status = @status WHERE id = @id AND status = @from", new { id, status, from = before.Status }, tx) == 0)
+            throw new RegistryException($"permit {id} changed meanwhile; read it again", conflict: true);
+        AddStep(connection, tx, id, status, audit.Actor, now, reason);
+        var after = ReadPermit(connection, tx, site, id)!;
+        audit.Describe($"permit:{id}", before, after, reason).WriteIn(connection, tx);
+        tx.Commit();
+        Reload();
+        return after;
+    }
+
+    private static void AddStep(DbConnection connection, DbTransaction tx, long permit, string status, AuditActor by, long at, string? reason) =>
+        connection.Execute("INSERT INTO permit_history (permit, status, by, by_kind, at, reason) VALUES (@permit, @status, @Name, @Kind, @at, @reason)",
+            new { permit, status, by.Name, by.Kind, at, reason }, tx);
+
+    /// <summary>One permit of the site with its history, or null.</summary>
+    public NightWorkPermit? Permit(string site, long id)
+    {
+        using var connection = _database.Open();
+        return ReadPermit(connection, null, site, id);
+    }
+
+    private static NightWorkPermit? ReadPermit(DbConnection connection, DbTransaction? tx, string site, long id) =>
+        Permits(connection, tx, "WHERE p.site = @site AND p.id = @id", new { site, id }).FirstOrDefault();
+
+    /// <summary>The site's permits by start of the span they allow (then id), with their history.</summary>
+    public Page<NightWorkPermit> Permits(string site, PageRequest page)
+    {
+        using var connection = _database.Open();
+        var total = connection.ExecuteScalar<long>("SELECT COUNT(*) FROM permits WHERE site = @site", new { site });
+        var after = page.First ? "" : "AND (p.from_time > @k0 OR (p.from_time = @k0 AND p.id > @k1))";
+        var rows = Permits(connection, null, $"WHERE p.site = @site {after} ORDER BY p.from_time, p.id LIMIT @limit",
+            new { site, k0 = page.First ? 0 : page.Long(0), k1 = page.First ? 0 : page.Long(1), limit = page.Limit + 1 });
+        return page.Of(rows, total, p => PageRequest.Cursor(p.From.ToUnixTimeSeconds(), p.Id), p => p);
+    }
+
+    private static List<NightWorkPermit> Permits(DbConnection connection, DbTransaction? tx, string where, object parameters)
+    {
+        var permits = connection.Query<(long id, string site, long from_time, long to_time, string status, string? reference, string? note)>(
+            $"SELECT p.id, p.site, p.from_time, p.to_time, p.status, p.reference, p.note FROM permits p {where}", parameters, tx).ToList();
+        if (permits.Count == 0) return [];
+        var history = connection.Query<(long permit, string status, string by, long at, string? reason)>(
+                "SELECT permit, status, by, at, reason FROM permit_history WHERE permit IN @ids ORDER BY id", new { ids = permits.Select(p => p.id) }, tx)
+            .ToLookup(h => h.permit, h => new PermitStep(h.status, h.by, DateTimeOffset.FromUnixTimeMilliseconds(h.at), h.reason));
+        return permits.Select(p => new NightWorkPermit(p.id, p.site, DateTimeOffset.FromUnixTimeSeconds(p.from_time), DateTimeOffset.FromUnixTimeSeconds(p.to_time),
+            p.status, p.reference, p.note, [.. history[p.id]])).ToList();
     }
 
     public Site? GetSite(string id)
@@ -183,15 +260,6 @@ public sealed class SiteRegistry : ISiteDirectory
     {
         using var connection = _database.Open();
         return connection.Query<SiteRow>("SELECT id, name, kind, timezone, grid, profile, business_hours, lat, lon FROM sites ORDER BY id").Select(r => r.ToSite()).ToList();
-    }
-
-    public IReadOnlyList<NightWorkPermit> Permits(string site)
-    {
-        using var connection = _database.Open();
-        return connection.Query<(long id, string site, long from_time, long to_time)>(
-                "SELECT id, site, from_time, to_time FROM permits WHERE site = @site ORDER BY from_time", new { site })
-            .Select(p => new NightWorkPermit(p.id, p.site, DateTimeOffset.FromUnixTimeSeconds(p.from_time), DateTimeOffset.FromUnixTimeSeconds(p.to_time)))
-            .ToList();
     }
 
     /// <summary>A device with what the ingest last heard from it; null when the device is unknown.</summary>
@@ -224,9 +292,21 @@ public sealed class SiteRegistry : ISiteDirectory
             .ToDictionary(s => s.Id, s => Context(s, profiles));
         var devices = connection.Query<(string id, string site)>("SELECT id, site FROM devices WHERE site IS NOT NULL").ToList();
         foreach (var (site, context) in sites) context.Devices = devices.Where(d => d.site == site).Select(d => d.id).ToList();
-        foreach (var permit in connection.Query<(string site, long from_time, long to_time)>("SELECT site, from_time, to_time FROM permits").GroupBy(p => p.site))
+        // Approved permits count for the rules; a revoked one only up to its revocation (it counted until then); filed and
+        // refused ones never.
+        foreach (var permit in connection.Query<(long id, string site, long from_time, long to_time, long? revoked_at)>(
+                         """
+                         SELECT p.id, p.site, p.from_time, p.to_time,
+                             (SELECT MIN(h.at) FROM permit_history h WHERE h.permit = p.id AND h.status = @revoked) AS revoked_at
+                         FROM permits p WHERE p.status IN (@approved, @revoked) ORDER BY p.from_time, p.id
+                         """, new { approved = PermitStatus.Approved, revoked = PermitStatus.Revoked })
+                     .GroupBy(p => p.site))
             if (sites.TryGetValue(permit.Key, out var context))
-                context.Permits = permit.Select(p => new PermitSpan(DateTimeOffset.FromUnixTimeSeconds(p.from_time), DateTimeOffset.FromUnixTimeSeconds(p.to_time))).ToList();
+                context.Permits = permit
+                    .Select(p => new PermitSpan(p.id, DateTimeOffset.FromUnixTimeSeconds(p.from_time),
+                        DateTimeOffset.FromUnixTimeSeconds(p.revoked_at is { } r ? Math.Min(p.to_time, (r + 999) / 1000) : p.to_time)))
+                    .Where(p => p.To > p.From)
+                    .ToList();
         // Commissioning counts per device: a checklist sign-off covers its own gateway; an admin record of a review covers
         // the gateways bound to the site when it was recorded (signed_at has whole seconds: that second counts as before).
         foreach (var covered in connection.Query<(string site, string device, long from)>(
@@ -252,7 +332,7 @@ public sealed class SiteRegistry : ISiteDirectory
     {
         var schedule = profiles.ScheduleOf(site.Id, site.Profile);
         return new SiteContext(site.Id, site.Kind, TimeZoneInfo.FindSystemTimeZoneById(site.Timezone),
-            ProfileSchedule.VersionAt(schedule.Versions, DateTimeOffset.UtcNow)) { Schedule = schedule };
+            ProfileSchedule.VersionAt(schedule.Versions, DateTimeOffset.UtcNow)) { Schedule = schedule, Kinds = site.AllKinds };
     }
 
     /// <summary>A version of a profile as stored (what an old lead was judged by), or null.</summary>
@@ -263,7 +343,11 @@ public sealed class SiteRegistry : ISiteDirectory
 
     private sealed record SiteRow(string id, string name, string kind, string timezone, string? grid, string profile, string business_hours, double? lat, double? lon)
     {
-        public Site ToSite() => new(id, name, Enum.Parse<SiteKind>(kind, ignoreCase: true), timezone, grid, profile,
-            JsonSerializer.Deserialize<List<BusinessHours>>(business_hours) ?? [], lat, lon);
+        public Site ToSite()
+        {
+            var kinds = Site.ParseKinds(kind);
+            return new(id, name, kinds[0], timezone, grid, profile, JsonSerializer.Deserialize<List<BusinessHours>>(business_hours) ?? [], lat, lon,
+                kinds.Count > 1 ? kinds : null);
+        }
     }
 }

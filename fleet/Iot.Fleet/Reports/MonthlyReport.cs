@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json.Serialization;
 using Dapper;
 using Iot.Fleet.Cases;
+using Iot.Fleet.Rules;
 using Iot.Fleet.Storage;
 
 namespace Iot.Fleet.Reports;
@@ -28,8 +29,11 @@ public sealed record SquadReport(
     [property: JsonPropertyName("handling_rate")] double? HandlingRate,
     [property: JsonPropertyName("rectification_rate")] double? RectificationRate);
 
-/// <summary>GET /api/reports/monthly: the month's most frequent rules, grids, sites and hours of day, and the squads.
-/// `hours[h]` counts leads whose episode began in local hour h.</summary>
+/// <summary>The month's night leads: over the limit during permitted night work, and night work without a permit.</summary>
+public sealed record NightWorkCounts(long Permitted, [property: JsonPropertyName("without_permit")] long WithoutPermit);
+
+/// <summary>GET /api/reports/monthly: the month's most frequent rules, grids, sites and hours of day, the night leads
+/// with and without a permit, and the squads. `hours[h]` counts leads whose episode began in local hour h.</summary>
 public sealed record MonthlyReportView(
     string Month,
     string Timezone,
@@ -41,7 +45,8 @@ public sealed record MonthlyReportView(
     IReadOnlyList<ReportCount> Grids,
     IReadOnlyList<ReportCount> Sites,
     IReadOnlyList<long> Hours,
-    IReadOnlyList<SquadReport> Squads);
+    IReadOnlyList<SquadReport> Squads,
+    [property: JsonPropertyName("night_work")] NightWorkCounts NightWork);
 
 /// <summary>A device of a site with what the ingest last heard (`status` as in GET /api/devices/{id}).</summary>
 public sealed record SiteDevice(string Id, string Status, [property: JsonPropertyName("last_seen")] DateTime? LastSeen, string? Firmware);
@@ -72,7 +77,7 @@ public sealed class MonthlyReport(FleetDatabase database, TimeProvider clock)
 
     private const string MonthLeads =
         """
-        SELECT l.id, l.rule, l.site, l.start_minute, l.raised_at, l.late, s.grid, s.name AS site_name FROM leads l LEFT JOIN sites s ON s.id = l.site
+        SELECT l.id, l.rule, l.site, l.start_minute, l.raised_at, l.permit, l.late, s.grid, s.name AS site_name FROM leads l LEFT JOIN sites s ON s.id = l.site
         WHERE l.queue = 'enforcement' AND l.status = 'new' AND l.start_minute >= @from AND l.start_minute < @to
         """;
 
@@ -87,7 +92,7 @@ public sealed class MonthlyReport(FleetDatabase database, TimeProvider clock)
         var to = new DateTimeOffset(next, zone.GetUtcOffset(next));
         // Asia/Shanghai keeps one offset all year, so an hour of day is (UTC seconds + offset) / 3600 mod 24 in SQL.
         var p = new { from = from.ToUnixTimeSeconds() / 60, to = to.ToUnixTimeSeconds() / 60, offset = (long)from.Offset.TotalSeconds,
-            target = (long)CaseRules.ResponseTarget.TotalMilliseconds };
+            target = (long)CaseRules.ResponseTarget.TotalMilliseconds, night = Rule.All.Where(r => r.AtNight).Select(r => r.Id).ToList() };
 
         using var connection = database.Open();
         var total = connection.ExecuteScalar<long>($"SELECT COUNT(*) FROM ({MonthLeads})", p);
@@ -98,6 +103,8 @@ public sealed class MonthlyReport(FleetDatabase database, TimeProvider clock)
         foreach (var (hour, count) in connection.Query<(long Hour, long Count)>(
                      $"SELECT ((m.start_minute * 60 + @offset) / 3600) % 24 AS Hour, COUNT(*) AS Count FROM ({MonthLeads}) m GROUP BY Hour", p))
             hours[hour] = count;
+        var night = connection.QueryFirst<(long Permitted, long WithoutPermit)>(
+            $"SELECT COUNT(m.permit), COUNT(*) - COUNT(m.permit) FROM ({MonthLeads}) m WHERE m.rule IN @night", p);
         var notDispatched = connection.ExecuteScalar<long>(
             $"SELECT COUNT(*) FROM ({MonthLeads}) m LEFT JOIN cases c ON c.lead = m.id WHERE c.squad IS NULL", p);
         var squads = connection.Query<SquadRow>(
@@ -116,7 +123,8 @@ public sealed class MonthlyReport(FleetDatabase database, TimeProvider clock)
             .Select(r => new SquadReport(r.Squad, r.Name, r.Dispatched, r.Backfilled, r.RespondedInTime, r.Closed, r.Confirmed, r.Dismissed, r.RectifyOrdered,
                 r.Rectified, Rate(r.RespondedInTime, r.Dispatched - r.Backfilled), Rate(r.Closed, r.Dispatched), Rate(r.Rectified, r.RectifyOrdered)))
             .ToList();
-        return new MonthlyReportView(month, Timezone, from.UtcDateTime, to.UtcDateTime, total, notDispatched, rules, grids, sites, hours, squads);
+        return new MonthlyReportView(month, Timezone, from.UtcDateTime, to.UtcDateTime, total, notDispatched, rules, grids, sites, hours, squads,
+            new NightWorkCounts(night.Permitted, night.WithoutPermit));
     }
 
     /// <summary>Every site for the map and the sites page: open leads are enforcement leads whose case is not closed.</summary>

@@ -1,3 +1,4 @@
+using Iot.Fleet.Api;
 using Iot.Fleet.People;
 
 namespace Iot.Fleet.Reports;
@@ -24,7 +25,7 @@ public static class ReportsApi
                 return Results.Problem(e.Message, statusCode: StatusCodes.Status400BadRequest);
             }
         });
-        api.MapGet("/sites", (HttpContext http) => Report(http).Sites());
+        api.MapGet("/sites", (HttpContext http, PageRequest page) => page.Of(Report(http).Sites(), s => s.Id));
         return app;
     }
 

@@ -5,7 +5,7 @@ namespace Iot.Fleet.Rules;
 /// <summary>Outcome of judging one window of one device.</summary>
 public enum WindowState
 {
-    /// <summary>Too few valid minutes, wrong time of day or covered by a permit: neither breach nor clearance.</summary>
+    /// <summary>Too few valid minutes or the wrong time of day: neither breach nor clearance.</summary>
     NotJudged,
     Clear,
     Breach,
@@ -51,6 +51,14 @@ public abstract class Rule
     /// <summary>True when <paramref name="candidate"/> is a worse value than <paramref name="current"/>.</summary>
     public virtual bool IsWorse(double candidate, double current) => candidate > current;
 
+    /// <summary>True when the rule does not apply at this minute and the device has a valid record there, which makes
+    /// the minute clear for the episode (rules v2): a day rule at night, a night rule by day or across 06:00/22:00,
+    /// a fume rule while the fan is off.</summary>
+    public virtual bool RestsAt(DeviceTimeline timeline, long minute, SiteContext site) => false;
+
+    /// <summary>True for the rules of the night (their leads name the permit covering them, if any).</summary>
+    public virtual bool AtNight => false;
+
     /// <summary>Every rule the fleet evaluates.</summary>
     public static readonly IReadOnlyList<Rule> All =
     [
@@ -60,6 +68,9 @@ public abstract class Rule
 
     /// <summary>Rules for one kind of site.</summary>
     public static IEnumerable<Rule> For(SiteKind kind) => All.Where(r => r.Kind == kind);
+
+    /// <summary>Rules for a site of several kinds (an integrated dust and noise monitor, say).</summary>
+    public static IEnumerable<Rule> For(IReadOnlyCollection<SiteKind> kinds) => All.Where(r => kinds.Contains(r.Kind));
 }
 
 /// <summary>`noise.day_leq` / `noise.night_leq`: LAeq over 20 minutes (energy mean) above the limit,
@@ -72,14 +83,20 @@ public sealed class LeqRule(bool night) : Rule
     // GB 12523-2011 measures 20 minutes; local rules use up to an hour.
     public override (int Shortest, int Longest) SensibleWindows => (5, 60);
     public override string Unit => "dB(A)";
+    public override bool AtNight => night;
+
+    private bool InPeriod(long startMinute, SiteContext site) =>
+        night ? site.WhollyNight(startMinute, Window(site.ProfileAt(startMinute))) : site.WhollyDay(startMinute, Window(site.ProfileAt(startMinute)));
+
+    public override bool RestsAt(DeviceTimeline timeline, long minute, SiteContext site) =>
+        !InPeriod(minute, site) && timeline.TryGetValid(minute, Channels.Laeq, out _);
 
     public override WindowVerdict Judge(DeviceTimeline timeline, long startMinute, SiteContext site)
     {
         var profile = site.ProfileAt(startMinute);
         var window = Window(profile);
-        if (night ? !site.WhollyNight(startMinute, Window(site.ProfileAt(startMinute))) : !site.WhollyDay(startMinute, Window(site.ProfileAt(startMinute))))
-            return WindowVerdict.NotJudged;
-        if (night && site.PermitCovers(startMinute, window)) return WindowVerdict.NotJudged;
+        // A permit allows the work, not the noise: night windows are judged whether or not one covers them.
+        if (!InPeriod(startMinute, site)) return WindowVerdict.NotJudged;
         double energy = 0;
         var valid = 0;
         for (var m = startMinute; m < startMinute + window; m++)
@@ -103,11 +120,15 @@ public sealed class NightLmaxRule : Rule
     // The loudest moment of a single minute: the rule has no longer window.
     public override (int Shortest, int Longest) SensibleWindows => (1, 1);
     public override string Unit => "dB(A)";
+    public override bool AtNight => true;
+
+    public override bool RestsAt(DeviceTimeline timeline, long minute, SiteContext site) =>
+        !site.WhollyNight(minute, 1) && timeline.TryGetValid(minute, Channels.Lafmax, out _);
 
     public override WindowVerdict Judge(DeviceTimeline timeline, long startMinute, SiteContext site)
     {
         var profile = site.ProfileAt(startMinute);
-        if (!site.WhollyNight(startMinute, 1) || site.PermitCovers(startMinute, 1)) return WindowVerdict.NotJudged;
+        if (!site.WhollyNight(startMinute, 1)) return WindowVerdict.NotJudged;
         if (!timeline.TryGetValid(startMinute, Channels.Lafmax, out var lmax)) return WindowVerdict.NotJudged;
         return new(lmax > Limit(profile) ? WindowState.Breach : WindowState.Clear, lmax);
     }
@@ -153,6 +174,12 @@ public sealed class FumeConcentrationRule : Rule
     // A window must hold the minimum cooking minutes; longer than a meal's rush says little.
     public override (int Shortest, int Longest) SensibleWindows => (RuleLimits.MinimumCookingMinutes, 60);
 
+    public override bool RestsAt(DeviceTimeline timeline, long minute, SiteContext site) => FanOff(timeline, minute);
+
+    /// <summary>A valid minute with the exhaust fan not running: no cooking, so the fume rules rest.</summary>
+    public static bool FanOff(DeviceTimeline timeline, long minute) =>
+        timeline.TryGetValid(minute, Channels.Fan, out var fan) && fan < RuleLimits.RunningShare;
+
     public override WindowVerdict Judge(DeviceTimeline timeline, long startMinute, SiteContext site)
     {
         var profile = site.ProfileAt(startMinute);
@@ -185,6 +212,8 @@ public sealed class PurifierOffRule : Rule
     public override (double Lowest, double Highest) PlausibleLimits => (0.1, 0.9);
     public override (int Shortest, int Longest) SensibleWindows => (5, 60);
     public override bool IsWorse(double candidate, double current) => candidate < current;
+
+    public override bool RestsAt(DeviceTimeline timeline, long minute, SiteContext site) => FumeConcentrationRule.FanOff(timeline, minute);
 
     public override WindowVerdict Judge(DeviceTimeline timeline, long startMinute, SiteContext site)
     {

@@ -35,7 +35,7 @@ public interface ILeadArchive
 /// join into episodes, one lead each. The outcome depends only on the set of records (in any
 /// order), which is what makes a replay after a crash raise nothing twice.
 /// </summary>
-public sealed class RuleEngine(ISiteDirectory sites, IRecordHistory history, ILeadArchive archive, TimeProvider clock)
+public sealed partial class RuleEngine(ISiteDirectory sites, IRecordHistory history, ILeadArchive archive, TimeProvider clock)
 {
     /// <summary>Hours of minutes kept in memory behind a device's latest minute.</summary>
     public const int HoursInMemory = 3;
@@ -50,6 +50,8 @@ public sealed class RuleEngine(ISiteDirectory sites, IRecordHistory history, ILe
     private readonly Dictionary<(string Site, string Rule), List<Lead>> _leads = [];
     private readonly HashSet<Lead> _changed = [];
     private long _currentRowId;
+
+    private DateTimeOffset Now => clock.GetUtcNow();
 
     /// <summary>RowId of the last record applied; every stored record up to it has been judged.</summary>
     public long AppliedUpTo { get; private set; }
@@ -85,18 +87,15 @@ public sealed class RuleEngine(ISiteDirectory sites, IRecordHistory history, ILe
             if ((record.Quality & QualityBits.Tamper) != 0)
                 RaiseIntegrity(site, "monitor.tamper", record.Device, firstMinute, lastMinute, 1, 0, "", "tamper switch open");
 
-            foreach (var rule in Rule.For(site.Kind))
+            foreach (var rule in Rule.For(site.Kinds))
             {
-                var w = rule.WindowMinutes;
-                for (var start = firstMinute - w + 1; start <= lastMinute; start++) JudgeAndRecord(rule, site, timeline, start);
+                var w = rule.Window(site.ProfileAt(firstMinute));
+                var dirtyFrom = firstMinute - w + 1;
                 // Windows that were waiting for later data are complete now that time has moved on.
                 if (previousLatest != long.MinValue && timeline.LatestMinute > previousLatest)
-                {
-                    EnsureLoaded(timeline, previousLatest - w, previousLatest);
-                    for (var start = Math.Max(previousLatest - w + 1, firstMinute - LongestEpisodeGapMinutes); start <= previousLatest && start < firstMinute - w + 1; start++)
-                        // A fully covered window was judged when its last minute arrived.
-                        if (!FullyCovered(timeline, start, w)) JudgeAndRecord(rule, site, timeline, start);
-                }
+                    dirtyFrom = Math.Min(dirtyFrom, Math.Max(previousLatest - w + 1, firstMinute - LongestEpisodeGapMinutes));
+                foreach (var commissioned in Classes)
+                    new Episodes(this, rule, site, commissioned, record).Reconcile(dirtyFrom, lastMinute);
             }
             if (record.IsEvidence)
                 foreach (var channel in record.Measurements.Keys.Where(FlatlineApplies))
@@ -137,119 +136,12 @@ public sealed class RuleEngine(ISiteDirectory sites, IRecordHistory history, ILe
         return true;
     }
 
-    private static bool FullyCovered(DeviceTimeline timeline, long start, int minutes)
-    {
-        for (var m = start; m < start + minutes; m++)
-            if (!timeline.IsCovered(m)) return false;
-        return true;
-    }
+    private static WindowVerdict JudgeComplete(Rule rule, SiteContext site, DeviceTimeline timeline, long start) =>
+        IsComplete(timeline, start, rule.Window(site.ProfileAt(start))) ? rule.Judge(timeline, start, site) : WindowVerdict.NotJudged;
 
-    private WindowVerdict JudgeComplete(Rule rule, SiteContext site, DeviceTimeline timeline, long start) =>
-        IsComplete(timeline, start, rule.WindowMinutes) ? rule.Judge(timeline, start, site) : WindowVerdict.NotJudged;
-
-    private void JudgeAndRecord(Rule rule, SiteContext site, DeviceTimeline timeline, long start)
-    {
-        var verdict = JudgeComplete(rule, site, timeline, start);
-        if (verdict.State == WindowState.Breach) OnBreach(rule, site, timeline.Device, start, verdict.Value);
-    }
-
-    /// <summary>
-    /// Joins a breaching window to its episode's lead, or raises a new lead. Idempotent. Windows of a device commissioned
-    /// at the window's start and windows of one that is not form separate episodes (enforcement leads and
-    /// `not_commissioned` ones), so a gateway nobody has checked can neither raise, extend, end nor hide an enforcement lead.
-    /// </summary>
-    private void OnBreach(Rule rule, SiteContext site, string device, long start, double value)
-    {
-        var commissioned = site.CommissionedAt(device, start);
-        var leads = LeadsOf(site.Id, rule.Id);
-        Lead? lead = null, before = null, after = null;
-        foreach (var l in leads)
-        {
-            if (IsCommissioned(l) != commissioned) continue;
-            if (l.StartMinute <= start && start <= l.EndMinute)
-            {
-                lead = l;
-                break;
-            }
-            if (l.EndMinute < start) before = l;
-            else if (l.StartMinute > start) after ??= l;
-        }
-        if (lead is null)
-        {
-            if (before is not null && !EpisodeEndedBetween(rule, site, commissioned, before.EndMinute, start))
-            {
-                lead = before;
-                lead.EndMinute = start;
-            }
-            else if (after is not null && !EpisodeEndedBetween(rule, site, commissioned, start, after.StartMinute))
-            {
-                lead = after;
-                lead.StartMinute = start;
-            }
-        }
-        var now = clock.GetUtcNow();
-        if (lead is null)
-        {
-            var firstWindowEnd = DateTimeOffset.FromUnixTimeSeconds((start + rule.WindowMinutes) * 60);
-            lead = new Lead
-            {
-                Queue = LeadQueue.Enforcement,
-                Rule = rule.Id,
-                Site = site.Id,
-                StartMinute = start,
-                EndMinute = start,
-                WindowMinutes = rule.WindowMinutes,
-                Value = value,
-                Limit = rule.Limit(site.Profile),
-                Unit = rule.Unit,
-                Late = now - firstWindowEnd > RuleLimits.LateAfter,
-                RaisedAt = now,
-                UpdatedAt = now,
-                Profile = site.Profile.Id,
-                // Art. 41: only data from a reviewed installation may be used; other breaches are shown, not pursued.
-                Status = commissioned ? LeadStatus.New : LeadStatus.NotCommissioned,
-            };
-            leads.Add(lead);
-            leads.Sort((a, b) => a.StartMinute.CompareTo(b.StartMinute));
-            lead.Devices.Add(device);
-            _changed.Add(lead);
-            return;
-        }
-        var changed = lead.Devices.Add(device);
-        if (rule.IsWorse(value, lead.Value))
-        {
-            lead.Value = value;
-            changed = true;
-        }
-        if (changed || !_changed.Contains(lead))
-        {
-            lead.UpdatedAt = now;
-            _changed.Add(lead);
-        }
-    }
-
-    /// <summary>True when the site had windows of valid data that did not breach for the episode gap
-    /// between two breaching windows (exclusive), counting only devices on the same side of commissioning.</summary>
-    private bool EpisodeEndedBetween(Rule rule, SiteContext site, bool commissioned, long fromStart, long toStart)
-    {
-        if (toStart - fromStart > LongestEpisodeGapMinutes) return true;
-        var clear = 0;
-        for (var start = fromStart + 1; start < toStart; start++)
-        {
-            var anyClear = false;
-            foreach (var device in site.Devices)
-            {
-                if (site.CommissionedAt(device, start) != commissioned) continue;
-                var timeline = Timeline(device);
-                EnsureLoaded(timeline, start, start + rule.WindowMinutes);
-                var state = JudgeComplete(rule, site, timeline, start).State;
-                if (state == WindowState.Breach) { anyClear = false; break; }
-                anyClear |= state == WindowState.Clear;
-            }
-            if (anyClear && ++clear >= RuleLimits.EpisodeEndsAfterMinutes) return true;
-        }
-        return false;
-    }
+    /// <summary>Devices on each side of commissioning form their own episodes (an unchecked gateway can neither raise,
+    /// extend, end nor hide an enforcement lead).</summary>
+    private static readonly bool[] Classes = [true, false];
 
     /// <summary>Raises a flatline alert when the valid minute is part of a run of one exact value
     /// lasting the flatline time.</summary>

@@ -117,11 +117,4 @@ public sealed record RuleProfile
     /// <summary>This profile with one rule's limit changed.</summary>
     public RuleProfile WithLimit(string ruleId, double limit) =>
         this with { Rules = new Dictionary<string, RuleSetting>(Rules, StringComparer.Ordinal) { [ruleId] = Setting(ruleId) with { Limit = limit } } };
-
-    // Kept for callers written before profiles were data (Rule.cs, dashboards' tests); read LimitOf(rule id) instead.
-    public double NoiseDayLeq => LimitOf("noise.day_leq");
-    public double NoiseNightLeq => LimitOf("noise.night_leq");
-    public double NightLmax => LimitOf("noise.night_lmax");
-    public double Pm10 => LimitOf("dust.pm10");
-    public double Fume => LimitOf("fume.concentration");
 }

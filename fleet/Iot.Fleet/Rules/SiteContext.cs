@@ -1,13 +1,17 @@
 namespace Iot.Fleet.Rules;
 
-/// <summary>An interval a night-work permit covers.</summary>
-public sealed record PermitSpan(DateTimeOffset From, DateTimeOffset To);
+/// <summary>The interval an approved night-work permit counts for; a revoked permit's ends at its revocation.</summary>
+public sealed record PermitSpan(long Id, DateTimeOffset From, DateTimeOffset To);
 
 /// <summary>Everything a rule needs to know about the site a window belongs to.</summary>
 public sealed class SiteContext(string id, SiteKind kind, TimeZoneInfo timeZone, RuleProfile profile)
 {
     public string Id { get; } = id;
     public SiteKind Kind { get; } = kind;
+
+    /// <summary>Every kind of the site (rules v2: a construction site is often noise and dust, from one monitor);
+    /// every rule of each applies to every device of the site that reports the rule's channels.</summary>
+    public IReadOnlyList<SiteKind> Kinds { get; set; } = [kind];
     public TimeZoneInfo TimeZone { get; } = timeZone;
 
     /// <summary>The site's profile as it stands now; rules judge by <see cref="ProfileAt"/>.</summary>
@@ -20,7 +24,7 @@ public sealed class SiteContext(string id, SiteKind kind, TimeZoneInfo timeZone,
     /// lasts, else the site's own; of either, the version valid at that minute.</summary>
     public RuleProfile ProfileAt(long minute) => Schedule?.At(minute) ?? Profile;
 
-    /// <summary>Night-work permits; replaced as a whole when one is added.</summary>
+    /// <summary>Approved night-work permits, by start; replaced as a whole when one is added or decided.</summary>
     public IReadOnlyList<PermitSpan> Permits { get; set; } = [];
 
     /// <summary>Devices bound to the site.</summary>
@@ -40,14 +44,20 @@ public sealed class SiteContext(string id, SiteKind kind, TimeZoneInfo timeZone,
     /// <summary>True when every minute of the window is day in the site's local time.</summary>
     public bool WhollyDay(long startMinute, int minutes) => All(startMinute, minutes, night: false);
 
-    /// <summary>True when a permit covers any part of the window: the doubt goes to the operator.</summary>
-    public bool PermitCovers(long startMinute, int minutes)
+    /// <summary>True when a permit covers any part of the window.</summary>
+    public bool PermitCovers(long startMinute, int minutes) => PermitAt(startMinute, minutes) is not null;
+
+    /// <summary>The id of the approved, unrevoked permit overlapping any part of the window (the earliest starting, when
+    /// several do), or null: a night lead carries it so inspectors tell permitted work from work without a permit.</summary>
+    public long? PermitAt(long startMinute, int minutes)
     {
         var from = DateTimeOffset.FromUnixTimeSeconds(startMinute * 60);
         var to = from.AddMinutes(minutes);
+        PermitSpan? earliest = null;
         foreach (var permit in Permits)
-            if (permit.From < to && permit.To > from) return true;
-        return false;
+            if (permit.From < to && permit.To > from && (earliest is null || (permit.From, permit.Id).CompareTo((earliest.From, earliest.Id)) < 0))
+                earliest = permit;
+        return earliest?.Id;
     }
 
     /// <summary>Night and day by the hours of the profile in force at the window's start, which judges the whole window.</summary>

@@ -356,5 +356,37 @@ public static class Migrations
         CREATE INDEX quiet_periods_site ON quiet_periods (site, from_time);
         ALTER TABLE leads ADD COLUMN profile_version INTEGER NOT NULL DEFAULT 1;
         """,
+        // Permits decided (issue 12): filed → approved | refused, approved → revoked, each step with who, when and why.
+        // Permits stored before count as approved, as they did. A night lead names the permit that covered it.
+        """
+        ALTER TABLE permits ADD COLUMN status TEXT NOT NULL DEFAULT 'approved';
+        ALTER TABLE permits ADD COLUMN reference TEXT;
+        ALTER TABLE permits ADD COLUMN note TEXT;
+        CREATE INDEX permits_site ON permits (site, from_time, id);
+        CREATE TABLE permit_history (
+            id INTEGER PRIMARY KEY,
+            permit INTEGER NOT NULL REFERENCES permits (id),
+            status TEXT NOT NULL,
+            by TEXT NOT NULL,
+            by_kind TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            reason TEXT);
+        CREATE INDEX permit_history_permit ON permit_history (permit, id);
+        INSERT INTO permit_history (permit, status, by, by_kind, at, reason)
+            SELECT id, 'approved', 'fleet', 'system', created_at, 'recorded before permits were decided' FROM permits;
+        ALTER TABLE leads ADD COLUMN permit INTEGER;
+        """,
+        // Event time decides (rules v2, issue 12): a lead that late records joined to an earlier one is `merged` and names
+        // it; every merge, cut and withdrawal is kept in the lead's history with the record that caused it.
+        """
+        ALTER TABLE leads ADD COLUMN merged_into INTEGER REFERENCES leads (id);
+        CREATE TABLE lead_history (
+            id INTEGER PRIMARY KEY,
+            lead INTEGER NOT NULL REFERENCES leads (id),
+            at INTEGER NOT NULL,
+            change TEXT NOT NULL,
+            detail TEXT NOT NULL);
+        CREATE INDEX lead_history_lead ON lead_history (lead, id);
+        """,
     ];
 }

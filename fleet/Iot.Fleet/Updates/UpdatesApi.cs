@@ -62,7 +62,7 @@ public static class UpdatesApi
         // The bundle, with room for release.json and the form's framing.
         var largestUpload = app.Services.GetRequiredService<IOptions<UpdatesOptions>>().Value.MaxBundleBytes + RequestLimits.Default;
         Write(api.MapPost("/releases", UploadRelease).DisableAntiforgery().WithBodyLimit(largestUpload), "release.upload");
-        api.MapGet("/releases", (ReleaseLibrary library) => library.All().Select(View));
+        api.MapGet("/releases", (PageRequest page, ReleaseLibrary library) => page.Of([.. library.All().Select(View)], r => r.Version));
         api.MapGet("/releases/downloads", (ReleaseLibrary library) => Results.Ok(new { requests = library.Downloads.Requests, ranged = library.Downloads.Ranged }));
         api.MapGet("/releases/{version}", (string version, ReleaseLibrary library) =>
             library.Find(version) is { } r ? Results.Ok(View(r)) : Results.Problem($"no release {version}", statusCode: StatusCodes.Status404NotFound));
@@ -80,7 +80,7 @@ public static class UpdatesApi
             var campaign = rollout.Create(spec, release, rollout.FleetDevices());
             return Results.Created($"/api/campaigns/{campaign.Id}", CampaignView.Of(campaign, devices: true));
         })), "campaign.create");
-        api.MapGet("/campaigns", (Rollout rollout) => rollout.All().Select(c => CampaignView.Of(c, devices: false)));
+        api.MapGet("/campaigns", (PageRequest page, Rollout rollout) => page.Of(rollout.All().Select(c => CampaignView.Of(c, devices: false)), c => c.Id));
         api.MapGet("/campaigns/{id:long}", (long id, Rollout rollout) =>
             rollout.Find(id) is { } c ? Results.Ok(CampaignView.Of(c, devices: true)) : Results.Problem($"no campaign {id}", statusCode: StatusCodes.Status404NotFound));
         Write(api.MapPost("/campaigns/{id:long}/pause", (long id, Rollout rollout) => Campaigns(() => Results.Ok(CampaignView.Of(rollout.Pause(id), false)))), "campaign.pause");

@@ -9,6 +9,7 @@ using Iot.Fleet.Tests.Notifications;
 using Iot.Stack;
 using Xunit;
 using static Iot.Fleet.Tests.EndToEnd.PipelineFixture;
+using Iot.Testing;
 
 namespace Iot.Fleet.Tests.Cases;
 
@@ -47,7 +48,7 @@ public sealed class ClosedLoopEndToEndTests(PipelineFixture pipeline)
         var payload = Envelope("GW-LOOP-1", Enumerable.Range(0, 12).Select(i => ((uint)(i + 1), start + i * 60, 0, """{"fume":0.8,"fan":1,"pur":0}""")).ToArray());
         await client.PublishAsync("iot/v1/GW-LOOP-1/telemetry", payload);
 
-        var leads = await Eventually(async () => (await http.GetFromJsonAsync<JsonArray>("/api/leads?site=R-LOOP"))!, l => l.Count > 0, "the lead", fleet);
+        var leads = await Eventually(() => http.GetAllAsync("/api/leads?site=R-LOOP"), l => l.Count > 0, "the lead", fleet);
         var id = (long)Assert.Single(leads)!["id"]!;
         Assert.Equal("open", (string)(await http.GetFromJsonAsync<JsonObject>($"/api/leads/{id}/case"))!["status"]!);
 
@@ -60,7 +61,7 @@ public sealed class ClosedLoopEndToEndTests(PipelineFixture pipeline)
         var closed = await Step(http, id, "close", new { outcome = "confirmed", note = "penalty decision drafted" }, "confirmed");
         Assert.Equal(["acknowledge", "dispatch", "result", "close"], closed["history"]!.AsArray().Select(h => (string)h!["step"]!));
         Assert.All(closed["history"]!.AsArray(), h => Assert.Equal("admin-token", (string)h!["by"]!));
-        var cases = (await http.GetFromJsonAsync<JsonArray>("/api/cases?squad=SQ-LOOP&status=confirmed"))!;
+        var cases = await http.GetAllAsync("/api/cases?squad=SQ-LOOP&status=confirmed");
         Assert.Equal(id, (long)Assert.Single(cases)!["lead"]!);
 
         await Eventually(() => Task.FromResult(receiver.Requests.Count), n => n >= 2, "two webhooks", fleet);
@@ -68,7 +69,7 @@ public sealed class ClosedLoopEndToEndTests(PipelineFixture pipeline)
         var events = receiver.Requests.Select(r => r.Headers["X-Iot-Event"]).Order().ToList();
         Assert.Equal(["lead.dispatched", "lead.new"], events);
         Assert.Equal(2, receiver.Requests.Select(r => r.Headers["Idempotency-Key"]).Distinct().Count());
-        Assert.Equal(2, (await http.GetFromJsonAsync<JsonArray>("/api/notifications?status=delivered"))!.Count);
+        Assert.Equal(2, await http.CountAsync("/api/notifications?status=delivered"));
 
         var zip = await http.GetByteArrayAsync($"/api/leads/{id}/evidence.zip");
         var folder = Directory.CreateTempSubdirectory("iot-bundle-").FullName;

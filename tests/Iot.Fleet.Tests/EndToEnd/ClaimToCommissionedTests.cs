@@ -8,6 +8,7 @@ using Iot.Provisioning.Factory;
 using Iot.Stack;
 using Xunit;
 using Xunit.Abstractions;
+using Iot.Testing;
 
 namespace Iot.Fleet.Tests.EndToEnd;
 
@@ -120,7 +121,7 @@ public sealed class ClaimToCommissionedTests(ITestOutputHelper output) : IDispos
         Assert.Equal(["own_credentials", "clock_synced", "channels", "signal", "store_drained"], report!["checks"]!.AsArray().Select(c => (string)c!["name"]!));
         var signed = await http.PostAsJsonAsync($"/api/devices/{id}/commissioning", new { note = "fitted above the purifier outlet", photo = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==" });
         Assert.Equal(HttpStatusCode.Created, signed.StatusCode);
-        var records = await http.GetFromJsonAsync<JsonArray>("/api/sites/R-CLAIMED/commissioning");
+        var records = await http.GetAllAsync("/api/sites/R-CLAIMED/commissioning");
         var record = Assert.Single(records!)!;
         Assert.Equal("checklist", (string)record["method"]!);
         Assert.True((bool)record["hasPhoto"]!);
@@ -139,7 +140,7 @@ public sealed class ClaimToCommissionedTests(ITestOutputHelper output) : IDispos
         await Eventually(() => Task.FromResult(runner.Gateways[0].Runtime!.LoginRefusals), n => n > 0, "the revoked gateway refused by the broker");
         Assert.False(runner.Gateways[0].Link.IsConnected);
         Assert.Equal("offline", (string)(await http.GetFromJsonAsync<JsonObject>($"/api/devices/{id}"))!["status"]!);
-        var audit = await http.GetFromJsonAsync<JsonArray>($"/api/audit?subject=device:{id}");
+        var audit = await http.GetAllAsync($"/api/audit?subject=device:{id}");
         Assert.Contains("device.revoke", audit!.Select(e => (string)e!["action"]!));
         Assert.Equal(installerLogin, (string)audit!.Single(e => (string)e!["action"]! == "device.claim")!["actor"]!);
 

@@ -7,6 +7,7 @@ using Iot.Mqtt;
 using Iot.Stack;
 using Microsoft.Data.Sqlite;
 using Xunit;
+using Iot.Testing;
 
 namespace Iot.Fleet.Tests.EndToEnd;
 
@@ -65,20 +66,24 @@ public sealed class PipelineFixture : IDisposable
 
     private static readonly DateTimeOffset WireProtocolEarliest = new(2020, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    public async Task Permit(string site, DateTimeOffset from, DateTimeOffset to)
+    /// <summary>Records an approved night-work permit (the admin token, as an import from the permit office); returns its id.</summary>
+    public async Task<long> Permit(string site, DateTimeOffset from, DateTimeOffset to)
     {
         using var http = Fleet.Http();
-        Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync($"/api/sites/{site}/permits", new { from, to })).StatusCode);
+        var answer = await http.PostAsJsonAsync($"/api/sites/{site}/permits", new { from, to, status = "approved" });
+        Assert.Equal(HttpStatusCode.Created, answer.StatusCode);
+        return (long)(await answer.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
     }
 
     /// <summary>A telemetry envelope of one-minute records.</summary>
     public static byte[] Envelope(string device, params (uint Seq, long T, int Q, string M)[] recs) => Encoding.UTF8.GetBytes(
         $$"""{"v":1,"dev":"{{device}}","fw":"1.0.0","boot":1,"recs":[{{string.Join(",", recs.Select(r => $$"""{"seq":{{r.Seq}},"t":{{r.T}},"dur":60,"q":{{r.Q}},"m":{{r.M}}}"""))}}]}""");
 
+    /// <summary>Every item of the paged list at <paramref name="path"/>.</summary>
     public async Task<JsonArray> Get(string path)
     {
         using var http = Fleet.Http();
-        return (await http.GetFromJsonAsync<JsonArray>(path, Json))!;
+        return await http.GetAllAsync(path);
     }
 
     public async Task<JsonObject> GetObject(string path)

@@ -7,6 +7,7 @@ using Iot.Stack;
 using Xunit;
 using Xunit.Abstractions;
 using static Iot.Fleet.Tests.EndToEnd.PipelineFixture;
+using Iot.Testing;
 
 namespace Iot.Fleet.Tests.EndToEnd;
 
@@ -141,7 +142,7 @@ public sealed class RolesEndToEndTests(SecuredFleet secured, ITestOutputHelper o
         await (await secured.Gateway((string)second["username"]!, (string)second["password"]!)).DisposeAsync();
 
         using var admin = Fleet.Http();
-        var audit = (await admin.GetFromJsonAsync<JsonArray>("/api/audit?subject=device:GW-CRED-1"))!;
+        var audit = await admin.GetAllAsync("/api/audit?subject=device:GW-CRED-1");
         var entry = Assert.Single(audit, e => (string)e!["action"]! == "device.credentials")!;
         Assert.Equal(engineerLogin, (string)entry["actor"]!);
         Assert.Equal("reinstated a revoked device", (string)entry["note"]!);
@@ -231,7 +232,7 @@ public sealed class RolesEndToEndTests(SecuredFleet secured, ITestOutputHelper o
         output.WriteLine($"installer {installerLogin}: lead {id} raised after sign-off at {validFrom:O}");
     }
 
-    private static async Task<JsonArray> Leads(HttpClient http) => (await http.GetFromJsonAsync<JsonArray>("/api/leads?site=R-SECOND"))!;
+    private static Task<JsonArray> Leads(HttpClient http) => http.GetAllAsync("/api/leads?site=R-SECOND");
 
     private async Task<T> Eventually<T>(Func<Task<T>> probe, Func<T, bool> done, string what, int seconds = 60)
     {

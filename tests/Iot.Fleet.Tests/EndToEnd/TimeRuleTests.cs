@@ -18,12 +18,12 @@ public sealed class TimeRuleTests(PipelineFixture pipeline)
     }
 
     [Fact]
-    public async Task A_permit_suppresses_the_night_rules_and_backfilled_breaches_are_late()
+    public async Task Night_leads_stand_with_or_without_a_permit_name_it_and_backfilled_breaches_are_late()
     {
         await pipeline.Register("N-PERMIT", "noise", "GW-NIGHT-1");
         await pipeline.Register("N-NOPERMIT", "noise", "GW-NIGHT-2");
         var night = LastNight();
-        await pipeline.Permit("N-PERMIT", night.AddHours(-1), night.AddHours(7));
+        var permit = await pipeline.Permit("N-PERMIT", night.AddHours(-1), night.AddHours(7));
         foreach (var device in new[] { "GW-NIGHT-1", "GW-NIGHT-2" })
         {
             await using var gateway = await pipeline.Gateway(device);
@@ -32,10 +32,14 @@ public sealed class TimeRuleTests(PipelineFixture pipeline)
             var records = Enumerable.Range(0, 40).Select(i => ((uint)(i + 1), start + i * 60, 32, """{"laeq":60,"lafmax":75}""")).ToArray();
             await gateway.PublishAsync($"iot/v1/{device}/telemetry", Envelope(device, records));
         }
-        var leads = await pipeline.Eventually(() => pipeline.Leads("N-NOPERMIT"), l => l.Count >= 2, "the night leads");
-        Assert.Equal(["noise.night_leq", "noise.night_lmax"], leads.Select(l => (string)l!["rule"]!).Order());
-        Assert.All(leads, l => Assert.True((bool)l!["late"]!));
-        Assert.Empty(await pipeline.Leads("N-PERMIT"));
+        // A permit allows the work, not the noise: both sites get the same night leads; the permitted one names its permit.
+        foreach (var (site, expected) in new[] { ("N-NOPERMIT", (long?)null), ("N-PERMIT", permit) })
+        {
+            var leads = await pipeline.Eventually(() => pipeline.Leads(site), l => l.Count >= 2, $"the night leads of {site}");
+            Assert.Equal(["noise.night_leq", "noise.night_lmax"], leads.Select(l => (string)l!["rule"]!).Order());
+            Assert.All(leads, l => Assert.True((bool)l!["late"]!));
+            Assert.All(leads, l => Assert.Equal(expected, (long?)l!["permit"]));
+        }
     }
 
     [Fact]

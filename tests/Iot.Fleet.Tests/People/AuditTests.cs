@@ -8,6 +8,8 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
+using Iot.Testing;
+using System.Text.Json;
 
 namespace Iot.Fleet.Tests.People;
 
@@ -178,6 +180,6 @@ public sealed class AuditTests(FleetApp fleet)
     private async Task<List<AuditEntry>> Entries(string query)
     {
         using var admin = fleet.WithAdminToken();
-        return (await admin.GetFromJsonAsync<List<AuditEntry>>($"/api/audit?{query}", FleetApp.Json))!;
+        return (await admin.GetAllAsync($"/api/audit?{query}")).Deserialize<List<AuditEntry>>(FleetApp.Json)!;
     }
 }

@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
+using Iot.Testing;
+using System.Text.Json;
 
 namespace Iot.Fleet.Tests.People;
 
@@ -120,7 +122,7 @@ public sealed class RoleTests(FleetApp fleet)
     public async Task The_last_enabled_admin_cannot_be_disabled_or_demoted()
     {
         using var admin = fleet.WithAdminToken();
-        var people = await admin.GetFromJsonAsync<List<PersonView>>("/api/people", FleetApp.Json);
+        var people = (await admin.GetAllAsync("/api/people")).Deserialize<List<PersonView>>(FleetApp.Json);
         Assert.Single(people!, p => p is { Role: Roles.Admin, Disabled: false });
 
         Assert.Equal(HttpStatusCode.Conflict, (await admin.PatchAsJsonAsync("/api/people/admin", new { disabled = true })).StatusCode);

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Iot.Fleet.Tests.People;
 using Xunit;
+using Iot.Testing;
 
 namespace Iot.Fleet.Tests.Provisioning;
 
@@ -45,7 +46,7 @@ public sealed class ImportTests : IDisposable
         Assert.Contains(("sites", 1, "lat"), errors);
         Assert.Contains(("sites", 2, "kind"), errors);
         Assert.Contains(("devices", 1, "id"), errors);
-        Assert.Empty((await http.GetFromJsonAsync<JsonArray>("/api/sites"))!);
+        Assert.Empty(await http.GetAllAsync("/api/sites"));
     }
 
     [Fact]
@@ -55,11 +56,11 @@ public sealed class ImportTests : IDisposable
         var dry = await http.PostAsJsonAsync("/api/import?dry_run=true", Body(new { id = "DS-2001", site = "D-NEW-1" }, new { id = "FM-2002", site = "R-NEW-2" }));
         Assert.Equal(HttpStatusCode.OK, dry.StatusCode);
         Assert.True((bool)(await dry.Content.ReadFromJsonAsync<JsonObject>())!["dry_run"]!);
-        Assert.Empty((await http.GetFromJsonAsync<JsonArray>("/api/sites"))!);
+        Assert.Empty(await http.GetAllAsync("/api/sites"));
 
         var real = await http.PostAsJsonAsync("/api/import", Body(new { id = "DS-2001", site = "D-NEW-1" }, new { id = "FM-2002", site = "R-NEW-2" }));
         Assert.Equal(HttpStatusCode.OK, real.StatusCode);
-        Assert.Equal(["D-NEW-1", "R-NEW-2"], (await http.GetFromJsonAsync<JsonArray>("/api/sites"))!.Select(s => (string)s!["id"]!));
+        Assert.Equal(["D-NEW-1", "R-NEW-2"], (await http.GetAllAsync("/api/sites")).Select(s => (string)s!["id"]!));
         Assert.Equal("R-NEW-2", (string)(await http.GetFromJsonAsync<JsonObject>("/api/devices/FM-2002"))!["site"]!);
 
         // The same files again: every id is taken now, and the answer says so item by item; nothing changes.

@@ -29,8 +29,15 @@ public sealed class RuleBench : ISiteDirectory, IRecordHistory, ILeadArchive
     public ManualClock Clock { get; }
     public RuleEngine Engine { get; private set; } = null!;
 
-    /// <summary>Leads and alerts as stored, ordered by start.</summary>
-    public IReadOnlyList<Lead> Leads => _stored.Values.Where(l => l.Queue == LeadQueue.Enforcement).OrderBy(l => l.StartMinute).ToList();
+    /// <summary>History entries as saved: lead, change, detail.</summary>
+    public List<(long Lead, string Change, string Detail)> History { get; } = [];
+
+    /// <summary>Every enforcement lead as stored, merged and withdrawn ones included.</summary>
+    public IReadOnlyList<Lead> AllLeads => _stored.Values.Where(l => l.Queue == LeadQueue.Enforcement).OrderBy(l => l.Id).ToList();
+
+    /// <summary>Leads and alerts as stored, ordered by start (enforcement leads still open: not merged, not withdrawn).</summary>
+    public IReadOnlyList<Lead> Leads => _stored.Values
+        .Where(l => l.Queue == LeadQueue.Enforcement && l.Status is not (LeadStatus.Merged or LeadStatus.Withdrawn)).OrderBy(l => l.StartMinute).ToList();
     public IReadOnlyList<Lead> Alerts => _stored.Values.Where(l => l.Queue == LeadQueue.Integrity).OrderBy(l => l.StartMinute).ToList();
 
     public SiteContext Site(string id, SiteKind kind, RuleProfile? profile = null, params string[] devices)
@@ -86,9 +93,14 @@ public sealed class RuleBench : ISiteDirectory, IRecordHistory, ILeadArchive
     private void Commit()
     {
         _committedCursor = Engine.AppliedUpTo;
-        foreach (var lead in Engine.TakeChanges())
-        {
+        var changes = Engine.TakeChanges();
+        foreach (var lead in changes)
             if (lead.Id == 0) lead.Id = _nextLeadId++;
+        foreach (var lead in changes)
+        {
+            if (lead.MergedIntoLead is { } into) lead.MergedInto = into.Id;
+            History.AddRange(lead.PendingHistory.Select(h => (lead.Id, h.Change, string.Format(System.Globalization.CultureInfo.InvariantCulture, h.Detail, h.Other?.Id))));
+            lead.PendingHistory.Clear();
             _stored[lead.Id] = Copy(lead);
         }
     }
@@ -110,6 +122,6 @@ public sealed class RuleBench : ISiteDirectory, IRecordHistory, ILeadArchive
         Id = l.Id, Queue = l.Queue, Rule = l.Rule, Site = l.Site, Devices = new(l.Devices, StringComparer.Ordinal),
         StartMinute = l.StartMinute, EndMinute = l.EndMinute, WindowMinutes = l.WindowMinutes, Value = l.Value,
         Limit = l.Limit, Unit = l.Unit, Late = l.Late, Status = l.Status, RaisedAt = l.RaisedAt, UpdatedAt = l.UpdatedAt,
-        Profile = l.Profile, Detail = l.Detail,
+        Profile = l.Profile, Detail = l.Detail, Permit = l.Permit, MergedInto = l.MergedInto,
     };
 }

@@ -119,18 +119,21 @@ public sealed class RuleEngineTests
     }
 
     [Fact]
-    public void Night_rules_fire_without_a_permit_and_not_with_one()
+    public void Night_rules_fire_with_or_without_a_permit_and_the_lead_names_the_permit()
     {
         var without = Bench(SiteKind.Noise);
         Live(without, "D1", Night, 40, _ => Noise(60, 75));
         Assert.Equal(["noise.night_leq", "noise.night_lmax"], without.Leads.Select(l => l.Rule).Order());
         Assert.Equal(70, without.Leads.Single(l => l.Rule == "noise.night_lmax").Limit);
+        Assert.All(without.Leads, l => Assert.Null(l.Permit));
 
+        // A permit allows the work, not the noise (噪声污染防治法): the same leads, naming the permit.
         var with = Bench(SiteKind.Noise);
         var permitted = with.Site("S2", SiteKind.Noise, null, "D2");
-        permitted.Permits = [new PermitSpan(new DateTimeOffset(Night.AddHours(-1), TimeSpan.FromHours(8)), new DateTimeOffset(Night.AddHours(7), TimeSpan.FromHours(8)))];
+        permitted.Permits = [new PermitSpan(42, new DateTimeOffset(Night.AddHours(-1), TimeSpan.FromHours(8)), new DateTimeOffset(Night.AddHours(7), TimeSpan.FromHours(8)))];
         Live(with, "D2", Night, 40, _ => Noise(60, 75));
-        Assert.Empty(with.Leads);
+        Assert.Equal(["noise.night_leq", "noise.night_lmax"], with.Leads.Select(l => l.Rule).Order());
+        Assert.All(with.Leads, l => Assert.Equal(42, l.Permit));
     }
 
     [Fact]

@@ -11,6 +11,7 @@ using Xunit;
 using Xunit.Abstractions;
 using StackFleetOptions = Iot.Stack.FleetOptions;
 using VirtualFleetOptions = Iot.Gateway.Virtual.Simulation.FleetOptions;
+using Iot.Testing;
 
 namespace Iot.Fleet.Tests.Updates;
 
@@ -82,7 +83,7 @@ public sealed class CampaignEndToEndTests(ITestOutputHelper output) : IDisposabl
             Assert.Equal(HttpStatusCode.UnprocessableEntity, forged.StatusCode);
             Assert.Contains("size_mismatch", await forged.Content.ReadAsStringAsync());
 
-            await Eventually(fleet, async http => (await http.GetFromJsonAsync<JsonArray>("/api/campaigns")) is not null
+            await Eventually(fleet, async http => (await http.GetAllAsync("/api/campaigns")) is not null
                 && gateways.Values.All(g => g.Link.IsConnected), "every gateway online", 90);
 
             // 1. The good release, stage by stage; three gateways go silent after the first stage; the fleet crashes mid-download.

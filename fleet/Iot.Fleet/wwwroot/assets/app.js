@@ -16,6 +16,8 @@ I18n.add({
   dueIn: "距到场时限 {0}", overdueBy: "已超时 {0}", respondedIn: "{0} 到场", respondedLate: "{0} 到场（超时）",
   backfilled: "补传", reviewBy: "复核截止 {0}", reviewOverdueBy: "复核已超时 {0}", reviewed: "已复核", reviewedLate: "已复核（超时）",
   minutes: "{0} 分钟", grid: "网格", squad: "中队", site: "站点",
+  permitted: "有证明/报备", noPermit: "无证明",
+  "permit.filed": "已申报", "permit.approved": "已批准", "permit.refused": "不予批准", "permit.revoked": "已撤销",
 }, {
   brand: "Enforcement leads", navLeads: "Leads", navSites: "Sites & devices", navReport: "Monthly report", signOut: "Sign out", langSwitch: "中文",
   loading: "Loading…", none: "none", yes: "yes", no: "no", live: "live", offline: "disconnected, reconnecting…",
@@ -33,6 +35,8 @@ I18n.add({
   dueIn: "on site within {0}", overdueBy: "overdue by {0}", respondedIn: "on site after {0}", respondedLate: "on site after {0} (late)",
   backfilled: "backfilled", reviewBy: "review by {0}", reviewOverdueBy: "review overdue by {0}", reviewed: "reviewed", reviewedLate: "reviewed (late)",
   minutes: "{0} min", grid: "Grid", squad: "Squad", site: "Site",
+  permitted: "permitted", noPermit: "no permit",
+  "permit.filed": "filed", "permit.approved": "approved", "permit.refused": "refused", "permit.revoked": "revoked",
 });
 
 const App = (() => {
@@ -82,6 +86,13 @@ const App = (() => {
     const left = new Date(c.response_due) - Date.now();
     return left >= 0 ? { text: I18n.t("dueIn", duration(left)), cls: left < 5 * 60000 ? "soon" : "running" } : { text: I18n.t("overdueBy", duration(-left)), cls: "late" };
   };
+
+  // A night lead says whether an approved night-work permit covered it: permitted work over the limit, or night work
+  // without a permit. Other leads carry no badge.
+  const permit = lead => lead.night
+    ? el("span", { class: `pill ${lead.permit ? "permitted" : "unpermitted"}`, "data-permit": lead.permit ?? "none", t: lead.permit ? "permitted" : "noPermit" },
+      I18n.t(lead.permit ? "permitted" : "noPermit"))
+    : null;
 
   let me = null;
   const nav = active => {
@@ -143,5 +154,5 @@ const App = (() => {
   /// Roles that may take the loop's steps (People/Roles.LeadHandling, and admin).
   const handles = () => me && (me.role === "inspector" || me.role === "admin");
 
-  return { el, start, fail, live, time, clock, duration, rule, status, num, timer, handles, zone, get me() { return me; } };
+  return { el, start, fail, live, time, clock, duration, rule, status, num, timer, handles, zone, permit, get me() { return me; } };
 })();

@@ -40,3 +40,18 @@ async function api(path, options = {}) {
   }
   return body;
 }
+
+// Every item of a paged list (GET answers {items, next, total}): follows `next` until the last page.
+async function apiAll(path, pageSize = 1000) {
+  const items = [];
+  let cursor = null;
+  do {
+    const url = new URL(path, location.origin);
+    url.searchParams.set("limit", pageSize);
+    if (cursor) url.searchParams.set("cursor", cursor);
+    const page = await api(url.pathname + url.search);
+    items.push(...page.items);
+    cursor = page.next;
+  } while (cursor);
+  return items;
+}

@@ -5,7 +5,7 @@ I18n.add({
   step1: "1 · 扫描或输入认领码", scan: "扫描标签", code: "认领码（见标签）", codeHint: "XXXX-XXXX-XX",
   step2: "2 · 选择站点", existingSite: "已有站点", siteHint: "输入站点编号或名称", createSite: "新建站点",
   siteId: "站点编号", kind: "类型", fume: "餐饮（油烟）", noise: "工地（噪声）", dust: "工地（扬尘）", siteName: "名称",
-  lat: "纬度", lon: "经度", here: "使用当前位置", grid: "网格", hours: "营业时间", profile: "传感器配置",
+  lat: "纬度", lon: "经度", here: "使用当前位置", grid: "网格", hours: "营业时间", profile: "标准档",
   claim: "认领网关", step3: "3 · 现场验证", live: "检查清单会自动刷新。", note: "备注（可选）", photo: "安装照片（可选）",
   sign: "签署调试记录", done: "调试完成，站点开始产生执法线索。", pass: "通过", fail: "未通过", pending: "等待中",
   noCamera: "此浏览器不能扫码，请手动输入认领码。", badQr: "这不是网关标签的二维码。", chooseSite: "请选择或新建站点。",
@@ -20,7 +20,7 @@ I18n.add({
   step1: "1 · Scan or type the claim code", scan: "Scan the label", code: "Claim code (on the label)", codeHint: "XXXX-XXXX-XX",
   step2: "2 · Choose the site", existingSite: "Existing site", siteHint: "site id or name", createSite: "Create a new site",
   siteId: "Site id", kind: "Kind", fume: "Restaurant (fume)", noise: "Construction (noise)", dust: "Construction (dust)", siteName: "Name",
-  lat: "Latitude", lon: "Longitude", here: "Use my location", grid: "Grid cell", hours: "Business hours", profile: "Sensor profile",
+  lat: "Latitude", lon: "Longitude", here: "Use my location", grid: "Grid cell", hours: "Business hours", profile: "Rule profile",
   claim: "Claim the gateway", step3: "3 · Prove it works", live: "The checklist refreshes by itself.", note: "Note (optional)",
   photo: "Photo of the installation (optional)", sign: "Sign off the commissioning", done: "Commissioned. The site now raises enforcement leads.",
   pass: "pass", fail: "fail", pending: "waiting", noCamera: "This browser cannot scan; type the claim code.", badQr: "That QR code is not a gateway label.",
@@ -55,8 +55,12 @@ document.addEventListener("DOMContentLoaded", async () => {
 
 async function start() {
   show("claim");
-  const sites = await api("/api/sites");
+  const sites = await apiAll("/api/sites");
   $("siteList").replaceChildren(...sites.map(s => Object.assign(document.createElement("option"), { value: s.id, label: `${s.id} · ${s.name}` })));
+  // Profiles are data: offer the ones the fleet has, not a list written into the page.
+  const profiles = await api("/api/profiles");
+  $("profile").replaceChildren(...profiles.map(p => Object.assign(document.createElement("option"),
+    { value: p.id, textContent: `${p.id} · ${p.current.name}`, selected: p.id === "default" })));
 }
 
 // Labels carry `iotclaim:{device}?c={code}`; Chrome on Android decodes QR codes itself (BarcodeDetector).

@@ -74,8 +74,10 @@ function drawSummary() {
   fact(dl, "episode", `${App.time(l.start)} – ${App.clock(new Date(new Date(l.end).getTime() + evidence.windowMinutes * 60000))} (${I18n.t("minutes", evidence.windowMinutes)})`);
   fact(dl, "raised", App.time(evidence.raisedAt));
   fact(dl, "siteTitle", App.el("a", { href: `/sites/#site-${l.site}` }, `${site?.name ?? l.site} · ${l.site}`), site?.grid ? ` · ${I18n.t("grid")} ${site.grid}` : "");
-  if (evidence.profile) fact(dl, "profile", evidence.profile.name);
+  // The profile version the lead was judged by, with the standard it comes from.
+  if (evidence.profile) fact(dl, "profile", `${evidence.profile.name} (${evidence.profile.id} v${evidence.profile.version}) — ${evidence.profile.source}`);
   if (l.late) fact(dl, "late", I18n.t("yes"));
+  if (l.night) fact(dl, "permits", App.permit(l), l.permit ? ` #${l.permit}` : "");
   if (evidence.detail) fact(dl, "detail", evidence.detail);
   $("evidence").href = `/api/leads/${l.id}/evidence.zip`;
   $("evidence").classList.toggle("hidden", !App.handles());
@@ -259,7 +261,7 @@ function openStep(step) {
 }
 
 async function drawDevices() {
-  const [records] = await Promise.all([api(`/api/sites/${encodeURIComponent(evidence.lead.site)}/commissioning`)]);
+  const records = await apiAll(`/api/sites/${encodeURIComponent(evidence.lead.site)}/commissioning`);
   $("devices").replaceChildren(
     App.el("tr", {}, ...["device", "status", "lastSeen", "firmware", "buffered", "rejected"].map(k => App.el("th", { t: k, class: ["buffered", "rejected"].includes(k) ? "n" : null }, I18n.t(k)))),
     ...evidence.devices.map(d => App.el("tr", { "data-device": d.id },
@@ -276,7 +278,7 @@ async function drawDevices() {
 async function drawSite() {
   const l = evidence.lead;
   const [permits, leads, cases] = await Promise.all([
-    api(`/api/sites/${encodeURIComponent(l.site)}/permits`), api(`/api/leads?site=${encodeURIComponent(l.site)}`), api("/api/cases?limit=5000")]);
+    apiAll(`/api/sites/${encodeURIComponent(l.site)}/permits`), api(`/api/leads?site=${encodeURIComponent(l.site)}&limit=21`).then(p => p.items), apiAll("/api/cases")]);
   const caseOf = new Map(cases.map(c => [c.lead, c]));
   const dl = $("siteFacts");
   dl.replaceChildren();
@@ -286,7 +288,8 @@ async function drawSite() {
     fact(dl, "grid", site.grid ?? "–", owner() ? ` · ${squadName(owner().id)}` : "");
     if (site.lat != null) fact(dl, "coordinates", `${site.lat.toFixed(5)}, ${site.lon.toFixed(5)}`);
   }
-  $("permits").replaceChildren(...(permits.length ? permits.map(p => App.el("li", {}, `${App.time(p.from)} – ${App.time(p.to)}`)) : [App.el("li", { class: "muted", t: "noPermits" }, I18n.t("noPermits"))]));
+  $("permits").replaceChildren(...(permits.length ? permits.map(p => App.el("li", { "data-permit": p.id },
+    `${App.time(p.from)} – ${App.time(p.to)} · ${I18n.t(`permit.${p.status}`)}${p.reference ? ` · ${p.reference}` : ""}`)) : [App.el("li", { class: "muted", t: "noPermits" }, I18n.t("noPermits"))]));
   const earlier = leads.filter(x => x.id !== l.id).slice(0, 20);
   $("siteHistory").replaceChildren(...(earlier.length ? earlier.map(x => App.el("li", {},
     App.el("a", { href: `/leads/lead.html?id=${x.id}` }, `#${x.id}`),
@@ -297,7 +300,7 @@ async function drawSite() {
 App.start("leads", async () => {
   $("steps").addEventListener("click", event => { const step = event.target.dataset?.step; if (step) openStep(step); });
   evidence = await api(`/api/leads/${id}`);
-  [site, squads, reasons] = await Promise.all([api(`/api/sites/${encodeURIComponent(evidence.lead.site)}`).catch(() => null), api("/api/squads"), api("/api/cases/dismiss-reasons")]);
+  [site, squads, reasons] = await Promise.all([api(`/api/sites/${encodeURIComponent(evidence.lead.site)}`).catch(() => null), apiAll("/api/squads"), api("/api/cases/dismiss-reasons")]);
   theCase = evidence.lead.status === "new" ? await api(`/api/leads/${id}/case`) : null;
   const redraw = () => { drawSummary(); drawChart(); drawCase(); };
   redraw();

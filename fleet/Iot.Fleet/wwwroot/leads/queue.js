@@ -49,7 +49,7 @@ function card(lead) {
       App.el("span", { class: "title" }, `#${lead.id} ${App.rule(lead.rule)}`, state.fresh.has(lead.id) ? App.el("span", { class: "pill notice" }, " ", I18n.t("newLead")) : null),
       App.el("span", { class: "value" }, `${App.num(lead.value)} / ${App.num(lead.limit)} ${lead.unit}`),
       App.el("span", { class: "meta" }, `${site?.name ?? lead.site} · ${lead.site}${site?.grid ? ` · ${I18n.t("grid")} ${site.grid}` : ""}${c?.squad ? ` · ${c.squad}` : ""}`),
-      App.el("span", { class: "meta value" }, App.time(lead.start), lead.late ? ` · ${I18n.t("late")}` : ""),
+      App.el("span", { class: "meta value" }, App.time(lead.start), lead.late ? ` · ${I18n.t("late")}` : "", App.permit(lead) ? " " : null, App.permit(lead)),
       App.el("span", {}, App.el("span", { class: `pill ${status === "open" ? "open" : closed ? (status === "dismissed" ? "dismissed" : "closed") : ""}` }, App.status(status)),
         c?.notice ? App.el("span", { class: "pill notice" }, " ", I18n.t("step.notice")) : null),
       App.el("span", { class: `timer ${timer.cls}`, "data-timer": lead.id }, timer.text)));
@@ -79,7 +79,7 @@ async function load() {
   if (f.site) query.set("site", f.site);
   const from = since(f.time);
   if (from) query.set("since", from.toISOString());
-  const [leads, cases] = await Promise.all([api(`/api/leads?${query}`), api("/api/cases?limit=5000")]);
+  const [leads, cases] = await Promise.all([apiAll(`/api/leads?${query}`), apiAll("/api/cases")]);
   state.leads = new Map(leads.map(l => [l.id, l]));
   state.cases = new Map(cases.map(c => [c.lead, c]));
   render();
@@ -95,7 +95,7 @@ function syncAddress() {
 }
 
 App.start("leads", async () => {
-  const [sites, squads] = await Promise.all([api("/api/sites"), api("/api/squads")]);
+  const [sites, squads] = await Promise.all([apiAll("/api/sites"), apiAll("/api/squads")]);
   state.sites = new Map(sites.map(s => [s.id, s]));
   options($("rule"), RULES.map(r => [r, App.rule(r), `rule.${r}`]));
   options($("grid"), [...new Set(sites.map(s => s.grid).filter(Boolean))].sort().map(g => [g, g]));

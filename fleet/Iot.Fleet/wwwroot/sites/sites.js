@@ -72,13 +72,13 @@ function drawCards() {
 }
 
 App.start("sites", async () => {
-  [sites, squads] = await Promise.all([api("/api/reports/sites"), api("/api/squads")]);
+  [sites, squads] = await Promise.all([apiAll("/api/reports/sites"), apiAll("/api/squads")]);
   const draw = () => { drawMap(); drawCards(); };
   $("search").addEventListener("input", drawCards);
   document.addEventListener("langchange", draw);
   draw();
   if (location.hash) document.getElementById(location.hash.slice(1))?.scrollIntoView();
   // A new lead or a case change moves a site's colour: fetch the overview again.
-  const refresh = async () => { sites = await api("/api/reports/sites"); draw(); };
+  const refresh = async () => { sites = await apiAll("/api/reports/sites"); draw(); };
   App.live({ lead: () => refresh().catch(App.fail), case: () => refresh().catch(App.fail) });
 });

@@ -1,0 +1,268 @@
+using Iot.Fleet.Leads;
+using Iot.Fleet.Telemetry;
+
+namespace Iot.Fleet.Rules;
+
+public sealed partial class RuleEngine
+{
+    /// <summary>What a minute is for one rule at one site (rules v2): a breach when a device's window starting there
+    /// breaches; clear when a window is judged and does not breach, or the rule rests there (a night rule by day, a fume
+    /// rule with the fan off) on a valid record; neutral otherwise (no coverage), which neither extends nor ends an episode.</summary>
+    private enum MinuteState : byte
+    {
+        Neutral,
+        Clear,
+        Breach,
+    }
+
+    /// <summary>One episode as the records show it now: its first and last breaching window, who breached, the worst value.</summary>
+    private sealed record Episode(long Start, long End, SortedSet<string> Devices, double Worst);
+
+    /// <summary>
+    /// Recomputes the episodes of one rule at one site (one side of commissioning) around the minutes a record changed,
+    /// and reconciles the leads already raised with them, so that the leads are a function of the records alone,
+    /// whatever order they came in: an episode over no lead raises one; an episode over several leads keeps the earliest
+    /// and closes the others as `merged` into it; a lead over several episodes keeps the first and each later episode
+    /// becomes a lead of its own (the cut); a lead over no episode any more is `withdrawn`. Every such change goes into
+    /// the leads' history, naming the record that caused it. The region grows until it is bounded on both sides by
+    /// 10 clear minutes (or the 24-hour gap), so nothing outside it can change.
+    /// </summary>
+    private sealed class Episodes(RuleEngine engine, Rule rule, SiteContext site, bool commissioned, TelemetryRecord cause)
+    {
+        private readonly Dictionary<long, (MinuteState State, double Value, string[]? Breaching)> _minutes = [];
+
+        public void Reconcile(long from, long to)
+        {
+            if (!AnyDeviceOnThisSide()) return;
+            var leads = engine.LeadsOf(site.Id, rule.Id);
+            var open = leads.Where(l => IsOpen(l) && IsCommissioned(l) == commissioned).OrderBy(l => l.StartMinute).ToList();
+            long start = from, end = to;
+            List<Lead> overlapping = [];
+            for (var pass = 0; pass < 8; pass++)
+            {
+                start = ExtendLeft(start, open);
+                end = ExtendRight(end, open);
+                overlapping = open.Where(l => l.StartMinute <= end && l.EndMinute >= start).ToList();
+                var wider = (Start: Math.Min(start, overlapping.Count == 0 ? start : overlapping.Min(l => l.StartMinute)),
+                    End: Math.Max(end, overlapping.Count == 0 ? end : overlapping.Max(l => l.EndMinute)));
+                if (wider == (start, end)) break;
+                (start, end) = wider;
+            }
+            var episodes = Find(start, end);
+            if (episodes.Count == 0 && overlapping.Count == 0) return;
+            Match(episodes, overlapping.OrderBy(l => l.StartMinute).ThenBy(l => l.Id == 0 ? long.MaxValue : l.Id).ToList(), leads);
+        }
+
+        private void Match(List<Episode> episodes, List<Lead> overlapping, List<Lead> leads)
+        {
+            var now = engine.Now;
+            var kept = new HashSet<Lead>();
+            // Overlaps count against what the leads said before this reconciliation moved them.
+            var before = overlapping.ToDictionary(l => l, l => (Start: l.StartMinute, End: l.EndMinute));
+            foreach (var episode in episodes)
+            {
+                var over = overlapping.Where(l => before[l].Start <= episode.End && before[l].End >= episode.Start).ToList();
+                var free = over.Where(l => !kept.Contains(l)).ToList();
+                Lead lead;
+                if (free.Count == 0)
+                {
+                    lead = engine.NewLead(rule, site, commissioned, episode, now);
+                    leads.Add(lead);
+                    leads.Sort((a, b) => a.StartMinute.CompareTo(b.StartMinute));
+                    if (over.Count > 0)
+                    {
+                        var earlier = over[0];
+                        lead.Note(now, LeadChanges.Cut, $"split from lead {{0}}: {RuleLimits.EpisodeEndsAfterMinutes} clear minutes now end that episode first ({Cause})", earlier);
+                        earlier.Note(now, LeadChanges.Cut, $"ends earlier: the breach from {Utc(episode.Start)} is lead {{0}} ({Cause})", lead);
+                        engine._changed.Add(earlier);
+                    }
+                }
+                else
+                {
+                    lead = free[0];
+                    foreach (var other in free.Skip(1))
+                    {
+                        other.Status = LeadStatus.Merged;
+                        other.MergedIntoLead = lead;
+                        other.UpdatedAt = now;
+                        other.Note(now, LeadChanges.Merged, $"merged into lead {{0}}: late records join the two episodes ({Cause})", lead);
+                        lead.Note(now, LeadChanges.Absorbed, $"lead {{0}} merged into this one ({Cause})", other);
+                        engine._changed.Add(other);
+                        engine._changed.Add(lead);
+                    }
+                }
+                kept.Add(lead);
+                Fit(lead, episode, now);
+            }
+            foreach (var gone in overlapping.Where(l => !kept.Contains(l) && IsOpen(l)))
+            {
+                gone.Status = LeadStatus.Withdrawn;
+                gone.UpdatedAt = now;
+                gone.Note(now, LeadChanges.Withdrawn, $"late records show no breaching window here any more ({Cause})", null);
+                engine._changed.Add(gone);
+            }
+        }
+
+        /// <summary>Makes the lead say what the episode says; records a change only when something changed.</summary>
+        private void Fit(Lead lead, Episode episode, DateTimeOffset now)
+        {
+            long? permit = rule.AtNight ? site.PermitAt(episode.Start, (int)(episode.End - episode.Start) + rule.Window(site.ProfileAt(episode.End))) : null;
+            var changed = lead.StartMinute != episode.Start || lead.EndMinute != episode.End || !lead.Devices.SetEquals(episode.Devices)
+                || !lead.Value.Equals(episode.Worst) || lead.Permit != permit || lead.Id == 0;
+            if (!changed) return;
+            lead.StartMinute = episode.Start;
+            lead.EndMinute = episode.End;
+            lead.Devices.Clear();
+            lead.Devices.UnionWith(episode.Devices);
+            lead.Value = episode.Worst;
+            lead.Permit = permit;
+            lead.UpdatedAt = now;
+            engine._changed.Add(lead);
+        }
+
+        private string Cause => $"record {cause.Device} #{cause.Seq} at {Utc(cause.Time / 60)}";
+
+        private static string Utc(long minute) => DateTimeOffset.FromUnixTimeSeconds(minute * 60).ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
+
+        /// <summary>The episodes among the minutes [start, end].</summary>
+        private List<Episode> Find(long start, long end)
+        {
+            var episodes = new List<Episode>();
+            long first = 0, last = 0;
+            var clear = 0;
+            SortedSet<string>? devices = null;
+            double worst = 0;
+            for (var m = start; m <= end; m++)
+            {
+                var (state, value, breaching) = State(m);
+                if (state == MinuteState.Clear) clear++;
+                if (state != MinuteState.Breach) continue;
+                if (devices is not null && (clear >= RuleLimits.EpisodeEndsAfterMinutes || m - last > LongestEpisodeGapMinutes))
+                {
+                    episodes.Add(new Episode(first, last, devices, worst));
+                    devices = null;
+                }
+                if (devices is null)
+                {
+                    devices = new SortedSet<string>(StringComparer.Ordinal);
+                    first = m;
+                    worst = value;
+                }
+                else if (rule.IsWorse(value, worst)) worst = value;
+                devices.UnionWith(breaching!);
+                last = m;
+                clear = 0;
+            }
+            if (devices is not null) episodes.Add(new Episode(first, last, devices, worst));
+            return episodes;
+        }
+
+        /// <summary>The earliest breaching minute joined to <paramref name="start"/> through fewer than 10 clear minutes.
+        /// Every breaching minute outside the records' new reach is already in an open lead, so the search goes from lead to
+        /// lead and stops at once when none lies within the 24-hour gap.</summary>
+        private long ExtendLeft(long start, List<Lead> open)
+        {
+            var lowest = start;
+            while (true)
+            {
+                var previous = open.LastOrDefault(l => l.EndMinute < lowest);
+                if (previous is null || lowest - previous.EndMinute > LongestEpisodeGapMinutes) return lowest;
+                var clear = 0;
+                for (var m = lowest - 1; m > previous.EndMinute; m--)
+                {
+                    var state = State(m).State;
+                    if (state == MinuteState.Breach)
+                    {
+                        lowest = m;
+                        clear = 0;
+                    }
+                    else if (state == MinuteState.Clear && ++clear >= RuleLimits.EpisodeEndsAfterMinutes) return lowest;
+                }
+                lowest = Math.Min(lowest, previous.StartMinute);
+            }
+        }
+
+        /// <summary>The latest breaching minute joined to <paramref name="end"/> through fewer than 10 clear minutes.</summary>
+        private long ExtendRight(long end, List<Lead> open)
+        {
+            var highest = end;
+            while (true)
+            {
+                var next = open.FirstOrDefault(l => l.StartMinute > highest);
+                if (next is null || next.StartMinute - highest > LongestEpisodeGapMinutes) return highest;
+                var clear = 0;
+                for (var m = highest + 1; m < next.StartMinute; m++)
+                {
+                    var state = State(m).State;
+                    if (state == MinuteState.Breach)
+                    {
+                        highest = m;
+                        clear = 0;
+                    }
+                    else if (state == MinuteState.Clear && ++clear >= RuleLimits.EpisodeEndsAfterMinutes) return highest;
+                }
+                highest = Math.Max(highest, next.EndMinute);
+            }
+        }
+
+        private (MinuteState State, double Value, string[]? Breaching) State(long minute)
+        {
+            if (_minutes.TryGetValue(minute, out var known)) return known;
+            List<string>? breaching = null;
+            double worst = 0;
+            var clear = false;
+            foreach (var device in site.Devices)
+            {
+                if (site.CommissionedAt(device, minute) != commissioned) continue;
+                var timeline = engine.Timeline(device);
+                if (timeline.LatestMinute < minute) continue;
+                engine.EnsureLoaded(timeline, minute - 1, minute + rule.Window(site.ProfileAt(minute)));
+                var verdict = JudgeComplete(rule, site, timeline, minute);
+                if (verdict.State == WindowState.Breach)
+                {
+                    if (breaching is null || rule.IsWorse(verdict.Value, worst)) worst = verdict.Value;
+                    (breaching ??= []).Add(device);
+                }
+                else clear |= verdict.State == WindowState.Clear || rule.RestsAt(timeline, minute, site);
+            }
+            var state = breaching is not null ? (MinuteState.Breach, worst, breaching.ToArray()) : (clear ? MinuteState.Clear : MinuteState.Neutral, 0, null);
+            _minutes[minute] = state;
+            return state;
+        }
+
+        private bool AnyDeviceOnThisSide() =>
+            commissioned ? site.Devices.Any(d => site.CommissionedFrom.ContainsKey(d)) : site.Devices.Count > 0;
+    }
+
+    /// <summary>A lead for an episode nobody had raised yet.</summary>
+    private Lead NewLead(Rule rule, SiteContext site, bool commissioned, Episode episode, DateTimeOffset now)
+    {
+        // Judged by the profile version in force when the episode began (a quiet period's, say); the lead names it.
+        var profile = site.ProfileAt(episode.Start);
+        var firstWindowEnd = DateTimeOffset.FromUnixTimeSeconds((episode.Start + rule.Window(profile)) * 60);
+        var lead = new Lead
+        {
+            Queue = LeadQueue.Enforcement,
+            Rule = rule.Id,
+            Site = site.Id,
+            StartMinute = episode.Start,
+            EndMinute = episode.End,
+            WindowMinutes = rule.Window(profile),
+            Value = episode.Worst,
+            Limit = rule.Limit(profile),
+            Unit = rule.Unit,
+            Late = now - firstWindowEnd > RuleLimits.LateAfter,
+            RaisedAt = now,
+            UpdatedAt = now,
+            Profile = profile.Id,
+            ProfileVersion = profile.Version,
+            // Art. 41: only data from a reviewed installation may be used; other breaches are shown, not pursued.
+            Status = commissioned ? LeadStatus.New : LeadStatus.NotCommissioned,
+        };
+        _changed.Add(lead);
+        return lead;
+    }
+
+    /// <summary>A lead the pipeline still shapes: not merged into another, not withdrawn.</summary>
+    private static bool IsOpen(Lead lead) => lead.Status is not (LeadStatus.Merged or LeadStatus.Withdrawn);
+}
