@@ -35,10 +35,6 @@ public abstract class Rule
     /// <summary>Valid minutes a window needs before it is judged (the profile's coverage of the window, rounded up).</summary>
     public int MinimumValidMinutes(RuleProfile profile) => (int)Math.Ceiling(Window(profile) * profile.CoverageOf(Id) - 1e-9);
 
-    // Kept for RuleEngine until it takes each window's length from the profile in force (Window(site.ProfileAt(start))):
-    // the default profile's window.
-    public int WindowMinutes => Window(RuleProfile.Default);
-
     /// <summary>Limits a profile may give the rule, in <see cref="Unit"/>: outside them no standard would write one.</summary>
     public abstract (double Lowest, double Highest) PlausibleLimits { get; }
 

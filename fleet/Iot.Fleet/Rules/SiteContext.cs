@@ -14,7 +14,7 @@ public sealed class SiteContext(string id, SiteKind kind, TimeZoneInfo timeZone,
     public IReadOnlyList<SiteKind> Kinds { get; set; } = [kind];
     public TimeZoneInfo TimeZone { get; } = timeZone;
 
-    /// <summary>The site's profile as it stands now; rules judge by <see cref="ProfileAt"/>.</summary>
+    /// <summary>The site's profile version in force when the registry was loaded; rules judge by <see cref="ProfileAt"/>.</summary>
     public RuleProfile Profile { get; } = profile;
 
     /// <summary>The site's profile versions and quiet periods; without one, <see cref="Profile"/> judges every minute.</summary>

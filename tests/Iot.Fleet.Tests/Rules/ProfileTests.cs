@@ -101,9 +101,6 @@ public sealed class ProfileTests
         // With the humidity cut-off at 80 %, the 85 % minutes are fog: missing, not clean.
         var foggy = new ProfileDefinition { FogHumidity = 80 }.Resolve(lenient, "foggy", 1, DateTimeOffset.UnixEpoch, new())!;
         Assert.Equal(WindowState.NotJudged, rule.Judge(timeline, Minute(Morning), new SiteContext("S", SiteKind.Dust, RuleBench.Shanghai, foggy)).State);
-
-        // RuleEngine's old member still answers the default window.
-        Assert.All(Rule.All, r => Assert.Equal(RuleProfile.Default.WindowOf(r.Id), r.WindowMinutes));
     }
 
     [Fact]
