@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
 using Iot.Fleet.People;
 using Iot.Fleet.Registry;
@@ -13,7 +14,7 @@ public sealed record QuietPeriodRequest(
     [property: JsonPropertyName("reason")] string? Reason);
 
 /// <summary>Rule profiles (read by anyone signed in; created and versioned by engineers) and sites' quiet periods
-/// (inspectors and engineers). Refusals are 400 problems with `errors` by field.</summary>
+/// (inspectors and engineers). Lists page like every list (Api/Paging); refusals are 400 problems with `errors` by field.</summary>
 public static class ProfilesApi
 {
     public static IServiceCollection AddProfiles(this IServiceCollection services)
@@ -26,10 +27,10 @@ public static class ProfilesApi
     public static void MapProfilesApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").WithTags("Profiles").RequireAuthorization();
-        api.MapGet("/profiles", (ProfileStore store, TimeProvider clock) =>
+        api.MapGet("/profiles", (PageRequest page, ProfileStore store, TimeProvider clock) =>
         {
             var catalog = store.Catalog();
-            return catalog.Ids.Order(StringComparer.Ordinal).Select(id => catalog.View(id, clock.GetUtcNow())).ToList();
+            return page.Of(catalog.Ids.Order(StringComparer.Ordinal).Select(id => catalog.View(id, clock.GetUtcNow())).ToList(), p => p.Id);
         });
         api.MapGet("/profiles/{id}", (string id, ProfileStore store, TimeProvider clock) =>
             store.Catalog() is var catalog && catalog.Versions(id) is not null ? Results.Ok(catalog.View(id, clock.GetUtcNow())) : NotFound("profile", id));
@@ -61,8 +62,8 @@ public static class ProfilesApi
                 return Results.Created($"/api/sites/{id}/quiet-periods", period);
             })
             .RequireRoles(Roles.Quieting).Audited("quiet_period.create");
-        api.MapGet("/sites/{id}/quiet-periods", (string id, ProfileStore store, SiteRegistry registry) =>
-            registry.GetSite(id) is null ? NotFound("site", id) : Results.Ok(store.Catalog().QuietPeriods(id).ToList()));
+        api.MapGet("/sites/{id}/quiet-periods", (string id, PageRequest page, ProfileStore store, SiteRegistry registry) =>
+            registry.GetSite(id) is null ? NotFound("site", id) : Results.Ok(page.Of(store.Catalog().QuietPeriods(id), q => q.Id)));
     }
 
     private static IResult NotFound(string what, string id) => Results.Problem($"no {what} {id}", statusCode: StatusCodes.Status404NotFound);

@@ -5,6 +5,7 @@ using Iot.Fleet.People;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Rules;
 using Iot.Fleet.Tests.People;
+using Iot.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
@@ -21,7 +22,7 @@ public sealed class ProfilesApiTests(FleetApp fleet)
     public async Task The_shipped_profiles_are_listed_with_their_sources()
     {
         using var installer = await fleet.As(Roles.Installer);
-        var profiles = (await FleetApp.Body(await installer.GetAsync("/api/profiles"))).AsArray();
+        var profiles = await installer.GetAllAsync("/api/profiles", pageSize: 2);
         var byId = profiles.ToDictionary(p => (string)p!["id"]!, p => p!["current"]!);
         Assert.Equal(1.0, (double)byId["beijing"]["rules"]!["fume.concentration"]!["limit"]!);
         Assert.Contains("DB31/844-2014", (string)byId["shanghai"]["source"]!);
@@ -151,7 +152,7 @@ public sealed class ProfilesApiTests(FleetApp fleet)
         using var installer = await fleet.As(Roles.Installer);
         Assert.Equal(HttpStatusCode.Forbidden, (await installer.PostAsJsonAsync($"/api/sites/{site}/quiet-periods", new { from, to, profile = "default", reason = "r" })).StatusCode);
 
-        var listed = Assert.Single((await FleetApp.Body(await installer.GetAsync($"/api/sites/{site}/quiet-periods"))).AsArray());
+        var listed = Assert.Single(await installer.GetAllAsync($"/api/sites/{site}/quiet-periods"));
         Assert.Equal((quietId, "中高考禁噪期 2027"), ((string)listed!["profile"]!, (string)listed["reason"]!));
 
         var context = fleet.Services.GetRequiredService<SiteRegistry>().SiteOf(device)!;

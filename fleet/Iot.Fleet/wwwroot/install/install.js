@@ -58,7 +58,7 @@ async function start() {
   const sites = await apiAll("/api/sites");
   $("siteList").replaceChildren(...sites.map(s => Object.assign(document.createElement("option"), { value: s.id, label: `${s.id} · ${s.name}` })));
   // Profiles are data: offer the ones the fleet has, not a list written into the page.
-  const profiles = await api("/api/profiles");
+  const profiles = await apiAll("/api/profiles");
   $("profile").replaceChildren(...profiles.map(p => Object.assign(document.createElement("option"),
     { value: p.id, textContent: `${p.id} · ${p.current.name}`, selected: p.id === "default" })));
 }
