@@ -9,15 +9,17 @@ namespace Iot.Fleet.Leads;
 
 /// <summary>A lead or alert as outside tools see it (`start`/`end`: first and last breaching window start, UTC;
 /// `profile`/`profile_version`: the rule profile version it was judged by;
-/// `night`: a lead of a night rule, whose `permit` is the night-work permit its windows overlap, or null).</summary>
+/// `night`: a lead of a night rule, whose `permit` is the night-work permit its windows overlap, or null;
+/// `merged_into`: for status `merged`, the lead late records joined this one's episode to).</summary>
 public sealed record LeadView(long Id, string Rule, string Site, IReadOnlyCollection<string> Devices, DateTime Start, DateTime End,
     double Value, double Limit, string Unit, bool Late, string Status, bool Night, long? Permit,
-    string Profile, [property: JsonPropertyName("profile_version")] int ProfileVersion)
+    string Profile, [property: JsonPropertyName("profile_version")] int ProfileVersion,
+    [property: JsonPropertyName("merged_into")] long? MergedInto = null)
 {
     private static readonly HashSet<string> NightRules = [.. Rules.Rule.All.Where(r => r.AtNight).Select(r => r.Id)];
 
     public static LeadView Of(Lead l) => new(l.Id, l.Rule, l.Site, l.Devices, l.Start.UtcDateTime, l.End.UtcDateTime, l.Value, l.Limit, l.Unit, l.Late, l.Status,
-        NightRules.Contains(l.Rule), l.Permit, l.Profile, l.ProfileVersion);
+        NightRules.Contains(l.Rule), l.Permit, l.Profile, l.ProfileVersion, l.MergedInto);
 }
 
 /// <summary>One record behind a lead, with its quality bits.</summary>
@@ -25,8 +27,9 @@ public sealed record EvidenceRecord(string Device, uint Seq, DateTime Start, int
     IReadOnlyDictionary<string, double> Measurements, string? Firmware, DateTime ReceivedAt);
 
 /// <summary>GET /api/leads/{id}: the lead and what it rests on.</summary>
+/// <summary>GET /api/leads/{id}: the lead, what it rests on, and its history (merges, cuts, withdrawals).</summary>
 public sealed record LeadEvidence(LeadView Lead, int WindowMinutes, DateTime RaisedAt, string? Detail, ProfileVersionView? Profile,
-    IReadOnlyList<DeviceView> Devices, IReadOnlyList<EvidenceRecord> Records);
+    IReadOnlyList<DeviceView> Devices, IReadOnlyList<EvidenceRecord> Records, IReadOnlyList<LeadHistoryEntry>? History = null);
 
 /// <summary>The enforcement lead queue (inspectors, engineers, admins) and the integrity alert queue (anyone signed in).</summary>
 public static class LeadsApi
@@ -46,7 +49,7 @@ public static class LeadsApi
         api.MapGet("/leads/stream", (HttpContext context, LeadFeed feed, Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json) =>
             feed.Stream(context, json.Value.SerializerOptions)).ExcludeFromDescription().RequireRoles(Roles.LeadReading);
         api.MapGet("/leads/{id:long}", (long id, LeadStore store, RecordJournal journal, SiteRegistry registry) =>
-            store.Get(id) is { } lead ? Results.Ok(Evidence(lead, journal, registry)) : Results.Problem($"no lead {id}", statusCode: 404)).RequireRoles(Roles.LeadReading);
+            store.Get(id) is { } lead ? Results.Ok(Evidence(lead, journal, registry) with { History = store.History(id) }) : Results.Problem($"no lead {id}", statusCode: 404)).RequireRoles(Roles.LeadReading);
         api.MapGet("/alerts/{id:long}", (long id, LeadStore store, RecordJournal journal, SiteRegistry registry) =>
             store.Get(id) is { Queue: LeadQueue.Integrity } alert ? Results.Ok(Evidence(alert, journal, registry)) : Results.Problem($"no alert {id}", statusCode: 404));
     }

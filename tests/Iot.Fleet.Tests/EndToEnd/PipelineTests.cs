@@ -52,9 +52,9 @@ public sealed class PipelineTests(PipelineFixture pipeline)
         var records = Enumerable.Range(0, 15).Select(i => ((uint)(i + 1), start + i * 60, bits[i % 5], """{"fume":3.5,"fan":1,"pur":0}""")).ToArray();
         await gateway.PublishAsync("iot/v1/GW-FAULT-1/telemetry", Envelope("GW-FAULT-1", records));
         await pipeline.Eventually(() => pipeline.InfluxCount("GW-FAULT-1"), n => n == 15, "15 readings in InfluxDB");
+        // The tamper bit is an integrity matter: an alert, in its own queue (judged after the readings are written).
+        var alert = Assert.Single(await pipeline.Eventually(() => pipeline.Get("/api/alerts?site=R-FAULTY"), a => a.Count > 0, "the tamper alert"))!;
         Assert.Empty(await pipeline.Leads("R-FAULTY"));
-        // The tamper bit is an integrity matter: an alert, in its own queue.
-        var alert = Assert.Single(await pipeline.Get("/api/alerts?site=R-FAULTY"))!;
         Assert.Equal("monitor.tamper", (string)alert["rule"]!);
     }
 

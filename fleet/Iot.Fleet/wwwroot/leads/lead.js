@@ -18,6 +18,7 @@ I18n.add({
   minorNo: "不属轻微（处罚程序）", minorUpTo: "轻微上限 {0}", minorNever: "不按超标幅度认定轻微", decidedBy: "认定：{0}", fleetDecided: "系统按清单判定",
   minorChoice: "认定", reasonRequired: "理由（必填）", commitment: "承诺书", signedFor: "经营者签字人", signedAt: "签署时间", letterText: "承诺内容",
   letterReference: "承诺书编号", letterScan: "承诺书扫描件（JPEG/PNG，可选）", scan: "扫描件",
+  mergedInto: "已并入线索", leadChanges: "线索变更（补传数据）",
 }, {
   back: "← All leads", evidence: "Download the evidence bundle (zip)", readings: "Readings over the episode", case: "Case", history: "History",
   devices: "Devices and commissioning", commissioning: "Commissioning records", siteTitle: "Site", permits: "Night-work permits",
@@ -28,6 +29,7 @@ I18n.add({
   rule: "Rule", value: "Worst / limit", episode: "Episode", raised: "Raised", profile: "Standard", late: "Backfilled data", detail: "Detail",
   squad: "Squad", responseDue: "Response due", respondedAt: "On site", result: "On-site result", rectifyBy: "Rectify by", recheckResult: "Re-check",
   closeReason: "Close reason", note: "Note", noteRequired: "Note (required)", squadAuto: "Squad owning the grid (automatic): {0}", squadNone: "(no squad owns this grid)",
+  mergedInto: "Merged into lead", leadChanges: "Changes from late data",
   arrivedAt: "Arrived at", violationFound: "violation found", noViolation: "no violation", due: "Rectify by", rectified: "rectified", notRectified: "not rectified",
   reason: "Reason", submit: "Submit", cancel: "Cancel", limit: "limit {0}", episodeBand: "episode", edgeBand: "first and last breaching window", overLimit: "minute over the limit",
   device: "Device", status: "Status", lastSeen: "Last seen", firmware: "Firmware", buffered: "Buffered", rejected: "Rejected", passed: "passed", failed: "failed",
@@ -79,6 +81,10 @@ function drawSummary() {
   if (l.late) fact(dl, "late", I18n.t("yes"));
   if (l.night) fact(dl, "permits", App.permit(l), l.permit ? ` #${l.permit}` : "");
   if (evidence.detail) fact(dl, "detail", evidence.detail);
+  // Late records may have merged, cut or withdrawn the lead: where it went and why (lead_history).
+  if (l.merged_into) fact(dl, "mergedInto", App.el("a", { href: `/leads/lead.html?id=${l.merged_into}` }, `#${l.merged_into}`));
+  if (evidence.history?.length)
+    fact(dl, "leadChanges", App.el("ul", {}, ...evidence.history.map(h => App.el("li", { "data-change": h.change }, `${App.time(h.at)} · ${h.change} · ${h.detail}`))));
   $("evidence").href = `/api/leads/${l.id}/evidence.zip`;
   $("evidence").classList.toggle("hidden", !App.handles());
 }
