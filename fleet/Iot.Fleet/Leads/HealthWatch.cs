@@ -34,21 +34,8 @@ public sealed class HealthWatch(FleetHealth health, LeadStore leads, LeadFeed fe
     /// <summary>True while the database's disk is below <see cref="HealthOptions.DiskLowBytes"/>.</summary>
     public bool DiskIsLow { get; private set; }
 
-    protected override async Task ExecuteAsync(CancellationToken stop)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.CheckSeconds), clock);
-        do
-        {
-            try
-            {
-                Check();
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogError(e, "health check failed; trying again at the next tick");
-            }
-        } while (await timer.WaitForNextTickAsync(stop).AsTask().ContinueWith(t => t is { IsCompletedSuccessfully: true, Result: true }, TaskScheduler.Default));
-    }
+    protected override Task ExecuteAsync(CancellationToken stop) =>
+        PeriodicCheck.Run(TimeSpan.FromSeconds(options.Value.CheckSeconds), clock, Check, logger, "health check", stop);
 
     /// <summary>Checks every stage and the disk once.</summary>
     public void Check()

@@ -1,4 +1,5 @@
 using Dapper;
+using Iot.Fleet.Health;
 using Iot.Fleet.Leads;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Storage;
@@ -23,21 +24,8 @@ public sealed class OfflineWatch(SiteRegistry registry, FleetDatabase database, 
 {
     public const string RuleId = "monitor.offline";
 
-    protected override async Task ExecuteAsync(CancellationToken stop)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.OfflineCheckSeconds), clock);
-        do
-        {
-            try
-            {
-                Check();
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogError(e, "offline check failed; trying again at the next tick");
-            }
-        } while (await timer.WaitForNextTickAsync(stop));
-    }
+    protected override Task ExecuteAsync(CancellationToken stop) =>
+        PeriodicCheck.Run(TimeSpan.FromSeconds(options.Value.OfflineCheckSeconds), clock, Check, logger, "offline check", stop);
 
     /// <summary>Checks every site once.</summary>
     public void Check()
