@@ -29,12 +29,15 @@ public sealed partial class RuleEngine
     /// </summary>
     private sealed class Episodes(RuleEngine engine, Rule rule, SiteContext site, bool commissioned, TelemetryRecord cause)
     {
-        private readonly Dictionary<long, (MinuteState State, double Value, string[]? Breaching)> _minutes = [];
+        // Made on first use and sized for the records' reach: most reconciliations look at a window's worth of minutes.
+        private Dictionary<long, (MinuteState State, double Value, string[]? Breaching)>? _minutes;
 
         public void Reconcile(long from, long to)
         {
             if (!AnyDeviceOnThisSide()) return;
             var leads = engine.LeadsOf(site.Id, rule.Id);
+            // The live path: minutes without a breach that no lead covers can neither raise, join, cut nor withdraw one.
+            if (!AnyBreach(from, to) && !leads.Exists(l => IsOpen(l) && IsCommissioned(l) == commissioned && l.StartMinute <= to && l.EndMinute >= from)) return;
             var open = leads.Where(l => IsOpen(l) && IsCommissioned(l) == commissioned).OrderBy(l => l.StartMinute).ToList();
             long start = from, end = to;
             List<Lead> overlapping = [];
@@ -48,7 +51,12 @@ public sealed partial class RuleEngine
                 if (wider == (start, end)) break;
                 (start, end) = wider;
             }
-            var episodes = Find(start, end);
+            // A lead wholly before the records' reach is its episode as reconciled before (nothing in it changed):
+            // the search starts after the latest such lead instead of walking its minutes again, which keeps a long
+            // live episode cheap; leads before that one cannot be touched by this record.
+            var anchor = overlapping.Where(l => l.EndMinute < from).OrderBy(l => l.EndMinute).LastOrDefault();
+            if (anchor is not null) overlapping = overlapping.Where(l => l.EndMinute >= anchor.StartMinute).ToList();
+            var episodes = Find(start, end, anchor);
             if (episodes.Count == 0 && overlapping.Count == 0) return;
             Match(episodes, overlapping.OrderBy(l => l.StartMinute).ThenBy(l => l.Id == 0 ? long.MaxValue : l.Id).ToList(), leads);
         }
@@ -124,14 +132,27 @@ public sealed partial class RuleEngine
 
         private static string Utc(long minute) => DateTimeOffset.FromUnixTimeSeconds(minute * 60).ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
 
-        /// <summary>The episodes among the minutes [start, end].</summary>
-        private List<Episode> Find(long start, long end)
+        private bool AnyBreach(long from, long to)
+        {
+            for (var m = from; m <= to; m++)
+                if (State(m).State == MinuteState.Breach) return true;
+            return false;
+        }
+
+        /// <summary>The episodes among the minutes [start, end], continuing <paramref name="anchor"/>'s when given.</summary>
+        private List<Episode> Find(long start, long end, Lead? anchor)
         {
             var episodes = new List<Episode>();
             long first = 0, last = 0;
             var clear = 0;
             SortedSet<string>? devices = null;
             double worst = 0;
+            if (anchor is not null)
+            {
+                (first, last, worst) = (anchor.StartMinute, anchor.EndMinute, anchor.Value);
+                devices = new SortedSet<string>(anchor.Devices, StringComparer.Ordinal);
+                start = anchor.EndMinute + 1;
+            }
             for (var m = start; m <= end; m++)
             {
                 var (state, value, breaching) = State(m);
@@ -207,6 +228,7 @@ public sealed partial class RuleEngine
 
         private (MinuteState State, double Value, string[]? Breaching) State(long minute)
         {
+            _minutes ??= new Dictionary<long, (MinuteState, double, string[]?)>(128);
             if (_minutes.TryGetValue(minute, out var known)) return known;
             List<string>? breaching = null;
             double worst = 0;

@@ -41,6 +41,13 @@ public sealed record RuleProfile
     private RuleSetting Setting(string ruleId) =>
         Rules.TryGetValue(ruleId, out var setting) ? setting : throw new KeyNotFoundException($"profile {Id} v{Version} has no setting for rule {ruleId}");
 
+    /// <summary>True when the local minute of the day (0–1439) is night for this profile.</summary>
+    public bool IsNightMinute(int minuteOfDay)
+    {
+        int from = NightStarts.Hour * 60 + NightStarts.Minute, to = NightEnds.Hour * 60 + NightEnds.Minute;
+        return from > to ? minuteOfDay >= from || minuteOfDay < to : minuteOfDay >= from && minuteOfDay < to;
+    }
+
     /// <summary>True when the local time of day is night for this profile.</summary>
     public bool IsNight(TimeOnly local) =>
         NightStarts > NightEnds

@@ -66,14 +66,22 @@ public sealed class SiteContext(string id, SiteKind kind, TimeZoneInfo timeZone,
         var profile = ProfileAt(startMinute);
         var start = DateTimeOffset.FromUnixTimeSeconds(startMinute * 60);
         var offset = TimeZone.GetUtcOffset(start);
-        // One conversion per window, unless the zone changes its offset inside it (daylight saving).
-        var fixedOffset = TimeZone.GetUtcOffset(start.AddMinutes(minutes)) == offset;
+        // The common case, no change of offset inside the window (daylight saving): local minutes of the day by
+        // arithmetic, as this runs for every window the rules judge.
+        if (TimeZone.GetUtcOffset(start.AddMinutes(minutes)) == offset)
+        {
+            var local = ((startMinute + (long)offset.TotalMinutes) % MinutesPerDay + MinutesPerDay) % MinutesPerDay;
+            for (var i = 0; i < minutes; i++)
+                if (profile.IsNightMinute((int)((local + i) % MinutesPerDay)) != night) return false;
+            return true;
+        }
         for (var i = 0; i < minutes; i++)
         {
             var utc = start.AddMinutes(i);
-            var local = utc.ToOffset(fixedOffset ? offset : TimeZone.GetUtcOffset(utc));
-            if (profile.IsNight(TimeOnly.FromDateTime(local.DateTime)) != night) return false;
+            if (profile.IsNight(TimeOnly.FromDateTime(utc.ToOffset(TimeZone.GetUtcOffset(utc)).DateTime)) != night) return false;
         }
         return true;
     }
+
+    private const long MinutesPerDay = 24 * 60;
 }
