@@ -29,37 +29,64 @@ public sealed partial class RuleEngine
     /// </summary>
     private sealed class Episodes(RuleEngine engine, Rule rule, SiteContext site, bool commissioned, TelemetryRecord cause)
     {
-        // Made on first use and sized for the records' reach: most reconciliations look at a window's worth of minutes.
+        // The engine's one memo, emptied for each reconciliation: made anew per record and rule, it was most of the
+        // garbage the rules made (the engine judges one record at a time, so one is enough).
         private Dictionary<long, (MinuteState State, double Value, string[]? Breaching)>? _minutes;
 
         public void Reconcile(long from, long to)
         {
-            if (!AnyDeviceOnThisSide()) return;
+            if (!AnyDeviceOnThisSide(from)) return;
             var leads = engine.LeadsOf(site.Id, rule.Id);
             // The live path: minutes without a breach that no lead covers can neither raise, join, cut nor withdraw one.
-            if (!AnyBreach(from, to) && !leads.Exists(l => IsOpen(l) && IsCommissioned(l) == commissioned && l.StartMinute <= to && l.EndMinute >= from)) return;
-            var open = leads.Where(l => IsOpen(l) && IsCommissioned(l) == commissioned).OrderBy(l => l.StartMinute).ToList();
+            // Loops, not LINQ: this runs for every record and rule.
+            if (!AnyBreach(from, to) && !AnyOpenLeadOver(leads, from, to)) return;
+            // The engine's lists, reused: the full path runs for every record near a breach.
+            var open = engine._open;
+            open.Clear();
+            foreach (var l in leads)
+                if (IsOpen(l) && IsCommissioned(l) == commissioned) open.Add(l);
+            open.Sort(ByStart);
             long start = from, end = to;
-            List<Lead> overlapping = [];
+            var overlapping = engine._overlapping;
             for (var pass = 0; pass < 8; pass++)
             {
-                start = ExtendLeft(start, open);
-                end = ExtendRight(end, open);
-                overlapping = open.Where(l => l.StartMinute <= end && l.EndMinute >= start).ToList();
-                var wider = (Start: Math.Min(start, overlapping.Count == 0 ? start : overlapping.Min(l => l.StartMinute)),
-                    End: Math.Max(end, overlapping.Count == 0 ? end : overlapping.Max(l => l.EndMinute)));
-                if (wider == (start, end)) break;
-                (start, end) = wider;
+                start = ExtendLeft(start, open, from);
+                end = ExtendRight(end, open, to);
+                overlapping.Clear();
+                long wideStart = start, wideEnd = end;
+                foreach (var l in open)
+                {
+                    if (l.StartMinute > end || l.EndMinute < start) continue;
+                    overlapping.Add(l);
+                    wideStart = Math.Min(wideStart, l.StartMinute);
+                    wideEnd = Math.Max(wideEnd, l.EndMinute);
+                }
+                if (wideStart == start && wideEnd == end) break;
+                (start, end) = (wideStart, wideEnd);
             }
             // A lead wholly before the records' reach is its episode as reconciled before (nothing in it changed):
             // the search starts after the latest such lead instead of walking its minutes again, which keeps a long
             // live episode cheap; leads before that one cannot be touched by this record.
-            var anchor = overlapping.Where(l => l.EndMinute < from).OrderBy(l => l.EndMinute).LastOrDefault();
-            if (anchor is not null) overlapping = overlapping.Where(l => l.EndMinute >= anchor.StartMinute).ToList();
+            Lead? anchor = null;
+            foreach (var l in overlapping)
+                if (l.EndMinute < from && (anchor is null || l.EndMinute > anchor.EndMinute)) anchor = l;
+            if (anchor is not null) overlapping.RemoveAll(l => l.EndMinute < anchor.StartMinute);
             var episodes = Find(start, end, anchor);
             if (episodes.Count == 0 && overlapping.Count == 0) return;
-            Match(episodes, overlapping.OrderBy(l => l.StartMinute).ThenBy(l => l.Id == 0 ? long.MaxValue : l.Id).ToList(), leads);
+            // The common case near a live breach: one episode over one lead, which only moves.
+            if (episodes.Count == 1 && overlapping.Count == 1 && overlapping[0].StartMinute <= episodes[0].End && overlapping[0].EndMinute >= episodes[0].Start)
+            {
+                Fit(overlapping[0], episodes[0], engine.Now);
+                return;
+            }
+            overlapping.Sort(ByStartThenId);
+            Match(episodes, [.. overlapping], leads);
         }
+
+        private static readonly Comparison<Lead> ByStart = (a, b) => a.StartMinute.CompareTo(b.StartMinute);
+
+        private static readonly Comparison<Lead> ByStartThenId = (a, b) =>
+            a.StartMinute != b.StartMinute ? a.StartMinute.CompareTo(b.StartMinute) : (a.Id == 0 ? long.MaxValue : a.Id).CompareTo(b.Id == 0 ? long.MaxValue : b.Id);
 
         private void Match(List<Episode> episodes, List<Lead> overlapping, List<Lead> leads)
         {
@@ -181,7 +208,7 @@ public sealed partial class RuleEngine
         /// <summary>The earliest breaching minute joined to <paramref name="start"/> through fewer than 10 clear minutes.
         /// Every breaching minute outside the records' new reach is already in an open lead, so the search goes from lead to
         /// lead and stops at once when none lies within the 24-hour gap.</summary>
-        private long ExtendLeft(long start, List<Lead> open)
+        private long ExtendLeft(long start, List<Lead> open, long dirtyFrom)
         {
             var lowest = start;
             while (true)
@@ -200,11 +227,14 @@ public sealed partial class RuleEngine
                     else if (state == MinuteState.Clear && ++clear >= RuleLimits.EpisodeEndsAfterMinutes) return lowest;
                 }
                 lowest = Math.Min(lowest, previous.StartMinute);
+                // A lead wholly before the records' reach was separated from the ones before it already, over minutes
+                // that did not change: the search ends there.
+                if (previous.EndMinute < dirtyFrom) return lowest;
             }
         }
 
         /// <summary>The latest breaching minute joined to <paramref name="end"/> through fewer than 10 clear minutes.</summary>
-        private long ExtendRight(long end, List<Lead> open)
+        private long ExtendRight(long end, List<Lead> open, long dirtyTo)
         {
             var highest = end;
             while (true)
@@ -223,18 +253,27 @@ public sealed partial class RuleEngine
                     else if (state == MinuteState.Clear && ++clear >= RuleLimits.EpisodeEndsAfterMinutes) return highest;
                 }
                 highest = Math.Max(highest, next.EndMinute);
+                if (next.StartMinute > dirtyTo) return highest;
             }
         }
 
         private (MinuteState State, double Value, string[]? Breaching) State(long minute)
         {
-            _minutes ??= new Dictionary<long, (MinuteState, double, string[]?)>(128);
+            if (_minutes is null)
+            {
+                _minutes = engine._minuteMemo;
+                _minutes.Clear();
+            }
             if (_minutes.TryGetValue(minute, out var known)) return known;
-            List<string>? breaching = null;
+            // No garbage per minute: an index loop (an interface foreach boxes its enumerator) and, for the usual one
+            // breaching device, the engine's one-element array of it.
+            string? first = null;
+            List<string>? more = null;
             double worst = 0;
             var clear = false;
-            foreach (var device in site.Devices)
+            for (var i = 0; i < site.Devices.Count; i++)
             {
+                var device = site.Devices[i];
                 if (site.CommissionedAt(device, minute) != commissioned) continue;
                 var timeline = engine.Timeline(device);
                 if (timeline.LatestMinute < minute) continue;
@@ -242,18 +281,53 @@ public sealed partial class RuleEngine
                 var verdict = JudgeComplete(rule, site, timeline, minute);
                 if (verdict.State == WindowState.Breach)
                 {
-                    if (breaching is null || rule.IsWorse(verdict.Value, worst)) worst = verdict.Value;
-                    (breaching ??= []).Add(device);
+                    if (first is null || rule.IsWorse(verdict.Value, worst)) worst = verdict.Value;
+                    if (first is null) first = device;
+                    else (more ??= [first]).Add(device);
                 }
                 else clear |= verdict.State == WindowState.Clear || rule.RestsAt(timeline, minute, site);
             }
-            var state = breaching is not null ? (MinuteState.Breach, worst, breaching.ToArray()) : (clear ? MinuteState.Clear : MinuteState.Neutral, 0, null);
+            var state = first is not null
+                ? (MinuteState.Breach, worst, more?.ToArray() ?? engine.Alone(first))
+                : (clear ? MinuteState.Clear : MinuteState.Neutral, 0, null);
             _minutes[minute] = state;
             return state;
         }
 
-        private bool AnyDeviceOnThisSide() =>
-            commissioned ? site.Devices.Any(d => site.CommissionedFrom.ContainsKey(d)) : site.Devices.Count > 0;
+        private bool AnyDeviceOnThisSide(long from)
+        {
+            // Unchecked side: only a device not yet commissioned where the records reach can change it.
+            if (!commissioned)
+            {
+                for (var i = 0; i < site.Devices.Count; i++)
+                    if (!site.CommissionedAt(site.Devices[i], from)) return true;
+                return false;
+            }
+            for (var i = 0; i < site.Devices.Count; i++)
+                if (site.CommissionedFrom.ContainsKey(site.Devices[i])) return true;
+            return false;
+        }
+
+        private bool AnyOpenLeadOver(List<Lead> leads, long from, long to)
+        {
+            for (var i = 0; i < leads.Count; i++)
+            {
+                var l = leads[i];
+                if (IsOpen(l) && IsCommissioned(l) == commissioned && l.StartMinute <= to && l.EndMinute >= from) return true;
+            }
+            return false;
+        }
+    }
+
+    private readonly Dictionary<long, (MinuteState State, double Value, string[]? Breaching)> _minuteMemo = [];
+    private readonly List<Lead> _open = [], _overlapping = [];
+    private readonly Dictionary<string, string[]> _alone = new(StringComparer.Ordinal);
+
+    /// <summary>A device as the only breaching one of a minute, one array per device for all of them.</summary>
+    private string[] Alone(string device)
+    {
+        if (!_alone.TryGetValue(device, out var array)) _alone[device] = array = [device];
+        return array;
     }
 
     /// <summary>A lead for an episode nobody had raised yet.</summary>

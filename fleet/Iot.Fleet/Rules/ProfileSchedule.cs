@@ -12,11 +12,13 @@ public sealed class ProfileSchedule(IReadOnlyList<RuleProfile> versions, IReadOn
 
     public IReadOnlyList<QuietSpan> Quiet { get; } = quiet;
 
+    private readonly RuleProfile? _only = quiet.Count == 0 && versions.Count == 1 ? versions[0] : null;
+
     /// <summary>The version in force at the UTC minute (minutes since the epoch).</summary>
     public RuleProfile At(long minute)
     {
         // Most sites have one version and no quiet period; the rules ask for every window.
-        if (Quiet.Count == 0 && Versions.Count == 1) return Versions[0];
+        if (_only is { } only) return only;
         var time = DateTimeOffset.FromUnixTimeSeconds(minute * 60);
         foreach (var span in Quiet)
             if (span.From <= time && time < span.To) return VersionAt(span.Versions, time);

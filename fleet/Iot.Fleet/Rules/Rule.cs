@@ -62,11 +62,6 @@ public abstract class Rule
         new Pm10Rule(), new FumeConcentrationRule(), new PurifierOffRule(),
     ];
 
-    /// <summary>Rules for one kind of site.</summary>
-    public static IEnumerable<Rule> For(SiteKind kind) => All.Where(r => r.Kind == kind);
-
-    /// <summary>Rules for a site of several kinds (an integrated dust and noise monitor, say).</summary>
-    public static IEnumerable<Rule> For(IReadOnlyCollection<SiteKind> kinds) => All.Where(r => kinds.Contains(r.Kind));
 }
 
 /// <summary>`noise.day_leq` / `noise.night_leq`: LAeq over 20 minutes (energy mean) above the limit,

@@ -87,8 +87,11 @@ public sealed partial class RuleEngine(ISiteDirectory sites, IRecordHistory hist
             if ((record.Quality & QualityBits.Tamper) != 0)
                 RaiseIntegrity(site, "monitor.tamper", record.Device, firstMinute, lastMinute, 1, 0, "", "tamper switch open");
 
-            foreach (var rule in Rule.For(site.Kinds))
+            // An index loop: this runs for every record, and an iterator per record is garbage the GC must chase.
+            for (var r = 0; r < Rule.All.Count; r++)
             {
+                var rule = Rule.All[r];
+                if (!site.Kinds.Contains(rule.Kind)) continue;
                 var w = rule.Window(site.ProfileAt(firstMinute));
                 var dirtyFrom = firstMinute - w + 1;
                 // Windows that were waiting for later data are complete now that time has moved on.
