@@ -29,8 +29,8 @@ public sealed partial class RuleEngine
     /// </summary>
     private sealed class Episodes(RuleEngine engine, Rule rule, SiteContext site, bool commissioned, TelemetryRecord cause)
     {
-        // The engine's one memo, emptied for each reconciliation: made anew per record and rule, it was most of the
-        // garbage the rules made (the engine judges one record at a time, so one is enough).
+        // What each minute is, kept by the engine across records for this site, rule and side: a record forgets the
+        // minutes it can change (RuleEngine.Apply), so a long episode is not judged again minute by minute.
         private Dictionary<long, (MinuteState State, double Value, string[]? Breaching)>? _minutes;
 
         public void Reconcile(long from, long to)
@@ -259,11 +259,7 @@ public sealed partial class RuleEngine
 
         private (MinuteState State, double Value, string[]? Breaching) State(long minute)
         {
-            if (_minutes is null)
-            {
-                _minutes = engine._minuteMemo;
-                _minutes.Clear();
-            }
+            _minutes ??= engine.MinutesOf(site, rule, commissioned).States;
             if (_minutes.TryGetValue(minute, out var known)) return known;
             // No garbage per minute: an index loop (an interface foreach boxes its enumerator) and, for the usual one
             // breaching device, the engine's one-element array of it.
@@ -319,7 +315,36 @@ public sealed partial class RuleEngine
         }
     }
 
-    private readonly Dictionary<long, (MinuteState State, double Value, string[]? Breaching)> _minuteMemo = [];
+    /// <summary>The minute states of one site, rule and side of commissioning, valid for the site's context they were
+    /// computed with (a registry reload makes a new one, and so a new cache).</summary>
+    private sealed class MinuteCache(SiteContext site)
+    {
+        /// <summary>Minutes kept behind the newest one a record reached: episodes longer than this are judged again.</summary>
+        private const long KeptMinutes = 3 * 60;
+
+        public SiteContext Site { get; } = site;
+        public Dictionary<long, (MinuteState State, double Value, string[]? Breaching)> States { get; } = [];
+
+        /// <summary>Forgets the minutes a record can change, and the oldest ones once there are many.</summary>
+        public void Forget(long from, long to)
+        {
+            if (to - from < States.Count)
+                for (var m = from; m <= to; m++) States.Remove(m);
+            else
+                foreach (var m in States.Keys.Where(k => k >= from && k <= to).ToList()) States.Remove(m);
+            if (States.Count > 4 * KeptMinutes)
+                foreach (var m in States.Keys.Where(k => k < to - KeptMinutes).ToList()) States.Remove(m);
+        }
+    }
+
+    private readonly Dictionary<(string Site, string Rule, bool Commissioned), MinuteCache> _minuteCaches = [];
+
+    private MinuteCache MinutesOf(SiteContext site, Rule rule, bool commissioned)
+    {
+        if (!_minuteCaches.TryGetValue((site.Id, rule.Id, commissioned), out var cache) || !ReferenceEquals(cache.Site, site))
+            _minuteCaches[(site.Id, rule.Id, commissioned)] = cache = new MinuteCache(site);
+        return cache;
+    }
     private readonly List<Lead> _open = [], _overlapping = [];
     private readonly Dictionary<string, string[]> _alone = new(StringComparer.Ordinal);
 

@@ -98,7 +98,10 @@ public sealed partial class RuleEngine(ISiteDirectory sites, IRecordHistory hist
                 if (previousLatest != long.MinValue && timeline.LatestMinute > previousLatest)
                     dirtyFrom = Math.Min(dirtyFrom, Math.Max(previousLatest - w + 1, firstMinute - LongestEpisodeGapMinutes));
                 foreach (var commissioned in Classes)
+                {
+                    MinutesOf(site, rule, commissioned).Forget(dirtyFrom, lastMinute);
                     new Episodes(this, rule, site, commissioned, record).Reconcile(dirtyFrom, lastMinute);
+                }
             }
             if (record.IsEvidence)
                 foreach (var channel in record.Measurements.Keys.Where(FlatlineApplies))
