@@ -147,8 +147,11 @@ public sealed partial class RuleEngine
             if (!changed) return;
             lead.StartMinute = episode.Start;
             lead.EndMinute = episode.End;
-            lead.Devices.Clear();
-            lead.Devices.UnionWith(episode.Devices);
+            if (!ReferenceEquals(lead.Devices, episode.Devices))
+            {
+                lead.Devices.Clear();
+                lead.Devices.UnionWith(episode.Devices);
+            }
             lead.Value = episode.Worst;
             lead.Permit = permit;
             lead.UpdatedAt = now;
@@ -169,15 +172,19 @@ public sealed partial class RuleEngine
         /// <summary>The episodes among the minutes [start, end], continuing <paramref name="anchor"/>'s when given.</summary>
         private List<Episode> Find(long start, long end, Lead? anchor)
         {
-            var episodes = new List<Episode>();
+            var episodes = engine._episodes;
+            episodes.Clear();
             long first = 0, last = 0;
             var clear = 0;
             SortedSet<string>? devices = null;
+            // The anchor's own set until a device it lacks breaches: copied only then, not for every record of a live episode.
+            var shared = false;
             double worst = 0;
             if (anchor is not null)
             {
                 (first, last, worst) = (anchor.StartMinute, anchor.EndMinute, anchor.Value);
-                devices = new SortedSet<string>(anchor.Devices, StringComparer.Ordinal);
+                devices = anchor.Devices;
+                shared = true;
                 start = anchor.EndMinute + 1;
             }
             for (var m = start; m <= end; m++)
@@ -193,11 +200,21 @@ public sealed partial class RuleEngine
                 if (devices is null)
                 {
                     devices = new SortedSet<string>(StringComparer.Ordinal);
+                    shared = false;
                     first = m;
                     worst = value;
                 }
                 else if (rule.IsWorse(value, worst)) worst = value;
-                devices.UnionWith(breaching!);
+                foreach (var device in breaching!)
+                {
+                    if (devices.Contains(device)) continue;
+                    if (shared)
+                    {
+                        devices = new SortedSet<string>(devices, StringComparer.Ordinal);
+                        shared = false;
+                    }
+                    devices.Add(device);
+                }
                 last = m;
                 clear = 0;
             }
@@ -331,9 +348,18 @@ public sealed partial class RuleEngine
             if (to - from < States.Count)
                 for (var m = from; m <= to; m++) States.Remove(m);
             else
-                foreach (var m in States.Keys.Where(k => k >= from && k <= to).ToList()) States.Remove(m);
-            if (States.Count > 4 * KeptMinutes)
-                foreach (var m in States.Keys.Where(k => k < to - KeptMinutes).ToList()) States.Remove(m);
+                RemoveWhere(k => k >= from && k <= to);
+            if (States.Count > 4 * KeptMinutes) RemoveWhere(k => k < to - KeptMinutes);
+        }
+
+        private readonly List<long> _doomed = [];
+
+        private void RemoveWhere(Func<long, bool> doomed)
+        {
+            _doomed.Clear();
+            foreach (var m in States.Keys)
+                if (doomed(m)) _doomed.Add(m);
+            foreach (var m in _doomed) States.Remove(m);
         }
     }
 
@@ -346,6 +372,7 @@ public sealed partial class RuleEngine
         return cache;
     }
     private readonly List<Lead> _open = [], _overlapping = [];
+    private readonly List<Episode> _episodes = [];
     private readonly Dictionary<string, string[]> _alone = new(StringComparer.Ordinal);
 
     /// <summary>A device as the only breaching one of a minute, one array per device for all of them.</summary>

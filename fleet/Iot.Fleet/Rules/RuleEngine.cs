@@ -100,6 +100,7 @@ public sealed partial class RuleEngine(ISiteDirectory sites, IRecordHistory hist
                 foreach (var commissioned in Classes)
                 {
                     MinutesOf(site, rule, commissioned).Forget(dirtyFrom, lastMinute);
+                    if (!commissioned && !AnyUncheckedDevice(site, dirtyFrom)) continue;
                     new Episodes(this, rule, site, commissioned, record).Reconcile(dirtyFrom, lastMinute);
                 }
             }
@@ -144,6 +145,15 @@ public sealed partial class RuleEngine(ISiteDirectory sites, IRecordHistory hist
 
     private static WindowVerdict JudgeComplete(Rule rule, SiteContext site, DeviceTimeline timeline, long start) =>
         IsComplete(timeline, start, rule.Window(site.ProfileAt(start))) ? rule.Judge(timeline, start, site) : WindowVerdict.NotJudged;
+
+    /// <summary>True when a device of the site is not commissioned where a record's reach begins: only then can the
+    /// unchecked side change.</summary>
+    private static bool AnyUncheckedDevice(SiteContext site, long from)
+    {
+        for (var i = 0; i < site.Devices.Count; i++)
+            if (!site.CommissionedAt(site.Devices[i], from)) return true;
+        return false;
+    }
 
     /// <summary>Devices on each side of commissioning form their own episodes (an unchecked gateway can neither raise,
     /// extend, end nor hide an enforcement lead).</summary>
