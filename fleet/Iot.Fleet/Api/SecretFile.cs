@@ -1,4 +1,4 @@
-using System.Text;
+using Iot.Fleet.Storage;
 
 namespace Iot.Fleet.Api;
 
@@ -7,21 +7,7 @@ namespace Iot.Fleet.Api;
 public static class SecretFile
 {
     /// <summary>Writes <paramref name="secret"/> to <paramref name="path"/> with mode 0600 (set before the secret is
-    /// written, so it is never readable by others), through a temp file and a rename; returns the full path.</summary>
-    public static string Write(string path, string secret)
-    {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = full + ".tmp";
-        File.Delete(temp);
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using (var stream = new FileStream(temp, options))
-        {
-            stream.Write(Encoding.UTF8.GetBytes(secret + "\n"));
-            stream.Flush(flushToDisk: true);
-        }
-        File.Move(temp, full, overwrite: true);
-        return full;
-    }
+    /// written, so it is never readable by others); returns the full path.</summary>
+    public static string Write(string path, string secret) =>
+        AtomicFile.Write(path, secret + "\n", UnixFileMode.UserRead | UnixFileMode.UserWrite);
 }

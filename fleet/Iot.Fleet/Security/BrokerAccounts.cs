@@ -271,23 +271,10 @@ public sealed class BrokerAccounts : IDisposable
         return text.ToString();
     }
 
-    /// <summary>Temp file and rename in the same folder: the broker reads either the old file or the new one.
-    /// Owner read-write, group read: run the broker in the fleet's group when they are different users.</summary>
-    private static void WriteAtomically(string path, string text)
-    {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = full + ".tmp";
-        File.Delete(temp);
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead;
-        using (var stream = new FileStream(temp, options))
-        {
-            stream.Write(Encoding.UTF8.GetBytes(text));
-            stream.Flush(flushToDisk: true);
-        }
-        File.Move(temp, full, overwrite: true);
-    }
+    /// <summary>The broker reads either the old file or the new one. Owner read-write, group read: run the broker in the
+    /// fleet's group when they are different users.</summary>
+    private static void WriteAtomically(string path, string text) =>
+        AtomicFile.Write(path, text, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
 
     private static void RequireDeviceId(string deviceId)
     {
