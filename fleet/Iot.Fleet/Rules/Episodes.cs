@@ -35,7 +35,6 @@ public sealed partial class RuleEngine
 
         public void Reconcile(long from, long to)
         {
-            if (!AnyDeviceOnThisSide(from)) return;
             var leads = engine.LeadsOf(site.Id, rule.Id);
             // The live path: minutes without a breach that no lead covers can neither raise, join, cut nor withdraw one.
             // Loops, not LINQ: this runs for every record and rule.
@@ -305,20 +304,6 @@ public sealed partial class RuleEngine
                 : (clear ? MinuteState.Clear : MinuteState.Neutral, 0, null);
             _minutes[minute] = state;
             return state;
-        }
-
-        private bool AnyDeviceOnThisSide(long from)
-        {
-            // Unchecked side: only a device not yet commissioned where the records reach can change it.
-            if (!commissioned)
-            {
-                for (var i = 0; i < site.Devices.Count; i++)
-                    if (!site.CommissionedAt(site.Devices[i], from)) return true;
-                return false;
-            }
-            for (var i = 0; i < site.Devices.Count; i++)
-                if (site.CommissionedFrom.ContainsKey(site.Devices[i])) return true;
-            return false;
         }
 
         private bool AnyOpenLeadOver(List<Lead> leads, long from, long to)

@@ -100,7 +100,7 @@ public sealed partial class RuleEngine(ISiteDirectory sites, IRecordHistory hist
                 foreach (var commissioned in Classes)
                 {
                     MinutesOf(site, rule, commissioned).Forget(dirtyFrom, lastMinute);
-                    if (!commissioned && !AnyUncheckedDevice(site, dirtyFrom)) continue;
+                    if (!AnyDeviceOnSide(site, commissioned, dirtyFrom)) continue;
                     new Episodes(this, rule, site, commissioned, record).Reconcile(dirtyFrom, lastMinute);
                 }
             }
@@ -146,12 +146,12 @@ public sealed partial class RuleEngine(ISiteDirectory sites, IRecordHistory hist
     private static WindowVerdict JudgeComplete(Rule rule, SiteContext site, DeviceTimeline timeline, long start) =>
         IsComplete(timeline, start, rule.Window(site.ProfileAt(start))) ? rule.Judge(timeline, start, site) : WindowVerdict.NotJudged;
 
-    /// <summary>True when a device of the site is not commissioned where a record's reach begins: only then can the
-    /// unchecked side change.</summary>
-    private static bool AnyUncheckedDevice(SiteContext site, long from)
+    /// <summary>True when a device of the site can be on this side of commissioning where a record's reach begins:
+    /// only then can the records change that side's episodes (a site commissioned long ago has no unchecked side).</summary>
+    private static bool AnyDeviceOnSide(SiteContext site, bool commissioned, long from)
     {
         for (var i = 0; i < site.Devices.Count; i++)
-            if (!site.CommissionedAt(site.Devices[i], from)) return true;
+            if (commissioned ? site.CommissionedFrom.ContainsKey(site.Devices[i]) : !site.CommissionedAt(site.Devices[i], from)) return true;
         return false;
     }
 
