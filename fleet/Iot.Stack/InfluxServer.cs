@@ -74,6 +74,15 @@ public sealed class InfluxServer : ISupervisedServer, IDisposable
     /// <summary>Kills influxd without a clean shutdown.</summary>
     public void Kill() => _process.Kill();
 
+    /// <summary>The number a COUNT query answers (InfluxQL, e.g. `SELECT COUNT(q) FROM reading WHERE dev = 'X'`), 0 when
+    /// nothing matches: how tests and benchmarks check what reached InfluxDB.</summary>
+    public async Task<long> CountAsync(string query, string database = "iot")
+    {
+        using var http = new HttpClient { BaseAddress = Url };
+        var body = await http.GetStringAsync($"/query?db={Uri.EscapeDataString(database)}&q={Uri.EscapeDataString(query)}");
+        return System.Text.Json.Nodes.JsonNode.Parse(body)?["results"]?[0]?["series"]?[0]?["values"]?[0]?[1]?.GetValue<long>() ?? 0;
+    }
+
     /// <summary>Stops influxd cleanly.</summary>
     public void Stop() => _process.Stop(TimeSpan.FromSeconds(10));
 

@@ -161,12 +161,7 @@ internal static class IngestBenchmark
         return watch.Elapsed;
     }
 
-    private static async Task<long> InfluxCount(InfluxServer influx)
-    {
-        using var query = new HttpClient { BaseAddress = influx.Url };
-        var body = await query.GetStringAsync("/query?db=iot&q=" + Uri.EscapeDataString("SELECT COUNT(q) FROM reading"));
-        return JsonNode.Parse(body)?["results"]?[0]?["series"]?[0]?["values"]?[0]?[1]?.GetValue<long>() ?? 0;
-    }
+    private static Task<long> InfluxCount(InfluxServer influx) => influx.CountAsync("SELECT COUNT(q) FROM reading");
 
     /// <summary>Purifier-off episodes inside a paced stream of 5,000 records/s; the latency of each lead
     /// runs from the PUBLISH of the record that completes its first breaching window to the lead's

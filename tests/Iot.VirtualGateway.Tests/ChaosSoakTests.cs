@@ -116,13 +116,7 @@ public sealed class ChaosSoakTests(ITestOutputHelper output) : IDisposable
         return (long)command.ExecuteScalar()!;
     }
 
-    private static async Task<long> InfluxCount(InfluxServer influx)
-    {
-        using var http = new HttpClient { BaseAddress = influx.Url };
-        var q = Uri.EscapeDataString("SELECT COUNT(q) FROM reading WHERE dev =~ /^SK-/");
-        var body = await http.GetStringAsync($"/query?db=iot&q={q}");
-        return JsonNode.Parse(body)?["results"]?[0]?["series"]?[0]?["values"]?[0]?[1]?.GetValue<long>() ?? 0;
-    }
+    private static Task<long> InfluxCount(InfluxServer influx) => influx.CountAsync("SELECT COUNT(q) FROM reading WHERE dev =~ /^SK-/");
 
     private static async Task<JsonArray> Leads(FleetServer fleet)
     {

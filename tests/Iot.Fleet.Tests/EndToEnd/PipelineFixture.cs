@@ -115,13 +115,8 @@ public sealed class PipelineFixture : IDisposable
     }
 
     /// <summary>Readings of a device in InfluxDB (counted on a channel every test record carries).</summary>
-    public async Task<long> InfluxCount(string device, string channel = "pur")
-    {
-        using var http = new HttpClient { BaseAddress = Influx.Url };
-        var q = Uri.EscapeDataString($"SELECT COUNT({channel}) FROM reading WHERE dev = '{device}'");
-        var body = await http.GetStringAsync($"/query?db=iot&q={q}");
-        return JsonNode.Parse(body)?["results"]?[0]?["series"]?[0]?["values"]?[0]?[1]?.GetValue<long>() ?? 0;
-    }
+    public Task<long> InfluxCount(string device, string channel = "pur") =>
+        Influx.CountAsync($"SELECT COUNT({channel}) FROM reading WHERE dev = '{device}'");
 
     /// <summary>Rows of a device in the fleet's record journal, read from its database file.</summary>
     public long JournalCount(string device) => RowCount("records", device);
