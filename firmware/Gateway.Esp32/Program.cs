@@ -3,6 +3,7 @@ using System.Device.Wifi;
 using System.Diagnostics;
 using System.Threading;
 using Iot.Gateway.Esp32.Adapters;
+using Iot.Gateway.Hardware;
 using Iot.Gateway.Provisioning;
 using Iot.Gateway.Runtime;
 using nanoFramework.Hardware.Esp32;
@@ -21,10 +22,10 @@ namespace Iot.Gateway.Esp32
         /// <summary>Version of this build; reported until the boot marker names the running bundle (over-the-air updates).</summary>
         public const string FirmwareVersion = "1.0.0";
 
-        // Internal-drive partitions of the portable core, as files of whole 4 KiB sectors. 32 journal sectors hold
-        // 31 x 49 = 1519 one-minute records, about 25 hours offline; all five files (160 KiB) must fit on I:\, besides the two bundles.
+        // The portable core's files on the internal drive (littlefs). The journal takes at most 128 segments of 4 KiB
+        // (RecordJournal: over 72 hours of any site kind); the small stores are two 4 KiB sectors each.
+        private const string Drive = "I:\\";
         private const int SectorBytes = 4096;
-        private const int JournalBytes = 32 * SectorBytes;
         private const int TwoSectors = 2 * SectorBytes;
         // Largest bundle a download may stage (the other bundle slot; README.md, "Over-the-air updates").
         private const int BundleBytes = 512 * 1024;
@@ -65,17 +66,18 @@ namespace Iot.Gateway.Esp32
             hardware.Clock = clock;
             hardware.Mqtt = mqtt;
             hardware.Inbox = mqtt;
-            hardware.JournalFlash = new FileFlashStore("I:\\journal.bin", JournalBytes, SectorBytes);
-            hardware.ConfigFlash = new FileFlashStore("I:\\config.bin", TwoSectors, SectorBytes);
-            hardware.BootFlash = new FileFlashStore("I:\\boot.bin", TwoSectors, SectorBytes);
-            hardware.CredentialFlash = new FileFlashStore("I:\\login.bin", TwoSectors, SectorBytes);
+            var files = new LittleFsFileStore(Drive);
+            hardware.JournalFiles = files;
+            hardware.ConfigFlash = new FileFlashStore(files, "config.bin", TwoSectors, SectorBytes);
+            hardware.BootFlash = new FileFlashStore(files, "boot.bin", TwoSectors, SectorBytes);
+            hardware.CredentialFlash = new FileFlashStore(files, "login.bin", TwoSectors, SectorBytes);
             hardware.MeterLink = new UartLink(PinMap.Rs485Port, settings.MeterBaud, clock, rs485: true);
             hardware.Adc = new Esp32Adc(new int[] { PinMap.FanCurrentAdcChannel, PinMap.PurifierCurrentAdcChannel });
             hardware.Tamper = new GpioTamperSwitch(PinMap.TamperSwitch);
             var firmware = new FlashFirmwareSlots(BootMarker.DefaultPath, FirmwareVersion, BundleBytes);
             hardware.Firmware = firmware;
             hardware.FirmwareDownload = new HttpFirmwareDownload(null);
-            hardware.OtaFlash = new FileFlashStore("I:\\ota.bin", TwoSectors, SectorBytes);
+            hardware.OtaFlash = new FileFlashStore(files, "ota.bin", TwoSectors, SectorBytes);
 
             var options = new GatewayRuntimeOptions();
             options.DeviceId = settings.DeviceId;

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using Iot.Gateway.Configuration;
 using Iot.Gateway.Hardware;
+using Iot.Firmware.Model;
 using Iot.Gateway.Journal;
 using Iot.Gateway.Json;
 using Iot.Gateway.Modbus;
@@ -172,7 +173,7 @@ internal static class FirmwareBenchmark
         var gateway = new GatewayRuntime(new GatewayHardware
         {
             Clock = clock, Mqtt = mqtt, MeterLink = meter, Adc = site == SiteKind.Fume ? adc : null, Tamper = new BenchSwitch(),
-            JournalFlash = new BenchFlash(64 * 1024), ConfigFlash = new BenchFlash(8 * 1024), BootFlash = new BenchFlash(8 * 1024),
+            JournalFiles = new LittleFsModel(), ConfigFlash = new BenchFlash(8 * 1024), BootFlash = new BenchFlash(8 * 1024),
         }, new GatewayRuntimeOptions { DeviceId = Dev, Firmware = Fw, DefaultSite = site, WarmUpSeconds = 0 });
 
         var level = Table(4096, 30, 45, 95);
@@ -432,8 +433,8 @@ internal static class FirmwareBenchmark
     private static (Row Append, Row Drain, string Note, bool Ok) JournalAppendDrain(MinuteRecord[] set, int perRun)
     {
         const int batch = 20; // GatewayRuntimeOptions.UplinkBatch default
-        var flash = new BenchFlash(64 * 1024);
-        var journal = new RecordJournal(flash);
+        var files = new LittleFsModel();
+        var journal = new RecordJournal(files, RecordJournal.DefaultSegmentBytes, 16);
         journal.Open();
         var peeked = new MinuteRecord[batch];
         for (int i = 0; i < peeked.Length; i++) peeked[i] = new MinuteRecord();
@@ -484,10 +485,10 @@ internal static class FirmwareBenchmark
             dBytes[r] = db;
         }
         bool ok = mismatches == 0 && journal.Pending == 0 && journal.DroppedRecords == 0 && journal.NextSeq - seqBefore == Runs * rounds * batch;
-        string label = $"({batch}-record batches, {records:N0} records, 64 KiB flash)";
+        string label = $"({batch}-record batches, {records:N0} records, 16 segments)";
         var append = new Row($"3 RecordJournal append {label}", "per record", Median(aNs) / records, Median(aBytes) / records, aBytes.Max() / records, true);
         var drain = new Row("3 RecordJournal drain (Peek + Acknowledge)", "per record", Median(dNs) / records, Median(dBytes) / records, dBytes.Max() / records, true);
-        string note = $"journal: capacity {journal.Capacity} records, {flash.Erases:N0} sector erases, every batch peeked back in order and acknowledged, " +
+        string note = $"journal: capacity {journal.Capacity} records, {files.Erases:N0} block erases (littlefs model), every batch peeked back in order and acknowledged, " +
                       $"{journal.Pending} pending, {journal.DroppedRecords} dropped{(ok ? "" : $", {mismatches} bad batches  <-- CHECK FAILED")}";
         return (append, drain, note, ok);
     }

@@ -18,7 +18,7 @@ public class FirmwareBoundaryTests
     private readonly FakeClock _clock = new() { UtcSeconds = T0 };
     private readonly FakeMqttLink _mqtt = new() { IsConnected = false, BrokerReachable = false };
     private readonly FakeModbusMeter _meter = new() { NoiseLevel = 65.0 };
-    private readonly FakeFlash _journalFlash = new(64 * 1024);
+    private readonly LittleFsModel _journalFiles = new();
     private readonly FakeFlash _configFlash = new(8 * 1024);
     private readonly FakeFlash _bootFlash = new(8 * 1024);
     private int _acked;
@@ -27,7 +27,7 @@ public class FirmwareBoundaryTests
         new(new GatewayHardware
         {
             Clock = _clock, Mqtt = _mqtt, Inbox = _mqtt, MeterLink = _meter,
-            JournalFlash = _journalFlash, ConfigFlash = _configFlash, BootFlash = _bootFlash,
+            JournalFiles = _journalFiles, ConfigFlash = _configFlash, BootFlash = _bootFlash,
         }, new GatewayRuntimeOptions
         {
             DeviceId = Dev, Firmware = firmware, WarmUpSeconds = 0, ReconnectBaseMs = 1000, ReconnectCapMs = 4000, UplinkBatch = 4,
@@ -103,8 +103,7 @@ public class FirmwareBoundaryTests
     [Fact]
     public void The_uplink_counts_only_records_at_or_after_the_boundary_as_evidence()
     {
-        var flash = new FakeFlash();
-        var journal = new RecordJournal(flash);
+        var journal = new RecordJournal(new LittleFsModel());
         journal.Open();
         var mqtt = new FakeMqttLink();
         for (int m = 0; m < 6; m++)
@@ -133,8 +132,7 @@ public class FirmwareBoundaryTests
     [Fact]
     public void An_unknown_previous_version_is_left_out_rather_than_misstated()
     {
-        var flash = new FakeFlash();
-        var journal = new RecordJournal(flash);
+        var journal = new RecordJournal(new LittleFsModel());
         journal.Open();
         var mqtt = new FakeMqttLink();
         journal.Append(new MinuteRecord { T = T0 });

@@ -16,7 +16,7 @@ public class GatewayRuntimeTests
     private readonly FakeModbusMeter _meter = new() { NoiseLevel = 65.0 };
     private readonly FakeSwitch _lid = new();
     private readonly FakeMultiChannelAdc _adc = new();
-    private readonly FakeFlash _journalFlash = new(64 * 1024);
+    private readonly LittleFsModel _journalFiles = new();
     private readonly FakeFlash _configFlash = new(8 * 1024);
     private readonly FakeFlash _bootFlash = new(8 * 1024);
     private int _acked;
@@ -27,7 +27,7 @@ public class GatewayRuntimeTests
         new(new GatewayHardware
         {
             Clock = _clock, Mqtt = _mqtt, Inbox = _mqtt, MeterLink = _meter, Adc = _adc, Tamper = _lid,
-            JournalFlash = _journalFlash, ConfigFlash = _configFlash, BootFlash = _bootFlash,
+            JournalFiles = _journalFiles, ConfigFlash = _configFlash, BootFlash = _bootFlash,
         }, new GatewayRuntimeOptions
         {
             DeviceId = Dev, Firmware = "1.0.0", WarmUpSeconds = warmUpSeconds, DefaultSite = site,
@@ -274,7 +274,7 @@ public class GatewayRuntimeSteadyStateTests
         var gateway = new GatewayRuntime(new GatewayHardware
         {
             Clock = clock, Mqtt = mqtt, ParticulateLink = uart,
-            JournalFlash = new FakeFlash(64 * 1024), ConfigFlash = new FakeFlash(8 * 1024), BootFlash = new FakeFlash(8 * 1024),
+            JournalFiles = new LittleFsModel(), ConfigFlash = new FakeFlash(8 * 1024), BootFlash = new FakeFlash(8 * 1024),
         }, new GatewayRuntimeOptions { DeviceId = "DS-0001", DefaultSite = Iot.Gateway.Configuration.SiteKind.Dust, WarmUpSeconds = 0 });
 
         for (int s = 0; s < 121; s++)
@@ -304,7 +304,7 @@ public class GatewayRuntimeSteadyStateTests
         var gateway = new GatewayRuntime(new GatewayHardware
         {
             Clock = clock, Mqtt = mqtt, MeterLink = new FixedReplyLink(reply), Tamper = new FakeSwitch(),
-            JournalFlash = new FakeFlash(64 * 1024), ConfigFlash = new FakeFlash(8 * 1024), BootFlash = new FakeFlash(8 * 1024),
+            JournalFiles = new LittleFsModel(), ConfigFlash = new FakeFlash(8 * 1024), BootFlash = new FakeFlash(8 * 1024),
         }, new GatewayRuntimeOptions { DeviceId = "NS-0001", WarmUpSeconds = 0 });
 
         void Run(int seconds)

@@ -1,4 +1,3 @@
-using Iot.Firmware.Tests.Fakes;
 using Iot.Gateway.Journal;
 using Iot.Gateway.Telemetry;
 
@@ -7,6 +6,11 @@ namespace Iot.Firmware.Tests;
 public class RecordJournalTests
 {
     private const long T0 = 1_795_000_020;
+    // A small journal for the wrap tests: 4 segments of 256 bytes, 9 noise frames each.
+    private const int SmallSegment = 256;
+    private const int SmallSegments = 4;
+    // Room for the power-cut test's backlog (it never wraps: the wrap tests check dropping).
+    private const int CutSegments = 32;
 
     private static MinuteRecord Noise(int minute)
     {
@@ -16,9 +20,9 @@ public class RecordJournalTests
         return r;
     }
 
-    private static RecordJournal Open(FakeFlash flash)
+    private static RecordJournal Open(LittleFsModel files, int segmentBytes = RecordJournal.DefaultSegmentBytes, int segments = RecordJournal.DefaultSegments)
     {
-        var journal = new RecordJournal(flash);
+        var journal = new RecordJournal(files, segmentBytes, segments);
         journal.Open();
         return journal;
     }
@@ -30,12 +34,26 @@ public class RecordJournalTests
         return buffer.Take(n).ToList();
     }
 
-    [Fact]
-    public void Holds_72_hours_of_minute_records_in_512_KB()
+    private static List<uint> Drain(RecordJournal journal)
     {
-        var journal = Open(new FakeFlash(512 * 1024, 4096));
-        Assert.True(RecordJournal.SlotBytes <= 110, $"slot is {RecordJournal.SlotBytes} bytes");
-        Assert.True(journal.Capacity >= 72 * 60, $"capacity is {journal.Capacity}");
+        var seqs = new List<uint>();
+        while (true)
+        {
+            var batch = PeekAll(journal);
+            if (batch.Count == 0) return seqs;
+            seqs.AddRange(batch.Select(r => r.Seq));
+            journal.Acknowledge(batch.Count);
+        }
+    }
+
+    [Fact]
+    public void Holds_72_hours_of_minute_records_of_every_site_kind_in_512_KiB_on_the_ESP32()
+    {
+        var journal = Open(new LittleFsModel());
+        Assert.Equal(512 * 1024, RecordJournal.DefaultSegments * RecordJournal.DefaultSegmentBytes);
+        // Capacity counts the largest record (every channel), so it bounds every site kind.
+        Assert.True(journal.Capacity >= 72 * 60, $"capacity is {journal.Capacity} records");
+        Assert.True(journal.CapacityFor(RecordCodec.HeaderBytes + 2 * 4) >= 2 * 72 * 60, "a noise minute is 21 bytes");
     }
 
     [Fact]
@@ -68,8 +86,8 @@ public class RecordJournalTests
     [Fact]
     public void Drains_oldest_first_with_original_timestamps_and_removes_only_acknowledged_records()
     {
-        var flash = new FakeFlash();
-        var journal = Open(flash);
+        var files = new LittleFsModel();
+        var journal = Open(files);
         for (int m = 0; m < 5; m++) journal.Append(Noise(m));
 
         var batch = PeekAll(journal);
@@ -82,181 +100,181 @@ public class RecordJournalTests
         Assert.Equal([3u, 4u, 5u], PeekAll(journal).Select(r => r.Seq));
 
         // Without PUBACK nothing is removed, even across a reboot.
-        var rebooted = Open(flash);
+        var rebooted = Open(files);
         Assert.Equal(3, rebooted.Pending);
         Assert.Equal([3u, 4u, 5u], PeekAll(rebooted).Select(r => r.Seq));
     }
 
     [Fact]
-    public void Sequence_numbers_keep_increasing_across_reboots()
+    public void Sequence_numbers_keep_increasing_across_reboots_even_when_everything_was_delivered()
     {
-        var flash = new FakeFlash();
-        var journal = Open(flash);
-        for (int m = 0; m < 3; m++) journal.Append(Noise(m));
-        PeekAll(journal);
-        journal.Acknowledge(3);
+        var files = new LittleFsModel();
+        var journal = Open(files, SmallSegment, SmallSegments);
+        for (int m = 0; m < 30; m++) journal.Append(Noise(m)); // over three segments
+        Assert.Equal(30, Drain(journal).Count);
 
-        var rebooted = Open(flash);
-        var next = Noise(3);
+        var rebooted = Open(files, SmallSegment, SmallSegments);
+        Assert.Equal(0, rebooted.Pending);
+        var next = Noise(30);
         rebooted.Append(next);
 
-        Assert.Equal(4u, next.Seq);
-        Assert.Equal(0, Open(flash).Pending - 1);
+        Assert.Equal(31u, next.Seq);
+        Assert.Equal([31u], PeekAll(Open(files, SmallSegment, SmallSegments)).Select(r => r.Seq));
     }
 
     [Fact]
-    public void Ring_wraps_over_sectors_and_keeps_newest_data_when_full()
+    public void Delivered_segments_are_deleted_so_the_files_stay_bounded()
     {
-        // 8 small sectors; one is always kept free for erasing.
-        var flash = new FakeFlash(8 * 512, 512);
-        var journal = Open(flash);
-        int slotsPerSector = (512 - RecordJournal.SectorHeaderBytes) / RecordJournal.SlotBytes;
-        Assert.Equal(7 * slotsPerSector, journal.Capacity);
-
-        // Deliver as we go for three laps: nothing lost.
-        for (int m = 0; m < 130; m++)
+        var files = new LittleFsModel();
+        var journal = Open(files, SmallSegment, SmallSegments);
+        for (int m = 0; m < 500; m++)
         {
             journal.Append(Noise(m));
-            if (m % 5 == 4)
-            {
-                int n = PeekAll(journal).Count;
-                journal.Acknowledge(n);
-            }
+            if (m % 7 == 6) Drain(journal);
         }
+        Drain(journal);
+
+        // The head segment (it carries the sequence number on) and the two position copies.
+        Assert.Single(files.Names, n => !n.StartsWith("jpos"));
+        Assert.Contains("jpos0", files.Names);
+        Assert.Contains("jpos1", files.Names);
+        Assert.Equal(3, files.Names.Count);
         Assert.Equal(0, journal.DroppedRecords);
-        Assert.Equal(0, journal.Pending);
+        Assert.True(files.TotalBytes <= SmallSegment + 2 * 24, $"{files.TotalBytes} bytes left");
+    }
+
+    [Fact]
+    public void Ring_wraps_over_segments_and_keeps_newest_data_when_full()
+    {
+        var files = new LittleFsModel();
+        var journal = Open(files, SmallSegment, SmallSegments);
+        int perSegment = (SmallSegment - RecordJournal.SegmentHeaderBytes) / (RecordCodec.HeaderBytes + 8 + RecordJournal.FrameOverheadBytes);
 
         // Offline for longer than the capacity: the oldest are dropped, the newest kept, in order.
-        for (int m = 130; m < 230; m++) journal.Append(Noise(m));
-        var kept = PeekAll(Open(flash));
-        Assert.InRange(kept.Count, journal.Capacity, 8 * slotsPerSector);
-        Assert.Equal(230u, kept[^1].Seq);
-        Assert.Equal(Enumerable.Range((int)kept[0].Seq, kept.Count).Select(i => (uint)i), kept.Select(r => r.Seq));
-        Assert.True(journal.DroppedRecords > 0);
-        Assert.Equal(kept.Count, Open(flash).Pending);
+        for (int m = 0; m < 100; m++) journal.Append(Noise(m));
+        var rebooted = Open(files, SmallSegment, SmallSegments);
+        var kept = Drain(rebooted);
+        Assert.InRange(kept.Count, (SmallSegments - 1) * perSegment + 1, SmallSegments * perSegment);
+        Assert.Equal(100u, kept[^1]);
+        Assert.Equal(Enumerable.Range((int)kept[0], kept.Count).Select(i => (uint)i), kept);
+        Assert.Equal(100 - kept.Count, journal.DroppedRecords);
     }
 
     [Fact]
-    public void Power_loss_at_every_byte_of_a_record_write_loses_at_most_that_record()
+    public void A_puback_for_records_dropped_by_ring_wrap_marks_nothing_newer()
     {
-        var reference = new FakeFlash(8 * 4096, 4096);
-        var seed = Open(reference);
-        for (int m = 0; m < 3; m++) seed.Append(Noise(m));
-        var before = reference.Snapshot();
-        long writtenBefore = reference.BytesWritten;
-        seed.Append(Noise(3));
-        int recordBytes = (int)(reference.BytesWritten - writtenBefore);
-        Assert.InRange(recordBytes, RecordCodec.HeaderBytes + 2 + 4, RecordJournal.SlotBytes - 1);
-
-        for (int budget = 0; budget <= recordBytes; budget++)
-        {
-            var flash = FlashFrom(before, 8 * 4096, 4096);
-            var journal = Open(flash);
-            flash.WriteBudget = budget;
-            bool completed = true;
-            try { journal.Append(Noise(3)); }
-            catch (PowerLossException) { completed = false; }
-            flash.WriteBudget = null;
-
-            var rebooted = Open(flash);
-            var seqs = PeekAll(rebooted).Select(r => r.Seq).ToList();
-            Assert.Equal(completed ? [1u, 2u, 3u, 4u] : [1u, 2u, 3u], seqs);
-
-            // The journal goes on working and never reuses a number that was stored.
-            var next = Noise(4);
-            rebooted.Append(next);
-            Assert.Equal(completed ? 5u : 4u, next.Seq);
-            Assert.Equal(seqs.Append(next.Seq), PeekAll(Open(flash)).Select(r => r.Seq));
-        }
-    }
-
-    [Fact]
-    public void Power_loss_at_every_byte_while_starting_a_new_sector_is_recovered()
-    {
-        const int sector = 512;
-        var reference = new FakeFlash(4 * sector, sector);
-        var seed = Open(reference);
-        int slotsPerSector = (sector - RecordJournal.SectorHeaderBytes) / RecordJournal.SlotBytes;
-        for (int m = 0; m < slotsPerSector; m++) seed.Append(Noise(m)); // fills sector 0 exactly
-        var before = reference.Snapshot();
-        long writtenBefore = reference.BytesWritten;
-        seed.Append(Noise(slotsPerSector)); // erase sector 1, header, record
-        int bytes = (int)(reference.BytesWritten - writtenBefore);
-        Assert.True(bytes > RecordJournal.SectorHeaderBytes);
-
-        for (int budget = 0; budget <= bytes; budget++)
-        {
-            var flash = FlashFrom(before, 4 * sector, sector);
-            var journal = Open(flash);
-            flash.WriteBudget = budget;
-            bool completed = true;
-            try { journal.Append(Noise(slotsPerSector)); }
-            catch (PowerLossException) { completed = false; }
-            flash.WriteBudget = null;
-
-            var rebooted = Open(flash);
-            var expected = Enumerable.Range(1, completed ? slotsPerSector + 1 : slotsPerSector).Select(i => (uint)i).ToList();
-            Assert.Equal(expected, PeekAll(rebooted).Select(r => r.Seq));
-            var next = Noise(slotsPerSector + 1);
-            rebooted.Append(next);
-            Assert.Equal((uint)expected.Count + 1, next.Seq);
-        }
-    }
-
-    [Fact]
-    public void Power_loss_while_marking_a_delivery_sends_the_record_again_at_worst()
-    {
-        var flash = new FakeFlash();
-        var journal = Open(flash);
-        for (int m = 0; m < 3; m++) journal.Append(Noise(m));
-        PeekAll(journal);
-        flash.WriteBudget = 1; // the first ack byte is written, then power goes
-        Assert.Throws<PowerLossException>(() => journal.Acknowledge(3));
-        flash.WriteBudget = null;
-
-        Assert.Equal([2u, 3u], PeekAll(Open(flash)).Select(r => r.Seq));
-    }
-
-    [Fact]
-    public void A_corrupted_record_is_skipped_not_fatal()
-    {
-        var flash = new FakeFlash(4 * 4096, 4096);
-        var journal = Open(flash);
-        for (int m = 0; m < 3; m++) journal.Append(Noise(m));
-        // Flip bits inside the second record's payload (NOR can only clear bits).
-        flash.Write(RecordJournal.SectorHeaderBytes + RecordJournal.SlotBytes + 8, [0x00], 0, 1);
-
-        var rebooted = Open(flash);
-        Assert.Equal([1u, 3u], PeekAll(rebooted).Select(r => r.Seq));
-        Assert.Equal(1, rebooted.CorruptSlots);
-    }
-
-    [Fact]
-    public void A_puback_for_records_erased_by_ring_wrap_marks_nothing_newer()
-    {
-        var flash = new FakeFlash(4 * 512, 512);
-        var journal = Open(flash);
+        var files = new LittleFsModel();
+        var journal = Open(files, SmallSegment, SmallSegments);
         journal.Append(Noise(0));
-        Assert.Single(PeekAll(journal));           // in flight: seq 1, in sector 0
+        Assert.Single(PeekAll(journal));           // in flight: seq 1, in the first segment
 
-        for (int m = 1; m < 40; m++) journal.Append(Noise(m)); // wraps and erases sector 0
-        journal.Acknowledge(1);                    // the late PUBACK for seq 1
+        for (int m = 1; m < 60; m++) journal.Append(Noise(m)); // wraps and drops the first segment
+        Assert.Equal(0, journal.Acknowledge(1));   // the late PUBACK for seq 1
 
-        // 40 records fill the 4 sectors exactly twice: all of the second lap must still be pending.
-        int slotsPerSector = (512 - RecordJournal.SectorHeaderBytes) / RecordJournal.SlotBytes;
-        Assert.Equal(0, 40 % (4 * slotsPerSector));
-        var left = PeekAll(Open(flash));
-        Assert.Equal(4 * slotsPerSector, left.Count);
-        Assert.Equal(40u, left[^1].Seq);
-        Assert.Equal(Enumerable.Range((int)left[0].Seq, left.Count).Select(i => (uint)i), left.Select(r => r.Seq));
-        Assert.True(journal.DroppedRecords > 0);
+        var left = Drain(Open(files, SmallSegment, SmallSegments));
+        Assert.Equal(60u, left[^1]);
+        Assert.Equal(Enumerable.Range((int)left[0], left.Count).Select(i => (uint)i), left);
+        Assert.Equal(60 - left.Count, journal.DroppedRecords);
     }
 
-    private static FakeFlash FlashFrom(byte[] image, int size, int sectorSize)
+    [Fact]
+    public void A_damaged_frame_ends_its_segment_and_the_journal_goes_on()
     {
-        var flash = new FakeFlash(size, sectorSize);
-        for (int s = 0; s < size / sectorSize; s++) flash.EraseSector(s);
-        flash.Write(0, image, 0, image.Length);
-        return flash;
+        var files = new LittleFsModel();
+        var journal = Open(files, SmallSegment, SmallSegments);
+        for (int m = 0; m < 12; m++) journal.Append(Noise(m)); // segment 0 holds 1..9, segment 1 holds 10..12
+        // A bit flip inside the second record of segment 0 (say, a worn block).
+        int second = RecordJournal.SegmentHeaderBytes + RecordCodec.HeaderBytes + 8 + RecordJournal.FrameOverheadBytes;
+        var bytes = new byte[1];
+        files.Read("j0", second + 6, bytes, 0, 1);
+        bytes[0] ^= 0x10;
+        files.Write("j0", second + 6, bytes, 0, 1);
+
+        var rebooted = Open(files, SmallSegment, SmallSegments);
+        Assert.Equal(1, rebooted.CorruptFrames);
+        var next = Noise(12);
+        rebooted.Append(next);
+        Assert.Equal(13u, next.Seq);
+        Assert.Equal([1u, 10u, 11u, 12u, 13u], Drain(rebooted));
+    }
+
+    /// <summary>
+    /// The check: a power cut at every write. A random day of appends, PUBACKs and reboots runs on the
+    /// littlefs model with the power cut at operation k, for every k; after each cut the gateway boots again. Whatever
+    /// the cut hit: every record whose Append returned is delivered exactly once unless its PUBACK had been recorded
+    /// (at least once when the cut hit the recording), in order, and no sequence number is ever used twice.
+    /// </summary>
+    [Fact]
+    public void A_power_cut_at_every_write_loses_no_stored_record_and_reuses_no_sequence_number()
+    {
+        var rng = new Random(12);
+        var plan = Enumerable.Range(0, 500).Select(_ => rng.Next(10)).ToArray(); // 0..6 append, 7..8 deliver, 9 reboot
+        long operations = Run(plan, cutAt: -1).Operations;
+        Assert.True(operations > 400, $"{operations} operations");
+
+        for (long cut = 0; cut < operations; cut++)
+        {
+            var outcome = Run(plan, cut);
+            Assert.True(outcome.Cut, $"cut {cut} never happened");
+        }
+    }
+
+    private sealed record Outcome(long Operations, bool Cut);
+
+    private static Outcome Run(int[] plan, long cutAt)
+    {
+        var files = new LittleFsModel();
+        var journal = Open(files, SmallSegment, CutSegments);
+        var stored = new List<uint>();       // Append returned
+        var confirmed = new HashSet<uint>(); // Acknowledge returned for them
+        var delivered = new List<uint>();    // handed out by Peek and then acknowledged
+        var everUsed = new HashSet<uint>();
+        bool cut = false;
+        if (cutAt >= 0) files.CutPowerAfter(cutAt);
+        int minute = 0;
+
+        foreach (int step in plan)
+        {
+            try
+            {
+                if (step <= 6)
+                {
+                    var r = Noise(minute++);
+                    journal.Append(r);
+                    Assert.True(everUsed.Add(r.Seq), $"sequence number {r.Seq} used twice");
+                    stored.Add(r.Seq);
+                }
+                else if (step <= 8)
+                {
+                    // The PUBACK came: the fleet has the batch whatever happens to the gateway next.
+                    var batch = PeekAll(journal).Take(5).Select(r => r.Seq).ToList();
+                    delivered.AddRange(batch);
+                    journal.Acknowledge(batch.Count);
+                    confirmed.UnionWith(batch);
+                }
+                else
+                {
+                    journal = Open(files, SmallSegment, CutSegments);
+                }
+            }
+            catch (PowerCutException)
+            {
+                Assert.True(files.PoweredOff);
+                cut = true;
+                files.Restore();
+                journal = Open(files, SmallSegment, CutSegments);
+            }
+        }
+
+        // What is left is delivered now; with the batches before it, every stored record arrived, in order.
+        long planOperations = files.Operations;
+        files.Restore();
+        var rest = Drain(Open(files, SmallSegment, CutSegments));
+        var all = delivered.Concat(rest).ToList();
+        Assert.Equal(0, journal.DroppedRecords);
+        Assert.Equal(stored, all.Distinct().ToList());
+        // Redelivery only of records whose PUBACK was being recorded when the power went.
+        Assert.DoesNotContain(rest, confirmed.Contains);
+        return new Outcome(planOperations, cut);
     }
 }

@@ -11,7 +11,7 @@ public class TelemetryUplinkTests
     private const long T0 = 1_795_000_020;
     private readonly FakeClock _clock = new() { UtcSeconds = T0 + 600 };
     private readonly FakeMqttLink _mqtt = new();
-    private readonly FakeFlash _flash = new();
+    private readonly LittleFsModel _flash = new();
     private readonly RecordJournal _journal;
 
     public TelemetryUplinkTests()

@@ -5,62 +5,91 @@ using Iot.Gateway.Telemetry;
 namespace Iot.Gateway.Journal
 {
     /// <summary>
-    /// Store-and-forward journal of records on NOR flash, used as a ring of sectors.
+    /// Store-and-forward journal of records in append-only segment files, written for littlefs (firmware/README.md,
+    /// "The journal on flash").
     /// <para>
-    /// Sector: 16-byte header (magic "IJR1", sector sequence u32, next record seq u32, CRC-32 of the 12 bytes
-    /// before it), then fixed slots. Slot: ack byte (0xFF = waiting for PUBACK, anything else = delivered),
-    /// length byte (0xFF = free), the encoded record (RecordCodec), CRC-32 over length and record.
+    /// Segment file (one of a fixed ring of names, "j0" … "jN-1", the segment index modulo N picks the name): header
+    /// magic "IJS1" and segment index u32, then frames. Frame: record length u8, the encoded record (RecordCodec),
+    /// CRC-32 over length and record. Each Append is one committed file append, so after a power cut a segment holds
+    /// whole frames only; a frame that still fails its CRC (a damaged block) ends its segment, and appends go on in a
+    /// new one. Where delivery stands is kept in JournalPosition (two copies), written after each PUBACK, which is
+    /// also when segments read to their end are deleted.
     /// </para>
     /// <para>
-    /// Power loss: a record is written in one pass; a torn slot fails its CRC and is skipped for ever, a torn
-    /// header makes its sector count as free. Open() scans the flash, finds the newest sector, the first free
-    /// slot, the oldest undelivered record and the next sequence number, which therefore survives reboots.
-    /// A record is marked delivered only after its PUBACK (Acknowledge), by clearing its ack byte.
-    /// When the ring is full the oldest sector is erased even if it still holds undelivered records
-    /// (DroppedRecords counts them): new data wins over data older than the journal's capacity.
+    /// Open() reads the segment headers and the position, counts the undelivered records and finds the next sequence
+    /// number, which therefore survives reboots. When the ring is full the oldest segment is deleted even if it still
+    /// holds undelivered records (DroppedRecords counts them): new data wins over data older than the capacity.
     /// </para>
     /// </summary>
     public sealed class RecordJournal
     {
-        /// <summary>Bytes of a sector header.</summary>
-        public const int SectorHeaderBytes = 16;
-        /// <summary>Bytes of a slot: ack, length, the largest record, CRC.</summary>
-        public const int SlotBytes = 2 + RecordCodec.MaxBytes + 4;
+        /// <summary>Bytes of a segment header.</summary>
+        public const int SegmentHeaderBytes = 8;
+        /// <summary>Bytes a frame adds to its record: the length byte and the CRC.</summary>
+        public const int FrameOverheadBytes = 5;
+        /// <summary>Largest frame.</summary>
+        public const int MaxFrameBytes = RecordCodec.MaxBytes + FrameOverheadBytes;
         /// <summary>Most records one Peek can return.</summary>
         public const int MaxBatch = 200;
+        /// <summary>Segment size on the ESP32: one 4 KiB littlefs block.</summary>
+        public const int DefaultSegmentBytes = 4096;
+        /// <summary>Segments on the ESP32: 512 KiB, over 72 hours of minute records of any site kind (see Capacity).</summary>
+        public const int DefaultSegments = 128;
 
-        private const uint Magic = 0x31524A49; // "IJR1" little-endian
-        private const byte Free = 0xFF;
+        private const uint SegmentMagic = 0x31534A49; // "IJS1" little-endian
 
-        private readonly IFlashStore _flash;
-        private readonly int _sectors;
-        private readonly int _slotsPerSector;
-        private readonly byte[] _slot = new byte[SlotBytes];
-        private readonly byte[] _header = new byte[SectorHeaderBytes];
-        private readonly byte[] _ackMark = new byte[] { 0x00 };
-        private readonly int[] _peeked = new int[MaxBatch];
+        private readonly IFileStore _files;
+        private readonly int _segmentBytes;
+        private readonly int _segments;
+        private readonly string[] _names;
+        private readonly JournalPosition _position;
+        private readonly byte[] _frame = new byte[SegmentHeaderBytes + MaxFrameBytes];
+        private readonly byte[] _segment;
+        private readonly uint[] _peekedSegment = new uint[MaxBatch];
+        private readonly int[] _peekedEnd = new int[MaxBatch];
         private readonly MinuteRecord _scratch = new MinuteRecord();
         private int _peekedCount;
 
-        private int _headSector;
-        private int _headSlot;
-        private uint _headSectorSeq;
-        private int _tailSector;
-        private int _tailSlot;
+        private bool _hasSegments;
+        private uint _first;
+        private uint _head;
+        private int _headLength;
+        private bool _headSealed;
+        private uint _tailSegment;
+        private int _tailOffset;
 
-        /// <summary>Binds the journal to a flash partition; call Open before use.</summary>
-        public RecordJournal(IFlashStore flash)
+        private bool _loaded;
+        private uint _loadedIndex;
+        private int _loadedLength;
+
+        /// <summary>A journal of the ESP32's size (DefaultSegments of DefaultSegmentBytes) in files; call Open before use.</summary>
+        public RecordJournal(IFileStore files) : this(files, DefaultSegmentBytes, DefaultSegments)
         {
-            if (flash == null) throw new ArgumentNullException("flash");
-            if (flash.SectorSize < SectorHeaderBytes + SlotBytes || flash.Size % flash.SectorSize != 0) throw new ArgumentException("flash geometry");
-            _flash = flash;
-            _sectors = flash.Size / flash.SectorSize;
-            if (_sectors < 2) throw new ArgumentException("the journal needs at least two sectors");
-            _slotsPerSector = (flash.SectorSize - SectorHeaderBytes) / SlotBytes;
         }
 
-        /// <summary>Records the journal is guaranteed to hold before it overwrites the oldest (one sector is always being recycled).</summary>
-        public int Capacity { get { return (_sectors - 1) * _slotsPerSector; } }
+        /// <summary>A journal of segments files of segmentBytes each; call Open before use.</summary>
+        public RecordJournal(IFileStore files, int segmentBytes, int segments)
+        {
+            if (files == null) throw new ArgumentNullException("files");
+            if (segmentBytes < SegmentHeaderBytes + MaxFrameBytes) throw new ArgumentOutOfRangeException("segmentBytes");
+            if (segments < 2) throw new ArgumentException("the journal needs at least two segments");
+            _files = files;
+            _segmentBytes = segmentBytes;
+            _segments = segments;
+            _segment = new byte[segmentBytes];
+            _names = new string[segments];
+            for (int i = 0; i < segments; i++) _names[i] = "j" + i.ToString();
+            _position = new JournalPosition(files, "jpos");
+        }
+
+        /// <summary>Records of the largest kind the journal is guaranteed to hold before it drops the oldest (one segment is always being filled).</summary>
+        public int Capacity { get { return (_segments - 1) * ((_segmentBytes - SegmentHeaderBytes) / MaxFrameBytes); } }
+
+        /// <summary>Records of recordBytes each (RecordCodec's length) it is guaranteed to hold.</summary>
+        public int CapacityFor(int recordBytes)
+        {
+            return (_segments - 1) * ((_segmentBytes - SegmentHeaderBytes) / (recordBytes + FrameOverheadBytes));
+        }
 
         /// <summary>Records stored and not yet acknowledged.</summary>
         public int Pending { get; private set; }
@@ -71,81 +100,106 @@ namespace Iot.Gateway.Journal
         /// <summary>Undelivered records lost to ring wrap since Open.</summary>
         public int DroppedRecords { get; private set; }
 
-        /// <summary>Torn or corrupt slots seen by the last Open.</summary>
-        public int CorruptSlots { get; private set; }
+        /// <summary>Damaged frames seen by the last Open (each ends its segment).</summary>
+        public int CorruptFrames { get; private set; }
 
-        /// <summary>Recovers the journal's state from flash (formats it if it holds no journal).</summary>
+        /// <summary>Recovers the journal's state from its files (an empty journal when there are none).</summary>
         public void Open()
         {
             _peekedCount = 0;
-            CorruptSlots = 0;
-            int head = -1;
-            uint headSeq = 0;
-            uint nextSeq = 1;
-            for (int s = 0; s < _sectors; s++)
+            _loaded = false;
+            CorruptFrames = 0;
+            Pending = 0;
+            _headSealed = false;
+            _hasSegments = false;
+            for (int slot = 0; slot < _segments; slot++)
             {
-                uint sectorSeq;
-                uint floor;
-                if (!ReadHeader(s, out sectorSeq, out floor)) continue;
-                if (head < 0 || sectorSeq > headSeq)
+                uint index;
+                if (!ReadHeader(slot, out index))
                 {
-                    head = s;
-                    headSeq = sectorSeq;
+                    // Not a segment of this ring position: a damaged header or a stray file. Its records are lost.
+                    if (_files.Length(_names[slot]) >= 0) _files.Delete(_names[slot]);
+                    continue;
                 }
-                if (floor > nextSeq) nextSeq = floor;
+                if (!_hasSegments || index < _first) _first = index;
+                if (!_hasSegments || index > _head) _head = index;
+                _hasSegments = true;
             }
 
-            if (head < 0)
+            bool hasPosition = _position.Load();
+            uint nextSeq = hasPosition && _position.NextSeq > 0 ? _position.NextSeq : 1;
+            if (!_hasSegments)
             {
-                NextSeq = 1;
-                FormatSector(0, 1);
-                _tailSector = 0;
-                _tailSlot = 0;
-                Pending = 0;
+                _first = _head = hasPosition ? _position.Segment : 0;
+                _tailSegment = _head;
+                _tailOffset = SegmentHeaderBytes;
+                _headLength = 0;
+                NextSeq = nextSeq;
                 return;
             }
 
-            _headSector = head;
-            _headSectorSeq = headSeq;
-            _headSlot = _slotsPerSector;
-            for (int s = 0; s < _sectors; s++)
+            _tailSegment = _first;
+            _tailOffset = SegmentHeaderBytes;
+            if (hasPosition && _position.Segment > _first)
             {
-                if (!HasHeader(s)) continue;
-                for (int i = 0; i < _slotsPerSector; i++)
+                _tailSegment = _position.Segment > _head ? _head + 1 : _position.Segment;
+                // Segments before the position were delivered; a power cut came before their deletion.
+                while (_first < _tailSegment && _first < _head)
                 {
-                    int state = ReadSlot(s, i);
-                    if (state == SlotFree)
-                    {
-                        if (s == head && i < _headSlot) _headSlot = i;
-                        continue;
-                    }
-                    if (state == SlotCorrupt)
-                    {
-                        CorruptSlots++;
-                        continue;
-                    }
-                    if (_scratch.Seq >= nextSeq) nextSeq = _scratch.Seq + 1;
+                    _files.Delete(NameOf(_first));
+                    _first++;
                 }
             }
-            NextSeq = nextSeq;
-            RecomputeTail();
+            if (hasPosition && _position.Segment == _tailSegment) _tailOffset = _position.Offset;
+
+            _headLength = _files.Length(NameOf(_head));
+            uint lastSeq = 0;
+            for (uint s = _tailSegment; s <= _head && s >= _tailSegment; s++)
+            {
+                int length = LoadSegment(s);
+                if (length < 0) continue;
+                int offset = s == _tailSegment && _tailOffset > SegmentHeaderBytes ? _tailOffset : SegmentHeaderBytes;
+                while (offset < length)
+                {
+                    int frame = ReadFrame(offset, length, _scratch);
+                    if (frame < 0)
+                    {
+                        CorruptFrames++;
+                        if (s == _head) _headSealed = true;
+                        break;
+                    }
+                    offset += frame;
+                    Pending++;
+                    lastSeq = _scratch.Seq;
+                }
+            }
+            if (_tailSegment > _head)
+            {
+                // Everything delivered: the tail rests at the end of the head segment.
+                _tailSegment = _head;
+                _tailOffset = _headLength;
+            }
+            NextSeq = lastSeq >= nextSeq ? lastSeq + 1 : nextSeq;
         }
 
         /// <summary>Stores record durably, giving it the next sequence number (written into record.Seq).</summary>
         public void Append(MinuteRecord record)
         {
-            if (_headSlot >= _slotsPerSector) AdvanceHead();
-
             record.Seq = NextSeq;
-            int length = RecordCodec.Encode(record, _slot, 2);
-            _slot[0] = Free;
-            _slot[1] = (byte)length;
-            uint crc = Crc32.Compute(_slot, 1, 1 + length);
-            RecordCodec.PutU32(_slot, 2 + length, crc);
+            int length = RecordCodec.Encode(record, _frame, SegmentHeaderBytes + 1);
+            _frame[SegmentHeaderBytes] = (byte)length;
+            RecordCodec.PutU32(_frame, SegmentHeaderBytes + 1 + length, Crc32.Compute(_frame, SegmentHeaderBytes, 1 + length));
+            int frameLength = length + FrameOverheadBytes;
 
-            // The ack byte stays erased; everything after it goes in one pass, length byte first.
-            _flash.Write(SlotAddress(_headSector, _headSlot) + 1, _slot, 1, 1 + length + 4);
-            _headSlot++;
+            if (!_hasSegments || _headSealed || _headLength + frameLength > _segmentBytes)
+            {
+                StartSegment(frameLength);
+            }
+            else
+            {
+                _files.Append(NameOf(_head), _frame, SegmentHeaderBytes, frameLength);
+                _headLength += frameLength;
+            }
             NextSeq++;
             Pending++;
         }
@@ -159,165 +213,153 @@ namespace Iot.Gateway.Journal
             if (max > MaxBatch) max = MaxBatch;
             if (max > records.Length) max = records.Length;
             int n = 0;
-            int sector = _tailSector;
-            int slot = _tailSlot;
-            for (int visited = 0; visited < _sectors && n < max; visited++)
+            uint segment = _tailSegment;
+            int offset = _tailOffset;
+            while (n < max && _hasSegments && segment <= _head)
             {
-                if (HasHeader(sector))
+                int length = LoadSegment(segment);
+                if (offset < SegmentHeaderBytes) offset = SegmentHeaderBytes;
+                while (n < max && offset < length)
                 {
-                    for (; slot < _slotsPerSector && n < max; slot++)
-                    {
-                        if (sector == _headSector && slot >= _headSlot) break;
-                        if (ReadSlot(sector, slot) != SlotPending) continue;
-                        records[n].CopyFrom(_scratch);
-                        _peeked[n] = SlotAddress(sector, slot);
-                        n++;
-                    }
+                    int frame = ReadFrame(offset, length, records[n]);
+                    if (frame < 0) break; // damaged: the rest of this segment is lost
+                    offset += frame;
+                    _peekedSegment[n] = segment;
+                    _peekedEnd[n] = offset;
+                    n++;
                 }
-                if (sector == _headSector) break;
-                sector = (sector + 1) % _sectors;
-                slot = 0;
+                if (n == max) break;
+                segment++;
+                offset = SegmentHeaderBytes;
             }
             _peekedCount = n;
             return n;
         }
 
         /// <summary>
-        /// Marks the first count records of the last Peek as delivered (call after their PUBACK). If ring wrap
-        /// erased them meanwhile, nothing is marked: an erased slot may already hold a newer record.
-        /// Returns how many were marked.
+        /// Marks the first count records of the last Peek as delivered (call after their PUBACK) and deletes the
+        /// segments read to their end. If ring wrap dropped them meanwhile, nothing is marked. Returns how many were marked.
         /// </summary>
         public int Acknowledge(int count)
         {
             if (count < 0) throw new ArgumentOutOfRangeException("count");
             if (count > _peekedCount) count = _peekedCount;
-            for (int i = 0; i < count; i++)
-            {
-                _flash.Write(_peeked[i], _ackMark, 0, 1);
-            }
-            if (count > 0)
-            {
-                int last = _peeked[count - 1];
-                int sector = last / _flash.SectorSize;
-                int slot = (last % _flash.SectorSize - SectorHeaderBytes) / SlotBytes + 1;
-                _tailSector = sector;
-                _tailSlot = slot;
-                Pending -= count;
-            }
             _peekedCount = 0;
+            if (count == 0) return 0;
+
+            uint segment = _peekedSegment[count - 1];
+            int offset = _peekedEnd[count - 1];
+            // A segment read to its end hands the tail on to the next one, so that it can go.
+            if (segment < _head && offset >= LoadSegment(segment))
+            {
+                segment++;
+                offset = SegmentHeaderBytes;
+            }
+            _position.Save(segment, offset, NextSeq);
+            _tailSegment = segment;
+            _tailOffset = offset;
+            Pending -= count;
+            while (_first < segment)
+            {
+                _files.Delete(NameOf(_first));
+                _first++;
+            }
             return count;
         }
 
-        private const int SlotFree = 0;
-        private const int SlotCorrupt = 1;
-        private const int SlotPending = 2;
-        private const int SlotDelivered = 3;
-
-        // Reads a slot; for a valid one the record is left in _scratch.
-        private int ReadSlot(int sector, int slot)
+        private void StartSegment(int frameLength)
         {
-            int address = SlotAddress(sector, slot);
-            _flash.Read(address, _slot, 0, SlotBytes);
-            int length = _slot[1];
-            if (length == Free)
-            {
-                for (int i = 0; i < SlotBytes; i++)
-                {
-                    if (_slot[i] != Free) return SlotCorrupt;
-                }
-                return SlotFree;
-            }
-            if (length > RecordCodec.MaxBytes) return SlotCorrupt;
-            uint crc = Crc32.Compute(_slot, 1, 1 + length);
-            if (crc != RecordCodec.GetU32(_slot, 2 + length)) return SlotCorrupt;
-            if (!RecordCodec.Decode(_slot, 2, length, _scratch)) return SlotCorrupt;
-            return _slot[0] == Free ? SlotPending : SlotDelivered;
+            uint index = _hasSegments ? _head + 1 : _head;
+            // A loaded copy of the old head may lack its last appends; the head check in LoadSegment no longer sees it.
+            if (_loaded && _loadedIndex == _head) _loaded = false;
+            if (_hasSegments && index - _first >= (uint)_segments) DropOldest();
+            string name = NameOf(index);
+            if (_files.Length(name) >= 0) _files.Delete(name);
+            RecordCodec.PutU32(_frame, 0, SegmentMagic);
+            RecordCodec.PutU32(_frame, 4, index);
+            // Header and first frame in one commit: a segment file never exists without a record.
+            _files.Append(name, _frame, 0, SegmentHeaderBytes + frameLength);
+            if (!_hasSegments) _first = index;
+            _hasSegments = true;
+            _head = index;
+            _headLength = SegmentHeaderBytes + frameLength;
+            _headSealed = false;
         }
 
-        private void RecomputeTail()
+        private void DropOldest()
         {
-            // Sectors follow each other around the ring; the oldest is the first valid one after the head.
-            Pending = 0;
-            bool found = false;
-            for (int k = 1; k <= _sectors; k++)
+            uint oldest = _first;
+            if (_tailSegment <= oldest)
             {
-                int s = (_headSector + k) % _sectors;
-                if (!HasHeader(s)) continue;
-                int end = s == _headSector ? _headSlot : _slotsPerSector;
-                for (int i = 0; i < end; i++)
+                int lost = 0;
+                int length = LoadSegment(oldest);
+                int offset = _tailSegment == oldest && _tailOffset > SegmentHeaderBytes ? _tailOffset : SegmentHeaderBytes;
+                while (offset < length)
                 {
-                    if (ReadSlot(s, i) != SlotPending) continue;
-                    if (!found)
-                    {
-                        found = true;
-                        _tailSector = s;
-                        _tailSlot = i;
-                    }
-                    Pending++;
+                    int frame = ReadFrame(offset, length, _scratch);
+                    if (frame < 0) break;
+                    offset += frame;
+                    lost++;
                 }
+                DroppedRecords += lost;
+                Pending -= lost;
+                _position.Save(oldest + 1, SegmentHeaderBytes, NextSeq);
+                _tailSegment = oldest + 1;
+                _tailOffset = SegmentHeaderBytes;
             }
-            if (!found)
-            {
-                _tailSector = _headSector;
-                _tailSlot = _headSlot;
-            }
-        }
-
-        private void AdvanceHead()
-        {
-            int next = (_headSector + 1) % _sectors;
-            bool droppingTail = false;
-            if (HasHeader(next))
-            {
-                for (int i = 0; i < _slotsPerSector; i++)
-                {
-                    if (ReadSlot(next, i) == SlotPending)
-                    {
-                        DroppedRecords++;
-                        droppingTail = true;
-                    }
-                }
-            }
-            // Peeked records in the sector about to be erased can no longer be acknowledged by address.
+            // Peeked records of the dropped segment can no longer be acknowledged.
             for (int i = 0; i < _peekedCount; i++)
             {
-                if (_peeked[i] / _flash.SectorSize == next) _peekedCount = 0;
+                if (_peekedSegment[i] == oldest) _peekedCount = 0;
             }
-            FormatSector(next, _headSectorSeq + 1);
-            if (droppingTail || _tailSector == next) RecomputeTail();
+            _files.Delete(NameOf(oldest));
+            _first = oldest + 1;
         }
 
-        private void FormatSector(int sector, uint sectorSeq)
+        // Reads frame at offset of the loaded segment into record; returns the frame's length, or -1 when it is damaged.
+        private int ReadFrame(int offset, int length, MinuteRecord record)
         {
-            _flash.EraseSector(sector);
-            RecordCodec.PutU32(_header, 0, Magic);
-            RecordCodec.PutU32(_header, 4, sectorSeq);
-            RecordCodec.PutU32(_header, 8, NextSeq);
-            RecordCodec.PutU32(_header, 12, Crc32.Compute(_header, 0, 12));
-            _headSector = sector;
-            _headSlot = 0;
-            _headSectorSeq = sectorSeq;
-            _flash.Write(sector * _flash.SectorSize, _header, 0, SectorHeaderBytes);
+            int recordLength = _segment[offset];
+            int frameLength = recordLength + FrameOverheadBytes;
+            if (recordLength > RecordCodec.MaxBytes || offset + frameLength > length) return -1;
+            if (Crc32.Compute(_segment, offset, 1 + recordLength) != RecordCodec.GetU32(_segment, offset + 1 + recordLength)) return -1;
+            if (!RecordCodec.Decode(_segment, offset + 1, recordLength, record)) return -1;
+            return frameLength;
         }
 
-        private bool HasHeader(int sector)
+        // Reads segment index into the buffer (the head only from where the last read ended); returns its length, or
+        // -1 when it is missing or not that segment.
+        private int LoadSegment(uint index)
         {
-            uint sectorSeq;
-            uint floor;
-            return ReadHeader(sector, out sectorSeq, out floor);
+            if (_loaded && _loadedIndex == index && !(index == _head && _loadedLength < _headLength)) return _loadedLength;
+            int from = _loaded && _loadedIndex == index ? _loadedLength : 0;
+            if (from == 0) _loaded = false;
+            string name = NameOf(index);
+            int length = from;
+            while (length < _segmentBytes)
+            {
+                int n = _files.Read(name, length, _segment, length, _segmentBytes - length);
+                if (n <= 0) break;
+                length += n;
+            }
+            if (length < SegmentHeaderBytes || RecordCodec.GetU32(_segment, 0) != SegmentMagic || RecordCodec.GetU32(_segment, 4) != index) return -1;
+            _loaded = true;
+            _loadedIndex = index;
+            _loadedLength = length;
+            return length;
         }
 
-        private bool ReadHeader(int sector, out uint sectorSeq, out uint nextSeqFloor)
+        private bool ReadHeader(int slot, out uint index)
         {
-            _flash.Read(sector * _flash.SectorSize, _header, 0, SectorHeaderBytes);
-            sectorSeq = RecordCodec.GetU32(_header, 4);
-            nextSeqFloor = RecordCodec.GetU32(_header, 8);
-            return RecordCodec.GetU32(_header, 0) == Magic && RecordCodec.GetU32(_header, 12) == Crc32.Compute(_header, 0, 12);
+            index = 0;
+            if (_files.Read(_names[slot], 0, _frame, 0, SegmentHeaderBytes) != SegmentHeaderBytes) return false;
+            index = RecordCodec.GetU32(_frame, 4);
+            return RecordCodec.GetU32(_frame, 0) == SegmentMagic && index % (uint)_segments == (uint)slot;
         }
 
-        private int SlotAddress(int sector, int slot)
+        private string NameOf(uint index)
         {
-            return sector * _flash.SectorSize + SectorHeaderBytes + slot * SlotBytes;
+            return _names[(int)(index % (uint)_segments)];
         }
     }
 }

@@ -1,5 +1,6 @@
 using Iot.Gateway.Configuration;
 using Iot.Gateway.Hardware;
+using Iot.Gateway.Journal;
 using Iot.Gateway.Ota;
 
 namespace Iot.Gateway.Runtime
@@ -16,8 +17,8 @@ namespace Iot.Gateway.Runtime
         public IMqttLink Mqtt;
         /// <summary>Messages from the broker (the retained configuration); null: no remote configuration.</summary>
         public IMqttInbox Inbox;
-        /// <summary>Record journal partition. Required.</summary>
-        public IFlashStore JournalFlash;
+        /// <summary>Files of the record journal (its segments and delivery position). Required.</summary>
+        public IFileStore JournalFiles;
         /// <summary>Configuration partition (two sectors). Required.</summary>
         public IFlashStore ConfigFlash;
         /// <summary>Boot counter partition (two sectors). Required.</summary>
@@ -75,6 +76,8 @@ namespace Iot.Gateway.Runtime
         public int PurifierAdcChannel = 1;
         /// <summary>ADC samples per current measurement (whole mains cycles).</summary>
         public int CtSamplesPerBurst = 40;
+        /// <summary>Journal segments of RecordJournal.DefaultSegmentBytes (the ESP32's 128 hold over 72 hours of any site kind).</summary>
+        public int JournalSegments = RecordJournal.DefaultSegments;
         /// <summary>Events kept while offline.</summary>
         public int EventCapacity = 16;
         /// <summary>Over-the-air updates (off until Ota.ReleaseKey is set and the firmware hardware is given).</summary>

@@ -70,9 +70,9 @@ namespace Iot.Gateway.Runtime
         public GatewayRuntime(GatewayHardware hardware, GatewayRuntimeOptions options)
         {
             if (hardware == null || options == null) throw new ArgumentNullException("hardware");
-            if (hardware.Clock == null || hardware.Mqtt == null || hardware.JournalFlash == null || hardware.ConfigFlash == null || hardware.BootFlash == null)
+            if (hardware.Clock == null || hardware.Mqtt == null || hardware.JournalFiles == null || hardware.ConfigFlash == null || hardware.BootFlash == null)
             {
-                throw new ArgumentException("clock, mqtt and the three flash partitions are required");
+                throw new ArgumentException("clock, mqtt, the journal files and the two flash partitions are required");
             }
             if (options.DeviceId == null || options.DeviceId.Length == 0) throw new ArgumentException("DeviceId");
             _hw = hardware;
@@ -82,7 +82,7 @@ namespace Iot.Gateway.Runtime
             _bootMs = _clock.MonotonicMs;
             _topics = new DeviceTopics(options.DeviceId);
 
-            _journal = new RecordJournal(hardware.JournalFlash);
+            _journal = new RecordJournal(hardware.JournalFiles, RecordJournal.DefaultSegmentBytes, options.JournalSegments);
             _journal.Open();
 
             // The boot log also notes where a new firmware version's records begin in the journal (see BootLog).

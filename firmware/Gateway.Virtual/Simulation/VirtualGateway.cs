@@ -25,7 +25,8 @@ public sealed class VirtualGateway : IAsyncDisposable
     public const string FirmwareTarget = "virtual";
     /// <summary>Seconds a crash_on_boot firmware runs before it crashes.</summary>
     public const int CrashAfterSeconds = 5;
-    private const int JournalBytes = 64 * 1024;
+    // 16 journal segments of 4 KiB (64 KiB): a virtual gateway keeps about ten hours of records offline.
+    private const int JournalSegments = 16;
     private const int ConfigBytes = 8 * 1024;
     private const int BootBytes = 8 * 1024;
 
@@ -67,7 +68,7 @@ public sealed class VirtualGateway : IAsyncDisposable
         };
         Meter = new SimulatedModbusMeter(profile, (byte)new GatewayConfig().MeterSlave);
         Link = new MqttClientLink(host, port, device.Id);
-        _flash = new FlashFile(Path.Combine(stateDirectory, device.Id + ".flash"), JournalBytes + ConfigBytes + BootBytes);
+        _flash = new FlashFile(Path.Combine(stateDirectory, device.Id + ".flash"), ConfigBytes + BootBytes);
         _loginFlash = new FlashFile(Path.Combine(stateDirectory, device.Id + ".login.flash"), 2 * FlashFile.SectorSize);
         _random = new Random(StableHash(device.Id)); // the same variation on every run
         _hardware = new GatewayHardware
@@ -75,9 +76,9 @@ public sealed class VirtualGateway : IAsyncDisposable
             Clock = Clock,
             Mqtt = Link,
             Inbox = Link,
-            JournalFlash = _flash.Partition(0, JournalBytes),
-            ConfigFlash = _flash.Partition(JournalBytes, ConfigBytes),
-            BootFlash = _flash.Partition(JournalBytes + ConfigBytes, BootBytes),
+            JournalFiles = new DirectoryFileStore(Path.Combine(stateDirectory, device.Id + ".journal")),
+            ConfigFlash = _flash.Partition(0, ConfigBytes),
+            BootFlash = _flash.Partition(ConfigBytes, BootBytes),
             CredentialFlash = _loginFlash.Partition(0, 2 * FlashFile.SectorSize),
             MeterLink = Meter,
             ParticulateLink = _pms = device.Pms5003 ? new SimulatedPms5003() : null,
@@ -141,6 +142,7 @@ public sealed class VirtualGateway : IAsyncDisposable
                 Ota = _ota,
                 BootReason = _bootReason,
                 DefaultSite = _device.Site,
+                JournalSegments = JournalSegments,
                 UplinkBatch = 60,
                 EnvelopeBytes = 16 * 1024,
                 ReconnectBaseMs = 1000,

@@ -19,7 +19,7 @@ public class OtaUpdaterTests
     private readonly FakeClock _clock = new() { UtcSeconds = T0 };
     private readonly FakeMqttLink _mqtt = new() { IsConnected = false };
     private readonly FakeModbusMeter _meter = new() { NoiseLevel = 65.0 };
-    private readonly FakeFlash _journalFlash = new(64 * 1024);
+    private readonly LittleFsModel _journalFiles = new();
     private readonly FakeFlash _configFlash = new(8 * 1024);
     private readonly FakeFlash _bootFlash = new(8 * 1024);
     private readonly FakeFlash _otaFlash = new(8 * 1024);
@@ -32,7 +32,7 @@ public class OtaUpdaterTests
         new(new GatewayHardware
         {
             Clock = _clock, Mqtt = _mqtt, Inbox = _mqtt, MeterLink = _meter,
-            JournalFlash = _journalFlash, ConfigFlash = _configFlash, BootFlash = _bootFlash,
+            JournalFiles = _journalFiles, ConfigFlash = _configFlash, BootFlash = _bootFlash,
             Firmware = _slots, FirmwareDownload = _server, OtaFlash = _otaFlash,
         }, new GatewayRuntimeOptions
         {
@@ -461,7 +461,7 @@ public class OtaUpdaterTests
         var gateway = new GatewayRuntime(new GatewayHardware
         {
             Clock = _clock, Mqtt = _mqtt, Inbox = _mqtt, MeterLink = _meter,
-            JournalFlash = _journalFlash, ConfigFlash = _configFlash, BootFlash = _bootFlash,
+            JournalFiles = _journalFiles, ConfigFlash = _configFlash, BootFlash = _bootFlash,
             Firmware = _slots, FirmwareDownload = _server, OtaFlash = _otaFlash,
         }, new GatewayRuntimeOptions { DeviceId = Dev, WarmUpSeconds = 0 });
         Run(gateway, 2);

@@ -23,7 +23,7 @@ public class ClaimTests
         Accounts = new() { ["boot-" + Dev] = Secret, [Dev] = OwnPassword },
     };
     private readonly FakeModbusMeter _meter = new() { NoiseLevel = 65.0 };
-    private readonly FakeFlash _journalFlash = new(64 * 1024);
+    private readonly LittleFsModel _journalFiles = new();
     private readonly FakeFlash _configFlash = new(8 * 1024);
     private readonly FakeFlash _bootFlash = new(8 * 1024);
     private readonly FakeFlash _credentialFlash = new(8 * 1024);
@@ -33,7 +33,7 @@ public class ClaimTests
         new(new GatewayHardware
         {
             Clock = _clock, Mqtt = _mqtt, Inbox = _mqtt, MeterLink = _meter,
-            JournalFlash = _journalFlash, ConfigFlash = _configFlash, BootFlash = _bootFlash, CredentialFlash = _credentialFlash,
+            JournalFiles = _journalFiles, ConfigFlash = _configFlash, BootFlash = _bootFlash, CredentialFlash = _credentialFlash,
         }, new GatewayRuntimeOptions
         {
             DeviceId = Dev, Firmware = "1.4.2", WarmUpSeconds = 0, BootstrapSecret = bootstrapSecret, UserName = userName, Password = password,

@@ -64,12 +64,12 @@ public sealed class TrialConfirmationTests : IDisposable
             var bundle = VirtualFirmware.Bundle(version, behaviour);
             Slots.WriteStaging(bundle, 0, bundle.Length);
             Slots.Activate(version);
-            var flash = _flash = new FlashFile(Path.Combine(dir, Dev + ".flash"), 64 * 1024 + 8 * 1024 + 8 * 1024 + 2 * FlashFile.SectorSize);
+            var flash = _flash = new FlashFile(Path.Combine(dir, Dev + ".flash"), 8 * 1024 + 8 * 1024 + 2 * FlashFile.SectorSize);
             _hardware = new GatewayHardware
             {
                 Clock = _clock, Mqtt = _broker, Inbox = _broker, MeterLink = _meter,
-                JournalFlash = flash.Partition(0, 64 * 1024), ConfigFlash = flash.Partition(64 * 1024, 8 * 1024),
-                BootFlash = flash.Partition(72 * 1024, 8 * 1024), OtaFlash = flash.Partition(80 * 1024, 2 * FlashFile.SectorSize),
+                JournalFiles = new DirectoryFileStore(Path.Combine(dir, Dev + ".journal")), ConfigFlash = flash.Partition(0, 8 * 1024),
+                BootFlash = flash.Partition(8 * 1024, 8 * 1024), OtaFlash = flash.Partition(16 * 1024, 2 * FlashFile.SectorSize),
                 Firmware = Slots, FirmwareDownload = new NoDownload(),
             };
         }
