@@ -20,7 +20,8 @@ namespace Iot.Benchmarks;
 ///    GatewayRuntime minute (60 Tick()s) per site kind on zero-allocation fake hardware (checked on its own);
 /// 2. TelemetryEncoder per record, against System.Text.Json's Utf8JsonWriter writing the same envelope into a
 ///    reused ArrayBufferWriter in the same run (same JSON checked with JsonDocument);
-/// 3. RecordJournal append and drain (Peek + Acknowledge) per record over an in-memory NOR flash.
+/// 3. RecordJournal append and drain (Peek + Acknowledge) per record over the littlefs model;
+/// 4. the journal's flash wear on littlefs (the model's erase count) per site kind, online and offline.
 /// Each measurement is warmed up, then taken 5 times; the median is printed. Target: 0 bytes per sample and
 /// per record in steady state (the largest of the 5 runs is what is judged). Exit code 0 when met, else 1.
 /// </summary>
@@ -78,6 +79,10 @@ internal static class FirmwareBenchmark
         notes.Add(journalNote);
         checksOk &= journalOk;
 
+        // 4. Flash wear of the journal on littlefs (the model's copy-on-write cost), per site kind.
+        var (wearLines, wearOk) = FlashWear(set);
+        checksOk &= wearOk;
+
         Console.WriteLine();
         int width = rows.Max(r => r.Name.Length + 1 + r.Unit.Length);
         Console.WriteLine($"{"measurement".PadRight(width)} {"time (median)",14} {"alloc B (median)",17} {"alloc B (max of 5)",19}  target 0 B");
@@ -91,6 +96,8 @@ internal static class FirmwareBenchmark
         double ratio = ours.Ns / baseline.Ns;
         Console.WriteLine($"encode time per record: ours {Ns(ours.Ns)}, System.Text.Json Utf8JsonWriter {Ns(baseline.Ns)}, ratio ours/baseline = {ratio.ToString("0.00", CultureInfo.InvariantCulture)}");
         foreach (var n in notes) Console.WriteLine(n);
+        Console.WriteLine();
+        foreach (var line in wearLines) Console.WriteLine(line);
 
         bool met = checksOk && rows.Where(r => r.Target).All(r => r.MaxBytes == 0);
         Console.WriteLine();
@@ -173,7 +180,7 @@ internal static class FirmwareBenchmark
         var gateway = new GatewayRuntime(new GatewayHardware
         {
             Clock = clock, Mqtt = mqtt, MeterLink = meter, Adc = site == SiteKind.Fume ? adc : null, Tamper = new BenchSwitch(),
-            JournalFiles = new LittleFsModel(), ConfigFlash = new BenchFlash(8 * 1024), BootFlash = new BenchFlash(8 * 1024),
+            JournalFiles = new LittleFsModel(files: 4), ConfigFlash = new BenchFlash(8 * 1024), BootFlash = new BenchFlash(8 * 1024),
         }, new GatewayRuntimeOptions { DeviceId = Dev, Firmware = Fw, DefaultSite = site, WarmUpSeconds = 0 });
 
         var level = Table(4096, 30, 45, 95);
@@ -433,7 +440,7 @@ internal static class FirmwareBenchmark
     private static (Row Append, Row Drain, string Note, bool Ok) JournalAppendDrain(MinuteRecord[] set, int perRun)
     {
         const int batch = 20; // GatewayRuntimeOptions.UplinkBatch default
-        var files = new LittleFsModel();
+        var files = new LittleFsModel(files: 20);
         var journal = new RecordJournal(files, RecordJournal.DefaultSegmentBytes, 16);
         journal.Open();
         var peeked = new MinuteRecord[batch];
@@ -491,6 +498,66 @@ internal static class FirmwareBenchmark
         string note = $"journal: capacity {journal.Capacity} records, {files.Erases:N0} block erases (littlefs model), every batch peeked back in order and acknowledged, " +
                       $"{journal.Pending} pending, {journal.DroppedRecords} dropped{(ok ? "" : $", {mismatches} bad batches  <-- CHECK FAILED")}";
         return (append, drain, note, ok);
+    }
+
+    // ---------------------------------------------------------------- 4. flash wear
+
+    // The chosen module (hardware/bill-of-materials.md): ESP32-WROVER-E with 8 MB flash, whose nanoFramework partition
+    // table gives I:\ 2 MiB (512 blocks). Two firmware bundles of at most 512 KiB each are the static files; every other
+    // block is in littlefs's rotation (its allocator moves round the whole disk, so wear spreads over the free blocks).
+    private const int PartitionBlocks = 2 * 1024 * 1024 / LittleFsModel.BlockBytes;
+    private const int StaticBlocks = 2 * 512 * 1024 / LittleFsModel.BlockBytes;
+    private const int RatedCycles = 100_000; // ESP32 modules' SPI NOR flash (datasheets: 100,000 program/erase cycles)
+    private const double TargetYears = 10;    // a gateway's service life before 10 % of the rated cycles are used
+
+    private static (List<string> Lines, bool Ok) FlashWear(MinuteRecord[] set)
+    {
+        const int minutesPerDay = 1440;
+        int pool = PartitionBlocks - StaticBlocks;
+        var lines = new List<string>
+        {
+            $"flash wear (littlefs model: {LittleFsModel.BlockBytes}-byte blocks, inline files up to {LittleFsModel.InlineBytes} B; " +
+            $"I:\\ of {PartitionBlocks} blocks, {StaticBlocks} held by two 512 KiB bundles, {pool} in rotation; {RatedCycles:N0} rated cycles):",
+        };
+        bool ok = true;
+        string[] kinds = ["noise", "dust", "fume"];
+        for (int kind = 0; kind < kinds.Length; kind++)
+        {
+            var records = set.Where((_, i) => i % 3 == kind).ToArray();
+            if (records.Length == 0) records = set;
+            var online = new LittleFsModel();
+            var journal = new RecordJournal(online);
+            journal.Open();
+            var peeked = new MinuteRecord[RecordJournal.MaxBatch];
+            for (int i = 0; i < peeked.Length; i++) peeked[i] = new MinuteRecord();
+            // Online: each minute's record is sent and acknowledged at once. Two days; the second is measured.
+            for (int day = 0; day < 2; day++)
+            {
+                if (day == 1) online.ResetWear();
+                for (int m = 0; m < minutesPerDay; m++)
+                {
+                    journal.Append(records[m % records.Length]);
+                    journal.Acknowledge(journal.Peek(peeked, 20));
+                }
+            }
+            long onlineErases = online.Erases;
+            // Offline for a day, then the backlog drained in 60-record envelopes (the virtual gateways' batch).
+            online.ResetWear();
+            for (int m = 0; m < minutesPerDay; m++) journal.Append(records[m % records.Length]);
+            while (journal.Pending > 0) journal.Acknowledge(journal.Peek(peeked, 60));
+            long offlineErases = online.Erases;
+
+            double perBlockPerDay = (double)Math.Max(onlineErases, offlineErases) / pool;
+            double years = RatedCycles * 0.1 / perBlockPerDay / 365;
+            int recordBytes = RecordCodec.Encode(records[0], new byte[RecordCodec.MaxBytes], 0);
+            bool kindOk = journal.DroppedRecords == 0 && years >= TargetYears && journal.CapacityFor(recordBytes) >= 72 * 60;
+            ok &= kindOk;
+            lines.Add($"  {kinds[kind],-5} ({recordBytes} B records, journal holds {journal.CapacityFor(recordBytes) / 60.0:0} h): " +
+                      $"{onlineErases:N0} erases a day online, {offlineErases:N0} for a day offline and its backfill; " +
+                      $"{perBlockPerDay:0.0} per block a day, 10 % of rated cycles after {years:0.0} years (target ≥ {TargetYears:0}, and ≥ 72 h held)" +
+                      (kindOk ? "" : "  <-- CHECK FAILED"));
+        }
+        return (lines, ok);
     }
 
     // ---------------------------------------------------------------- data and helpers

@@ -304,7 +304,7 @@ public class GatewayRuntimeSteadyStateTests
         var gateway = new GatewayRuntime(new GatewayHardware
         {
             Clock = clock, Mqtt = mqtt, MeterLink = new FixedReplyLink(reply), Tamper = new FakeSwitch(),
-            JournalFiles = new LittleFsModel(), ConfigFlash = new FakeFlash(8 * 1024), BootFlash = new FakeFlash(8 * 1024),
+            JournalFiles = new LittleFsModel(files: 4), ConfigFlash = new FakeFlash(8 * 1024), BootFlash = new FakeFlash(8 * 1024),
         }, new GatewayRuntimeOptions { DeviceId = "NS-0001", WarmUpSeconds = 0 });
 
         void Run(int seconds)

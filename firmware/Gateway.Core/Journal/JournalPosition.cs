@@ -3,13 +3,14 @@ using Iot.Gateway.Hardware;
 namespace Iot.Gateway.Journal
 {
     /// <summary>
-    /// Where the journal's delivered records end (segment, offset) and the next sequence number, kept in two small
-    /// files written in turn: a damaged or torn copy leaves the other one. Copy layout (little-endian): magic "IJP1",
-    /// generation u32, segment u32, offset u32, next seq u32, CRC-32 of the 20 bytes before it.
+    /// How far the journal's records were delivered (every record up to a sequence number), the segment where the
+    /// undelivered ones begin, and the next sequence number, kept in two small files written in turn: a damaged or
+    /// torn copy leaves the other one. Copy layout (little-endian): magic "IJP2", generation u32, segment u32,
+    /// delivered seq u32, next seq u32, CRC-32 of the 20 bytes before it.
     /// </summary>
     public sealed class JournalPosition
     {
-        private const uint Magic = 0x31504A49; // "IJP1" little-endian
+        private const uint Magic = 0x32504A49; // "IJP2" little-endian
         private const int CopyBytes = 24;
         private readonly IFileStore _files;
         private readonly string[] _names;
@@ -24,11 +25,11 @@ namespace Iot.Gateway.Journal
             _names = new string[] { prefix + "0", prefix + "1" };
         }
 
-        /// <summary>Segment holding the oldest undelivered record.</summary>
+        /// <summary>Segment where the undelivered records begin: every segment before it was delivered.</summary>
         public uint Segment { get; private set; }
 
-        /// <summary>Offset in Segment of the oldest undelivered record.</summary>
-        public int Offset { get; private set; }
+        /// <summary>Every record up to this sequence number was delivered (or dropped).</summary>
+        public uint Delivered { get; private set; }
 
         /// <summary>Lowest sequence number the next record may take.</summary>
         public uint NextSeq { get; private set; }
@@ -47,27 +48,27 @@ namespace Iot.Gateway.Journal
                 _current = i;
                 _generation = generation;
                 Segment = RecordCodec.GetU32(_copy, 8);
-                Offset = (int)RecordCodec.GetU32(_copy, 12);
+                Delivered = RecordCodec.GetU32(_copy, 12);
                 NextSeq = RecordCodec.GetU32(_copy, 16);
             }
             return _current >= 0;
         }
 
         /// <summary>Commits a new position into the copy that does not hold the current one.</summary>
-        public void Save(uint segment, int offset, uint nextSeq)
+        public void Save(uint segment, uint delivered, uint nextSeq)
         {
             int target = _current == 0 ? 1 : 0;
             RecordCodec.PutU32(_copy, 0, Magic);
             RecordCodec.PutU32(_copy, 4, _generation + 1);
             RecordCodec.PutU32(_copy, 8, segment);
-            RecordCodec.PutU32(_copy, 12, (uint)offset);
+            RecordCodec.PutU32(_copy, 12, delivered);
             RecordCodec.PutU32(_copy, 16, nextSeq);
             RecordCodec.PutU32(_copy, 20, Crc32.Compute(_copy, 0, 20));
             _files.Write(_names[target], 0, _copy, 0, CopyBytes);
             _current = target;
             _generation++;
             Segment = segment;
-            Offset = offset;
+            Delivered = delivered;
             NextSeq = nextSeq;
         }
     }
