@@ -60,11 +60,12 @@ namespace Iot.Gateway.Esp32.Adapters
         {
             Drop();
             LoginRefused = false;
+            MqttClient client = null;
             try
             {
                 // With TLS and no CA passed here, the broker is checked against the root CA stored in the
                 // device's network configuration (see firmware/Gateway.Esp32/README.md).
-                var client = new MqttClient(_host, _port, _useTls, null, null, _useTls ? MqttSslProtocols.TLSv1_2 : MqttSslProtocols.None);
+                client = new MqttClient(_host, _port, _useTls, null, null, _useTls ? MqttSslProtocols.TLSv1_2 : MqttSslProtocols.None);
                 client.MqttMsgPublished += OnPublished;
                 client.MqttMsgPublishReceived += OnMessage;
                 MqttReasonCode result = client.Connect(_deviceId, userName, password,
@@ -74,7 +75,7 @@ namespace Iot.Gateway.Esp32.Adapters
                     // M2Mqtt passes the CONNACK code through: 4/5 in MQTT 3.1.1, 0x86/0x87 in MQTT 5.
                     byte code = (byte)result;
                     LoginRefused = code == 4 || code == 5 || code == 0x86 || code == 0x87;
-                    client.Close();
+                    Close(client);
                     return false;
                 }
                 _client = client;
@@ -82,7 +83,9 @@ namespace Iot.Gateway.Esp32.Adapters
             }
             catch (Exception)
             {
-                // DNS, TCP, TLS or protocol failure: the connection supervisor retries with back-off.
+                // DNS, TCP, TLS or protocol failure: the connection supervisor retries with back-off. The half-made
+                // client still holds its socket and receive thread: release them, or every retry leaks one.
+                if (client != null) Close(client);
                 return false;
             }
         }
@@ -216,10 +219,16 @@ namespace Iot.Gateway.Esp32.Adapters
         {
             MqttClient old = _client;
             _client = null;
-            if (old == null) return;
+            if (old != null) Close(old);
+        }
+
+        private void Close(MqttClient client)
+        {
+            client.MqttMsgPublished -= OnPublished;
+            client.MqttMsgPublishReceived -= OnMessage;
             try
             {
-                old.Close();
+                client.Close();
             }
             catch (Exception)
             {
