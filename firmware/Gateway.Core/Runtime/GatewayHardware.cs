@@ -39,6 +39,8 @@ namespace Iot.Gateway.Runtime
         public IFirmwareDownload FirmwareDownload;
         /// <summary>Update job partition (two sectors).</summary>
         public IFlashStore OtaFlash;
+        /// <summary>Restarts the device after RebootAfterFailingTicks failing ticks in a row; null: failures are only counted.</summary>
+        public IReboot Reboot;
     }
 
     /// <summary>Settings fixed at build or boot time (the fleet's configuration covers the rest).</summary>
@@ -70,6 +72,8 @@ namespace Iot.Gateway.Runtime
         public int ReconnectBaseMs = 2000;
         /// <summary>Longest reconnect delay.</summary>
         public int ReconnectCapMs = 300000;
+        /// <summary>Connect to the broker on a worker thread (a device's blocking MQTT client); false: inside Tick (the virtual gateway's).</summary>
+        public bool ConnectInBackground;
         /// <summary>ADC channel of the exhaust fan's current transformer.</summary>
         public int FanAdcChannel = 0;
         /// <summary>ADC channel of the purifier's current transformer.</summary>
@@ -80,6 +84,8 @@ namespace Iot.Gateway.Runtime
         public int JournalSegments = RecordJournal.DefaultSegments;
         /// <summary>Events kept while offline.</summary>
         public int EventCapacity = 16;
+        /// <summary>Ticks in a row that may fail (throw) before the runtime reboots the device through GatewayHardware.Reboot.</summary>
+        public int RebootAfterFailingTicks = 60;
         /// <summary>Over-the-air updates (off until Ota.ReleaseKey is set and the firmware hardware is given).</summary>
         public OtaSettings Ota = new OtaSettings();
     }

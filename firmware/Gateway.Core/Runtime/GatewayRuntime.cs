@@ -95,6 +95,7 @@ namespace Iot.Gateway.Runtime
 
             _router = new AckRouter(_mqtt);
             _supervisor = new ConnectionSupervisor(_mqtt, _clock, new ReconnectBackoff(options.ReconnectBaseMs, options.ReconnectCapMs, Hash(options.DeviceId)));
+            if (options.ConnectInBackground) _supervisor.ConnectInBackground();
             _claim = new ClaimExchange(_mqtt, _clock, _topics, options.DeviceId, options.Firmware, options.UserName, options.Password,
                 hardware.CredentialFlash != null ? new CredentialStore(hardware.CredentialFlash) : null, options.BootstrapSecret);
             _supervisor.UseLogin(_claim.UserName, _claim.Password, !_claim.Unclaimed);
@@ -167,15 +168,42 @@ namespace Iot.Gateway.Runtime
         /// <summary>Seconds since boot.</summary>
         public long UptimeSeconds { get { return (_clock.MonotonicMs - _bootMs) / 1000; } }
 
-        /// <summary>One second of the main loop: sample, close the minute when due, then serve the network.</summary>
+        /// <summary>Ticks in a row that failed (threw), up to the one that works again.</summary>
+        public int FailingTicks { get; private set; }
+
+        /// <summary>Ticks that failed since boot.</summary>
+        public int FailedTicks { get; private set; }
+
+        /// <summary>
+        /// One second of the main loop: sample, close the minute when due, then serve the network. Never throws: a
+        /// failure of either half (a flash or driver error) is counted and reported in a fault event, the other half
+        /// still runs, and after RebootAfterFailingTicks failing ticks in a row the device is rebooted.
+        /// </summary>
         public void Tick()
         {
-            long now = _clock.UtcSeconds;
-            if (!_aggregator.IsOpen) _aggregator.Begin(now);
-            else if (_aggregator.IsDue(now) || now < _aggregator.WindowStart) CloseWindow(now);
+            Exception fault = null;
+            try
+            {
+                long now = _clock.UtcSeconds;
+                if (!_aggregator.IsOpen) _aggregator.Begin(now);
+                else if (_aggregator.IsDue(now) || now < _aggregator.WindowStart) CloseWindow(now);
 
-            SampleSecond(now);
-            Pump();
+                SampleSecond(now);
+            }
+            catch (Exception e)
+            {
+                fault = e;
+            }
+            try
+            {
+                Pump();
+            }
+            catch (Exception e)
+            {
+                if (fault == null) fault = e;
+            }
+            if (fault != null) TickFailed(fault);
+            else if (FailingTicks > 0) TickRecovered();
         }
 
         /// <summary>
@@ -226,6 +254,21 @@ namespace Iot.Gateway.Runtime
         public void Shutdown()
         {
             _bootLog.MarkCleanShutdown();
+        }
+
+        private void TickFailed(Exception fault)
+        {
+            FailingTicks++;
+            FailedTicks++;
+            if (FailingTicks == 1) QueueFaultEvent(false, fault);
+            // A failure that lasts is not going away by itself (a wedged driver, a corrupted partition): start afresh.
+            if (FailingTicks >= _options.RebootAfterFailingTicks && _hw.Reboot != null) _hw.Reboot.Reboot();
+        }
+
+        private void TickRecovered()
+        {
+            QueueFaultEvent(true, null);
+            FailingTicks = 0;
         }
 
         private void CloseWindow(long now)
@@ -449,6 +492,32 @@ namespace Iot.Gateway.Runtime
             }
             TelemetryEncoder.EndEvent(w);
             _events.Commit();
+        }
+
+        private void QueueFaultEvent(bool ok, Exception fault)
+        {
+            try
+            {
+                JsonWriter w = _events.Begin();
+                TelemetryEncoder.BeginEvent(w, _options.DeviceId, _clock.UtcSeconds, EventType.Fault);
+                w.Name("ok");
+                w.Bool(ok);
+                if (fault != null)
+                {
+                    w.Name("error");
+                    w.String(fault.GetType().Name);
+                }
+                w.Name("failing");
+                w.Number(FailingTicks);
+                w.Name("failed");
+                w.Number(FailedTicks);
+                TelemetryEncoder.EndEvent(w);
+                _events.Commit();
+            }
+            catch (Exception)
+            {
+                // The report is best effort; the counters above still hold the truth.
+            }
         }
 
         private void QueueClockEvent(long now)

@@ -157,6 +157,8 @@ namespace Iot.Gateway.Telemetry
         public const string ConfigApplied = "config_applied";
         /// <summary>Over-the-air update progress.</summary>
         public const string Ota = "ota";
+        /// <summary>Project-defined: the main loop's step failed (an exception) or works again.</summary>
+        public const string Fault = "fault";
     }
 
     /// <summary>MQTT topics of one device (built once at start-up).</summary>

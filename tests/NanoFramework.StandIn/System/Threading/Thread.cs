@@ -3,9 +3,11 @@
 
 namespace System.Threading
 {
-    // Only Sleep: the gateway runs one main loop and starts no threads of its own.
+    // Sleep, and a thread started from a delegate: the main loop's watchdog and the broker connection's worker.
     public sealed class Thread
     {
+        public Thread(ThreadStart start) { throw new NotImplementedException(); }
+        public void Start() { throw new NotImplementedException(); }
         public static void Sleep(int millisecondsTimeout) { throw new NotImplementedException(); }
     }
 }
