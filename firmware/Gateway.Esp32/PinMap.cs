@@ -3,21 +3,32 @@ namespace Iot.Gateway.Esp32
     /// <summary>
     /// Every GPIO the gateway board uses, in one place (ESP32-WROOM-32, no PSRAM). The pin table in
     /// hardware/pin-map.md must say the same; tests/Iot.Firmware.SubsetCheck.Tests compares the two.
-    /// Strapping pins (0, 2, 5, 12, 15) and the flash pins (6-11) are left alone.
+    /// Strapping pins (0, 2, 5, 12, 15) and the flash pins (6-11) are left alone. nanoFramework names the ESP32's
+    /// UARTs COM1 = UART0 (kept by the debugger on the stock image), COM2 = UART1, COM3 = UART2; any UART's
+    /// signals can be routed to these pins with Configuration.SetPinFunction.
     /// </summary>
     public static class PinMap
     {
-        /// <summary>UART of the RS-485 meter bus.</summary>
+        /// <summary>UART of the RS-485 meter bus: COM2 = UART1.</summary>
         public const string Rs485Port = "COM2";
 
-        /// <summary>UART2 TX to the transceiver's DI.</summary>
+        /// <summary>UART1 TX to the transceiver's DI.</summary>
         public const int Rs485Tx = 17;
 
-        /// <summary>UART2 RX from the transceiver's RO.</summary>
+        /// <summary>UART1 RX from the transceiver's RO.</summary>
         public const int Rs485Rx = 16;
 
-        /// <summary>UART2 RTS to the transceiver's DE and /RE: high while the gateway transmits (SerialMode.RS485).</summary>
+        /// <summary>UART1 RTS to the transceiver's DE and /RE: high while the gateway transmits (SerialMode.RS485).</summary>
         public const int Rs485DriverEnable = 4;
+
+        /// <summary>UART of the installer's Improv service header: COM3 = UART2 (COM1 = UART0 belongs to the debugger).</summary>
+        public const string ImprovPort = "COM3";
+
+        /// <summary>UART2 TX to the service header (the installer's USB-serial adapter's RX).</summary>
+        public const int ImprovTx = 25;
+
+        /// <summary>UART2 RX from the service header (the adapter's TX).</summary>
+        public const int ImprovRx = 26;
 
         /// <summary>Exhaust-fan current transformer: GPIO34 is ADC1 channel 6 (ADC2 is unusable while Wi-Fi runs).</summary>
         public const int FanCurrentSense = 34;

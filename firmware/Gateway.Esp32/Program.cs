@@ -33,9 +33,14 @@ namespace Iot.Gateway.Esp32
         private const int WifiTimeoutMs = 60000;
         private const int TickMs = 1000;
 
-        // Improv Wi-Fi onboarding (README.md): the board's USB serial port, at the speed Improv clients use.
-        private const string ImprovPort = "COM1";
+        // Improv Wi-Fi onboarding (README.md) on the service header, at the speed Improv clients use.
         private const int ImprovBaud = 115200;
+        // Longer than the slowest sound pass (an HTTP set-up bounded at 10 s, a Modbus round with retries, a sector
+        // erase), short enough that a stuck loop loses about two minute records before the reboot.
+        private const int WatchdogTimeoutMs = 120000;
+        private const int WatchdogCheckMs = 5000;
+        // A runtime that cannot even start (a flash partition that throws) is retried by rebooting, this often.
+        private const int BootRetryMs = 60000;
         // Refused logins in a row after which the console says so (the runtime keeps retrying with backoff).
         private const int ReportRefusalsAfter = 3;
 
@@ -56,11 +61,14 @@ namespace Iot.Gateway.Esp32
             PinFunctions.SetPinFunction(PinMap.Rs485Tx, DeviceFunction.COM2_TX);
             PinFunctions.SetPinFunction(PinMap.Rs485Rx, DeviceFunction.COM2_RX);
             PinFunctions.SetPinFunction(PinMap.Rs485DriverEnable, DeviceFunction.COM2_RTS);
+            PinFunctions.SetPinFunction(PinMap.ImprovTx, DeviceFunction.COM3_TX);
+            PinFunctions.SetPinFunction(PinMap.ImprovRx, DeviceFunction.COM3_RX);
 
             JoinWifi(settings);
             var clock = new SntpClock(settings.NtpServer1, settings.NtpServer2);
             var mqtt = new M2MqttLink(settings.BrokerHost, settings.BrokerPort, settings.UseTls, settings.DeviceId);
-            var improv = new ImprovSerial(new UartLink(ImprovPort, ImprovBaud, clock, rs485: false), new WifiStation(), "Iot.Gateway", FirmwareVersion, "esp32", settings.DeviceId);
+            ImprovSerial improv = OpenImprov(settings.DeviceId, clock);
+            var reboot = new DeviceReboot();
 
             var hardware = new GatewayHardware();
             hardware.Clock = clock;
@@ -78,6 +86,7 @@ namespace Iot.Gateway.Esp32
             hardware.Firmware = firmware;
             hardware.FirmwareDownload = new HttpFirmwareDownload(null);
             hardware.OtaFlash = new FileFlashStore(files, "ota.bin", TwoSectors, SectorBytes);
+            hardware.Reboot = reboot;
 
             var options = new GatewayRuntimeOptions();
             options.DeviceId = settings.DeviceId;
@@ -90,15 +99,30 @@ namespace Iot.Gateway.Esp32
             options.FanAdcChannel = PinMap.FanCurrentAdcChannel;
             options.PurifierAdcChannel = PinMap.PurifierCurrentAdcChannel;
             options.CtSamplesPerBurst = 2 * Esp32Adc.SamplesPerMainsCycle;
+            options.ConnectInBackground = true; // M2Mqtt's Connect blocks for the whole DNS, TCP and TLS set-up
 
-            var runtime = new GatewayRuntime(hardware, options);
+            GatewayRuntime runtime = null;
+            try
+            {
+                runtime = new GatewayRuntime(hardware, options);
+            }
+            catch (Exception e)
+            {
+                Debug.WriteLine("gateway cannot start: " + e.Message + "; rebooting");
+                Thread.Sleep(BootRetryMs);
+                reboot.Reboot();
+            }
             if (runtime.Login == LoginKind.Bootstrap) Debug.WriteLine("gateway unclaimed: saying hello on its provisioning topic until claimed");
             bool refusalReported = false;
+
+            var watchdog = new LoopWatchdog(clock, reboot, WatchdogTimeoutMs);
+            watchdog.Start(WatchdogCheckMs);
 
             long next = clock.MonotonicMs;
             while (true)
             {
-                improv.Poll();
+                watchdog.Feed();
+                PollImprov(improv);
                 runtime.Tick();
                 if (runtime.RestartRequested)
                 {
@@ -116,6 +140,42 @@ namespace Iot.Gateway.Esp32
                 long wait = next - clock.MonotonicMs;
                 if (wait > 0) clock.Sleep((int)wait);
                 else next = clock.MonotonicMs; // a slow second (reconnect, flash erase): do not try to catch up
+            }
+        }
+
+        // Improv is the installer's convenience, never a reason not to measure: a port that cannot open means no Improv.
+        private static ImprovSerial OpenImprov(string deviceId, SntpClock clock)
+        {
+            try
+            {
+                return new ImprovSerial(new UartLink(PinMap.ImprovPort, ImprovBaud, clock, rs485: false), new WifiStation(), "Iot.Gateway", FirmwareVersion, "esp32", deviceId);
+            }
+            catch (Exception e)
+            {
+                Debug.WriteLine("Improv off: " + PinMap.ImprovPort + " did not open: " + e.Message);
+                return null;
+            }
+        }
+
+        private static void PollImprov(ImprovSerial improv)
+        {
+            if (improv == null) return;
+            try
+            {
+                improv.Poll();
+            }
+            catch (Exception e)
+            {
+                Debug.WriteLine("Improv: " + e.Message);
+            }
+        }
+
+        /// <summary>IReboot as a software reset of the ESP32; the loader starts the firmware again.</summary>
+        private sealed class DeviceReboot : IReboot
+        {
+            public void Reboot()
+            {
+                NativePower.RebootDevice();
             }
         }
 

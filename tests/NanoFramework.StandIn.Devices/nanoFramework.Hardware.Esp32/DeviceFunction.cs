@@ -10,6 +10,8 @@ namespace nanoFramework.Hardware.Esp32
         COM2_TX = 3 * 0x10000 + 2 * 0x100 + 0,
         COM2_RX = 3 * 0x10000 + 2 * 0x100 + 1,
         COM2_RTS = 3 * 0x10000 + 2 * 0x100 + 2,
-        COM2_CTS = 3 * 0x10000 + 2 * 0x100 + 3
+        COM2_CTS = 3 * 0x10000 + 2 * 0x100 + 3,
+        COM3_TX = 3 * 0x10000 + 3 * 0x100 + 0,
+        COM3_RX = 3 * 0x10000 + 3 * 0x100 + 1
     }
 }
