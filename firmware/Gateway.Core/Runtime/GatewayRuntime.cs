@@ -29,6 +29,8 @@ namespace Iot.Gateway.Runtime
         public const int SensorFaultEventAfterSeconds = 3;
         /// <summary>Seconds without a PMS5003 frame after which the sensor counts as silent (it sends about every second).</summary>
         public const int ParticulateSilentAfterSeconds = 3;
+        /// <summary>How long an optional meter (a dust site's wind sensors) that did not answer is left alone before the next try.</summary>
+        public const int OptionalMeterRetryMs = 60000;
         /// <summary>Largest configuration document accepted.</summary>
         public const int MaxConfigBytes = 1024;
 
@@ -56,6 +58,8 @@ namespace Iot.Gateway.Runtime
         private SiteKind _site;
         private MinuteAggregator _aggregator;
         private MeterPoller _poller;
+        private MeterPoller[] _optionalPollers;
+        private long[] _optionalNextPollMs;
         private Pms5003Parser _particulate;
         private CurrentTransformerChannel _fan;
         private CurrentTransformerChannel _purifier;
@@ -355,6 +359,7 @@ namespace Iot.Gateway.Runtime
             {
                 failure = "no sensor";
             }
+            ReadOptionalMeters();
 
             if (_fan != null)
             {
@@ -366,6 +371,26 @@ namespace Iot.Gateway.Runtime
             return failure;
         }
 
+        // Optional meters give channels the site may lack (wire protocol: "optional"): a silent one is left out of the
+        // record without a fault bit, and is tried again only after OptionalMeterRetryMs so that an absent sensor does
+        // not spend each second's bus time on timeouts.
+        private void ReadOptionalMeters()
+        {
+            if (_optionalPollers == null) return;
+            long nowMs = _clock.MonotonicMs;
+            for (int m = 0; m < _optionalPollers.Length; m++)
+            {
+                if (nowMs < _optionalNextPollMs[m]) continue;
+                MeterPoller poller = _optionalPollers[m];
+                if (!poller.Poll()) _optionalNextPollMs[m] = nowMs + OptionalMeterRetryMs;
+                RegisterPoint[] points = poller.Profile.Points;
+                for (int i = 0; i < points.Length; i++)
+                {
+                    if (poller.Valid[i]) _aggregator.AddValue(points[i].Channel, poller.Values[i]);
+                }
+            }
+        }
+
         // (Re)creates the site's sensor chain from the active configuration; a new site kind starts a new window.
         private void BuildSite()
         {
@@ -373,6 +398,7 @@ namespace Iot.Gateway.Runtime
             if (_aggregator == null || c.Site != _site) _aggregator = new MinuteAggregator(c.ExpectedChannels);
             _site = c.Site;
             _poller = null;
+            _optionalPollers = null;
             _particulate = null;
             _fan = null;
             _purifier = null;
@@ -391,6 +417,19 @@ namespace Iot.Gateway.Runtime
                 var master = new ModbusRtuMaster(_hw.MeterLink, _clock, c.MeterTimeoutMs, c.MeterRetries);
                 _poller = new MeterPoller(master, profile, (byte)c.MeterSlave);
                 profileWarmUp = profile.WarmUpSeconds;
+            }
+            if (c.Site == SiteKind.Dust && _hw.MeterLink != null)
+            {
+                // Wind speed and direction share the dust monitor's bus at their factory addresses (hardware/wiring.md).
+                // One attempt each: they are optional, and the dust monitor's retries must keep their time.
+                var once = new ModbusRtuMaster(_hw.MeterLink, _clock, c.MeterTimeoutMs, 0);
+                MeterProfile speed = MeterProfiles.WindSpeedSensor();
+                MeterProfile direction = MeterProfiles.WindDirectionSensor();
+                _optionalPollers = new MeterPoller[]
+                {
+                    new MeterPoller(once, speed, speed.DefaultSlave), new MeterPoller(once, direction, direction.DefaultSlave)
+                };
+                _optionalNextPollMs = new long[_optionalPollers.Length];
             }
             if (c.Site == SiteKind.Fume && _hw.Adc != null)
             {
