@@ -30,7 +30,7 @@ public class DustSiteWindTests
         new(new GatewayHardware
         {
             Clock = _clock, Mqtt = _mqtt, Inbox = _mqtt, MeterLink = bus,
-            JournalFlash = new FakeFlash(64 * 1024), ConfigFlash = new FakeFlash(8 * 1024), BootFlash = new FakeFlash(8 * 1024),
+            JournalFiles = new LittleFsModel(), ConfigFlash = new FakeFlash(8 * 1024), BootFlash = new FakeFlash(8 * 1024),
         }, new GatewayRuntimeOptions { DeviceId = Dev, DefaultSite = SiteKind.Dust, WarmUpSeconds = 0 });
 
     private List<JsonElement> Run(GatewayRuntime gateway, int seconds)

@@ -14,14 +14,14 @@ public class LoopFaultTests
     private readonly FakeClock _clock = new() { UtcSeconds = T0 };
     private readonly FakeMqttLink _mqtt = new();
     private readonly FakeModbusMeter _meter = new() { NoiseLevel = 65.0 };
-    private readonly FakeFlash _journalFlash = new(64 * 1024);
+    private readonly LittleFsModel _journalFiles = new();
     private readonly FakeReboot _reboot = new();
 
     private GatewayRuntime Boot(IMqttLink? mqtt = null, ISerialLink? meterLink = null, int rebootAfter = 60, bool background = false) =>
         new(new GatewayHardware
         {
             Clock = _clock, Mqtt = mqtt ?? _mqtt, Inbox = _mqtt, MeterLink = meterLink ?? _meter, Reboot = _reboot,
-            JournalFlash = _journalFlash, ConfigFlash = new FakeFlash(8 * 1024), BootFlash = new FakeFlash(8 * 1024),
+            JournalFiles = _journalFiles, ConfigFlash = new FakeFlash(8 * 1024), BootFlash = new FakeFlash(8 * 1024),
         }, new GatewayRuntimeOptions
         {
             DeviceId = Dev, WarmUpSeconds = 0, RebootAfterFailingTicks = rebootAfter, ConnectInBackground = background,
@@ -51,10 +51,10 @@ public class LoopFaultTests
     {
         var gateway = Boot();
         Run(gateway, 60);
-        _journalFlash.WriteBudget = 0; // the minute closes into a flash that fails
+        _journalFiles.CutPowerAfter(0); // the minute closes into a file system that fails
         gateway.Tick();
         Assert.Equal(1, gateway.FailingTicks);
-        _journalFlash.WriteBudget = null;
+        _journalFiles.Restore();
         _clock.UtcSeconds++;
         _clock.MonotonicMs += 1000;
         Run(gateway, 5);
@@ -64,7 +64,7 @@ public class LoopFaultTests
         var faults = FaultEvents();
         Assert.Equal(2, faults.Count);
         Assert.False(faults[0].GetProperty("ok").GetBoolean());
-        Assert.Equal(nameof(PowerLossException), faults[0].GetProperty("error").GetString());
+        Assert.Equal(nameof(PowerCutException), faults[0].GetProperty("error").GetString());
         Assert.True(faults[1].GetProperty("ok").GetBoolean());
         Assert.Equal(1, faults[1].GetProperty("failed").GetInt32());
         Assert.Equal(0, _reboot.Reboots);
