@@ -1,0 +1,14 @@
+// Mirrors nanoframework/System.IO.Ports at tag v1.1.139: System.IO.Ports/Parity.cs
+// Stand-in: signatures as published upstream, bodies are stubs (never executed).
+
+namespace System.IO.Ports
+{
+    public enum Parity
+    {
+        None,
+        Odd,
+        Even,
+        Mark,
+        Space
+    }
+}
