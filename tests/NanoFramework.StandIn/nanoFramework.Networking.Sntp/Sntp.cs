@@ -6,7 +6,7 @@ namespace nanoFramework.Networking
     using System;
 
     /// <summary>The device's native SNTP client: once started it sets the system clock (hourly by default).</summary>
-    public static class Sntp
+    public class Sntp
     {
         public static void Start() { throw new NotImplementedException(); }
         public static void Stop() { throw new NotImplementedException(); }
