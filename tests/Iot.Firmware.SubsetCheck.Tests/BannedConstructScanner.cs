@@ -30,8 +30,18 @@ public static partial class BannedConstructScanner
         ("generic collection or delegate", new(@"\b(List|Dictionary|HashSet|Queue|Stack|IEnumerable|IList|ICollection|Func|Action|Nullable|Lazy|Task)\s*<"), false),
         ("nullable value type", new(@"\b(bool|byte|sbyte|char|short|ushort|int|uint|long|ulong|float|double|decimal|DateTime|TimeSpan)\?(?=[\s,)>\[])"), false),
         ("string interpolation", new(@"\$@?""|@\$"""), false),
+        // nanoFramework's string is not enumerable on the device: index it with a for loop. "foreach (char" is the
+        // form the firmware would write; a char[] loop is reported too (errs towards reporting).
+        ("foreach over a string", new(@"\bforeach\s*\(\s*char\s+\w+\s+in\b|\bforeach\s*\([^)]*\bin\s*""|\.ToCharArray\s*\(\s*\)\s*\)"), false),
+        // Reflection needs the metadata a normal build strips; only the Loader (a reflection build) may use it.
+        (ReflectionRule, new(@"^\s*using\s+System\.Reflection\b|\bSystem\.Reflection\.|\bAssembly\s*\.\s*(Load|GetExecutingAssembly)\b|\.\s*(GetType|GetMethods?|GetFields?|GetProperties|GetProperty|GetConstructors?|GetCustomAttributes|Invoke)\s*\(|\bActivator\s*\."), false),
         ("custom numeric format string", new(@"\.ToString\s*\(\s*""(?![A-Za-z]\d{0,2}"")[^""]*""|\{\d+\s*(,\s*-?\d+\s*)?:(?![A-Za-z]\d{0,2}\})[^}]*\}"), true),
     ];
+
+    public const string ReflectionRule = "reflection outside a reflection build";
+
+    /// <summary>Folders (first path segment under a scanned project) built with reflection metadata: the Loader.</summary>
+    public static readonly string[] ReflectionBuilds = ["Loader"];
 
     /// <summary>Scans every .cs file under root (bin and obj excluded).</summary>
     public static List<Finding> ScanTree(string root)
@@ -42,7 +52,9 @@ public static partial class BannedConstructScanner
             var rel = Path.GetRelativePath(root, path);
             var parts = rel.Split(Path.DirectorySeparatorChar);
             if (parts.Contains("bin") || parts.Contains("obj")) continue;
-            findings.AddRange(Scan(rel, File.ReadAllText(path)));
+            var found = Scan(rel, File.ReadAllText(path));
+            if (ReflectionBuilds.Contains(parts[0])) found.RemoveAll(f => f.Rule == ReflectionRule);
+            findings.AddRange(found);
         }
         return findings;
     }

@@ -31,6 +31,13 @@ public class CheckerSelfTests
     [InlineData("custom numeric format string", "        var s = value.ToString(\"0.00\");")]
     [InlineData("custom numeric format string", "        var s = value.ToString(\"#,##0\");")]
     [InlineData("custom numeric format string", "        var s = string.Format(\"{0:0.0} dB\", value);")]
+    [InlineData("foreach over a string", "        foreach (char c in name) { }")]
+    [InlineData("foreach over a string", "        foreach (var c in \"abc\") { }")]
+    [InlineData("foreach over a string", "        foreach (var c in name.ToCharArray()) { }")]
+    [InlineData(BannedConstructScanner.ReflectionRule, "using System.Reflection;")]
+    [InlineData(BannedConstructScanner.ReflectionRule, "        var t = Assembly.Load(image).GetType(\"X\");")]
+    [InlineData(BannedConstructScanner.ReflectionRule, "        var m = typeof(Program).GetMethod(\"Main\");")]
+    [InlineData(BannedConstructScanner.ReflectionRule, "        m.Invoke(null, null);")]
     public void Scanner_reports_each_banned_construct_with_file_and_line(string rule, string line)
     {
         var source = "namespace X\n{\n" + line + "\n}\n";
@@ -68,6 +75,38 @@ public class CheckerSelfTests
     }
 
     [Fact]
+    public void Scanner_allows_reflection_only_in_reflection_builds()
+    {
+        var root = Directory.CreateTempSubdirectory().FullName;
+        try
+        {
+            const string source = "using System.Reflection;\nnamespace X { }\n";
+            Directory.CreateDirectory(Path.Combine(root, "Loader"));
+            File.WriteAllText(Path.Combine(root, "Loader", "BootLoader.cs"), source);
+            File.WriteAllText(Path.Combine(root, "Program.cs"), source);
+
+            var findings = BannedConstructScanner.ScanTree(root);
+
+            Assert.Equal("Program.cs", Assert.Single(findings).File);
+        }
+        finally
+        {
+            Directory.Delete(root, true);
+        }
+    }
+
+    [Fact]
+    public void Inspector_reports_enum_values_turned_into_text_by_name()
+    {
+        var findings = EnumNameInspector.Inspect(typeof(CheckerSelfTests).Assembly.Location);
+
+        Assert.Contains(findings, f => f.Contains("EnumCanary.Named") && f.Contains("ToString"));
+        Assert.Contains(findings, f => f.Contains("EnumCanary.Concatenated"));
+        Assert.Contains(findings, f => f.Contains("EnumCanary.Formatted"));
+        Assert.DoesNotContain(findings, f => f.Contains("EnumCanary.Numbered"));
+    }
+
+    [Fact]
     public void Inspector_reports_generic_definitions_and_instantiations()
     {
         // This test assembly is full of generics (xUnit, LINQ, the canaries below); the inspector must see them.
@@ -87,4 +126,17 @@ internal sealed class GenericCanary<T>
     internal static T Canary<TResult>(T value) => value;
 
     internal static int Use() => GenericCanary<string>.Canary<int>("x").Length + Values.Count;
+}
+
+internal enum CanaryState { Idle, Busy }
+
+internal static class EnumCanary
+{
+    internal static string Named(CanaryState s) => s.ToString();
+
+    internal static string Concatenated(CanaryState s) => "state " + s;
+
+    internal static string Formatted(CanaryState s) => string.Format("state {0}", s);
+
+    internal static string Numbered(CanaryState s) => "state " + ((int)s).ToString();
 }

@@ -32,6 +32,17 @@ public class FirmwareSubsetTests(ITestOutputHelper output)
         Assert.Empty(findings);
     }
 
+    [Theory]
+    [InlineData("SubsetAssembly")]
+    [InlineData("Esp32SubsetAssembly")]
+    public void Compiled_firmware_turns_no_enum_into_text_by_name(string assembly)
+    {
+        var findings = EnumNameInspector.Inspect(Setting(assembly));
+
+        foreach (var f in findings) output.WriteLine(f);
+        Assert.Empty(findings);
+    }
+
     /// <summary>
     /// The folders under firmware/ that run on nanoFramework. Gateway.Virtual (the .NET 10 simulated gateway)
     /// lives there too but runs on .NET, so it is not scanned.
