@@ -64,7 +64,7 @@ public class LoopFaultTests
         var faults = FaultEvents();
         Assert.Equal(2, faults.Count);
         Assert.False(faults[0].GetProperty("ok").GetBoolean());
-        Assert.Equal(nameof(PowerCutException), faults[0].GetProperty("error").GetString());
+        Assert.Equal(new PowerCutException().Message, faults[0].GetProperty("error").GetString());
         Assert.True(faults[1].GetProperty("ok").GetBoolean());
         Assert.Equal(1, faults[1].GetProperty("failed").GetInt32());
         Assert.Equal(0, _reboot.Reboots);

@@ -533,6 +533,8 @@ namespace Iot.Gateway.Runtime
             _events.Commit();
         }
 
+        private const int MaxFaultMessage = 64;
+
         private void QueueFaultEvent(bool ok, Exception fault)
         {
             try
@@ -543,8 +545,12 @@ namespace Iot.Gateway.Runtime
                 w.Bool(ok);
                 if (fault != null)
                 {
+                    // The message, not the type's name: type names need reflection, which a device build may leave out.
+                    string error = fault.Message;
+                    if (error == null || error.Length == 0) error = "exception";
+                    if (error.Length > MaxFaultMessage) error = error.Substring(0, MaxFaultMessage);
                     w.Name("error");
-                    w.String(fault.GetType().Name);
+                    w.String(error);
                 }
                 w.Name("failing");
                 w.Number(FailingTicks);
