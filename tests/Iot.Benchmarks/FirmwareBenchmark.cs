@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Iot.Gateway.Configuration;
 using Iot.Gateway.Hardware;
@@ -83,6 +84,10 @@ internal static class FirmwareBenchmark
         var (wearLines, wearOk) = FlashWear(set);
         checksOk &= wearOk;
 
+        // 5. The heap an update needs: long-lived objects plus the largest transient, against the module's heap.
+        var (heapLines, heapOk) = UpdateHeapBudget();
+        checksOk &= heapOk;
+
         Console.WriteLine();
         int width = rows.Max(r => r.Name.Length + 1 + r.Unit.Length);
         Console.WriteLine($"{"measurement".PadRight(width)} {"time (median)",14} {"alloc B (median)",17} {"alloc B (max of 5)",19}  target 0 B");
@@ -98,6 +103,7 @@ internal static class FirmwareBenchmark
         foreach (var n in notes) Console.WriteLine(n);
         Console.WriteLine();
         foreach (var line in wearLines) Console.WriteLine(line);
+        foreach (var line in heapLines) Console.WriteLine(line);
 
         bool met = checksOk && rows.Where(r => r.Target).All(r => r.MaxBytes == 0);
         Console.WriteLine();
@@ -560,6 +566,59 @@ internal static class FirmwareBenchmark
         return (lines, ok);
     }
 
+    // ---------------------------------------------------------------- 5. heap budget of an update
+
+    // A whole update on stubs that allocate nothing (a signed 64 KiB image downloaded, hashed, its signature checked,
+    // staged and activated): the largest allocation of one Tick is the update's transient.
+    private static (List<string> Lines, bool Ok) UpdateHeapBudget()
+    {
+        const string url = "http://releases.example/fw/2.0.0.bin";
+        var seed = System.Security.Cryptography.SHA256.HashData("bench release key"u8);
+        var image = new byte[64 * 1024];
+        new Random(7).NextBytes(image);
+        var manifest = new Iot.Gateway.Ota.ReleaseManifest { Target = "esp32", Version = "2.0.0", Size = image.Length };
+        System.Security.Cryptography.SHA256.HashData(image).CopyTo(manifest.Sha256, 0);
+        var message = new byte[Iot.Gateway.Ota.ReleaseManifest.MaxMessageBytes];
+        int length = manifest.WriteSignedMessage(message);
+        byte[] signature = Iot.Gateway.Release.Ed25519Signer.Sign(seed, message.AsSpan(0, length));
+        var command = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["cmd"] = "ota", ["id"] = "bench", ["version"] = "2.0.0", ["url"] = url, ["size"] = image.Length,
+            ["sha256"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(image)), ["sig"] = Convert.ToHexStringLower(signature),
+        }));
+
+        var clock = new BenchClock { UtcSeconds = T0 };
+        var mqtt = new BenchMqttLink();
+        var slots = new BenchSlots(image.Length);
+        var gateway = new GatewayRuntime(new GatewayHardware
+        {
+            Clock = clock, Mqtt = mqtt, Inbox = mqtt, MeterLink = new BenchModbusSlave(1), Tamper = new BenchSwitch(),
+            JournalFiles = new LittleFsModel(files: 4), ConfigFlash = new BenchFlash(8 * 1024), BootFlash = new BenchFlash(8 * 1024),
+            Firmware = slots, FirmwareDownload = new BenchDownload(image), OtaFlash = new BenchFlash(8 * 1024),
+        }, new GatewayRuntimeOptions
+        {
+            DeviceId = Dev, Firmware = "1.9.0", WarmUpSeconds = 0,
+            Ota = new Iot.Gateway.Ota.OtaSettings { ReleaseKey = Iot.Gateway.Release.Ed25519Signer.PublicKey(seed) },
+        });
+        for (int s = 0; s < 120; s++, clock.UtcSeconds++, clock.MonotonicMs += 1000) gateway.Tick();
+        long longLived = HeapBudget.LongLivedBytes(gateway);
+
+        mqtt.Deliver($"iot/v1/{Dev}/cmd", command);
+        long transient = 0;
+        int ticks = 0;
+        for (; ticks < 3600 && !gateway.RestartRequested; ticks++, clock.UtcSeconds++, clock.MonotonicMs += 1000)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            gateway.Tick();
+            transient = Math.Max(transient, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        bool updated = gateway.RestartRequested && slots.Activated == "2.0.0";
+        var lines = HeapBudget.Report(longLived, transient, image.Length).ToList();
+        bool fits = longLived + transient + HeapBudget.MaxBundleBytes <= HeapBudget.PsramHeapBytes;
+        lines.Add($"  the update ran {ticks} ticks and {(updated ? "activated 2.0.0" : "DID NOT FINISH  <-- CHECK FAILED")}");
+        return (lines, updated && fits);
+    }
+
     // ---------------------------------------------------------------- data and helpers
 
     // Records as the three site kinds produce them, with the channels each one sends and varied quality bits.
@@ -709,8 +768,30 @@ internal static class FirmwareBenchmark
     }
 
     /// <summary>A broker session that acknowledges every publish at once, from a fixed ring of packet ids.</summary>
-    private sealed class BenchMqttLink : IMqttLink
+    private sealed class BenchMqttLink : IMqttLink, IMqttInbox
     {
+        private byte[]? _message;
+        private string _topic = "";
+
+        /// <summary>One message from the broker, taken at the next poll.</summary>
+        public void Deliver(string topic, byte[] payload)
+        {
+            _topic = topic;
+            _message = payload;
+        }
+
+        public bool Subscribe(string topic) => true;
+
+        public int TryTakeMessage(byte[] buffer, out string topic)
+        {
+            topic = _topic;
+            if (_message is null) return -1;
+            int n = _message.Length;
+            Array.Copy(_message, buffer, Math.Min(n, buffer.Length));
+            _message = null;
+            return n;
+        }
+
         private readonly int[] _acks = new int[256];
         private int _head;
         private int _tail;
@@ -737,6 +818,44 @@ internal static class FirmwareBenchmark
             packetId = _acks[_head++ % _acks.Length];
             return true;
         }
+    }
+
+    /// <summary>Firmware slots in a preallocated array: the staging slot and what was activated.</summary>
+    private sealed class BenchSlots(int capacity) : IFirmwareSlots
+    {
+        private readonly byte[] _staging = new byte[capacity];
+        public string? Activated { get; private set; }
+        public string RunningVersion => "1.9.0";
+        public string? PreviousVersion => null;
+        public bool InTrial => false;
+        public int TrialBoots => 0;
+        public int StagingCapacity => _staging.Length;
+        public int StagedLength { get; private set; }
+        public void EraseStaging() => StagedLength = 0;
+
+        public void WriteStaging(byte[] buffer, int offset, int count)
+        {
+            Array.Copy(buffer, offset, _staging, StagedLength, count);
+            StagedLength += count;
+        }
+
+        public void ReadStaging(int position, byte[] buffer, int offset, int count) => Array.Copy(_staging, position, buffer, offset, count);
+        public void Activate(string version) => Activated = version;
+        public void Confirm() { }
+        public void Revert() { }
+    }
+
+    /// <summary>Ranged reads of one image.</summary>
+    private sealed class BenchDownload(byte[] image) : IFirmwareDownload
+    {
+        public int Read(string url, int position, byte[] buffer, int offset, int count)
+        {
+            int n = Math.Min(count, image.Length - position);
+            Array.Copy(image, position, buffer, offset, n);
+            return n;
+        }
+
+        public void Close() { }
     }
 
     /// <summary>A closed enclosure.</summary>

@@ -8,7 +8,7 @@ namespace Iot.Firmware.Tests.Fakes;
 /// </summary>
 public sealed class FakeFirmwareSlots(string factoryVersion = "1.4.2") : IFirmwareSlots
 {
-    private readonly List<byte> _staging = [];
+    private readonly List<byte> _staging = new(64 * 1024); // sized up front: the heap-budget test measures the runtime, not this list
     private string? _nextVersion;
     private bool _nextTrial;
     private bool _reverting;

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using Xunit.Abstractions;
 using Iot.Firmware.Tests.Fakes;
 using Iot.Gateway.Ota;
 using Iot.Gateway.Release;
@@ -8,8 +9,9 @@ using Iot.Gateway.Runtime;
 namespace Iot.Firmware.Tests.Ota;
 
 /// <summary>The device side of an update, through GatewayRuntime: command, download, checks, switch, trial, rollback.</summary>
-public class OtaUpdaterTests
+public class OtaUpdaterTests(ITestOutputHelper output)
 {
+    private readonly ITestOutputHelper _output = output;
     private const long T0 = 1_795_000_020;
     private const string Dev = "NS-0001";
     private const string Url = "http://releases.example/fw/1.5.0.bin";
@@ -133,6 +135,37 @@ public class OtaUpdaterTests
         gateway = Restart(gateway);
         Run(gateway, 10);
         Assert.Equal(events, OtaEvents().Count);
+    }
+
+    /// <summary>
+    /// Issue 13, item 5: the update path fits the chosen module's heap. Long-lived: the core's objects of a runtime
+    /// with updates on; transient: the most one Tick allocates during a whole update (download, hash, signature,
+    /// switch), fakes included, so an upper bound; plus the loader's image.
+    /// </summary>
+    [Fact]
+    public void The_update_path_fits_the_heap_of_the_chosen_module()
+    {
+        _server.Serve(Url, _image);
+        var gateway = Boot();
+        Run(gateway, 5);
+        long longLived = HeapBudget.LongLivedBytes(gateway);
+
+        Send(Command());
+        long transient = 0;
+        for (int i = 0; i < 120 && !gateway.RestartRequested; i++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            gateway.Tick();
+            transient = Math.Max(transient, GC.GetAllocatedBytesForCurrentThread() - before);
+            for (; _acked < _mqtt.Published.Count; _acked++) _mqtt.Acknowledge(_mqtt.Published[_acked].Id);
+            _clock.UtcSeconds++;
+            _clock.MonotonicMs += 1000;
+        }
+        Assert.True(gateway.RestartRequested, "the update did not finish");
+        foreach (var line in HeapBudget.Report(longLived, transient, 64 * 1024)) _output.WriteLine(line);
+
+        Assert.InRange(longLived, 20_000, 80_000); // the runtime's buffers are all there, and they stay small
+        Assert.True(longLived + transient + HeapBudget.MaxBundleBytes <= HeapBudget.PsramHeapBytes / 2, "over half the PSRAM heap");
     }
 
     [Fact]
