@@ -4,17 +4,17 @@ using System.Net;
 using System.Net.Http;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
+using System.Threading;
 using Iot.Gateway.Hardware;
 
 namespace Iot.Gateway.Esp32.Adapters
 {
     /// <summary>
-    /// IFirmwareDownload over nanoFramework's HttpClient. nanoFramework's HttpClient is synchronous, so this cannot
-    /// run a request in the background as the virtual gateway does; instead it keeps one response open: a read at a
-    /// new position sends one GET with "Range: bytes=position-" (once per download or resumption) and answers
-    /// Waiting, and each later read takes at most count bytes (OtaSettings.ChunkBytes) from the response stream.
-    /// So a main-loop second blocks for one connection set-up (DNS, TCP, TLS handshake: bounded by the timeout)
-    /// or for a few small socket reads, never for the whole bundle.
+    /// IFirmwareDownload over nanoFramework's HttpClient. It keeps one response open: a read at a new position sends
+    /// one GET with "Range: bytes=position-" (once per download or resumption) on a worker thread and answers Waiting
+    /// until the response headers are in, so the connection set-up (DNS, TCP, TLS handshake, up to the timeout) never
+    /// holds up the main loop; each later read takes at most count bytes (OtaSettings.ChunkBytes) from the response
+    /// stream, a few small socket reads.
     /// </summary>
     public sealed class HttpFirmwareDownload : IFirmwareDownload
     {
@@ -27,6 +27,17 @@ namespace Iot.Gateway.Esp32.Adapters
         private int _position;   // file offset of the next byte _body yields
         private int _skip;       // bytes still to drop before _position (a server that ignored Range)
         private long _end;       // file offset where the response ends, or -1 when it did not say
+
+        // The request on the worker: while it runs the fields above belong to it.
+        private const int Idle = 0;
+        private const int Opening = 1;
+        private const int Opened = 2;
+        private readonly object _sync = new object();
+        private int _state;
+        private bool _abandoned;     // Close came while the request ran: its response is dropped when it is in
+        private int _openResult;
+        private string _openUrl;
+        private int _openPosition;
 
         /// <summary>
         /// caCertificate: root CA of the download server for https URLs; null: the root CA stored in the device's
@@ -43,9 +54,22 @@ namespace Iot.Gateway.Esp32.Adapters
         /// <inheritdoc />
         public int Read(string url, int position, byte[] buffer, int offset, int count)
         {
+            lock (_sync)
+            {
+                if (_state == Opening) return DownloadResult.Waiting;
+                if (_state == Opened)
+                {
+                    _state = Idle;
+                    if (_openResult != DownloadResult.Waiting) return _openResult;
+                }
+            }
             try
             {
-                if (_body == null || url != _url || position != _position) return Open(url, position);
+                if (_body == null || url != _url || position != _position)
+                {
+                    StartOpening(url, position);
+                    return DownloadResult.Waiting;
+                }
                 if (_skip > 0)
                 {
                     // The whole file came (200): drop what is already staged, a chunk per call.
@@ -62,7 +86,7 @@ namespace Iot.Gateway.Esp32.Adapters
             catch (Exception)
             {
                 // Network, TLS or HTTP failure: the core retries later from the same position.
-                Close();
+                Drop();
                 return DownloadResult.Failed;
             }
         }
@@ -70,16 +94,68 @@ namespace Iot.Gateway.Esp32.Adapters
         /// <inheritdoc />
         public void Close()
         {
+            lock (_sync)
+            {
+                if (_state == Opening)
+                {
+                    _abandoned = true;
+                    return;
+                }
+                _state = Idle;
+            }
+            Drop();
+        }
+
+        private void Drop()
+        {
             if (_response != null) _response.Dispose();
             _response = null;
             _body = null;
             _url = null;
         }
 
-        // Sends the ranged GET. This is the call that blocks longest, so the bytes are taken on the next call.
+        private void StartOpening(string url, int position)
+        {
+            Drop();
+            lock (_sync)
+            {
+                _state = Opening;
+                _abandoned = false;
+                _openUrl = url;
+                _openPosition = position;
+            }
+            new Thread(SendRequest).Start();
+        }
+
+        // The worker: sends the request, then hands the outcome to the next Read (or drops it after a Close).
+        private void SendRequest()
+        {
+            int result;
+            try
+            {
+                result = Open(_openUrl, _openPosition);
+            }
+            catch (Exception)
+            {
+                Drop();
+                result = DownloadResult.Failed;
+            }
+            lock (_sync)
+            {
+                if (_abandoned)
+                {
+                    Drop();
+                    _state = Idle;
+                    return;
+                }
+                _openResult = result;
+                _state = Opened;
+            }
+        }
+
+        // Sends the ranged GET (on the worker); Waiting when the response is ready to be read.
         private int Open(string url, int position)
         {
-            Close();
             var request = new HttpRequestMessage(HttpMethod.Get, url);
             request.Headers.Add("Range", "bytes=" + position.ToString() + "-");
             HttpResponseMessage response = _http.Send(request, HttpCompletionOption.ResponseHeadersRead);
@@ -110,7 +186,7 @@ namespace Iot.Gateway.Esp32.Adapters
         private int EndOfBody()
         {
             bool atEnd = _end >= 0 && _position - (long)_skip >= _end;
-            Close();
+            Drop();
             return atEnd ? DownloadResult.EndOfFile : DownloadResult.Failed;
         }
     }
