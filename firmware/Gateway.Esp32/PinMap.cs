@@ -1,9 +1,9 @@
 namespace Iot.Gateway.Esp32
 {
     /// <summary>
-    /// Every GPIO the gateway board uses, in one place (ESP32-WROOM-32, no PSRAM). The pin table in
+    /// Every GPIO the gateway board uses, in one place (ESP32-WROVER-E-N8R8: 8 MB flash, 8 MB PSRAM). The pin table in
     /// hardware/pin-map.md must say the same; tests/Iot.Firmware.SubsetCheck.Tests compares the two.
-    /// Strapping pins (0, 2, 5, 12, 15) and the flash pins (6-11) are left alone. nanoFramework names the ESP32's
+    /// Strapping pins (0, 2, 5, 12, 15), the flash pins (6-11) and the PSRAM's GPIO16/17 (its CS and clock) are left alone. nanoFramework names the ESP32's
     /// UARTs COM1 = UART0 (kept by the debugger on the stock image), COM2 = UART1, COM3 = UART2; any UART's
     /// signals can be routed to these pins with Configuration.SetPinFunction.
     /// </summary>
@@ -12,11 +12,11 @@ namespace Iot.Gateway.Esp32
         /// <summary>UART of the RS-485 meter bus: COM2 = UART1.</summary>
         public const string Rs485Port = "COM2";
 
-        /// <summary>UART1 TX to the transceiver's DI.</summary>
-        public const int Rs485Tx = 17;
+        /// <summary>UART1 TX to the transceiver's DI: GPIO18, plain I/O (not 16/17, the PSRAM's; 32/33 stay free for ADC1).</summary>
+        public const int Rs485Tx = 18;
 
-        /// <summary>UART1 RX from the transceiver's RO.</summary>
-        public const int Rs485Rx = 16;
+        /// <summary>UART1 RX from the transceiver's RO: GPIO19, plain I/O.</summary>
+        public const int Rs485Rx = 19;
 
         /// <summary>UART1 RTS to the transceiver's DE and /RE: high while the gateway transmits (SerialMode.RS485).</summary>
         public const int Rs485DriverEnable = 4;

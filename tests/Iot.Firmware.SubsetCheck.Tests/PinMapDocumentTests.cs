@@ -27,11 +27,11 @@ public class PinMapDocumentTests
     public void A_changed_pin_in_the_document_is_reported()
     {
         var source = PinMapTable.FromSource(File.ReadAllText(SourcePath));
-        string tampered = ReplaceValue(File.ReadAllText(DocumentPath), "Rs485Tx", source["Rs485Tx"], "18");
+        string tampered = ReplaceValue(File.ReadAllText(DocumentPath), "Rs485Tx", source["Rs485Tx"], "99");
 
         var diffs = PinMapTable.Differences(source, PinMapTable.FromDocument(tampered));
 
-        Assert.Equal(["Rs485Tx is 17 in PinMap.cs but 18 in the document"], diffs);
+        Assert.Equal([$"Rs485Tx is {source["Rs485Tx"]} in PinMap.cs but 99 in the document"], diffs);
     }
 
     [Fact]
