@@ -3,16 +3,16 @@ namespace Iot.Gateway.Esp32
     /// <summary>
     /// Every GPIO the gateway board uses, in one place (ESP32-WROVER-E-N8R8: 8 MB flash, 8 MB PSRAM). The pin table in
     /// hardware/pin-map.md must say the same; tests/Iot.Firmware.SubsetCheck.Tests compares the two.
-    /// Strapping pins (0, 2, 5, 12, 15), the flash pins (6-11) and the PSRAM's GPIO16/17 (its CS and clock) are left alone. nanoFramework names the ESP32's
-    /// UARTs COM1 = UART0 (kept by the debugger on the stock image), COM2 = UART1, COM3 = UART2; any UART's
-    /// signals can be routed to these pins with Configuration.SetPinFunction.
+    /// Strapping pins (0, 2, 5, 12, 15), the flash pins (6-11) and GPIO16/17 (the PSRAM's chip select and clock) are
+    /// left alone. nanoFramework names the ESP32's UARTs COM1 = UART0 (kept by the debugger on the stock image),
+    /// COM2 = UART1, COM3 = UART2; any UART's signals can be routed to these pins with Configuration.SetPinFunction.
     /// </summary>
     public static class PinMap
     {
         /// <summary>UART of the RS-485 meter bus: COM2 = UART1.</summary>
         public const string Rs485Port = "COM2";
 
-        /// <summary>UART1 TX to the transceiver's DI: GPIO18, plain I/O (not 16/17, the PSRAM's; 32/33 stay free for ADC1).</summary>
+        /// <summary>UART1 TX to the transceiver's DI: GPIO18, plain I/O (16/17 are the PSRAM's, 32/33 kept for ADC1).</summary>
         public const int Rs485Tx = 18;
 
         /// <summary>UART1 RX from the transceiver's RO: GPIO19, plain I/O.</summary>
