@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Iot.Fleet.Api;
 using Iot.Fleet.Cases;
 using Iot.Fleet.Commissioning;
+using Iot.Fleet.Glossary;
 using Iot.Fleet.Health;
 using Iot.Fleet.Onboarding;
 using Iot.Fleet.Provisioning;
@@ -80,6 +81,7 @@ public static class FleetSetup
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapOpenApi().AllowAnonymous();
+        app.MapGlossary();
         app.MapPeopleApi();
         app.MapRegistryApi();
         app.MapProfilesApi();

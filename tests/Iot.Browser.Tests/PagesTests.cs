@@ -41,7 +41,7 @@ public sealed class PagesTests(BrowserStack stack, ITestOutputHelper output) : I
         var fresh = page.Locator("#leads li.fresh");
         await Expect(fresh).ToHaveCountAsync(1, new() { Timeout = 30_000 });
         await Expect(fresh).ToContainTextAsync("R-WEB");
-        await Expect(fresh).ToContainTextAsync("风机运行而净化器未开");
+        await Expect(fresh).ToContainTextAsync("未正常使用油烟净化设施");
         await Expect(fresh.Locator(".timer")).ToContainTextAsync("距到场时限");
         var id = long.Parse((await fresh.GetAttributeAsync("data-id"))!);
         await Shot(page, "03-live-lead");
@@ -81,6 +81,7 @@ public sealed class PagesTests(BrowserStack stack, ITestOutputHelper output) : I
         Assert.False(await page.Locator("#acknowledge").IsDisabledAsync());
         Assert.True(await page.Locator("#result").IsDisabledAsync());
         await Shot(page, "06-lead");
+        await AssertInTheBureausWords(page);
         await AssertFitsThePhone(page);
 
         // The loop: acknowledge, dispatch to the squad owning the grid, the on-site result, dismiss with a reason by a colleague
@@ -116,6 +117,7 @@ public sealed class PagesTests(BrowserStack stack, ITestOutputHelper output) : I
         await Expect(page.Locator("#history li")).ToHaveCountAsync(4);
         Assert.True(await page.Locator("#dismiss").IsDisabledAsync());
         await Shot(page, "09-closed");
+        await AssertInTheBureausWords(page);
 
         // The API agrees with what the page showed.
         using (var http = stack.Fleet.Http())
@@ -136,7 +138,7 @@ public sealed class PagesTests(BrowserStack stack, ITestOutputHelper output) : I
         await Expect(page.Locator("header nav a").First).ToHaveTextAsync("Leads");
         await Expect(page.Locator("#acknowledge")).ToHaveTextAsync("Acknowledge");
         await Expect(page.Locator("#caseStatus")).ToHaveTextAsync("closed · dismissed");
-        await Expect(page.Locator("#title")).ToContainTextAsync("Purifier off while fan runs");
+        await Expect(page.Locator("#title")).ToContainTextAsync("Fume purifier not in normal use");
         await Shot(page, "10-english");
         await page.GotoAsync("/leads/");
         await Expect(page.Locator("#count")).ToHaveTextAsync("2 leads");
@@ -161,6 +163,7 @@ public sealed class PagesTests(BrowserStack stack, ITestOutputHelper output) : I
         await Expect(page.Locator("#map svg")).ToContainTextAsync("G-EAST · 东区中队");
         await Expect(page.Locator("#sites section[data-site='R-WEB'] .devices")).ToContainTextAsync("GW-WEB-1");
         await Shot(page, "11-sites");
+        await AssertInTheBureausWords(page);
         await AssertFitsThePhone(page);
 
         await page.ClickAsync("header nav a[href='/report/']");
@@ -170,6 +173,7 @@ public sealed class PagesTests(BrowserStack stack, ITestOutputHelper output) : I
         await Expect(page.Locator("#grids svg")).ToContainTextAsync("G-EAST");
         await Expect(page.Locator("#total")).ToContainTextAsync("本月执法线索");
         await Shot(page, "12-report");
+        await AssertInTheBureausWords(page);
         await AssertFitsThePhone(page);
         await page.ClickAsync("#lang");
         await Expect(page.Locator("#rules svg")).ToContainTextAsync("Cooking fume");
@@ -258,6 +262,15 @@ public sealed class PagesTests(BrowserStack stack, ITestOutputHelper output) : I
     }
 
     // Nothing wider than the phone: no sideways scrolling at 360 px.
+    // Chinese pages show local times and the bureau's words: no "UTC", no rule or status codes.
+    private static async Task AssertInTheBureausWords(IPage page)
+    {
+        var text = await page.Locator("body").InnerTextAsync();
+        Assert.DoesNotContain("UTC", text);
+        var code = System.Text.RegularExpressions.Regex.Match(text, @"\b(noise|dust|fume)\.[a-z_]+\b");
+        Assert.False(code.Success, $"a code on the page: {code.Value} in …{(code.Success ? text.Substring(Math.Max(0, code.Index - 80), Math.Min(160, text.Length - Math.Max(0, code.Index - 80))) : "")}…");
+    }
+
     private static async Task AssertFitsThePhone(IPage page) =>
         Assert.True(await page.EvaluateAsync<int>("document.documentElement.scrollWidth") <= PhoneWidth, $"{page.Url} is wider than {PhoneWidth} px");
 

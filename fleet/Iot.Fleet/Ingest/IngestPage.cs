@@ -1,3 +1,4 @@
+using Iot.Fleet.Glossary;
 using System.Net;
 using System.Text;
 using Iot.Fleet.Health;
@@ -30,19 +31,23 @@ public static class IngestPage
         foreach (var s in stages)
         {
             var state = s.Stalled ? "<span class=\"bad\">stalled</span>" : s.Ready ? "<span class=\"ok\">running</span>" : "<span class=\"bad\">not running</span>";
-            html.Append($"<tr><td>{E(s.Stage)}</td><td>{state}</td><td>{s.Pending}</td><td>{s.Failures}</td><td>{E(s.LastFailure ?? "")} <small>{s.LastFailureAt:u}</small></td></tr>");
+            html.Append($"<tr><td>{E(s.Stage)}</td><td>{state}</td><td>{s.Pending}</td><td>{s.Failures}</td><td>{E(s.LastFailure ?? "")} <small>{(s.LastFailureAt is { } failedAt ? At(failedAt) : "")}</small></td></tr>");
         }
         html.Append("</table></section>");
 
-        Section(html, "Refused messages", ["received (UTC)", "device", "topic", "reason", "payload"], rejections,
-            r => [$"{r.ReceivedAt:u}", Device(r.Device), E(r.Topic), E(r.Reason), Code(r.Payload)]);
-        Section(html, "Record numbers sent again with other content", ["received (UTC)", "device", "stored and sent"], conflicts,
-            c => [$"{c.ReceivedAt:u}", Device(c.Device), Code(c.Data.GetRawText())]);
-        Section(html, "Readings InfluxDB refused", ["at (UTC)", "device", "reason", "line"], quarantine,
-            q => [$"{q.At:u}", Device(q.Device), E(q.Reason), Code(q.Line)]);
+        Section(html, "Refused messages", ["received", "device", "topic", "reason", "payload"], rejections,
+            r => [At(r.ReceivedAt), Device(r.Device), E(r.Topic), E(r.Reason), Code(r.Payload)]);
+        Section(html, "Record numbers sent again with other content", ["received", "device", "stored and sent"], conflicts,
+            c => [At(c.ReceivedAt), Device(c.Device), Code(c.Data.GetRawText())]);
+        Section(html, "Readings InfluxDB refused", ["at", "device", "reason", "line"], quarantine,
+            q => [At(q.At), Device(q.Device), E(q.Reason), Code(q.Line)]);
         html.Append("<small>The same as JSON: /api/rejections, /api/conflicts, /api/influx/quarantine, /healthz.</small></body></html>");
         return html.ToString();
     }
+
+    // Engineers read the bureau's local time too, with its offset.
+    private static string At(DateTimeOffset at) => LocalTime.Format(at, (string?)null);
+    private static string At(DateTime utc) => At(new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)));
 
     /// <summary>A titled table of rows (cells already encoded), or "None.".</summary>
     private static void Section<T>(StringBuilder html, string title, string[] headers, IReadOnlyList<T> rows, Func<T, string[]> cells)

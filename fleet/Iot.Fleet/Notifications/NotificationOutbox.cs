@@ -79,10 +79,10 @@ public sealed class NotificationOutbox(FleetDatabase database, IOptionsMonitor<N
     /// <summary>Queues a lead event, with the lead as outside tools see it and its site's name and grid.</summary>
     public bool EnqueueLead(DbConnection connection, DbTransaction tx, string @event, string key, Lead lead, JsonObject? extra = null)
     {
-        var site = connection.QueryFirstOrDefault<(string Name, string? Grid)?>("SELECT name, grid FROM sites WHERE id = @Site", new { lead.Site }, tx);
+        var site = connection.QueryFirstOrDefault<(string Name, string? Grid, string Timezone)?>("SELECT name, grid, timezone FROM sites WHERE id = @Site", new { lead.Site }, tx);
         var data = extra ?? [];
         data["lead"] = JsonSerializer.SerializeToNode(LeadView.Of(lead), Json);
-        data["site"] = new JsonObject { ["id"] = lead.Site, ["name"] = site?.Name, ["grid"] = site?.Grid };
+        data["site"] = new JsonObject { ["id"] = lead.Site, ["name"] = site?.Name, ["grid"] = site?.Grid, ["timezone"] = site?.Timezone };
         if (options.CurrentValue.PublicUrl is { Length: > 0 } url) data["url"] = $"{url.TrimEnd('/')}/api/leads/{lead.Id}";
         return Enqueue(connection, tx, @event, key, $"lead:{lead.Id}", data);
     }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
+using Iot.Fleet.Glossary;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 
@@ -146,29 +147,33 @@ public sealed class NotificationSender(NotificationOutbox outbox, IOptionsMonito
         return new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(message.ToJsonString(), Encoding.UTF8, "application/json") };
     }
 
-    /// <summary>The group message: what happened, where, which rule, how far over the limit, and the squad.</summary>
+    /// <summary>
+    /// The group message, in the bureau's words: what happened, where, which rule, how far over the limit, when (the
+    /// site's local time with its offset) and the squad. No codes and no UTC: the group reads Chinese.
+    /// </summary>
     public static (string Title, string Text) DingTalkMarkdown(string @event, JsonObject data)
     {
-        var title = @event switch
-        {
-            NotificationEvents.LeadNew => "新执法线索 New enforcement lead",
-            NotificationEvents.LeadDispatched => "线索已派遣 Lead dispatched",
-            NotificationEvents.LeadOverdue => "超时未到场 Response overdue",
-            NotificationEvents.LeadMerged => $"线索 {data["lead"]?["id"]} 已并入 {data["merged_into"]} Lead {data["lead"]?["id"]} merged into {data["merged_into"]}",
-            _ => @event,
-        };
         var lead = data["lead"];
         var site = data["site"];
+        var zone = (string?)site?["timezone"];
+        var title = @event switch
+        {
+            NotificationEvents.LeadNew => "新执法线索",
+            NotificationEvents.LeadDispatched => "线索已派遣",
+            NotificationEvents.LeadOverdue => "超时未到场",
+            NotificationEvents.LeadMerged => $"线索 #{lead?["id"]} 已并入线索 #{data["merged_into"]}",
+            _ => "线索通知",
+        };
         var text = new StringBuilder($"### {title}\n\n");
-        text.Append(CultureInfo.InvariantCulture, $"- 线索 Lead: #{lead?["id"]}\n");
-        text.Append(CultureInfo.InvariantCulture, $"- 点位 Site: {site?["name"]} ({site?["id"]}), 网格 grid {site?["grid"] ?? "—"}\n");
-        text.Append(CultureInfo.InvariantCulture, $"- 规则 Rule: {lead?["rule"]}\n");
-        text.Append(CultureInfo.InvariantCulture, $"- 数值 Value: {lead?["value"]} {lead?["unit"]} (限值 limit {lead?["limit"]})\n");
-        text.Append(CultureInfo.InvariantCulture, $"- 时间 Time (UTC): {lead?["start"]} – {lead?["end"]}\n");
-        if (data["squad"] is { } squad) text.Append(CultureInfo.InvariantCulture, $"- 中队 Squad: {squad["name"]} ({squad["id"]})\n");
-        if (data["response_due"] is { } due) text.Append(CultureInfo.InvariantCulture, $"- 到场时限 Response due (UTC): {due}\n");
-        if (data["review_due"] is { } review) text.Append(CultureInfo.InvariantCulture, $"- 补传线索，复核时限 Backfilled lead, review due (UTC): {review}\n");
-        if (data["url"] is { } link) text.Append(CultureInfo.InvariantCulture, $"\n[查看 Open]({link})\n");
+        text.Append(CultureInfo.InvariantCulture, $"- 线索：#{lead?["id"]}（{BureauWords.StatusZh((string?)lead?["status"])}）\n");
+        text.Append(CultureInfo.InvariantCulture, $"- 点位：{site?["name"]}（{site?["id"]}），网格 {site?["grid"] ?? "—"}\n");
+        text.Append(CultureInfo.InvariantCulture, $"- 问题：{BureauWords.RuleZh((string?)lead?["rule"])}\n");
+        text.Append(CultureInfo.InvariantCulture, $"- 监测值：{lead?["value"]} {BureauWords.UnitZh((string?)lead?["unit"])}（限值 {lead?["limit"]}）\n");
+        text.Append(CultureInfo.InvariantCulture, $"- 时间：{LocalTime.Format((string?)lead?["start"], zone)} 至 {LocalTime.Format((string?)lead?["end"], zone)}\n");
+        if (data["squad"] is { } squad) text.Append(CultureInfo.InvariantCulture, $"- 中队：{squad["name"]}\n");
+        if (data["response_due"] is { } due) text.Append(CultureInfo.InvariantCulture, $"- 到场时限：{LocalTime.Format(due.ToJsonString().Trim((char)34), zone)}\n");
+        if (data["review_due"] is { } review) text.Append(CultureInfo.InvariantCulture, $"- 补传线索，复核时限：{LocalTime.Format(review.ToJsonString().Trim((char)34), zone)}\n");
+        if (data["url"] is { } link) text.Append(CultureInfo.InvariantCulture, $"\n[查看线索]({link})\n");
         return (title, text.ToString());
     }
 

@@ -107,7 +107,7 @@ public sealed partial class RuleEngine
                     {
                         var earlier = over[0];
                         lead.Note(now, LeadChanges.Cut, $"split from lead {{0}}: {RuleLimits.EpisodeEndsAfterMinutes} clear minutes now end that episode first ({Cause})", earlier);
-                        earlier.Note(now, LeadChanges.Cut, $"ends earlier: the breach from {Utc(episode.Start)} is lead {{0}} ({Cause})", lead);
+                        earlier.Note(now, LeadChanges.Cut, $"ends earlier: the breach from {Local(episode.Start)} is lead {{0}} ({Cause})", lead);
                         engine._changed.Add(earlier);
                     }
                 }
@@ -157,9 +157,10 @@ public sealed partial class RuleEngine
             engine._changed.Add(lead);
         }
 
-        private string Cause => $"record {cause.Device} #{cause.Seq} at {Utc(cause.Time / 60)}";
+        private string Cause => $"record {cause.Device} #{cause.Seq} at {Local(cause.Time / 60)}";
 
-        private static string Utc(long minute) => DateTimeOffset.FromUnixTimeSeconds(minute * 60).ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
+        // History is read by people: the site's local time with its offset.
+        private string Local(long minute) => Glossary.LocalTime.Format(DateTimeOffset.FromUnixTimeSeconds(minute * 60), site.TimeZone);
 
         private bool AnyBreach(long from, long to)
         {

@@ -133,7 +133,12 @@ public sealed class OutboxTests : IDisposable
         Assert.Contains("sign=" + Uri.EscapeDataString(expected), request.Url);
         var message = JsonNode.Parse(request.Body)!;
         Assert.Equal("markdown", (string)message["msgtype"]!);
-        Assert.Contains("Site R-1", (string)message["markdown"]!["text"]!);
+        var text = (string)message["markdown"]!["text"]!;
+        Assert.Contains("点位：", text);
+        Assert.Contains("(R-1)", text.Replace("（", "(").Replace("）", ")"));
+        Assert.DoesNotContain("UTC", text);
+        Assert.Matches(@"时间：\d{4}-\d\d-\d\d \d\d:\d\d \(\+08:00\)", text);
+        Assert.DoesNotMatch(@"\b(noise|dust|fume)\.[a-z_]+", text); // rules by name, never by code
 
         // The documented example (secret "this is secret", timestamp 1577262236757), computed with Python's hmac.
         Assert.Equal("hmPWwU+7lVdm3ZZz0r9tSfx0L4Q26jWOZr9+Gs6EZQM=", NotificationSender.DingTalkSign("this is secret", 1577262236757));

@@ -20,6 +20,7 @@ public sealed class SecurityHeadersTests(FleetApp fleet) : IClassFixture<FleetAp
     [InlineData("/", false, HttpStatusCode.OK)]                    // a page, through the default file
     [InlineData("/leads/lead.html", false, HttpStatusCode.OK)]     // a page
     [InlineData("/assets/app.js", false, HttpStatusCode.OK)]       // a static script
+    [InlineData("/assets/words.js", false, HttpStatusCode.OK)]     // the glossary, made by the fleet
     [InlineData("/openapi/v1.json", false, HttpStatusCode.OK)]     // the API, open
     [InlineData("/api/sites", false, HttpStatusCode.Unauthorized)] // the API, refused
     [InlineData("/api/sites", true, HttpStatusCode.OK)]            // the API, answered

@@ -1,42 +1,22 @@
 // What every inspector page shares: the nav bar with the language toggle and sign-out, the sign-in guard,
-// the domain's words in both languages (rules, case states, steps) and time formatting in the bureau's zone.
-// Load after i18n.js; a page calls App.start(async me => { … }) once its DOM is ready.
+// time formatting in the bureau's zone; the domain's words (rules, case states, steps) come from the fleet's
+// glossary as /assets/words.js. Load after i18n.js and words.js; a page calls App.start(async me => { … }) once its DOM is ready.
 I18n.add({
   brand: "执法线索", navLeads: "线索", navSites: "站点与设备", navReport: "月报", signOut: "退出", langSwitch: "EN",
   loading: "加载中…", none: "无", yes: "是", no: "否", live: "实时", offline: "已断开，重连中…",
-  "rule.noise.day_leq": "昼间施工噪声超标", "rule.noise.night_leq": "夜间施工噪声超标", "rule.noise.night_lmax": "夜间突发噪声超标",
-  "rule.dust.pm10": "扬尘 PM10 超标", "rule.fume.concentration": "油烟浓度超标", "rule.fume.purifier_off": "风机运行而净化器未开",
-  "status.open": "待受理", "status.acknowledged": "已受理", "status.dispatched": "已派遣", "status.no_violation": "现场未发现违法",
-  "status.violation_found": "现场发现违法", "status.noticed": "已告知（首次轻微）", "status.rectifying": "整改中", "status.rectified": "已整改",
-  "status.not_rectified": "未整改", "status.confirmed": "结案·属实", "status.dismissed": "结案·不予处理", "status.not_commissioned": "未调试站点",
-  "step.acknowledge": "受理", "step.dispatch": "派遣", "step.result": "现场结果", "step.notice": "告知承诺", "step.deadline": "整改期限",
-  "step.recheck": "复查", "step.close": "结案", "step.overdue": "超时未到场", "step.minor": "人工认定（轻微与否）", "step.commitment": "承诺书",
-  "kind.fume": "餐饮油烟", "kind.noise": "工地噪声", "kind.dust": "工地扬尘",
   "device.online": "在线", "device.offline": "离线", "device.never seen": "从未上线", "device.unknown": "未知",
   dueIn: "距到场时限 {0}", overdueBy: "已超时 {0}", respondedIn: "{0} 到场", respondedLate: "{0} 到场（超时）",
   backfilled: "补传", reviewBy: "复核截止 {0}", reviewOverdueBy: "复核已超时 {0}", reviewed: "已复核", reviewedLate: "已复核（超时）",
   minutes: "{0} 分钟", grid: "网格", squad: "中队", site: "站点",
   permitted: "有证明/报备", noPermit: "无证明",
-  "permit.filed": "已申报", "permit.approved": "已批准", "permit.refused": "不予批准", "permit.revoked": "已撤销",
 }, {
   brand: "Enforcement leads", navLeads: "Leads", navSites: "Sites & devices", navReport: "Monthly report", signOut: "Sign out", langSwitch: "中文",
   loading: "Loading…", none: "none", yes: "yes", no: "no", live: "live", offline: "disconnected, reconnecting…",
-  "rule.noise.day_leq": "Day construction noise", "rule.noise.night_leq": "Night construction noise", "rule.noise.night_lmax": "Night noise peak",
-  "rule.dust.pm10": "Dust PM10", "rule.fume.concentration": "Cooking fume", "rule.fume.purifier_off": "Purifier off while fan runs",
-  "status.open": "open", "status.acknowledged": "acknowledged", "status.dispatched": "dispatched", "status.no_violation": "no violation on site",
-  "status.violation_found": "violation found", "status.noticed": "noticed (minor first)", "status.rectifying": "rectifying", "status.rectified": "rectified",
-  "status.not_rectified": "not rectified", "status.confirmed": "closed · confirmed", "status.dismissed": "closed · dismissed",
-  "status.not_commissioned": "site not commissioned",
-  "step.acknowledge": "acknowledged", "step.dispatch": "dispatched", "step.result": "on-site result", "step.notice": "notice first", "step.deadline": "deadline set",
-  "step.recheck": "re-checked", "step.close": "closed", "step.overdue": "response target missed", "step.minor": "inspector's decision (minor or not)",
-  "step.commitment": "commitment letter",
-  "kind.fume": "restaurant fume", "kind.noise": "construction noise", "kind.dust": "construction dust",
   "device.online": "online", "device.offline": "offline", "device.never seen": "never seen", "device.unknown": "unknown",
   dueIn: "on site within {0}", overdueBy: "overdue by {0}", respondedIn: "on site after {0}", respondedLate: "on site after {0} (late)",
   backfilled: "backfilled", reviewBy: "review by {0}", reviewOverdueBy: "review overdue by {0}", reviewed: "reviewed", reviewedLate: "reviewed (late)",
   minutes: "{0} min", grid: "Grid", squad: "Squad", site: "Site",
   permitted: "permitted", noPermit: "no permit",
-  "permit.filed": "filed", "permit.approved": "approved", "permit.refused": "refused", "permit.revoked": "revoked",
 });
 
 const App = (() => {

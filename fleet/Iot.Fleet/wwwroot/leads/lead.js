@@ -71,7 +71,7 @@ function drawSummary() {
   $("title").textContent = `#${l.id} ${App.rule(l.rule)}`;
   const dl = $("facts");
   dl.replaceChildren();
-  fact(dl, "rule", `${App.rule(l.rule)} (${l.rule})`);
+  fact(dl, "rule", App.rule(l.rule));
   fact(dl, "value", `${App.num(l.value)} / ${App.num(l.limit)} ${l.unit}`);
   fact(dl, "episode", `${App.time(l.start)} – ${App.clock(new Date(new Date(l.end).getTime() + evidence.windowMinutes * 60000))} (${I18n.t("minutes", evidence.windowMinutes)})`);
   fact(dl, "raised", App.time(evidence.raisedAt));

@@ -1,0 +1,89 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Iot.Fleet.Glossary;
+
+/// <summary>
+/// The bureau's words for the domain's codes — rules, lead and case states, case steps, site kinds, permit states —
+/// in Chinese and English, in one place: server-made outputs (DingTalk, the evidence page, exports) read them here,
+/// and the pages load the same table as /assets/words.js. Chinese outputs never show a raw code.
+/// </summary>
+public static class BureauWords
+{
+    private static readonly Dictionary<string, (string Zh, string En)> Terms = new(StringComparer.Ordinal)
+    {
+        ["rule.noise.day_leq"] = ("昼间施工噪声超标", "Day construction noise"),
+        ["rule.noise.night_leq"] = ("夜间施工噪声超标", "Night construction noise"),
+        ["rule.noise.night_lmax"] = ("夜间最大声级超标", "Night maximum sound level"),
+        ["rule.dust.pm10"] = ("扬尘 PM10 超标", "Dust PM10"),
+        ["rule.fume.concentration"] = ("油烟浓度超标", "Cooking fume"),
+        ["rule.fume.purifier_off"] = ("未正常使用油烟净化设施", "Fume purifier not in normal use"),
+        ["rule.fleet.offline"] = ("设备离线", "Device offline"),
+
+        ["status.new"] = ("新线索", "new"),
+        ["status.open"] = ("待受理", "open"),
+        ["status.acknowledged"] = ("已受理", "acknowledged"),
+        ["status.dispatched"] = ("已派遣", "dispatched"),
+        ["status.no_violation"] = ("现场未发现违法", "no violation on site"),
+        ["status.violation_found"] = ("现场发现违法", "violation found"),
+        ["status.noticed"] = ("已告知（首次轻微）", "noticed (minor first)"),
+        ["status.rectifying"] = ("整改中", "rectifying"),
+        ["status.rectified"] = ("已整改", "rectified"),
+        ["status.not_rectified"] = ("未整改", "not rectified"),
+        ["status.confirmed"] = ("结案·属实", "closed · confirmed"),
+        ["status.dismissed"] = ("结案·不予处理", "closed · dismissed"),
+        ["status.not_commissioned"] = ("未调试站点", "site not commissioned"),
+        ["status.recovered"] = ("已恢复", "recovered"),
+        ["status.merged"] = ("已并入其他线索", "merged"),
+        ["status.withdrawn"] = ("已撤回", "withdrawn"),
+
+        ["step.acknowledge"] = ("受理", "acknowledged"),
+        ["step.dispatch"] = ("派遣", "dispatched"),
+        ["step.result"] = ("现场结果", "on-site result"),
+        ["step.notice"] = ("告知承诺", "notice first"),
+        ["step.deadline"] = ("整改期限", "deadline set"),
+        ["step.recheck"] = ("复查", "re-checked"),
+        ["step.close"] = ("结案", "closed"),
+        ["step.overdue"] = ("超时未到场", "response target missed"),
+        ["step.minor"] = ("人工认定（轻微与否）", "inspector's decision (minor or not)"),
+        ["step.commitment"] = ("承诺书", "commitment letter"),
+
+        ["kind.fume"] = ("餐饮油烟", "restaurant fume"),
+        ["kind.noise"] = ("工地噪声", "construction noise"),
+        ["kind.dust"] = ("工地扬尘", "construction dust"),
+
+        ["permit.filed"] = ("已申报", "filed"),
+        ["permit.approved"] = ("已批准", "approved"),
+        ["permit.refused"] = ("不予批准", "refused"),
+        ["permit.revoked"] = ("已撤销", "revoked"),
+
+        ["unit.share"] = ("占比", "share"),
+    };
+
+    /// <summary>The Chinese word for key (for example "rule.dust.pm10"), or null when there is none.</summary>
+    public static string? Zh(string key) => Terms.TryGetValue(key, out var t) ? t.Zh : null;
+
+    /// <summary>The English word for key, or null when there is none.</summary>
+    public static string? En(string key) => Terms.TryGetValue(key, out var t) ? t.En : null;
+
+    /// <summary>The rule's name in Chinese; an unknown rule reads as 未知规则 rather than its code.</summary>
+    public static string RuleZh(string? rule) => rule is null ? "—" : Zh("rule." + rule) ?? "未知规则";
+
+    /// <summary>The lead or case status in Chinese; an unknown one reads as 未知状态.</summary>
+    public static string StatusZh(string? status) => status is null ? "—" : Zh("status." + status) ?? "未知状态";
+
+    /// <summary>A unit as Chinese text shows it (dB(A), µg/m³ and mg/m³ are written the same in Chinese).</summary>
+    public static string UnitZh(string? unit) => unit is null ? "" : Zh("unit." + unit) ?? unit;
+
+    /// <summary>Every key that starts with prefix (tests and docs walk them).</summary>
+    public static IEnumerable<string> Keys(string prefix) => Terms.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal));
+
+    /// <summary>The table as the pages load it: one I18n.add call with the Chinese and the English words.</summary>
+    public static string Script()
+    {
+        var zh = Terms.ToDictionary(t => t.Key, t => t.Value.Zh, StringComparer.Ordinal);
+        var en = Terms.ToDictionary(t => t.Key, t => t.Value.En, StringComparer.Ordinal);
+        return new StringBuilder("// The bureau's words, from the fleet (Glossary/BureauWords.cs).\nI18n.add(")
+            .Append(JsonSerializer.Serialize(zh)).Append(", ").Append(JsonSerializer.Serialize(en)).Append(");\n").ToString();
+    }
+}
