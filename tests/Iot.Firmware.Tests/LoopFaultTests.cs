@@ -16,12 +16,13 @@ public class LoopFaultTests
     private readonly FakeModbusMeter _meter = new() { NoiseLevel = 65.0 };
     private readonly LittleFsModel _journalFiles = new();
     private readonly FakeReboot _reboot = new();
+    private readonly FakeFlash _bootFlash = new(8 * 1024);
 
     private GatewayRuntime Boot(IMqttLink? mqtt = null, ISerialLink? meterLink = null, int rebootAfter = 60, bool background = false) =>
         new(new GatewayHardware
         {
             Clock = _clock, Mqtt = mqtt ?? _mqtt, Inbox = _mqtt, MeterLink = meterLink ?? _meter, Reboot = _reboot,
-            JournalFiles = _journalFiles, ConfigFlash = new FakeFlash(8 * 1024), BootFlash = new FakeFlash(8 * 1024),
+            JournalFiles = _journalFiles, ConfigFlash = new FakeFlash(8 * 1024), BootFlash = _bootFlash,
         }, new GatewayRuntimeOptions
         {
             DeviceId = Dev, WarmUpSeconds = 0, RebootAfterFailingTicks = rebootAfter, ConnectInBackground = background,
@@ -83,6 +84,34 @@ public class LoopFaultTests
         Assert.Equal(1, _reboot.Reboots);
         Assert.Single(FaultEvents()); // one report per streak, not one per second
     }
+
+    [Fact]
+    public void The_boot_after_a_fault_reboot_says_so_and_the_one_after_a_clean_run_does_not()
+    {
+        var gateway = Boot(meterLink: new ThrowingSerialLink(), rebootAfter: 3);
+        Run(gateway, 3);
+        Assert.Equal(1, _reboot.Reboots);
+        Assert.Equal(GatewayRuntime.PowerOnReason, (string?)BootEvents()[0].GetProperty("reason").GetString());
+
+        var rebooted = Boot();
+        Run(rebooted, 2);
+        var boot = BootEvents()[^1];
+        Assert.Equal(GatewayRuntime.FaultRebootReason, boot.GetProperty("reason").GetString());
+        Assert.False(boot.GetProperty("clean").GetBoolean());
+
+        // That run ended without a word (power lost): the next boot is a power-on again, not a clean one.
+        var again = Boot();
+        Run(again, 2);
+        Assert.Equal(GatewayRuntime.PowerOnReason, BootEvents()[^1].GetProperty("reason").GetString());
+        Assert.False(BootEvents()[^1].GetProperty("clean").GetBoolean());
+    }
+
+    private List<JsonElement> BootEvents() =>
+        _mqtt.Published.Where(p => p.Topic == $"iot/v1/{Dev}/event")
+            .Select(p => JsonDocument.Parse(p.Payload).RootElement.Clone())
+            .Where(e => e.GetProperty("type").GetString() == "boot")
+            .Select(e => e.GetProperty("data").Clone())
+            .ToList();
 
     [Fact]
     public void A_good_tick_ends_the_streak_so_scattered_failures_never_reboot()

@@ -36,7 +36,9 @@ namespace Iot.Gateway.Runtime
         private const uint Magic = 0x324C4249; // "IBL2" little-endian
         private readonly IFlashStore _flash;
         private readonly byte[] _slot = new byte[EntryBytes];
-        private readonly byte[] _clean = new byte[] { 0, 0, 0, 0 };
+        private readonly byte[] _word = new byte[4];
+        /// <summary>Shutdown word of a run the fault policy ended (GatewayRuntime.RebootAfterFailingTicks): not clean, but known.</summary>
+        private const uint FaultRebootWord = 0x31544C46; // "FLT1" little-endian
         private readonly int _unitsPerSector;
         private readonly int _sectors;
         private int _address = -1;
@@ -54,8 +56,11 @@ namespace Iot.Gateway.Runtime
         /// <summary>This run's boot number: 1 on a blank partition, one more than the last recorded boot otherwise.</summary>
         public uint Boot { get; private set; }
 
-        /// <summary>False when the previous run ended without MarkCleanShutdown (power loss, crash, watchdog).</summary>
+        /// <summary>False when the previous run ended without MarkCleanShutdown (power loss, crash, watchdog, fault policy).</summary>
         public bool PreviousRunClean { get; private set; }
+
+        /// <summary>True when the previous run was ended by the loop's fault policy (MarkFaultReboot).</summary>
+        public bool PreviousRunFaultReboot { get; private set; }
 
         /// <summary>
         /// First journal sequence number written by the running firmware version since it replaced another one;
@@ -83,6 +88,7 @@ namespace Iot.Gateway.Runtime
             int lastEnd = 0;
             uint lastBoot = 0;
             bool lastClean = true;
+            bool lastFault = false;
             bool lastLegacy = false;
             string lastFirmware = null;
             string lastPrevious = null;
@@ -104,6 +110,7 @@ namespace Iot.Gateway.Runtime
                             lastEnd = u + 1;
                             lastBoot = boot;
                             lastClean = RecordCodec.GetU32(_slot, 12) == 0;
+                            lastFault = false;
                             lastLegacy = true;
                             lastFirmware = null;
                             lastPrevious = null;
@@ -124,6 +131,7 @@ namespace Iot.Gateway.Runtime
                                 lastEnd = u + EntryUnits;
                                 lastBoot = boot;
                                 lastClean = RecordCodec.GetU32(_slot, ShutdownOffset) == 0;
+                                lastFault = RecordCodec.GetU32(_slot, ShutdownOffset) == FaultRebootWord;
                                 lastLegacy = false;
                                 lastBoundary = RecordCodec.GetU32(_slot, 8);
                                 int runningLength = _slot[12];
@@ -140,6 +148,7 @@ namespace Iot.Gateway.Runtime
             }
             Boot = lastBoot + 1;
             PreviousRunClean = lastClean;
+            PreviousRunFaultReboot = lastFault;
 
             if (lastSector < 0 || firmware == null)
             {
@@ -194,8 +203,21 @@ namespace Iot.Gateway.Runtime
         /// <summary>Records that this run is ending on purpose (reboot command, OTA); the next boot sees a clean shutdown.</summary>
         public void MarkCleanShutdown()
         {
+            MarkShutdown(0);
+        }
+
+        /// <summary>Records that the fault policy is restarting the device; the next boot says so instead of "power on".</summary>
+        public void MarkFaultReboot()
+        {
+            MarkShutdown(FaultRebootWord);
+        }
+
+        // The word only clears bits of the erased 0xFFFFFFFF, so NOR flash takes it without an erase (once per run).
+        private void MarkShutdown(uint word)
+        {
             if (_address < 0) throw new InvalidOperationException("not open");
-            _flash.Write(_address + ShutdownOffset, _clean, 0, 4);
+            RecordCodec.PutU32(_word, 0, word);
+            _flash.Write(_address + ShutdownOffset, _word, 0, 4);
         }
 
         // Versions are short ASCII text; anything longer or wider is not recorded (it then counts as unknown).

@@ -57,7 +57,7 @@ namespace Iot.Gateway.Runtime
         /// <summary>Firmware version reported in envelopes and status.</summary>
         public string Firmware = "0.0.0";
         /// <summary>Why the device started (power_on, watchdog, software, ota...), sent in the boot event.</summary>
-        public string BootReason = "power_on";
+        public string BootReason = GatewayRuntime.PowerOnReason;
         /// <summary>Site kind until the fleet's configuration arrives (and when none is stored).</summary>
         public SiteKind DefaultSite = SiteKind.Noise;
         /// <summary>Seconds after boot during which records carry the warm-up bit; -1: the meter profile's own.</summary>

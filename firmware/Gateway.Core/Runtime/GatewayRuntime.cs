@@ -266,7 +266,18 @@ namespace Iot.Gateway.Runtime
             FailedTicks++;
             if (FailingTicks == 1) QueueFaultEvent(false, fault);
             // A failure that lasts is not going away by itself (a wedged driver, a corrupted partition): start afresh.
-            if (FailingTicks >= _options.RebootAfterFailingTicks && _hw.Reboot != null) _hw.Reboot.Reboot();
+            if (FailingTicks >= _options.RebootAfterFailingTicks && _hw.Reboot != null)
+            {
+                try
+                {
+                    _bootLog.MarkFaultReboot(); // so the next boot reports why it happened
+                }
+                catch (Exception)
+                {
+                    // The flash may be what is failing; the reboot matters more than its reason.
+                }
+                _hw.Reboot.Reboot();
+            }
         }
 
         private void TickRecovered()
@@ -486,12 +497,18 @@ namespace Iot.Gateway.Runtime
             _nextStatusMs = _clock.MonotonicMs + 1000L * _config.Active.StatusIntervalSeconds;
         }
 
+        /// <summary>Boot reason of a start after the fault policy rebooted the device.</summary>
+        public const string FaultRebootReason = "fault_reboot";
+        /// <summary>Boot reason the platform gives when it cannot tell (the options' default).</summary>
+        public const string PowerOnReason = "power_on";
+
         private void QueueBootEvent()
         {
             JsonWriter w = _events.Begin();
             TelemetryEncoder.BeginEvent(w, _options.DeviceId, _clock.UtcSeconds, EventType.Boot);
             w.Name("reason");
-            w.String(_options.BootReason);
+            // The platform cannot tell a reset by the fault policy from a power-on; the boot log can.
+            w.String(_bootLog.PreviousRunFaultReboot && _options.BootReason == PowerOnReason ? FaultRebootReason : _options.BootReason);
             w.Name("boot");
             w.Number(_bootLog.Boot);
             w.Name("clean");
