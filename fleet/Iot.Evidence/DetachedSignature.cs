@@ -36,7 +36,10 @@ public sealed record DetachedSignature(
             if (s is null || s.Algorithm is null || s.PublicKey is null || s.Signature is null || s.SignedFile is null)
                 error = "not a signature file (algorithm, signed_file, public_key and signature are required)";
             else if (s.Algorithm != Ed25519Keys.Algorithm) error = $"algorithm '{s.Algorithm}' is not {Ed25519Keys.Algorithm}";
-            else if (Ed25519Keys.ParsePublicKey(s.PublicKey) is null) error = "public_key is not a 32-byte Ed25519 key in base64";
+            else if (Ed25519Keys.ParsePublicKey(s.PublicKey) is not { } key) error = "public_key is not a 32-byte Ed25519 key in base64";
+            else if (s.Fingerprint != Ed25519Keys.Fingerprint(key)) error = "its fingerprint is not its public key's";
+            // Written once, by the fleet, in one form: anything else in the file was changed after signing.
+            else if (!s.ToBytes().AsSpan().SequenceEqual(bytes)) error = "is not byte for byte the signature file the fleet writes: it was changed";
             else return s;
         }
         catch (JsonException e)

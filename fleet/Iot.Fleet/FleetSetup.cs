@@ -43,6 +43,10 @@ public static class FleetSetup
             return database;
         });
         services.AddSingleton<RecordJournal>();
+        services.AddOptions<RetentionOptions>().BindConfiguration("Retention").ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<RetentionOptions>, RetentionOptionsValidation>();
+        services.AddSingleton<RetentionTrim>();
+        services.AddHostedService(sp => sp.GetRequiredService<RetentionTrim>());
         services.AddSingleton<LeadStore>();
         services.AddProfiles();
         services.AddSingleton<SiteRegistry>();

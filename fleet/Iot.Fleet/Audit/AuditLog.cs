@@ -47,7 +47,9 @@ public sealed record AuditEntry(long Id, DateTime At, string Actor, string Actor
 public sealed record AuditQuery(DateTimeOffset? Since = null, string? Actor = null, string? Action = null, string? Subject = null, int Limit = 200);
 
 /// <summary>The append-only record of every write: who, what, when, before and after. The table refuses
-/// UPDATE and DELETE itself (triggers in migration 4), so not even a bug in the fleet can rewrite history.</summary>
+/// UPDATE and DELETE itself (triggers in migration 4), so not even a bug in the fleet can rewrite history; and every
+/// entry is a link of a hash chain (<see cref="AuditChain"/>), so someone who bypasses the triggers (edits the
+/// database file) is found out at the entry they touched.</summary>
 public sealed partial class AuditLog(FleetDatabase database, TimeProvider clock, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
 {
     public const int MaxLimit = 1000;
@@ -66,14 +68,25 @@ public sealed partial class AuditLog(FleetDatabase database, TimeProvider clock,
         return Write(connection, null, actor, action, subject, before, after, note);
     }
 
-    /// <summary>Writes an entry inside the caller's transaction, so the change and its entry commit together.</summary>
-    public long Write(DbConnection connection, DbTransaction? tx, AuditActor actor, string action, string subject, object? before, object? after, string? note) =>
-        connection.ExecuteScalar<long>(
+    /// <summary>Writes an entry inside the caller's transaction, so the change and its entry commit together; the entry
+    /// is linked into the hash chain (<see cref="AuditChain"/>) in the same transaction. Without a transaction the
+    /// entry and its link get one of their own.</summary>
+    public long Write(DbConnection connection, DbTransaction? tx, AuditActor actor, string action, string subject, object? before, object? after, string? note)
+    {
+        // IMMEDIATE (Microsoft.Data.Sqlite's default): the write lock is held from the start, so the chain's head
+        // read below is the newest and no other writer can link in between.
+        using var own = tx is null ? connection.BeginTransaction() : null;
+        var id = connection.ExecuteScalar<long>(
             """
             INSERT INTO audit_log (at, actor, actor_kind, action, subject, before, after, note)
             VALUES (@at, @Name, @Kind, @action, @subject, @before, @after, @note) RETURNING id
             """,
-            new { at = clock.GetUtcNow().ToUnixTimeMilliseconds(), actor.Name, actor.Kind, action, subject, before = Snapshot(before), after = Snapshot(after), note }, tx);
+            new { at = clock.GetUtcNow().ToUnixTimeMilliseconds(), actor.Name, actor.Kind, action, subject, before = Snapshot(before), after = Snapshot(after), note },
+            tx ?? own);
+        AuditChain.LinkPending(connection, tx ?? own);
+        own?.Commit();
+        return id;
+    }
 
     /// <summary>Newest first.</summary>
     public IReadOnlyList<AuditEntry> Find(AuditQuery query) => Find(query, new PageRequest(Math.Clamp(query.Limit, 1, MaxLimit))).Items;

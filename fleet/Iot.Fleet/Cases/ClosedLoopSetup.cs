@@ -1,5 +1,6 @@
 using Iot.Fleet.Evidence;
 using Iot.Fleet.Notifications;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Iot.Fleet.Cases;
@@ -51,6 +52,9 @@ public static class ClosedLoopSetup
         services.AddSingleton<CaseStore>();
         services.AddHostedService<OverdueWatch>();
         services.AddSingleton<EvidenceExport>();
+        services.AddSingleton<EvidenceKeys>();
+        // The device-proofs work replaces this with the proofs it keeps next to each raw message.
+        services.TryAddSingleton<IDeviceProofs, NoDeviceProofs>();
         return services;
     }
 

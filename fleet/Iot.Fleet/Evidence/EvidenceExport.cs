@@ -6,6 +6,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Dapper;
+using Iot.Evidence;
 using Iot.Fleet.Cases;
 using Iot.Fleet.Commissioning;
 using Iot.Fleet.Leads;
@@ -27,16 +28,22 @@ public sealed record BundleMessage(long Id, string Topic, byte[] Payload, long R
 /// <summary>What the bundle is made from, gathered before anything is written.</summary>
 public sealed record EvidenceSources(Lead Lead, Site? Site, IReadOnlyList<DeviceView> Devices, IReadOnlyList<CommissioningRecord> Commissioning,
     CaseView? Case, IReadOnlyList<BundleRecord> Records, IReadOnlyList<BundleMessage> Messages, long FromTime, long ToTime, DateTimeOffset ExportedAt, string Exporter,
-    RuleProfile? Profile = null);
+    RuleProfile? Profile = null, IReadOnlyList<DeviceProof>? Proofs = null);
+
+/// <summary>An exported bundle: the zip, its SHA-256 (recorded in the audit log), the manifest's SHA-256 and the key that signed it.</summary>
+public sealed record ExportedBundle(byte[] Zip, string Sha256, string ManifestSha256, string KeyFingerprint);
 
 /// <summary>
 /// The evidence bundle of one lead (GET /api/leads/{id}/evidence.zip) for a case file: a printable page, every record
 /// of the lead's devices from an hour before its first window to an hour after its last, the raw MQTT payloads those
-/// records came in, the devices, the site's commissioning records and the case history, and `manifest.sha256` in
-/// `sha256sum` format so anyone can check the unzipped folder with `sha256sum -c manifest.sha256`.
+/// records came in, the devices, the site's commissioning records and the case history, the devices' proofs of those
+/// messages when there are any (`proofs.json`), and the manifests (<see cref="BundleFormat"/>): `manifest.json` with
+/// every file's SHA-256, `manifest.sig`, the evidence key's Ed25519 signature over it (`iot-evidence verify` checks it
+/// all offline), and `manifest.sha256` in `sha256sum` format so anyone can check the unzipped folder with
+/// `sha256sum -c manifest.sha256`.
 /// </summary>
 public sealed class EvidenceExport(FleetDatabase database, LeadStore leads, SiteRegistry registry, CommissioningRecords commissioning, CaseStore cases,
-    TimeProvider clock)
+    TimeProvider clock, EvidenceKeys keys, IDeviceProofs proofs)
 {
     /// <summary>Context kept either side of the lead's windows.</summary>
     public static readonly TimeSpan Margin = TimeSpan.FromHours(1);
@@ -48,11 +55,15 @@ public sealed class EvidenceExport(FleetDatabase database, LeadStore leads, Site
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
 
-    /// <summary>The bundle's bytes; null when there is no such enforcement lead.</summary>
-    public byte[]? Export(long leadId, string exporter)
+    /// <summary>The signed bundle; null when there is no such enforcement lead.</summary>
+    public ExportedBundle? Export(long leadId, string exporter)
     {
         if (Gather(leadId, exporter) is not { } sources) return null;
-        return Zip(Files(sources), sources.ExportedAt);
+        var files = Files(sources, keys);
+        var zip = Zip(files, sources.ExportedAt);
+        var manifest = files.Single(f => f.Path == BundleFormat.Manifest).Bytes;
+        var signature = DetachedSignature.Parse(files.Single(f => f.Path == BundleFormat.Signature).Bytes, out _)!;
+        return new ExportedBundle(zip, Sha256(zip), Sha256(manifest), signature.Fingerprint);
     }
 
     public EvidenceSources? Gather(long leadId, string exporter)
@@ -81,11 +92,11 @@ public sealed class EvidenceExport(FleetDatabase database, LeadStore leads, Site
         if (lead.Status == LeadStatus.New) caseView = cases.Get(lead.Id);
         return new EvidenceSources(lead, registry.GetSite(lead.Site), lead.Devices.Select(registry.View).OfType<DeviceView>().ToList(),
             commissioning.OfSite(lead.Site), caseView, records, messages, from, to, clock.GetUtcNow(), exporter,
-            registry.ProfileVersion(lead.Profile, lead.ProfileVersion));
+            registry.ProfileVersion(lead.Profile, lead.ProfileVersion), proofs.ForMessages(messages.Select(m => m.Id).ToList()));
     }
 
-    /// <summary>The files of the bundle in their order, manifests last.</summary>
-    public static IReadOnlyList<(string Path, byte[] Bytes)> Files(EvidenceSources s)
+    /// <summary>The files of the bundle in their order, manifests last, signed with the current evidence key.</summary>
+    public static IReadOnlyList<(string Path, byte[] Bytes)> Files(EvidenceSources s, EvidenceKeys keys)
     {
         var files = new List<(string Path, byte[] Bytes)>
         {
@@ -102,17 +113,34 @@ public sealed class EvidenceExport(FleetDatabase database, LeadStore leads, Site
             ("messages/index.csv", Encoding.UTF8.GetBytes(MessageIndex(s.Messages))),
         };
         files.AddRange(s.Messages.Select(m => (MessagePath(m.Id), m.Payload)));
-        var manifest = new
+        if (s.Proofs is { Count: > 0 } proofs)
         {
+            var payloads = s.Messages.ToDictionary(m => m.Id);
+            files.Add((BundleFormat.Proofs, JsonSerializer.SerializeToUtf8Bytes(new
+            {
+                format = ProofsFormat.Format,
+                proofs = proofs.Where(p => payloads.ContainsKey(p.MessageId)).OrderBy(p => p.MessageId).Select(p => new
+                {
+                    message_id = p.MessageId, file = MessagePath(p.MessageId), sha256 = Sha256(payloads[p.MessageId].Payload), device = p.Device, scope = p.Scope,
+                    algorithm = p.Algorithm, value = p.Value, key_id = p.KeyId, verified_at_ingest = p.VerifiedAtIngest, public_key = p.PublicKey,
+                }).ToList(),
+            }, Json)));
+        }
+        var (manifest, signature) = keys.SignBuilt(BundleFormat.Manifest, key => JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            format = BundleFormat.Format,
             lead = s.Lead.Id,
             exported_at = s.ExportedAt.UtcDateTime,
             exporter = s.Exporter,
             algorithm = "sha256",
+            signing_key = new { algorithm = key.Algorithm, public_key = key.PublicKey, fingerprint = key.Fingerprint },
             files = files.Select(f => new { path = f.Path, sha256 = Sha256(f.Bytes), bytes = f.Bytes.Length }).ToList(),
-        };
-        files.Add(("manifest.json", JsonSerializer.SerializeToUtf8Bytes(manifest, Json)));
-        // `sha256sum` format: hex digest, two spaces (text mode), path; it covers manifest.json too.
-        files.Add(("manifest.sha256", Encoding.UTF8.GetBytes(string.Concat(files.Select(f => $"{Sha256(f.Bytes)}  {f.Path}\n")))));
+        }, Json));
+        files.Add((BundleFormat.Manifest, manifest));
+        // `sha256sum` format: hex digest, two spaces (text mode), path; it covers manifest.json too (not the signature).
+        var sums = BundleFormat.SumsFile(files);
+        files.Add((BundleFormat.Signature, signature.ToBytes()));
+        files.Add((BundleFormat.Sums, sums));
         return files;
     }
 
@@ -120,7 +148,7 @@ public sealed class EvidenceExport(FleetDatabase database, LeadStore leads, Site
 
     public static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
-    private static byte[] Zip(IReadOnlyList<(string Path, byte[] Bytes)> files, DateTimeOffset at)
+    internal static byte[] Zip(IReadOnlyList<(string Path, byte[] Bytes)> files, DateTimeOffset at)
     {
         using var buffer = new MemoryStream();
         using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))

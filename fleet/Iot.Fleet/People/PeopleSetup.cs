@@ -31,6 +31,9 @@ public static class PeopleSetup
         services.AddOptions<LoginLimits>().BindConfiguration("Login");
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton<AuditLog>();
+        services.AddOptions<Audit.AuditHeadOptions>().BindConfiguration("Audit");
+        services.AddSingleton<Audit.AuditHeadExport>();
+        services.AddHostedService(sp => sp.GetRequiredService<Audit.AuditHeadExport>());
 
         services.AddDataProtection().SetApplicationName("iot-fleet");
         services.AddOptions<KeyManagementOptions>().Configure<FleetDatabase>((o, database) => o.XmlRepository = new SessionKeys(database));

@@ -2,7 +2,9 @@ using System.Data.Common;
 using System.Globalization;
 using System.Text.Json.Serialization;
 using Dapper;
+using Iot.Fleet.Audit;
 using Iot.Fleet.Cases;
+using Iot.Fleet.Evidence;
 using Iot.Fleet.Rules;
 using Iot.Fleet.Storage;
 
@@ -33,7 +35,9 @@ public sealed record SquadReport(
 public sealed record NightWorkCounts(long Permitted, [property: JsonPropertyName("without_permit")] long WithoutPermit);
 
 /// <summary>GET /api/reports/monthly: the month's most frequent rules, grids, sites and hours of day, the night leads
-/// with and without a permit, and the squads. `hours[h]` counts leads whose episode began in local hour h.</summary>
+/// with and without a permit, and the squads. `hours[h]` counts leads whose episode began in local hour h. `audit_chain`
+/// is the audit log's hash-chain head at the month's end (or now, for the running month): printed, it fixes the log as
+/// it stood; `evidence_key` is the fingerprint of the key that signs evidence bundles now.</summary>
 public sealed record MonthlyReportView(
     string Month,
     string Timezone,
@@ -46,7 +50,9 @@ public sealed record MonthlyReportView(
     IReadOnlyList<ReportCount> Sites,
     IReadOnlyList<long> Hours,
     IReadOnlyList<SquadReport> Squads,
-    [property: JsonPropertyName("night_work")] NightWorkCounts NightWork);
+    [property: JsonPropertyName("night_work")] NightWorkCounts NightWork,
+    [property: JsonPropertyName("audit_chain")] AuditHead? AuditChain = null,
+    [property: JsonPropertyName("evidence_key")] string? EvidenceKey = null);
 
 /// <summary>A device of a site with what the ingest last heard (`status` as in GET /api/devices/{id}).</summary>
 public sealed record SiteDevice(string Id, string Status, [property: JsonPropertyName("last_seen")] DateTime? LastSeen, string? Firmware);
@@ -70,7 +76,7 @@ public sealed record SiteOverview(
 /// began (its first breaching window), in the bureau's time zone; only enforcement leads count (not integrity alerts,
 /// not breaches of uncommissioned sites). A squad's figures cover the month's leads whose case it holds now.
 /// </summary>
-public sealed class MonthlyReport(FleetDatabase database, TimeProvider clock)
+public sealed class MonthlyReport(FleetDatabase database, TimeProvider clock, EvidenceKeys? keys = null)
 {
     /// <summary>The bureau's zone: months and hours of day are counted in it.</summary>
     public const string Timezone = "Asia/Shanghai";
@@ -123,8 +129,9 @@ public sealed class MonthlyReport(FleetDatabase database, TimeProvider clock)
             .Select(r => new SquadReport(r.Squad, r.Name, r.Dispatched, r.Backfilled, r.RespondedInTime, r.Closed, r.Confirmed, r.Dismissed, r.RectifyOrdered,
                 r.Rectified, Rate(r.RespondedInTime, r.Dispatched - r.Backfilled), Rate(r.Closed, r.Dispatched), Rate(r.Rectified, r.RectifyOrdered)))
             .ToList();
+        var head = AuditChain.Head(connection, Math.Min(to.ToUnixTimeMilliseconds(), clock.GetUtcNow().ToUnixTimeMilliseconds() + 1));
         return new MonthlyReportView(month, Timezone, from.UtcDateTime, to.UtcDateTime, total, notDispatched, rules, grids, sites, hours, squads,
-            new NightWorkCounts(night.Permitted, night.WithoutPermit));
+            new NightWorkCounts(night.Permitted, night.WithoutPermit), head, keys?.Current.Fingerprint);
     }
 
     /// <summary>Every site for the map and the sites page: open leads are enforcement leads whose case is not closed.</summary>

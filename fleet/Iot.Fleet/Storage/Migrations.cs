@@ -388,5 +388,19 @@ public static class Migrations
             detail TEXT NOT NULL);
         CREATE INDEX lead_history_lead ON lead_history (lead, id);
         """,
+        // Signed evidence and retention (issue 14): the audit log becomes a hash chain. `audit_chain` holds each entry's
+        // hash = SHA-256(previous hash || canonical entry), append-only like the log; SQL cannot hash, so the entries
+        // already in the log are linked in id order by the fleet (Audit/AuditChain.LinkPending) at its first start after
+        // this step. The retention trim (Storage/RetentionTrim) finds the raw messages still used by a record.
+        """
+        CREATE TABLE audit_chain (
+            entry INTEGER PRIMARY KEY,
+            hash TEXT NOT NULL);
+        CREATE TRIGGER audit_chain_no_update BEFORE UPDATE ON audit_chain
+            BEGIN SELECT RAISE(ABORT, 'audit_chain is append-only'); END;
+        CREATE TRIGGER audit_chain_no_delete BEFORE DELETE ON audit_chain
+            BEGIN SELECT RAISE(ABORT, 'audit_chain is append-only'); END;
+        CREATE INDEX records_message ON records (message_id);
+        """,
     ];
 }

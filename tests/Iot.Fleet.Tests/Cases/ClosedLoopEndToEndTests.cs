@@ -83,7 +83,10 @@ public sealed class ClosedLoopEndToEndTests(PipelineFixture pipeline)
                 Assert.Equal(hash, Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(folder, path)))));
             }
             var files = Directory.GetFiles(folder, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(folder, f)).ToList();
-            Assert.Equal(files.Count - 1, sums.Length); // every file but the checksum list itself
+            Assert.Equal(files.Count - 2, sums.Length); // every file but the checksum list itself and the signature
+            var verdict = Iot.Evidence.BundleVerifier.Verify(new MemoryStream(zip),
+                new Iot.Evidence.VerifyOptions([Convert.FromBase64String((string)(await http.GetFromJsonAsync<JsonObject>("/api/evidence/key"))!["current"]!["public_key"]!)]));
+            Assert.True(verdict.Holds, string.Join("\n", verdict.Checks));
             var raw = Assert.Single(Directory.GetFiles(Path.Combine(folder, "messages"), "*.json"));
             Assert.Equal(payload, File.ReadAllBytes(raw));
             Assert.Equal(13, File.ReadAllLines(Path.Combine(folder, "readings.csv")).Length);

@@ -13,10 +13,23 @@ namespace Iot.Fleet.Tests.Evidence;
 public sealed class EvidenceBundleTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("iot-evidence-").FullName;
+    private readonly string _state = Directory.CreateTempSubdirectory("iot-evidence-key-").FullName;
+    private readonly EvidenceKeys _keys;
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public EvidenceBundleTests() => _keys = TestKeys(_state);
 
-    private static EvidenceSources Sources()
+    public void Dispose()
+    {
+        Directory.Delete(_dir, recursive: true);
+        Directory.Delete(_state, recursive: true);
+    }
+
+    /// <summary>An evidence key in its own state folder, as the fleet keeps it.</summary>
+    public static EvidenceKeys TestKeys(string folder) =>
+        new(Microsoft.Extensions.Options.Options.Create(new Iot.Fleet.Storage.DatabaseOptions { ConnectionString = $"Data Source={Path.Combine(folder, "fleet.db")}" }),
+            TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<EvidenceKeys>.Instance);
+
+    internal static EvidenceSources Sources()
     {
         const long minute = 29_916_680; // 2026-11-19 UTC
         var lead = new Lead
@@ -37,16 +50,17 @@ public sealed class EvidenceBundleTests : IDisposable
     [Fact]
     public void Every_file_is_in_both_manifests_in_a_fixed_order_and_sha256sum_agrees()
     {
-        var files = EvidenceExport.Files(Sources());
+        var files = EvidenceExport.Files(Sources(), _keys);
         Assert.Equal(["index.html", "lead.json", "readings.csv", "device.json", "commissioning.json", "case.json", "messages/index.csv",
-            "messages/0000000042.json", "manifest.json", "manifest.sha256"], files.Select(f => f.Path));
-        Assert.Equal(files.Select(f => f.Path), EvidenceExport.Files(Sources()).Select(f => f.Path));
+            "messages/0000000042.json", "manifest.json", "manifest.sig", "manifest.sha256"], files.Select(f => f.Path));
+        Assert.Equal(files.Select(f => f.Path), EvidenceExport.Files(Sources(), _keys).Select(f => f.Path));
 
         var manifest = JsonNode.Parse(files.Single(f => f.Path == "manifest.json").Bytes)!;
         Assert.Equal("li.wei", (string)manifest["exporter"]!);
-        Assert.Equal(files.Count - 2, manifest["files"]!.AsArray().Count);
+        Assert.Equal(_keys.Current.PublicKey, (string)manifest["signing_key"]!["public_key"]!);
+        Assert.Equal(files.Count - 3, manifest["files"]!.AsArray().Count);
         var sums = Encoding.UTF8.GetString(files[^1].Bytes).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(files.Count - 1, sums.Length);
+        Assert.Equal(files.Count - 2, sums.Length); // all but the signature and the sums themselves
 
         foreach (var (path, bytes) in files)
         {
@@ -62,7 +76,7 @@ public sealed class EvidenceBundleTests : IDisposable
     [Fact]
     public void The_page_and_readings_say_what_a_case_file_needs()
     {
-        var files = EvidenceExport.Files(Sources()).ToDictionary(f => f.Path, f => Encoding.UTF8.GetString(f.Bytes));
+        var files = EvidenceExport.Files(Sources(), _keys).ToDictionary(f => f.Path, f => Encoding.UTF8.GetString(f.Bytes));
         var html = files["index.html"];
         Assert.Contains("<svg", html);
         Assert.Contains("限值 limit 2 mg/m", html);

@@ -5,12 +5,14 @@ I18n.add({
   byGrid: "高发网格", bySite: "高发站点（前 10）", squads: "中队处置与整改", rank: "名次", dispatched: "派遣", inTime: "30 分钟内到场",
   closed: "已结案", confirmed: "属实", dismissed: "不予处理", rectified: "已整改 / 责令整改", noGrid: "（无网格）", nothing: "本月没有线索。",
   rates: "到场率：线索发现后 30 分钟内到场的比例。处置率：已结案的比例。整改率：责令整改后复查已整改的比例。",
+  integrity: "审计日志哈希链截至月末：{0} 条，链头 {1}。证据签名公钥指纹：{2}。",
 }, {
   month: "Month", print: "Print", total: "{0} enforcement leads this month; {1} not dispatched yet.", byRule: "Most frequent rules",
   byHour: "Hours of day (China time; night 22:00–06:00 darker)", byGrid: "Grids", bySite: "Sites (top 10)", squads: "Squads: handling and rectification",
   rank: "Rank", dispatched: "Dispatched", inTime: "On site ≤ 30 min", closed: "Closed", confirmed: "Confirmed", dismissed: "Dismissed",
   rectified: "Rectified / ordered", noGrid: "(no grid)", nothing: "No leads this month.",
   rates: "Response: on site within 30 minutes of the lead. Handling: cases closed. Rectification: rectified at re-check of those given a deadline.",
+  integrity: "Audit log hash chain at the month's end: {0} entries, head {1}. Evidence signing key fingerprint: {2}.",
 });
 
 const $ = id => document.getElementById(id);
@@ -20,6 +22,7 @@ let report = null;
 function draw() {
   const r = report;
   $("total").textContent = I18n.t("total", r.leads, r.not_dispatched);
+  $("integrity").textContent = I18n.t("integrity", r.audit_chain?.entries ?? 0, r.audit_chain?.hash ?? "–", r.evidence_key ?? "–");
   const empty = () => App.el("p", { class: "muted" }, I18n.t("nothing"));
   $("rules").replaceChildren(r.rules.length ? Charts.bars(r.rules.map(x => ({ label: App.rule(x.key), value: x.count })), { label: I18n.t("byRule") }) : empty());
   $("hours").replaceChildren(Charts.hours(r.hours, { label: I18n.t("byHour") }));
