@@ -93,14 +93,17 @@ public sealed class RetentionTrim(FleetDatabase database, AuditLog audit, IOptio
                OR EXISTS (SELECT 1 FROM cases c WHERE c.lead = l.id AND c.status NOT IN ('confirmed', 'dismissed'))
             """, new { since = evidenceSince.ToUnixTimeMilliseconds() }).ToList();
         var margin = (long)EvidenceExport.Margin.TotalSeconds;
-        connection.Execute("CREATE TEMP TABLE IF NOT EXISTS retention_keep (dev TEXT NOT NULL, lo INTEGER NOT NULL, hi INTEGER NOT NULL); DELETE FROM retention_keep;");
+        connection.Execute("CREATE TEMP TABLE IF NOT EXISTS retention_keep (dev TEXT NOT NULL, lo INTEGER NOT NULL, from_time INTEGER NOT NULL, hi INTEGER NOT NULL); DELETE FROM retention_keep;");
         using (var tx = connection.BeginTransaction())
         {
             foreach (var lead in leads)
             foreach (var device in JsonSerializer.Deserialize<string[]>(lead.Devices) ?? [])
-                // The export's query: t >= from - longest duration, t < to (EvidenceExport.Gather).
-                connection.Execute("INSERT INTO retention_keep (dev, lo, hi) VALUES (@device, @lo, @hi)",
-                    new { device, lo = lead.Start * 60 - margin - WireProtocol.MaxDurationSeconds, hi = (lead.End + lead.Window) * 60 + margin }, tx);
+            {
+                // The export's query (EvidenceExport.Gather): t >= from - longest duration, t < to, t + dur > from.
+                var from = lead.Start * 60 - margin;
+                connection.Execute("INSERT INTO retention_keep (dev, lo, from_time, hi) VALUES (@device, @lo, @from, @hi)",
+                    new { device, lo = from - WireProtocol.MaxDurationSeconds, from, hi = (lead.End + lead.Window) * 60 + margin }, tx);
+            }
             tx.Commit();
         }
         long records = 0, messages = 0;
@@ -114,7 +117,7 @@ public sealed class RetentionTrim(FleetDatabase database, AuditLog audit, IOptio
                     """
                     DELETE FROM records WHERE row_id IN (
                         SELECT r.row_id FROM records r WHERE r.t < @before AND r.row_id <= @processed
-                          AND NOT EXISTS (SELECT 1 FROM retention_keep k WHERE k.dev = r.dev AND r.t >= k.lo AND r.t < k.hi)
+                          AND NOT EXISTS (SELECT 1 FROM retention_keep k WHERE k.dev = r.dev AND r.t >= k.lo AND r.t < k.hi AND r.t + r.dur > k.from_time)
                         LIMIT @Batch)
                     """, new { before = before.ToUnixTimeSeconds(), processed, Batch }, tx);
                 tx.Commit();
