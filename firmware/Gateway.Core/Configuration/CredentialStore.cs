@@ -1,19 +1,22 @@
 using System;
 using Iot.Gateway.Hardware;
 using Iot.Gateway.Json;
+using Iot.Gateway.Telemetry;
 
 namespace Iot.Gateway.Configuration
 {
     /// <summary>
     /// The device's own broker login, received when it was claimed, kept on a two-sector flash partition with the
     /// same power-loss care as the configuration (ConfigStore: a torn write leaves the previous copy in force).
-    /// The copy is the credentials document as the fleet sends it: <c>{"v":1,"dev":id,"user":…,"password":…}</c>.
+    /// The copy is the credentials document as the fleet sends it: <c>{"v":1,"dev":id,"user":…,"password":…,"key":…}</c>,
+    /// where the optional `key` is the device's evidence key (32 bytes as 64 hex digits) that authenticates its telemetry
+    /// (Telemetry/README.md). A copy stored before evidence keys existed has no `key` and still loads.
     /// </summary>
     public sealed class CredentialStore
     {
         /// <summary>Longest user name or password accepted (the fleet's are far shorter).</summary>
         public const int MaxFieldLength = 128;
-        private const int MaxDocumentBytes = 384;
+        private const int MaxDocumentBytes = 512;
         private readonly ConfigStore _store;
         private readonly byte[] _document = new byte[MaxDocumentBytes];
         private readonly JsonWriter _writer;
@@ -28,15 +31,29 @@ namespace Iot.Gateway.Configuration
         /// <summary>Reads the stored login of device dev; false when there is none, or it is torn, corrupt or another device's.</summary>
         public bool TryLoad(string dev, out string userName, out string password)
         {
+            byte[] key;
+            return TryLoad(dev, out userName, out password, out key);
+        }
+
+        /// <summary>As TryLoad, with the evidence key (null when the stored copy has none).</summary>
+        public bool TryLoad(string dev, out string userName, out string password, out byte[] evidenceKey)
+        {
             int length = _store.Load(_document);
-            if (length >= 0 && TryRead(_document, 0, length, dev, out userName, out password)) return true;
+            if (length >= 0 && TryRead(_document, 0, length, dev, out userName, out password, out evidenceKey)) return true;
             userName = null;
             password = null;
+            evidenceKey = null;
             return false;
         }
 
         /// <summary>Stores the login as the new current copy (the previous one stays until this one is complete).</summary>
         public void Save(string dev, string userName, string password)
+        {
+            Save(dev, userName, password, null);
+        }
+
+        /// <summary>Stores the login and the evidence key (null: none) as the new current copy.</summary>
+        public void Save(string dev, string userName, string password, byte[] evidenceKey)
         {
             _writer.Reset();
             _writer.BeginObject();
@@ -48,6 +65,11 @@ namespace Iot.Gateway.Configuration
             _writer.String(userName);
             _writer.Name("password");
             _writer.String(password);
+            if (evidenceKey != null)
+            {
+                _writer.Name("key");
+                _writer.HexString(evidenceKey, 0, evidenceKey.Length);
+            }
             _writer.EndObject();
             if (_writer.Overflowed) throw new ArgumentException("credentials too long");
             _store.Save(_writer.Buffer, _writer.Length);
@@ -59,8 +81,20 @@ namespace Iot.Gateway.Configuration
         /// </summary>
         public static bool TryRead(byte[] json, int offset, int count, string dev, out string userName, out string password)
         {
+            byte[] key;
+            return TryRead(json, offset, count, dev, out userName, out password, out key);
+        }
+
+        /// <summary>
+        /// As TryRead, with the evidence key: `key`, 64 hex digits (32 bytes). A document with a `key` that is not that
+        /// is refused as a whole, so a damaged key is never used; a document without `key` gives a null key.
+        /// </summary>
+        public static bool TryRead(byte[] json, int offset, int count, string dev, out string userName, out string password, out byte[] evidenceKey)
+        {
             userName = null;
             password = null;
+            evidenceKey = null;
+            bool keyBad = false;
             bool devMatches = false;
             bool version1 = false;
             var r = new JsonReader(json, offset, count);
@@ -86,16 +120,23 @@ namespace Iot.Gateway.Configuration
                 {
                     if (r.Read() == JsonToken.String) password = r.GetString();
                 }
+                else if (r.ValueEquals("key"))
+                {
+                    if (r.Read() == JsonToken.String) evidenceKey = HmacSha256.ParseHexKey(r.GetString());
+                    else if (!r.SkipValue()) return false;
+                    keyBad = evidenceKey == null || evidenceKey.Length != HmacSha256.EvidenceKeyBytes;
+                }
                 else
                 {
                     r.Read();
                     if (!r.SkipValue()) return false;
                 }
             }
-            if (!version1 || !devMatches || !Usable(userName) || !Usable(password))
+            if (!version1 || !devMatches || !Usable(userName) || !Usable(password) || keyBad)
             {
                 userName = null;
                 password = null;
+                evidenceKey = null;
                 return false;
             }
             return true;

@@ -163,6 +163,22 @@ namespace Iot.Gateway.Json
             }
         }
 
+        /// <summary>Writes bytes[offset..offset+count) as a string of lower-case hex digits, without allocating.</summary>
+        public void HexString(byte[] bytes, int offset, int count)
+        {
+            BeforeValue();
+            Put((byte)'"');
+            for (int i = 0; i < count; i++)
+            {
+                int b = bytes[offset + i];
+                int hi = b >> 4;
+                int lo = b & 15;
+                Put((byte)(hi < 10 ? '0' + hi : 'a' + hi - 10));
+                Put((byte)(lo < 10 ? '0' + lo : 'a' + lo - 10));
+            }
+            Put((byte)'"');
+        }
+
         /// <summary>Writes raw bytes that are already valid JSON.</summary>
         public void Raw(string json)
         {

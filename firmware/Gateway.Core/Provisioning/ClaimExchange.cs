@@ -27,6 +27,7 @@ namespace Iot.Gateway.Provisioning
     /// the runtime sends nothing else and keeps journaling. When the fleet answers with this device's credentials
     /// they are stored durably first, then the runtime reconnects with them. Stored credentials that the broker
     /// refuses are not replaced by the bootstrap account: the supervisor keeps retrying and counts the refusals.
+    /// The credentials may carry the device's evidence key (`key`), stored with them and used to authenticate telemetry.
     /// </summary>
     public sealed class ClaimExchange
     {
@@ -50,6 +51,17 @@ namespace Iot.Gateway.Provisioning
         /// </summary>
         public ClaimExchange(IMqttLink mqtt, IClock clock, DeviceTopics topics, string dev, string firmware,
             string userName, string password, CredentialStore store, string bootstrapSecret)
+            : this(mqtt, clock, topics, dev, firmware, userName, password, null, store, bootstrapSecret)
+        {
+        }
+
+        /// <summary>
+        /// As above; configuredEvidenceKey is the evidence key that goes with configured credentials (a gateway
+        /// registered directly gets it from POST /api/devices/{id}/evidence-key; null: none). A claimed gateway's key
+        /// comes with its credentials and is kept with them in the store.
+        /// </summary>
+        public ClaimExchange(IMqttLink mqtt, IClock clock, DeviceTopics topics, string dev, string firmware,
+            string userName, string password, byte[] configuredEvidenceKey, CredentialStore store, string bootstrapSecret)
         {
             if (mqtt == null || clock == null || topics == null || dev == null) throw new ArgumentNullException("mqtt");
             _mqtt = mqtt;
@@ -72,13 +84,16 @@ namespace Iot.Gateway.Provisioning
 
             string storedUser;
             string storedPassword;
+            byte[] storedKey;
             if (userName != null && userName.Length > 0)
             {
                 Use(LoginKind.Configured, userName, password);
+                EvidenceKey = configuredEvidenceKey;
             }
-            else if (store != null && store.TryLoad(dev, out storedUser, out storedPassword))
+            else if (store != null && store.TryLoad(dev, out storedUser, out storedPassword, out storedKey))
             {
                 Use(LoginKind.Claimed, storedUser, storedPassword);
+                EvidenceKey = storedKey;
             }
             else if (bootstrapSecret != null && bootstrapSecret.Length > 0)
             {
@@ -101,6 +116,13 @@ namespace Iot.Gateway.Provisioning
 
         /// <summary>MQTT password.</summary>
         public string Password { get; private set; }
+
+        /// <summary>
+        /// The device's 32-byte evidence key, which authenticates its telemetry (Telemetry/README.md): received with
+        /// the credentials at claim, or configured with them; null when the device has none (claimed before evidence
+        /// keys existed, or not configured): its envelopes then carry no `mac`.
+        /// </summary>
+        public byte[] EvidenceKey { get; private set; }
 
         /// <summary>Hellos sent in this run.</summary>
         public int HellosSent { get; private set; }
@@ -132,10 +154,12 @@ namespace Iot.Gateway.Provisioning
             if (!Unclaimed || length < 0 || length > payload.Length) return false;
             string userName;
             string password;
-            if (!CredentialStore.TryRead(payload, 0, length, _dev, out userName, out password)) return false;
+            byte[] key;
+            if (!CredentialStore.TryRead(payload, 0, length, _dev, out userName, out password, out key)) return false;
             // Stored before use: a power cut now leaves either the old state (bootstrap, hello again) or the new login.
-            if (_store != null) _store.Save(_dev, userName, password);
+            if (_store != null) _store.Save(_dev, userName, password, key);
             Use(LoginKind.Claimed, userName, password);
+            EvidenceKey = key;
             return true;
         }
 

@@ -52,6 +52,11 @@ namespace Iot.Gateway.Runtime
         public string UserName;
         /// <summary>MQTT password that goes with UserName.</summary>
         public string Password;
+        /// <summary>
+        /// Evidence key that goes with UserName and Password, 64 hex digits (a directly registered device gets it from
+        /// POST /api/devices/{id}/evidence-key); null: none. A claimed device receives its key with its credentials.
+        /// </summary>
+        public string EvidenceKey;
         /// <summary>Bootstrap secret from the factory: without other credentials the device logs in as boot-{id} to be claimed.</summary>
         public string BootstrapSecret;
         /// <summary>Firmware version reported in envelopes and status.</summary>

@@ -100,12 +100,18 @@ namespace Iot.Gateway.Runtime
             _router = new AckRouter(_mqtt);
             _supervisor = new ConnectionSupervisor(_mqtt, _clock, new ReconnectBackoff(options.ReconnectBaseMs, options.ReconnectCapMs, Hash(options.DeviceId)));
             if (options.ConnectInBackground) _supervisor.ConnectInBackground();
-            _claim = new ClaimExchange(_mqtt, _clock, _topics, options.DeviceId, options.Firmware, options.UserName, options.Password,
+            byte[] configuredKey = HmacSha256.ParseHexKey(options.EvidenceKey);
+            if (options.EvidenceKey != null && (configuredKey == null || configuredKey.Length != HmacSha256.EvidenceKeyBytes))
+            {
+                throw new ArgumentException("EvidenceKey must be 64 hex digits");
+            }
+            _claim = new ClaimExchange(_mqtt, _clock, _topics, options.DeviceId, options.Firmware, options.UserName, options.Password, configuredKey,
                 hardware.CredentialFlash != null ? new CredentialStore(hardware.CredentialFlash) : null, options.BootstrapSecret);
             _supervisor.UseLogin(_claim.UserName, _claim.Password, !_claim.Unclaimed);
             _uplink = new TelemetryUplink(_router, _journal, _clock, _topics, options.DeviceId, options.Firmware, _bootLog.Boot,
                 options.UplinkBatch, new byte[options.EnvelopeBytes], options.AckTimeoutMs);
             _uplink.SetFirmwareBoundary(_bootLog.FirmwareBoundarySeq, _bootLog.PreviousFirmware);
+            _uplink.UseEvidenceKey(_claim.EvidenceKey);
             _events = new EventOutbox(options.EventCapacity, 256);
             if (hardware.Tamper != null) _tamper = new TamperMonitor(hardware.Tamper);
             if (hardware.Firmware != null && hardware.FirmwareDownload != null && hardware.OtaFlash != null && options.Ota != null && options.Ota.ReleaseKey != null)
@@ -165,6 +171,9 @@ namespace Iot.Gateway.Runtime
 
         /// <summary>Which broker login the device uses; Bootstrap while it waits to be claimed.</summary>
         public LoginKind Login { get { return _claim.Login; } }
+
+        /// <summary>True when telemetry envelopes carry a MAC under the device's evidence key.</summary>
+        public bool TelemetryAuthenticated { get { return _uplink.Authenticated; } }
 
         /// <summary>Consecutive connection attempts the broker refused for their credentials (0 once one succeeds).</summary>
         public int LoginRefusals { get { return _supervisor.LoginRefusals; } }
@@ -464,6 +473,7 @@ namespace Iot.Gateway.Runtime
                     if (_claim.TakeCredentials(_configBuffer, length))
                     {
                         _supervisor.UseLogin(_claim.UserName, _claim.Password, true);
+                        _uplink.UseEvidenceKey(_claim.EvidenceKey);
                         _supervisor.Reconnect();
                     }
                     continue;

@@ -14,6 +14,8 @@ namespace Iot.Gateway.Telemetry
         public const int MaxRecords = 200;
         /// <summary>Largest envelope in bytes (16 KiB).</summary>
         public const int MaxBytes = 16 * 1024;
+        /// <summary>Bytes the MAC adds at the end: <c>,"mac":"</c> + 64 hex digits + <c>"}</c> replace the closing <c>}</c>.</summary>
+        public const int MacSuffixBytes = 8 + 2 * HmacSha256.MacBytes + 2;
 
         /// <summary>
         /// Writes an envelope with as many of records[start..start+count) as fit in 200 records and 16 KiB;
@@ -22,6 +24,16 @@ namespace Iot.Gateway.Telemetry
         /// fw is the version that measured the records; null leaves `fw` out (not known).
         /// </summary>
         public static int WriteEnvelope(JsonWriter w, string dev, string fw, uint boot, MinuteRecord[] records, int start, int count, long nowUtc)
+        {
+            return WriteEnvelope(w, dev, fw, boot, records, start, count, nowUtc, null);
+        }
+
+        /// <summary>
+        /// As above; with an evidence key (mac not null) the envelope ends in <c>,"mac":"{hex}"}</c> instead of <c>}</c>,
+        /// where {hex} is the lower-case hex HMAC-SHA256 of every byte written before that comma: from the opening
+        /// <c>{</c> through the <c>]</c> closing <c>recs</c> (Telemetry/README.md). Allocation-free.
+        /// </summary>
+        public static int WriteEnvelope(JsonWriter w, string dev, string fw, uint boot, MinuteRecord[] records, int start, int count, long nowUtc, HmacSha256 mac)
         {
             BeginDocument(w, dev);
             if (fw != null)
@@ -36,12 +48,13 @@ namespace Iot.Gateway.Telemetry
 
             int limit = count < MaxRecords ? count : MaxRecords;
             int written = 0;
+            int tail = mac == null ? 2 : 1 + MacSuffixBytes;
             for (int i = 0; i < limit; i++)
             {
                 int mark = w.Mark();
                 WriteRecord(w, records[start + i], nowUtc);
-                // Keep room for the closing "]}".
-                if (w.Overflowed || w.Length + 2 > MaxBytes)
+                // Keep room for the closing "]}" (and the MAC).
+                if (w.Overflowed || w.Length + tail > MaxBytes || w.Length + tail > w.Buffer.Length)
                 {
                     w.Rewind(mark);
                     break;
@@ -50,6 +63,12 @@ namespace Iot.Gateway.Telemetry
             }
 
             w.EndArray();
+            if (mac != null && !w.Overflowed)
+            {
+                byte[] tag = mac.Compute(w.Buffer, 0, w.Length);
+                w.Name("mac");
+                w.HexString(tag, 0, HmacSha256.MacBytes);
+            }
             w.EndObject();
             if (written == 0 || w.Overflowed) return 0;
             return written;

@@ -28,6 +28,7 @@ namespace Iot.Gateway.Uplink
         private readonly string _dev;
         private readonly string _firmware;
         private readonly uint _boot;
+        private HmacSha256 _mac;
         private uint _boundarySeq;
         private string _previousFirmware;
         private readonly int _ackTimeoutMs;
@@ -66,6 +67,19 @@ namespace Iot.Gateway.Uplink
             _boundarySeq = boundarySeq;
             _previousFirmware = previousFirmware;
         }
+
+        /// <summary>
+        /// From now on every envelope carries `mac`, the HMAC-SHA256 of its bytes under this device's evidence key
+        /// (agreed at claim, or configured for a directly registered device); null sends envelopes without it again.
+        /// Allocates once, here.
+        /// </summary>
+        public void UseEvidenceKey(byte[] key)
+        {
+            _mac = key == null ? null : new HmacSha256(key);
+        }
+
+        /// <summary>True when envelopes carry a MAC.</summary>
+        public bool Authenticated { get { return _mac != null; } }
 
         /// <summary>True while an envelope waits for its PUBACK.</summary>
         public bool InFlight { get { return _inflightId >= 0; } }
@@ -109,7 +123,7 @@ namespace Iot.Gateway.Uplink
             bool older = BeforeBoundary(_batch[0].Seq);
             int take = 1;
             while (take < peeked && BeforeBoundary(_batch[take].Seq) == older) take++;
-            int count = TelemetryEncoder.WriteEnvelope(_writer, _dev, older ? _previousFirmware : _firmware, _boot, _batch, 0, take, _clock.UtcSeconds);
+            int count = TelemetryEncoder.WriteEnvelope(_writer, _dev, older ? _previousFirmware : _firmware, _boot, _batch, 0, take, _clock.UtcSeconds, _mac);
             if (count == 0) return 0;
 
             int id = _mqtt.Publish(_topic, _writer.Buffer, _writer.Length, false);
