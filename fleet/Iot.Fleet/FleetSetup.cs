@@ -60,6 +60,8 @@ public static class FleetSetup
             counters.LeadsCreated += feed.Publish;
             return counters;
         });
+        services.AddOptions<DeviceProofOptions>().BindConfiguration("DeviceProof");
+        services.AddSingleton<EvidenceKeys>();
         services.AddSingleton<TelemetryIngest>();
         services.AddHostedService(sp => sp.GetRequiredService<TelemetryIngest>());
 
@@ -97,6 +99,7 @@ public static class FleetSetup
         app.MapUpdatesApi();
         app.MapReportsApi();
         app.MapIngestApi();
+        app.MapEvidenceKeysApi();
         app.MapHealth();
         return app;
     }

@@ -44,6 +44,7 @@ public sealed class TelemetryIngest(
     SiteRegistry registry,
     InfluxWriter influx,
     IngestCounters counters,
+    EvidenceKeys evidenceKeys,
     FleetMqtt mqtt,
     FleetHealth health,
     TimeProvider clock,
@@ -178,7 +179,8 @@ public sealed class TelemetryIngest(
                 {
                     case "telemetry":
                         var envelope = MessageParser.ParseTelemetry(device, payload, now);
-                        accepted.Add(new AcceptedTelemetry(message.Topic, message.Payload.ToArray(), envelope, registry.SiteOf(device)?.Id));
+                        var proof = evidenceKeys.Verify(device, payload, envelope.Mac is not null);
+                        accepted.Add(new AcceptedTelemetry(message.Topic, message.Payload.ToArray(), envelope, registry.SiteOf(device)?.Id) { Proof = proof });
                         break;
                     case "event":
                         events.Add(MessageParser.ParseEvent(device, payload, now));
@@ -191,9 +193,18 @@ public sealed class TelemetryIngest(
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 // Anything a message can cause is its own rejection; the parser's messages say why for engineers.
-                var reason = e is RejectedMessageException ? e.Message : $"could not be read ({e.GetType().Name}: {e.Message})";
-                rejections.Add(new Rejection(device is { Length: > 0 } d && WireProtocol.DeviceId().IsMatch(d) ? d : null,
-                    message.Topic, reason, MessageParser.Sample(message.Payload.Span), now));
+                var reason = e is RejectedMessageException ? e.Message
+                    : e is ProofFailedException ? $"device proof failed: {e.Message}"
+                    : $"could not be read ({e.GetType().Name}: {e.Message})";
+                var known = device is { Length: > 0 } d && WireProtocol.DeviceId().IsMatch(d) ? d : null;
+                rejections.Add(new Rejection(known, message.Topic, reason, MessageParser.Sample(message.Payload.Span), now));
+                // A forged, altered or foreign envelope on a device's topic is an integrity alert, not only a sample.
+                if (e is ProofFailedException && known is not null)
+                    events.Add(new DeviceEvent(known, now.ToUnixTimeSeconds(), FleetEventTypes.ProofFailed, new System.Text.Json.Nodes.JsonObject
+                    {
+                        ["reason"] = e.Message,
+                        ["sha256"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(message.Payload.Span)),
+                    }.ToJsonString()));
             }
         }
         var stored = journal.Store(accepted, rejections, events, statuses, now);
@@ -233,6 +244,7 @@ public sealed class TelemetryIngest(
         {
             if (e.Type == "tamper") _engine.ApplyTamperEvent(e.Device, e.Time);
             else if (e.Type == FleetEventTypes.SeqConflict) _engine.ApplyConflict(e.Device, e.Time);
+            else if (e.Type == FleetEventTypes.ProofFailed) _engine.ApplyProofFailure(e.Device, e.Time);
         }
         catch (Exception error) when (error is not OutOfMemoryException)
         {

@@ -12,7 +12,8 @@ namespace Iot.Fleet.Provisioning;
 /// The fleet's side of the provisioning topics (project-defined; see README.md in this folder):
 /// a claimed gateway that says hello on `iot/v1/{id}/prov/hello` gets its own broker credentials on
 /// `iot/v1/{id}/prov/credentials`; the first status it then publishes (which only its own account may
-/// do) ends its bootstrap account.
+/// do) ends its bootstrap account. The credentials carry the gateway's evidence key (`key`, 64 hex digits), with
+/// which it authenticates its telemetry.
 /// </summary>
 public sealed class ProvisioningExchange(
     FleetMqtt mqtt,
@@ -20,7 +21,8 @@ public sealed class ProvisioningExchange(
     ILogger<ProvisioningExchange> logger,
     TimeProvider clock,
     FleetHealth health,
-    BrokerAccounts? broker = null) : SupervisedService(health, logger, clock)
+    BrokerAccounts? broker = null,
+    EvidenceKeys? evidenceKeys = null) : SupervisedService(health, logger, clock)
 {
     public const string HelloTopic = "prov/hello";
     public const string CredentialsTopic = "prov/credentials";
@@ -56,6 +58,9 @@ public sealed class ProvisioningExchange(
                     var credentials = broker.CreateDevice(device);
                     awaiting.Add(device);
                     var body = new JsonObject { ["v"] = WireProtocol.Version, ["dev"] = device, ["user"] = credentials.UserName, ["password"] = credentials.Password };
+                    // The evidence key that authenticates the gateway's telemetry: the same one on every answer, so whichever
+                    // answer the gateway takes, it holds the fleet's current key (Ingest/DeviceProof.cs).
+                    if (evidenceKeys is not null) body["key"] = evidenceKeys.Ensure(device, "claim").Hex;
                     await client.PublishAsync(WireProtocol.Topic(device, CredentialsTopic), body.ToJsonString(), cancellationToken: stop);
                     Logger.LogInformation("gateway {Device}: own credentials sent over its provisioning topic", device);
                 }

@@ -132,6 +132,16 @@ public sealed partial class RuleEngine(ISiteDirectory sites, IRecordHistory hist
         RaiseIntegrity(site, "monitor.conflict", device, time / 60, time / 60, 1, 0, "", "a record number arrived again with other content");
     }
 
+    /// <summary>A telemetry message on the device's topic failed its device proof (wrong key, altered, another device's):
+    /// it was rejected; the site gets a `monitor.unauthenticated` integrity alert.</summary>
+    public void ApplyProofFailure(string device, long time)
+    {
+        var site = sites.SiteOf(device);
+        if (site is null) return;
+        RaiseIntegrity(site, "monitor.unauthenticated", device, time / 60, time / 60, 1, 0, "",
+            "a telemetry message failed its device proof (wrong key, altered, or not from this device) and was rejected");
+    }
+
     /// <summary>A window is complete when all its minutes are covered or the device has sent later data.</summary>
     private static bool IsComplete(DeviceTimeline timeline, long start, int minutes)
     {

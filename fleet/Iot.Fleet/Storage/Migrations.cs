@@ -402,5 +402,23 @@ public static class Migrations
             BEGIN SELECT RAISE(ABORT, 'audit_chain is append-only'); END;
         CREATE INDEX records_message ON records (message_id);
         """,
+        // Readings the device vouches for (issue 14): each device's evidence key (made by the fleet, given to the device at
+        // claim or registration; retired when a new one is issued), and the proof kept with each raw message: `proof` is
+        // 'hmac-sha256' (the MAC `mac` verified under evidence key `key_id` over the payload's first `signed_length` bytes)
+        // or 'unproven' (no MAC: a device without a key); NULL for messages stored before proofs existed.
+        """
+        CREATE TABLE evidence_keys (
+            id INTEGER PRIMARY KEY,
+            dev TEXT NOT NULL,
+            key BLOB NOT NULL,
+            created_at INTEGER NOT NULL,
+            source TEXT NOT NULL,
+            retired_at INTEGER);
+        CREATE INDEX evidence_keys_dev ON evidence_keys (dev, id);
+        ALTER TABLE messages ADD COLUMN proof TEXT;
+        ALTER TABLE messages ADD COLUMN mac TEXT;
+        ALTER TABLE messages ADD COLUMN key_id INTEGER REFERENCES evidence_keys (id);
+        ALTER TABLE messages ADD COLUMN signed_length INTEGER;
+        """,
     ];
 }

@@ -1,13 +1,22 @@
 using System.Data.Common;
 using System.Text.Json;
 using Dapper;
+using Iot.Fleet.Ingest;
 using Iot.Fleet.Rules;
 using Iot.Fleet.Telemetry;
 
 namespace Iot.Fleet.Storage;
 
 /// <summary>A message the ingest accepted, with the device's site at that moment.</summary>
-public sealed record AcceptedTelemetry(string Topic, byte[] Payload, TelemetryEnvelope Envelope, string? Site);
+public sealed record AcceptedTelemetry(string Topic, byte[] Payload, TelemetryEnvelope Envelope, string? Site)
+{
+    /// <summary>The device proof checked at ingest, kept with the raw message (null: not checked, stored as NULL).</summary>
+    public MessageProof? Proof { get; init; }
+}
+
+/// <summary>A raw telemetry message as the fleet received it, with the proof of its origin checked at ingest
+/// (null for messages stored before proofs existed). <see cref="EvidenceKeys.Recheck"/> checks it again.</summary>
+public sealed record RawMessage(long Id, string Topic, byte[] Payload, DateTimeOffset ReceivedAt, MessageProof? Proof);
 
 /// <summary>What one batch added to the journal: the new records in row order, the new events (device events
 /// and the fleet's conflict entries) in id order, and how many records were conflicts.</summary>
@@ -125,10 +134,16 @@ public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
                 carried[i] = true;
             }
         }
-        using var insertMessage = Command(connection, tx, "INSERT INTO messages (id, topic, payload, received_at) VALUES ($id, $topic, $payload, $at)",
-            "$id", "$topic", "$payload", "$at");
+        using var insertMessage = Command(connection, tx,
+            "INSERT INTO messages (id, topic, payload, received_at, proof, mac, key_id, signed_length) VALUES ($id, $topic, $payload, $at, $proof, $mac, $key, $signed)",
+            "$id", "$topic", "$payload", "$at", "$proof", "$mac", "$key", "$signed");
         for (var i = 0; i < accepted.Count; i++)
-            if (carried[i]) Run(insertMessage, firstMessageId + i, accepted[i].Topic, accepted[i].Payload, now.ToUnixTimeMilliseconds());
+        {
+            if (!carried[i]) continue;
+            var proof = accepted[i].Proof;
+            Run(insertMessage, firstMessageId + i, accepted[i].Topic, accepted[i].Payload, now.ToUnixTimeMilliseconds(), (object?)proof?.Status ?? DBNull.Value,
+                (object?)proof?.Mac ?? DBNull.Value, (object?)proof?.KeyId ?? DBNull.Value, (object?)proof?.SignedLength ?? DBNull.Value);
+        }
         return fresh;
     }
 
@@ -151,6 +166,34 @@ public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
         };
         // Placed at the stored record, so the alert's evidence shows the version that was judged.
         return new DeviceEvent(sent.Device, stored.t, FleetEventTypes.SeqConflict, data.ToJsonString());
+    }
+
+    /// <summary>
+    /// The raw message that brought the record (device, seq) into the journal, with its proof: for evidence, the
+    /// payload exactly as received and how its origin was checked. Null when the record is unknown.
+    /// </summary>
+    public RawMessage? MessageOf(string device, uint seq)
+    {
+        using var connection = database.Open();
+        return connection.QueryFirstOrDefault<MessageRow>(
+            """
+            SELECT m.id, m.topic, m.payload, m.received_at, m.proof, m.mac, m.key_id, m.signed_length
+            FROM records r JOIN messages m ON m.id = r.message_id WHERE r.dev = @device AND r.seq = @seq
+            """, new { device, seq = (long)seq })?.ToMessage();
+    }
+
+    /// <summary>A raw message by its id (records.message_id), with its proof; null when there is none.</summary>
+    public RawMessage? Message(long id)
+    {
+        using var connection = database.Open();
+        return connection.QueryFirstOrDefault<MessageRow>(
+            "SELECT id, topic, payload, received_at, proof, mac, key_id, signed_length FROM messages WHERE id = @id", new { id })?.ToMessage();
+    }
+
+    private sealed record MessageRow(long id, string topic, byte[] payload, long received_at, string? proof, string? mac, long? key_id, long? signed_length)
+    {
+        public RawMessage ToMessage() => new(id, topic, payload, DateTimeOffset.FromUnixTimeMilliseconds(received_at),
+            proof is null ? null : new MessageProof(proof, mac, key_id, (int?)signed_length));
     }
 
     /// <summary>Highest row id in the journal (0 when empty).</summary>

@@ -8,7 +8,12 @@ namespace Iot.Fleet.Telemetry;
 public sealed class RejectedMessageException(string reason) : Exception(reason);
 
 /// <summary>A telemetry envelope that passed validation.</summary>
-public sealed record TelemetryEnvelope(string Device, string? Firmware, long? Boot, IReadOnlyList<TelemetryRecord> Records);
+public sealed record TelemetryEnvelope(string Device, string? Firmware, long? Boot, IReadOnlyList<TelemetryRecord> Records)
+{
+    /// <summary>The envelope's `mac` (64 lower-case hex digits, the last member), or null when it has none; the ingest
+    /// checks it against the device's evidence key (Ingest/DeviceProof.cs).</summary>
+    public string? Mac { get; init; }
+}
 
 /// <summary>A device event (`boot`, `tamper`, `sensor_fault`, `clock`, `config_applied`, `ota`, or project-defined).</summary>
 public sealed record DeviceEvent(string Device, long Time, string Type, string Data)
@@ -23,6 +28,10 @@ public static class FleetEventTypes
 {
     /// <summary>A (dev, seq) arrived again with other content; `data` holds both versions.</summary>
     public const string SeqConflict = "fleet.seq_conflict";
+
+    /// <summary>A telemetry message on the device's topic failed its device proof (Ingest/DeviceProof.cs) and was
+    /// rejected; `data` holds the reason and the SHA-256 of the payload (the payload is in the rejections sample).</summary>
+    public const string ProofFailed = "fleet.proof_failed";
 }
 
 /// <summary>A device's retained status; the will message sets only Online = false.</summary>
@@ -72,7 +81,48 @@ public static class MessageParser
                 MeasurementsJson = rec.GetProperty("m"u8).GetRawText(),
             });
         }
-        return new TelemetryEnvelope(device, firmware, boot, records);
+        return new TelemetryEnvelope(device, firmware, boot, records) { Mac = Mac(root, payload) };
+    }
+
+    /// <summary>`,"mac":"` + 64 hex digits + `"}`: how every authenticated envelope ends.</summary>
+    public const int MacSuffixBytes = 8 + 64 + 2;
+
+    /// <summary>The envelope's `mac`, checked for form only: once, a string of 64 lower-case hex digits, written as the
+    /// payload's last bytes exactly as `,"mac":"{hex}"}` (the MAC covers every byte before that comma).</summary>
+    private static string? Mac(JsonElement root, ReadOnlySpan<byte> payload)
+    {
+        string? mac = null;
+        var count = 0;
+        foreach (var property in root.EnumerateObject())
+        {
+            if (!property.NameEquals("mac"u8)) continue;
+            if (++count > 1) throw new RejectedMessageException("`mac` appears more than once");
+            if (property.Value.ValueKind != JsonValueKind.String) throw new RejectedMessageException("`mac` is not a string");
+            mac = property.Value.GetString()!;
+        }
+        if (mac is null) return null;
+        if (mac.Length != 64 || !mac.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f'))
+            throw new RejectedMessageException($"`mac` is not 64 lower-case hex digits (HMAC-SHA256): {Shorten(mac)}");
+        if (!TrySplitMac(payload, out _, out var last) || last != mac)
+            throw new RejectedMessageException("`mac` is not the envelope's last member written exactly as ,\"mac\":\"{hex}\"}");
+        return mac;
+    }
+
+    /// <summary>Splits an authenticated envelope: the signed prefix (every byte before `,"mac":"`) and the MAC's hex;
+    /// false when the payload does not end in exactly `,"mac":"{64 lower-case hex digits}"}`.</summary>
+    public static bool TrySplitMac(ReadOnlySpan<byte> payload, out int signedLength, out string mac)
+    {
+        signedLength = -1;
+        mac = "";
+        if (payload.Length < MacSuffixBytes + 2) return false;
+        var suffix = payload[^MacSuffixBytes..];
+        if (!suffix.StartsWith(",\"mac\":\""u8) || !suffix.EndsWith("\"}"u8)) return false;
+        var hex = suffix[8..^2];
+        foreach (var b in hex)
+            if (!(b is >= (byte)'0' and <= (byte)'9' || b is >= (byte)'a' and <= (byte)'f')) return false;
+        signedLength = payload.Length - MacSuffixBytes;
+        mac = Encoding.ASCII.GetString(hex);
+        return true;
     }
 
     /// <summary>Parses an event published on `iot/v1/{topicDevice}/event`.</summary>

@@ -31,7 +31,7 @@ public static class HostileDeviceMessages
     [
         ("telemetry", (dev, t) => JsonNode.Parse($$$"""{"v":1,"dev":"{{{dev}}}","fw":"1.0.0","boot":3,"recs":[{"seq":7,"t":{{{t}}},"dur":60,"q":0,"m":{"fume":0.4,"fan":1,"pur":1}}]}""")!.AsObject(),
             ["v", "dev", "fw", "boot", "recs", "recs.0", "recs.0.seq", "recs.0.t", "recs.0.dur", "recs.0.q", "recs.0.m", "recs.0.m.fume", "recs.0.m.fan", "recs.0.m.pur",
-             "recs.0.m.q", "recs.0.m.time", "recs.0.m.seq", "recs.0.m.dur", "recs.0.m.Bad Name"]),
+             "recs.0.m.q", "recs.0.m.time", "recs.0.m.seq", "recs.0.m.dur", "recs.0.m.Bad Name", "mac"]),
         ("event", (dev, t) => JsonNode.Parse($$$"""{"v":1,"dev":"{{{dev}}}","t":{{{t}}},"type":"ota","data":{"id":"c1","phase":"download","percent":40}}""")!.AsObject(),
             ["v", "dev", "t", "type", "data", "data.id", "data.phase", "data.percent", "data.running", "data.version"]),
         ("status", (dev, _) => JsonNode.Parse($$$"""{"v":1,"dev":"{{{dev}}}","online":true,"fw":"1.0.0","boot":3,"uptime":60,"rssi":-60,"heap":50000,"clock":"synced","buffered":0}""")!.AsObject(),

@@ -1,0 +1,126 @@
+using System.Security.Cryptography;
+using System.Text;
+using Dapper;
+using FsCheck;
+using FsCheck.Fluent;
+using Iot.Fleet.Ingest;
+using Iot.Fleet.Storage;
+using Iot.Fleet.Telemetry;
+using Microsoft.Extensions.Options;
+using Xunit;
+
+namespace Iot.Fleet.Tests.Ingest;
+
+/// <summary>The `mac` of a telemetry envelope: its form (parser), its check against the device's evidence key, and the
+/// proof kept with the raw message and read back.</summary>
+public sealed class DeviceProofUnitTests : IDisposable
+{
+    private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeSeconds(1795000800);
+    private const string Body = """{"v":1,"dev":"NS-0001","fw":"1.0.0","boot":1,"recs":[{"seq":1,"t":1795000020,"dur":60,"q":0,"m":{"laeq":61.5}}]""";
+    private readonly string _dir = Directory.CreateTempSubdirectory("iot-proof-").FullName;
+    private readonly FleetDatabase _database;
+    private readonly EvidenceKeys _keys;
+
+    public DeviceProofUnitTests()
+    {
+        _database = new FleetDatabase($"Data Source={_dir}/fleet.db");
+        _database.Migrate();
+        _keys = new EvidenceKeys(_database, Options.Create(new DeviceProofOptions()), TimeProvider.System);
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private static byte[] Signed(byte[] key, string body = Body) =>
+        Encoding.UTF8.GetBytes(body + $",\"mac\":\"{Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(body)))}\"}}");
+
+    private static string Reject(string json) =>
+        Assert.Throws<RejectedMessageException>(() => MessageParser.ParseTelemetry("NS-0001", Encoding.UTF8.GetBytes(json), Now)).Message;
+
+    [Theory]
+    [InlineData(",\"mac\":42}", "not a string")]
+    [InlineData(",\"mac\":null}", "not a string")]
+    [InlineData(",\"mac\":[\"00\"]}", "not a string")]
+    [InlineData(",\"mac\":\"abcd\"}", "not 64 lower-case hex")]
+    [InlineData(",\"mac\":\"ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789\"}", "not 64 lower-case hex")]
+    [InlineData(",\"mac\":\"zzcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789\"}", "not 64 lower-case hex")]
+    [InlineData(",\"mac\":\"abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789\",\"x\":1}", "last member")]
+    [InlineData(", \"mac\":\"abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789\"}", "last member")]
+    [InlineData(",\"mac\":\"abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789\" }", "last member")]
+    [InlineData(",\"mac\":\"abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789\",\"mac\":\"abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789\"}", "more than once")]
+    [InlineData(",\"m\\u0061c\":\"abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789\"}", "last member")]
+    public void A_malformed_mac_is_a_clear_rejection(string tail, string reason) => Assert.Contains(reason, Reject(Body + tail));
+
+    [Fact]
+    public void Any_mac_value_is_rejected_or_read_never_a_crash()
+    {
+        Prop.ForAll(ArbMap.Default.ArbFor<string>().Generator.Select(s => s ?? "").ToArbitrary(), s =>
+        {
+            var json = Body + ",\"mac\":" + System.Text.Json.JsonSerializer.Serialize(s) + "}";
+            try
+            {
+                var envelope = MessageParser.ParseTelemetry("NS-0001", Encoding.UTF8.GetBytes(json), Now);
+                return envelope.Mac == s && s.Length == 64;
+            }
+            catch (RejectedMessageException)
+            {
+                return true;
+            }
+        }).QuickCheckThrowOnFailure();
+    }
+
+    [Fact]
+    public void The_right_key_verifies_and_anything_else_fails()
+    {
+        var key = _keys.Issue("NS-0001", "test");
+        var payload = Signed(key.Key);
+        var envelope = MessageParser.ParseTelemetry("NS-0001", payload, Now);
+        var proof = _keys.Verify("NS-0001", payload, envelope.Mac is not null);
+        Assert.Equal(new MessageProof(ProofStatus.Verified, envelope.Mac, key.Id, Body.Length), proof);
+
+        Assert.Throws<ProofFailedException>(() => _keys.Verify("NS-0001", Signed(RandomNumberGenerator.GetBytes(32)), true));
+        var altered = (byte[])payload.Clone();
+        altered[Body.IndexOf("61.5", StringComparison.Ordinal)] = (byte)'9';
+        Assert.Throws<ProofFailedException>(() => _keys.Verify("NS-0001", altered, true));
+        Assert.Throws<ProofFailedException>(() => _keys.Verify("NS-0001", Encoding.UTF8.GetBytes(Body + "}"), false));
+        // A new key retires the old one: what the old key signs fails from now on.
+        _keys.Issue("NS-0001", "test");
+        Assert.Throws<ProofFailedException>(() => _keys.Verify("NS-0001", payload, true));
+    }
+
+    [Fact]
+    public void Without_a_key_a_message_is_unproven_unless_the_policy_rejects_it()
+    {
+        Assert.Equal(MessageProof.Unproven, _keys.Verify("NS-0009", Encoding.UTF8.GetBytes(Body + "}"), false));
+        Assert.Throws<ProofFailedException>(() => _keys.Verify("NS-0009", Signed(RandomNumberGenerator.GetBytes(32)), true));
+        var strict = new EvidenceKeys(_database, Options.Create(new DeviceProofOptions { RejectUnproven = true }), TimeProvider.System);
+        Assert.Throws<ProofFailedException>(() => strict.Verify("NS-0009", Encoding.UTF8.GetBytes(Body + "}"), false));
+    }
+
+    [Fact]
+    public void The_proof_is_stored_with_the_raw_message_and_checks_again_from_it()
+    {
+        var key = _keys.Issue("NS-0001", "test");
+        var payload = Signed(key.Key);
+        var envelope = MessageParser.ParseTelemetry("NS-0001", payload, Now);
+        var journal = new RecordJournal(_database);
+        journal.Store([new AcceptedTelemetry("iot/v1/NS-0001/telemetry", payload, envelope, "S1") { Proof = _keys.Verify("NS-0001", payload, true) }], [], [], [], Now);
+
+        var message = journal.MessageOf("NS-0001", 1)!;
+        Assert.Equal(payload, message.Payload);
+        Assert.Equal(ProofStatus.Verified, message.Proof!.Status);
+        Assert.Equal(key.Id, message.Proof.KeyId);
+        Assert.True(_keys.Recheck(message));
+        Assert.Equal(message.Proof, journal.Message(message.Id)!.Proof);
+        Assert.Null(journal.MessageOf("NS-0001", 2));
+
+        // A payload changed in the database no longer checks; nor does a proof moved to another device's message.
+        using (var connection = _database.Open())
+            connection.Execute("UPDATE messages SET payload = @p WHERE id = @id", new { p = payload.Select(b => b == (byte)'5' ? (byte)'6' : b).ToArray(), id = message.Id });
+        Assert.False(_keys.Recheck(journal.Message(message.Id)!));
+        Assert.False(_keys.Recheck(message with { Topic = "iot/v1/NS-0002/telemetry" }));
+    }
+}
