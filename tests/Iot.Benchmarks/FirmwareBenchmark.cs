@@ -73,6 +73,12 @@ internal static class FirmwareBenchmark
         notes.Add(equivalence);
         checksOk &= same;
 
+        // 2b. The evidence MAC on the same envelope (HMAC-SHA256 with the device's key), and what a device signature would cost.
+        var (macRows, macNotes, macOk) = EnvelopeMac(set);
+        rows.AddRange(macRows);
+        notes.AddRange(macNotes);
+        checksOk &= macOk;
+
         // 3. Journal append and drain.
         var (append, drain, journalNote, journalOk) = JournalAppendDrain(set, Math.Max(minutes * 50, 20_000));
         rows.Add(append);
@@ -394,6 +400,97 @@ internal static class FirmwareBenchmark
         string note = $"JSON check: {(same ? "equivalent" : "DIFFERENT  <-- CHECK FAILED")} ({detail}); byte-identical: {(identical ? "yes" : "no")} " +
                       $"({oursJson.Length:N0} B ours, {theirsJson.Length:N0} B baseline)";
         return (oursRow, baseRow, note, same);
+    }
+
+    /// <summary>
+    /// The envelope with and without `mac` (Telemetry/README.md), per record and per envelope, and the HMAC alone; then the
+    /// core's Ed25519 verifier and the release tool's signer, for what a periodic device signature would cost.
+    /// </summary>
+    private static (List<Row> Rows, List<string> Notes, bool Ok) EnvelopeMac(MinuteRecord[] set)
+    {
+        int n = set.Length;
+        long now = set[n - 1].T + 600;
+        var key = new byte[HmacSha256.EvidenceKeyBytes];
+        for (int i = 0; i < key.Length; i++) key[i] = (byte)(i * 13 + 1);
+        var hmac = new HmacSha256(key);
+        var writer = new JsonWriter(new byte[TelemetryEncoder.MaxBytes]);
+        int Plain() => TelemetryEncoder.WriteEnvelope(writer, Dev, Fw, BootNumber, set, 0, n, now);
+        int Signed() => TelemetryEncoder.WriteEnvelope(writer, Dev, Fw, BootNumber, set, 0, n, now, hmac);
+        Signed();
+        int signedBytes = writer.Length;
+        var body = writer.Buffer[..(signedBytes - TelemetryEncoder.MacSuffixBytes)];
+        bool ok = Encoding.ASCII.GetString(writer.Buffer, signedBytes - 66, 64) ==
+                  Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(key, body));
+        var scratch = new byte[HmacSha256.MacBytes];
+        int MacOnly()
+        {
+            hmac.Begin();
+            hmac.Append(body, 0, body.Length);
+            hmac.Finish(scratch, 0);
+            return n;
+        }
+
+        int envelopes = Math.Max(200_000 / n, 50);
+        (double Ns, long Bytes) Measure(Func<int> f)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            long start = Stopwatch.GetTimestamp();
+            int sum = 0;
+            for (int e = 0; e < envelopes; e++) sum += f();
+            long ticks = Stopwatch.GetTimestamp() - start;
+            long bytes = GC.GetAllocatedBytesForCurrentThread() - before;
+            if (sum != envelopes * n) throw new InvalidOperationException("an envelope did not take every record");
+            return (ToNs(ticks), bytes);
+        }
+        Func<int> plain = Plain, signed = Signed, macOnly = MacOnly;
+        foreach (var f in new[] { plain, signed, macOnly }) Measure(f);
+        var ns = new double[3][];
+        var bytes = new long[3][];
+        for (int k = 0; k < 3; k++)
+        {
+            ns[k] = new double[Runs];
+            bytes[k] = new long[Runs];
+        }
+        var fs = new[] { plain, signed, macOnly };
+        for (int r = 0; r < Runs; r++)
+            for (int k = 0; k < 3; k++) (ns[k][r], bytes[k][r]) = Measure(fs[k]);
+        double records = (double)envelopes * n;
+        var rows = new List<Row>
+        {
+            new($"2b TelemetryEncoder + mac, {n}-record envelope, {signedBytes:N0} B", "per record", Median(ns[1]) / records, Median(bytes[1]) / records, bytes[1].Max() / records, true),
+            new($"2b HMAC-SHA256 alone over {body.Length:N0} B", "per envelope", Median(ns[2]) / envelopes, Median(bytes[2]) / (double)envelopes, bytes[2].Max() / (double)envelopes, true),
+            new("2b HMAC-SHA256 alone", "per record", Median(ns[2]) / records, Median(bytes[2]) / records, bytes[2].Max() / records, true),
+        };
+        double addedPerRecord = (Median(ns[1]) - Median(ns[0])) / records;
+        var notes = new List<string>
+        {
+            $"evidence MAC: {(ok ? "matches System.Security.Cryptography.HMACSHA256" : "DIFFERENT  <-- CHECK FAILED")}; adds {TelemetryEncoder.MacSuffixBytes} B per envelope " +
+            $"and {Ns(addedPerRecord)} per record to encoding (plain {Ns(Median(ns[0]) / records)}, with mac {Ns(Median(ns[1]) / records)})",
+        };
+
+        // A periodic device signature: the core only verifies (Ota/Ed25519Verifier); signing is one fixed-base scalar
+        // multiplication where verifying is two, so a TweetNaCl-style signer in the core would cost about half a verify.
+        var seed = new byte[32];
+        for (int i = 0; i < 32; i++) seed[i] = (byte)(i + 7);
+        var publicKey = Iot.Gateway.Release.Ed25519Signer.PublicKey(seed);
+        var signature = Iot.Gateway.Release.Ed25519Signer.Sign(seed, body);
+        var verifier = new Iot.Gateway.Ota.Ed25519Verifier();
+        if (!verifier.Verify(publicKey, signature, body, 0, body.Length)) ok = false;
+        var verifyNs = new double[Runs];
+        var signNs = new double[Runs];
+        for (int r = 0; r < Runs; r++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            verifier.Verify(publicKey, signature, body, 0, body.Length);
+            verifyNs[r] = ToNs(Stopwatch.GetTimestamp() - start);
+            start = Stopwatch.GetTimestamp();
+            Iot.Gateway.Release.Ed25519Signer.Sign(seed, body);
+            signNs[r] = ToNs(Stopwatch.GetTimestamp() - start);
+        }
+        notes.Add($"device signature (not done, see firmware/Gateway.Core/Telemetry/README.md): the core's Ed25519 verify {Ns(Median(verifyNs))} on .NET " +
+                  $"(about 10,000 field multiplications; a TweetNaCl-style sign is about half), release tool's BigInteger sign {Ns(Median(signNs))}; " +
+                  $"the HMAC per envelope is {(Median(verifyNs) / 2 / (Median(ns[2]) / envelopes)).ToString("N0", CultureInfo.InvariantCulture)} times cheaper than such a sign");
+        return (rows, notes, ok);
     }
 
     private static double Round(double value, int decimals)

@@ -98,7 +98,9 @@ public sealed class ClaimFlowTests(ITestOutputHelper output) : IDisposable
         Assert.All(beforeClaim, t => Assert.Equal($"iot/v1/{id}/prov/hello", t));
         Assert.True(beforeClaim.Count >= 2, "hello after connecting and again 30 s later");
 
-        var credentials = new JsonObject { ["v"] = 1, ["dev"] = id, ["user"] = id, ["password"] = ownPassword };
+        // With the login comes the evidence key: from now on every envelope ends in its HMAC-SHA256 (`mac`).
+        var evidenceKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        var credentials = new JsonObject { ["v"] = 1, ["dev"] = id, ["user"] = id, ["password"] = ownPassword, ["key"] = Convert.ToHexStringLower(evidenceKey) };
         await fleet.PublishAsync($"iot/v1/{id}/prov/credentials", credentials.ToJsonString());
 
         // Telemetry and status now arrive; the ACL lets only the device's own account publish them.
@@ -109,6 +111,10 @@ public sealed class ClaimFlowTests(ITestOutputHelper output) : IDisposable
             var message = await fleet.Messages.ReadAsync(timeout.Token);
             if (message.Topic == $"iot/v1/{id}/status") online |= JsonNode.Parse(message.Payload.ToArray())!["online"]!.GetValue<bool>();
             if (message.Topic != $"iot/v1/{id}/telemetry") continue;
+            var payload = message.Payload.ToArray();
+            var signed = payload[..^74];
+            Assert.Equal($",\"mac\":\"{Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(evidenceKey, signed))}\"}}",
+                System.Text.Encoding.ASCII.GetString(payload[^74..]));
             foreach (var rec in JsonDocument.Parse(message.Payload).RootElement.GetProperty("recs").EnumerateArray()) seqs.Add(rec.GetProperty("seq").GetUInt32());
         }
         Assert.Equal(LoginKind.Claimed, gateway.Runtime!.Login);

@@ -102,6 +102,7 @@ namespace Iot.Gateway.Provisioning
             else
             {
                 Use(LoginKind.Anonymous, null, null);
+                EvidenceKey = configuredEvidenceKey; // a broker without accounts (tests, a demo) may still have a registered device's key
             }
         }
 

@@ -12,11 +12,18 @@ namespace Iot.Gateway.Virtual.Simulation;
 /// raises leads without hand set-up. Each gateway gets its own site `S-{device}`; things that already
 /// exist are left as they are, so running it twice is harmless. The broker credentials the fleet returns
 /// for a new device are kept in the state folder (`{id}.credentials.json`) and used again when the device
-/// already exists (the fleet shows a password only once).
+/// already exists (the fleet shows a password only once), together with the device's evidence key.
 /// </summary>
 public static class FleetRegistration
 {
-    private sealed record Credentials([property: JsonPropertyName("username")] string? UserName, [property: JsonPropertyName("password")] string? Password);
+    private sealed record Credentials([property: JsonPropertyName("username")] string? UserName, [property: JsonPropertyName("password")] string? Password)
+    {
+        /// <summary>The device's evidence key (64 hex digits) from POST /api/devices/{id}/evidence-key: its telemetry carries `mac`.</summary>
+        [JsonPropertyName("evidence_key")]
+        public string? EvidenceKey { get; init; }
+    }
+
+    private sealed record IssuedKey([property: JsonPropertyName("key")] string? Key);
     private sealed record RegisteredDevice([property: JsonPropertyName("credentials")] Credentials? Credentials);
 
     /// <summary>Registers the gateways; returns the logins to connect with (none for a fleet without broker security).</summary>
@@ -77,7 +84,22 @@ public static class FleetRegistration
                     }
                 }
             }
-            if (credentials is { UserName.Length: > 0, Password.Length: > 0 }) logins[device.Id] = new DeviceLogin(credentials.UserName, credentials.Password);
+            // The evidence key: asked for when the device is new here or its key is not in the state folder (asking again
+            // retires the fleet's previous key, which this folder no longer holds anyway).
+            var key = deviceAnswer.IsSuccessStatusCode ? null : credentials?.EvidenceKey;
+            if (key is null)
+            {
+                var issued = await http.PostAsync($"/api/devices/{device.Id}/evidence-key", null, cancellationToken);
+                if (issued.IsSuccessStatusCode) key = (await issued.Content.ReadFromJsonAsync<IssuedKey>(cancellationToken))?.Key;
+                else log($"{device.Id}: the fleet gave no evidence key ({(int)issued.StatusCode}); its telemetry goes unproven");
+                if (key is not null)
+                {
+                    credentials = (credentials ?? new Credentials(null, null)) with { EvidenceKey = key };
+                    WriteOwnerOnly(path, JsonSerializer.Serialize(credentials));
+                }
+            }
+            if (credentials is { UserName.Length: > 0, Password.Length: > 0 }) logins[device.Id] = new DeviceLogin(credentials.UserName, credentials.Password, EvidenceKey: key);
+            else if (key is not null) logins[device.Id] = new DeviceLogin(EvidenceKey: key);
         }
         if (commissionedFrom is not null)
         {
@@ -90,7 +112,7 @@ public static class FleetRegistration
                     throw new HttpRequestException($"the fleet refused the demo squad of {grid}: {(int)squad.StatusCode} {await squad.Content.ReadAsStringAsync(cancellationToken)}");
             }
         }
-        log($"registered with the fleet at {fleet}: {created} created, {existing} already there, {logins.Count} with broker credentials");
+        log($"registered with the fleet at {fleet}: {created} created, {existing} already there, {logins.Count(l => l.Value.UserName is not null)} with broker credentials, {logins.Count(l => l.Value.EvidenceKey is not null)} with evidence keys");
         return logins;
     }
 

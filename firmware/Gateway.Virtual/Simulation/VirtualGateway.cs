@@ -11,7 +11,7 @@ namespace Iot.Gateway.Virtual.Simulation;
 /// How a virtual gateway logs in to the broker: its own account (a directly registered gateway, credentials from the
 /// fleet), or, factory-fresh, only its bootstrap secret (it is then claimed over iot/v1/{id}/prov/#). All null: anonymous.
 /// </summary>
-public sealed record DeviceLogin(string? UserName = null, string? Password = null, string? BootstrapSecret = null);
+public sealed record DeviceLogin(string? UserName = null, string? Password = null, string? BootstrapSecret = null, string? EvidenceKey = null);
 
 /// <summary>
 /// One simulated gateway: the firmware's GatewayRuntime on simulated hardware, driven second by second by the
@@ -138,6 +138,7 @@ public sealed class VirtualGateway : IAsyncDisposable
                 UserName = _login.UserName,
                 Password = _login.Password,
                 BootstrapSecret = _login.BootstrapSecret,
+                EvidenceKey = _login.EvidenceKey,
                 Firmware = _slots?.RunningVersion ?? Firmware,
                 Ota = _ota,
                 BootReason = _bootReason,
