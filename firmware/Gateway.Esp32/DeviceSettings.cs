@@ -36,6 +36,8 @@ namespace Iot.Gateway.Esp32
         public string UserName;
         /// <summary>MQTT password.</summary>
         public string Password;
+        /// <summary>Evidence key of a directly registered device (64 hex digits from POST /api/devices/{id}/evidence-key); null: none, or claimed over the air.</summary>
+        public string EvidenceKey;
         /// <summary>Bootstrap secret flashed at the factory (from factory-list.csv): logs in as boot-{id} until claimed.</summary>
         public string BootstrapSecret;
         /// <summary>Site kind until the fleet's configuration arrives.</summary>
@@ -85,6 +87,7 @@ namespace Iot.Gateway.Esp32
                 else if (r.ValueEquals("broker")) BrokerHost = ReadString(r);
                 else if (r.ValueEquals("user")) UserName = ReadString(r);
                 else if (r.ValueEquals("password")) Password = ReadString(r);
+                else if (r.ValueEquals("evidence_key")) EvidenceKey = ReadString(r);
                 else if (r.ValueEquals("bootstrap_secret")) BootstrapSecret = ReadString(r);
                 else if (r.ValueEquals("ntp1")) NtpServer1 = ReadString(r);
                 else if (r.ValueEquals("ntp2")) NtpServer2 = ReadString(r);

@@ -94,6 +94,7 @@ namespace Iot.Gateway.Esp32
             options.Ota.ReleaseKey = settings.ReleaseKey; // null: updates stay off
             options.UserName = settings.UserName;
             options.Password = settings.Password;
+            options.EvidenceKey = settings.EvidenceKey;
             options.BootstrapSecret = settings.BootstrapSecret;
             options.DefaultSite = settings.Site;
             options.FanAdcChannel = PinMap.FanCurrentAdcChannel;

@@ -45,9 +45,10 @@ public sealed class ChaosSoakTests(ITestOutputHelper output) : IDisposable
 
         var scenario = Scenario.Parse(Yaml((int)(real.TotalMinutes * Speed)));
         var state = Path.Combine(_root, "gateways");
-        await FleetRegistration.RegisterAsync(scenario, fleet.Url, options.AdminToken, state, output.WriteLine, CancellationToken.None,
+        // Registration hands out each gateway's evidence key: the soak runs with authenticated telemetry.
+        var logins = await FleetRegistration.RegisterAsync(scenario, fleet.Url, options.AdminToken, state, output.WriteLine, CancellationToken.None,
             commissionedFrom: DateTimeOffset.UtcNow.AddDays(-1));
-        await using var runner = new FleetRunner(scenario, new GatewayOptions { Host = broker.Host, Port = broker.Port, Speed = Speed, StateDirectory = state });
+        await using var runner = new FleetRunner(scenario, new GatewayOptions { Host = broker.Host, Port = broker.Port, Speed = Speed, StateDirectory = state, Logins = logins });
         var clock = Stopwatch.StartNew();
         var run = runner.RunAsync(TimeSpan.FromMinutes(3));
 

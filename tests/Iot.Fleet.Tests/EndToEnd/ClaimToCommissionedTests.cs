@@ -119,6 +119,10 @@ public sealed class ClaimToCommissionedTests(ITestOutputHelper output) : IDispos
         // The checklist passes by itself once records and status arrive; the installer signs it off.
         var report = await Eventually(() => installer.GetFromJsonAsync<JsonObject>($"/api/devices/{id}/commissioning"), r => (bool)r!["complete"]!, "a passing checklist");
         Assert.Equal(["own_credentials", "clock_synced", "channels", "signal", "store_drained"], report!["checks"]!.AsArray().Select(c => (string)c!["name"]!));
+        // The claim gave the gateway its evidence key with its login: its telemetry is verified and kept with its proof.
+        var first = (await http.GetFromJsonAsync<JsonObject>($"/api/devices/{id}/records/1/message"))!;
+        Assert.Equal("hmac-sha256", (string?)first["proof"]);
+        Assert.True((bool)first["proofChecks"]!);
         var signed = await http.PostAsJsonAsync($"/api/devices/{id}/commissioning", new { note = "fitted above the purifier outlet", photo = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==" });
         Assert.Equal(HttpStatusCode.Created, signed.StatusCode);
         var records = await http.GetAllAsync("/api/sites/R-CLAIMED/commissioning");

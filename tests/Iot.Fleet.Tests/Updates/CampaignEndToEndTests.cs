@@ -60,9 +60,10 @@ public sealed class CampaignEndToEndTests(ITestOutputHelper output) : IDisposabl
                     jitter: 0
                     levels: {laeq: 55}
                 """);
-            await FleetRegistration.RegisterAsync(scenario, fleet.Url, fleetOptions.AdminToken, Path.Combine(_dir, "gateways"), output.WriteLine, CancellationToken.None);
+            var logins = await FleetRegistration.RegisterAsync(scenario, fleet.Url, fleetOptions.AdminToken, Path.Combine(_dir, "gateways"), output.WriteLine, CancellationToken.None);
             await using var runner = new FleetRunner(scenario, new VirtualFleetOptions
             {
+                Logins = logins, // with their evidence keys
                 Host = broker.Host, Port = broker.Port, StateDirectory = Path.Combine(_dir, "gateways"), Fresh = true,
                 ReleaseKey = key.PublicKey, OtaTrialSeconds = 300,
             });
