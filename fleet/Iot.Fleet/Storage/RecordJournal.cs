@@ -182,6 +182,21 @@ public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
             """, new { device, seq = (long)seq })?.ToMessage();
     }
 
+    /// <summary>
+    /// The proof behind each record of a device whose window overlaps [from, to), by seq: what a lead or a bundle resting
+    /// on those records can say about their origin (null: stored before proofs existed). See <see cref="ProofStatus"/>.
+    /// </summary>
+    public IReadOnlyDictionary<uint, MessageProof?> ProofsBetween(string device, long fromTime, long toTime)
+    {
+        using var connection = database.Open();
+        return connection.Query<(long seq, string? proof, string? mac, long? key_id, long? signed_length)>(
+                """
+                SELECT r.seq, m.proof, m.mac, m.key_id, m.signed_length FROM records r JOIN messages m ON m.id = r.message_id
+                WHERE r.dev = @device AND r.t >= @lower AND r.t < @toTime AND r.t + r.dur > @fromTime
+                """, new { device, lower = fromTime - WireProtocol.MaxDurationSeconds, fromTime, toTime })
+            .ToDictionary(p => (uint)p.seq, p => p.proof is null ? null : new MessageProof(p.proof, p.mac, p.key_id, (int?)p.signed_length));
+    }
+
     /// <summary>A raw message by its id (records.message_id), with its proof; null when there is none.</summary>
     public RawMessage? Message(long id)
     {

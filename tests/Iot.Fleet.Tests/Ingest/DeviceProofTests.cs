@@ -116,6 +116,9 @@ public sealed class DeviceProofUnitTests : IDisposable
         Assert.True(_keys.Recheck(message));
         Assert.Equal(message.Proof, journal.Message(message.Id)!.Proof);
         Assert.Null(journal.MessageOf("NS-0001", 2));
+        var proofs = journal.ProofsBetween("NS-0001", 1795000020, 1795000080);
+        Assert.Equal(ProofStatus.Verified, Assert.Single(proofs).Value!.Status);
+        Assert.Empty(journal.ProofsBetween("NS-0001", 1795000080, 1795000200));
 
         // A payload changed in the database no longer checks; nor does a proof moved to another device's message.
         using (var connection = _database.Open())
