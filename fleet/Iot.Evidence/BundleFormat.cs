@@ -37,12 +37,27 @@ public static class BundleFormat
 /// </code>
 /// `file` and `sha256` bind the proof to one raw message file of the bundle. `scope` "envelope" means `value` is
 /// computed over that file's exact bytes, so a verifier holding the key can recompute it: HMAC-SHA256 with the device's
-/// key (given to the verifier, never in the bundle), or Ed25519 with `public_key`. Any other scope (a record inside
-/// the envelope, say "record:17") is checked for its binding only.
+/// key (given to the verifier, never in the bundle), or Ed25519 with `public_key`. `scope` "envelope-prefix:N" is how a
+/// gateway's telemetry carries its MAC (firmware/Gateway.Core/Telemetry/README.md): `value` is computed over the file's
+/// first N bytes, and the rest of the file must be exactly `,"mac":"{value}"}`. Any other scope (a record inside the
+/// envelope, say "record:17") is checked for its binding only.
 /// </summary>
 public static class ProofsFormat
 {
     public const string Format = "iot-evidence-proofs/1";
     public const string EnvelopeScope = "envelope";
+    public const string EnvelopePrefixScope = "envelope-prefix:";
+
+    /// <summary>The bytes a proof of that scope is computed over, or null when the scope names none or the file does not
+    /// have the shape the scope says (for a prefix: the MAC member closing the file).</summary>
+    public static byte[]? SignedBytes(string? scope, byte[] file, byte[] value)
+    {
+        if (scope == EnvelopeScope) return file;
+        if (scope is null || !scope.StartsWith(EnvelopePrefixScope, StringComparison.Ordinal)
+            || !int.TryParse(scope.AsSpan(EnvelopePrefixScope.Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int length)
+            || length <= 0 || length > file.Length) return null;
+        var tail = Encoding.UTF8.GetBytes($",\"mac\":\"{Convert.ToHexStringLower(value)}\"}}");
+        return file.AsSpan(length).SequenceEqual(tail) ? file[..length] : Array.Empty<byte>();
+    }
     public const string HmacSha256 = "hmac-sha256";
 }

@@ -272,13 +272,20 @@ public static class BundleVerifier
                 failed++;
                 continue;
             }
-            if (scope != ProofsFormat.EnvelopeScope) continue;
+            var signed = ProofsFormat.SignedBytes(scope, bytes, value);
+            if (signed is null) continue;
+            if (signed.Length == 0)
+            {
+                result.Fail(where, $"does not end in the MAC its scope {scope} says: the message is not what the device sent");
+                failed++;
+                continue;
+            }
             bool? holds = null;
             if (algorithm == ProofsFormat.HmacSha256 && proof["device"]?.GetValue<string>() is { } device
                 && options.DeviceKeys?.TryGetValue(device, out var deviceKey) == true)
-                holds = CryptographicOperations.FixedTimeEquals(HMACSHA256.HashData(deviceKey, bytes), value);
+                holds = CryptographicOperations.FixedTimeEquals(HMACSHA256.HashData(deviceKey, signed), value);
             else if (algorithm == Ed25519Keys.Algorithm && Ed25519Keys.ParsePublicKey(proof["public_key"]?.GetValue<string>() ?? "") is { } publicKey)
-                holds = Ed25519Keys.Verify(publicKey, bytes, value);
+                holds = Ed25519Keys.Verify(publicKey, signed, value);
             if (holds == false)
             {
                 result.Fail(where, $"the device's {algorithm} over the raw message does not hold: the message is not what the device sent");

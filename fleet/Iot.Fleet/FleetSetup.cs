@@ -61,7 +61,7 @@ public static class FleetSetup
             return counters;
         });
         services.AddOptions<DeviceProofOptions>().BindConfiguration("DeviceProof");
-        services.AddSingleton<EvidenceKeys>();
+        services.AddSingleton<DeviceKeys>();
         services.AddSingleton<TelemetryIngest>();
         services.AddHostedService(sp => sp.GetRequiredService<TelemetryIngest>());
 
@@ -99,7 +99,7 @@ public static class FleetSetup
         app.MapUpdatesApi();
         app.MapReportsApi();
         app.MapIngestApi();
-        app.MapEvidenceKeysApi();
+        app.MapDeviceKeysApi();
         app.MapHealth();
         return app;
     }

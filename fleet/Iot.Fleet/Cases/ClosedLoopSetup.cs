@@ -54,7 +54,7 @@ public static class ClosedLoopSetup
         services.AddSingleton<EvidenceExport>();
         services.AddSingleton<EvidenceKeys>();
         // The device-proofs work replaces this with the proofs it keeps next to each raw message.
-        services.TryAddSingleton<IDeviceProofs, NoDeviceProofs>();
+        services.TryAddSingleton<IDeviceProofs, StoredDeviceProofs>();
         return services;
     }
 

@@ -11,19 +11,11 @@ public sealed record DeviceProof(long MessageId, string Device, string Scope, st
     string? KeyId = null, string? PublicKey = null);
 
 /// <summary>
-/// Where the evidence export reads device proofs. The contract with the device-proofs work: register an implementation
-/// (<c>services.AddSingleton&lt;IDeviceProofs, …&gt;()</c>, which replaces <see cref="NoDeviceProofs"/>) that answers the
-/// proofs kept for the given raw message ids; the bundle then carries them in `proofs.json` and `iot-evidence verify`
-/// checks them. Proofs must live as long as their messages: the retention trim deletes raw messages only when no
-/// lead's evidence rests on them, and a proof table keyed by message id must follow (or be ON DELETE CASCADE).
+/// Where the evidence export reads device proofs (<see cref="StoredDeviceProofs"/>: the ones the ingest kept with each
+/// raw message); the bundle carries them in `proofs.json` and `iot-evidence verify` checks them. Proofs live in the
+/// messages' own rows, so the retention trim keeps them exactly as long as the messages.
 /// </summary>
 public interface IDeviceProofs
 {
     IReadOnlyList<DeviceProof> ForMessages(IReadOnlyCollection<long> messageIds);
-}
-
-/// <summary>Until devices send proofs: none.</summary>
-public sealed class NoDeviceProofs : IDeviceProofs
-{
-    public IReadOnlyList<DeviceProof> ForMessages(IReadOnlyCollection<long> messageIds) => [];
 }

@@ -53,7 +53,7 @@ public sealed record EvidenceKey(long Id, string Device, byte[] Key, DateTimeOff
 /// credentials (<see cref="Provisioning.ProvisioningExchange"/>); a directly registered one from
 /// POST /api/devices/{id}/evidence-key. A device has at most one current key; issuing a new one retires the old.
 /// </summary>
-public sealed class EvidenceKeys(FleetDatabase database, IOptions<DeviceProofOptions> options, TimeProvider clock)
+public sealed class DeviceKeys(FleetDatabase database, IOptions<DeviceProofOptions> options, TimeProvider clock)
 {
     public const int KeyBytes = 32;
 

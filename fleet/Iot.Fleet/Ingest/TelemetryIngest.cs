@@ -44,7 +44,7 @@ public sealed class TelemetryIngest(
     SiteRegistry registry,
     InfluxWriter influx,
     IngestCounters counters,
-    EvidenceKeys evidenceKeys,
+    DeviceKeys evidenceKeys,
     FleetMqtt mqtt,
     FleetHealth health,
     TimeProvider clock,

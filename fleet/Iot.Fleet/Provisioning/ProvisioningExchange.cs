@@ -22,7 +22,7 @@ public sealed class ProvisioningExchange(
     TimeProvider clock,
     FleetHealth health,
     BrokerAccounts? broker = null,
-    EvidenceKeys? evidenceKeys = null) : SupervisedService(health, logger, clock)
+    DeviceKeys? evidenceKeys = null) : SupervisedService(health, logger, clock)
 {
     public const string HelloTopic = "prov/hello";
     public const string CredentialsTopic = "prov/credentials";

@@ -30,7 +30,7 @@ public static class ProvisioningSetup
         services.AddSingleton<ClaimAttempts>();
         services.AddSingleton(sp => new ProvisioningExchange(sp.GetRequiredService<Ingest.FleetMqtt>(),
             sp.GetRequiredService<FactoryGateways>(), sp.GetRequiredService<ILogger<ProvisioningExchange>>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<Health.FleetHealth>(), sp.GetService<BrokerAccounts>(), sp.GetService<Ingest.EvidenceKeys>()));
+            sp.GetRequiredService<Health.FleetHealth>(), sp.GetService<BrokerAccounts>(), sp.GetService<Ingest.DeviceKeys>()));
         services.AddHostedService(sp => sp.GetRequiredService<ProvisioningExchange>());
         services.AddSingleton<CommissioningChecklist>();
         services.AddSingleton<CommissioningRecords>();

@@ -15,7 +15,7 @@ public sealed record AcceptedTelemetry(string Topic, byte[] Payload, TelemetryEn
 }
 
 /// <summary>A raw telemetry message as the fleet received it, with the proof of its origin checked at ingest
-/// (null for messages stored before proofs existed). <see cref="EvidenceKeys.Recheck"/> checks it again.</summary>
+/// (null for messages stored before proofs existed). <see cref="DeviceKeys.Recheck"/> checks it again.</summary>
 public sealed record RawMessage(long Id, string Topic, byte[] Payload, DateTimeOffset ReceivedAt, MessageProof? Proof);
 
 /// <summary>What one batch added to the journal: the new records in row order, the new events (device events

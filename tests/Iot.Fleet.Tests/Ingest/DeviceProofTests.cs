@@ -1,3 +1,5 @@
+using Iot.Fleet.Evidence;
+using Iot.Fleet.Tests.Evidence;
 using System.Security.Cryptography;
 using System.Text;
 using Dapper;
@@ -19,13 +21,13 @@ public sealed class DeviceProofUnitTests : IDisposable
     private const string Body = """{"v":1,"dev":"NS-0001","fw":"1.0.0","boot":1,"recs":[{"seq":1,"t":1795000020,"dur":60,"q":0,"m":{"laeq":61.5}}]""";
     private readonly string _dir = Directory.CreateTempSubdirectory("iot-proof-").FullName;
     private readonly FleetDatabase _database;
-    private readonly EvidenceKeys _keys;
+    private readonly DeviceKeys _keys;
 
     public DeviceProofUnitTests()
     {
         _database = new FleetDatabase($"Data Source={_dir}/fleet.db");
         _database.Migrate();
-        _keys = new EvidenceKeys(_database, Options.Create(new DeviceProofOptions()), TimeProvider.System);
+        _keys = new DeviceKeys(_database, Options.Create(new DeviceProofOptions()), TimeProvider.System);
     }
 
     public void Dispose()
@@ -96,7 +98,7 @@ public sealed class DeviceProofUnitTests : IDisposable
     {
         Assert.Equal(MessageProof.Unproven, _keys.Verify("NS-0009", Encoding.UTF8.GetBytes(Body + "}"), false));
         Assert.Throws<ProofFailedException>(() => _keys.Verify("NS-0009", Signed(RandomNumberGenerator.GetBytes(32)), true));
-        var strict = new EvidenceKeys(_database, Options.Create(new DeviceProofOptions { RejectUnproven = true }), TimeProvider.System);
+        var strict = new DeviceKeys(_database, Options.Create(new DeviceProofOptions { RejectUnproven = true }), TimeProvider.System);
         Assert.Throws<ProofFailedException>(() => strict.Verify("NS-0009", Encoding.UTF8.GetBytes(Body + "}"), false));
     }
 
@@ -125,5 +127,39 @@ public sealed class DeviceProofUnitTests : IDisposable
             connection.Execute("UPDATE messages SET payload = @p WHERE id = @id", new { p = payload.Select(b => b == (byte)'5' ? (byte)'6' : b).ToArray(), id = message.Id });
         Assert.False(_keys.Recheck(journal.Message(message.Id)!));
         Assert.False(_keys.Recheck(message with { Topic = "iot/v1/NS-0002/telemetry" }));
+    }
+
+    [Fact]
+    public void A_stored_proof_goes_into_the_bundle_and_the_offline_verifier_recomputes_it_with_the_device_key()
+    {
+        var key = _keys.Issue("NS-0001", "test");
+        var payload = Signed(key.Key);
+        var envelope = MessageParser.ParseTelemetry("NS-0001", payload, Now);
+        var journal = new RecordJournal(_database);
+        journal.Store([new AcceptedTelemetry("iot/v1/NS-0001/telemetry", payload, envelope, "S1") { Proof = _keys.Verify("NS-0001", payload, true) }], [], [], [], Now);
+        var message = journal.MessageOf("NS-0001", 1)!;
+
+        var proof = Assert.Single(new StoredDeviceProofs(_database).ForMessages([message.Id, message.Id + 1000]));
+        Assert.Equal("NS-0001", proof.Device);
+        Assert.StartsWith(Iot.Evidence.ProofsFormat.EnvelopePrefixScope, proof.Scope);
+
+        var signing = EvidenceBundleTests.TestKeys(Path.Combine(_dir, "evidence"));
+        var sources = EvidenceBundleTests.Sources() with
+        {
+            Messages = [new BundleMessage(message.Id, message.Topic, message.Payload, message.ReceivedAt.ToUnixTimeMilliseconds())],
+        };
+        var deviceKeys = new Dictionary<string, byte[]> { ["NS-0001"] = key.Key };
+        var trusted = new[] { Convert.FromBase64String(signing.Current.PublicKey) };
+        var zip = EvidenceExport.Zip(EvidenceExport.Files(sources with { Proofs = [proof] }, signing), Now);
+        var verdict = Iot.Evidence.BundleVerifier.Verify(new MemoryStream(zip), new Iot.Evidence.VerifyOptions(trusted, deviceKeys));
+        Assert.True(verdict.Holds, string.Join("\n", verdict.Checks));
+        Assert.Contains(verdict.Checks, c => c.Subject == "proofs.json" && c.Detail.Contains("1 recomputed offline"));
+
+        // Another device's key does not make the proof hold; a scope that cuts the payload elsewhere is refused.
+        var otherKey = new Dictionary<string, byte[]> { ["NS-0001"] = _keys.Issue("NS-0002", "test").Key };
+        Assert.False(Iot.Evidence.BundleVerifier.Verify(new MemoryStream(zip), new Iot.Evidence.VerifyOptions(trusted, otherKey)).Holds);
+        var cut = EvidenceExport.Zip(EvidenceExport.Files(sources with { Proofs = [proof with { Scope = Iot.Evidence.ProofsFormat.EnvelopePrefixScope + "10" }] }, signing), Now);
+        var refused = Iot.Evidence.BundleVerifier.Verify(new MemoryStream(cut), new Iot.Evidence.VerifyOptions(trusted, deviceKeys));
+        Assert.Contains(refused.Failures, f => f.Detail.Contains("does not end in the MAC"));
     }
 }

@@ -13,14 +13,14 @@ public sealed record EvidenceKeyIssued(string Device, long KeyId, string Key, Da
 public sealed record RawMessageView(long Id, string Topic, byte[] Payload, DateTime ReceivedAt, string? Proof, string? Mac, long? KeyId, int? SignedLength, bool ProofChecks);
 
 /// <summary>Evidence keys of directly registered gateways, and the raw message with its proof behind a record.</summary>
-public static class EvidenceKeysApi
+public static class DeviceKeysApi
 {
-    public static void MapEvidenceKeysApi(this IEndpointRouteBuilder app)
+    public static void MapDeviceKeysApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").WithTags("Ingest");
         // A gateway registered directly (POST /api/devices) gets its evidence key here, shown once; asking again makes a new
         // key and retires the old one (the gateway must be given the new key, or its telemetry is rejected).
-        api.MapPost("/devices/{id}/evidence-key", (string id, HttpContext http, SiteRegistry registry, EvidenceKeys keys) =>
+        api.MapPost("/devices/{id}/evidence-key", (string id, HttpContext http, SiteRegistry registry, DeviceKeys keys) =>
             {
                 if (registry.View(id) is null) return Results.Problem($"no device {id}", statusCode: StatusCodes.Status404NotFound);
                 var previous = keys.Current(id);
@@ -29,7 +29,7 @@ public static class EvidenceKeysApi
                 return Results.Ok(new EvidenceKeyIssued(id, key.Id, key.Hex, key.CreatedAt.UtcDateTime));
             })
             .RequireRoles(Roles.Issuing).Audited("device.evidence_key");
-        api.MapGet("/devices/{id}/records/{seq:long}/message", (string id, long seq, RecordJournal journal, EvidenceKeys keys) =>
+        api.MapGet("/devices/{id}/records/{seq:long}/message", (string id, long seq, RecordJournal journal, DeviceKeys keys) =>
             {
                 if (seq is < 0 or > uint.MaxValue || journal.MessageOf(id, (uint)seq) is not { } m)
                     return Results.Problem($"no record {id}/{seq}", statusCode: StatusCodes.Status404NotFound);
