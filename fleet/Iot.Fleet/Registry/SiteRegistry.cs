@@ -316,6 +316,11 @@ public sealed class SiteRegistry : ISiteDirectory
                      """).GroupBy(d => d.site))
             if (sites.TryGetValue(covered.Key, out var context))
                 context.CommissionedFrom = covered.ToDictionary(d => d.device, d => DateTimeOffset.FromUnixTimeSeconds(d.from), StringComparer.Ordinal);
+        // Background noise corrects noise windows from its measurement on (GB 12523-2011, Rules/BackgroundCorrection).
+        foreach (var measured in connection.Query<(long id, string site, double level, long measured_at, string measured_by, string? note)>(
+                     "SELECT id, site, level, measured_at, measured_by, note FROM site_background ORDER BY measured_at, id").GroupBy(b => b.site))
+            if (sites.TryGetValue(measured.Key, out var context))
+                context.Backgrounds = measured.Select(b => new BackgroundLevel(b.id, b.site, b.level, DateTimeOffset.FromUnixTimeSeconds(b.measured_at), b.measured_by, b.note)).ToList();
         var map = devices.ToDictionary(d => d.id, d => sites[d.site], StringComparer.Ordinal);
         lock (_lock)
         {

@@ -85,9 +85,20 @@ public sealed class LeqRule(bool night) : Rule
     public override WindowVerdict Judge(DeviceTimeline timeline, long startMinute, SiteContext site)
     {
         var profile = site.ProfileAt(startMinute);
-        var window = Window(profile);
         // A permit allows the work, not the noise: night windows are judged whether or not one covers them.
         if (!InPeriod(startMinute, site)) return WindowVerdict.NotJudged;
+        if (Measured(timeline, startMinute, site) is not { } leq) return WindowVerdict.NotJudged;
+        // GB 12523-2011: the rule decides on the level corrected for the site's background noise.
+        if (BackgroundCorrection.Corrected(leq, site.BackgroundAt(startMinute)) is not { } corrected) return WindowVerdict.NotJudged;
+        return new(corrected > Limit(profile) ? WindowState.Breach : WindowState.Clear, corrected);
+    }
+
+    /// <summary>The window's LAeq as measured (energy mean, before the background correction), or null when too few of
+    /// its minutes are valid.</summary>
+    public double? Measured(DeviceTimeline timeline, long startMinute, SiteContext site)
+    {
+        var profile = site.ProfileAt(startMinute);
+        var window = Window(profile);
         double energy = 0;
         var valid = 0;
         for (var m = startMinute; m < startMinute + window; m++)
@@ -96,9 +107,7 @@ public sealed class LeqRule(bool night) : Rule
             energy += Math.Pow(10, level / 10);
             valid++;
         }
-        if (valid < MinimumValidMinutes(profile)) return WindowVerdict.NotJudged;
-        var leq = 10 * Math.Log10(energy / valid);
-        return new(leq > Limit(profile) ? WindowState.Breach : WindowState.Clear, leq);
+        return valid < MinimumValidMinutes(profile) ? null : 10 * Math.Log10(energy / valid);
     }
 }
 

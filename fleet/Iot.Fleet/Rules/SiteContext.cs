@@ -27,6 +27,19 @@ public sealed class SiteContext(string id, SiteKind kind, TimeZoneInfo timeZone,
     /// <summary>Approved night-work permits, by start; replaced as a whole when one is added or decided.</summary>
     public IReadOnlyList<PermitSpan> Permits { get; set; } = [];
 
+    /// <summary>The site's background noise measurements, oldest first; replaced as a whole when one is recorded.</summary>
+    public IReadOnlyList<BackgroundLevel> Backgrounds { get; set; } = [];
+
+    /// <summary>The background level (dB(A)) in force for a window starting at the UTC minute: the latest measured at or
+    /// before it, or null (no correction).</summary>
+    public double? BackgroundAt(long startMinute)
+    {
+        double? level = null;
+        foreach (var background in Backgrounds)
+            if (background.MeasuredAt.ToUnixTimeSeconds() <= startMinute * 60) level = background.Level;
+        return level;
+    }
+
     /// <summary>Devices bound to the site.</summary>
     public IReadOnlyList<string> Devices { get; set; } = [];
 

@@ -420,5 +420,65 @@ public static class Migrations
         ALTER TABLE messages ADD COLUMN key_id INTEGER REFERENCES evidence_keys (id);
         ALTER TABLE messages ADD COLUMN signed_length INTEGER;
         """,
+        // Evidence that holds up (issue 14, items 1, 5, 6): the meters a gateway reads with their type approval and calibration
+        // certificates (scans kept for the evidence bundle), a site's measured background noise (GB 12523-2011 correction),
+        // the monitoring points the bureau publishes, the service of a lead's notice to the party, and each lead's evidence grade.
+        """
+        CREATE TABLE meters (
+            id INTEGER PRIMARY KEY,
+            device TEXT NOT NULL REFERENCES devices (id),
+            kind TEXT NOT NULL,
+            make TEXT NOT NULL,
+            model TEXT NOT NULL,
+            serial TEXT NOT NULL,
+            type_approval TEXT,
+            installed_from INTEGER NOT NULL,
+            removed_at INTEGER,
+            created_at INTEGER NOT NULL,
+            created_by TEXT NOT NULL);
+        CREATE INDEX meters_device ON meters (device, kind);
+        CREATE TABLE calibrations (
+            id INTEGER PRIMARY KEY,
+            meter INTEGER NOT NULL REFERENCES meters (id),
+            certificate TEXT NOT NULL,
+            institution TEXT NOT NULL,
+            method TEXT NOT NULL,
+            calibrated_on TEXT NOT NULL,
+            valid_until TEXT NOT NULL,
+            scan_type TEXT,
+            scan BLOB,
+            created_at INTEGER NOT NULL,
+            created_by TEXT NOT NULL,
+            expiry_warned_at INTEGER);
+        CREATE INDEX calibrations_meter ON calibrations (meter, valid_until);
+        CREATE TABLE site_background (
+            id INTEGER PRIMARY KEY,
+            site TEXT NOT NULL REFERENCES sites (id),
+            level REAL NOT NULL,
+            measured_at INTEGER NOT NULL,
+            measured_by TEXT NOT NULL,
+            note TEXT,
+            created_at INTEGER NOT NULL,
+            created_by TEXT NOT NULL);
+        CREATE INDEX site_background_site ON site_background (site, measured_at);
+        CREATE TABLE monitoring_points (
+            site TEXT PRIMARY KEY REFERENCES sites (id),
+            district TEXT NOT NULL,
+            address TEXT NOT NULL,
+            published_at INTEGER NOT NULL,
+            published_by TEXT NOT NULL);
+        CREATE TABLE notice_services (
+            id INTEGER PRIMARY KEY,
+            lead INTEGER NOT NULL REFERENCES leads (id),
+            method TEXT NOT NULL,
+            served_at INTEGER NOT NULL,
+            served_by TEXT NOT NULL,
+            recipient TEXT,
+            note TEXT,
+            recorded_at INTEGER NOT NULL,
+            recorded_by TEXT NOT NULL);
+        CREATE INDEX notice_services_lead ON notice_services (lead, id);
+        ALTER TABLE leads ADD COLUMN evidence TEXT;
+        """,
     ];
 }
