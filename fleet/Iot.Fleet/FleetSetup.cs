@@ -9,6 +9,8 @@ using Iot.Fleet.Onboarding;
 using Iot.Fleet.Provisioning;
 using Iot.Fleet.Ingest;
 using Iot.Fleet.Leads;
+using Iot.Fleet.Meters;
+using Iot.Fleet.Notices;
 using Iot.Fleet.People;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Reports;
@@ -70,6 +72,8 @@ public static class FleetSetup
         services.AddClosedLoop();
         services.AddProvisioning(builder.Configuration);
         services.AddUpdates();
+        services.AddMeters();
+        services.AddNotices();
 
         builder.AddHttpSecurity();
         builder.AddPeople();
@@ -86,6 +90,8 @@ public static class FleetSetup
         app.UseStaticFiles();
         app.UseAuthentication();
         app.UseAuthorization();
+        // Anonymous public pages are rate-limited per client (Notices/NoticesApi).
+        app.UseRateLimiter();
         app.MapOpenApi().AllowAnonymous();
         app.MapGlossary();
         app.MapPeopleApi();
@@ -98,6 +104,8 @@ public static class FleetSetup
         app.MapImportApi();
         app.MapUpdatesApi();
         app.MapReportsApi();
+        app.MapMetersApi();
+        app.MapNotices();
         app.MapIngestApi();
         app.MapDeviceKeysApi();
         app.MapHealth();

@@ -40,6 +40,10 @@ public sealed class Lead
     /// A permit allows the work, not the noise: the lead stands either way.</summary>
     public long? Permit { get; set; }
 
+    /// <summary>Evidence grade (Meters/EvidenceGrade): `calibrated`, `uncalibrated` (a meter without a valid calibration at
+    /// the time of the windows: kept, flagged, not evidence-grade), or null when calibration is not required.</summary>
+    public string? Evidence { get; set; }
+
     /// <summary>What an engineer needs to know beyond the numbers (e.g. which channel flatlined).</summary>
     public string? Detail { get; set; }
 

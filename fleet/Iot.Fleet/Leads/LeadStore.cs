@@ -17,7 +17,7 @@ public sealed record LeadQuery(DateTimeOffset? Since = null, DateTimeOffset? Unt
 
 /// <summary>Leads and integrity alerts in the fleet database. `status` here is the pipeline's; the inspectors'
 /// handling lives in the `cases` table (Cases/), which Save never touches.</summary>
-public sealed class LeadStore(FleetDatabase database, Notifications.NotificationOutbox? outbox = null) : ILeadArchive
+public sealed class LeadStore(FleetDatabase database, Notifications.NotificationOutbox? outbox = null, Meters.MeterRegister? meters = null) : ILeadArchive
 {
     /// <summary>The cursor saved with the leads: every record up to it has been judged.</summary>
     public const string RulesCursor = "rules";
@@ -49,19 +49,21 @@ public sealed class LeadStore(FleetDatabase database, Notifications.Notification
         using var tx = connection.BeginTransaction();
         foreach (var lead in changes)
         {
+            // Graded on every save: an episode that runs past its certificate's last day becomes uncalibrated.
+            if (meters is not null && lead.Queue == LeadQueue.Enforcement) lead.Evidence = meters.GradeOf(connection, tx, lead);
             var row = new
             {
                 lead.Id, queue = lead.Queue.ToString().ToLowerInvariant(), lead.Rule, lead.Site, devices = JsonSerializer.Serialize(lead.Devices),
                 lead.StartMinute, lead.EndMinute, lead.WindowMinutes, lead.Value, lead.Limit, lead.Unit, late = lead.Late ? 1 : 0, lead.Status,
-                raised = lead.RaisedAt.ToUnixTimeMilliseconds(), updated = lead.UpdatedAt.ToUnixTimeMilliseconds(), lead.Profile, lead.ProfileVersion, lead.Detail, lead.Permit,
+                raised = lead.RaisedAt.ToUnixTimeMilliseconds(), updated = lead.UpdatedAt.ToUnixTimeMilliseconds(), lead.Profile, lead.ProfileVersion, lead.Detail, lead.Permit, lead.Evidence,
             };
             if (lead.Id == 0)
             {
                 created.Add(lead);
                 lead.Id = connection.ExecuteScalar<long>(
                     """
-                    INSERT INTO leads (queue, rule, site, devices, start_minute, end_minute, window_minutes, value, lim, unit, late, status, raised_at, updated_at, profile, detail, permit, profile_version)
-                    VALUES (@queue, @Rule, @Site, @devices, @StartMinute, @EndMinute, @WindowMinutes, @Value, @Limit, @Unit, @late, @Status, @raised, @updated, @Profile, @Detail, @Permit, @ProfileVersion)
+                    INSERT INTO leads (queue, rule, site, devices, start_minute, end_minute, window_minutes, value, lim, unit, late, status, raised_at, updated_at, profile, detail, permit, profile_version, evidence)
+                    VALUES (@queue, @Rule, @Site, @devices, @StartMinute, @EndMinute, @WindowMinutes, @Value, @Limit, @Unit, @late, @Status, @raised, @updated, @Profile, @Detail, @Permit, @ProfileVersion, @Evidence)
                     RETURNING id
                     """, row, tx);
                 // Announced in the lead's own transaction: a crash keeps both or neither.
@@ -72,7 +74,7 @@ public sealed class LeadStore(FleetDatabase database, Notifications.Notification
                 connection.Execute(
                     """
                     UPDATE leads SET devices = @devices, start_minute = @StartMinute, end_minute = @EndMinute, value = @Value,
-                        status = @Status, updated_at = @updated, detail = @Detail, permit = @Permit WHERE id = @Id
+                        status = @Status, updated_at = @updated, detail = @Detail, permit = @Permit, evidence = @Evidence WHERE id = @Id
                     """, row, tx);
         }
         SaveReconciliation(connection, tx, changes);
@@ -184,11 +186,11 @@ public sealed class LeadStore(FleetDatabase database, Notifications.Notification
     }
 
     /// <summary>The columns <see cref="LeadRow"/> reads, in its order (named, so a new column never breaks the read).</summary>
-    private const string LeadColumns = "id, queue, rule, site, devices, start_minute, end_minute, window_minutes, value, lim, unit, late, status, raised_at, updated_at, profile, detail, permit, merged_into, profile_version";
+    private const string LeadColumns = "id, queue, rule, site, devices, start_minute, end_minute, window_minutes, value, lim, unit, late, status, raised_at, updated_at, profile, detail, permit, merged_into, profile_version, evidence";
 
     private sealed record LeadRow(long id, string queue, string rule, string site, string devices, long start_minute, long end_minute, long window_minutes,
         double value, double lim, string unit, long late, string status, long raised_at, long updated_at, string profile, string? detail, long? permit, long? merged_into,
-        long profile_version)
+        long profile_version, string? evidence)
     {
         public Lead ToLead() => new()
         {
@@ -212,6 +214,7 @@ public sealed class LeadStore(FleetDatabase database, Notifications.Notification
             Detail = detail,
             Permit = permit,
             MergedInto = merged_into,
+            Evidence = evidence,
         };
     }
 }

@@ -10,26 +10,29 @@ namespace Iot.Fleet.Leads;
 /// <summary>A lead or alert as outside tools see it (`start`/`end`: first and last breaching window start, UTC;
 /// `profile`/`profile_version`: the rule profile version it was judged by;
 /// `night`: a lead of a night rule, whose `permit` is the night-work permit its windows overlap, or null;
-/// `merged_into`: for status `merged`, the lead late records joined this one's episode to).</summary>
+/// `merged_into`: for status `merged`, the lead late records joined this one's episode to;
+/// `evidence`: `calibrated`, `uncalibrated` (not evidence-grade) or null when calibration is not required).</summary>
 public sealed record LeadView(long Id, string Rule, string Site, IReadOnlyCollection<string> Devices, DateTime Start, DateTime End,
     double Value, double Limit, string Unit, bool Late, string Status, bool Night, long? Permit,
     string Profile, [property: JsonPropertyName("profile_version")] int ProfileVersion,
-    [property: JsonPropertyName("merged_into")] long? MergedInto = null)
+    [property: JsonPropertyName("merged_into")] long? MergedInto = null, string? Evidence = null)
 {
     private static readonly HashSet<string> NightRules = [.. Rules.Rule.All.Where(r => r.AtNight).Select(r => r.Id)];
 
     public static LeadView Of(Lead l) => new(l.Id, l.Rule, l.Site, l.Devices, l.Start.UtcDateTime, l.End.UtcDateTime, l.Value, l.Limit, l.Unit, l.Late, l.Status,
-        NightRules.Contains(l.Rule), l.Permit, l.Profile, l.ProfileVersion, l.MergedInto);
+        NightRules.Contains(l.Rule), l.Permit, l.Profile, l.ProfileVersion, l.MergedInto, l.Evidence);
 }
 
 /// <summary>One record behind a lead, with its quality bits.</summary>
 public sealed record EvidenceRecord(string Device, uint Seq, DateTime Start, int Duration, int Quality, bool IsEvidence,
     IReadOnlyDictionary<string, double> Measurements, string? Firmware, DateTime ReceivedAt);
 
-/// <summary>GET /api/leads/{id}: the lead and what it rests on.</summary>
-/// <summary>GET /api/leads/{id}: the lead, what it rests on, and its history (merges, cuts, withdrawals).</summary>
+/// <summary>GET /api/leads/{id}: the lead, what it rests on, and its history (merges, cuts, withdrawals); `meters`: the meters
+/// its windows rest on with the calibration that covered them, `background`: the site's background noise in force at its
+/// first window, `readings`: each breaching window measured and as corrected for the background (Notices/LeadReadings).</summary>
 public sealed record LeadEvidence(LeadView Lead, int WindowMinutes, DateTime RaisedAt, string? Detail, ProfileVersionView? Profile,
-    IReadOnlyList<DeviceView> Devices, IReadOnlyList<EvidenceRecord> Records, IReadOnlyList<LeadHistoryEntry>? History = null);
+    IReadOnlyList<DeviceView> Devices, IReadOnlyList<EvidenceRecord> Records, IReadOnlyList<LeadHistoryEntry>? History = null,
+    IReadOnlyList<Meters.MeterEvidence>? Meters = null, BackgroundLevel? Background = null, IReadOnlyList<Notices.LeadReading>? Readings = null);
 
 /// <summary>The enforcement lead queue (inspectors, engineers, admins) and the integrity alert queue (anyone signed in).</summary>
 public static class LeadsApi
@@ -48,8 +51,13 @@ public static class LeadsApi
             View(store.Find(LeadQueue.Integrity, new LeadQuery(since, until, rule, site, status), page)));
         api.MapGet("/leads/stream", (HttpContext context, LeadFeed feed, Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json) =>
             feed.Stream(context, json.Value.SerializerOptions)).ExcludeFromDescription().RequireRoles(Roles.LeadReading);
-        api.MapGet("/leads/{id:long}", (long id, LeadStore store, RecordJournal journal, SiteRegistry registry) =>
-            store.Get(id) is { } lead ? Results.Ok(Evidence(lead, journal, registry) with { History = store.History(id) }) : Results.Problem($"no lead {id}", statusCode: 404)).RequireRoles(Roles.LeadReading);
+        api.MapGet("/leads/{id:long}", (long id, LeadStore store, RecordJournal journal, SiteRegistry registry, Meters.MeterRegister meters, Notices.LeadReadings readings) =>
+            store.Get(id) is { } lead
+                ? Results.Ok(Evidence(lead, journal, registry) with
+                {
+                    History = store.History(id), Meters = meters.Behind(lead), Readings = readings.Of(lead), Background = readings.BackgroundOf(lead),
+                })
+                : Results.Problem($"no lead {id}", statusCode: 404)).RequireRoles(Roles.LeadReading);
         api.MapGet("/alerts/{id:long}", (long id, LeadStore store, RecordJournal journal, SiteRegistry registry) =>
             store.Get(id) is { Queue: LeadQueue.Integrity } alert ? Results.Ok(Evidence(alert, journal, registry)) : Results.Problem($"no alert {id}", statusCode: 404));
     }

@@ -83,6 +83,8 @@ public sealed class NotificationOutbox(FleetDatabase database, IOptionsMonitor<N
         var data = extra ?? [];
         data["lead"] = JsonSerializer.SerializeToNode(LeadView.Of(lead), Json);
         data["site"] = new JsonObject { ["id"] = lead.Site, ["name"] = site?.Name, ["grid"] = site?.Grid, ["timezone"] = site?.Timezone };
+        // Receivers that act on leads automatically must not treat an uncalibrated one as evidence.
+        data["evidence_grade"] = lead.Evidence != Meters.EvidenceGrade.Uncalibrated;
         if (options.CurrentValue.PublicUrl is { Length: > 0 } url) data["url"] = $"{url.TrimEnd('/')}/api/leads/{lead.Id}";
         return Enqueue(connection, tx, @event, key, $"lead:{lead.Id}", data);
     }

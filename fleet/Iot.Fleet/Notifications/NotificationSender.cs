@@ -164,7 +164,11 @@ public sealed class NotificationSender(NotificationOutbox outbox, IOptionsMonito
             NotificationEvents.LeadMerged => $"线索 #{lead?["id"]} 已并入线索 #{data["merged_into"]}",
             _ => "线索通知",
         };
+        // A lead from a meter without a valid calibration is kept and announced, but never as evidence.
+        var uncalibrated = (string?)lead?["evidence"] == Meters.EvidenceGrade.Uncalibrated;
+        if (uncalibrated) title += " · 非证据级";
         var text = new StringBuilder($"### {title}\n\n");
+        if (uncalibrated) text.Append("- ⚠ 计量器具在监测时段内无有效检定证书，本线索不作为执法证据，仅供核查\n");
         text.Append(CultureInfo.InvariantCulture, $"- 线索：#{lead?["id"]}（{BureauWords.StatusZh((string?)lead?["status"])}）\n");
         text.Append(CultureInfo.InvariantCulture, $"- 点位：{site?["name"]}（{site?["id"]}），网格 {site?["grid"] ?? "—"}\n");
         text.Append(CultureInfo.InvariantCulture, $"- 问题：{BureauWords.RuleZh((string?)lead?["rule"])}\n");

@@ -42,6 +42,15 @@ public static class Roles
     /// <summary>Quiet periods of a site: another profile for a span, e.g. the weeks of the national exams (中高考禁噪期).</summary>
     public static readonly string[] Quieting = [Inspector, Engineer];
 
+    /// <summary>The meter register: meters a gateway reads, their type approval and calibration certificates.</summary>
+    public static readonly string[] Metering = [Engineer];
+
+    /// <summary>Recording that a lead's notice (告知书) was served on the party.</summary>
+    public static readonly string[] Serving = [Inspector];
+
+    /// <summary>Publishing a site as a monitoring point (its district and address on the public list).</summary>
+    public static readonly string[] Publishing = [Inspector, Engineer];
+
     /// <summary>Reading the audit log.</summary>
     public static readonly string[] Auditing = [Engineer];
 

@@ -30,14 +30,16 @@ public sealed class SiteContext(string id, SiteKind kind, TimeZoneInfo timeZone,
     /// <summary>The site's background noise measurements, oldest first; replaced as a whole when one is recorded.</summary>
     public IReadOnlyList<BackgroundLevel> Backgrounds { get; set; } = [];
 
-    /// <summary>The background level (dB(A)) in force for a window starting at the UTC minute: the latest measured at or
-    /// before it, or null (no correction).</summary>
-    public double? BackgroundAt(long startMinute)
+    /// <summary>The background level (dB(A)) in force for a window starting at the UTC minute, or null (no correction).</summary>
+    public double? BackgroundAt(long startMinute) => BackgroundMeasurementAt(startMinute)?.Level;
+
+    /// <summary>The background measurement in force at the UTC minute: the latest measured at or before it, or null.</summary>
+    public BackgroundLevel? BackgroundMeasurementAt(long startMinute)
     {
-        double? level = null;
+        BackgroundLevel? inForce = null;
         foreach (var background in Backgrounds)
-            if (background.MeasuredAt.ToUnixTimeSeconds() <= startMinute * 60) level = background.Level;
-        return level;
+            if (background.MeasuredAt.ToUnixTimeSeconds() <= startMinute * 60) inForce = background;
+        return inForce;
     }
 
     /// <summary>Devices bound to the site.</summary>
