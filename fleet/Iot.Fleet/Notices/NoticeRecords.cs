@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Dapper;
 using Iot.Fleet.Audit;
 using Iot.Fleet.Registry;
@@ -19,11 +20,16 @@ public static class ServiceMethod
 }
 
 /// <summary>One service of a lead's notice on the party: how, when, by whom, to whom; who recorded it and when.</summary>
-public sealed record NoticeService(long Id, long Lead, string Method, DateTimeOffset ServedAt, string ServedBy, string? Recipient, string? Note,
-    DateTimeOffset RecordedAt, string RecordedBy);
+public sealed record NoticeService(long Id, long Lead, string Method,
+    [property: JsonPropertyName("served_at")] DateTimeOffset ServedAt,
+    [property: JsonPropertyName("served_by")] string ServedBy, string? Recipient, string? Note,
+    [property: JsonPropertyName("recorded_at")] DateTimeOffset RecordedAt,
+    [property: JsonPropertyName("recorded_by")] string RecordedBy);
 
 /// <summary>A published monitoring point (监测点位公示): the district and address the bureau makes public for a site.</summary>
-public sealed record MonitoringPoint(string Site, string District, string Address, DateTimeOffset PublishedAt, string PublishedBy);
+public sealed record MonitoringPoint(string Site, string District, string Address,
+    [property: JsonPropertyName("published_at")] DateTimeOffset PublishedAt,
+    [property: JsonPropertyName("published_by")] string PublishedBy);
 
 /// <summary>Services of notices and the published monitoring points.</summary>
 public sealed class NoticeRecords(FleetDatabase database, TimeProvider clock)

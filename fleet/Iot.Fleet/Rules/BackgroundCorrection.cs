@@ -1,9 +1,13 @@
+using System.Text.Json.Serialization;
+
 namespace Iot.Fleet.Rules;
 
 /// <summary>A site's measured background noise (背景噪声): dB(A), when and by whom. It corrects the noise windows that
 /// start at or after <see cref="MeasuredAt"/>; a later measurement takes over from its own time (never retroactive, like
 /// profile versions: a window already judged keeps its verdict).</summary>
-public sealed record BackgroundLevel(long Id, string Site, double Level, DateTimeOffset MeasuredAt, string MeasuredBy, string? Note);
+public sealed record BackgroundLevel(long Id, string Site, double Level,
+    [property: JsonPropertyName("measured_at")] DateTimeOffset MeasuredAt,
+    [property: JsonPropertyName("measured_by")] string MeasuredBy, string? Note);
 
 /// <summary>
 /// GB 12523-2011 background correction (背景噪声修正): the measured level minus the background, rounded to a whole dB,
