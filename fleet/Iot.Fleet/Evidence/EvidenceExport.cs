@@ -28,7 +28,9 @@ public sealed record BundleMessage(long Id, string Topic, byte[] Payload, long R
 /// <summary>What the bundle is made from, gathered before anything is written.</summary>
 public sealed record EvidenceSources(Lead Lead, Site? Site, IReadOnlyList<DeviceView> Devices, IReadOnlyList<CommissioningRecord> Commissioning,
     CaseView? Case, IReadOnlyList<BundleRecord> Records, IReadOnlyList<BundleMessage> Messages, long FromTime, long ToTime, DateTimeOffset ExportedAt, string Exporter,
-    RuleProfile? Profile = null, IReadOnlyList<DeviceProof>? Proofs = null);
+    RuleProfile? Profile = null, IReadOnlyList<DeviceProof>? Proofs = null,
+    // Meters (issue 14): the meters the lead rests on and the scans of the certificates that covered its windows.
+    IReadOnlyList<Meters.MeterEvidence>? Meters = null, IReadOnlyList<Meters.CertificateScan>? Certificates = null);
 
 /// <summary>An exported bundle: the zip, its SHA-256 (recorded in the audit log), the manifest's SHA-256 and the key that signed it.</summary>
 public sealed record ExportedBundle(byte[] Zip, string Sha256, string ManifestSha256, string KeyFingerprint);
@@ -43,7 +45,7 @@ public sealed record ExportedBundle(byte[] Zip, string Sha256, string ManifestSh
 /// `sha256sum -c manifest.sha256`.
 /// </summary>
 public sealed class EvidenceExport(FleetDatabase database, LeadStore leads, SiteRegistry registry, CommissioningRecords commissioning, CaseStore cases,
-    TimeProvider clock, EvidenceKeys keys, IDeviceProofs proofs)
+    TimeProvider clock, EvidenceKeys keys, IDeviceProofs proofs, Meters.MeterRegister? meters = null)
 {
     /// <summary>Context kept either side of the lead's windows.</summary>
     public static readonly TimeSpan Margin = TimeSpan.FromHours(1);
@@ -92,7 +94,8 @@ public sealed class EvidenceExport(FleetDatabase database, LeadStore leads, Site
         if (lead.Status == LeadStatus.New) caseView = cases.Get(lead.Id);
         return new EvidenceSources(lead, registry.GetSite(lead.Site), lead.Devices.Select(registry.View).OfType<DeviceView>().ToList(),
             commissioning.OfSite(lead.Site), caseView, records, messages, from, to, clock.GetUtcNow(), exporter,
-            registry.ProfileVersion(lead.Profile, lead.ProfileVersion), proofs.ForMessages(messages.Select(m => m.Id).ToList()));
+            registry.ProfileVersion(lead.Profile, lead.ProfileVersion), proofs.ForMessages(messages.Select(m => m.Id).ToList()),
+            meters?.Behind(lead), meters?.CertificatesOf(lead));
     }
 
     /// <summary>The files of the bundle in their order, manifests last, signed with the current evidence key.</summary>
@@ -113,6 +116,9 @@ public sealed class EvidenceExport(FleetDatabase database, LeadStore leads, Site
             ("messages/index.csv", Encoding.UTF8.GetBytes(MessageIndex(s.Messages))),
         };
         files.AddRange(s.Messages.Select(m => (MessagePath(m.Id), m.Payload)));
+        // Meters (issue 14): which meters, their calibration, and the certificate scans, when the register has them.
+        if (s.Meters is { Count: > 0 }) files.Add(("meters.json", JsonSerializer.SerializeToUtf8Bytes(s.Meters, Json)));
+        files.AddRange((s.Certificates ?? []).Select(c => ($"certificates/{c.FileName}", c.Bytes)));
         if (s.Proofs is { Count: > 0 } proofs)
         {
             var payloads = s.Messages.ToDictionary(m => m.Id);

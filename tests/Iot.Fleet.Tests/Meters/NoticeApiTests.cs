@@ -73,6 +73,16 @@ public sealed class NoticeApiTests(FleetApp fleet)
         Assert.Equal(6, readings.Count); // windows starting 23:00 … 23:05
         Assert.All(readings, r => Assert.Equal((62.0, 61.0, 55.0), (Math.Round((double)r!["measured"]!, 3), Math.Round((double)r["value"]!, 3), (double)r["limit"]!)));
 
+        // The evidence bundle carries the meters and the certificate's scan, in its manifest.
+        using (var zip = new System.IO.Compression.ZipArchive(await admin.GetStreamAsync($"/api/leads/{id}/evidence.zip")))
+        {
+            Assert.Contains(zip.Entries, e => e.FullName == "meters.json");
+            var certificate = Assert.Single(zip.Entries, e => e.FullName.StartsWith("certificates/", StringComparison.Ordinal));
+            Assert.Equal($"certificates/calibration-{calibration}.pdf", certificate.FullName);
+            using var manifest = new StreamReader(zip.GetEntry("manifest.sha256")!.Open());
+            Assert.Contains(certificate.FullName, await manifest.ReadToEndAsync());
+        }
+
         var scan = await admin.GetAsync($"/api/calibrations/{calibration}/scan");
         Assert.Equal("application/pdf", scan.Content.Headers.ContentType!.MediaType);
         Assert.Equal("attachment", scan.Content.Headers.ContentDisposition!.DispositionType);
