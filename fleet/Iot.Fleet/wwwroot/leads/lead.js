@@ -19,7 +19,13 @@ I18n.add({
   minorChoice: "认定", reasonRequired: "理由（必填）", commitment: "承诺书", signedFor: "经营者签字人", signedAt: "签署时间", letterText: "承诺内容",
   letterReference: "承诺书编号", letterScan: "承诺书扫描件（JPEG/PNG，可选）", scan: "扫描件",
   mergedInto: "已并入线索", leadChanges: "线索变更（补传数据）",
+  evidenceGrade: "证据等级", calibrated: "计量器具检定有效", uncalibrated: "计量器具在监测时段内无有效检定：不作为执法证据，仅供核查",
+  meters: "计量器具", noMeter: "未登记计量器具", serial: "出厂编号", certificate: "检定证书 {0}，有效期至 {1}", noCertificate: "无有效检定证书",
+  background: "背景噪声", backgroundBy: "{0} dB(A)（{1} 测量于 {2}）", measuredCorrected: "最高测量值 {0}，修正后 {1}", notice: "告知书（打印）",
 }, {
+  evidenceGrade: "Evidence grade", calibrated: "meter calibration valid", uncalibrated: "no valid meter calibration over the windows: not evidence, for checking only",
+  meters: "Meters", noMeter: "no meter registered", serial: "serial", certificate: "certificate {0}, valid until {1}", noCertificate: "no valid certificate",
+  background: "Background noise", backgroundBy: "{0} dB(A) (measured by {1} at {2})", measuredCorrected: "highest measured {0}, corrected {1}", notice: "Notice to the party (print)",
   back: "← All leads", evidence: "Download the evidence bundle (zip)", readings: "Readings over the episode", case: "Case", history: "History",
   devices: "Devices and commissioning", commissioning: "Commissioning records", siteTitle: "Site", permits: "Night-work permits",
   siteHistory: "Earlier leads at this site",
@@ -81,12 +87,23 @@ function drawSummary() {
   if (l.late) fact(dl, "late", I18n.t("yes"));
   if (l.night) fact(dl, "permits", App.permit(l), l.permit ? ` #${l.permit}` : "");
   if (evidence.detail) fact(dl, "detail", evidence.detail);
+  // What the evidence rests on (Meters/): the grade, the meters with their certificates, the background correction.
+  if (l.evidence) fact(dl, "evidenceGrade", App.el("span", { "data-evidence": l.evidence, class: l.evidence === "uncalibrated" ? "badge fail" : "badge pass" }, I18n.t(l.evidence)));
+  if (evidence.meters) fact(dl, "meters", evidence.meters.length ? App.el("ul", {}, ...evidence.meters.map(m => App.el("li", {},
+    `${m.device}: ${m.make} ${m.model} · ${I18n.t("serial")} ${m.serial}${m.type_approval ? ` · ${m.type_approval}` : ""} · `
+      + (m.certificate ? I18n.t("certificate", m.certificate, m.valid_until) : I18n.t("noCertificate"))))) : I18n.t("noMeter"));
+  if (evidence.background) {
+    const worst = (evidence.readings ?? []).reduce((w, r) => (!w || r.value > w.value ? r : w), null);
+    fact(dl, "background", I18n.t("backgroundBy", App.num(evidence.background.level), evidence.background.measured_by, App.time(evidence.background.measured_at)),
+      worst ? ` · ${I18n.t("measuredCorrected", App.num(worst.measured), App.num(worst.value))}` : "");
+  }
   // Late records may have merged, cut or withdrawn the lead: where it went and why (lead_history).
   if (l.merged_into) fact(dl, "mergedInto", App.el("a", { href: `/leads/lead.html?id=${l.merged_into}` }, `#${l.merged_into}`));
   if (evidence.history?.length)
     fact(dl, "leadChanges", App.el("ul", {}, ...evidence.history.map(h => App.el("li", { "data-change": h.change }, `${App.time(h.at)} · ${h.change} · ${h.detail}`))));
   $("evidence").href = `/api/leads/${l.id}/evidence.zip`;
   $("evidence").classList.toggle("hidden", !App.handles());
+  $("notice").href = `/leads/${l.id}/notice`;
 }
 
 function drawChart() {
