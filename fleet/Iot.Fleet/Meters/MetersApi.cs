@@ -42,7 +42,8 @@ public static class MetersApi
         var api = app.MapGroup("/api").WithTags("Meters").RequireAuthorization();
         api.MapPost("/devices/{id}/meters", (string id, MeterRequest body, HttpContext http, MeterRegister meters) => Write(() =>
             {
-                if (body.Kind is not { } kind) throw new RegistryException("kind is required (noise, dust or fume)");
+                // Enum.IsDefined: the JSON enum converter also takes numbers, which name no kind.
+                if (body.Kind is not { } kind || !Enum.IsDefined(kind)) throw new RegistryException("kind is required: noise, dust or fume");
                 var meter = meters.AddMeter(id, kind, body.Make, body.Model, body.Serial, body.TypeApproval, body.InstalledFrom, AuditScope.Of(http));
                 return Results.Created($"/api/meters/{meter.Id}", meter);
             }))

@@ -72,7 +72,7 @@ public sealed class EvidenceEndpointFuzzTests(FleetApp fleet)
         // Fields whose wrong values must each be refused, not stored.
         foreach (var (path, field, value) in new (string, string, JsonNode?)[]
                  {
-                     (endpoints[0].Path, "kind", "laser"), (endpoints[0].Path, "make", new string('x', 201)), (endpoints[0].Path, "serial", ""),
+                     (endpoints[0].Path, "kind", "laser"), (endpoints[0].Path, "kind", 7), (endpoints[0].Path, "kind", -1), (endpoints[0].Path, "make", new string('x', 201)), (endpoints[0].Path, "serial", ""),
                      (endpoints[0].Path, "installed_from", "9999-12-31T00:00:00Z"), (endpoints[0].Path, "make", 5),
                      (endpoints[1].Path, "valid_until", "2000-01-01"), (endpoints[1].Path, "calibrated_on", "2026-02-30"), (endpoints[1].Path, "certificate", null),
                      (endpoints[1].Path, "scan", "data:image/svg+xml;base64,PHN2Zz48L3N2Zz4="), (endpoints[1].Path, "scan", "not a data url"),
@@ -87,6 +87,11 @@ public sealed class EvidenceEndpointFuzzTests(FleetApp fleet)
             var answer = await admin.PostAsync(path, Json(body.ToJsonString()));
             Assert.True(answer.StatusCode == HttpStatusCode.BadRequest, $"{path} {field}: {(int)answer.StatusCode}");
         }
+
+        // What was stored is what a good body says: no kind from a number, no text of the wrong size.
+        var stored = (await admin.GetFromJsonAsync<JsonObject>($"/api/devices/{device}/meters?limit=1000"))!["items"]!.AsArray();
+        Assert.All(stored, m => Assert.Contains((string)m!["kind"]!, new[] { "noise", "dust", "fume" }));
+        Assert.All(stored, m => Assert.InRange(((string)m!["make"]!).Length, 1, MeterRegister.MaxText));
 
         // Unknown subjects are 404s, not 500s.
         Assert.Equal(HttpStatusCode.NotFound, (await admin.PostAsync("/api/devices/GW-NOBODY/meters", Json(endpoints[0].Good.ToJsonString()))).StatusCode);
