@@ -80,7 +80,8 @@ public static class NoticesApi
         // Public: no sign-in, only what the bureau publishes.
         app.MapGet("/public/monitoring-points", (PublicPoints points) => Results.Content(points.Html(), "text/html; charset=utf-8"))
             .AllowAnonymous().RequireRateLimiting(PublicPolicy).ExcludeFromDescription();
-        app.MapGet("/api/public/monitoring-points", (PublicPoints points) => points.Items())
+        // Paged like every list; a device's meters are one row each, so device and kind name a row.
+        app.MapGet("/api/public/monitoring-points", (Api.PageRequest page, PublicPoints points) => page.Of(points.Items(), p => $"{p.Device}/{p.Kinds}"))
             .AllowAnonymous().RequireRateLimiting(PublicPolicy).WithTags("Notices");
     }
 }

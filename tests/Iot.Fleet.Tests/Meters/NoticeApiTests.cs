@@ -174,7 +174,7 @@ public sealed class NoticeApiTests(FleetApp fleet)
             Assert.DoesNotContain("G-PUB", text);
             if (created["credentials"]?["password"] is { } password) Assert.DoesNotContain((string)password!, text);
         }
-        var item = JsonNode.Parse(json)!.AsArray().Single(p => (string)p!["site"]! == "江南大道金鼎餐厅")!.AsObject();
+        var item = JsonNode.Parse(json)!["items"]!.AsArray().Single(p => (string)p!["site"]! == "江南大道金鼎餐厅")!.AsObject();
         Assert.Equal(["district", "site", "address", "kinds", "device", "meter", "calibrated_until"], item.Select(p => p.Key));
 
         // A flood from one client is turned away before the database is asked; nothing fails.
