@@ -117,6 +117,13 @@ public sealed class MeterRegister(FleetDatabase database, SiteRegistry registry,
         return Read(connection, null, "WHERE m.device = @device ORDER BY m.installed_from DESC, m.id DESC", new { device });
     }
 
+    /// <summary>Every meter in service (not replaced), by id: the register's overview for the sites page.</summary>
+    public IReadOnlyList<Meter> InService()
+    {
+        using var connection = database.Open();
+        return Read(connection, null, "WHERE m.removed_at IS NULL ORDER BY m.id", new { });
+    }
+
     public Meter? Get(long id)
     {
         using var connection = database.Open();

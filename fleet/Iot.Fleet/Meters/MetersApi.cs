@@ -49,6 +49,7 @@ public static class MetersApi
             }))
             .RequireRoles(Roles.Metering).Audited("meter.create");
         api.MapGet("/devices/{id}/meters", (string id, PageRequest page, MeterRegister meters) => page.Of(meters.OfDevice(id), m => m.Id, descending: true));
+        api.MapGet("/meters", (PageRequest page, MeterRegister meters) => page.Of(meters.InService(), m => m.Id));
         api.MapGet("/meters/{id:long}", (long id, MeterRegister meters) =>
             meters.Get(id) is { } meter ? Results.Ok(meter) : Results.Problem($"no meter {id}", statusCode: StatusCodes.Status404NotFound));
         api.MapPost("/meters/{id:long}/calibrations", (long id, CalibrationRequest body, HttpContext http, MeterRegister meters) => Write(() =>

@@ -62,7 +62,9 @@ public sealed class NoticeApiTests(FleetApp fleet)
     public async Task A_lead_names_its_calibrated_meter_and_shows_the_measured_and_corrected_levels()
     {
         using var admin = fleet.WithAdminToken();
-        var (_, device, _, calibration, id) = await NightLead(admin);
+        var (_, device, meterId, calibration, id) = await NightLead(admin);
+        var register = (await admin.GetFromJsonAsync<JsonObject>("/api/meters?limit=1000"))!["items"]!.AsArray();
+        Assert.Equal("JJG188-2026-0417", (string)register.Single(m => (long)m!["id"]! == meterId)!["calibrations"]![0]!["certificate"]!);
         var evidence = (await admin.GetFromJsonAsync<JsonObject>($"/api/leads/{id}"))!;
         Assert.Equal("calibrated", (string)evidence["lead"]!["evidence"]!);
         var meter = evidence["meters"]!.AsArray().Single()!;

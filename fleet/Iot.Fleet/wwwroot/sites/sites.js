@@ -4,14 +4,29 @@ I18n.add({
   map: "站点分布图", quiet: "无待办线索", some: "1–2 条待办", many: "3 条及以上", cell: "网格", search: "按编号、名称或网格查找",
   count: "{0} 个站点", unplaced: "无坐标的站点：{0}", openLeads: "待办线索", leads30d: "近 30 天线索", commissioned: "已调试", kind: "类型",
   noDevices: "无设备", lastSeen: "最后上报 {0}",
+  meter: "计量器具 {0}", calibratedUntil: "检定有效期至 {0}", uncalibrated: "无有效检定", expiring: "检定将于 {0} 到期",
 }, {
+  meter: "meter {0}", calibratedUntil: "calibrated until {0}", uncalibrated: "no valid calibration", expiring: "calibration ends {0}",
   map: "Map of sites", quiet: "no open lead", some: "1–2 open leads", many: "3 or more", cell: "grid cell", search: "find by id, name or grid",
   count: "{0} sites", unplaced: "Sites without coordinates: {0}", openLeads: "Open leads", leads30d: "Leads, last 30 days", commissioned: "Commissioned",
   kind: "Kind", noDevices: "no devices", lastSeen: "last seen {0}",
 });
 
 const $ = id => document.getElementById(id);
-let sites = [], squads = [];
+let sites = [], squads = [], meters = [];
+
+// A device's meters in service (Meters/), each with its last certificate's last day: flagged when none is valid today
+// (its leads are not evidence-grade) or when it ends within 30 days.
+function meterNotes(device) {
+  const today = new Date().toISOString().slice(0, 10);
+  const soon = new Date(Date.now() + 30 * 86400000).toISOString().slice(0, 10);
+  return meters.filter(m => m.device === device).map(m => {
+    const until = m.calibrations.filter(c => c.calibrated_on <= today).map(c => c.valid_until).sort().at(-1);
+    const state = !until || until < today ? "fail" : until <= soon ? "pending" : "pass";
+    return App.el("span", { class: "muted", "data-meter": m.id }, ` · ${I18n.t("meter", `${m.make} ${m.model}`)} `,
+      App.el("span", { class: `badge ${state}` }, state === "fail" ? I18n.t("uncalibrated") : I18n.t(state === "pending" ? "expiring" : "calibratedUntil", until)));
+  });
+}
 const level = s => (s.open_leads >= 3 ? "many" : s.open_leads > 0 ? "some" : "quiet");
 
 function drawMap() {
@@ -66,13 +81,13 @@ function drawCards() {
       dl,
       App.el("ul", { class: "devices" }, ...(s.devices.length ? s.devices.map(d => App.el("li", { "data-device": d.id },
         App.el("span", { class: `dot ${d.status}` }), `${d.id} · ${I18n.t(`device.${d.status}`)}`, d.firmware ? ` · ${d.firmware}` : "",
-        d.last_seen ? App.el("span", { class: "muted" }, ` · ${I18n.t("lastSeen", App.time(d.last_seen))}`) : null))
+        d.last_seen ? App.el("span", { class: "muted" }, ` · ${I18n.t("lastSeen", App.time(d.last_seen))}`) : null, ...meterNotes(d.id)))
         : [App.el("li", { class: "muted" }, I18n.t("noDevices"))])));
   }));
 }
 
 App.start("sites", async () => {
-  [sites, squads] = await Promise.all([apiAll("/api/reports/sites"), apiAll("/api/squads")]);
+  [sites, squads, meters] = await Promise.all([apiAll("/api/reports/sites"), apiAll("/api/squads"), apiAll("/api/meters")]);
   const draw = () => { drawMap(); drawCards(); };
   $("search").addEventListener("input", drawCards);
   document.addEventListener("langchange", draw);
