@@ -20,6 +20,14 @@ public static class BureauWords
         ["rule.fume.purifier_off"] = ("未正常使用油烟净化设施", "Fume purifier not in normal use"),
         ["rule.fleet.offline"] = ("设备离线", "Device offline"),
 
+        // How a notice to the party words the fact of each rule's breach.
+        ["fact.noise.day_leq"] = ("昼间施工噪声超过排放限值", "day construction noise above the emission limit"),
+        ["fact.noise.night_leq"] = ("夜间施工噪声超过排放限值", "night construction noise above the emission limit"),
+        ["fact.noise.night_lmax"] = ("夜间施工噪声最大声级超过限值", "night maximum sound level above the limit"),
+        ["fact.dust.pm10"] = ("施工扬尘（PM10）超过限值", "construction dust (PM10) above the limit"),
+        ["fact.fume.concentration"] = ("餐饮油烟排放浓度超过限值", "cooking fume concentration above the emission limit"),
+        ["fact.fume.purifier_off"] = ("未正常使用油烟净化设施（排风机运行时净化设施未同步运行）", "fume purifier not in normal use (off while the fan ran)"),
+
         ["status.new"] = ("新线索", "new"),
         ["status.open"] = ("待受理", "open"),
         ["status.acknowledged"] = ("已受理", "acknowledged"),
@@ -57,7 +65,7 @@ public static class BureauWords
         ["permit.refused"] = ("不予批准", "refused"),
         ["permit.revoked"] = ("已撤销", "revoked"),
 
-        ["unit.share"] = ("占比", "share"),
+        ["unit.share"] = ("运行比例", "share"),
     };
 
     /// <summary>The Chinese word for key (for example "rule.dust.pm10"), or null when there is none.</summary>
@@ -68,6 +76,12 @@ public static class BureauWords
 
     /// <summary>The rule's name in Chinese; an unknown rule reads as 未知规则 rather than its code.</summary>
     public static string RuleZh(string? rule) => rule is null ? "—" : Zh("rule." + rule) ?? "未知规则";
+
+    /// <summary>How a notice words the fact of the rule's breach, in Chinese.</summary>
+    public static string FactZh(string? rule) => rule is null ? "—" : Zh("fact." + rule) ?? "超过排放限值";
+
+    /// <summary>The site kind in Chinese.</summary>
+    public static string KindZh(Rules.SiteKind kind) => Zh("kind." + kind.ToString().ToLowerInvariant()) ?? "";
 
     /// <summary>The lead or case status in Chinese; an unknown one reads as 未知状态.</summary>
     public static string StatusZh(string? status) => status is null ? "—" : Zh("status." + status) ?? "未知状态";

@@ -1,3 +1,4 @@
+using Iot.Fleet.Glossary;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -23,32 +24,6 @@ public sealed class NoticeOptions
 
     /// <summary>Where the public may query the data and the monitoring points.</summary>
     public string QueryHow { get; set; } = "监测点位及设备信息见本局网站“监测点位公示”；当事人可到本局查询、核对监测数据。";
-}
-
-/// <summary>The bureau's words for what the fleet names in code: rules, site kinds, units. One place, for the printed pages
-/// (the inspectors' pages have theirs in wwwroot/assets/app.js).</summary>
-public static class BureauWords
-{
-    public static string Rule(string rule) => rule switch
-    {
-        "noise.day_leq" => "昼间施工噪声超过排放限值",
-        "noise.night_leq" => "夜间施工噪声超过排放限值",
-        "noise.night_lmax" => "夜间突发噪声最大声级超过限值",
-        "dust.pm10" => "施工扬尘（PM10）超过限值",
-        "fume.concentration" => "餐饮油烟排放浓度超过限值",
-        "fume.purifier_off" => "排风机运行时油烟净化设施未同步运行",
-        _ => "超过排放限值",
-    };
-
-    public static string Kind(SiteKind kind) => kind switch
-    {
-        SiteKind.Noise => "噪声",
-        SiteKind.Dust => "扬尘",
-        SiteKind.Fume => "餐饮油烟",
-        _ => "",
-    };
-
-    public static string Unit(string unit) => unit == "share" ? "（运行比例）" : unit;
 }
 
 /// <summary>The printable notice to the party (告知书) and the public list of monitoring points. Every time is the site's
@@ -84,7 +59,7 @@ public static class NoticePage
         Row(html, "点位名称", site.Name);
         Row(html, "所在区域", point?.District ?? "（未公示）");
         Row(html, "地址", point?.Address ?? "（未公示）");
-        Row(html, "监测类别", string.Join("、", site.AllKinds.Select(BureauWords.Kind)));
+        Row(html, "监测类别", string.Join("、", site.AllKinds.Select(BureauWords.KindZh)));
         html.Append("</table>\n<h2>二、监测设备与计量检定</h2><table><tr><th>监测设备</th><th>计量器具（厂家/型号/出厂编号）</th><th>型式批准</th><th>检定证书</th><th>检定机构</th><th>有效期至</th></tr>");
         foreach (var device in lead.Devices)
         {
@@ -97,8 +72,8 @@ public static class NoticePage
         }
         html.Append("</table>\n<h2>三、监测数据</h2>");
         var corrected = readings.Any(r => r.Background is not null);
-        html.Append(CultureInfo.InvariantCulture, $"<p>违法事实：{E(BureauWords.Rule(lead.Rule))}。自 {E(Local(lead.Start))} 至 {E(Local(lead.End.AddMinutes(lead.WindowMinutes)))}，");
-        html.Append(CultureInfo.InvariantCulture, $"最不利时段数值 {Num(lead.Value)} {E(BureauWords.Unit(lead.Unit))}，限值 {Num(lead.Limit)} {E(BureauWords.Unit(lead.Unit))}。</p>\n");
+        html.Append(CultureInfo.InvariantCulture, $"<p>违法事实：{E(BureauWords.FactZh(lead.Rule))}。自 {E(Local(lead.Start))} 至 {E(Local(lead.End.AddMinutes(lead.WindowMinutes)))}，");
+        html.Append(CultureInfo.InvariantCulture, $"最不利时段数值 {Num(lead.Value)} {E(BureauWords.UnitZh(lead.Unit))}，限值 {Num(lead.Limit)} {E(BureauWords.UnitZh(lead.Unit))}。</p>\n");
         if (background is not null)
             html.Append(CultureInfo.InvariantCulture,
                 $"<p>背景噪声：{Num(background.Level)} dB(A)（{E(Local(background.MeasuredAt))} 由 {E(background.MeasuredBy)} 测量），测量值按 GB 12523-2011 背景噪声修正后与限值比较。</p>\n");
@@ -107,9 +82,9 @@ public static class NoticePage
         html.Append("<th>限值</th></tr>");
         foreach (var r in readings)
         {
-            html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(LocalMinute(r.Start))}</td><td>{E(LocalMinute(r.End))}</td><td>{E(r.Device)}</td><td>{Num(r.Measured)} {E(BureauWords.Unit(r.Unit))}</td>");
-            if (corrected) html.Append(CultureInfo.InvariantCulture, $"<td>{Num(r.Value)} {E(BureauWords.Unit(r.Unit))}</td>");
-            html.Append(CultureInfo.InvariantCulture, $"<td>{Num(r.Limit)} {E(BureauWords.Unit(r.Unit))}</td></tr>");
+            html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(LocalMinute(r.Start))}</td><td>{E(LocalMinute(r.End))}</td><td>{E(r.Device)}</td><td>{Num(r.Measured)} {E(BureauWords.UnitZh(r.Unit))}</td>");
+            if (corrected) html.Append(CultureInfo.InvariantCulture, $"<td>{Num(r.Value)} {E(BureauWords.UnitZh(r.Unit))}</td>");
+            html.Append(CultureInfo.InvariantCulture, $"<td>{Num(r.Limit)} {E(BureauWords.UnitZh(r.Unit))}</td></tr>");
         }
         if (readings.Count == 0) html.Append("<tr><td colspan=\"6\">（见证据材料）</td></tr>");
         html.Append("</table>\n<h2>四、依据</h2><table>");

@@ -1,3 +1,4 @@
+using Iot.Fleet.Glossary;
 using System.Text.Json.Serialization;
 using System.Threading.RateLimiting;
 using Iot.Fleet.Audit;
@@ -123,13 +124,13 @@ public sealed class PublicPoints(NoticeRecords notices, SiteRegistry registry, M
             if (registry.GetSite(point.Site) is not { } site) continue;
             var zone = TimeZoneInfo.FindSystemTimeZoneById(site.Timezone);
             var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(clock.GetUtcNow(), zone).DateTime);
-            var kinds = string.Join("、", site.AllKinds.Select(BureauWords.Kind));
+            var kinds = string.Join("、", site.AllKinds.Select(BureauWords.KindZh));
             foreach (var device in registry.DevicesOf(site.Id))
             {
                 var inService = meters.OfDevice(device).Where(m => m.RemovedAt is null).ToList();
                 if (inService.Count == 0) items.Add(new(point.District, site.Name, point.Address, kinds, device, "—", null));
                 foreach (var meter in inService)
-                    items.Add(new(point.District, site.Name, point.Address, BureauWords.Kind(meter.Kind), device, $"{meter.Make} {meter.Model}",
+                    items.Add(new(point.District, site.Name, point.Address, BureauWords.KindZh(meter.Kind), device, $"{meter.Make} {meter.Model}",
                         meter.Calibrations.Where(c => c.CalibratedOn <= today).Select(c => (DateOnly?)c.ValidUntil).Max()?.ToString("yyyy-MM-dd")));
             }
         }
