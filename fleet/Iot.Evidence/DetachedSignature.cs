@@ -38,6 +38,8 @@ public sealed record DetachedSignature(
             else if (s.Algorithm != Ed25519Keys.Algorithm) error = $"algorithm '{s.Algorithm}' is not {Ed25519Keys.Algorithm}";
             else if (Ed25519Keys.ParsePublicKey(s.PublicKey) is not { } key) error = "public_key is not a 32-byte Ed25519 key in base64";
             else if (s.Fingerprint != Ed25519Keys.Fingerprint(key)) error = "its fingerprint is not its public key's";
+            // Base64 leaves bits unused at the end that decoders ignore: only the one spelling the fleet writes counts.
+            else if (!Canonical(s.Signature) || !Canonical(s.PublicKey)) error = "its base64 is not as written (unused bits changed): it was changed";
             // Written once, by the fleet, in one form: anything else in the file was changed after signing.
             else if (!s.ToBytes().AsSpan().SequenceEqual(bytes)) error = "is not byte for byte the signature file the fleet writes: it was changed";
             else return s;
@@ -47,6 +49,18 @@ public sealed record DetachedSignature(
             error = $"not valid JSON ({e.Message})";
         }
         return null;
+    }
+
+    private static bool Canonical(string base64)
+    {
+        try
+        {
+            return Convert.ToBase64String(Convert.FromBase64String(base64)) == base64;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
     }
 
     public byte[] PublicKeyBytes => Ed25519Keys.ParsePublicKey(PublicKey) ?? [];

@@ -1,3 +1,4 @@
+using Iot.Fleet.Glossary;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -23,9 +24,10 @@ public static class EvidencePage
     public static string Html(EvidenceSources s)
     {
         var lead = s.Lead;
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(s.Site?.Timezone ?? "Asia/Shanghai");
-        string Local(DateTimeOffset t) => TimeZoneInfo.ConvertTime(t, zone).ToString("yyyy-MM-dd HH:mm:ss zzz", CultureInfo.InvariantCulture);
-        string Utc(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        // People read the site's local time with its offset (readings.csv keeps both for machines).
+        var zone = LocalTime.Zone(s.Site?.Timezone);
+        string Local(DateTimeOffset t) => TimeZoneInfo.ConvertTime(t, zone).ToString("yyyy-MM-dd HH:mm:ss '('zzz')'", CultureInfo.InvariantCulture);
+        string LocalUtc(DateTime utc) => Local(new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)));
         string Num(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
         var html = new StringBuilder();
         html.Append($$$"""
@@ -36,23 +38,29 @@ public static class EvidencePage
             th,td{border:1px solid #999;padding:.25em .5em;text-align:left;vertical-align:top}th{background:#eee}h2{margin-top:1.5em}
             @media print{body{margin:0}}</style></head><body>
             <h1>执法证据 Evidence bundle — 线索 Lead #{{{lead.Id}}}</h1>
-            <p>导出时间 Exported: {{{E(Utc(s.ExportedAt))}}} ({{{E(Local(s.ExportedAt))}}}) · 导出人 Exporter: {{{E(s.Exporter)}}}</p>
+            <p>导出时间 Exported: {{{E(Local(s.ExportedAt))}}} · 导出人 Exporter: {{{E(s.Exporter)}}}</p>
 
             """);
         html.Append("<h2>线索 Lead</h2><table>");
-        Row(html, "规则 Rule", lead.Rule);
-        Row(html, "限值 Limit", $"{Num(lead.Limit)} {lead.Unit}");
-        Row(html, "最不利窗口值 Worst window value", $"{Num(lead.Value)} {lead.Unit}");
-        Row(html, "窗口长度 Window length", $"{lead.WindowMinutes} min");
-        Row(html, "首个超标窗口 First breaching window", $"{Utc(lead.Start)} / {Local(lead.Start)}");
-        Row(html, "末个超标窗口 Last breaching window", $"{Utc(lead.End)} / {Local(lead.End)}");
-        Row(html, "超标时段 Breach period", $"{Utc(lead.Start)} – {Utc(lead.End.AddMinutes(lead.WindowMinutes))}");
-        Row(html, "生成时间 Raised", $"{Utc(lead.RaisedAt)} / {Local(lead.RaisedAt)}");
+        Row(html, "规则 Rule", $"{BureauWords.RuleZh(lead.Rule)} {BureauWords.En("rule." + lead.Rule)}");
+        Row(html, "限值 Limit", $"{Num(lead.Limit)} {BureauWords.UnitZh(lead.Unit)}");
+        Row(html, "最不利窗口值 Worst window value", $"{Num(lead.Value)} {BureauWords.UnitZh(lead.Unit)}");
+        Row(html, "窗口长度 Window length", $"{lead.WindowMinutes} 分钟 min");
+        Row(html, "首个超标窗口 First breaching window", Local(lead.Start));
+        Row(html, "末个超标窗口 Last breaching window", Local(lead.End));
+        Row(html, "超标时段 Breach period", $"{Local(lead.Start)} – {Local(lead.End.AddMinutes(lead.WindowMinutes))}");
+        Row(html, "生成时间 Raised", Local(lead.RaisedAt));
         Row(html, "迟报 Late", lead.Late ? "是 yes" : "否 no");
         Row(html, "标准档 Rule profile", s.Profile is { } profile
             ? $"{profile.Id} v{profile.Version} — {profile.Name}; {profile.Source}"
             : $"{lead.Profile} v{lead.ProfileVersion}");
-        Row(html, "状态 Status", lead.Status);
+        Row(html, "状态 Status", $"{BureauWords.StatusZh(lead.Status)} {BureauWords.En("status." + lead.Status)}");
+        Row(html, "证据等级 Evidence grade", lead.Evidence switch
+        {
+            Meters.EvidenceGrade.Uncalibrated => "非证据级：计量器具在监测时段内无有效检定证书 Not evidence-grade: no valid calibration",
+            Meters.EvidenceGrade.Calibrated => "计量器具检定有效 Meter calibrated",
+            _ => "—",
+        });
         if (lead.Detail is not null) Row(html, "说明 Detail", lead.Detail);
         html.Append("</table>\n");
 
@@ -64,7 +72,7 @@ public static class EvidencePage
         {
             Row(html, "编号 Id", site.Id);
             Row(html, "名称 Name", site.Name);
-            Row(html, "类型 Kind", site.Kind.ToString().ToLowerInvariant());
+            Row(html, "类型 Kind", string.Join("、", site.AllKinds.Select(BureauWords.KindZh)));
             Row(html, "网格 Grid", site.Grid ?? "—");
             Row(html, "时区 Time zone", site.Timezone);
             Row(html, "位置 Location (WGS-84)", site.Lat is { } lat && site.Lon is { } lon ? $"{Num(lat)}, {Num(lon)}" : "—");
@@ -72,32 +80,45 @@ public static class EvidencePage
         else Row(html, "编号 Id", lead.Site);
         html.Append("</table>\n");
 
-        html.Append("<h2>设备 Devices</h2><table><tr><th>编号 Id</th><th>固件 Firmware</th><th>最后通信 Last seen (UTC)</th><th>状态 Status</th></tr>");
+        html.Append("<h2>设备 Devices</h2><table><tr><th>编号 Id</th><th>固件 Firmware</th><th>最后通信 Last seen</th><th>状态 Status</th></tr>");
         foreach (var d in s.Devices)
             html.Append(CultureInfo.InvariantCulture,
-                $"<tr><td>{E(d.Id)}</td><td>{E(d.Firmware ?? "—")}</td><td>{E(d.LastSeen?.ToString("u", CultureInfo.InvariantCulture) ?? "—")}</td><td>{E(d.Status)}</td></tr>");
+                $"<tr><td>{E(d.Id)}</td><td>{E(d.Firmware ?? "—")}</td><td>{E(d.LastSeen is { } seen ? LocalUtc(seen) : "—")}</td><td>{E(BureauWords.Zh("device." + d.Status) ?? d.Status)}</td></tr>");
         html.Append("</table>\n");
+
+        html.Append("<h2>计量器具 Meters</h2>");
+        if (s.Meters is { Count: > 0 } meters)
+        {
+            html.Append("<table><tr><th>设备 Device</th><th>器具 Meter</th><th>出厂编号 Serial</th><th>型式批准 Type approval</th><th>检定证书 Certificate</th><th>检定机构 Institution</th><th>有效期至 Valid until</th></tr>");
+            foreach (var m in meters)
+                html.Append(CultureInfo.InvariantCulture,
+                    $"<tr><td>{E(m.Device)}</td><td>{E($"{m.Make} {m.Model}")}</td><td>{E(m.Serial)}</td><td>{E(m.TypeApproval ?? "—")}</td><td>{E(m.Certificate ?? "无 none")}</td><td>{E(m.Institution ?? "—")}</td><td>{E(m.ValidUntil?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "—")}</td></tr>");
+            html.Append("</table><p>证书扫描件 Certificate scans: certificates/ · meters.json</p>\n");
+        }
+        else html.Append("<p>未登记 None registered</p>\n");
 
         html.Append("<h2>调试验收记录 Commissioning records</h2><table><tr><th>#</th><th>通过 Passed</th><th>方式 Method</th><th>设备 Device</th><th>签署人 Signed by</th><th>签署时间 Signed at</th><th>生效 Valid from</th><th>备注 Note</th></tr>");
         foreach (var c in s.Commissioning)
             html.Append(CultureInfo.InvariantCulture,
-                $"<tr><td>{c.Id}</td><td>{(c.Passed ? "是 yes" : "否 no")}</td><td>{E(c.Method)}</td><td>{E(c.Device ?? "—")}</td><td>{E(c.SignedBy)}</td><td>{E(Utc(c.SignedAt))}</td><td>{E(Utc(c.ValidFrom))}</td><td>{E(c.Note ?? "")}</td></tr>");
+                $"<tr><td>{c.Id}</td><td>{(c.Passed ? "是 yes" : "否 no")}</td><td>{E(c.Method)}</td><td>{E(c.Device ?? "—")}</td><td>{E(c.SignedBy)}</td><td>{E(Local(c.SignedAt))}</td><td>{E(Local(c.ValidFrom))}</td><td>{E(c.Note ?? "")}</td></tr>");
         html.Append("</table>\n");
 
         html.Append("<h2>处置记录 Case history</h2>");
         if (s.Case is { } caseView)
         {
             html.Append(CultureInfo.InvariantCulture,
-                $"<p>状态 Status: {E(caseView.Status)} · 中队 Squad: {E(caseView.Squad ?? "—")} · {(caseView.ResponseDue is { } due ? $"到场时限 Response due: {E(Utc(due))} · 超时 Overdue: {(caseView.Overdue ? "是 yes" : "否 no")}" : $"补传 Backfilled · 复核时限 Review due: {E(Utc(caseView.ReviewDue!.Value))}")}</p>");
-            html.Append("<table><tr><th>步骤 Step</th><th>从 From</th><th>到 To</th><th>操作人 By</th><th>时间 At (UTC)</th><th>内容 Data</th></tr>");
+                $"<p>状态 Status: {E(BureauWords.StatusZh(caseView.Status))} · 中队 Squad: {E(caseView.Squad ?? "—")} · {(caseView.ResponseDue is { } due ? $"到场时限 Response due: {E(LocalUtc(due))} · 超时 Overdue: {(caseView.Overdue ? "是 yes" : "否 no")}" : $"补传 Backfilled · 复核时限 Review due: {E(LocalUtc(caseView.ReviewDue!.Value))}")}</p>");
+            html.Append("<table><tr><th>步骤 Step</th><th>从 From</th><th>到 To</th><th>操作人 By</th><th>时间 At</th><th>内容 Data</th></tr>");
             foreach (var step in caseView.History ?? [])
                 html.Append(CultureInfo.InvariantCulture,
-                    $"<tr><td>{E(step.Step)}</td><td>{E(step.From)}</td><td>{E(step.To)}</td><td>{E(step.By)}</td><td>{E(Utc(step.At))}</td><td>{E(step.Data?.ToJsonString() ?? "")}</td></tr>");
+                    $"<tr><td>{E(BureauWords.Zh("step." + step.Step) ?? step.Step)}</td><td>{E(BureauWords.StatusZh(step.From))}</td><td>{E(BureauWords.StatusZh(step.To))}</td><td>{E(step.By)}</td><td>{E(LocalUtc(step.At))}</td><td>{E(step.Data?.ToJsonString() ?? "")}</td></tr>");
             html.Append("</table>\n");
         }
         else html.Append("<p>无 None</p>\n");
 
-        html.Append("<h2>校验 Verification</h2><p>每个文件的 SHA-256 列于 manifest.sha256。Every file's SHA-256 is listed in manifest.sha256; check the unzipped folder with <code>sha256sum -c manifest.sha256</code>.</p>\n");
+        html.Append("<h2>校验 Verification</h2><p>每个文件的 SHA-256 列于 manifest.json，并由本局证据密钥签名（manifest.sig）；用 <code>iot-evidence verify</code> 离线核验签名、文件与设备证明。"
+            + "Every file's SHA-256 is in manifest.json, signed with the bureau's evidence key (manifest.sig); <code>iot-evidence verify</code> checks the signature, the files and the device proofs offline, "
+            + "and <code>sha256sum -c manifest.sha256</code> checks the unzipped folder.</p>\n");
         html.Append("</body></html>\n");
         return html.ToString();
     }
@@ -137,9 +158,9 @@ public static class EvidencePage
         svg.Append(CultureInfo.InvariantCulture,
             $"<text x=\"{F(width - right)}\" y=\"{F(Y(s.Lead.Limit) - 4)}\" font-size=\"11\" fill=\"#d62728\" text-anchor=\"end\">限值 limit {E(s.Lead.Limit.ToString("0.###", CultureInfo.InvariantCulture))} {E(s.Lead.Unit)}</text>");
         svg.Append(CultureInfo.InvariantCulture,
-            $"<text x=\"{F(left)}\" y=\"{F(height - 10)}\" font-size=\"11\">{E(DateTimeOffset.FromUnixTimeSeconds(s.FromTime).UtcDateTime.ToString("u", CultureInfo.InvariantCulture))}</text>");
+            $"<text x=\"{F(left)}\" y=\"{F(height - 10)}\" font-size=\"11\">{E(LocalTime.Format(DateTimeOffset.FromUnixTimeSeconds(s.FromTime), s.Site?.Timezone))}</text>");
         svg.Append(CultureInfo.InvariantCulture,
-            $"<text x=\"{F(width - right)}\" y=\"{F(height - 10)}\" font-size=\"11\" text-anchor=\"end\">{E(DateTimeOffset.FromUnixTimeSeconds(s.ToTime).UtcDateTime.ToString("u", CultureInfo.InvariantCulture))} · {E(channel)}</text>");
+            $"<text x=\"{F(width - right)}\" y=\"{F(height - 10)}\" font-size=\"11\" text-anchor=\"end\">{E(LocalTime.Format(DateTimeOffset.FromUnixTimeSeconds(s.ToTime), s.Site?.Timezone))} · {E(channel)}</text>");
         svg.Append("</svg>");
         return svg.ToString();
     }

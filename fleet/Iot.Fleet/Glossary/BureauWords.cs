@@ -65,6 +65,11 @@ public static class BureauWords
         ["permit.refused"] = ("不予批准", "refused"),
         ["permit.revoked"] = ("已撤销", "revoked"),
 
+        ["device.online"] = ("在线", "online"),
+        ["device.offline"] = ("离线", "offline"),
+        ["device.never seen"] = ("从未上线", "never seen"),
+        ["device.unknown"] = ("未知", "unknown"),
+
         ["unit.share"] = ("运行比例", "share"),
     };
 

@@ -82,6 +82,11 @@ public sealed class EvidenceBundleTests : IDisposable
         Assert.Contains("限值 limit 2 mg/m", html);
         Assert.Contains("川味小馆 &lt;Sichuan&gt;", html);
         Assert.Contains("调试验收记录 Commissioning records", html);
+        // People read the site's local time with its offset and the bureau's words: no UTC, no rule or status codes.
+        Assert.DoesNotContain("UTC", html);
+        Assert.Matches(@"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(\+08:00\)", html);
+        Assert.DoesNotMatch(@"\b(noise|dust|fume)\.[a-z_]+\b", html);
+        Assert.Contains("油烟浓度超标", html);
         var csv = files["readings.csv"].Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(16, csv.Length);
         Assert.StartsWith("device,seq,window_start_utc,window_start_local,duration_s,quality,quality_flags,evidence,in_lead_windows,message_id,received_at_utc,fume,fan,pur", csv[0]);

@@ -4,7 +4,6 @@
 I18n.add({
   brand: "执法线索", navLeads: "线索", navSites: "站点与设备", navReport: "月报", signOut: "退出", langSwitch: "EN",
   loading: "加载中…", none: "无", yes: "是", no: "否", live: "实时", offline: "已断开，重连中…",
-  "device.online": "在线", "device.offline": "离线", "device.never seen": "从未上线", "device.unknown": "未知",
   dueIn: "距到场时限 {0}", overdueBy: "已超时 {0}", respondedIn: "{0} 到场", respondedLate: "{0} 到场（超时）",
   backfilled: "补传", reviewBy: "复核截止 {0}", reviewOverdueBy: "复核已超时 {0}", reviewed: "已复核", reviewedLate: "已复核（超时）",
   minutes: "{0} 分钟", grid: "网格", squad: "中队", site: "站点",
@@ -12,7 +11,6 @@ I18n.add({
 }, {
   brand: "Enforcement leads", navLeads: "Leads", navSites: "Sites & devices", navReport: "Monthly report", signOut: "Sign out", langSwitch: "中文",
   loading: "Loading…", none: "none", yes: "yes", no: "no", live: "live", offline: "disconnected, reconnecting…",
-  "device.online": "online", "device.offline": "offline", "device.never seen": "never seen", "device.unknown": "unknown",
   dueIn: "on site within {0}", overdueBy: "overdue by {0}", respondedIn: "on site after {0}", respondedLate: "on site after {0} (late)",
   backfilled: "backfilled", reviewBy: "review by {0}", reviewOverdueBy: "review overdue by {0}", reviewed: "reviewed", reviewedLate: "reviewed (late)",
   minutes: "{0} min", grid: "Grid", squad: "Squad", site: "Site",
