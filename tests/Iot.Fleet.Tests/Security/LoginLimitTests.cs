@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Net.Http.Json;
 using Iot.Fleet.People;
@@ -91,14 +92,16 @@ public sealed class LoginLimitTests(FleetApp fleet) : IClassFixture<FleetApp>
     {
         using var app = With(("Login:ConcurrentChecks", "1"), ("Login:CheckQueueWait", "00:00:00"));
         using var warm = app.CreateClient(); // the host starts before the burst
+        // The one check allowed is under way (held here, so the test does not depend on how fast PBKDF2 runs).
+        var turn = await app.Services.GetRequiredService<LoginThrottle>().TurnToCheck(CancellationToken.None);
+        Assert.NotNull(turn);
 
         var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => SignIn(app, $"198.51.100.{100 + i}", $"made-up-{i}", "whatever-it-is")));
 
-        Assert.All(answers, a => Assert.Contains(a.StatusCode, new[] { HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests }));
-        var busy = answers.Where(a => a.StatusCode == HttpStatusCode.TooManyRequests).ToList();
-        Assert.NotEmpty(busy);
-        Assert.Contains(answers, a => a.StatusCode == HttpStatusCode.Unauthorized);
-        Assert.All(busy, a => Assert.NotNull(a.Headers.RetryAfter));
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.TooManyRequests, a.StatusCode));
+        Assert.All(answers, a => Assert.NotNull(a.Headers.RetryAfter));
+        turn!.Dispose();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await SignIn(app, "198.51.100.200", "made-up-9", "whatever-it-is")).StatusCode);
     }
 
     [Theory]
