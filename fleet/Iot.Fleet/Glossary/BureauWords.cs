@@ -70,6 +70,10 @@ public static class BureauWords
         ["device.never seen"] = ("从未上线", "never seen"),
         ["device.unknown"] = ("未知", "unknown"),
 
+        ["proof.verified"] = ("每条记录均经设备签名验证", "every record verified as sent by the device"),
+        ["proof.partly"] = ("部分记录无设备签名", "some records not signed by the device"),
+        ["proof.unproven"] = ("记录无设备签名（仅凭设备登录凭证）", "records not signed by the device (its broker login only)"),
+
         ["unit.share"] = ("运行比例", "share"),
     };
 

@@ -23,16 +23,33 @@ public sealed record LeadView(long Id, string Rule, string Site, IReadOnlyCollec
         NightRules.Contains(l.Rule), l.Permit, l.Profile, l.ProfileVersion, l.MergedInto, l.Evidence);
 }
 
-/// <summary>One record behind a lead, with its quality bits.</summary>
+/// <summary>One record behind a lead, with its quality bits and the device's proof of the message it came in
+/// (Ingest/ProofStatus: "hmac-sha256", "unproven", or null for messages stored before proofs existed).</summary>
 public sealed record EvidenceRecord(string Device, uint Seq, DateTime Start, int Duration, int Quality, bool IsEvidence,
-    IReadOnlyDictionary<string, double> Measurements, string? Firmware, DateTime ReceivedAt);
+    IReadOnlyDictionary<string, double> Measurements, string? Firmware, DateTime ReceivedAt, string? Proof = null);
+
+/// <summary>Whether a lead's evidence records carry their device's proof: all of them, some, or none.</summary>
+public static class LeadProof
+{
+    public const string Verified = "verified";
+    public const string Partly = "partly";
+    public const string Unproven = "unproven";
+
+    public static string Of(IEnumerable<EvidenceRecord> records)
+    {
+        var evidence = records.Where(r => r.IsEvidence).ToList();
+        int verified = evidence.Count(r => r.Proof == Ingest.ProofStatus.Verified);
+        return evidence.Count > 0 && verified == evidence.Count ? Verified : verified > 0 ? Partly : Unproven;
+    }
+}
 
 /// <summary>GET /api/leads/{id}: the lead, what it rests on, and its history (merges, cuts, withdrawals); `meters`: the meters
 /// its windows rest on with the calibration that covered them, `background`: the site's background noise in force at its
 /// first window, `readings`: each breaching window measured and as corrected for the background (Notices/LeadReadings).</summary>
 public sealed record LeadEvidence(LeadView Lead, int WindowMinutes, DateTime RaisedAt, string? Detail, ProfileVersionView? Profile,
     IReadOnlyList<DeviceView> Devices, IReadOnlyList<EvidenceRecord> Records, IReadOnlyList<LeadHistoryEntry>? History = null,
-    IReadOnlyList<Meters.MeterEvidence>? Meters = null, BackgroundLevel? Background = null, IReadOnlyList<Notices.LeadReading>? Readings = null);
+    IReadOnlyList<Meters.MeterEvidence>? Meters = null, BackgroundLevel? Background = null, IReadOnlyList<Notices.LeadReading>? Readings = null,
+    string? Proof = null);
 
 /// <summary>The enforcement lead queue (inspectors, engineers, admins) and the integrity alert queue (anyone signed in).</summary>
 public static class LeadsApi
@@ -70,14 +87,16 @@ public static class LeadsApi
     {
         var from = lead.StartMinute * 60;
         var to = (lead.EndMinute + lead.WindowMinutes) * 60;
+        var proofs = lead.Devices.ToDictionary(d => d, d => journal.ProofsBetween(d, from, to), StringComparer.Ordinal);
         var records = lead.Devices
             .SelectMany(d => journal.Between(d, from, to))
             .OrderBy(r => r.Time).ThenBy(r => r.Device, StringComparer.Ordinal)
-            .Select(r => new EvidenceRecord(r.Device, r.Seq, r.Start.UtcDateTime, r.Duration, r.Quality, r.IsEvidence, r.Measurements, r.Firmware, r.ReceivedAt.UtcDateTime))
+            .Select(r => new EvidenceRecord(r.Device, r.Seq, r.Start.UtcDateTime, r.Duration, r.Quality, r.IsEvidence, r.Measurements, r.Firmware, r.ReceivedAt.UtcDateTime,
+                proofs[r.Device].TryGetValue(r.Seq, out var proof) ? proof?.Status : null))
             .ToList();
         var devices = lead.Devices.Select(registry.View).OfType<DeviceView>().ToList();
         // The version the lead was judged by, not the current one: old leads stay explainable.
         var profile = registry.ProfileVersion(lead.Profile, lead.ProfileVersion) is { } judgedBy ? ProfileVersionView.Of(judgedBy) : null;
-        return new LeadEvidence(LeadView.Of(lead), lead.WindowMinutes, lead.RaisedAt.UtcDateTime, lead.Detail, profile, devices, records);
+        return new LeadEvidence(LeadView.Of(lead), lead.WindowMinutes, lead.RaisedAt.UtcDateTime, lead.Detail, profile, devices, records) { Proof = LeadProof.Of(records) };
     }
 }

@@ -1,3 +1,4 @@
+using Iot.Fleet.Leads;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -49,5 +50,8 @@ public sealed class EvidenceGradeEndToEndTests(PipelineFixture pipeline)
         var evidence = (await http.GetFromJsonAsync<JsonObject>($"/api/leads/{(long)calibrated["id"]!}"))!;
         Assert.Equal(("AWA5688", "SN-E2E-1", "JJG188-E2E"),
             ((string)evidence["meters"]![0]!["model"]!, (string)evidence["meters"]![0]!["serial"]!, (string)evidence["meters"]![0]!["certificate"]!));
+        // These gateways have no evidence key: the lead says its records rest on their broker login only.
+        Assert.Equal(LeadProof.Unproven, (string?)evidence["proof"]);
+        Assert.All(evidence["records"]!.AsArray(), r => Assert.Equal("unproven", (string?)r!["proof"]));
     }
 }

@@ -19,10 +19,12 @@ I18n.add({
   minorChoice: "认定", reasonRequired: "理由（必填）", commitment: "承诺书", signedFor: "经营者签字人", signedAt: "签署时间", letterText: "承诺内容",
   letterReference: "承诺书编号", letterScan: "承诺书扫描件（JPEG/PNG，可选）", scan: "扫描件",
   mergedInto: "已并入线索", leadChanges: "线索变更（补传数据）",
+  deviceProof: "设备签名",
   evidenceGrade: "证据等级", calibrated: "计量器具检定有效", uncalibrated: "计量器具在监测时段内无有效检定：不作为执法证据，仅供核查",
   meters: "计量器具", noMeter: "未登记计量器具", serial: "出厂编号", certificate: "检定证书 {0}，有效期至 {1}", noCertificate: "无有效检定证书",
   background: "背景噪声", backgroundBy: "{0} dB(A)（{1} 测量于 {2}）", measuredCorrected: "最高测量值 {0}，修正后 {1}", notice: "告知书（打印）",
 }, {
+  deviceProof: "Device proof",
   evidenceGrade: "Evidence grade", calibrated: "meter calibration valid", uncalibrated: "no valid meter calibration over the windows: not evidence, for checking only",
   meters: "Meters", noMeter: "no meter registered", serial: "serial", certificate: "certificate {0}, valid until {1}", noCertificate: "no valid certificate",
   background: "Background noise", backgroundBy: "{0} dB(A) (measured by {1} at {2})", measuredCorrected: "highest measured {0}, corrected {1}", notice: "Notice to the party (print)",
@@ -88,6 +90,8 @@ function drawSummary() {
   if (l.night) fact(dl, "permits", App.permit(l), l.permit ? ` #${l.permit}` : "");
   if (evidence.detail) fact(dl, "detail", evidence.detail);
   // What the evidence rests on (Meters/): the grade, the meters with their certificates, the background correction.
+  // Whether the records the windows rest on came with their gateway's MAC (firmware/Gateway.Core/Telemetry/README.md).
+  if (evidence.proof) fact(dl, "deviceProof", App.el("span", { "data-proof": evidence.proof, class: evidence.proof === "verified" ? "badge pass" : "badge fail" }, I18n.t(`proof.${evidence.proof}`)));
   if (l.evidence) fact(dl, "evidenceGrade", App.el("span", { "data-evidence": l.evidence, class: l.evidence === "uncalibrated" ? "badge fail" : "badge pass" }, I18n.t(l.evidence)));
   if (evidence.meters) fact(dl, "meters", evidence.meters.length ? App.el("ul", {}, ...evidence.meters.map(m => App.el("li", {},
     `${m.device}: ${m.make} ${m.model} · ${I18n.t("serial")} ${m.serial}${m.type_approval ? ` · ${m.type_approval}` : ""} · `
