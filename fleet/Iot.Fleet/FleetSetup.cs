@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Iot.Fleet.Api;
 using Iot.Fleet.Cases;
 using Iot.Fleet.Commissioning;
+using Iot.Fleet.Forwarding;
 using Iot.Fleet.Glossary;
 using Iot.Fleet.Health;
 using Iot.Fleet.Onboarding;
@@ -74,6 +75,7 @@ public static class FleetSetup
         services.AddUpdates();
         services.AddMeters();
         services.AddNotices();
+        services.AddForwarding();
 
         builder.AddHttpSecurity();
         builder.AddPeople();
@@ -107,6 +109,7 @@ public static class FleetSetup
         app.MapMetersApi();
         app.MapNotices();
         app.MapIngestApi();
+        app.MapForwardingApi();
         app.MapDeviceKeysApi();
         app.MapHealth();
         return app;

@@ -1,9 +1,9 @@
-using System.Globalization;
 using System.Text;
 using Dapper;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Storage;
 using Microsoft.Extensions.Options;
+using Iot.Hj212;
 using QualityBits = Iot.Gateway.Telemetry.QualityBits;
 
 namespace Iot.Fleet.Forwarding;
@@ -27,7 +27,7 @@ public sealed class PlatformQueue(FleetDatabase database, RecordJournal journal,
     ILogger<PlatformQueue> logger)
 {
     public const string Cursor = "hj212";
-    public const string MinuteData = "2051";
+    private const string MinuteData = Hj212Commands.MinuteData;
     private ForwardingOptions Options => options.Value;
 
     /// <summary>Reads the journal after the cursor and notes the minutes of reporting sites; returns records read.</summary>
@@ -76,13 +76,12 @@ public sealed class PlatformQueue(FleetDatabase database, RecordJournal journal,
             var settled = now.ToUnixTimeMilliseconds() - minute.Min(o => o.first_seen) >= Options.SettleSeconds * 1000;
             if (!settled && !registry.DevicesOf(site).All(devices.Contains)) continue;
             using var tx = connection.BeginTransaction();
-            if (Options.Of(site) is { } reporting && registry.GetSite(site) is { } s)
+            if (Options.Of(site) is { } reporting)
             {
                 var records = devices.SelectMany(d => journal.Between(d, start, start + 60)).Where(r => r.Site == site && r.Duration == 60 && r.Time / 60 * 60 == start).ToList();
-                var timeZone = TimeZoneInfo.FindSystemTimeZoneById(s.Timezone);
-                lastQn = NextQn(lastQn, TimeZoneInfo.ConvertTime(now, timeZone));
+                lastQn = NextQn(lastQn, now);
                 var cp = MinuteCp(records.Select(r => (r.Quality, (IReadOnlyDictionary<string, double>)r.Measurements)).ToList(),
-                    TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeSeconds(start), timeZone), Hj212Factors.For(reporting.Platform));
+                    DateTimeOffset.FromUnixTimeSeconds(start), Hj212Factors.For(reporting.Platform));
                 connection.Execute(
                     """
                     INSERT INTO hj212_frames (site, platform, mn, cn, data_time, qn, cp, created_at) VALUES (@site, @platform, @Mn, @cn, @start, @qn, @cp, @at)
@@ -96,12 +95,12 @@ public sealed class PlatformQueue(FleetDatabase database, RecordJournal journal,
         return made;
     }
 
-    /// <summary>The CP of a 2051 frame: DataTime, then per factor (by code) Min/Avg/Max over the records carrying it, and its
+    /// <summary>The CP of a 2051 frame: DataTime (Beijing time, as HJ 212 counts), then per factor (by code) Min/Avg/Max over the records carrying it, and its
     /// Flag. Valid records (no not-evidence bit) decide when there are any; otherwise the others do, flagged.</summary>
-    public static string MinuteCp(IReadOnlyList<(int Quality, IReadOnlyDictionary<string, double> Values)> records, DateTimeOffset localStart,
+    public static string MinuteCp(IReadOnlyList<(int Quality, IReadOnlyDictionary<string, double> Values)> records, DateTimeOffset start,
         IReadOnlyDictionary<string, Factor> factors)
     {
-        var cp = new StringBuilder("DataTime=").Append(localStart.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture));
+        var cp = new StringBuilder("DataTime=").Append(Hj212Time.Format(start, Hj212Time.ChinaOffset));
         foreach (var (channel, factor) in factors.OrderBy(f => f.Value.Code, StringComparer.Ordinal))
         {
             var carrying = records.Where(r => r.Values.ContainsKey(channel)).ToList();
@@ -111,23 +110,23 @@ public sealed class PlatformQueue(FleetDatabase database, RecordJournal journal,
             var values = used.Select(r => r.Values[channel]).ToList();
             var c = factor.Code;
             cp.Append(';').Append($"{c}-Min={factor.Format(values.Min())},{c}-Avg={factor.Format(values.Average())},{c}-Max={factor.Format(values.Max())},{c}-Flag=")
-                .Append(valid.Count > 0 ? 'N' : Flag(used.Aggregate(0, (q, r) => q | r.Quality)));
+                .Append(valid.Count > 0 ? Hj212DataFlags.Normal : Flag(used.Aggregate(0, (q, r) => q | r.Quality)));
         }
         return cp.ToString();
     }
 
     /// <summary>HJ 212's data flag for a minute with no valid record: M maintenance (calibration, warming up), D fault otherwise
     /// (sensor fault, clock not synchronised, tamper).</summary>
-    public static char Flag(int quality) => (quality & (QualityBits.Maintenance | QualityBits.WarmUp)) != 0 && (quality & QualityBits.SensorFault) == 0 ? 'M' : 'D';
+    public static string Flag(int quality) =>
+        (quality & (QualityBits.Maintenance | QualityBits.WarmUp)) != 0 && (quality & QualityBits.SensorFault) == 0 ? Hj212DataFlags.Maintenance : Hj212DataFlags.Fault;
 
-    /// <summary>A QN (yyyyMMddHHmmssSSS, local) after <paramref name="last"/>: QNs tell frames apart for the 9014s, so two
-    /// frames made in the same millisecond get successive ones.</summary>
-    private static string NextQn(string? last, DateTimeOffset localNow)
+    /// <summary>A QN after <paramref name="last"/>: QNs tell frames apart for the 9014s, so two frames made in the same
+    /// millisecond get successive ones.</summary>
+    private static string NextQn(string? last, DateTimeOffset now)
     {
-        var qn = localNow.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture);
-        if (last is null || string.CompareOrdinal(qn, last) > 0) return qn;
-        var bumped = DateTime.ParseExact(last, "yyyyMMddHHmmssfff", CultureInfo.InvariantCulture).AddMilliseconds(1);
-        return bumped.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture);
+        var qn = Hj212Time.Qn(now, Hj212Time.ChinaOffset);
+        if (last is null || string.CompareOrdinal(qn, last) > 0 || !Hj212Time.TryParse(last, Hj212Time.ChinaOffset, out var previous)) return qn;
+        return Hj212Time.Qn(previous.AddMilliseconds(1), Hj212Time.ChinaOffset);
     }
 
     /// <summary>The next frame to send to <paramref name="mn"/>: never-sent frames first (new data first, oldest minute
