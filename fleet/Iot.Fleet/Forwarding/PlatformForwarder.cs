@@ -22,25 +22,33 @@ public sealed class PlatformForwarder(PlatformQueue queue, IOptions<ForwardingOp
     protected override async Task RunAsync(CancellationToken stop)
     {
         var o = options.Value;
-        if (o.Sites.Count == 0) return;
-        Health.Watch(ForwardingStage, () => queue.Totals());
+        if (o.Sites.Count == 0)
+        {
+            await Task.Delay(Timeout.Infinite, stop);
+            return;
+        }
+        // Stalled means the journal is not followed; a platform that does not acknowledge is the queue's depth, not a stall
+        // of the fleet (it would turn /healthz to 503 for someone else's outage).
+        Health.Watch(ForwardingStage, () => queue.Behind());
         _links = o.Sites.Where(s => o.Platforms.ContainsKey(s.Value.Platform))
             .Select(s => new PlatformLink(s.Key, s.Value, o.Platforms[s.Value.Platform], queue, Clock, Logger)).ToList();
         using var running = CancellationTokenSource.CreateLinkedTokenSource(stop);
-        var links = _links.Select(l => l.RunAsync(running.Token)).ToList();
-        try
+        var tasks = _links.Select(l => l.RunAsync(running.Token)).Append(Follow(running.Token)).ToList();
+        // A link or the queue that fails fails the stage, which restarts it (and all links) from the database.
+        var ended = await Task.WhenAny(tasks);
+        await running.CancelAsync();
+        await Task.WhenAll(tasks).ContinueWith(_ => { }, TaskScheduler.Default);
+        await ended;
+    }
+
+    private async Task Follow(CancellationToken stop)
+    {
+        await Task.Yield();
+        while (!stop.IsCancellationRequested)
         {
-            while (!stop.IsCancellationRequested)
-            {
-                var read = queue.Follow();
-                queue.MakeFrames();
-                if (read == 0) await Task.Delay(TimeSpan.FromMilliseconds(500), Clock, stop);
-            }
-        }
-        finally
-        {
-            await running.CancelAsync();
-            await Task.WhenAll(links).ContinueWith(_ => { }, TaskScheduler.Default);
+            var read = queue.Follow();
+            queue.MakeFrames();
+            if (read == 0) await Task.Delay(TimeSpan.FromMilliseconds(500), Clock, stop);
         }
     }
 }

@@ -170,15 +170,14 @@ public sealed class PlatformQueue(FleetDatabase database, RecordJournal journal,
         var minutes = Math.Min(Options.RetryMinutes * Math.Pow(2, Math.Min(rounds - 1, 16)), Options.MaxRetryMinutes);
         using var connection = database.Open();
         connection.Execute("UPDATE hj212_frames SET retry_at = @at WHERE id = @id",
-            new { frame.Id, at = clock.GetUtcNow().AddMinutes(minutes).ToUnixTimeMilliseconds() });
+            new { id = frame.Id, at = clock.GetUtcNow().AddMinutes(minutes).ToUnixTimeMilliseconds() });
     }
 
-    /// <summary>Frames not yet acknowledged in all (for the health probe) and acknowledged (its position).</summary>
-    public (long Pending, long Acknowledged) Totals()
+    /// <summary>Journal rows not yet read by the forwarder, and its cursor (the stage's health probe).</summary>
+    public (long Pending, long Position) Behind()
     {
-        using var connection = database.Open();
-        return connection.QueryFirst<(long, long)>(
-            "SELECT COALESCE(SUM(acked_at IS NULL), 0), COALESCE(SUM(acked_at IS NOT NULL), 0) FROM hj212_frames");
+        var cursor = journal.Cursor(Cursor);
+        return (journal.LatestRowId() - cursor, cursor);
     }
 
     /// <summary>Per reporting site: frames waiting (never sent or re-sent without a 9014 yet), acknowledged, the oldest waiting
