@@ -115,8 +115,8 @@ public sealed class PlatformQueue(FleetDatabase database, RecordJournal journal,
         return cp.ToString();
     }
 
-    /// <summary>HJ 212's data flag for a minute with no valid record: M maintenance (calibration, warming up), D fault otherwise
-    /// (sensor fault, clock not synchronised, tamper).</summary>
+    /// <summary>HJ 212's data flag for a minute with no valid record: M maintenance (calibration, warming up; the case opened
+    /// in maintenance mode too), D fault otherwise (sensor fault, clock not synchronised, tamper outside maintenance).</summary>
     public static string Flag(int quality) =>
         (quality & (QualityBits.Maintenance | QualityBits.WarmUp)) != 0 && (quality & QualityBits.SensorFault) == 0 ? Hj212DataFlags.Maintenance : Hj212DataFlags.Fault;
 
