@@ -480,5 +480,15 @@ public static class Migrations
         CREATE INDEX notice_services_lead ON notice_services (lead, id);
         ALTER TABLE leads ADD COLUMN evidence TEXT;
         """,
+        // HJ 212 monitors (issue 15): a device that speaks HJ 212 over TCP instead of MQTT, known by its MN; the
+        // password is kept as its SHA-256 (it travels in clear in every frame, but the database need not hold it).
+        """
+        CREATE TABLE hj212_monitors (
+            dev TEXT PRIMARY KEY REFERENCES devices (id),
+            mn TEXT NOT NULL UNIQUE,
+            password_sha256 TEXT NOT NULL,
+            profile TEXT NOT NULL,
+            created_at INTEGER NOT NULL);
+        """,
     ];
 }
