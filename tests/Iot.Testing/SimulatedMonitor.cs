@@ -37,6 +37,10 @@ public sealed class SimulatedMonitor : IAsyncDisposable
     public Hj212Version Version { get; }
     /// <summary>Commands the platform sent this monitor.</summary>
     public List<Hj212Packet> Commands { get; } = [];
+    /// <summary>How far the monitor's clock is off (answers 1011 with it; 1012 sets it right).</summary>
+    public TimeSpan ClockOffset { get; set; }
+    /// <summary>The minutes the monitor keeps, sent again when the platform asks (2051 with BeginTime/EndTime).</summary>
+    public Func<DateTimeOffset, DateTimeOffset, IEnumerable<Hj212Packet>>? History { get; set; }
 
     /// <summary>Connects (retrying while the receiver starts).</summary>
     public static async Task<SimulatedMonitor> Connect(int port, string mn, string password, string st = Hj212Systems.AirQuality,
@@ -125,7 +129,7 @@ public sealed class SimulatedMonitor : IAsyncDisposable
                     else
                     {
                         lock (Commands) Commands.Add(p);
-                        if (p.ReplyRequested) await SendRaw(Encoding.UTF8.GetBytes(Hj212Builder.Frame(Hj212Builder.RequestAnswer(p, Hj212QnRtn.Ready))));
+                        await Obey(p);
                     }
                 }
             }
@@ -137,6 +141,32 @@ public sealed class SimulatedMonitor : IAsyncDisposable
         {
             _answers.Writer.TryComplete();
         }
+    }
+
+    /// <summary>A platform command: 9011, what it asks for, 9012 (as HJ 212 §command flow).</summary>
+    private async Task Obey(Hj212Packet command)
+    {
+        async Task Reply(Hj212Packet p) => await SendRaw(Encoding.UTF8.GetBytes(Hj212Builder.Frame(p)));
+        if (command.ReplyRequested) await Reply(Hj212Builder.RequestAnswer(command, Hj212QnRtn.Ready));
+        var offset = Hj212Time.ChinaOffset;
+        switch (command.Cn)
+        {
+            case Hj212Commands.GetTime:
+                await Reply(new Hj212Packet
+                {
+                    Qn = command.Qn, St = St, Cn = Hj212Commands.GetTime, Pw = Password, Mn = Mn, Flag = Hj212Flag.Of(Version),
+                    Cp = Hj212Builder.Cp("SystemTime=" + Hj212Time.Format(DateTimeOffset.UtcNow + ClockOffset, offset)),
+                });
+                break;
+            case Hj212Commands.SetTime when Hj212Time.TryParse(command.Cp["SystemTime"], offset, out var set):
+                ClockOffset = set - DateTimeOffset.UtcNow;
+                break;
+            case Hj212Commands.MinuteData when History is not null
+                && Hj212Time.TryParse(command.Cp["BeginTime"], offset, out var begin) && Hj212Time.TryParse(command.Cp["EndTime"], offset, out var end):
+                foreach (var p in History(begin, end)) await Reply(p);
+                break;
+        }
+        await Reply(Hj212Builder.ExecutionResult(command, Hj212ExeRtn.Success));
     }
 
     /// <summary>True while the platform keeps the connection open.</summary>

@@ -24,6 +24,10 @@ public sealed class Hj212Options
     public int MaxGarbageBytes { get; set; } = 256 * 1024;
     /// <summary>Rejected frames sampled per connection per minute (the rest are counted).</summary>
     public int RejectionsPerMinute { get; set; } = 20;
+    /// <summary>Missing minutes up to this long are fetched from the monitor (2051 BeginTime/EndTime); 0 = never.</summary>
+    public int MaxGapFetchHours { get; set; } = 24;
+    /// <summary>On login the monitor's clock is read (1011) and set (1012) when off by more; 0 = never.</summary>
+    public int MaxClockDriftSeconds { get; set; } = 60;
     /// <summary>Platform profiles by name: add or replace the shipped ones (Hj212/hj212-profiles.json).</summary>
     public Dictionary<string, Hj212Profile> Profiles { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 }

@@ -14,7 +14,8 @@ using Microsoft.Extensions.Options;
 namespace Iot.Fleet.Hj212;
 
 /// <summary>A monitor's connection as engineers see it (GET /api/hj212/connections).</summary>
-public sealed record Hj212ConnectionView(string Remote, string? Mn, string? Device, DateTimeOffset Since, long Frames, long Rejected, long Records);
+public sealed record Hj212ConnectionView(string Remote, string? Mn, string? Device, DateTimeOffset Since, long Frames, long Rejected, long Records,
+    double? ClockDriftSeconds, bool ClockUnsynced, long GapsFetched);
 
 /// <summary>
 /// The HJ 212 receiver: a TCP listener where third-party monitors hold one long connection each. Every connection has
@@ -50,7 +51,7 @@ public sealed class Hj212Receiver(
     protected override string Stage => ReceiverStage;
 
     public IReadOnlyList<Hj212ConnectionView> Connections() =>
-        _connections.Keys.Select(c => new Hj212ConnectionView(c.Remote, c.Mn, c.Device, c.Since, c.Frames, c.Rejected, c.Records)).ToList();
+        _connections.Keys.Select(c => new Hj212ConnectionView(c.Remote, c.Mn, c.Device, c.Since, c.Frames, c.Rejected, c.Records, c.ClockDriftSeconds, c.ClockUnsynced, c.GapsFetched)).ToList();
 
     protected override async Task RunAsync(CancellationToken stop)
     {
@@ -115,7 +116,18 @@ public sealed class Hj212Receiver(
         public DateTimeOffset Since { get; } = since;
         public string? Mn { get; private set; }
         public string? Device { get; private set; }
-        public long Frames, Rejected, Records;
+        public long Frames, Rejected, Records, GapsFetched;
+        public double? ClockDriftSeconds { get; private set; }
+        /// <summary>The monitor's clock was found off by more than Hj212:MaxClockDriftSeconds and not yet set right:
+        /// its records carry the clock-not-synchronised bit (not evidence).</summary>
+        public bool ClockUnsynced { get; private set; }
+
+        // The platform's own commands in flight, by QN: a history fetch (2051 BeginTime/EndTime), a clock read and set.
+        private string? _fetchQn, _timeQn, _setQn;
+        private DateTimeOffset _fetchSentAt;
+        private long? _latestMinute;
+        private string? _st, _pw;
+        private Hj212Version _version = Hj212Version.V2017;
 
         public void Close() => socket.Dispose();
 
@@ -201,6 +213,10 @@ public sealed class Hj212Receiver(
                 // One long connection per monitor: a reconnect replaces the old one, which the monitor has given up.
                 if (owner._byMn.TryGetValue(Mn, out var old) && old != this) old.Close();
                 owner._byMn[Mn] = this;
+                _st = packet.St;
+                _pw = packet.Pw;
+                _version = packet.Version == Hj212Version.V2005 ? Hj212Version.V2017 : packet.Version;
+                if (owner.Options.MaxClockDriftSeconds > 0) await AskTime(stop);
             }
             else if (Mn != monitor.Mn)
             {
@@ -213,12 +229,18 @@ public sealed class Hj212Receiver(
                 case var cn when Hj212Commands.IsData(cn):
                     var whole = _parts.Add(packet, owner.Clock.GetUtcNow());
                     if (whole is null) return; // a part of a split packet: the whole one is answered
-                    if (await Store(monitor, profile, whole, frame, stop) && whole.ReplyRequested)
+                    var (stored, time) = await Store(monitor, profile, whole, frame, stop);
+                    if (stored && whole.ReplyRequested)
                         await Send(Hj212Builder.DataAck(whole, dialect), stop);
+                    if (stored && time is { } t && whole.Cn == Hj212Commands.MinuteData) await FetchGap(t, profile, stop);
                     return;
-                case Hj212Commands.RequestAnswer or Hj212Commands.ExecutionResult or Hj212Commands.DataAck or Hj212Commands.GetTime:
-                    // Answers to the platform's own commands (history fetch, clock): nothing to store.
-                    owner.Logger.LogDebug("HJ 212 {Mn}: {Cn} {Cp}", Mn, packet.Cn, packet.Cp.Text);
+                case Hj212Commands.GetTime:
+                    await ClockAnswered(packet, profile, stop);
+                    return;
+                case Hj212Commands.RequestAnswer or Hj212Commands.ExecutionResult:
+                    CommandAnswered(packet);
+                    return;
+                case Hj212Commands.DataAck:
                     return;
                 default:
                     await Reject(monitor.Device, frame, $"CN {packet.Cn} is not one this receiver handles", stop, packet, Hj212QnRtn.CnError, dialect);
@@ -227,16 +249,76 @@ public sealed class Hj212Receiver(
         }
 
         /// <summary>The packet's window as a record through the ingest's own path; true once stored (or already stored).</summary>
-        private async Task<bool> Store(Hj212Monitor monitor, Hj212Profile profile, Hj212Packet packet, byte[] frame, CancellationToken stop)
+        /// <summary>After a stored minute: when minutes are missing since the latest one, ask the monitor for them
+        /// (2051 with BeginTime/EndTime; it answers 9011, the minutes, then 9012). One fetch at a time.</summary>
+        private async Task FetchGap(long time, Hj212Profile profile, CancellationToken stop)
+        {
+            var o = owner.Options;
+            var latest = _latestMinute;
+            _latestMinute = Math.Max(latest ?? time, time);
+            if (latest is not { } last || time - last <= 60 || time - last > o.MaxGapFetchHours * 3600L || o.MaxGapFetchHours <= 0) return;
+            var now = owner.Clock.GetUtcNow();
+            if (_fetchQn is not null && now - _fetchSentAt < TimeSpan.FromMinutes(5)) return;
+            var fetch = Hj212Builder.HistoryRequest(Hj212Commands.MinuteData, Mn!, _pw, _st ?? Hj212Systems.AirQuality,
+                DateTimeOffset.FromUnixTimeSeconds(last + 60), DateTimeOffset.FromUnixTimeSeconds(time - 60), now, Dialect(profile));
+            (_fetchQn, _fetchSentAt) = (fetch.Qn, now);
+            Interlocked.Increment(ref GapsFetched);
+            owner.Logger.LogInformation("HJ 212 {Mn}: minutes {From}..{To} missing, asked for them", Mn, last + 60, time - 60);
+            await Send(fetch, stop);
+        }
+
+        private Hj212Dialect Dialect(Hj212Profile profile) => profile.Dialect with { CommandVersion = _version };
+
+        private async Task AskTime(CancellationToken stop)
+        {
+            var profile = owner.Profiles.Find(owner.Monitors.ByMn(Mn!)?.Profile ?? "default") ?? owner.Profiles.Find("default")!;
+            var ask = Hj212Builder.GetTime(Mn!, _pw, _st ?? Hj212Systems.AirQuality, owner.Clock.GetUtcNow(), Dialect(profile));
+            _timeQn = ask.Qn;
+            await Send(ask, stop);
+        }
+
+        /// <summary>The monitor's answer to 1011: its clock. Off by more than the limit: set it (1012), and until it
+        /// confirms (9012), its records are marked clock-not-synchronised.</summary>
+        private async Task ClockAnswered(Hj212Packet packet, Hj212Profile profile, CancellationToken stop)
+        {
+            if (packet.Qn != _timeQn || !Hj212Time.TryParse(packet.Cp["SystemTime"], profile.Offset, out var theirs)) return;
+            _timeQn = null;
+            var now = owner.Clock.GetUtcNow();
+            ClockDriftSeconds = (theirs - now).TotalSeconds;
+            if (Math.Abs(ClockDriftSeconds.Value) <= owner.Options.MaxClockDriftSeconds) return;
+            ClockUnsynced = true;
+            owner.Logger.LogWarning("HJ 212 {Mn}: clock off by {Drift:F0} s, setting it", Mn, ClockDriftSeconds);
+            var set = Hj212Builder.SetTime(Mn!, _pw, _st ?? Hj212Systems.AirQuality, now, now, Dialect(profile));
+            _setQn = set.Qn;
+            await Send(set, stop);
+        }
+
+        private void CommandAnswered(Hj212Packet packet)
+        {
+            if (packet.Qn is null) return;
+            if (packet.Qn == _setQn && packet.Cn == Hj212Commands.ExecutionResult)
+            {
+                _setQn = null;
+                if (packet.Cp["ExeRtn"] == "1") (ClockUnsynced, ClockDriftSeconds) = (false, 0);
+            }
+            else if (packet.Qn == _fetchQn)
+            {
+                // 9011 refused, or 9012: the fetch is over either way; a later gap asks again.
+                if (packet.Cn == Hj212Commands.ExecutionResult || packet.Cp["QnRtn"] != "1") _fetchQn = null;
+                owner.Logger.LogInformation("HJ 212 {Mn}: history fetch answered {Cn} {Cp}", Mn, packet.Cn, packet.Cp.Text);
+            }
+        }
+
+        private async Task<(bool Stored, long? Time)> Store(Hj212Monitor monitor, Hj212Profile profile, Hj212Packet packet, byte[] frame, CancellationToken stop)
         {
             var topic = $"{TopicRoot}/{monitor.Mn}/{packet.Cn}";
-            if (!(profile.RecordCommands ?? [Hj212Commands.MinuteData]).Contains(packet.Cn!)) return true; // acknowledged, not a record source
+            if (!(profile.RecordCommands ?? [Hj212Commands.MinuteData]).Contains(packet.Cn!)) return (true, null); // acknowledged, not a record source
             var now = owner.Clock.GetUtcNow();
             var reading = Hj212Profiles.Read(packet, profile, out var why);
             if (reading is null)
             {
                 await Reject(monitor.Device, frame, why!, stop);
-                return true; // a well-formed frame the profile cannot use: sending it again would not help
+                return (true, null); // a well-formed frame the profile cannot use: sending it again would not help
             }
             var envelope = new JsonObject
             {
@@ -247,7 +329,7 @@ public sealed class Hj212Receiver(
                     ["seq"] = Hj212Profiles.SeqOf(packet.Cn!, reading.Time),
                     ["t"] = reading.Time,
                     ["dur"] = reading.Duration,
-                    ["q"] = reading.Quality,
+                    ["q"] = reading.Quality | (ClockUnsynced ? Iot.Gateway.Telemetry.QualityBits.ClockUnsynced : 0),
                     ["m"] = new JsonObject(reading.Measurements.Select(m => KeyValuePair.Create(m.Key, (JsonNode?)JsonValue.Create(Math.Round(m.Value, 6))))),
                 }),
             };
@@ -260,7 +342,7 @@ public sealed class Hj212Receiver(
             catch (RejectedMessageException e)
             {
                 await Reject(monitor.Device, frame, e.Message, stop);
-                return true;
+                return (true, null);
             }
             var accepted = new AcceptedTelemetry(topic, frame, parsed, owner.Registry.SiteOf(monitor.Device)?.Id) { Proof = new MessageProof(ProofStatus.Hj212Password) };
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
@@ -273,10 +355,10 @@ public sealed class Hj212Receiver(
             {
                 // Not stored in time (the ingest is restarting): no 9014, so the monitor sends it again.
                 owner.Logger.LogWarning("HJ 212 {Mn}: frame not stored within 30 s; not acknowledged", monitor.Mn);
-                return false;
+                return (false, null);
             }
             Interlocked.Increment(ref Records);
-            return true;
+            return (true, reading.Time);
         }
 
         private async Task Reject(string? device, byte[] frame, string reason, CancellationToken stop,

@@ -1,3 +1,4 @@
+using Iot.Fleet.Api;
 using Iot.Fleet.People;
 
 namespace Iot.Fleet.Hj212;
@@ -20,7 +21,7 @@ public static class Hj212Setup
     {
         var api = app.MapGroup("/api/hj212").WithTags("HJ 212").RequireAuthorization();
         // Engineers see who is connected, from where, and how many frames were stored or refused.
-        api.MapGet("/connections", (Hj212Receiver receiver) => receiver.Connections()).RequireRoles(Roles.Engineer);
+        api.MapGet("/connections", (PageRequest page, Hj212Receiver receiver) => page.Of(receiver.Connections(), c => c.Remote)).RequireRoles(Roles.Engineer);
         api.MapGet("/profiles", (Hj212Profiles profiles) => profiles.Names.ToDictionary(n => n, n => profiles.Find(n)));
     }
 }

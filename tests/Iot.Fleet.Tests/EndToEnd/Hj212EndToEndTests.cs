@@ -117,3 +117,43 @@ public sealed class Hj212EndToEndTests(PipelineFixture pipeline)
         Assert.True(good.Connected);
     }
 }
+
+/// <summary>The fleet asks a monitor for what is missing: minutes of a gap (2051 with BeginTime/EndTime), and its clock (1011/1012).</summary>
+[Collection(PipelineCollection.Name)]
+public sealed class Hj212CommandsEndToEndTests(PipelineFixture pipeline)
+{
+    [Fact]
+    public async Task A_gap_in_a_monitors_minutes_is_fetched_and_a_drifting_clock_is_set()
+    {
+        const string mn = "0A1B2C3D4E5F000000000301";
+        using (var http = pipeline.Fleet.Http())
+        {
+            Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/sites",
+                new { id = "D-HJ212-GAP", name = "Gap site", kind = "dust", timezone = "Asia/Shanghai", grid = "G-1", profile = "default" })).StatusCode);
+            Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/devices",
+                new { id = "HJ-GAP-1", site = "D-HJ212-GAP", protocol = "hj212", mn, password = "123456" })).StatusCode);
+        }
+        await using var monitor = await SimulatedMonitor.Connect(pipeline.Fleet.Options.Hj212Port, mn, "123456");
+        monitor.ClockOffset = TimeSpan.FromMinutes(7);
+        var start = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 60 * 60).AddMinutes(-40);
+        (string, (string, string)[])[] Values(int i) => [("a34002", [("Avg", (0.05 + i / 1000.0).ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)), ("Flag", "N")])];
+        monitor.History = (begin, end) => Enumerable.Range(0, 20).Select(i => start.AddMinutes(i)).Where(t => t >= begin && t <= end)
+            .Select(t => monitor.Data(Hj212Commands.MinuteData, t, false, Values((int)(t - start).TotalMinutes))).ToList();
+
+        for (int i = 0; i < 5; i++) Assert.Equal(Hj212Commands.DataAck, (await monitor.SendMinute(start.AddMinutes(i), Values(i)))?.Cn);
+        // Minutes 5 … 14 are lost on the way; minute 15 arrives.
+        Assert.Equal(Hj212Commands.DataAck, (await monitor.SendMinute(start.AddMinutes(15), Values(15)))?.Cn);
+
+        await pipeline.Eventually(() => Task.FromResult(pipeline.JournalCount("HJ-GAP-1")), n => n == 16, "the fetched minutes");
+        var fetch = monitor.Commands.Single(c => c.Cn == Hj212Commands.MinuteData);
+        Assert.Equal((Hj212Time.Format(start.AddMinutes(5), Hj212Time.ChinaOffset), Hj212Time.Format(start.AddMinutes(14), Hj212Time.ChinaOffset)),
+            (fetch.Cp["BeginTime"], fetch.Cp["EndTime"]));
+
+        Assert.Contains(monitor.Commands, c => c.Cn == Hj212Commands.GetTime);
+        Assert.Contains(monitor.Commands, c => c.Cn == Hj212Commands.SetTime);
+        Assert.True(monitor.ClockOffset.Duration() < TimeSpan.FromSeconds(5), $"clock still off by {monitor.ClockOffset}");
+        var connection = (await pipeline.Get("/api/hj212/connections")).Single(c => (string?)c!["mn"] == mn)!;
+        Assert.False((bool)connection["clockUnsynced"]!);
+        Assert.Equal(1, (long)connection["gapsFetched"]!);
+    }
+}
