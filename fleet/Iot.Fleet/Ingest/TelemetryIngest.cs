@@ -98,19 +98,17 @@ public sealed class TelemetryIngest(
 
     /// <summary>Telemetry another transport accepted (HJ 212 monitors: validated with <see cref="MessageParser"/>, the raw
     /// frame as payload), with its rejections.</summary>
-    private sealed record ForeignBatch(IReadOnlyList<AcceptedTelemetry> Accepted, IReadOnlyList<Rejection> Rejections,
-        TaskCompletionSource<IReadOnlyList<TelemetryRecord>> Done);
+    private sealed record ForeignBatch(IReadOnlyList<AcceptedTelemetry> Accepted, IReadOnlyList<Rejection> Rejections, TaskCompletionSource Done);
 
     /// <summary>Stores telemetry from another transport exactly like an MQTT batch (one transaction, de-duplicated by
-    /// dev+seq, conflicts kept aside), then InfluxDB and the rules; completes with the new records once durable, so the
-    /// caller acknowledges only what is stored.</summary>
-    public async Task<IReadOnlyList<TelemetryRecord>> StoreForeignAsync(IReadOnlyList<AcceptedTelemetry> accepted, IReadOnlyList<Rejection> rejections,
-        CancellationToken cancel)
+    /// dev+seq, conflicts kept aside), then InfluxDB and the rules; completes once durable, so the caller acknowledges
+    /// only what is stored. What many connections submit meanwhile is stored in one transaction.</summary>
+    public async Task StoreForeignAsync(IReadOnlyList<AcceptedTelemetry> accepted, IReadOnlyList<Rejection> rejections, CancellationToken cancel)
     {
-        var item = new ForeignBatch(accepted, rejections, new TaskCompletionSource<IReadOnlyList<TelemetryRecord>>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var item = new ForeignBatch(accepted, rejections, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         await _foreign.Writer.WriteAsync(item, cancel);
         await using var _ = cancel.Register(() => item.Done.TrySetCanceled(cancel));
-        return await item.Done.Task;
+        await item.Done.Task;
     }
 
     private async Task ForeignLoop(System.Threading.Channels.ChannelWriter<StoredBatch> toJudge, CancellationTokenSource failed)
@@ -118,24 +116,29 @@ public sealed class TelemetryIngest(
         await Task.Yield();
         try
         {
-            await foreach (var item in _foreign.Reader.ReadAllAsync(failed.Token))
+            var items = new List<ForeignBatch>();
+            while (await _foreign.Reader.WaitToReadAsync(failed.Token))
             {
+                items.Clear();
+                while (items.Count < options.Value.MaxBatch && _foreign.Reader.TryRead(out var item)) items.Add(item);
                 await _storing.WaitAsync(failed.Token);
                 try
                 {
                     StoredBatch stored;
                     try
                     {
-                        var result = journal.Store(item.Accepted, item.Rejections, [], [], Clock.GetUtcNow());
-                        counters.Count(item.Accepted.Sum(a => a.Envelope.Records.Count), result.Records.Count, item.Rejections.Count, result.Conflicts);
+                        var accepted = items.SelectMany(i => i.Accepted).ToList();
+                        var rejections = items.SelectMany(i => i.Rejections).ToList();
+                        var result = journal.Store(accepted, rejections, [], [], Clock.GetUtcNow());
+                        counters.Count(accepted.Sum(a => a.Envelope.Records.Count), result.Records.Count, rejections.Count, result.Conflicts);
                         stored = new StoredBatch(result.Records, result.Events);
                     }
                     catch (Exception e)
                     {
-                        item.Done.TrySetException(e);
+                        foreach (var i in items) i.Done.TrySetException(e);
                         throw;
                     }
-                    item.Done.TrySetResult(stored.Fresh);
+                    foreach (var i in items) i.Done.TrySetResult();
                     influx.Enqueue(stored.Fresh);
                     await toJudge.WriteAsync(stored, failed.Token);
                 }

@@ -480,7 +480,7 @@ public static class Migrations
         CREATE INDEX notice_services_lead ON notice_services (lead, id);
         ALTER TABLE leads ADD COLUMN evidence TEXT;
         """,
-        // HJ 212 monitors (issue 15): a device that speaks HJ 212 over TCP instead of MQTT, known by its MN; the
+        // 16: HJ 212 monitors (issue 15): a device that speaks HJ 212 over TCP instead of MQTT, known by its MN; the
         // password is kept as its SHA-256 (it travels in clear in every frame, but the database need not hold it).
         """
         CREATE TABLE hj212_monitors (
