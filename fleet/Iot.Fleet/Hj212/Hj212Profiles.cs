@@ -18,6 +18,8 @@ public sealed class Hj212Options
     public int FrameBurst { get; set; } = 200;
     /// <summary>A connection silent this long is closed (monitors reconnect).</summary>
     public int IdleSeconds { get; set; } = 900;
+    /// <summary>A connection that has not sent a frame with a registered MN and its PW this long after connecting is closed.</summary>
+    public int LoginSeconds { get; set; } = 120;
     /// <summary>Longest frame kept (segments up to 9,999 bytes, as HJ 212's four length digits allow).</summary>
     public int MaxFrameBytes { get; set; } = Hj212Frame.MaxSegment + Hj212Frame.Overhead;
     /// <summary>A connection that sends this many bytes of garbage without one good frame is closed.</summary>

@@ -140,7 +140,8 @@ public sealed class Hj212Receiver(
             while (!stop.IsCancellationRequested)
             {
                 using var idle = CancellationTokenSource.CreateLinkedTokenSource(stop);
-                idle.CancelAfter(TimeSpan.FromSeconds(o.IdleSeconds));
+                // Until a frame proves the MN and PW, a connection gets only LoginSeconds: idle sockets are not free.
+                idle.CancelAfter(TimeSpan.FromSeconds(Mn is null ? Math.Min(o.LoginSeconds, o.IdleSeconds) : o.IdleSeconds));
                 int n = await _stream.ReadAsync(buffer, idle.Token);
                 if (n == 0) return;
                 framed.Clear();
