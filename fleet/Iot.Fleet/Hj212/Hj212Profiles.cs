@@ -57,6 +57,9 @@ public sealed class Hj212Profile
     public int? UnknownFlag { get; set; }
     /// <summary>"2017" or "2025": version bits of replies; null = as the frame answered.</summary>
     public string? ReplyVersion { get; set; }
+    /// <summary>2025 §6.4 SM4 key of this platform's monitors (32 hex digits or 16 characters); null = CPs in clear.
+    /// A secret: set it in configuration (Hj212__Profiles__{name}__Sm4Key), never in the shipped file.</summary>
+    public string? Sm4Key { get; set; }
 
     public TimeSpan Offset => TimeSpan.FromHours(TimeOffsetHours ?? 8);
     public int DurationOf(string cn) => cn == Hj212Commands.MinuteData ? 60 : cn == Hj212Commands.HourData ? 3600 : RealTimeSeconds ?? 60;
@@ -65,7 +68,10 @@ public sealed class Hj212Profile
     {
         TimeOffset = Offset,
         ReplyVersion = ReplyVersion switch { "2017" => Hj212Version.V2017, "2025" => Hj212Version.V2025, _ => null },
+        CpCipher = _cipher ??= Sm4Key is { Length: > 0 } key ? Hj212Sm4Cipher.FromText(key) : null,
     };
+
+    private Hj212Sm4Cipher? _cipher;
 
     internal Hj212Profile Over(Hj212Profile? basis)
     {
@@ -81,6 +87,7 @@ public sealed class Hj212Profile
             Flags = Merge(basis.Flags, Flags),
             UnknownFlag = UnknownFlag ?? basis.UnknownFlag,
             ReplyVersion = ReplyVersion ?? basis.ReplyVersion,
+            Sm4Key = Sm4Key ?? basis.Sm4Key,
         };
     }
 

@@ -187,10 +187,16 @@ public sealed class Hj212Receiver(
         {
             var first = Hj212Parser.Parse(frame);
             var packet = first.Packet;
-            // The monitor's profile decides the dialect (time offset, reply version), once its MN is known.
+            // The monitor's profile decides the dialect (time offset, reply version, SM4 key), once its MN is known:
+            // the header is never encrypted, so a second reading with the profile's key can check an encrypted CP.
             var monitor = packet?.Mn is { } mn ? owner.Monitors.ByMn(mn) : null;
             var profile = owner.Profiles.Find(monitor?.Profile ?? "default") ?? owner.Profiles.Find("default")!;
             var dialect = profile.Dialect;
+            if (dialect.CpCipher is not null)
+            {
+                first = Hj212Parser.Parse(frame, dialect);
+                packet = first.Packet;
+            }
             if (first.Problem is { } problem)
             {
                 await Reject(monitor?.Device, frame, problem.Reason, stop, packet, problem.QnRtn, dialect);
@@ -265,7 +271,7 @@ public sealed class Hj212Receiver(
             (_fetchQn, _fetchSentAt) = (fetch.Qn, now);
             Interlocked.Increment(ref GapsFetched);
             owner.Logger.LogInformation("HJ 212 {Mn}: minutes {From}..{To} missing, asked for them", Mn, last + 60, time - 60);
-            await Send(fetch, stop);
+            await Send(fetch, stop, Dialect(profile)); // a 2051: encrypted when the platform's profile has a key
         }
 
         private Hj212Dialect Dialect(Hj212Profile profile) => profile.Dialect with { CommandVersion = _version };
@@ -291,7 +297,7 @@ public sealed class Hj212Receiver(
             owner.Logger.LogWarning("HJ 212 {Mn}: clock off by {Drift:F0} s, setting it", Mn, ClockDriftSeconds);
             var set = Hj212Builder.SetTime(Mn!, _pw, _st ?? Hj212Systems.AirQuality, now, now, Dialect(profile));
             _setQn = set.Qn;
-            await Send(set, stop);
+            await Send(set, stop); // §6.4 encrypts CN 2000-2999 (and 1014, 3020), not 1012
         }
 
         private void CommandAnswered(Hj212Packet packet)
@@ -379,9 +385,9 @@ public sealed class Hj212Receiver(
             catch (OperationCanceledException) when (!stop.IsCancellationRequested) { }
         }
 
-        private async Task Send(Hj212Packet packet, CancellationToken stop)
+        private async Task Send(Hj212Packet packet, CancellationToken stop, Hj212Dialect? dialect = null)
         {
-            var bytes = Encoding.UTF8.GetBytes(Hj212Builder.Frame(packet));
+            var bytes = Encoding.UTF8.GetBytes(Hj212Builder.Frame(packet, dialect));
             await _writing.WaitAsync(stop);
             try
             {

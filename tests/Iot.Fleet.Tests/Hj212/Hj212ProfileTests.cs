@@ -67,3 +67,22 @@ public class Hj212ProfileTests
         Assert.NotEqual(Hj212Profiles.SeqOf("2051", t), Hj212Profiles.SeqOf("2051", t + 60));
     }
 }
+
+public class Hj212ProfileKeyTests
+{
+    [Fact]
+    public void A_profile_with_an_sm4_key_reads_encrypted_cps()
+    {
+        var profiles = new Hj212Profiles(Options.Create(new Hj212Options
+        {
+            Profiles = new() { ["sealed"] = new Hj212Profile { BasedOn = "default", Sm4Key = new string('0', 16) } },
+        }));
+        var dialect = profiles.Find("sealed")!.Dialect;
+        var upload = Hj212Builder.Upload("2051", "22", "0A1B2C3D4E5F000000000009", "123456", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow,
+            [("a34002", [("Avg", "0.210"), ("Flag", "N")])], Hj212Version.V2025);
+        var parsed = Hj212Parser.Parse(Hj212Builder.Frame(upload, dialect), dialect);
+        Assert.True(parsed.Ok, parsed.Problem?.Reason);
+        Assert.Equal(210, Hj212Profiles.Read(parsed.Packet!, profiles.Find("sealed")!, out _)!.Measurements["pm10"], 6);
+        Assert.Null(profiles.Find("default")!.Dialect.CpCipher);
+    }
+}
