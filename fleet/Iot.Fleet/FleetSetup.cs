@@ -1,3 +1,4 @@
+using Iot.Fleet.Hj212;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Iot.Fleet.Api;
@@ -67,6 +68,7 @@ public static class FleetSetup
         services.AddSingleton<DeviceKeys>();
         services.AddSingleton<TelemetryIngest>();
         services.AddHostedService(sp => sp.GetRequiredService<TelemetryIngest>());
+        services.AddHj212(builder.Configuration);
 
         services.AddHostedService<OfflineWatch>();
         services.AddHostedService<BrokerQueueWatch>();
@@ -109,6 +111,7 @@ public static class FleetSetup
         app.MapMetersApi();
         app.MapNotices();
         app.MapIngestApi();
+        app.MapHj212Api();
         app.MapForwardingApi();
         app.MapDeviceKeysApi();
         app.MapHealth();

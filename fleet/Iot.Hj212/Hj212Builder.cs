@@ -28,6 +28,17 @@ public static class Hj212Builder
     /// <summary>The whole frame (<c>##</c>, length, segment, CRC, CR LF) of a packet.</summary>
     public static string Frame(Hj212Packet p) => Hj212Frame.Wrap(Segment(p));
 
+    /// <summary>The frame in a platform's dialect: with its CP cipher (2025 §6.4), the CP goes encrypted while length and
+    /// CRC stay the plaintext's.</summary>
+    public static string Frame(Hj212Packet p, Hj212Dialect? dialect)
+    {
+        var plain = Segment(p);
+        if (dialect?.CpCipher is not { } cipher || p.Cp.Text.Length == 0) return Hj212Frame.Wrap(plain);
+        var wire = Segment(p with { Cp = new Hj212Cp(cipher.Encrypt(p.Cp.Text), []) });
+        return Hj212Frame.Header + Hj212Frame.ByteCount(plain).ToString("D4", CultureInfo.InvariantCulture) + wire
+            + Hj212Frame.CrcHex(Hj212Frame.Crc(plain)) + Hj212Frame.Trailer;
+    }
+
     /// <summary>CP text from groups of key=value (fields joined by ',', groups by ';').</summary>
     public static Hj212Cp Cp(params IEnumerable<KeyValuePair<string, string>>[] groups) =>
         Hj212Cp.Parse(string.Join(";", groups.Select(g => string.Join(",", g.Select(kv => kv.Key + "=" + kv.Value)))));

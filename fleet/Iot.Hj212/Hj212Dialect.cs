@@ -23,12 +23,12 @@ public sealed record Hj212Dialect
     public bool ReplyWithPassword { get; init; } = true;
     /// <summary>How the CP contents of split parts are joined (the standard does not say; ';' keeps groups apart).</summary>
     public string SplitJoin { get; init; } = ";";
-    /// <summary>2025 §6.4 SM4 on the CP: null = encrypted CPs are refused with a clear reason.</summary>
+    /// <summary>2025 §6.4 SM4 on the CP (<see cref="Hj212Sm4Cipher"/>): null = encrypted CPs are refused with a clear reason.</summary>
     public IHj212CpCipher? CpCipher { get; init; }
 }
 
-/// <summary>The seam for 2025 §6.4 CP encryption (SM4-ECB, 16-byte key, NoPadding, whole 16-char blocks only,
-/// the rest plain; length and CRC are on the plaintext). Not implemented in this codec: plug one in per platform.</summary>
+/// <summary>2025 §6.4 CP encryption (SM4-ECB, 16-byte key, NoPadding, whole 16-char blocks only, the rest plain; length and
+/// CRC are on the plaintext). <see cref="Hj212Sm4Cipher"/> is the standard's; another platform's scheme plugs in here.</summary>
 public interface IHj212CpCipher
 {
     /// <summary>True when the CP content as received is ciphertext (e.g. starts with '{').</summary>

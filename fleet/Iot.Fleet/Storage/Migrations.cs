@@ -480,7 +480,17 @@ public static class Migrations
         CREATE INDEX notice_services_lead ON notice_services (lead, id);
         ALTER TABLE leads ADD COLUMN evidence TEXT;
         """,
-        // HJ 212 forwarding (issue 15, item 4): minutes of reporting sites waiting for their frame (one row per device record,
+        // 16: HJ 212 monitors (issue 15): a device that speaks HJ 212 over TCP instead of MQTT, known by its MN; the
+        // password is kept as its SHA-256 (it travels in clear in every frame, but the database need not hold it).
+        """
+        CREATE TABLE hj212_monitors (
+            dev TEXT PRIMARY KEY REFERENCES devices (id),
+            mn TEXT NOT NULL UNIQUE,
+            password_sha256 TEXT NOT NULL,
+            profile TEXT NOT NULL,
+            created_at INTEGER NOT NULL);
+        """,
+        // 17: HJ 212 forwarding (issue 15, item 4): minutes of reporting sites waiting for their frame (one row per device record,
         // so a frame is made once every device of the site has the minute, or after Hj212:SettleSeconds), and the frames
         // themselves, one per (site, CN, DataTime), made once and kept: sent until a 9014 acknowledges them, re-sent on the
         // platform's history request. The forwarder follows the journal with the cursor `hj212`.
