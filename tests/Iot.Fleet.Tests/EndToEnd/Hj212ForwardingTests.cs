@@ -14,7 +14,7 @@ namespace Iot.Fleet.Tests.EndToEnd;
 /// (HJ 212-2025, short OverTime and retry times so that refusals resolve within a test).</summary>
 public sealed class Hj212Fixture : IDisposable
 {
-    public const string Mn = "0A1B2C3D4E5F000000000001", HistoryMn = "0A1B2C3D4E5F000000000002", Pw = "123456", St = "39";
+    public const string Mn = "0A1B2C3D4E5F000000000001", HistoryMn = "0A1B2C3D4E5F000000000002", TwoMn = "0A1B2C3D4E5F000000000003", Pw = "123456", St = "39";
 
     public Hj212Fixture()
     {
@@ -38,6 +38,8 @@ public sealed class Hj212Fixture : IDisposable
         e["Hj212__Sites__HJDUST__Mn"] = Mn;
         e["Hj212__Sites__HJHIST__Platform"] = "sim";
         e["Hj212__Sites__HJHIST__Mn"] = HistoryMn;
+        e["Hj212__Sites__HJTWO__Platform"] = "sim";
+        e["Hj212__Sites__HJTWO__Mn"] = TwoMn;
         Fleet = FleetServer.Start(options);
     }
 
@@ -153,15 +155,32 @@ public sealed class Hj212ForwardingTests(Hj212Fixture hj) : IClassFixture<Hj212F
         Assert.Equal("1", set.Single(p => p.Cn == Hj212Commands.RequestAnswer).Cp["QnRtn"]);
     }
 
+    [Fact]
+    public async Task A_sites_minute_waits_for_its_other_device_and_goes_as_one_frame_over_both()
+    {
+        await Register("HJTWO", "GW-HJ-3", "GW-HJ-4");
+        await using var a = await Gateway("GW-HJ-3");
+        await using var b = await Gateway("GW-HJ-4");
+        var minute = Minute(DateTimeOffset.UtcNow.AddMinutes(-30));
+        await a.PublishAsync("iot/v1/GW-HJ-3/telemetry", Envelope("GW-HJ-3", (1, minute, 0, """{"pm10":60,"pm25":30}""")));
+        await Task.Delay(3000);
+        Assert.DoesNotContain(hj.Platform.Kept.Keys, k => k.Mn == Hj212Fixture.TwoMn);
+        await b.PublishAsync("iot/v1/GW-HJ-4/telemetry", Envelope("GW-HJ-4", (1, minute, 0, """{"pm10":100,"pm25":50}""")));
+        await Eventually(() => hj.Platform.Kept.Keys.Any(k => k.Mn == Hj212Fixture.TwoMn), "the site's minute at the platform");
+        var pm10 = hj.Platform.Kept.Single(k => k.Key.Mn == Hj212Fixture.TwoMn).Value.Cp.Factors.Single(f => f.Code == "a34002");
+        Assert.Equal((0.06, 0.08, 0.1), (pm10.Number("Min"), pm10.Number("Avg"), pm10.Number("Max")));
+    }
+
     /// <summary>What the forwarder sent back to a platform request (same QN), other than data.</summary>
     private Task<List<Hj212Packet>> Answers(string qn) =>
         Task.FromResult(hj.Platform.Received.Where(p => p.Qn == qn && p.Cn != Hj212Commands.MinuteData).ToList());
 
-    private async Task Register(string site, string device)
+    private async Task Register(string site, params string[] devices)
     {
         using var http = hj.Fleet.Http();
         Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/sites", new { id = site, name = $"Site {site}", kind = "dust", timezone = "Asia/Shanghai", grid = "G-1", profile = "default" })).StatusCode);
-        Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/devices", new { id = device, site })).StatusCode);
+        foreach (var device in devices)
+            Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/devices", new { id = device, site })).StatusCode);
     }
 
     private async Task<MqttClient> Gateway(string device)
