@@ -22,7 +22,7 @@ public sealed class PlatformForwarder(PlatformQueue queue, IOptions<ForwardingOp
     protected override async Task RunAsync(CancellationToken stop)
     {
         var o = options.Value;
-        if (o.Sites.Count == 0)
+        if (o.Reporting.Count == 0)
         {
             await Task.Delay(Timeout.Infinite, stop);
             return;
@@ -30,7 +30,7 @@ public sealed class PlatformForwarder(PlatformQueue queue, IOptions<ForwardingOp
         // Stalled means the journal is not followed; a platform that does not acknowledge is the queue's depth, not a stall
         // of the fleet (it would turn /healthz to 503 for someone else's outage).
         Health.Watch(ForwardingStage, () => queue.Behind());
-        _links = o.Sites.Where(s => o.Platforms.ContainsKey(s.Value.Platform))
+        _links = o.Reporting.Where(s => o.Platforms.ContainsKey(s.Value.Platform))
             .Select(s => new PlatformLink(s.Key, s.Value, o.Platforms[s.Value.Platform], queue, Clock, Logger)).ToList();
         using var running = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var tasks = _links.Select(l => l.RunAsync(running.Token)).Append(Follow(running.Token)).ToList();

@@ -7,8 +7,14 @@ public sealed class ForwardingOptions
     /// <summary>Platforms by name.</summary>
     public Dictionary<string, PlatformOptions> Platforms { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>Sites that report, by site id.</summary>
+    /// <summary>Sites that report, by site id, or by any key with the id in <see cref="ReportingSite.Site"/> (environment
+    /// names cannot hold the '-' of most site ids: `Hj212__Sites__0__Site=K-12`).</summary>
     public Dictionary<string, ReportingSite> Sites { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The reporting sites by site id.</summary>
+    public IReadOnlyDictionary<string, ReportingSite> Reporting =>
+        _reporting ??= Sites.GroupBy(s => s.Value.Site ?? s.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Value, StringComparer.Ordinal);
+    private Dictionary<string, ReportingSite>? _reporting;
 
     /// <summary>How long a minute waits for the site's other devices before its frame is made without them. A frame is
     /// made once and never changed (the platform keeps the first it gets for a minute), so a record later than this is
@@ -27,7 +33,7 @@ public sealed class ForwardingOptions
 
     /// <summary>The platform a site reports to, or null.</summary>
     public (ReportingSite Site, PlatformOptions Platform)? Of(string site) =>
-        Sites.TryGetValue(site, out var s) && Platforms.TryGetValue(s.Platform, out var p) ? (s, p) : null;
+        Reporting.TryGetValue(site, out var s) && Platforms.TryGetValue(s.Platform, out var p) ? (s, p) : null;
 
     /// <summary>Each wrong setting, for the start to refuse.</summary>
     public IEnumerable<string> Problems()
@@ -39,6 +45,8 @@ public sealed class ForwardingOptions
             if (p.St.Length is < 1 or > 5) yield return $"Hj212:Platforms:{name}:St is required (e.g. 22, 39)";
             if (p.OverTimeSeconds <= 0 || p.ReCount < 1) yield return $"Hj212:Platforms:{name}: OverTimeSeconds > 0 and ReCount >= 1";
         }
+        foreach (var group in Sites.GroupBy(s => s.Value.Site ?? s.Key, StringComparer.Ordinal).Where(g => g.Count() > 1))
+            yield return $"Hj212:Sites: site {group.Key} is given more than once";
         foreach (var (site, s) in Sites)
         {
             if (!Platforms.ContainsKey(s.Platform)) yield return $"Hj212:Sites:{site}:Platform {s.Platform} is not configured";
@@ -76,6 +84,9 @@ public sealed class PlatformOptions
 /// <summary>A site that reports: its platform and the MN that platform assigned to it.</summary>
 public sealed class ReportingSite
 {
+    /// <summary>The site's id when the key is not it.</summary>
+    public string? Site { get; set; }
+
     public string Platform { get; set; } = "";
     public string Mn { get; set; } = "";
 }

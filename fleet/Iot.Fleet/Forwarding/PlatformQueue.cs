@@ -192,7 +192,7 @@ public sealed class PlatformQueue(FleetDatabase database, RecordJournal journal,
             FROM hj212_frames GROUP BY site, platform, mn
             """).ToDictionary(f => (f.site, f.mn));
         var open = connection.Query<(string site, long minutes)>("SELECT site, COUNT(DISTINCT minute) FROM hj212_open GROUP BY site").ToDictionary(o => o.site, o => o.minutes);
-        var sites = Options.Sites.Select(s => (site: s.Key, s.Value.Mn, s.Value.Platform)).Concat(frames.Keys.Select(k => (k.site, Mn: k.mn, Platform: frames[k].platform)))
+        var sites = Options.Reporting.Select(s => (site: s.Key, s.Value.Mn, s.Value.Platform)).Concat(frames.Keys.Select(k => (k.site, Mn: k.mn, Platform: frames[k].platform)))
             .Distinct().OrderBy(s => s.Platform, StringComparer.Ordinal).ThenBy(s => s.site, StringComparer.Ordinal);
         return sites.Select(s =>
         {

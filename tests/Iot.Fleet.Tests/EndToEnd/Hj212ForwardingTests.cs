@@ -33,9 +33,10 @@ public sealed class Hj212Fixture : IDisposable
         e["Hj212__Platforms__sim__ReCount"] = "2";
         e["Hj212__RetryMinutes"] = "0.02";
         e["Hj212__MaxRetryMinutes"] = "0.05";
-        // Site ids without '-': the fleet starts under /bin/sh, which drops environment names it cannot spell.
-        e["Hj212__Sites__HJDUST__Platform"] = "sim";
-        e["Hj212__Sites__HJDUST__Mn"] = Mn;
+        // A site id with '-' cannot be an environment name (/bin/sh drops it): the key is then any name and Site the id.
+        e["Hj212__Sites__0__Site"] = "HJ-DUST";
+        e["Hj212__Sites__0__Platform"] = "sim";
+        e["Hj212__Sites__0__Mn"] = Mn;
         e["Hj212__Sites__HJHIST__Platform"] = "sim";
         e["Hj212__Sites__HJHIST__Mn"] = HistoryMn;
         e["Hj212__Sites__HJTWO__Platform"] = "sim";
@@ -64,7 +65,7 @@ public sealed class Hj212ForwardingTests(Hj212Fixture hj) : IClassFixture<Hj212F
     [Fact]
     public async Task The_platform_ends_with_every_minute_exactly_once_through_dropped_connections_refusals_and_a_fleet_restart()
     {
-        await Register("HJDUST", "GW-HJ-1");
+        await Register("HJ-DUST", "GW-HJ-1");
         await using var gateway = await Gateway("GW-HJ-1");
         var start = Minute(DateTimeOffset.UtcNow.AddMinutes(-120));
         async Task Publish(int from, int to)
@@ -115,7 +116,7 @@ public sealed class Hj212ForwardingTests(Hj212Fixture hj) : IClassFixture<Hj212F
         Assert.Equal((0.08, 0.08, 0.08, "N"), (pm10.Number("Min"), pm10.Number("Avg"), pm10.Number("Max"), pm10.Flag));
         Assert.Equal(["a01001", "a01002", "a01007", "a01008", "a34001", "a34002", "a34004"], first.Cp.Factors.Select(f => f.Code));
 
-        var queue = await Eventually(async () => (await hj.Fleet.Http().GetFromJsonAsync<JsonArray>("/api/hj212/queue"))!.Single(s => (string)s!["site"]! == "HJDUST")!,
+        var queue = await Eventually(async () => (await hj.Fleet.Http().GetFromJsonAsync<JsonArray>("/api/hj212/queue"))!.Single(s => (string)s!["site"]! == "HJ-DUST")!,
             s => (long)s["pending"]! == 0 && (long)s["acknowledged"]! == 60, "the queue to be empty");
         Assert.Equal(Hj212Fixture.Mn, (string)queue["mn"]!);
         var page = await hj.Fleet.Http().GetStringAsync("/engineer/ingest");

@@ -53,11 +53,16 @@ public sealed class MinuteFrameTests
         var options = new ForwardingOptions
         {
             Platforms = { ["p"] = new PlatformOptions { Host = "10.0.0.1", Port = 8005, Version = 2019 } },
-            Sites = { ["A"] = new ReportingSite { Platform = "p", Mn = "MN1" }, ["B"] = new ReportingSite { Platform = "q", Mn = "MN1" } },
+            Sites =
+            {
+                ["A"] = new ReportingSite { Platform = "p", Mn = "MN1" }, ["B"] = new ReportingSite { Platform = "q", Mn = "MN1" },
+                ["0"] = new ReportingSite { Site = "A", Platform = "p", Mn = "MN2" },
+            },
         };
         var problems = options.Problems().ToList();
         Assert.Contains(problems, p => p.Contains("Version must be 2017 or 2025"));
         Assert.Contains(problems, p => p.Contains("Platform q is not configured"));
         Assert.Contains(problems, p => p.Contains("MN MN1 is given to more than one site"));
+        Assert.Contains(problems, p => p.Contains("site A is given more than once"));
     }
 }
