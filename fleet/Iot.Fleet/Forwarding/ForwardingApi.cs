@@ -1,9 +1,10 @@
+using Iot.Fleet.Api;
 using Iot.Fleet.People;
 using Microsoft.Extensions.Options;
 
 namespace Iot.Fleet.Forwarding;
 
-/// <summary>The forwarder's wiring, and its queue for engineers: `GET /api/hj212/queue` (per platform and site: frames
+/// <summary>The forwarder's wiring, and its queue for engineers: `GET /api/hj212/queue` (paged; per platform and site: frames
 /// waiting, sent without a 9014 yet, acknowledged, the oldest waiting minute, the last 9014, minutes waiting for devices,
 /// and whether the connection is open). The engineers' ingest page shows the same.</summary>
 public static class ForwardingApi
@@ -19,7 +20,9 @@ public static class ForwardingApi
     }
 
     public static void MapForwardingApi(this IEndpointRouteBuilder app) =>
-        app.MapGet("/api/hj212/queue", (PlatformQueue queue, PlatformForwarder forwarder) => Queue(queue, forwarder))
+        // Paged like every list (Api/Paging), a site once per platform and MN.
+        app.MapGet("/api/hj212/queue", (PageRequest page, PlatformQueue queue, PlatformForwarder forwarder) =>
+                page.Of(Queue(queue, forwarder), s => $"{s.Platform}/{s.Site}/{s.Mn}"))
             .WithTags("HJ 212").RequireRoles(Roles.Engineer);
 
     /// <summary>The queue per site with its connection state (the API's and the page's one source).</summary>

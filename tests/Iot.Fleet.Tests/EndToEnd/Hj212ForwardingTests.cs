@@ -116,7 +116,7 @@ public sealed class Hj212ForwardingTests(Hj212Fixture hj) : IClassFixture<Hj212F
         Assert.Equal((0.08, 0.08, 0.08, "N"), (pm10.Number("Min"), pm10.Number("Avg"), pm10.Number("Max"), pm10.Flag));
         Assert.Equal(["a01001", "a01002", "a01007", "a01008", "a34001", "a34002", "a34004"], first.Cp.Factors.Select(f => f.Code));
 
-        var queue = await Eventually(async () => (await hj.Fleet.Http().GetFromJsonAsync<JsonArray>("/api/hj212/queue"))!.Single(s => (string)s!["site"]! == "HJ-DUST")!,
+        var queue = await Eventually(async () => (await hj.Fleet.Http().GetAllAsync("/api/hj212/queue")).Single(s => (string)s!["site"]! == "HJ-DUST")!,
             s => (long)s["pending"]! == 0 && (long)s["acknowledged"]! == 60, "the queue to be empty");
         Assert.Equal(Hj212Fixture.Mn, (string)queue["mn"]!);
         var page = await hj.Fleet.Http().GetStringAsync("/engineer/ingest");
