@@ -6,7 +6,7 @@ namespace Iot.Fleet.Forwarding;
 
 /// <summary>
 /// The one outbound TCP connection of a site's MN to its platform. It sends the queue's frames one at a time, each with
-/// reply wanted, and waits OverTime for its 9014 (matched by QN), ReCount times; then the frame is kept for later and the
+/// reply wanted, and waits OverTime for its 9014 (matched by QN), re-sending it ReCount times; then the frame is kept for later and the
 /// next goes. A lost connection is opened again with backoff (1 s doubling to a minute). It also answers what the
 /// platform asks: history (2051/2061 with BeginTime/EndTime: the stored frames again), 1011 (our clock) and 1012
 /// (acknowledged; the fleet keeps its clock by NTP).
@@ -82,7 +82,7 @@ public sealed class PlatformLink(string site, ReportingSite reporting, PlatformO
                     await Task.Delay(Idle, clock, session.Token);
                     continue;
                 }
-                if (!await Deliver(stream, frame, session.Token)) queue.Postpone(frame, platform.ReCount);
+                if (!await Deliver(stream, frame, session.Token)) queue.Postpone(frame, platform.ReCount + 1);
             }
         }
         catch (OperationCanceledException) when (!stop.IsCancellationRequested)
@@ -93,10 +93,10 @@ public sealed class PlatformLink(string site, ReportingSite reporting, PlatformO
         if (!stop.IsCancellationRequested) throw new IOException("the platform closed the connection");
     }
 
-    /// <summary>Sends a frame up to ReCount times, each waiting OverTime for its 9014; true once acknowledged.</summary>
+    /// <summary>Sends a frame, and again up to ReCount times (HJ 212's 重发次数), each waiting OverTime for its 9014; true once acknowledged.</summary>
     private async Task<bool> Deliver(NetworkStream stream, QueuedFrame frame, CancellationToken stop)
     {
-        for (var attempt = 0; attempt < platform.ReCount; attempt++)
+        for (var attempt = 0; attempt <= platform.ReCount; attempt++)
         {
             var acked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _waiting[frame.Qn] = acked;

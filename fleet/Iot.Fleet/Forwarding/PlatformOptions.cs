@@ -43,7 +43,7 @@ public sealed class ForwardingOptions
             if (string.IsNullOrWhiteSpace(p.Host) || p.Port is < 1 or > 65535) yield return $"Hj212:Platforms:{name}: Host and Port are required";
             if (p.Version is not (2017 or 2025)) yield return $"Hj212:Platforms:{name}:Version must be 2017 or 2025";
             if (p.St.Length is < 1 or > 5) yield return $"Hj212:Platforms:{name}:St is required (e.g. 22, 39)";
-            if (p.OverTimeSeconds <= 0 || p.ReCount < 1) yield return $"Hj212:Platforms:{name}: OverTimeSeconds > 0 and ReCount >= 1";
+            if (p.OverTimeSeconds <= 0 || p.ReCount is < 0 or > 10) yield return $"Hj212:Platforms:{name}: OverTimeSeconds > 0 and ReCount 0…10";
         }
         foreach (var group in Sites.GroupBy(s => s.Value.Site ?? s.Key, StringComparer.Ordinal).Where(g => g.Count() > 1))
             yield return $"Hj212:Sites: site {group.Key} is given more than once";
@@ -73,7 +73,7 @@ public sealed class PlatformOptions
     /// <summary>2017 or 2025: the version bits of Flag, and RF=1 on re-sent frames under 2025.</summary>
     public int Version { get; set; } = 2017;
 
-    /// <summary>Seconds to wait for a 9014 (OverTime), and tries before a frame is kept for later (ReCount).</summary>
+    /// <summary>Seconds to wait for a 9014 (OverTime), and re-sends before a frame is kept for later (ReCount, 重发次数).</summary>
     public double OverTimeSeconds { get; set; } = 5;
     public int ReCount { get; set; } = 3;
 

@@ -163,10 +163,11 @@ public sealed class PlatformQueue(FleetDatabase database, RecordJournal journal,
             new { mn, qn, now = clock.GetUtcNow().ToUnixTimeMilliseconds() }) > 0;
     }
 
-    /// <summary>The frame went unacknowledged ReCount times: kept for later, RetryMinutes doubling per round.</summary>
-    public void Postpone(QueuedFrame frame, int reCount)
+    /// <summary>The frame went unacknowledged through a round of <paramref name="sendsPerRound"/> sends: kept for later,
+    /// RetryMinutes doubling per round.</summary>
+    public void Postpone(QueuedFrame frame, int sendsPerRound)
     {
-        var rounds = Math.Max(1, (frame.Sends + reCount - 1) / reCount);
+        var rounds = Math.Max(1, (frame.Sends + sendsPerRound) / sendsPerRound);
         var minutes = Math.Min(Options.RetryMinutes * Math.Pow(2, Math.Min(rounds - 1, 16)), Options.MaxRetryMinutes);
         using var connection = database.Open();
         connection.Execute("UPDATE hj212_frames SET retry_at = @at WHERE id = @id",
