@@ -92,6 +92,22 @@ public class CodecTests
     }
 
     [Fact]
+    public void Segments_up_to_9999_bytes_are_accepted_and_no_longer()
+    {
+        const string head = "QN=20260315103100123;ST=22;CN=2051;PW=123456;MN=88888880000001;Flag=5;CP=&&DataTime=20260315103000;x-Note=";
+        string Segment(int bytes) => head + new string('a', bytes - head.Length - 2) + "&&";
+        foreach (var n in new[] { 1623, 9999 })
+        {
+            var frame = Hj212Frame.Wrap(Segment(n));
+            Assert.Equal(n.ToString("D4"), frame[2..6]);
+            Assert.True(Hj212Parser.Parse(frame).Ok);
+            Assert.Single(new Hj212Framer().Feed(System.Text.Encoding.ASCII.GetBytes(frame)), f => f.IsFrame);
+        }
+        Assert.Throws<ArgumentException>(() => Hj212Frame.Wrap(Segment(10_000)));
+        Assert.False(Hj212Parser.Parse(Hj212Frame.Wrap(Segment(1623)), Hj212Dialect.Default with { MaxSegment = Hj212Frame.StandardMaxSegment }).Ok);
+    }
+
+    [Fact]
     public void Flag_bits()
     {
         Assert.Equal(5, Hj212Flag.Of(Hj212Version.V2017, replyRequested: true).Value);

@@ -59,11 +59,17 @@ public sealed class Hj212Profile
     public string? ReplyVersion { get; set; }
     /// <summary>2025 §6.4 SM4 key of this platform's monitors (32 hex digits or 16 characters); null = CPs in clear.
     /// A secret: set it in configuration (Hj212__Profiles__{name}__Sm4Key), never in the shipped file.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public string? Sm4Key { get; set; }
 
+    /// <summary>Whether CPs are SM4-encrypted (the key itself is never shown).</summary>
+    public bool Encrypted => Sm4Key is { Length: > 0 };
+
+    [System.Text.Json.Serialization.JsonIgnore]
     public TimeSpan Offset => TimeSpan.FromHours(TimeOffsetHours ?? 8);
     public int DurationOf(string cn) => cn == Hj212Commands.MinuteData ? 60 : cn == Hj212Commands.HourData ? 3600 : RealTimeSeconds ?? 60;
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public Hj212Dialect Dialect => Hj212Dialect.Default with
     {
         TimeOffset = Offset,

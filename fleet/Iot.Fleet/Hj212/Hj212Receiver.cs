@@ -368,21 +368,25 @@ public sealed class Hj212Receiver(
             return (true, reading.Time);
         }
 
+        /// <summary>Records a rejection (sampled per minute), then answers 9011 when the frame can be addressed: what the
+        /// monitor is told has been recorded first, as a 9014 follows storage.</summary>
         private async Task Reject(string? device, byte[] frame, string reason, CancellationToken stop,
             Hj212Packet? packet = null, Hj212QnRtn? answer = null, Hj212Dialect? dialect = null)
         {
             Interlocked.Increment(ref Rejected);
-            if (packet is { Qn: not null, Mn: not null } && answer is { } rtn)
-                await Send(Hj212Builder.RequestAnswer(packet, rtn, dialect), stop);
             var minute = owner.Clock.GetUtcNow().ToUnixTimeSeconds() / 60;
             if (minute != _sampleMinute) (_sampleMinute, _sampled) = (minute, 0);
-            if (++_sampled > owner.Options.RejectionsPerMinute) return;
-            var topic = $"{TopicRoot}/{packet?.Mn ?? Mn ?? "?"}/{packet?.Cn ?? "?"}";
-            var rejection = new Rejection(device ?? Device, topic, $"HJ 212 from {Remote}: {reason}", MessageParser.Sample(frame), owner.Clock.GetUtcNow());
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
-            timeout.CancelAfter(TimeSpan.FromSeconds(10));
-            try { await owner.Ingest.StoreForeignAsync([], [rejection], timeout.Token); }
-            catch (OperationCanceledException) when (!stop.IsCancellationRequested) { }
+            if (++_sampled <= owner.Options.RejectionsPerMinute)
+            {
+                var topic = $"{TopicRoot}/{packet?.Mn ?? Mn ?? "?"}/{packet?.Cn ?? "?"}";
+                var rejection = new Rejection(device ?? Device, topic, $"HJ 212 from {Remote}: {reason}", MessageParser.Sample(frame), owner.Clock.GetUtcNow());
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
+                timeout.CancelAfter(TimeSpan.FromSeconds(10));
+                try { await owner.Ingest.StoreForeignAsync([], [rejection], timeout.Token); }
+                catch (OperationCanceledException) when (!stop.IsCancellationRequested) { }
+            }
+            if (packet is { Qn: not null, Mn: not null } && answer is { } rtn)
+                await Send(Hj212Builder.RequestAnswer(packet, rtn, dialect), stop);
         }
 
         private async Task Send(Hj212Packet packet, CancellationToken stop, Hj212Dialect? dialect = null)

@@ -77,7 +77,9 @@ public sealed class TelemetryIngest(
             new System.Threading.Channels.BoundedChannelOptions(8) { SingleReader = true });
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var judging = Task.Factory.StartNew(() => JudgeLoop(toJudge.Reader, failed), stop, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
-        var foreign = ForeignLoop(toJudge.Writer, failed);
+        // Stopped on its own at the end, so the judging worker still drains what was stored (as before foreign input).
+        using var foreignStop = CancellationTokenSource.CreateLinkedTokenSource(failed.Token);
+        var foreign = ForeignLoop(toJudge.Writer, foreignStop.Token, failed);
         try
         {
             await Receive(toJudge.Writer, failed.Token);
@@ -88,7 +90,7 @@ public sealed class TelemetryIngest(
         }
         finally
         {
-            await failed.CancelAsync();
+            await foreignStop.CancelAsync();
             await foreign;
             toJudge.Writer.TryComplete();
             counters.Ready = false;
@@ -111,17 +113,17 @@ public sealed class TelemetryIngest(
         await item.Done.Task;
     }
 
-    private async Task ForeignLoop(System.Threading.Channels.ChannelWriter<StoredBatch> toJudge, CancellationTokenSource failed)
+    private async Task ForeignLoop(System.Threading.Channels.ChannelWriter<StoredBatch> toJudge, CancellationToken stop, CancellationTokenSource failed)
     {
         await Task.Yield();
+        var items = new List<ForeignBatch>();
         try
         {
-            var items = new List<ForeignBatch>();
-            while (await _foreign.Reader.WaitToReadAsync(failed.Token))
+            while (await _foreign.Reader.WaitToReadAsync(stop))
             {
                 items.Clear();
                 while (items.Count < options.Value.MaxBatch && _foreign.Reader.TryRead(out var item)) items.Add(item);
-                await _storing.WaitAsync(failed.Token);
+                await _storing.WaitAsync(stop);
                 try
                 {
                     StoredBatch stored;
@@ -140,7 +142,7 @@ public sealed class TelemetryIngest(
                     }
                     foreach (var i in items) i.Done.TrySetResult();
                     influx.Enqueue(stored.Fresh);
-                    await toJudge.WriteAsync(stored, failed.Token);
+                    await toJudge.WriteAsync(stored, stop);
                 }
                 finally
                 {
@@ -148,9 +150,11 @@ public sealed class TelemetryIngest(
                 }
             }
         }
-        catch (OperationCanceledException) when (failed.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            // Stopping or restarting: what is stored is judged from the journal; the rest waits in the channel.
+            // Stopping or restarting: what is stored is judged from the journal; the rest waits in the channel, and what was
+            // taken but not stored is not acknowledged (its monitor sends it again).
+            foreach (var i in items) i.Done.TrySetCanceled(stop);
         }
         catch
         {

@@ -54,6 +54,7 @@ public sealed class Hj212EndToEndTests(PipelineFixture pipeline)
         var again = await monitor.Send(monitor.Data(Hj212Commands.MinuteData, start, resent: true, Dust("0.210")));
         Assert.Equal(Hj212Commands.DataAck, again?.Cn);
         Assert.Equal(65, pipeline.JournalCount("HJ-DUST-1"));
+        Assert.Equal(0, pipeline.RowCount("events", "HJ-DUST-1")); // the re-send (backfill bit) is no conflict
 
         var lead = (await pipeline.Eventually(() => pipeline.Leads("D-HJ212-1"), l => l.Any(x => (string)x!["rule"]! == "dust.pm10"), "the PM10 lead"))
             .First(x => (string)x!["rule"]! == "dust.pm10")!;
@@ -102,6 +103,18 @@ public sealed class Hj212EndToEndTests(PipelineFixture pipeline)
         Assert.Equal(("9011", "3"), (pwAnswer?.Cn, pwAnswer?.Cp["QnRtn"]));
         Assert.Equal(20, pipeline.JournalCount("HJ-GOOD-1"));
         Assert.Equal(0, pipeline.JournalCount("HJ-BAD-1"));
+
+        // Registration: an MN is one device's, and must look like one.
+        using (var http = pipeline.Fleet.Http())
+        {
+            Assert.Equal(HttpStatusCode.Conflict, (await http.PostAsJsonAsync("/api/devices",
+                new { id = "HJ-DUP-1", site = "D-HJ212-BAD", protocol = "hj212", mn = "0A1B2C3D4E5F000000000202", password = Password })).StatusCode);
+            Assert.Equal(HttpStatusCode.BadRequest, (await http.PostAsJsonAsync("/api/devices",
+                new { id = "HJ-SHORT-1", site = "D-HJ212-BAD", protocol = "hj212", mn = "SHORT", password = Password })).StatusCode);
+            Assert.Equal(HttpStatusCode.BadRequest, (await http.PostAsJsonAsync("/api/devices",
+                new { id = "HJ-NOPROF-1", site = "D-HJ212-BAD", protocol = "hj212", mn = "0A1B2C3D4E5F000000000203", password = Password, profile = "nosuch" })).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/api/devices/HJ-DUP-1")).StatusCode);
+        }
 
         // An unknown MN is refused, on its own connection.
         await using var stranger = await SimulatedMonitor.Connect(pipeline.Fleet.Options.Hj212Port, "0A1B2C3D4E5F000000000299", Password);

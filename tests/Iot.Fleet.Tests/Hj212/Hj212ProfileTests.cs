@@ -86,3 +86,15 @@ public class Hj212ProfileKeyTests
         Assert.Null(profiles.Find("default")!.Dialect.CpCipher);
     }
 }
+
+public class Hj212ProfileSecretTests
+{
+    [Fact]
+    public void A_profile_as_shown_never_carries_its_key()
+    {
+        var profile = new Hj212Profile { BasedOn = "default", Sm4Key = "0123456789ABCDEF" };
+        var json = System.Text.Json.JsonSerializer.Serialize(profile);
+        Assert.DoesNotContain("0123456789ABCDEF", json);
+        Assert.Contains("\"Encrypted\":true", json);
+    }
+}
