@@ -95,6 +95,7 @@ public sealed class Hj212ForwardingTests(Hj212Fixture hj) : IClassFixture<Hj212F
         await Publish(40, 50);
         await Task.Delay(1000);
         hj.Fleet.Kill();
+        Assert.True(Owed() >= 10, $"the fleet was killed owing the platform {Owed()} minutes");
         hj.Platform.Refusing = false;
         hj.Fleet.Restart();
         await Publish(50, 60);
@@ -170,6 +171,22 @@ public sealed class Hj212ForwardingTests(Hj212Fixture hj) : IClassFixture<Hj212F
         await Eventually(() => hj.Platform.Kept.Keys.Any(k => k.Mn == Hj212Fixture.TwoMn), "the site's minute at the platform");
         var pm10 = hj.Platform.Kept.Single(k => k.Key.Mn == Hj212Fixture.TwoMn).Value.Cp.Factors.Single(f => f.Code == "a34002");
         Assert.Equal((0.06, 0.08, 0.1), (pm10.Number("Min"), pm10.Number("Avg"), pm10.Number("Max")));
+    }
+
+    /// <summary>Minutes of HJ-DUST the fleet's database still owes the platform: frames without a 9014, minutes waiting for
+    /// their frame, records the forwarder has not read yet.</summary>
+    private long Owed()
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(hj.Fleet.StateDirectory, "fleet.db")};Mode=ReadOnly");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText =
+            """
+            SELECT (SELECT COUNT(*) FROM hj212_frames WHERE site = 'HJ-DUST' AND acked_at IS NULL)
+                 + (SELECT COUNT(DISTINCT minute) FROM hj212_open WHERE site = 'HJ-DUST')
+                 + (SELECT COUNT(*) FROM records WHERE site = 'HJ-DUST' AND row_id > COALESCE((SELECT value FROM cursors WHERE name = 'hj212'), 0))
+            """;
+        return (long)command.ExecuteScalar()!;
     }
 
     /// <summary>What the forwarder sent back to a platform request (same QN), other than data.</summary>
