@@ -1,8 +1,10 @@
+using Iot.Fleet.Hj212;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Iot.Fleet.Api;
 using Iot.Fleet.Cases;
 using Iot.Fleet.Commissioning;
+using Iot.Fleet.Forwarding;
 using Iot.Fleet.Glossary;
 using Iot.Fleet.Health;
 using Iot.Fleet.Onboarding;
@@ -66,6 +68,7 @@ public static class FleetSetup
         services.AddSingleton<DeviceKeys>();
         services.AddSingleton<TelemetryIngest>();
         services.AddHostedService(sp => sp.GetRequiredService<TelemetryIngest>());
+        services.AddHj212(builder.Configuration);
 
         services.AddHostedService<OfflineWatch>();
         services.AddHostedService<BrokerQueueWatch>();
@@ -74,6 +77,7 @@ public static class FleetSetup
         services.AddUpdates();
         services.AddMeters();
         services.AddNotices();
+        services.AddForwarding();
 
         builder.AddHttpSecurity();
         builder.AddPeople();
@@ -107,6 +111,8 @@ public static class FleetSetup
         app.MapMetersApi();
         app.MapNotices();
         app.MapIngestApi();
+        app.MapHj212Api();
+        app.MapForwardingApi();
         app.MapDeviceKeysApi();
         app.MapHealth();
         return app;

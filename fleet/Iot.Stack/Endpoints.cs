@@ -15,6 +15,8 @@ public sealed class Endpoints
     [JsonPropertyName("mqtt_ca")] public string? MqttCa { get; set; }
     [JsonPropertyName("influx_url")] public string InfluxUrl { get; set; } = "";
     [JsonPropertyName("fleet_url")] public string? FleetUrl { get; set; }
+    /// <summary>The fleet's HJ 212 receiver: plain TCP on loopback, for third-party monitors and their simulators.</summary>
+    [JsonPropertyName("hj212_port")] public int? Hj212Port { get; set; }
     [JsonPropertyName("admin_token")] public string? AdminToken { get; set; }
 
     /// <summary>Password of the person `admin`, as the fleet was first started with (the pages' sign-in).</summary>

@@ -16,6 +16,9 @@ public sealed class FleetOptions
     public string AdminToken { get; set; } = Guid.NewGuid().ToString("N");
     public string ClientId { get; set; } = "fleet-1";
 
+    /// <summary>Loopback TCP port of the HJ 212 receiver (plain TCP); 0 = no receiver.</summary>
+    public int Hj212Port { get; set; }
+
     /// <summary>Extra configuration, as environment variables (e.g. "Mqtt__SharedGroup").</summary>
     public Dictionary<string, string> Environment { get; } = [];
 }
@@ -70,6 +73,7 @@ public sealed class FleetServer : ISupervisedServer, IDisposable
             ["Mqtt__Host"] = options.MqttHost,
             ["Mqtt__Port"] = options.MqttPort.ToString(),
             ["Mqtt__ClientId"] = options.ClientId,
+            ["Hj212__Port"] = options.Hj212Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             // Its hash only: the fleet needs no more to check it, and a process's environment is easy to read.
             ["Fleet__AdminTokenSha256"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(options.AdminToken))),
             ["Logging__LogLevel__Default"] = "Warning",

@@ -53,6 +53,8 @@ public sealed class LocalStack(string stateDirectory)
         using var fleet = FleetServer.Start(new FleetOptions
         {
             Port = LocalPort.PreferredOrFree(8080),
+            // HJ 212 has no standard port; 8005 is one platforms use.
+            Hj212Port = LocalPort.PreferredOrFree(8005),
             MqttHost = broker.Host,
             MqttPort = broker.Port,
             InfluxUrl = influx.Url,
@@ -78,6 +80,7 @@ public sealed class LocalStack(string stateDirectory)
             MqttCa = ca.CaCertificatePath,
             InfluxUrl = influx.Url.ToString().TrimEnd('/'),
             FleetUrl = fleet.Url.ToString().TrimEnd('/'),
+            Hj212Port = fleet.Options.Hj212Port,
             AdminToken = fleet.Options.AdminToken,
             AdminPassword = adminPassword,
         };
@@ -86,6 +89,7 @@ public sealed class LocalStack(string stateDirectory)
         Console.WriteLine();
         Console.WriteLine($"  MQTT broker  mqtt://{broker.Host}:{broker.Port}, mqtts://{broker.Host}:{broker.TlsPort} (CA {ca.CaCertificatePath})");
         Console.WriteLine($"  InfluxDB     {endpoints.InfluxUrl}");
+        Console.WriteLine($"  HJ 212       tcp://127.0.0.1:{endpoints.Hj212Port}   (monitors: POST /api/devices with protocol hj212, mn, password)");
         Console.WriteLine($"  Fleet        {endpoints.FleetUrl}   (API: /openapi/v1.json, leads: /api/leads, health: /healthz)");
         // Secrets stay in their files (mode 0600): a console is often copied into a log.
         Console.WriteLine($"  Admin token  in {tokenPath}");

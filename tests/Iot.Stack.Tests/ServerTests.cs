@@ -49,3 +49,16 @@ public sealed class ServerTests
         broker.Dispose();
     }
 }
+
+/// <summary>The contract tools read from .iot/endpoints.json.</summary>
+public sealed class EndpointsContractTests
+{
+    [Fact]
+    public void The_hj212_receivers_port_is_written_as_hj212_port()
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("iot-endpoints-").FullName, "endpoints.json");
+        new Endpoints { MqttPort = 1883, Hj212Port = 8005 }.Write(path);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!;
+        Assert.Equal(8005, (int)json["hj212_port"]!);
+    }
+}

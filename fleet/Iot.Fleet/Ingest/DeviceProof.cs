@@ -28,6 +28,10 @@ public static class ProofStatus
 
     /// <summary>No `mac`: the device has no evidence key; the message is only as good as its broker login.</summary>
     public const string Unproven = "unproven";
+
+    /// <summary>An HJ 212 monitor's frame: its MN and PW matched the registration and the CRC held. HJ 212 has no
+    /// signature, so this is only as good as a password sent in clear (Hj212/Hj212Receiver.cs).</summary>
+    public const string Hj212Password = "hj212-password";
 }
 
 /// <summary>The proof kept with a raw message: status, the MAC as sent (lower-case hex), the key and the signed prefix.

@@ -13,7 +13,7 @@ namespace Iot.Fleet.Ingest;
 public static class IngestPage
 {
     public static string Render(IReadOnlyList<StageReport> stages, string? device, IReadOnlyList<RejectionView> rejections,
-        IReadOnlyList<ConflictView> conflicts, IReadOnlyList<QuarantinedLineView> quarantine)
+        IReadOnlyList<ConflictView> conflicts, IReadOnlyList<QuarantinedLineView> quarantine, IReadOnlyList<Forwarding.SiteQueueView>? forwarding = null)
     {
         var html = new StringBuilder();
         html.Append("""
@@ -34,6 +34,12 @@ public static class IngestPage
             html.Append($"<tr><td>{E(s.Stage)}</td><td>{state}</td><td>{s.Pending}</td><td>{s.Failures}</td><td>{E(s.LastFailure ?? "")} <small>{(s.LastFailureAt is { } failedAt ? At(failedAt) : "")}</small></td></tr>");
         }
         html.Append("</table></section>");
+        // The HJ 212 queue: what each reporting site still owes its environmental platform.
+        if (forwarding is { Count: > 0 })
+            Section(html, "HJ 212 forwarding", ["platform", "site", "MN", "connection", "waiting", "sent, no 9014 yet", "acknowledged", "oldest waiting minute", "last 9014", "minutes waiting for devices"],
+                forwarding, f => [E(f.Platform), E(f.Site), E(f.Mn), f.Connected ? "<span class=\"ok\">open</span>" : "<span class=\"bad\">closed</span>",
+                    f.Pending > 0 ? $"<span class=\"bad\">{f.Pending}</span>" : "0", f.Unacknowledged.ToString(), f.Acknowledged.ToString(),
+                    f.OldestPending is { } o ? At(o) : "", f.LastAcknowledged is { } l ? At(l) : "", f.OpenMinutes.ToString()]);
 
         Section(html, "Refused messages", ["received", "device", "topic", "reason", "payload"], rejections,
             r => [At(r.ReceivedAt), Device(r.Device), E(r.Topic), E(r.Reason), Code(r.Payload)]);
@@ -41,7 +47,7 @@ public static class IngestPage
             c => [At(c.ReceivedAt), Device(c.Device), Code(c.Data.GetRawText())]);
         Section(html, "Readings InfluxDB refused", ["at", "device", "reason", "line"], quarantine,
             q => [At(q.At), Device(q.Device), E(q.Reason), Code(q.Line)]);
-        html.Append("<small>The same as JSON: /api/rejections, /api/conflicts, /api/influx/quarantine, /healthz.</small></body></html>");
+        html.Append("<small>The same as JSON: /api/rejections, /api/conflicts, /api/influx/quarantine, /api/hj212/queue, /healthz.</small></body></html>");
         return html.ToString();
     }
 

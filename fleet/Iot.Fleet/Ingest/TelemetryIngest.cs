@@ -57,6 +57,11 @@ public sealed class TelemetryIngest(
     public const string IngestStage = "ingest", JudgingStage = "judging";
 
     private readonly DeviceRateLimits _limits = new(clock, options.Value.DeviceMessagesPerSecond);
+    // Telemetry from other transports (HJ 212 monitors) waits here; it outlives a restart of the stage.
+    private readonly System.Threading.Channels.Channel<ForeignBatch> _foreign =
+        System.Threading.Channels.Channel.CreateBounded<ForeignBatch>(new System.Threading.Channels.BoundedChannelOptions(256));
+    // One writer at a time: the journal numbers messages itself, and the rules must see batches in row order.
+    private readonly SemaphoreSlim _storing = new(1, 1);
     private RuleEngine _engine = null!;
     private long _eventsAppliedUpTo;
 
@@ -69,9 +74,12 @@ public sealed class TelemetryIngest(
         Health.Watch(JudgingStage, () => (journal.LatestRowId() - _engine.AppliedUpTo, _engine.AppliedUpTo));
         CatchUpRules();
         var toJudge = System.Threading.Channels.Channel.CreateBounded<StoredBatch>(
-            new System.Threading.Channels.BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
+            new System.Threading.Channels.BoundedChannelOptions(8) { SingleReader = true });
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var judging = Task.Factory.StartNew(() => JudgeLoop(toJudge.Reader, failed), stop, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        // Stopped on its own at the end, so the judging worker still drains what was stored (as before foreign input).
+        using var foreignStop = CancellationTokenSource.CreateLinkedTokenSource(failed.Token);
+        var foreign = ForeignLoop(toJudge.Writer, foreignStop.Token, failed);
         try
         {
             await Receive(toJudge.Writer, failed.Token);
@@ -82,9 +90,76 @@ public sealed class TelemetryIngest(
         }
         finally
         {
+            await foreignStop.CancelAsync();
+            await foreign;
             toJudge.Writer.TryComplete();
             counters.Ready = false;
             await judging;
+        }
+    }
+
+    /// <summary>Telemetry another transport accepted (HJ 212 monitors: validated with <see cref="MessageParser"/>, the raw
+    /// frame as payload), with its rejections.</summary>
+    private sealed record ForeignBatch(IReadOnlyList<AcceptedTelemetry> Accepted, IReadOnlyList<Rejection> Rejections, TaskCompletionSource Done);
+
+    /// <summary>Stores telemetry from another transport exactly like an MQTT batch (one transaction, de-duplicated by
+    /// dev+seq, conflicts kept aside), then InfluxDB and the rules; completes once durable, so the caller acknowledges
+    /// only what is stored. What many connections submit meanwhile is stored in one transaction.</summary>
+    public async Task StoreForeignAsync(IReadOnlyList<AcceptedTelemetry> accepted, IReadOnlyList<Rejection> rejections, CancellationToken cancel)
+    {
+        var item = new ForeignBatch(accepted, rejections, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        await _foreign.Writer.WriteAsync(item, cancel);
+        await using var _ = cancel.Register(() => item.Done.TrySetCanceled(cancel));
+        await item.Done.Task;
+    }
+
+    private async Task ForeignLoop(System.Threading.Channels.ChannelWriter<StoredBatch> toJudge, CancellationToken stop, CancellationTokenSource failed)
+    {
+        await Task.Yield();
+        var items = new List<ForeignBatch>();
+        try
+        {
+            while (await _foreign.Reader.WaitToReadAsync(stop))
+            {
+                items.Clear();
+                while (items.Count < options.Value.MaxBatch && _foreign.Reader.TryRead(out var item)) items.Add(item);
+                await _storing.WaitAsync(stop);
+                try
+                {
+                    StoredBatch stored;
+                    try
+                    {
+                        var accepted = items.SelectMany(i => i.Accepted).ToList();
+                        var rejections = items.SelectMany(i => i.Rejections).ToList();
+                        var result = journal.Store(accepted, rejections, [], [], Clock.GetUtcNow());
+                        counters.Count(accepted.Sum(a => a.Envelope.Records.Count), result.Records.Count, rejections.Count, result.Conflicts);
+                        stored = new StoredBatch(result.Records, result.Events);
+                    }
+                    catch (Exception e)
+                    {
+                        foreach (var i in items) i.Done.TrySetException(e);
+                        throw;
+                    }
+                    foreach (var i in items) i.Done.TrySetResult();
+                    influx.Enqueue(stored.Fresh);
+                    await toJudge.WriteAsync(stored, stop);
+                }
+                finally
+                {
+                    _storing.Release();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Stopping or restarting: what is stored is judged from the journal; the rest waits in the channel, and what was
+            // taken but not stored is not acknowledged (its monitor sends it again).
+            foreach (var i in items) i.Done.TrySetCanceled(stop);
+        }
+        catch
+        {
+            await failed.CancelAsync();
+            throw;
         }
     }
 
@@ -140,12 +215,20 @@ public sealed class TelemetryIngest(
                 break;
             }
             while (batch.Count < o.MaxBatch && client.Messages.TryRead(out var more)) batch.Add(more);
-            // A failure here (disk full, database gone) acknowledges nothing: the broker sends the batch again.
-            var stored = Handle(batch);
-            foreach (var message in batch) await message.AcknowledgeAsync();
-            influx.Enqueue(stored.Fresh);
-            // Durable and acknowledged: the rules judge it on their own worker while the next batch is stored.
-            await toJudge.WriteAsync(stored, stop);
+            await _storing.WaitAsync(stop);
+            try
+            {
+                // A failure here (disk full, database gone) acknowledges nothing: the broker sends the batch again.
+                var stored = Handle(batch);
+                foreach (var message in batch) await message.AcknowledgeAsync();
+                influx.Enqueue(stored.Fresh);
+                // Durable and acknowledged: the rules judge it on their own worker while the next batch is stored.
+                await toJudge.WriteAsync(stored, stop);
+            }
+            finally
+            {
+                _storing.Release();
+            }
         }
     }
 

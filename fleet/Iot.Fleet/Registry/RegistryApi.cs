@@ -1,3 +1,4 @@
+using Iot.Fleet.Hj212;
 using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
 using Iot.Fleet.Security;
@@ -24,8 +25,9 @@ public sealed record SiteRequest(string Id, string Name, SiteKind? Kind, string?
     }
 }
 
-/// <summary>Body of POST /api/devices.</summary>
-public sealed record DeviceRequest(string Id, string? Site);
+/// <summary>Body of POST /api/devices. A gateway: `id` and `site`. An HJ 212 monitor: also `protocol` "hj212", its `mn`,
+/// `password` (its PW) and `profile` (the platform profile, Hj212/hj212-profiles.json; default "default").</summary>
+public sealed record DeviceRequest(string Id, string? Site, string? Protocol = null, string? Mn = null, string? Password = null, string? Profile = null);
 
 /// <summary>MQTT credentials of a device, shown once when it is created.</summary>
 public sealed record DeviceCredentials(string Username, string Password);
@@ -81,6 +83,15 @@ public static class RegistryApi
             registry.Permit(id, permitId) is { } permit ? Results.Ok(permit) : NotFound("permit", $"{permitId} at site {id}"));
         api.MapPost("/devices", (DeviceRequest body, HttpContext http, SiteRegistry registry) => Write(() =>
             {
+                if (body.Protocol is not (null or "mqtt" or Hj212Monitors.Protocol))
+                    throw new RegistryException($"`protocol` is mqtt (a gateway, the default) or {Hj212Monitors.Protocol} (a monitor)");
+                if (body.Protocol == Hj212Monitors.Protocol)
+                {
+                    // A monitor logs in with MN and PW on the HJ 212 receiver; it has no broker account.
+                    var monitor = http.RequestServices.GetRequiredService<Hj212Monitors>().Add(body.Id, body.Site, body.Mn, body.Password, body.Profile);
+                    AuditScope.Of(http).Describe($"device:{monitor.Id}", null, new { monitor.Id, monitor.Site, protocol = body.Protocol, body.Mn, profile = body.Profile ?? "default" });
+                    return Results.Created($"/api/devices/{monitor.Id}", new DeviceCreated(monitor.Id, monitor.Site, null));
+                }
                 var device = registry.AddDevice(body.Id, body.Site);
                 AuditScope.Of(http).Describe($"device:{device.Id}", null, device);
                 return Results.Created($"/api/devices/{device.Id}", new DeviceCreated(device.Id, device.Site, NewCredentials(http, device.Id)));

@@ -147,16 +147,20 @@ public sealed class SiteRegistry : ISiteDirectory
     public static string InstallerRefusal(string site) =>
         $"site {site} is commissioned by someone else; an installer adds gateways only to sites not yet commissioned or commissioned by themselves. Ask an engineer.";
 
-    public Device AddDevice(string id, string? site)
+    /// <param name="alsoStore">More rows that belong to the device (an HJ 212 monitor's MN), in the same transaction.</param>
+    public Device AddDevice(string id, string? site, Action<DbConnection, DbTransaction>? alsoStore = null)
     {
         if (!WireProtocol.DeviceId().IsMatch(id)) throw new RegistryException($"device id must match {Iot.Provisioning.DeviceId.Pattern}");
         using var connection = _database.Open();
         if (site is not null && connection.ExecuteScalar<long>("SELECT COUNT(*) FROM sites WHERE id = @site", new { site }) == 0)
             throw new RegistryException($"site {site} does not exist");
         var now = DateTimeOffset.UtcNow;
+        using var tx = connection.BeginTransaction();
         var inserted = connection.Execute("INSERT INTO devices (id, site, created_at) VALUES (@id, @site, @now) ON CONFLICT (id) DO NOTHING",
-            new { id, site, now = now.ToUnixTimeMilliseconds() });
+            new { id, site, now = now.ToUnixTimeMilliseconds() }, tx);
         if (inserted == 0) throw new RegistryException($"device {id} already exists", conflict: true);
+        alsoStore?.Invoke(connection, tx);
+        tx.Commit();
         Reload();
         return new Device(id, site, now);
     }

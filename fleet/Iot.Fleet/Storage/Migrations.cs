@@ -480,5 +480,43 @@ public static class Migrations
         CREATE INDEX notice_services_lead ON notice_services (lead, id);
         ALTER TABLE leads ADD COLUMN evidence TEXT;
         """,
+        // 16: HJ 212 monitors (issue 15): a device that speaks HJ 212 over TCP instead of MQTT, known by its MN; the
+        // password is kept as its SHA-256 (it travels in clear in every frame, but the database need not hold it).
+        """
+        CREATE TABLE hj212_monitors (
+            dev TEXT PRIMARY KEY REFERENCES devices (id),
+            mn TEXT NOT NULL UNIQUE,
+            password_sha256 TEXT NOT NULL,
+            profile TEXT NOT NULL,
+            created_at INTEGER NOT NULL);
+        """,
+        // 17: HJ 212 forwarding (issue 15, item 4): minutes of reporting sites waiting for their frame (one row per device record,
+        // so a frame is made once every device of the site has the minute, or after Hj212:SettleSeconds), and the frames
+        // themselves, one per (site, CN, DataTime), made once and kept: sent until a 9014 acknowledges them, re-sent on the
+        // platform's history request. The forwarder follows the journal with the cursor `hj212`.
+        """
+        CREATE TABLE hj212_open (
+            site TEXT NOT NULL,
+            minute INTEGER NOT NULL,
+            dev TEXT NOT NULL,
+            first_seen INTEGER NOT NULL,
+            PRIMARY KEY (site, minute, dev));
+        CREATE TABLE hj212_frames (
+            id INTEGER PRIMARY KEY,
+            site TEXT NOT NULL,
+            platform TEXT NOT NULL,
+            mn TEXT NOT NULL,
+            cn TEXT NOT NULL,
+            data_time INTEGER NOT NULL,
+            qn TEXT NOT NULL,
+            cp TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            sends INTEGER NOT NULL DEFAULT 0,
+            last_sent_at INTEGER,
+            retry_at INTEGER,
+            acked_at INTEGER,
+            UNIQUE (site, cn, data_time));
+        CREATE INDEX hj212_frames_pending ON hj212_frames (mn, acked_at, data_time);
+        """,
     ];
 }

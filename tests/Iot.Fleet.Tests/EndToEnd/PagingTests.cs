@@ -47,7 +47,7 @@ public sealed class PagingTests(PipelineFixture pipeline)
         await pipeline.Permit("P-LISTS", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddHours(8));
         string[] lists = ["/api/leads", "/api/alerts", "/api/sites", "/api/sites/P-LISTS/permits", "/api/sites/P-LISTS/commissioning", "/api/cases",
             "/api/squads", "/api/notifications", "/api/audit", "/api/people", "/api/tokens", "/api/releases", "/api/campaigns", "/api/rejections",
-            "/api/devices/GW-LISTS-1/rejections", "/api/conflicts", "/api/influx/quarantine", "/api/reports/sites"];
+            "/api/devices/GW-LISTS-1/rejections", "/api/conflicts", "/api/influx/quarantine", "/api/reports/sites", "/api/hj212/queue"];
         foreach (var list in lists)
         {
             var page = await http.GetPageAsync(list);

@@ -21,7 +21,8 @@ public sealed class PipelineFixture : IDisposable
     {
         Broker = MosquittoBroker.Start();
         Influx = InfluxServer.Start();
-        var options = new FleetOptions { MqttHost = Broker.Host, MqttPort = Broker.Port, InfluxUrl = Influx.Url };
+        // The HJ 212 receiver too, for the simulated third-party monitors (Hj212EndToEndTests).
+        var options = new FleetOptions { MqttHost = Broker.Host, MqttPort = Broker.Port, InfluxUrl = Influx.Url, Hj212Port = LocalPort.Free() };
         options.Environment["Monitor__OfflineCheckSeconds"] = "1";
         // These tests replay hours of minutes from one device at machine speed, which no gateway does.
         options.Environment["Mqtt__DeviceMessagesPerSecond"] = "0";

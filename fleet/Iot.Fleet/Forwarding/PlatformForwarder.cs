@@ -1,0 +1,54 @@
+using Iot.Fleet.Health;
+using Microsoft.Extensions.Options;
+
+namespace Iot.Fleet.Forwarding;
+
+/// <summary>
+/// The HJ 212 forwarder stage (`hj212`): follows the journal into the outbound queue, makes the frames of finished minutes,
+/// and keeps one <see cref="PlatformLink"/> per reporting site. Everything it owes a platform is in the database, so a
+/// restart (of the stage or the fleet) resumes where it was: at least once, and the platform keeps one frame per minute.
+/// </summary>
+public sealed class PlatformForwarder(PlatformQueue queue, IOptions<ForwardingOptions> options, FleetHealth health, TimeProvider clock, ILogger<PlatformForwarder> logger)
+    : SupervisedService(health, logger, clock)
+{
+    public const string ForwardingStage = "hj212";
+    private volatile IReadOnlyList<PlatformLink> _links = [];
+
+    protected override string Stage => ForwardingStage;
+
+    /// <summary>Whether each site's connection is open now, by site.</summary>
+    public IReadOnlyDictionary<string, bool> Connections => _links.ToDictionary(l => l.Site, l => l.Connected, StringComparer.Ordinal);
+
+    protected override async Task RunAsync(CancellationToken stop)
+    {
+        var o = options.Value;
+        if (o.Reporting.Count == 0)
+        {
+            await Task.Delay(Timeout.Infinite, stop);
+            return;
+        }
+        // Stalled means the journal is not followed; a platform that does not acknowledge is the queue's depth, not a stall
+        // of the fleet (it would turn /healthz to 503 for someone else's outage).
+        Health.Watch(ForwardingStage, () => queue.Behind());
+        _links = o.Reporting.Where(s => o.Platforms.ContainsKey(s.Value.Platform))
+            .Select(s => new PlatformLink(s.Key, s.Value, o.Platforms[s.Value.Platform], queue, Clock, Logger)).ToList();
+        using var running = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        var tasks = _links.Select(l => l.RunAsync(running.Token)).Append(Follow(running.Token)).ToList();
+        // A link or the queue that fails fails the stage, which restarts it (and all links) from the database.
+        var ended = await Task.WhenAny(tasks);
+        await running.CancelAsync();
+        await Task.WhenAll(tasks).ContinueWith(_ => { }, TaskScheduler.Default);
+        await ended;
+    }
+
+    private async Task Follow(CancellationToken stop)
+    {
+        await Task.Yield();
+        while (!stop.IsCancellationRequested)
+        {
+            var read = queue.Follow();
+            queue.MakeFrames();
+            if (read == 0) await Task.Delay(TimeSpan.FromMilliseconds(500), Clock, stop);
+        }
+    }
+}
