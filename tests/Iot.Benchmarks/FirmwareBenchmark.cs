@@ -367,17 +367,7 @@ internal static class FirmwareBenchmark
         same &= taken == n;
 
         int envelopes = Math.Max(200_000 / n, 50);
-        (double Ns, long Bytes) Measure(Func<int> encode)
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            long start = Stopwatch.GetTimestamp();
-            int sum = 0;
-            for (int e = 0; e < envelopes; e++) sum += encode();
-            long ticks = Stopwatch.GetTimestamp() - start;
-            long bytes = GC.GetAllocatedBytesForCurrentThread() - before;
-            if (sum != envelopes * n) throw new InvalidOperationException("an envelope did not take every record");
-            return (ToNs(ticks), bytes);
-        }
+        (double Ns, long Bytes) Measure(Func<int> encode) => MeasureEnvelopes(envelopes, n, encode);
 
         Func<int> ours = Ours, baseline = Baseline; // the delegates are made once, outside the measurements
         Measure(ours);
@@ -431,17 +421,7 @@ internal static class FirmwareBenchmark
         }
 
         int envelopes = Math.Max(200_000 / n, 50);
-        (double Ns, long Bytes) Measure(Func<int> f)
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            long start = Stopwatch.GetTimestamp();
-            int sum = 0;
-            for (int e = 0; e < envelopes; e++) sum += f();
-            long ticks = Stopwatch.GetTimestamp() - start;
-            long bytes = GC.GetAllocatedBytesForCurrentThread() - before;
-            if (sum != envelopes * n) throw new InvalidOperationException("an envelope did not take every record");
-            return (ToNs(ticks), bytes);
-        }
+        (double Ns, long Bytes) Measure(Func<int> f) => MeasureEnvelopes(envelopes, n, f);
         Func<int> plain = Plain, signed = Signed, macOnly = MacOnly;
         foreach (var f in new[] { plain, signed, macOnly }) Measure(f);
         var ns = new double[3][];
@@ -717,6 +697,19 @@ internal static class FirmwareBenchmark
     }
 
     // ---------------------------------------------------------------- data and helpers
+
+    // Time and allocations of encoding `envelopes` envelopes of n records each.
+    private static (double Ns, long Bytes) MeasureEnvelopes(int envelopes, int n, Func<int> encode)
+    {
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        long start = Stopwatch.GetTimestamp();
+        int sum = 0;
+        for (int e = 0; e < envelopes; e++) sum += encode();
+        long ticks = Stopwatch.GetTimestamp() - start;
+        long bytes = GC.GetAllocatedBytesForCurrentThread() - before;
+        if (sum != envelopes * n) throw new InvalidOperationException("an envelope did not take every record");
+        return (ToNs(ticks), bytes);
+    }
 
     // Records as the three site kinds produce them, with the channels each one sends and varied quality bits.
     private static MinuteRecord[] MakeRecords(int n)

@@ -102,14 +102,21 @@ public sealed class DeviceProofUnitTests : IDisposable
         Assert.Throws<ProofFailedException>(() => strict.Verify("NS-0009", Encoding.UTF8.GetBytes(Body + "}"), false));
     }
 
-    [Fact]
-    public void The_proof_is_stored_with_the_raw_message_and_checks_again_from_it()
+    // A signed envelope of NS-0001 verified and stored, as the ingest does.
+    private (EvidenceKey Key, byte[] Payload, RecordJournal Journal) StoreSigned()
     {
         var key = _keys.Issue("NS-0001", "test");
         var payload = Signed(key.Key);
         var envelope = MessageParser.ParseTelemetry("NS-0001", payload, Now);
         var journal = new RecordJournal(_database);
         journal.Store([new AcceptedTelemetry("iot/v1/NS-0001/telemetry", payload, envelope, "S1") { Proof = _keys.Verify("NS-0001", payload, true) }], [], [], [], Now);
+        return (key, payload, journal);
+    }
+
+    [Fact]
+    public void The_proof_is_stored_with_the_raw_message_and_checks_again_from_it()
+    {
+        var (key, payload, journal) = StoreSigned();
 
         var message = journal.MessageOf("NS-0001", 1)!;
         Assert.Equal(payload, message.Payload);
@@ -132,11 +139,7 @@ public sealed class DeviceProofUnitTests : IDisposable
     [Fact]
     public void A_stored_proof_goes_into_the_bundle_and_the_offline_verifier_recomputes_it_with_the_device_key()
     {
-        var key = _keys.Issue("NS-0001", "test");
-        var payload = Signed(key.Key);
-        var envelope = MessageParser.ParseTelemetry("NS-0001", payload, Now);
-        var journal = new RecordJournal(_database);
-        journal.Store([new AcceptedTelemetry("iot/v1/NS-0001/telemetry", payload, envelope, "S1") { Proof = _keys.Verify("NS-0001", payload, true) }], [], [], [], Now);
+        var (key, payload, journal) = StoreSigned();
         var message = journal.MessageOf("NS-0001", 1)!;
 
         var proof = Assert.Single(new StoredDeviceProofs(_database).ForMessages([message.Id, message.Id + 1000]));
