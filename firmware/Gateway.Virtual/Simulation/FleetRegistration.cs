@@ -55,6 +55,8 @@ public static class FleetRegistration
                     new { passed = true, note = "virtual demo gateway: recorded as reviewed when registered", valid_from = from }, cancellationToken);
                 if (!review.IsSuccessStatusCode)
                     throw new HttpRequestException($"the fleet refused the demo commissioning of {site}: {(int)review.StatusCode} {await review.Content.ReadAsStringAsync(cancellationToken)}");
+                // And its meter, calibrated, so the demo's leads are evidence-grade (Meters/: a lead from an uncalibrated meter is not).
+                await RegisterDemoMeter(http, device.Id, kind, from, cancellationToken);
             }
             foreach (var answer in new[] { siteAnswer, deviceAnswer })
             {
@@ -114,6 +116,23 @@ public static class FleetRegistration
         }
         log($"registered with the fleet at {fleet}: {created} created, {existing} already there, {logins.Count(l => l.Value.UserName is not null)} with broker credentials, {logins.Count(l => l.Value.EvidenceKey is not null)} with evidence keys");
         return logins;
+    }
+
+    // A demo gateway's meter with a calibration certificate valid for a year from the commissioning.
+    private static async Task RegisterDemoMeter(HttpClient http, string device, string kind, DateTimeOffset from, CancellationToken cancellationToken)
+    {
+        var (make, model) = kind switch { "fume" => ("Demo", "FM-1"), "noise" => ("Demo", "AWA5688"), _ => ("Demo", "DS-10") };
+        var meter = await http.PostAsJsonAsync($"/api/devices/{device}/meters",
+            new { kind, make, model, serial = $"SN-{device}", type_approval = "demo", installed_from = from }, cancellationToken);
+        if (!meter.IsSuccessStatusCode)
+            throw new HttpRequestException($"the fleet refused the demo meter of {device}: {(int)meter.StatusCode} {await meter.Content.ReadAsStringAsync(cancellationToken)}");
+        var id = (await meter.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("id").GetInt64();
+        var day = DateOnly.FromDateTime(from.UtcDateTime);
+        var calibration = await http.PostAsJsonAsync($"/api/meters/{id}/calibrations",
+            new { certificate = $"DEMO-{device}", institution = "demo metrology institute", method = kind == "noise" ? "JJG 188" : "comparison",
+                calibrated_on = day.AddDays(-1), valid_until = day.AddYears(1) }, cancellationToken);
+        if (!calibration.IsSuccessStatusCode)
+            throw new HttpRequestException($"the fleet refused the demo calibration of {device}: {(int)calibration.StatusCode} {await calibration.Content.ReadAsStringAsync(cancellationToken)}");
     }
 
     /// <summary>Where a registered gateway's broker credentials are kept.</summary>
