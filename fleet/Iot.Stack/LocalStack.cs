@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Runtime.InteropServices;
 
 namespace Iot.Stack;
@@ -98,6 +99,8 @@ public sealed class LocalStack(string stateDirectory)
         Console.WriteLine("  Watching     Mosquitto, InfluxDB and the fleet: one that dies is restarted, with a line here (!!)");
         Console.WriteLine();
         using var gateways = demo ? StartDemo(broker, fleet) : null;
+        using var monitorStop = new CancellationTokenSource();
+        var monitor = demo && endpoints.Hj212Port is { } hj212Port ? RunHj212Monitor(fleet, hj212Port, monitorStop.Token) : Task.CompletedTask;
         if (!demo) Console.WriteLine("--no-demo: no virtual gateways; the fleet waits for real ones.");
         using var watching = new CancellationTokenSource();
         var leads = PrintLeads(fleet, watching.Token);
@@ -106,6 +109,8 @@ public sealed class LocalStack(string stateDirectory)
         stop.Wait();
         watching.Cancel();
         Console.WriteLine("Stopping ...");
+        monitorStop.Cancel();
+        monitor.Wait(TimeSpan.FromSeconds(5));
         gateways?.Stop(TimeSpan.FromSeconds(10));
         File.Delete(endpointsPath);
         return 0;
@@ -125,6 +130,67 @@ public sealed class LocalStack(string stateDirectory)
         Console.WriteLine($"Demo gateways: {scenario}");
         Console.WriteLine("  their last hour replays in about half a minute, then they run live; leads appear below within minutes.");
         return process;
+    }
+
+    /// <summary>
+    /// The demo's third-party monitor: a construction site whose dust and noise monitor reports over HJ 212 (not MQTT),
+    /// registered with its MN and password, its last hour replayed and then one 2051 minute frame a minute. PM10 runs
+    /// high for the last hour, so its lead appears within minutes, with the frames as evidence.
+    /// </summary>
+    private static async Task RunHj212Monitor(FleetServer fleet, int port, CancellationToken stop)
+    {
+        const string Site = "S-HJ-0001", Device = "HJ-0001", Mn = "0A1B2C3D4E5F000000009001", Password = "123456";
+        try
+        {
+            using var http = fleet.Http();
+            await http.PostAsJsonAsync("/api/sites", new { id = Site, name = "Construction site HJ-0001 (HJ 212 monitor)", kinds = new[] { "dust", "noise" },
+                timezone = "Asia/Shanghai", grid = "G-01", profile = "default" }, stop);
+            var registered = await http.PostAsJsonAsync("/api/devices", new { id = Device, site = Site, protocol = "hj212", mn = Mn, password = Password, profile = "default" }, stop);
+            var start = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 60 * 60).AddMinutes(-65);
+            if (registered.StatusCode == System.Net.HttpStatusCode.Created)
+            {
+                // Reviewed before the replayed hour, like the demo gateways' sites.
+                await http.PostAsJsonAsync($"/api/sites/{Site}/commissioning",
+                    new { passed = true, note = "demo HJ 212 monitor: recorded as reviewed when registered", valid_from = start.AddHours(-1) }, stop);
+                var meter = await http.PostAsJsonAsync($"/api/devices/{Device}/meters",
+                    new { kind = "dust", make = "Demo", model = "HJ-DS", serial = "SN-HJ-0001", type_approval = "demo", installed_from = start.AddHours(-1) }, stop);
+                if (meter.IsSuccessStatusCode)
+                {
+                    var id = (await meter.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(stop)).GetProperty("id").GetInt64();
+                    var day = DateOnly.FromDateTime(start.UtcDateTime);
+                    await http.PostAsJsonAsync($"/api/meters/{id}/calibrations", new { certificate = "DEMO-HJ-0001", institution = "demo metrology institute",
+                        method = "comparison", calibrated_on = day.AddDays(-1), valid_until = day.AddYears(1) }, stop);
+                }
+            }
+            await using var monitor = await SimulatedMonitor.Connect(port, Mn, Password);
+            Console.WriteLine($"Demo HJ 212 monitor: {Device} (MN {Mn}) at {Site}, one 2051 frame a minute to tcp://127.0.0.1:{port}");
+            static string F(double v, string format) => v.ToString(format, System.Globalization.CultureInfo.InvariantCulture);
+            static (string, (string, string)[])[] Minute(double pm10, double wobble) =>
+            [
+                ("a34002", [("Avg", F(pm10 + wobble, "0.000")), ("Flag", "N")]),
+                ("a34004", [("Avg", F(0.060 + wobble, "0.000")), ("Flag", "N")]),
+                ("a50001", [("Avg", F(58 + 100 * wobble, "0.0")), ("Flag", "N")]),
+            ];
+            var next = start;
+            while (!stop.IsCancellationRequested)
+            {
+                var now = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 60 * 60);
+                for (; next < now && !stop.IsCancellationRequested; next = next.AddMinutes(1))
+                {
+                    // A real monitor's readings move; a constant one would (rightly) raise a flatline alert.
+                    double wobble = (next.ToUnixTimeSeconds() / 60 % 7) * 0.004;
+                    await monitor.SendMinute(next, Minute(next >= start.AddMinutes(5) ? 0.200 : 0.080, wobble));
+                }
+                await Task.Delay(TimeSpan.FromSeconds(10), stop);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception e)
+        {
+            Console.WriteLine($"!! demo HJ 212 monitor stopped: {e.Message}");
+        }
     }
 
     /// <summary>Prints each new lead and alert from the fleet's event stream, so the terminal shows the product working.</summary>

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using Iot.Hj212;
+using Iot.Stack;
 using Iot.Testing;
 using Xunit;
 

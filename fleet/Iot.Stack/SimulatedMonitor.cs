@@ -3,9 +3,9 @@ using System.Text;
 using System.Threading.Channels;
 using Iot.Hj212;
 
-namespace Iot.Testing;
+namespace Iot.Stack;
 
-/// <summary>A third-party HJ 212 monitor (dust, noise …) for tests: holds one TCP connection to the receiver, logs in
+/// <summary>A third-party HJ 212 monitor (dust, noise …) for tests and the `./iot up` demo: holds one TCP connection to the receiver, logs in
 /// with every frame by MN and PW, sends 2011/2051 frames with given values and waits for the platform's 9014 (or
 /// 9011 refusal). Platform commands it receives (2051 history, 1011, 1012) are answered 9011 Ready and kept in
 /// <see cref="Commands"/> for the test.</summary>
