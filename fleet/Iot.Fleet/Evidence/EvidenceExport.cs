@@ -179,7 +179,7 @@ public sealed class EvidenceExport(FleetDatabase database, LeadStore leads, Site
 
     public static string ReadingsCsv(EvidenceSources s)
     {
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(s.Site?.Timezone ?? "Asia/Shanghai");
+        var zone = Glossary.LocalTime.Zone(s.Site?.Timezone);
         var known = Channels.All.Select(c => c.Name).ToList();
         var present = s.Records.SelectMany(r => r.Measurements.Keys).Distinct(StringComparer.Ordinal).ToList();
         var channels = known.Where(present.Contains).Concat(present.Except(known, StringComparer.Ordinal).Order(StringComparer.Ordinal)).ToList();

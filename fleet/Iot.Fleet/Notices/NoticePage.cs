@@ -41,7 +41,7 @@ public static class NoticePage
     public static string Notice(Lead lead, Site site, MonitoringPoint? point, IReadOnlyList<MeterEvidence> meters, IReadOnlyList<LeadReading> readings,
         BackgroundLevel? background, RuleProfile? profile, IReadOnlyList<NoticeService> services, NoticeOptions options)
     {
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(site.Timezone);
+        var zone = LocalTime.Zone(site.Timezone);
         string Local(DateTimeOffset t) => TimeZoneInfo.ConvertTime(t, zone).ToString("yyyy-MM-dd HH:mm:ss zzz", CultureInfo.InvariantCulture);
         string LocalMinute(DateTime utc) => TimeZoneInfo.ConvertTime(new DateTimeOffset(utc, TimeSpan.Zero), zone).ToString("yyyy-MM-dd HH:mm zzz", CultureInfo.InvariantCulture);
         string Num(double v) => v.ToString("0.0", CultureInfo.InvariantCulture);

@@ -122,7 +122,7 @@ public sealed class PublicPoints(NoticeRecords notices, SiteRegistry registry, M
         foreach (var point in notices.Points())
         {
             if (registry.GetSite(point.Site) is not { } site) continue;
-            var zone = TimeZoneInfo.FindSystemTimeZoneById(site.Timezone);
+            var zone = LocalTime.Zone(site.Timezone);
             var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(clock.GetUtcNow(), zone).DateTime);
             var kinds = string.Join("、", site.AllKinds.Select(BureauWords.KindZh));
             foreach (var device in registry.DevicesOf(site.Id))
