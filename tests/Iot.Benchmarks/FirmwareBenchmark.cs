@@ -6,6 +6,7 @@ using System.Text;
 using Iot.Contract.Signing;
 using Iot.Contract;
 using Iot.Firmware.Model;
+using Iot.Fleet.Telemetry;
 using Iot.Gateway.Configuration;
 using Iot.Gateway.Hardware;
 using Iot.Gateway.Journal;

@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json.Nodes;
+using System.Text;
+using Iot.Fleet.People;
 using Iot.Mqtt;
 using Iot.Stack;
 

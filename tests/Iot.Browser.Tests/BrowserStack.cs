@@ -1,12 +1,12 @@
-using System.Net;
 using System.Net.Http.Json;
-using System.Text;
+using System.Net;
 using System.Text.Json.Nodes;
+using System.Text;
 using Iot.Mqtt;
 using Iot.Stack;
+using Iot.Testing;
 using Microsoft.Playwright;
 using Xunit;
-using Iot.Testing;
 
 namespace Iot.Browser.Tests;
 

@@ -4,6 +4,7 @@ using Iot.Gateway.Configuration;
 using Iot.Gateway.Telemetry;
 using Iot.Gateway.Virtual.Simulation;
 using Iot.Stack;
+using SiteKind = Iot.Gateway.Configuration.SiteKind;
 using Wire = Iot.Contract.Channel;
 
 namespace Iot.Grafana.Tests;

@@ -1,7 +1,7 @@
 using System.Data.Common;
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json;
 using Dapper;
 using Iot.Evidence;
 using Iot.Fleet.Evidence;

@@ -1,10 +1,11 @@
 using System.Data.Common;
 using System.Security.Claims;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Dapper;
 using Iot.Fleet.Api;
+using Iot.Fleet.People;
 using Iot.Fleet.Storage;
 using Microsoft.Extensions.Options;
 

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using Iot.Fleet.Photos;
+using Iot.Fleet.Rules;
 
 namespace Iot.Fleet.Cases;
 
@@ -139,7 +141,7 @@ public sealed record CommitmentView(
 
 /// <summary>An operator's commitment letter (承诺书) as an inspector records it: who signed for the operator, when, the
 /// text or a reference to the signed paper, and an optional scan (already re-encoded). No `SignedAt`: now.</summary>
-public sealed record CommitmentLetter(string? SignedBy, DateTimeOffset? SignedAt, string? Text, string? Reference, Commissioning.CommissioningPhoto? Scan)
+public sealed record CommitmentLetter(string? SignedBy, DateTimeOffset? SignedAt, string? Text, string? Reference, Photos.CommissioningPhoto? Scan)
 {
     public const int MaxTextLength = 8000;
 }

@@ -1,12 +1,14 @@
 using System.Data.Common;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using Dapper;
 using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
 using Iot.Fleet.Commissioning;
 using Iot.Fleet.Leads;
 using Iot.Fleet.Notifications;
+using Iot.Fleet.Photos;
+using Iot.Fleet.Rules;
 using Iot.Fleet.Storage;
 using Microsoft.Extensions.Options;
 

@@ -2,7 +2,9 @@ using System.Text.Json.Serialization;
 using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
 using Iot.Fleet.Commissioning;
+using Iot.Fleet.Leads;
 using Iot.Fleet.People;
+using Iot.Fleet.Photos;
 using Iot.Fleet.Registry;
 
 namespace Iot.Fleet.Cases;

@@ -1,6 +1,5 @@
-using Iot.Fleet.Evidence;
+using Iot.Fleet.Leads;
 using Iot.Fleet.Notifications;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Iot.Fleet.Cases;
@@ -35,7 +34,7 @@ public sealed class ClosedLoopOptionsValidation : IValidateOptions<ClosedLoopOpt
     }
 }
 
-/// <summary>Wires the closed loop: squads and cases, the notification outbox and its sender, evidence export.</summary>
+/// <summary>Wires the closed loop: squads and cases, the notification outbox and its sender (evidence: Evidence/EvidenceSetup).</summary>
 public static class ClosedLoopSetup
 {
     public static IServiceCollection AddClosedLoop(this IServiceCollection services)
@@ -44,6 +43,7 @@ public static class ClosedLoopSetup
         services.AddOptions<ClosedLoopOptions>().BindConfiguration("ClosedLoop").ValidateOnStart();
         services.AddSingleton<IValidateOptions<ClosedLoopOptions>, ClosedLoopOptionsValidation>();
         services.AddSingleton<NotificationOutbox>();
+        services.AddSingleton<ILeadOutbox>(sp => sp.GetRequiredService<NotificationOutbox>());
         services.AddSingleton(sp => new NotificationSender(sp.GetRequiredService<NotificationOutbox>(),
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<NotificationOptions>>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<NotificationSender>>(), health: sp.GetRequiredService<Health.FleetHealth>()));
@@ -51,10 +51,6 @@ public static class ClosedLoopSetup
         services.AddSingleton<Squads>();
         services.AddSingleton<CaseStore>();
         services.AddHostedService<OverdueWatch>();
-        services.AddSingleton<EvidenceExport>();
-        services.AddSingleton<EvidenceKeys>();
-        // The device-proofs work replaces this with the proofs it keeps next to each raw message.
-        services.TryAddSingleton<IDeviceProofs, StoredDeviceProofs>();
         return services;
     }
 
@@ -62,7 +58,6 @@ public static class ClosedLoopSetup
     {
         app.MapCasesApi();
         app.MapNotificationsApi();
-        app.MapEvidenceApi();
         return app;
     }
 }

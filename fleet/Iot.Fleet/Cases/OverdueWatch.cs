@@ -1,3 +1,5 @@
+using Iot.Fleet.Rules;
+
 namespace Iot.Fleet.Cases;
 
 /// <summary>Looks every <see cref="Interval"/> for leads past their 30-minute response target with nobody on site.</summary>

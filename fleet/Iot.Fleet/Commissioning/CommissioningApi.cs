@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
 using Iot.Fleet.People;
+using Iot.Fleet.Photos;
 using Iot.Fleet.Registry;
 
 namespace Iot.Fleet.Commissioning;

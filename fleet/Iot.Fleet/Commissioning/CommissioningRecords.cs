@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Dapper;
+using Iot.Fleet.Photos;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Storage;
 using Iot.Contract.Http;

@@ -1,6 +1,8 @@
 using System.Text.Json.Serialization;
+using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
 using Iot.Fleet.People;
+using Iot.Fleet.Rules;
 
 namespace Iot.Fleet.Evidence;
 

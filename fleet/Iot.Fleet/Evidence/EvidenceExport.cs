@@ -1,12 +1,13 @@
 using System.Globalization;
 using System.IO.Compression;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Encodings.Web;
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json;
+using System.Text;
 using Dapper;
 using Iot.Evidence;
+using Iot.Fleet.Audit;
 using Iot.Fleet.Cases;
 using Iot.Fleet.Commissioning;
 using Iot.Fleet.Leads;

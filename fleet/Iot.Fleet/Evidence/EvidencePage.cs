@@ -1,7 +1,8 @@
-using Iot.Fleet.Glossary;
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Iot.Fleet.Glossary;
+using Iot.Fleet.Rules;
 using Iot.Fleet.Telemetry;
 
 namespace Iot.Fleet.Evidence;

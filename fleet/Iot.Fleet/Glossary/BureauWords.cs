@@ -1,5 +1,6 @@
-using System.Text;
 using System.Text.Json;
+using System.Text;
+using Iot.Fleet.Telemetry;
 
 namespace Iot.Fleet.Glossary;
 
@@ -90,7 +91,7 @@ public static class BureauWords
     public static string FactZh(string? rule) => rule is null ? "—" : Zh("fact." + rule) ?? "超过排放限值";
 
     /// <summary>The site kind in Chinese.</summary>
-    public static string KindZh(Rules.SiteKind kind) => Zh("kind." + kind.ToString().ToLowerInvariant()) ?? "";
+    public static string KindZh(Telemetry.SiteKind kind) => Zh("kind." + kind.ToString().ToLowerInvariant()) ?? "";
 
     /// <summary>The lead or case status in Chinese; an unknown one reads as 未知状态.</summary>
     public static string StatusZh(string? status) => status is null ? "—" : Zh("status." + status) ?? "未知状态";

@@ -1,3 +1,4 @@
+using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
 using Iot.Fleet.People;
 using Iot.Fleet.Registry;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Threading.Channels;
+using Iot.Fleet.Rules;
 
 namespace Iot.Fleet.Leads;
 

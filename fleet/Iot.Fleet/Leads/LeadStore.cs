@@ -17,7 +17,7 @@ public sealed record LeadQuery(DateTimeOffset? Since = null, DateTimeOffset? Unt
 
 /// <summary>Leads and integrity alerts in the fleet database. `status` here is the pipeline's; the inspectors'
 /// handling lives in the `cases` table (Cases/), which Save never touches.</summary>
-public sealed class LeadStore(FleetDatabase database, Notifications.NotificationOutbox? outbox = null, Meters.MeterRegister? meters = null) : ILeadArchive
+public sealed class LeadStore(FleetDatabase database, ILeadOutbox? outbox = null, Meters.MeterRegister? meters = null) : ILeadArchive
 {
     /// <summary>The cursor saved with the leads: every record up to it has been judged.</summary>
     public const string RulesCursor = "rules";
@@ -68,7 +68,7 @@ public sealed class LeadStore(FleetDatabase database, Notifications.Notification
                     """, row, tx);
                 // Announced in the lead's own transaction: a crash keeps both or neither.
                 if (lead is { Queue: LeadQueue.Enforcement, Status: LeadStatus.New })
-                    outbox?.EnqueueLead(connection, tx, Notifications.NotificationEvents.LeadNew, $"{Notifications.NotificationEvents.LeadNew}:{lead.Id}", lead);
+                    outbox?.EnqueueLead(connection, tx, LeadEvents.New, $"{LeadEvents.New}:{lead.Id}", lead);
             }
             else
                 connection.Execute(
@@ -104,7 +104,7 @@ public sealed class LeadStore(FleetDatabase database, Notifications.Notification
                     lead.Note(lead.UpdatedAt, LeadChanges.Merged, "its case carried over to lead {0}", into);
                 }
                 if (lead.Queue == LeadQueue.Enforcement)
-                    outbox?.EnqueueLead(connection, tx, Notifications.NotificationEvents.LeadMerged, $"{Notifications.NotificationEvents.LeadMerged}:{lead.Id}", lead,
+                    outbox?.EnqueueLead(connection, tx, LeadEvents.Merged, $"{LeadEvents.Merged}:{lead.Id}", lead,
                         new System.Text.Json.Nodes.JsonObject { ["merged_into"] = into.Id });
             }
             foreach (var change in lead.PendingHistory)

@@ -1,9 +1,10 @@
+using System.Text.Json.Serialization;
 using Iot.Fleet.Api;
 using Iot.Fleet.People;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Rules;
 using Iot.Fleet.Storage;
-using System.Text.Json.Serialization;
+using Iot.Fleet.Telemetry;
 
 namespace Iot.Fleet.Leads;
 
@@ -38,7 +39,7 @@ public static class LeadProof
     public static string Of(IEnumerable<EvidenceRecord> records)
     {
         var evidence = records.Where(r => r.IsEvidence).ToList();
-        int verified = evidence.Count(r => r.Proof == Ingest.ProofStatus.Verified);
+        int verified = evidence.Count(r => r.Proof == ProofStatus.Verified);
         return evidence.Count > 0 && verified == evidence.Count ? Verified : verified > 0 ? Partly : Unproven;
     }
 }
@@ -48,7 +49,7 @@ public static class LeadProof
 /// first window, `readings`: each breaching window measured and as corrected for the background (Notices/LeadReadings).</summary>
 public sealed record LeadEvidence(LeadView Lead, int WindowMinutes, DateTime RaisedAt, string? Detail, ProfileVersionView? Profile,
     IReadOnlyList<DeviceView> Devices, IReadOnlyList<EvidenceRecord> Records, IReadOnlyList<LeadHistoryEntry>? History = null,
-    IReadOnlyList<Meters.MeterEvidence>? Meters = null, BackgroundLevel? Background = null, IReadOnlyList<Notices.LeadReading>? Readings = null,
+    IReadOnlyList<Meters.MeterEvidence>? Meters = null, BackgroundLevel? Background = null, IReadOnlyList<LeadReading>? Readings = null,
     string? Proof = null);
 
 /// <summary>The enforcement lead queue (inspectors, engineers, admins) and the integrity alert queue (anyone signed in).</summary>
@@ -68,7 +69,7 @@ public static class LeadsApi
             View(store.Find(LeadQueue.Integrity, new LeadQuery(since, until, rule, site, status), page)));
         api.MapGet("/leads/stream", (HttpContext context, LeadFeed feed, Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json) =>
             feed.Stream(context, json.Value.SerializerOptions)).ExcludeFromDescription().RequireRoles(Roles.LeadReading);
-        api.MapGet("/leads/{id:long}", (long id, LeadStore store, RecordJournal journal, SiteRegistry registry, Meters.MeterRegister meters, Notices.LeadReadings readings) =>
+        api.MapGet("/leads/{id:long}", (long id, LeadStore store, RecordJournal journal, SiteRegistry registry, Meters.MeterRegister meters, LeadReadings readings) =>
             store.Get(id) is { } lead
                 ? Results.Ok(Evidence(lead, journal, registry) with
                 {

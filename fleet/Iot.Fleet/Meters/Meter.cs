@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Iot.Fleet.Rules;
+using Iot.Fleet.Telemetry;
 
 namespace Iot.Fleet.Meters;
 

@@ -3,9 +3,11 @@ using Dapper;
 using Iot.Fleet.Audit;
 using Iot.Fleet.Commissioning;
 using Iot.Fleet.Leads;
+using Iot.Fleet.Photos;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Rules;
 using Iot.Fleet.Storage;
+using Iot.Fleet.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace Iot.Fleet.Meters;

@@ -1,9 +1,11 @@
 using System.Text.Json.Serialization;
 using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
+using Iot.Fleet.Leads;
 using Iot.Fleet.People;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Rules;
+using Iot.Fleet.Telemetry;
 
 namespace Iot.Fleet.Meters;
 

@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Dapper;
 using Iot.Fleet.Audit;
 using Iot.Fleet.Registry;
+using Iot.Fleet.Rules;
 using Iot.Fleet.Storage;
 
 namespace Iot.Fleet.Notices;

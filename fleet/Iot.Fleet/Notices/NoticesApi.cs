@@ -1,11 +1,13 @@
-using Iot.Fleet.Glossary;
 using System.Text.Json.Serialization;
 using System.Threading.RateLimiting;
+using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
+using Iot.Fleet.Glossary;
 using Iot.Fleet.Leads;
 using Iot.Fleet.Meters;
 using Iot.Fleet.People;
 using Iot.Fleet.Registry;
+using Iot.Fleet.Rules;
 using Microsoft.Extensions.Options;
 
 namespace Iot.Fleet.Notices;

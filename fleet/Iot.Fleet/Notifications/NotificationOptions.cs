@@ -1,3 +1,5 @@
+using Iot.Fleet.Leads;
+
 namespace Iot.Fleet.Notifications;
 
 /// <summary>Options of the notifications (section "Notifications").</summary>
@@ -51,14 +53,14 @@ public static class TargetKinds
 public static class NotificationEvents
 {
     /// <summary>An enforcement lead was raised (status `new`).</summary>
-    public const string LeadNew = "lead.new";
+    public const string LeadNew = LeadEvents.New;
     /// <summary>A case was dispatched (or re-dispatched) to a squad.</summary>
     public const string LeadDispatched = "lead.dispatched";
     /// <summary>A lead passed its 30-minute response target without anyone on site.</summary>
     public const string LeadOverdue = "lead.overdue";
 
     /// <summary>Late records joined a lead's episode to an earlier lead's; the message names both ("lead 123 merged into 98").</summary>
-    public const string LeadMerged = "lead.merged";
+    public const string LeadMerged = LeadEvents.Merged;
 
     public static readonly IReadOnlyList<string> All = [LeadNew, LeadDispatched, LeadOverdue, LeadMerged];
 }

@@ -1,12 +1,13 @@
 using System.Data.Common;
 using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using System.Text.Json;
+using System.Text;
 using Dapper;
 using Iot.Fleet.Api;
 using Iot.Fleet.Leads;
+using Iot.Fleet.Rules;
 using Iot.Fleet.Storage;
 using Microsoft.Extensions.Options;
 
@@ -48,7 +49,7 @@ internal sealed record DueNotification(long Id, long EventId, string EventKey, s
 /// The event key is unique (`lead.new:42`), and so is (event, target): a replay or a retried request cannot queue
 /// a second delivery. <see cref="NotificationSender"/> delivers the rows.
 /// </summary>
-public sealed class NotificationOutbox(FleetDatabase database, IOptionsMonitor<NotificationOptions> options, TimeProvider clock)
+public sealed class NotificationOutbox(FleetDatabase database, IOptionsMonitor<NotificationOptions> options, TimeProvider clock) : ILeadOutbox
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly SemaphoreSlim _wake = new(0);

@@ -1,4 +1,5 @@
 using Iot.Fleet.Api;
+using Iot.Fleet.Leads;
 using Iot.Fleet.People;
 
 namespace Iot.Fleet.Notifications;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Claims;
+using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
 
 namespace Iot.Fleet.People;

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Text.RegularExpressions;
 using Dapper;
+using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
 using Iot.Fleet.Storage;
 
@@ -146,7 +147,7 @@ public sealed partial class PeopleStore(FleetDatabase database, TimeProvider clo
         }
         if (generated is not null)
             logger.LogWarning("No people yet and no Fleet:InitialAdminPassword: created person 'admin'; its password is in {Path} (readable by this user only; sign in, change it, delete the file)",
-                Iot.Fleet.Api.SecretFile.Write(passwordFile, generated));
+                Iot.Fleet.Storage.SecretFile.Write(passwordFile, generated));
         else
             logger.LogInformation("No people yet: created person 'admin' with the password from Fleet:InitialAdminPassword");
         return generated;

@@ -1,11 +1,12 @@
 using System.Security.Cryptography;
 using System.Text;
 using Dapper;
+using Iot.Contract.Http;
+using Iot.Contract.Identity;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Security;
 using Iot.Fleet.Storage;
-using Iot.Contract.Identity;
-using Iot.Contract.Http;
+using Iot.Fleet.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace Iot.Fleet.Provisioning;
@@ -145,7 +146,7 @@ public sealed class FactoryGateways(FleetDatabase database, SiteRegistry registr
     /// <summary>The registry's site for a site spec of the provisioning contract.</summary>
     public static Site ToSite(SiteSpec spec)
     {
-        if (!Enum.TryParse<Rules.SiteKind>(spec.Kind, ignoreCase: true, out var kind) || !Enum.IsDefined(kind))
+        if (!Enum.TryParse<Telemetry.SiteKind>(spec.Kind, ignoreCase: true, out var kind) || !Enum.IsDefined(kind))
             throw new RegistryException($"unknown site kind '{spec.Kind}'; use fume, noise or dust");
         return new Site(spec.Id, spec.Name, kind, spec.Timezone ?? "Asia/Shanghai", spec.Grid, spec.Profile ?? Rules.RuleProfile.Default.Id,
             spec.BusinessHours?.Select(h => new BusinessHours(h.From, h.To)).ToList() ?? [], spec.Lat, spec.Lon);

@@ -1,4 +1,3 @@
-using Iot.Fleet.Commissioning;
 using Iot.Fleet.Security;
 using Iot.Fleet.Storage;
 using Microsoft.Extensions.Options;
@@ -6,13 +5,12 @@ using Microsoft.Extensions.Options;
 namespace Iot.Fleet.Provisioning;
 
 /// <summary>Wires broker accounts (when `Broker:Enabled`: the fleet then owns Mosquitto's password and ACL
-/// files, see Security/README.md), the claim flow and commissioning.</summary>
+/// files, see Security/README.md) and the claim flow.</summary>
 public static class ProvisioningSetup
 {
     public static IServiceCollection AddProvisioning(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ProvisioningOptions>().BindConfiguration("Provisioning");
-        services.AddOptions<CommissioningOptions>().BindConfiguration("Commissioning");
         if (configuration.GetValue<bool>("Broker:Enabled"))
         {
             var security = configuration.GetSection("Broker").Get<BrokerSecurityOptions>() ?? new BrokerSecurityOptions();
@@ -32,8 +30,6 @@ public static class ProvisioningSetup
             sp.GetRequiredService<FactoryGateways>(), sp.GetRequiredService<ILogger<ProvisioningExchange>>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<Health.FleetHealth>(), sp.GetService<BrokerAccounts>(), sp.GetService<Ingest.DeviceKeys>()));
         services.AddHostedService(sp => sp.GetRequiredService<ProvisioningExchange>());
-        services.AddSingleton<CommissioningChecklist>();
-        services.AddSingleton<CommissioningRecords>();
         return services;
     }
 }

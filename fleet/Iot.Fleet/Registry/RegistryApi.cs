@@ -1,9 +1,10 @@
-using Iot.Fleet.Hj212;
 using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
-using Iot.Fleet.Security;
+using Iot.Fleet.Hj212;
 using Iot.Fleet.People;
 using Iot.Fleet.Rules;
+using Iot.Fleet.Security;
+using Iot.Fleet.Telemetry;
 
 namespace Iot.Fleet.Registry;
 

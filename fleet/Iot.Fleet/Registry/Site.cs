@@ -1,4 +1,5 @@
 using Iot.Fleet.Rules;
+using Iot.Fleet.Telemetry;
 
 namespace Iot.Fleet.Registry;
 

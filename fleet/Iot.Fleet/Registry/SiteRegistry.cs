@@ -37,6 +37,13 @@ public sealed class SiteRegistry : ISiteDirectory
     /// the rules ask for every message and record from two threads.</summary>
     public SiteContext? SiteOf(string device) => Volatile.Read(ref _siteOfDevice).GetValueOrDefault(device);
 
+    /// <summary>The minute the site's first device was registered (0 when it has none).</summary>
+    public long RegisteredMinute(string site)
+    {
+        using var connection = _database.Open();
+        return connection.ExecuteScalar<long>("SELECT MIN(created_at) FROM devices WHERE site = @site", new { site }) / 60_000;
+    }
+
     /// <summary>Devices bound to the site.</summary>
     public IReadOnlyList<string> DevicesOf(string site)
     {

@@ -1,4 +1,5 @@
 using Iot.Fleet.Registry;
+using Iot.Fleet.Telemetry;
 
 namespace Iot.Fleet.Rules;
 

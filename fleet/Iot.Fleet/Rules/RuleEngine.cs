@@ -1,5 +1,6 @@
 using QualityBits = Iot.Contract.QualityBits;
 using Iot.Fleet.Leads;
+using Iot.Fleet.Storage;
 using Iot.Fleet.Telemetry;
 
 namespace Iot.Fleet.Rules;
@@ -9,17 +10,6 @@ public interface ISiteDirectory
 {
     /// <summary>The site the device is bound to, or null for an unbound device (its records are stored, not judged).</summary>
     SiteContext? SiteOf(string device);
-}
-
-/// <summary>The fleet's record journal, read back when late data reaches hours no longer in memory
-/// or after a restart.</summary>
-public interface IRecordHistory
-{
-    /// <summary>Records of the device overlapping [fromTime, toTime) that were stored before <paramref name="beforeRowId"/>.</summary>
-    IReadOnlyList<TelemetryRecord> Load(string device, long fromTime, long toTime, long beforeRowId);
-
-    /// <summary>Highest minute covered by the device's records stored before <paramref name="beforeRowId"/>.</summary>
-    long? LatestMinute(string device, long beforeRowId);
 }
 
 /// <summary>Leads already raised, read back after a restart.</summary>

@@ -1,3 +1,5 @@
+using Iot.Fleet.Telemetry;
+
 namespace Iot.Fleet.Rules;
 
 /// <summary>The interval an approved night-work permit counts for; a revoked permit's ends at its revocation.</summary>

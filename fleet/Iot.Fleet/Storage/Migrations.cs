@@ -1,3 +1,6 @@
+using Iot.Fleet.Operations;
+using Iot.Fleet.People;
+
 namespace Iot.Fleet.Storage;
 
 /// <summary>The fleet database's schema, one step per version. Steps are only ever appended:

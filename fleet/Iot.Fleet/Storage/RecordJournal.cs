@@ -241,6 +241,27 @@ public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
             .ToList();
     }
 
+    /// <summary>The latest minute any of the devices has a record for (its window's last minute), or null.</summary>
+    public long? LatestMinute(IReadOnlyList<string> devices)
+    {
+        using var connection = database.Open();
+        long? latest = null;
+        foreach (var dev in devices)
+        {
+            var t = connection.ExecuteScalar<long?>("SELECT t + dur - 1 FROM records WHERE dev = @dev ORDER BY t DESC LIMIT 1", new { dev });
+            if (t is { } v && (latest is null || v / 60 > latest)) latest = v / 60;
+        }
+        return latest;
+    }
+
+    /// <summary>The minutes in [fromMinute, toMinute) in which any of the devices has a record starting.</summary>
+    public IReadOnlySet<long> MinutesCovered(IReadOnlyList<string> devices, long fromMinute, long toMinute)
+    {
+        using var connection = database.Open();
+        return connection.Query<long>("SELECT DISTINCT t / 60 FROM records WHERE dev IN @devices AND t >= @from AND t < @to",
+            new { devices, from = fromMinute * 60, to = toMinute * 60 }).ToHashSet();
+    }
+
     /// <summary>Records of a device whose windows overlap [from, to), for evidence.</summary>
     public IReadOnlyList<TelemetryRecord> Between(string device, long fromTime, long toTime)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Iot.Fleet.Telemetry;
 
 namespace Iot.Fleet.Updates;
 

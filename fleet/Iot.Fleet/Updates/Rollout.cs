@@ -1,9 +1,10 @@
 using System.Data.Common;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using Dapper;
-using Iot.Fleet.Storage;
 using Iot.Contract.Signing;
+using Iot.Fleet.Storage;
+using Iot.Fleet.Telemetry;
 
 namespace Iot.Fleet.Updates;
 

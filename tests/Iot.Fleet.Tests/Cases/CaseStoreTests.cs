@@ -1,6 +1,7 @@
 using Iot.Fleet.Cases;
 using Iot.Fleet.Leads;
 using Iot.Fleet.Notifications;
+using Iot.Fleet.Rules;
 using Xunit;
 
 namespace Iot.Fleet.Tests.Cases;

@@ -1,15 +1,15 @@
 using System.IO.Compression;
-using System.Net;
 using System.Net.Http.Json;
+using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Iot.Fleet.Tests.EndToEnd;
 using Iot.Fleet.Tests.Evidence;
 using Iot.Fleet.Tests.Notifications;
 using Iot.Stack;
+using Iot.Testing;
 using Xunit;
 using static Iot.Fleet.Tests.EndToEnd.PipelineFixture;
-using Iot.Testing;
 
 namespace Iot.Fleet.Tests.Cases;
 

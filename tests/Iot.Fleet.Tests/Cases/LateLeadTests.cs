@@ -2,6 +2,7 @@ using Dapper;
 using Iot.Fleet.Cases;
 using Iot.Fleet.Notifications;
 using Iot.Fleet.Reports;
+using Iot.Fleet.Rules;
 using Xunit;
 
 namespace Iot.Fleet.Tests.Cases;

@@ -4,6 +4,7 @@ using Iot.Fleet.Notifications;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Rules;
 using Iot.Fleet.Storage;
+using Iot.Fleet.Telemetry;
 using Iot.Fleet.Tests.Rules;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

@@ -1,12 +1,13 @@
-using System.Net;
 using System.Net.Http.Json;
+using System.Net;
 using System.Text.Json.Nodes;
 using Dapper;
 using Iot.Fleet.Leads;
+using Iot.Fleet.Rules;
 using Iot.Fleet.Tests.People;
 using Microsoft.Extensions.DependencyInjection;
-using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp;
 using Xunit;
 
 namespace Iot.Fleet.Tests.Cases;

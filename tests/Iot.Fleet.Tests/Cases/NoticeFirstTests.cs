@@ -1,6 +1,7 @@
 using Iot.Fleet.Cases;
 using Iot.Fleet.Notifications;
 using Iot.Fleet.Rules;
+using Iot.Fleet.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -188,7 +189,7 @@ public sealed class NoticeFirstTests : IDisposable
     }
 
     /// <summary>Acknowledged, dispatched and a violation found on site.</summary>
-    private CaseView Found(Leads.Lead lead)
+    private CaseView Found(Iot.Fleet.Rules.Lead lead)
     {
         _db.Cases.Acknowledge(lead.Id, "centre", null, null);
         _db.Cases.Dispatch(lead.Id, "SQ-EAST", "centre", null, null);

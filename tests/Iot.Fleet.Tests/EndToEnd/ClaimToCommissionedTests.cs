@@ -1,10 +1,11 @@
 using System.Net.Http.Json;
 using System.Net;
 using System.Text.Json.Nodes;
+using Iot.Contract.Factory;
 using Iot.Contract.Identity;
+using Iot.Fleet.People;
 using Iot.Gateway.Virtual.Simulation;
 using Iot.Mqtt;
-using Iot.Contract.Factory;
 using Iot.Stack;
 using Iot.Testing;
 using Xunit.Abstractions;

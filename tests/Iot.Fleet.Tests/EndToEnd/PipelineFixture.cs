@@ -1,13 +1,13 @@
-using System.Net;
 using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json;
+using System.Net;
 using System.Text.Json.Nodes;
+using System.Text.Json;
+using System.Text;
 using Iot.Mqtt;
 using Iot.Stack;
+using Iot.Testing;
 using Microsoft.Data.Sqlite;
 using Xunit;
-using Iot.Testing;
 
 namespace Iot.Fleet.Tests.EndToEnd;
 

@@ -1,13 +1,15 @@
-using System.Net;
 using System.Net.Http.Json;
-using System.Text;
+using System.Net;
 using System.Text.Json.Nodes;
+using System.Text;
+using Iot.Fleet.Api;
+using Iot.Fleet.People;
 using Iot.Mqtt;
 using Iot.Stack;
-using Xunit;
-using Xunit.Abstractions;
-using static Iot.Fleet.Tests.EndToEnd.PipelineFixture;
 using Iot.Testing;
+using Xunit.Abstractions;
+using Xunit;
+using static Iot.Fleet.Tests.EndToEnd.PipelineFixture;
 
 namespace Iot.Fleet.Tests.EndToEnd;
 

@@ -1,10 +1,12 @@
 using System.Diagnostics;
-using System.Text;
 using System.Text.Json.Nodes;
+using System.Text;
+using Iot.Fleet.Audit;
 using Iot.Fleet.Evidence;
 using Iot.Fleet.Leads;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Rules;
+using Iot.Fleet.Telemetry;
 using Xunit;
 
 namespace Iot.Fleet.Tests.Evidence;

@@ -1,5 +1,6 @@
 using Iot.Fleet.Ingest;
 using Iot.Fleet.Leads;
+using Iot.Fleet.Telemetry;
 using Xunit;
 
 namespace Iot.Fleet.Tests.Evidence;

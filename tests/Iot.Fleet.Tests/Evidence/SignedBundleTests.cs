@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
 using Iot.Evidence;
+using Iot.Fleet.Audit;
 using Iot.Fleet.Evidence;
 using Xunit;
 

@@ -1,9 +1,10 @@
-using System.Net;
 using System.Net.Http.Json;
-using System.Text;
+using System.Net;
 using System.Text.Json.Nodes;
+using System.Text;
 using Iot.Fleet.Leads;
 using Iot.Fleet.Meters;
+using Iot.Fleet.Rules;
 using Iot.Fleet.Tests.People;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;

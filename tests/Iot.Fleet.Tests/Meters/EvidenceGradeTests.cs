@@ -5,6 +5,7 @@ using Iot.Fleet.Leads;
 using Iot.Fleet.Meters;
 using Iot.Fleet.Notifications;
 using Iot.Fleet.Rules;
+using Iot.Fleet.Telemetry;
 using Iot.Fleet.Tests.Cases;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

@@ -1,10 +1,12 @@
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Json;
-using System.Text;
+using System.Net;
 using System.Text.Json.Nodes;
+using System.Text;
 using Dapper;
 using Iot.Fleet.Leads;
+using Iot.Fleet.People;
+using Iot.Fleet.Rules;
 using Iot.Fleet.Storage;
 using Iot.Fleet.Telemetry;
 using Iot.Fleet.Tests.People;

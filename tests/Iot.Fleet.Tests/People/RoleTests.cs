@@ -1,12 +1,13 @@
-using System.Net;
 using System.Net.Http.Json;
+using System.Net;
+using System.Text.Json;
+using Iot.Fleet.Api;
 using Iot.Fleet.People;
+using Iot.Testing;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
-using Iot.Testing;
-using System.Text.Json;
 
 namespace Iot.Fleet.Tests.People;
 

@@ -1,5 +1,6 @@
-using System.Net;
 using System.Net.Http.Json;
+using System.Net;
+using Iot.Fleet.Api;
 using Iot.Fleet.People;
 using Xunit;
 

@@ -1,6 +1,7 @@
 using Iot.Fleet.Audit;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Rules;
+using Iot.Fleet.Telemetry;
 using Iot.Fleet.Tests.Cases;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;

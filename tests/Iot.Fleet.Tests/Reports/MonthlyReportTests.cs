@@ -3,6 +3,7 @@ using Iot.Fleet.Leads;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Reports;
 using Iot.Fleet.Rules;
+using Iot.Fleet.Telemetry;
 using Iot.Fleet.Tests.Cases;
 using Xunit;
 

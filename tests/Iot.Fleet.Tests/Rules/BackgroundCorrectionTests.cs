@@ -1,4 +1,5 @@
 using Iot.Fleet.Rules;
+using Iot.Fleet.Telemetry;
 using Xunit;
 
 namespace Iot.Fleet.Tests.Rules;
@@ -56,7 +57,7 @@ public sealed class BackgroundCorrectionTests
         Assert.Single(Run(background: 52, measuredAt: measuredAfter), l => l.Rule == "noise.night_leq");
     }
 
-    private static IReadOnlyList<Iot.Fleet.Leads.Lead> Run(double? background, DateTimeOffset? measuredAt = null)
+    private static IReadOnlyList<Iot.Fleet.Rules.Lead> Run(double? background, DateTimeOffset? measuredAt = null)
     {
         var bench = new RuleBench(new DateTimeOffset(Night.AddDays(-1), TimeSpan.FromHours(8)));
         var site = bench.Site("S1", SiteKind.Noise, null, "D1");

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Iot.Fleet.Api;
 using Iot.Fleet.People;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Rules;

@@ -1,5 +1,6 @@
 using Iot.Fleet.Leads;
 using Iot.Fleet.Rules;
+using Iot.Fleet.Storage;
 using Iot.Fleet.Telemetry;
 
 namespace Iot.Fleet.Tests.Rules;

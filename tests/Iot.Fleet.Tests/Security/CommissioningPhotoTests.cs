@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using Iot.Fleet.Commissioning;
+using Iot.Fleet.Photos;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Tests.People;
 using SixLabors.ImageSharp;

@@ -1,10 +1,11 @@
-using Microsoft.Extensions.DependencyInjection;
-using System.Net;
 using System.Net.Http.Json;
+using System.Net;
+using Iot.Fleet.Api;
 using Iot.Fleet.People;
 using Iot.Fleet.Tests.People;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace Iot.Fleet.Tests.Security;

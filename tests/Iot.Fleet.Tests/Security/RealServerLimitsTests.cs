@@ -2,6 +2,8 @@ using System.Net;
 using System.Text;
 using Iot.Fleet.Api;
 using Iot.Fleet.Commissioning;
+using Iot.Fleet.People;
+using Iot.Fleet.Photos;
 using Iot.Stack;
 using Xunit;
 

@@ -1,10 +1,12 @@
 using System.IO.Compression;
-using System.Net;
 using System.Net.Http.Json;
+using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Dapper;
 using Iot.Evidence;
+using Iot.Fleet.Operations;
+using Iot.Fleet.Rules;
 using Iot.Fleet.Storage;
 using Iot.Fleet.Tests.People;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,17 +1,18 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
+using System.Net;
 using System.Text.Json.Nodes;
+using System.Text;
+using Iot.Fleet.People;
 using Iot.Gateway.Release;
 using Iot.Gateway.Virtual.Simulation;
 using Iot.Stack;
-using Xunit;
-using Xunit.Abstractions;
+using Iot.Testing;
 using StackFleetOptions = Iot.Stack.FleetOptions;
 using VirtualFleetOptions = Iot.Gateway.Virtual.Simulation.FleetOptions;
-using Iot.Testing;
+using Xunit.Abstractions;
+using Xunit;
 
 namespace Iot.Fleet.Tests.Updates;
 

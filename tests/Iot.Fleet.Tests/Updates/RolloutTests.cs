@@ -1,5 +1,6 @@
 using Dapper;
 using Iot.Fleet.Storage;
+using Iot.Fleet.Telemetry;
 using Iot.Fleet.Tests.Rules;
 using Iot.Fleet.Updates;
 using Xunit;

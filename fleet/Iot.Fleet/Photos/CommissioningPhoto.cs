@@ -1,3 +1,4 @@
+using Iot.Fleet.Commissioning;
 using Iot.Fleet.Registry;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
@@ -6,7 +7,7 @@ using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.Memory;
 using SixLabors.ImageSharp.Processing;
 
-namespace Iot.Fleet.Commissioning;
+namespace Iot.Fleet.Photos;
 
 /// <summary>A photo of the installation, attached to its record: always a JPEG or PNG the fleet encoded itself.</summary>
 public sealed record CommissioningPhoto(string ContentType, byte[] Bytes)

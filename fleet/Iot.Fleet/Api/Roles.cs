@@ -1,6 +1,8 @@
+using Iot.Fleet.Leads;
+using Iot.Fleet.People;
 using Microsoft.AspNetCore.Authorization;
 
-namespace Iot.Fleet.People;
+namespace Iot.Fleet.Api;
 
 /// <summary>The four roles and who may do what (the matrix in README.md). Admin may always.</summary>
 public static class Roles

@@ -1,8 +1,10 @@
 using Iot.Fleet.Health;
-using Iot.Fleet.Leads;
+using Iot.Fleet.Meters;
+using Iot.Fleet.Operations;
+using Iot.Fleet.Rules;
 using Microsoft.Extensions.Options;
 
-namespace Iot.Fleet.Meters;
+namespace Iot.Fleet.Leads;
 
 /// <summary>Warns engineers before a meter's certificate runs out (`meter.calibration_expiring`, an integrity alert on the
 /// meter's site), <see cref="EvidenceGradeOptions.CalibrationWarningDays"/> days ahead and once per certificate: after its

@@ -1,11 +1,10 @@
-using Dapper;
 using Iot.Fleet.Health;
-using Iot.Fleet.Leads;
 using Iot.Fleet.Registry;
+using Iot.Fleet.Rules;
 using Iot.Fleet.Storage;
 using Microsoft.Extensions.Options;
 
-namespace Iot.Fleet.Rules;
+namespace Iot.Fleet.Leads;
 
 /// <summary>Options of the integrity watch (section "Monitor").</summary>
 public sealed class MonitorOptions
@@ -19,7 +18,7 @@ public sealed class MonitorOptions
 /// grows while the silence lasts, and closes itself as `recovered` once backfilled records cover
 /// the gap. Runs on a timer because silence raises no message to react to.
 /// </summary>
-public sealed class OfflineWatch(SiteRegistry registry, FleetDatabase database, LeadStore leads, LeadFeed feed, TimeProvider clock,
+public sealed class OfflineWatch(SiteRegistry registry, RecordJournal journal, LeadStore leads, LeadFeed feed, TimeProvider clock,
     IOptions<MonitorOptions> options, ILogger<OfflineWatch> logger) : BackgroundService
 {
     public const string RuleId = "monitor.offline";
@@ -39,8 +38,8 @@ public sealed class OfflineWatch(SiteRegistry registry, FleetDatabase database, 
             var open = leads.Find(LeadQueue.Integrity, new LeadQuery(Rule: RuleId, Site: site.Id, Status: LeadStatus.New), limit: 1).FirstOrDefault();
             var windowStart = hours.StartOfLastActive(now, RuleLimits.OfflineAfterMinutes);
             // Silence starts after the last record, or when the site's first device was registered.
-            var latest = LatestRecordMinute(devices);
-            var gapStart = latest is { } l ? l + 1 : RegisteredMinute(site.Id);
+            var latest = journal.LatestMinute(devices);
+            var gapStart = latest is { } l ? l + 1 : registry.RegisteredMinute(site.Id);
             if (windowStart is { } start && gapStart <= start)
             {
                 if (open is not null && open.EndMinute >= gapStart - 1)
@@ -72,32 +71,10 @@ public sealed class OfflineWatch(SiteRegistry registry, FleetDatabase database, 
         }
     }
 
-    private long RegisteredMinute(string site)
-    {
-        using var connection = database.Open();
-        return connection.ExecuteScalar<long>("SELECT MIN(created_at) FROM devices WHERE site = @site", new { site }) / 60_000;
-    }
-
-    private long? LatestRecordMinute(IReadOnlyList<string> devices)
-    {
-        using var connection = database.Open();
-        long? latest = null;
-        foreach (var dev in devices)
-        {
-            var t = connection.ExecuteScalar<long?>("SELECT t + dur - 1 FROM records WHERE dev = @dev ORDER BY t DESC LIMIT 1", new { dev });
-            if (t is { } v && (latest is null || v / 60 > latest)) latest = v / 60;
-        }
-        return latest;
-    }
-
     /// <summary>True when records now cover every active minute of the alert's gap.</summary>
     private bool GapFilled(IReadOnlyList<string> devices, ActiveHours hours, Lead alert)
     {
-        using var connection = database.Open();
-        var covered = connection.Query<long>(
-                "SELECT DISTINCT t / 60 FROM records WHERE dev IN @devices AND t >= @from AND t < @to",
-                new { devices, from = alert.StartMinute * 60, to = alert.EndMinute * 60 })
-            .ToHashSet();
+        var covered = journal.MinutesCovered(devices, alert.StartMinute, alert.EndMinute);
         for (var m = alert.StartMinute; m < alert.EndMinute; m++)
             if (hours.IsActive(m) && !covered.Contains(m)) return false;
         return true;

@@ -1,10 +1,10 @@
 using System.Text.Json.Serialization;
-using Iot.Fleet.Leads;
+using Iot.Fleet.Notices;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Rules;
 using Iot.Fleet.Storage;
 
-namespace Iot.Fleet.Notices;
+namespace Iot.Fleet.Leads;
 
 /// <summary>One breaching window of a lead as the party and the inspector read it: its device, start and end (UTC; pages
 /// show them in the site's time), the level `measured` and the `value` the rule decided on (they differ only when a

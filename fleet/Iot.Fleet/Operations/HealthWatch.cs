@@ -1,9 +1,11 @@
 using Iot.Fleet.Health;
+using Iot.Fleet.Leads;
+using Iot.Fleet.Rules;
 using Iot.Fleet.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
-namespace Iot.Fleet.Leads;
+namespace Iot.Fleet.Operations;
 
 /// <summary>Options of the fleet's self-watch (section "Health").</summary>
 public sealed class HealthOptions

@@ -1,11 +1,12 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json;
 using Iot.Evidence;
 using Iot.Fleet.Api;
+using Iot.Fleet.Evidence;
 using Iot.Fleet.Storage;
 using Microsoft.Extensions.Options;
 
-namespace Iot.Fleet.Evidence;
+namespace Iot.Fleet.Audit;
 
 /// <summary>One evidence key as published: the current one has no `retired_at`.</summary>
 public sealed record EvidenceKeyInfo(

@@ -1,4 +1,5 @@
-namespace Iot.Fleet.Rules;
+
+namespace Iot.Fleet.Telemetry;
 
 /// <summary>What a site is monitored for; decides its channels and rules.</summary>
 public enum SiteKind

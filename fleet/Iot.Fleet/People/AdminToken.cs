@@ -1,12 +1,12 @@
 using System.Security.Cryptography;
 using System.Text;
 using Dapper;
+using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
-using Iot.Fleet.People;
 using Iot.Fleet.Storage;
 using Microsoft.Extensions.Options;
 
-namespace Iot.Fleet.Api;
+namespace Iot.Fleet.People;
 
 /// <summary>Options of the fleet service itself (section "Fleet").</summary>
 public sealed class FleetOptions

@@ -1,9 +1,10 @@
+using Iot.Fleet.Api;
 using Iot.Fleet.Health;
 using Iot.Fleet.Ingest;
 using Iot.Fleet.Leads;
 using Iot.Fleet.Storage;
 
-namespace Iot.Fleet.Api;
+namespace Iot.Fleet.Operations;
 
 /// <summary>GET /healthz: ready only when the ingest is subscribed and no stage is stalled (503 otherwise,
 /// so a load balancer or systemd watchdog sees it); the counters and every stage's state either way.</summary>

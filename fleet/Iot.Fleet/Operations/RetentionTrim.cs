@@ -4,10 +4,11 @@ using Iot.Fleet.Audit;
 using Iot.Fleet.Evidence;
 using Iot.Fleet.Health;
 using Iot.Fleet.Leads;
+using Iot.Fleet.Storage;
 using Iot.Fleet.Telemetry;
 using Microsoft.Extensions.Options;
 
-namespace Iot.Fleet.Storage;
+namespace Iot.Fleet.Operations;
 
 /// <summary>Options of the retention policy (section "Retention").</summary>
 public sealed class RetentionOptions

@@ -1,6 +1,6 @@
-using Iot.Fleet.Storage;
+using Iot.Fleet.Api;
 
-namespace Iot.Fleet.Api;
+namespace Iot.Fleet.Storage;
 
 /// <summary>A secret the fleet made and must hand to a person once (a generated admin token or first password): written
 /// to a file only its owner can read, in the fleet's data folder, never to the log.</summary>

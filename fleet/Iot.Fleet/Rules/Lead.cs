@@ -1,4 +1,5 @@
-namespace Iot.Fleet.Leads;
+
+namespace Iot.Fleet.Rules;
 
 /// <summary>Which queue a finding goes to: enforcement leads for inspectors, integrity alerts for engineers.</summary>
 public enum LeadQueue
