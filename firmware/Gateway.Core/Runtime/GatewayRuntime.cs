@@ -514,76 +514,38 @@ namespace Iot.Gateway.Runtime
 
         private void QueueBootEvent()
         {
-            JsonWriter w = _events.Begin();
-            TelemetryEncoder.BeginEvent(w, _options.DeviceId, _clock.UtcSeconds, EventType.Boot);
-            w.Name("reason");
             // The platform cannot tell a reset by the fault policy from a power-on; the boot log can.
-            w.String(_bootLog.PreviousRunFaultReboot && _options.BootReason == PowerOnReason ? FaultRebootReason : _options.BootReason);
-            w.Name("boot");
-            w.Number(_bootLog.Boot);
-            w.Name("clean");
-            w.Bool(_bootLog.PreviousRunClean);
-            w.Name("fw");
-            w.String(_options.Firmware);
-            w.Name("buffered");
-            w.Number(_journal.Pending);
-            w.Name("tamper");
-            w.Bool(_tamper != null && _tamper.IsOpen);
-            TelemetryEncoder.EndEvent(w);
+            string reason = _bootLog.PreviousRunFaultReboot && _options.BootReason == PowerOnReason ? FaultRebootReason : _options.BootReason;
+            TelemetryEncoder.WriteBootEvent(_events.Begin(), _options.DeviceId, _clock.UtcSeconds, reason, _bootLog.Boot, _bootLog.PreviousRunClean,
+                _options.Firmware, _journal.Pending, _tamper != null && _tamper.IsOpen);
             _events.Commit();
         }
 
         private void QueueTamperEvent(long now, bool open)
         {
-            JsonWriter w = _events.Begin();
-            TelemetryEncoder.BeginEvent(w, _options.DeviceId, now, EventType.Tamper);
-            w.Name("open");
-            w.Bool(open);
-            TelemetryEncoder.EndEvent(w);
+            TelemetryEncoder.WriteTamperEvent(_events.Begin(), _options.DeviceId, now, open);
             _events.Commit();
         }
 
         private void QueueSensorEvent(long now, bool ok, string reason)
         {
-            JsonWriter w = _events.Begin();
-            TelemetryEncoder.BeginEvent(w, _options.DeviceId, now, EventType.SensorFault);
-            w.Name("sensor");
-            w.String(_particulate != null ? "pms5003" : _poller != null ? _poller.Profile.Model : "none");
-            w.Name("ok");
-            w.Bool(ok);
-            if (reason != null)
-            {
-                w.Name("reason");
-                w.String(reason);
-            }
-            TelemetryEncoder.EndEvent(w);
+            TelemetryEncoder.WriteSensorFaultEvent(_events.Begin(), _options.DeviceId, now,
+                _particulate != null ? "pms5003" : _poller != null ? _poller.Profile.Model : "none", ok, reason);
             _events.Commit();
         }
-
-        private const int MaxFaultMessage = 64;
 
         private void QueueFaultEvent(bool ok, Exception fault)
         {
             try
             {
-                JsonWriter w = _events.Begin();
-                TelemetryEncoder.BeginEvent(w, _options.DeviceId, _clock.UtcSeconds, EventType.Fault);
-                w.Name("ok");
-                w.Bool(ok);
+                // The message, not the type's name: type names need reflection, which a device build may leave out.
+                string error = null;
                 if (fault != null)
                 {
-                    // The message, not the type's name: type names need reflection, which a device build may leave out.
-                    string error = fault.Message;
+                    error = fault.Message;
                     if (error == null || error.Length == 0) error = "exception";
-                    if (error.Length > MaxFaultMessage) error = error.Substring(0, MaxFaultMessage);
-                    w.Name("error");
-                    w.String(error);
                 }
-                w.Name("failing");
-                w.Number(FailingTicks);
-                w.Name("failed");
-                w.Number(FailedTicks);
-                TelemetryEncoder.EndEvent(w);
+                TelemetryEncoder.WriteFaultEvent(_events.Begin(), _options.DeviceId, _clock.UtcSeconds, ok, error, FailingTicks, FailedTicks);
                 _events.Commit();
             }
             catch (Exception)
@@ -594,11 +556,7 @@ namespace Iot.Gateway.Runtime
 
         private void QueueClockEvent(long now)
         {
-            JsonWriter w = _events.Begin();
-            TelemetryEncoder.BeginEvent(w, _options.DeviceId, now, EventType.Clock);
-            w.Name("synced");
-            w.Bool(_clock.IsSynchronized);
-            TelemetryEncoder.EndEvent(w);
+            TelemetryEncoder.WriteClockEvent(_events.Begin(), _options.DeviceId, now, _clock.IsSynchronized);
             _events.Commit();
         }
 
