@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Iot.Firmware.Tests.Fakes;
-using Iot.Gateway.Configuration;
 using Iot.Gateway.Runtime;
 using Iot.Gateway.Sensors;
 using Iot.Gateway.Telemetry;
@@ -19,47 +18,6 @@ public class SensorComponentTests
     private readonly FakeClock _clock = new() { UtcSeconds = T0 };
     private readonly FakeMqttLink _mqtt = new();
     private readonly LittleFsModel _journalFiles = new();
-
-    /// <summary>A sensor whose every step the test scripts and counts.</summary>
-    private sealed class ScriptedSensor(string name, int warmUpSeconds = 0) : ISensorComponent
-    {
-        public string Name => name;
-        public int WarmUpSeconds => warmUpSeconds;
-        public int Setups, Reads, Closes;
-        public int SetupFailures;        // Setup throws this many times before it works
-        public bool ReadThrows;
-        public string? Failure;          // what Read reports (null: it answered)
-        public double Level = 60;        // added as the second's noise level when it answers
-
-        public void Setup()
-        {
-            Setups++;
-            if (SetupFailures-- > 0) throw new InvalidOperationException(name + " would not start");
-        }
-
-        public string? Read(MinuteAggregator window)
-        {
-            Reads++;
-            if (ReadThrows) throw new InvalidOperationException(name + " driver wedged");
-            if (Failure is null) window.AddNoiseSecond(Level, Level);
-            return Failure;
-        }
-
-        public void Close() => Closes++;
-    }
-
-    /// <summary>Composes fresh components for every configuration, and keeps each set it made.</summary>
-    private sealed class Composition(Func<ScriptedSensor[]> make) : ISensorComposition
-    {
-        public List<ScriptedSensor[]> Made { get; } = [];
-
-        public ISensorComponent[] Compose(GatewayConfig config)
-        {
-            var sensors = make();
-            Made.Add(sensors);
-            return sensors;
-        }
-    }
 
     private GatewayRuntime Boot(ISensorComposition? sensors, int warmUpSeconds = 0) =>
         new(new GatewayHardware
@@ -96,7 +54,7 @@ public class SensorComponentTests
     {
         var meter = new ScriptedSensor("meter");
         var broken = new ScriptedSensor("clamp") { ReadThrows = true };
-        var gateway = Boot(new Composition(() => [broken, meter]));
+        var gateway = Boot(new ScriptedComposition(() => [broken, meter]));
         Run(gateway, 61);
 
         Assert.Equal(61, meter.Reads);
@@ -123,7 +81,7 @@ public class SensorComponentTests
     {
         var meter = new ScriptedSensor("meter");
         var late = new ScriptedSensor("late") { SetupFailures = 2 };
-        var gateway = Boot(new Composition(() => [late, meter]));
+        var gateway = Boot(new ScriptedComposition(() => [late, meter]));
         Run(gateway, 5);
 
         Assert.Equal(5, meter.Reads);
@@ -139,7 +97,7 @@ public class SensorComponentTests
     {
         var silent = new ScriptedSensor("wind") { Failure = "timeout" };
         var meter = new ScriptedSensor("meter");
-        var gateway = Boot(new Composition(() => [meter, silent]));
+        var gateway = Boot(new ScriptedComposition(() => [meter, silent]));
         Run(gateway, 10);
         silent.Failure = null;
         Run(gateway, 1);
@@ -155,7 +113,7 @@ public class SensorComponentTests
     [Fact]
     public void A_new_configuration_closes_the_components_and_sets_up_new_ones_and_a_sensor_that_stays_keeps_its_fault()
     {
-        var composition = new Composition(() => [new ScriptedSensor("meter") { Failure = "timeout" }]);
+        var composition = new ScriptedComposition(() => [new ScriptedSensor("meter") { Failure = "timeout" }]);
         var gateway = Boot(composition);
         Run(gateway, 5); // the fault is reported after 3 s
         _mqtt.Deliver($"iot/v1/{Dev}/config", """{"v":1,"site":"noise","maint":true}""");
@@ -178,7 +136,7 @@ public class SensorComponentTests
     {
         var running = new ScriptedSensor("meter");
         var neverStarted = new ScriptedSensor("late") { SetupFailures = 100 };
-        var gateway = Boot(new Composition(() => [running, neverStarted]));
+        var gateway = Boot(new ScriptedComposition(() => [running, neverStarted]));
         Run(gateway, 2);
         gateway.Shutdown();
 
@@ -189,7 +147,7 @@ public class SensorComponentTests
     [Fact]
     public void Records_carry_the_warm_up_bit_until_the_slowest_sensor_is_warm()
     {
-        var gateway = Boot(new Composition(() => [new ScriptedSensor("fast"), new ScriptedSensor("slow", warmUpSeconds: 90)]), warmUpSeconds: -1);
+        var gateway = Boot(new ScriptedComposition(() => [new ScriptedSensor("fast"), new ScriptedSensor("slow", warmUpSeconds: 90)]), warmUpSeconds: -1);
         Run(gateway, 181);
 
         Assert.Equal([QualityBits.WarmUp, QualityBits.WarmUp, 0], Records().Select(r => r.GetProperty("q").GetInt32()));

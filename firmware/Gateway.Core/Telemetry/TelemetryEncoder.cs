@@ -169,10 +169,7 @@ namespace Iot.Gateway.Telemetry
         /// <summary>Writes the tamper event: the enclosure opened (open) or closed.</summary>
         public static void WriteTamperEvent(JsonWriter w, string dev, long t, bool open)
         {
-            BeginEvent(w, dev, t, EventType.Tamper);
-            w.Name("open");
-            w.Bool(open);
-            EndEvent(w);
+            WriteFlagEvent(w, dev, t, EventType.Tamper, "open", open);
         }
 
         /// <summary>Writes the sensor_fault event of one sensor: failing (ok false, with why) or answering again (reason null).</summary>
@@ -183,11 +180,7 @@ namespace Iot.Gateway.Telemetry
             w.String(sensor);
             w.Name("ok");
             w.Bool(ok);
-            if (reason != null)
-            {
-                w.Name("reason");
-                w.String(reason);
-            }
+            OptionalString(w, "reason", reason);
             EndEvent(w);
         }
 
@@ -200,12 +193,8 @@ namespace Iot.Gateway.Telemetry
             BeginEvent(w, dev, t, EventType.Fault);
             w.Name("ok");
             w.Bool(ok);
-            if (error != null)
-            {
-                if (error.Length > MaxFaultMessage) error = error.Substring(0, MaxFaultMessage);
-                w.Name("error");
-                w.String(error);
-            }
+            if (error != null && error.Length > MaxFaultMessage) error = error.Substring(0, MaxFaultMessage);
+            OptionalString(w, "error", error);
             w.Name("failing");
             w.Number(failing);
             w.Name("failed");
@@ -216,10 +205,7 @@ namespace Iot.Gateway.Telemetry
         /// <summary>Writes the clock event: the clock was set (synced) or lost synchronisation.</summary>
         public static void WriteClockEvent(JsonWriter w, string dev, long t, bool synced)
         {
-            BeginEvent(w, dev, t, EventType.Clock);
-            w.Name("synced");
-            w.Bool(synced);
-            EndEvent(w);
+            WriteFlagEvent(w, dev, t, EventType.Clock, "synced", synced);
         }
 
         /// <summary>Writes the config_applied event: the document is in force (error null) or refused with why.</summary>
@@ -228,11 +214,7 @@ namespace Iot.Gateway.Telemetry
             BeginEvent(w, dev, t, EventType.ConfigApplied);
             w.Name("ok");
             w.Bool(error == null);
-            if (error != null)
-            {
-                w.Name("error");
-                w.String(error);
-            }
+            OptionalString(w, "error", error);
             EndEvent(w);
         }
 
@@ -260,11 +242,7 @@ namespace Iot.Gateway.Telemetry
             string reason, int trialBoots, int deadlineSeconds, string running)
         {
             BeginOtaEvent(w, dev, t, id, phase, version, from);
-            if (reason != null)
-            {
-                w.Name("reason");
-                w.String(reason);
-            }
+            OptionalString(w, "reason", reason);
             if (trialBoots >= 0)
             {
                 w.Name("trial_boots");
@@ -290,11 +268,24 @@ namespace Iot.Gateway.Telemetry
             w.String(phase);
             w.Name("version");
             w.String(version);
-            if (from != null)
-            {
-                w.Name("from");
-                w.String(from);
-            }
+            OptionalString(w, "from", from);
+        }
+
+        // An event whose data is one true-or-false field.
+        private static void WriteFlagEvent(JsonWriter w, string dev, long t, string type, string name, bool value)
+        {
+            BeginEvent(w, dev, t, type);
+            w.Name(name);
+            w.Bool(value);
+            EndEvent(w);
+        }
+
+        // A text field that is left out when there is nothing to say.
+        private static void OptionalString(JsonWriter w, string name, string value)
+        {
+            if (value == null) return;
+            w.Name(name);
+            w.String(value);
         }
 
         /// <summary>Starts an event up to and including the opening of "data"; write the data fields, then call EndEvent.</summary>
