@@ -14,12 +14,13 @@ namespace Iot.Gateway.Runtime
     /// <summary>
     /// The gateway's main loop as a step function: the platform calls Tick once per second (the ESP32 app from
     /// its main thread, the virtual gateway from its scheduler). Each Tick reads the site's sensor components (composed
-    /// by the platform's GatewayHardware.Sensors for the configuration in force) into the open minute, closes the minute at its boundary into the journal (with its quality bits), keeps the broker
-    /// session up, drains the journal oldest first (records leave it only after PUBACK), sends events and the
-    /// retained status, applies configuration from the retained config topic, and runs signed over-the-air updates
-    /// from the cmd topic (Ota/OtaUpdater, when the platform provides the firmware slots). A factory-fresh gateway is
-    /// first claimed over the provisioning topics (Provisioning/ClaimExchange): until then it only says hello and
-    /// keeps journaling. After construction nothing allocates per Tick except on configuration changes.
+    /// by the platform's GatewayHardware.Sensors for the configuration in force) into the open minute, closes the
+    /// minute at its boundary into the journal (with its quality bits), keeps the broker session up, drains the journal
+    /// oldest first (records leave it only after PUBACK), sends events and the retained status, applies configuration
+    /// from the retained config topic, and runs signed over-the-air updates from the cmd topic (Ota/OtaUpdater, when
+    /// the platform provides the firmware slots). A factory-fresh gateway is first claimed over the provisioning topics
+    /// (Provisioning/ClaimExchange): until then it only says hello and keeps journaling. After construction nothing
+    /// allocates per Tick except on configuration changes.
     /// </summary>
     public sealed class GatewayRuntime
     {
