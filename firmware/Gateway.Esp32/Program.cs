@@ -6,6 +6,7 @@ using Iot.Gateway.Esp32.Adapters;
 using Iot.Gateway.Hardware;
 using Iot.Gateway.Provisioning;
 using Iot.Gateway.Runtime;
+using Iot.Gateway.Sensors;
 using nanoFramework.Hardware.Esp32;
 using nanoFramework.Networking;
 using NativePower = nanoFramework.Runtime.Native.Power; // "Power" alone would name the core's Iot.Gateway.Power
@@ -79,8 +80,7 @@ namespace Iot.Gateway.Esp32
             hardware.ConfigFlash = new FileFlashStore(files, "config.bin", TwoSectors, SectorBytes);
             hardware.BootFlash = new FileFlashStore(files, "boot.bin", TwoSectors, SectorBytes);
             hardware.CredentialFlash = new FileFlashStore(files, "login.bin", TwoSectors, SectorBytes);
-            hardware.MeterLink = new UartLink(PinMap.Rs485Port, settings.MeterBaud, clock, rs485: true);
-            hardware.Adc = new Esp32Adc(new int[] { PinMap.FanCurrentAdcChannel, PinMap.PurifierCurrentAdcChannel });
+            hardware.Sensors = ComposeSensors(settings, clock);
             hardware.Tamper = new GpioTamperSwitch(PinMap.TamperSwitch);
             var firmware = new FlashFirmwareSlots(BootMarker.DefaultPath, FirmwareVersion, BundleBytes);
             hardware.Firmware = firmware;
@@ -97,9 +97,6 @@ namespace Iot.Gateway.Esp32
             options.EvidenceKey = settings.EvidenceKey;
             options.BootstrapSecret = settings.BootstrapSecret;
             options.DefaultSite = settings.Site;
-            options.FanAdcChannel = PinMap.FanCurrentAdcChannel;
-            options.PurifierAdcChannel = PinMap.PurifierCurrentAdcChannel;
-            options.CtSamplesPerBurst = 2 * Esp32Adc.SamplesPerMainsCycle;
             options.ConnectInBackground = true; // M2Mqtt's Connect blocks for the whole DNS, TCP and TLS set-up
 
             GatewayRuntime runtime = null;
@@ -142,6 +139,19 @@ namespace Iot.Gateway.Esp32
                 if (wait > 0) clock.Sleep((int)wait);
                 else next = clock.MonotonicMs; // a slow second (reconnect, flash erase): do not try to catch up
             }
+        }
+
+        // This board's sensors (PinMap, hardware/wiring.md): the meters on the RS-485 bus and the fan and purifier
+        // current clamps on ADC1; no particulate UART. The runtime asks for the components of each configuration.
+        private static ISensorComposition ComposeSensors(DeviceSettings settings, SntpClock clock)
+        {
+            var bus = new UartLink(PinMap.Rs485Port, settings.MeterBaud, clock, rs485: true);
+            var clamps = new Esp32Adc(new int[] { PinMap.FanCurrentAdcChannel, PinMap.PurifierCurrentAdcChannel });
+            var sensors = new BoardSensors(clock, bus, clamps);
+            sensors.FanAdcChannel = PinMap.FanCurrentAdcChannel;
+            sensors.PurifierAdcChannel = PinMap.PurifierCurrentAdcChannel;
+            sensors.CtSamplesPerBurst = 2 * Esp32Adc.SamplesPerMainsCycle;
+            return sensors;
         }
 
         // Improv is the installer's convenience, never a reason not to measure: a port that cannot open means no Improv.

@@ -13,6 +13,7 @@ using Iot.Gateway.Journal;
 using Iot.Gateway.Json;
 using Iot.Gateway.Modbus;
 using Iot.Gateway.Runtime;
+using Iot.Gateway.Sensors;
 using Iot.Gateway.Telemetry;
 
 namespace Iot.Benchmarks;
@@ -194,7 +195,7 @@ internal static class FirmwareBenchmark
         var mqtt = new BenchMqttLink();
         var gateway = new GatewayRuntime(new GatewayHardware
         {
-            Clock = clock, Mqtt = mqtt, MeterLink = meter, Adc = site == SiteKind.Fume ? adc : null, Tamper = new BenchSwitch(),
+            Clock = clock, Mqtt = mqtt, Sensors = new BoardSensors(clock, meter, site == SiteKind.Fume ? adc : null), Tamper = new BenchSwitch(),
             JournalFiles = new LittleFsModel(files: 4), ConfigFlash = new BenchFlash(8 * 1024), BootFlash = new BenchFlash(8 * 1024),
         }, new GatewayRuntimeOptions { DeviceId = Dev, Firmware = Fw, DefaultSite = site, WarmUpSeconds = 0 });
 
@@ -672,7 +673,7 @@ internal static class FirmwareBenchmark
         var slots = new BenchSlots(image.Length);
         var gateway = new GatewayRuntime(new GatewayHardware
         {
-            Clock = clock, Mqtt = mqtt, Inbox = mqtt, MeterLink = new BenchModbusSlave(1), Tamper = new BenchSwitch(),
+            Clock = clock, Mqtt = mqtt, Inbox = mqtt, Sensors = new BoardSensors(clock, new BenchModbusSlave(1), null), Tamper = new BenchSwitch(),
             JournalFiles = new LittleFsModel(files: 4), ConfigFlash = new BenchFlash(8 * 1024), BootFlash = new BenchFlash(8 * 1024),
             Firmware = slots, FirmwareDownload = new BenchDownload(image), OtaFlash = new BenchFlash(8 * 1024),
         }, new GatewayRuntimeOptions

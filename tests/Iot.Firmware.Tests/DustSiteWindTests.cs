@@ -3,6 +3,7 @@ using Iot.Firmware.Tests.Fakes;
 using Iot.Gateway.Configuration;
 using Iot.Gateway.Hardware;
 using Iot.Gateway.Runtime;
+using Iot.Gateway.Sensors;
 
 namespace Iot.Firmware.Tests;
 
@@ -29,7 +30,7 @@ public class DustSiteWindTests
     private GatewayRuntime Boot(ModbusBus bus) =>
         new(new GatewayHardware
         {
-            Clock = _clock, Mqtt = _mqtt, Inbox = _mqtt, MeterLink = bus,
+            Clock = _clock, Mqtt = _mqtt, Inbox = _mqtt, Sensors = new BoardSensors(_clock, bus, null),
             JournalFiles = new LittleFsModel(), ConfigFlash = new FakeFlash(8 * 1024), BootFlash = new FakeFlash(8 * 1024),
         }, new GatewayRuntimeOptions { DeviceId = Dev, DefaultSite = SiteKind.Dust, WarmUpSeconds = 0 });
 

@@ -3,6 +3,7 @@ using Iot.Contract;
 using Iot.Firmware.Tests.Fakes;
 using Iot.Gateway.Journal;
 using Iot.Gateway.Runtime;
+using Iot.Gateway.Sensors;
 using Iot.Gateway.Telemetry;
 using Iot.Gateway.Uplink;
 
@@ -27,7 +28,7 @@ public class FirmwareBoundaryTests
     private GatewayRuntime Boot(string firmware) =>
         new(new GatewayHardware
         {
-            Clock = _clock, Mqtt = _mqtt, Inbox = _mqtt, MeterLink = _meter,
+            Clock = _clock, Mqtt = _mqtt, Inbox = _mqtt, Sensors = new BoardSensors(_clock, _meter, null),
             JournalFiles = _journalFiles, ConfigFlash = _configFlash, BootFlash = _bootFlash,
         }, new GatewayRuntimeOptions
         {

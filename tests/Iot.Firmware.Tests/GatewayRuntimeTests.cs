@@ -3,6 +3,7 @@ using Iot.Contract;
 using Iot.Firmware.Tests.Fakes;
 using Iot.Gateway.Configuration;
 using Iot.Gateway.Runtime;
+using Iot.Gateway.Sensors;
 using Iot.Gateway.Telemetry;
 
 namespace Iot.Firmware.Tests;
@@ -27,7 +28,7 @@ public class GatewayRuntimeTests
     private GatewayRuntime Boot(int warmUpSeconds = 0, SiteKind site = SiteKind.Noise) =>
         new(new GatewayHardware
         {
-            Clock = _clock, Mqtt = _mqtt, Inbox = _mqtt, MeterLink = _meter, Adc = _adc, Tamper = _lid,
+            Clock = _clock, Mqtt = _mqtt, Inbox = _mqtt, Sensors = new BoardSensors(_clock, _meter, _adc), Tamper = _lid,
             JournalFiles = _journalFiles, ConfigFlash = _configFlash, BootFlash = _bootFlash,
         }, new GatewayRuntimeOptions
         {
@@ -274,7 +275,7 @@ public class GatewayRuntimeSteadyStateTests
         var uart = new FakeParticulateUart();
         var gateway = new GatewayRuntime(new GatewayHardware
         {
-            Clock = clock, Mqtt = mqtt, ParticulateLink = uart,
+            Clock = clock, Mqtt = mqtt, Sensors = new BoardSensors(clock, null, null) { ParticulateUart = uart },
             JournalFiles = new LittleFsModel(), ConfigFlash = new FakeFlash(8 * 1024), BootFlash = new FakeFlash(8 * 1024),
         }, new GatewayRuntimeOptions { DeviceId = "DS-0001", DefaultSite = Iot.Gateway.Configuration.SiteKind.Dust, WarmUpSeconds = 0 });
 
@@ -304,7 +305,7 @@ public class GatewayRuntimeSteadyStateTests
         var reply = ModbusSlaveFrames.ReadResponse(1, 0x03, 652);
         var gateway = new GatewayRuntime(new GatewayHardware
         {
-            Clock = clock, Mqtt = mqtt, MeterLink = new FixedReplyLink(reply), Tamper = new FakeSwitch(),
+            Clock = clock, Mqtt = mqtt, Sensors = new BoardSensors(clock, new FixedReplyLink(reply), null), Tamper = new FakeSwitch(),
             JournalFiles = new LittleFsModel(files: 4), ConfigFlash = new FakeFlash(8 * 1024), BootFlash = new FakeFlash(8 * 1024),
         }, new GatewayRuntimeOptions { DeviceId = "NS-0001", WarmUpSeconds = 0 });
 

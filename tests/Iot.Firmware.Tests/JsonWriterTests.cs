@@ -112,11 +112,20 @@ public class JsonWriterTests
         TelemetryEncoder.WriteOfflineWill(w, "NS-0001");
         Assert.Equal("""{"v":1,"dev":"NS-0001","online":false}""", Text(w));
 
-        TelemetryEncoder.BeginEvent(w, "NS-0001", 1795000020, EventType.Tamper);
-        w.Name("open");
-        w.Bool(true);
-        TelemetryEncoder.EndEvent(w);
+        TelemetryEncoder.WriteTamperEvent(w, "NS-0001", 1795000020, true);
         Assert.Equal("""{"v":1,"dev":"NS-0001","t":1795000020,"type":"tamper","data":{"open":true}}""", Text(w));
+    }
+
+    [Fact]
+    public void Fault_event_cuts_a_long_message_and_leaves_out_a_missing_one()
+    {
+        var w = new JsonWriter(new byte[512]);
+        TelemetryEncoder.WriteFaultEvent(w, "NS-0001", 1795000020, false, new string('x', 100), 1, 7);
+        string cut = new('x', TelemetryEncoder.MaxFaultMessage);
+        Assert.Equal("""{"v":1,"dev":"NS-0001","t":1795000020,"type":"fault","data":{"ok":false,"error":"CUT","failing":1,"failed":7}}""".Replace("CUT", cut), Text(w));
+
+        TelemetryEncoder.WriteFaultEvent(w, "NS-0001", 1795000080, true, null, 0, 7);
+        Assert.Equal("""{"v":1,"dev":"NS-0001","t":1795000080,"type":"fault","data":{"ok":true,"failing":0,"failed":7}}""", Text(w));
     }
 
     [Fact]

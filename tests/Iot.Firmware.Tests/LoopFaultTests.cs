@@ -2,6 +2,7 @@ using System.Text.Json;
 using Iot.Firmware.Tests.Fakes;
 using Iot.Gateway.Hardware;
 using Iot.Gateway.Runtime;
+using Iot.Gateway.Sensors;
 
 namespace Iot.Firmware.Tests;
 
@@ -21,7 +22,7 @@ public class LoopFaultTests
     private GatewayRuntime Boot(IMqttLink? mqtt = null, ISerialLink? meterLink = null, int rebootAfter = 60, bool background = false) =>
         new(new GatewayHardware
         {
-            Clock = _clock, Mqtt = mqtt ?? _mqtt, Inbox = _mqtt, MeterLink = meterLink ?? _meter, Reboot = _reboot,
+            Clock = _clock, Mqtt = mqtt ?? _mqtt, Inbox = _mqtt, Sensors = new BoardSensors(_clock, meterLink ?? _meter, null), Reboot = _reboot,
             JournalFiles = _journalFiles, ConfigFlash = new FakeFlash(8 * 1024), BootFlash = _bootFlash,
         }, new GatewayRuntimeOptions
         {

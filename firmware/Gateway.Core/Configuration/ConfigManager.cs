@@ -57,17 +57,8 @@ namespace Iot.Gateway.Configuration
                 ? "document too large"
                 : _candidate.Parse(json, offset, count);
 
-            TelemetryEncoder.BeginEvent(eventWriter, dev, nowUtc, EventType.ConfigApplied);
-            eventWriter.Name("ok");
-            eventWriter.Bool(error == null);
-            if (error != null)
-            {
-                eventWriter.Name("error");
-                eventWriter.String(error);
-                TelemetryEncoder.EndEvent(eventWriter);
-                return false;
-            }
-            TelemetryEncoder.EndEvent(eventWriter);
+            TelemetryEncoder.WriteConfigAppliedEvent(eventWriter, dev, nowUtc, error);
+            if (error != null) return false;
 
             if (!SameAsActive(json, offset, count))
             {

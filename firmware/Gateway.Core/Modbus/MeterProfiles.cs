@@ -1,4 +1,5 @@
 using Iot.Contract;
+using Iot.Gateway.Configuration;
 using Iot.Gateway.Telemetry;
 
 namespace Iot.Gateway.Modbus
@@ -12,6 +13,14 @@ namespace Iot.Gateway.Modbus
     /// </summary>
     public static class MeterProfiles
     {
+        /// <summary>The monitor a site kind measures with: the noise transmitter, the dust monitor or the fume monitor.</summary>
+        public static MeterProfile ForSite(SiteKind site)
+        {
+            if (site == SiteKind.Dust) return DustMonitor();
+            if (site == SiteKind.Fume) return FumeMonitor();
+            return NoiseTransmitter();
+        }
+
         /// <summary>
         /// REPRESENTATIVE. RS-485 noise transmitter: holding register 0x0000 = current A-weighted level in
         /// 0.1 dB, polled once a second; each reading is taken as that second's level.

@@ -476,16 +476,8 @@ namespace Iot.Gateway.Ota
 
         private void QueueProgress(int position)
         {
-            JsonWriter w = BeginEvent(_job, OtaPhase.Downloading);
-            w.Name("percent");
-            w.Number(Percent(position));
-            w.Name("bytes");
-            w.Number(position);
-            w.Name("size");
-            w.Number(_job.Manifest.Size);
-            w.Name("running");
-            w.String(_slots.RunningVersion);
-            TelemetryEncoder.EndEvent(w);
+            TelemetryEncoder.WriteOtaProgressEvent(_events.Begin(), _dev, _clock.UtcSeconds, _job.Id, OtaPhase.Downloading, _job.Manifest.Version, _job.From,
+                Percent(position), position, _job.Manifest.Size, _slots.RunningVersion);
             _events.Commit();
         }
 
@@ -494,46 +486,14 @@ namespace Iot.Gateway.Ota
             QueueEventFor(_job, phase, reason);
         }
 
+        // A trial reports its boots so far and its deadline; a rollback, the boots the trial took.
         private void QueueEventFor(OtaJob job, string phase, string reason)
         {
-            JsonWriter w = BeginEvent(job, phase);
-            if (reason != null)
-            {
-                w.Name("reason");
-                w.String(reason);
-            }
-            if (phase == OtaPhase.Trial || phase == OtaPhase.RolledBack)
-            {
-                w.Name("trial_boots");
-                w.Number(_slots.TrialBoots);
-            }
-            if (phase == OtaPhase.Trial)
-            {
-                w.Name("deadline_s");
-                w.Number(_settings.TrialSeconds);
-            }
-            w.Name("running");
-            w.String(_slots.RunningVersion);
-            TelemetryEncoder.EndEvent(w);
+            int trialBoots = phase == OtaPhase.Trial || phase == OtaPhase.RolledBack ? _slots.TrialBoots : -1;
+            int deadline = phase == OtaPhase.Trial ? _settings.TrialSeconds : -1;
+            TelemetryEncoder.WriteOtaEvent(_events.Begin(), _dev, _clock.UtcSeconds, job.Id, phase, job.Manifest.Version, job.From,
+                reason, trialBoots, deadline, _slots.RunningVersion);
             _events.Commit();
-        }
-
-        private JsonWriter BeginEvent(OtaJob job, string phase)
-        {
-            JsonWriter w = _events.Begin();
-            TelemetryEncoder.BeginEvent(w, _dev, _clock.UtcSeconds, EventType.Ota);
-            w.Name("id");
-            w.String(job.Id);
-            w.Name("phase");
-            w.String(phase);
-            w.Name("version");
-            w.String(job.Manifest.Version);
-            if (job.From != null)
-            {
-                w.Name("from");
-                w.String(job.From);
-            }
-            return w;
         }
 
         // {"v":1,"dev":"..","cmd":"ota","id":"..","ok":true,"phase":".."} or with "ok":false,"error":"..","detail":"..".

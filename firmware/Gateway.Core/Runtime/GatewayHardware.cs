@@ -2,12 +2,13 @@ using Iot.Gateway.Configuration;
 using Iot.Gateway.Hardware;
 using Iot.Gateway.Journal;
 using Iot.Gateway.Ota;
+using Iot.Gateway.Sensors;
 
 namespace Iot.Gateway.Runtime
 {
     /// <summary>
     /// The device's hardware as the runtime needs it; the ESP32 app and the virtual gateway fill it with their
-    /// own adapters. Optional parts may stay null (their channels are then missing and flagged as a sensor fault).
+    /// own adapters. Optional parts may stay null.
     /// </summary>
     public sealed class GatewayHardware
     {
@@ -25,12 +26,11 @@ namespace Iot.Gateway.Runtime
         public IFlashStore BootFlash;
         /// <summary>The own broker login received when the device was claimed (two sectors); null: kept in RAM only.</summary>
         public IFlashStore CredentialFlash;
-        /// <summary>RS-485 line to the Modbus meter (noise, dust or fume monitor).</summary>
-        public ISerialLink MeterLink;
-        /// <summary>UART of a PMS5003-style particulate sensor; when set, a dust site reads it instead of a Modbus meter.</summary>
-        public ISerialLink ParticulateLink;
-        /// <summary>ADC with the fan and purifier current transformers (fume sites).</summary>
-        public IAdc Adc;
+        /// <summary>
+        /// The site's sensors for each configuration (Sensors/BoardSensors on the gateway board); null: none, and every
+        /// record is flagged with a sensor fault.
+        /// </summary>
+        public ISensorComposition Sensors;
         /// <summary>Enclosure tamper switch.</summary>
         public IDigitalInput Tamper;
         /// <summary>Firmware images (running, previous, staging); with FirmwareDownload, OtaFlash and a release key: updates are on.</summary>
@@ -65,7 +65,7 @@ namespace Iot.Gateway.Runtime
         public string BootReason = GatewayRuntime.PowerOnReason;
         /// <summary>Site kind until the fleet's configuration arrives (and when none is stored).</summary>
         public SiteKind DefaultSite = SiteKind.Noise;
-        /// <summary>Seconds after boot during which records carry the warm-up bit; -1: the meter profile's own.</summary>
+        /// <summary>Seconds after boot during which records carry the warm-up bit; -1: the slowest sensor's own.</summary>
         public int WarmUpSeconds = -1;
         /// <summary>Most records per envelope (RAM bound on the device).</summary>
         public int UplinkBatch = 20;
@@ -79,12 +79,6 @@ namespace Iot.Gateway.Runtime
         public int ReconnectCapMs = 300000;
         /// <summary>Connect to the broker on a worker thread (a device's blocking MQTT client); false: inside Tick (the virtual gateway's).</summary>
         public bool ConnectInBackground;
-        /// <summary>ADC channel of the exhaust fan's current transformer.</summary>
-        public int FanAdcChannel = 0;
-        /// <summary>ADC channel of the purifier's current transformer.</summary>
-        public int PurifierAdcChannel = 1;
-        /// <summary>ADC samples per current measurement (whole mains cycles).</summary>
-        public int CtSamplesPerBurst = 40;
         /// <summary>Journal segments of RecordJournal.DefaultSegmentBytes (the ESP32's 128 hold over 72 hours of any site kind).</summary>
         public int JournalSegments = RecordJournal.DefaultSegments;
         /// <summary>Events kept while offline.</summary>

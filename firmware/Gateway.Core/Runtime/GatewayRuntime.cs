@@ -5,11 +5,9 @@ using Iot.Gateway.Configuration;
 using Iot.Gateway.Hardware;
 using Iot.Gateway.Journal;
 using Iot.Gateway.Json;
-using Iot.Gateway.Modbus;
 using Iot.Gateway.Ota;
-using Iot.Gateway.Particulate;
-using Iot.Gateway.Power;
 using Iot.Gateway.Provisioning;
+using Iot.Gateway.Sensors;
 using Iot.Gateway.Telemetry;
 using Iot.Gateway.Uplink;
 
@@ -17,22 +15,19 @@ namespace Iot.Gateway.Runtime
 {
     /// <summary>
     /// The gateway's main loop as a step function: the platform calls Tick once per second (the ESP32 app from
-    /// its main thread, the virtual gateway from its scheduler). Each Tick samples the site's sensors into the
-    /// open minute, closes the minute at its boundary into the journal (with its quality bits), keeps the broker
-    /// session up, drains the journal oldest first (records leave it only after PUBACK), sends events and the
-    /// retained status, applies configuration from the retained config topic, and runs signed over-the-air updates
-    /// from the cmd topic (Ota/OtaUpdater, when the platform provides the firmware slots). A factory-fresh gateway is
-    /// first claimed over the provisioning topics (Provisioning/ClaimExchange): until then it only says hello and
-    /// keeps journaling. After construction nothing allocates per Tick except on configuration changes.
+    /// its main thread, the virtual gateway from its scheduler). Each Tick reads the site's sensor components (composed
+    /// by the platform's GatewayHardware.Sensors for the configuration in force) into the open minute, closes the
+    /// minute at its boundary into the journal (with its quality bits), keeps the broker session up, drains the journal
+    /// oldest first (records leave it only after PUBACK), sends events and the retained status, applies configuration
+    /// from the retained config topic, and runs signed over-the-air updates from the cmd topic (Ota/OtaUpdater, when
+    /// the platform provides the firmware slots). A factory-fresh gateway is first claimed over the provisioning topics
+    /// (Provisioning/ClaimExchange): until then it only says hello and keeps journaling. After construction nothing
+    /// allocates per Tick except on configuration changes.
     /// </summary>
     public sealed class GatewayRuntime
     {
-        /// <summary>Consecutive failed seconds after which a sensor_fault event is sent.</summary>
+        /// <summary>Consecutive failed seconds of a sensor after which its sensor_fault event is sent.</summary>
         public const int SensorFaultEventAfterSeconds = 3;
-        /// <summary>Seconds without a PMS5003 frame after which the sensor counts as silent (it sends about every second).</summary>
-        public const int ParticulateSilentAfterSeconds = 3;
-        /// <summary>How long an optional meter (a dust site's wind sensors) that did not answer is left alone before the next try.</summary>
-        public const int OptionalMeterRetryMs = 60000;
         /// <summary>Largest configuration document accepted.</summary>
         public const int MaxConfigBytes = 1024;
 
@@ -53,23 +48,19 @@ namespace Iot.Gateway.Runtime
         private readonly ClaimExchange _claim;
         private readonly JsonWriter _statusWriter = new JsonWriter(new byte[384]);
         private readonly byte[] _configBuffer = new byte[MaxConfigBytes];
-        private readonly byte[] _uart = new byte[64];
         private readonly MinuteRecord _record = new MinuteRecord();
         private readonly long _bootMs;
 
         private SiteKind _site;
         private MinuteAggregator _aggregator;
-        private MeterPoller _poller;
-        private MeterPoller[] _optionalPollers;
-        private long[] _optionalNextPollMs;
-        private Pms5003Parser _particulate;
-        private CurrentTransformerChannel _fan;
-        private CurrentTransformerChannel _purifier;
+        // The components in service, and per component: set up yet, failed seconds in a row, sensor_fault sent.
+        private ISensorComponent[] _sensors = new ISensorComponent[0];
+        private bool[] _ready = new bool[0];
+        private int[] _failedSeconds = new int[0];
+        private bool[] _faultReported = new bool[0];
+        private Exception _sensorError;
         private int _warmUpSeconds;
         private bool _powerInterrupted;
-        private int _failedSeconds;
-        private int _particulateQuietSeconds;
-        private bool _sensorFaultReported;
         private long _nextStatusMs;
 
         /// <summary>Boots the gateway: counts the boot, opens the journal and stored configuration, queues the boot event.</summary>
@@ -121,7 +112,7 @@ namespace Iot.Gateway.Runtime
                 _ota = new OtaUpdater(hardware.Firmware, hardware.FirmwareDownload, hardware.OtaFlash, _events, _mqtt, _clock, _topics, options.DeviceId, options.Ota);
             }
 
-            BuildSite();
+            ComposeSensors();
             QueueBootEvent();
             if (_ota != null) _ota.Boot();
         }
@@ -191,8 +182,8 @@ namespace Iot.Gateway.Runtime
 
         /// <summary>
         /// One second of the main loop: sample, close the minute when due, then serve the network. Never throws: a
-        /// failure of either half (a flash or driver error) is counted and reported in a fault event, the other half
-        /// still runs, and after RebootAfterFailingTicks failing ticks in a row the device is rebooted.
+        /// failure of either half (a flash or driver error) or of a sensor component is counted and reported in a fault
+        /// event, the rest still runs, and after RebootAfterFailingTicks failing ticks in a row the device is rebooted.
         /// </summary>
         public void Tick()
         {
@@ -217,6 +208,8 @@ namespace Iot.Gateway.Runtime
             {
                 if (fault == null) fault = e;
             }
+            if (fault == null) fault = _sensorError;
+            _sensorError = null;
             if (fault != null) TickFailed(fault);
             else if (FailingTicks > 0) TickRecovered();
         }
@@ -265,10 +258,12 @@ namespace Iot.Gateway.Runtime
             if (_mqtt.IsConnected && nowMs >= _nextStatusMs) PublishStatus();
         }
 
-        /// <summary>Marks this run as ended on purpose (before a commanded reboot or OTA): the next boot's first record is not flagged.</summary>
+        /// <summary>Marks this run as ended on purpose (before a commanded reboot or OTA): the next boot's first record is not flagged; closes the sensors.</summary>
         public void Shutdown()
         {
             _bootLog.MarkCleanShutdown();
+            CloseSensors();
+            _sensorError = null; // the restart matters more than a sensor that would not close
         }
 
         private void TickFailed(Exception fault)
@@ -320,146 +315,106 @@ namespace Iot.Gateway.Runtime
                 if (_tamper.Changed) QueueTamperEvent(now, _tamper.IsOpen);
             }
 
-            string failure = ReadSensors();
-            if (failure != null)
-            {
-                q |= QualityBits.SensorFault;
-                _failedSeconds++;
-                if (_failedSeconds == SensorFaultEventAfterSeconds && !_sensorFaultReported)
-                {
-                    _sensorFaultReported = true;
-                    QueueSensorEvent(now, false, failure);
-                }
-            }
-            else
-            {
-                _failedSeconds = 0;
-                if (_sensorFaultReported)
-                {
-                    _sensorFaultReported = false;
-                    QueueSensorEvent(now, true, null);
-                }
-            }
+            if (ReadSensors(now)) q |= QualityBits.SensorFault;
             _aggregator.Flag(q);
         }
 
-        // Feeds this second's readings into the window; returns null when every sensor answered, else why not.
-        private string ReadSensors()
+        // Reads every component into the window; true when one failed its second. A component that throws has failed its
+        // second and the others are still read; its exception then fails the tick (fault event, reboot policy).
+        private bool ReadSensors(long now)
         {
-            string failure = null;
-            if (_poller != null)
+            bool failed = false;
+            for (int i = 0; i < _sensors.Length; i++)
             {
-                bool all = _poller.Poll();
-                RegisterPoint[] points = _poller.Profile.Points;
-                for (int i = 0; i < points.Length; i++)
+                string failure;
+                try
                 {
-                    if (!_poller.Valid[i]) continue;
-                    double v = _poller.Values[i];
-                    // The transmitter gives one A-weighted level per second: it is that second's Leq and its fast maximum.
-                    if (points[i].Channel == Channel.Laeq) _aggregator.AddNoiseSecond(v, v);
-                    else _aggregator.AddValue(points[i].Channel, v);
+                    if (!_ready[i])
+                    {
+                        _sensors[i].Setup();
+                        _ready[i] = true;
+                    }
+                    failure = _sensors[i].Read(_aggregator);
                 }
-                if (!all) failure = StatusName(_poller.LastStatus);
-            }
-            else if (_particulate != null)
-            {
-                int frames = 0;
-                int n;
-                while ((n = _hw.ParticulateLink.Read(_uart, 0, _uart.Length, 0)) > 0) frames += _particulate.Push(_uart, 0, n);
-                if (frames > 0)
+                catch (Exception e)
                 {
-                    _particulateQuietSeconds = 0;
-                    _aggregator.AddValue(Channel.Pm10, _particulate.Pm10Atmospheric);
-                    _aggregator.AddValue(Channel.Pm25, _particulate.Pm25Atmospheric);
+                    if (_sensorError == null) _sensorError = e;
+                    failure = _ready[i] ? "read_failed" : "setup_failed";
                 }
-                else if (++_particulateQuietSeconds >= ParticulateSilentAfterSeconds)
-                {
-                    failure = "silent";
-                }
+                if (failure != null) failed = true;
+                TrackSensor(i, now, failure);
             }
-            else
-            {
-                failure = "no sensor";
-            }
-            ReadOptionalMeters();
-
-            if (_fan != null)
-            {
-                _fan.Measure();
-                _aggregator.AddRunSecond(Channel.Fan, _fan.IsRunning, _fan.Amps);
-                _purifier.Measure();
-                _aggregator.AddRunSecond(Channel.Pur, _purifier.IsRunning, _purifier.Amps);
-            }
-            return failure;
+            return failed;
         }
 
-        // Optional meters give channels the site may lack (wire protocol: "optional"): a silent one is left out of the
-        // record without a fault bit, and is tried again only after OptionalMeterRetryMs so that an absent sensor does
-        // not spend each second's bus time on timeouts.
-        private void ReadOptionalMeters()
+        // A sensor_fault event once a sensor has failed SensorFaultEventAfterSeconds in a row, and one when it answers again.
+        private void TrackSensor(int i, long now, string failure)
         {
-            if (_optionalPollers == null) return;
-            long nowMs = _clock.MonotonicMs;
-            for (int m = 0; m < _optionalPollers.Length; m++)
+            if (failure != null)
             {
-                if (nowMs < _optionalNextPollMs[m]) continue;
-                MeterPoller poller = _optionalPollers[m];
-                if (!poller.Poll()) _optionalNextPollMs[m] = nowMs + OptionalMeterRetryMs;
-                RegisterPoint[] points = poller.Profile.Points;
-                for (int i = 0; i < points.Length; i++)
+                _failedSeconds[i]++;
+                if (_failedSeconds[i] == SensorFaultEventAfterSeconds && !_faultReported[i])
                 {
-                    if (poller.Valid[i]) _aggregator.AddValue(points[i].Channel, poller.Values[i]);
+                    _faultReported[i] = true;
+                    QueueSensorEvent(now, _sensors[i].Name, false, failure);
                 }
+                return;
+            }
+            _failedSeconds[i] = 0;
+            if (_faultReported[i])
+            {
+                _faultReported[i] = false;
+                QueueSensorEvent(now, _sensors[i].Name, true, null);
             }
         }
 
-        // (Re)creates the site's sensor chain from the active configuration; a new site kind starts a new window.
-        private void BuildSite()
+        // (Re)composes the site's sensors for the active configuration; a new site kind starts a new window. A sensor
+        // that stays (same name) keeps its fault state, so a new configuration neither repeats nor forgets its sensor_fault.
+        private void ComposeSensors()
         {
             GatewayConfig c = _config.Active;
+            ISensorComponent[] sensors = _hw.Sensors != null ? _hw.Sensors.Compose(c) : null;
+            if (sensors == null || sensors.Length == 0) sensors = new ISensorComponent[] { new NoSensor() };
+            CloseSensors();
+
+            var failedSeconds = new int[sensors.Length];
+            var faultReported = new bool[sensors.Length];
+            int warmUp = 0;
+            for (int i = 0; i < sensors.Length; i++)
+            {
+                if (sensors[i].WarmUpSeconds > warmUp) warmUp = sensors[i].WarmUpSeconds;
+                for (int j = 0; j < _sensors.Length; j++)
+                {
+                    if (_sensors[j].Name != sensors[i].Name) continue;
+                    failedSeconds[i] = _failedSeconds[j];
+                    faultReported[i] = _faultReported[j];
+                }
+            }
             if (_aggregator == null || c.Site != _site) _aggregator = new MinuteAggregator(c.ExpectedChannels);
             _site = c.Site;
-            _poller = null;
-            _optionalPollers = null;
-            _particulate = null;
-            _fan = null;
-            _purifier = null;
-            int profileWarmUp = 0;
+            _sensors = sensors;
+            _ready = new bool[sensors.Length];
+            _failedSeconds = failedSeconds;
+            _faultReported = faultReported;
+            _warmUpSeconds = _options.WarmUpSeconds >= 0 ? _options.WarmUpSeconds : warmUp;
+        }
 
-            if (c.Site == SiteKind.Dust && _hw.ParticulateLink != null)
+        // Closes the components that were set up; one that throws does not keep the others open.
+        private void CloseSensors()
+        {
+            for (int i = 0; i < _sensors.Length; i++)
             {
-                _particulate = new Pms5003Parser();
-                _particulateQuietSeconds = 0;
-                profileWarmUp = 30; // PMS5003: stable data 30 s after wake-up (datasheet)
-            }
-            else if (_hw.MeterLink != null)
-            {
-                MeterProfile profile = c.Site == SiteKind.Dust ? MeterProfiles.DustMonitor()
-                    : c.Site == SiteKind.Fume ? MeterProfiles.FumeMonitor() : MeterProfiles.NoiseTransmitter();
-                var master = new ModbusRtuMaster(_hw.MeterLink, _clock, c.MeterTimeoutMs, c.MeterRetries);
-                _poller = new MeterPoller(master, profile, (byte)c.MeterSlave);
-                profileWarmUp = profile.WarmUpSeconds;
-            }
-            if (c.Site == SiteKind.Dust && _hw.MeterLink != null)
-            {
-                // Wind speed and direction share the dust monitor's bus at their factory addresses (hardware/wiring.md).
-                // One attempt each: they are optional, and the dust monitor's retries must keep their time.
-                var once = new ModbusRtuMaster(_hw.MeterLink, _clock, c.MeterTimeoutMs, 0);
-                MeterProfile speed = MeterProfiles.WindSpeedSensor();
-                MeterProfile direction = MeterProfiles.WindDirectionSensor();
-                _optionalPollers = new MeterPoller[]
+                if (!_ready[i]) continue;
+                _ready[i] = false;
+                try
                 {
-                    new MeterPoller(once, speed, speed.DefaultSlave), new MeterPoller(once, direction, direction.DefaultSlave)
-                };
-                _optionalNextPollMs = new long[_optionalPollers.Length];
+                    _sensors[i].Close();
+                }
+                catch (Exception e)
+                {
+                    if (_sensorError == null) _sensorError = e;
+                }
             }
-            if (c.Site == SiteKind.Fume && _hw.Adc != null)
-            {
-                _fan = new CurrentTransformerChannel(_hw.Adc, _options.FanAdcChannel, _options.CtSamplesPerBurst, c.Fan.AmpsPerCount, c.Fan.OnAmps, c.Fan.OffAmps);
-                _purifier = new CurrentTransformerChannel(_hw.Adc, _options.PurifierAdcChannel, _options.CtSamplesPerBurst,
-                    c.Purifier.AmpsPerCount, c.Purifier.OnAmps, c.Purifier.OffAmps);
-            }
-            _warmUpSeconds = _options.WarmUpSeconds >= 0 ? _options.WarmUpSeconds : profileWarmUp;
         }
 
         private void TakeMessages(long now)
@@ -494,7 +449,7 @@ namespace Iot.Gateway.Runtime
                 _events.Commit();
                 if (ok)
                 {
-                    BuildSite();
+                    ComposeSensors();
                     _nextStatusMs = 0; // report promptly with the new settings
                 }
             }
@@ -516,76 +471,37 @@ namespace Iot.Gateway.Runtime
 
         private void QueueBootEvent()
         {
-            JsonWriter w = _events.Begin();
-            TelemetryEncoder.BeginEvent(w, _options.DeviceId, _clock.UtcSeconds, EventType.Boot);
-            w.Name("reason");
             // The platform cannot tell a reset by the fault policy from a power-on; the boot log can.
-            w.String(_bootLog.PreviousRunFaultReboot && _options.BootReason == PowerOnReason ? FaultRebootReason : _options.BootReason);
-            w.Name("boot");
-            w.Number(_bootLog.Boot);
-            w.Name("clean");
-            w.Bool(_bootLog.PreviousRunClean);
-            w.Name("fw");
-            w.String(_options.Firmware);
-            w.Name("buffered");
-            w.Number(_journal.Pending);
-            w.Name("tamper");
-            w.Bool(_tamper != null && _tamper.IsOpen);
-            TelemetryEncoder.EndEvent(w);
+            string reason = _bootLog.PreviousRunFaultReboot && _options.BootReason == PowerOnReason ? FaultRebootReason : _options.BootReason;
+            TelemetryEncoder.WriteBootEvent(_events.Begin(), _options.DeviceId, _clock.UtcSeconds, reason, _bootLog.Boot, _bootLog.PreviousRunClean,
+                _options.Firmware, _journal.Pending, _tamper != null && _tamper.IsOpen);
             _events.Commit();
         }
 
         private void QueueTamperEvent(long now, bool open)
         {
-            JsonWriter w = _events.Begin();
-            TelemetryEncoder.BeginEvent(w, _options.DeviceId, now, EventType.Tamper);
-            w.Name("open");
-            w.Bool(open);
-            TelemetryEncoder.EndEvent(w);
+            TelemetryEncoder.WriteTamperEvent(_events.Begin(), _options.DeviceId, now, open);
             _events.Commit();
         }
 
-        private void QueueSensorEvent(long now, bool ok, string reason)
+        private void QueueSensorEvent(long now, string sensor, bool ok, string reason)
         {
-            JsonWriter w = _events.Begin();
-            TelemetryEncoder.BeginEvent(w, _options.DeviceId, now, EventType.SensorFault);
-            w.Name("sensor");
-            w.String(_particulate != null ? "pms5003" : _poller != null ? _poller.Profile.Model : "none");
-            w.Name("ok");
-            w.Bool(ok);
-            if (reason != null)
-            {
-                w.Name("reason");
-                w.String(reason);
-            }
-            TelemetryEncoder.EndEvent(w);
+            TelemetryEncoder.WriteSensorFaultEvent(_events.Begin(), _options.DeviceId, now, sensor, ok, reason);
             _events.Commit();
         }
-
-        private const int MaxFaultMessage = 64;
 
         private void QueueFaultEvent(bool ok, Exception fault)
         {
             try
             {
-                JsonWriter w = _events.Begin();
-                TelemetryEncoder.BeginEvent(w, _options.DeviceId, _clock.UtcSeconds, EventType.Fault);
-                w.Name("ok");
-                w.Bool(ok);
+                // The message, not the type's name: type names need reflection, which a device build may leave out.
+                string error = null;
                 if (fault != null)
                 {
-                    // The message, not the type's name: type names need reflection, which a device build may leave out.
-                    string error = fault.Message;
+                    error = fault.Message;
                     if (error == null || error.Length == 0) error = "exception";
-                    if (error.Length > MaxFaultMessage) error = error.Substring(0, MaxFaultMessage);
-                    w.Name("error");
-                    w.String(error);
                 }
-                w.Name("failing");
-                w.Number(FailingTicks);
-                w.Name("failed");
-                w.Number(FailedTicks);
-                TelemetryEncoder.EndEvent(w);
+                TelemetryEncoder.WriteFaultEvent(_events.Begin(), _options.DeviceId, _clock.UtcSeconds, ok, error, FailingTicks, FailedTicks);
                 _events.Commit();
             }
             catch (Exception)
@@ -596,28 +512,8 @@ namespace Iot.Gateway.Runtime
 
         private void QueueClockEvent(long now)
         {
-            JsonWriter w = _events.Begin();
-            TelemetryEncoder.BeginEvent(w, _options.DeviceId, now, EventType.Clock);
-            w.Name("synced");
-            w.Bool(_clock.IsSynchronized);
-            TelemetryEncoder.EndEvent(w);
+            TelemetryEncoder.WriteClockEvent(_events.Begin(), _options.DeviceId, now, _clock.IsSynchronized);
             _events.Commit();
-        }
-
-        // Enum names without reflection (nanoFramework has none).
-        private static string StatusName(ModbusStatus status)
-        {
-            switch (status)
-            {
-                case ModbusStatus.Ok: return "incomplete";
-                case ModbusStatus.Timeout: return "timeout";
-                case ModbusStatus.CrcError: return "crc_error";
-                case ModbusStatus.WrongSlave: return "wrong_slave";
-                case ModbusStatus.WrongFunction: return "wrong_function";
-                case ModbusStatus.BadFrame: return "bad_frame";
-                case ModbusStatus.SlaveException: return "slave_exception";
-                default: return "invalid_request";
-            }
         }
 
         // FNV-1a of the device id: a per-device reconnect jitter seed.
@@ -630,6 +526,28 @@ namespace Iot.Gateway.Runtime
                 h *= 16777619;
             }
             return h;
+        }
+
+        // Stands in for the sensors of a platform that composed none: every second fails, so the site's missing data
+        // is reported in a sensor_fault rather than only in the records' quality bits.
+        private sealed class NoSensor : ISensorComponent
+        {
+            public string Name { get { return "none"; } }
+
+            public int WarmUpSeconds { get { return 0; } }
+
+            public void Setup()
+            {
+            }
+
+            public string Read(MinuteAggregator window)
+            {
+                return "no sensor";
+            }
+
+            public void Close()
+            {
+            }
         }
     }
 }

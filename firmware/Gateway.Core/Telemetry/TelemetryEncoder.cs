@@ -143,6 +143,153 @@ namespace Iot.Gateway.Telemetry
             w.EndObject();
         }
 
+        /// <summary>Longest fault message an event carries (the event outbox's slots are 256 bytes).</summary>
+        public const int MaxFaultMessage = 64;
+
+        /// <summary>
+        /// Writes the boot event: why the device started, its boot number, whether the previous run ended cleanly,
+        /// the running version, the records waiting in the journal and whether the enclosure is open.
+        /// </summary>
+        public static void WriteBootEvent(JsonWriter w, string dev, long t, string reason, uint boot, bool clean, string fw, int buffered, bool tamperOpen)
+        {
+            BeginEvent(w, dev, t, EventType.Boot);
+            w.Name("reason");
+            w.String(reason);
+            w.Name("boot");
+            w.Number(boot);
+            w.Name("clean");
+            w.Bool(clean);
+            w.Name("fw");
+            w.String(fw);
+            w.Name("buffered");
+            w.Number(buffered);
+            w.Name("tamper");
+            w.Bool(tamperOpen);
+            EndEvent(w);
+        }
+
+        /// <summary>Writes the tamper event: the enclosure opened (open) or closed.</summary>
+        public static void WriteTamperEvent(JsonWriter w, string dev, long t, bool open)
+        {
+            WriteFlagEvent(w, dev, t, EventType.Tamper, "open", open);
+        }
+
+        /// <summary>Writes the sensor_fault event of one sensor: failing (ok false, with why) or answering again (reason null).</summary>
+        public static void WriteSensorFaultEvent(JsonWriter w, string dev, long t, string sensor, bool ok, string reason)
+        {
+            BeginEvent(w, dev, t, EventType.SensorFault);
+            w.Name("sensor");
+            w.String(sensor);
+            w.Name("ok");
+            w.Bool(ok);
+            OptionalString(w, "reason", reason);
+            EndEvent(w);
+        }
+
+        /// <summary>
+        /// Writes the project-defined fault event: the main loop fails (ok false, error = the failure's message, cut to
+        /// MaxFaultMessage; null writes none) or works again, with the failing ticks in a row and the failed ticks since boot.
+        /// </summary>
+        public static void WriteFaultEvent(JsonWriter w, string dev, long t, bool ok, string error, int failing, int failed)
+        {
+            BeginEvent(w, dev, t, EventType.Fault);
+            w.Name("ok");
+            w.Bool(ok);
+            if (error != null && error.Length > MaxFaultMessage) error = error.Substring(0, MaxFaultMessage);
+            OptionalString(w, "error", error);
+            w.Name("failing");
+            w.Number(failing);
+            w.Name("failed");
+            w.Number(failed);
+            EndEvent(w);
+        }
+
+        /// <summary>Writes the clock event: the clock was set (synced) or lost synchronisation.</summary>
+        public static void WriteClockEvent(JsonWriter w, string dev, long t, bool synced)
+        {
+            WriteFlagEvent(w, dev, t, EventType.Clock, "synced", synced);
+        }
+
+        /// <summary>Writes the config_applied event: the document is in force (error null) or refused with why.</summary>
+        public static void WriteConfigAppliedEvent(JsonWriter w, string dev, long t, string error)
+        {
+            BeginEvent(w, dev, t, EventType.ConfigApplied);
+            w.Name("ok");
+            w.Bool(error == null);
+            OptionalString(w, "error", error);
+            EndEvent(w);
+        }
+
+        /// <summary>Writes an ota event's download progress: percent, bytes staged of size, and the running version.</summary>
+        public static void WriteOtaProgressEvent(JsonWriter w, string dev, long t, string id, string phase, string version, string from,
+            int percent, int bytes, int size, string running)
+        {
+            BeginOtaEvent(w, dev, t, id, phase, version, from);
+            w.Name("percent");
+            w.Number(percent);
+            w.Name("bytes");
+            w.Number(bytes);
+            w.Name("size");
+            w.Number(size);
+            w.Name("running");
+            w.String(running);
+            EndEvent(w);
+        }
+
+        /// <summary>
+        /// Writes an ota event of a phase: why (reason; null writes none), the trial boots so far and the trial's
+        /// deadline in seconds (each -1 writes none), and the running version.
+        /// </summary>
+        public static void WriteOtaEvent(JsonWriter w, string dev, long t, string id, string phase, string version, string from,
+            string reason, int trialBoots, int deadlineSeconds, string running)
+        {
+            BeginOtaEvent(w, dev, t, id, phase, version, from);
+            OptionalString(w, "reason", reason);
+            if (trialBoots >= 0)
+            {
+                w.Name("trial_boots");
+                w.Number(trialBoots);
+            }
+            if (deadlineSeconds >= 0)
+            {
+                w.Name("deadline_s");
+                w.Number(deadlineSeconds);
+            }
+            w.Name("running");
+            w.String(running);
+            EndEvent(w);
+        }
+
+        // The fields every ota event starts with: the update's id, its phase, the version it installs and, when known, the one it replaces.
+        private static void BeginOtaEvent(JsonWriter w, string dev, long t, string id, string phase, string version, string from)
+        {
+            BeginEvent(w, dev, t, EventType.Ota);
+            w.Name("id");
+            w.String(id);
+            w.Name("phase");
+            w.String(phase);
+            w.Name("version");
+            w.String(version);
+            OptionalString(w, "from", from);
+        }
+
+        // An event whose data is one true-or-false field.
+        private static void WriteFlagEvent(JsonWriter w, string dev, long t, string type, string name, bool value)
+        {
+            BeginEvent(w, dev, t, type);
+            w.Name(name);
+            w.Bool(value);
+            EndEvent(w);
+        }
+
+        // A text field that is left out when there is nothing to say.
+        private static void OptionalString(JsonWriter w, string name, string value)
+        {
+            if (value == null) return;
+            w.Name(name);
+            w.String(value);
+        }
+
         /// <summary>Starts an event up to and including the opening of "data"; write the data fields, then call EndEvent.</summary>
         public static void BeginEvent(JsonWriter w, string dev, long t, string type)
         {

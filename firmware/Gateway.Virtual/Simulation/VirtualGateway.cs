@@ -3,6 +3,7 @@ using Iot.Gateway.Configuration;
 using Iot.Gateway.Modbus;
 using Iot.Gateway.Ota;
 using Iot.Gateway.Runtime;
+using Iot.Gateway.Sensors;
 using Iot.Gateway.Telemetry;
 using Iot.Gateway.Virtual.Hardware;
 
@@ -61,13 +62,7 @@ public sealed class VirtualGateway : IAsyncDisposable
         _device = device;
         _login = login ?? new DeviceLogin();
         Clock = new SimulatedClock(startUtc);
-        var profile = device.Site switch
-        {
-            SiteKind.Dust => MeterProfiles.DustMonitor(),
-            SiteKind.Fume => MeterProfiles.FumeMonitor(),
-            _ => MeterProfiles.NoiseTransmitter(),
-        };
-        Meter = new SimulatedModbusMeter(profile, (byte)new GatewayConfig().MeterSlave);
+        Meter = new SimulatedModbusMeter(MeterProfiles.ForSite(device.Site), (byte)new GatewayConfig().MeterSlave);
         Link = new MqttClientLink(host, port, device.Id);
         _flash = new FlashFile(Path.Combine(stateDirectory, device.Id + ".flash"), ConfigBytes + BootBytes);
         _loginFlash = new FlashFile(Path.Combine(stateDirectory, device.Id + ".login.flash"), 2 * FlashFile.SectorSize);
@@ -81,9 +76,9 @@ public sealed class VirtualGateway : IAsyncDisposable
             ConfigFlash = _flash.Partition(0, ConfigBytes),
             BootFlash = _flash.Partition(ConfigBytes, BootBytes),
             CredentialFlash = _loginFlash.Partition(0, 2 * FlashFile.SectorSize),
-            MeterLink = Meter,
-            ParticulateLink = _pms = device.Pms5003 ? new SimulatedPms5003() : null,
-            Adc = _clamps,
+            // The ESP32 board simulated: the scenario's meter on the bus, clamps on a fume site's fan and purifier, and
+            // a PMS5003 instead of the dust monitor when the scenario says so.
+            Sensors = new BoardSensors(Clock, Meter, _clamps) { ParticulateUart = _pms = device.Pms5003 ? new SimulatedPms5003() : null },
             Tamper = _lid,
         };
         if (releaseKey is not null)

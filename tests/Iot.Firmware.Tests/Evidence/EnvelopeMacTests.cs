@@ -9,6 +9,7 @@ using Iot.Gateway.Journal;
 using Iot.Gateway.Json;
 using Iot.Gateway.Provisioning;
 using Iot.Gateway.Runtime;
+using Iot.Gateway.Sensors;
 using Iot.Gateway.Telemetry;
 using Iot.Gateway.Uplink;
 
@@ -200,7 +201,7 @@ public class EnvelopeMacTests
         FakeFlash configFlash = new(8 * 1024), bootFlash = new(8 * 1024), credentialFlash = new(8 * 1024);
         GatewayRuntime Boot() => new(new GatewayHardware
         {
-            Clock = clock, Mqtt = mqtt, Inbox = mqtt, MeterLink = new FakeModbusMeter { NoiseLevel = 65.0 },
+            Clock = clock, Mqtt = mqtt, Inbox = mqtt, Sensors = new BoardSensors(clock, new FakeModbusMeter { NoiseLevel = 65.0 }, null),
             JournalFiles = journalFiles, ConfigFlash = configFlash, BootFlash = bootFlash, CredentialFlash = credentialFlash,
         }, new GatewayRuntimeOptions
         {

@@ -5,6 +5,7 @@ using Iot.Firmware.Tests.Fakes;
 using Iot.Gateway.Ota;
 using Iot.Gateway.Release;
 using Iot.Gateway.Runtime;
+using Iot.Gateway.Sensors;
 using Xunit.Abstractions;
 
 namespace Iot.Firmware.Tests.Ota;
@@ -34,7 +35,7 @@ public class OtaUpdaterTests(ITestOutputHelper output)
     private GatewayRuntime Boot() =>
         new(new GatewayHardware
         {
-            Clock = _clock, Mqtt = _mqtt, Inbox = _mqtt, MeterLink = _meter,
+            Clock = _clock, Mqtt = _mqtt, Inbox = _mqtt, Sensors = new BoardSensors(_clock, _meter, null),
             JournalFiles = _journalFiles, ConfigFlash = _configFlash, BootFlash = _bootFlash,
             Firmware = _slots, FirmwareDownload = _server, OtaFlash = _otaFlash,
         }, new GatewayRuntimeOptions
@@ -494,7 +495,7 @@ public class OtaUpdaterTests(ITestOutputHelper output)
     {
         var gateway = new GatewayRuntime(new GatewayHardware
         {
-            Clock = _clock, Mqtt = _mqtt, Inbox = _mqtt, MeterLink = _meter,
+            Clock = _clock, Mqtt = _mqtt, Inbox = _mqtt, Sensors = new BoardSensors(_clock, _meter, null),
             JournalFiles = _journalFiles, ConfigFlash = _configFlash, BootFlash = _bootFlash,
             Firmware = _slots, FirmwareDownload = _server, OtaFlash = _otaFlash,
         }, new GatewayRuntimeOptions { DeviceId = Dev, WarmUpSeconds = 0 });

@@ -4,6 +4,7 @@ using Iot.Firmware.Tests.Fakes;
 using Iot.Gateway.Configuration;
 using Iot.Gateway.Provisioning;
 using Iot.Gateway.Runtime;
+using Iot.Gateway.Sensors;
 
 namespace Iot.Firmware.Tests.Provisioning;
 
@@ -32,7 +33,7 @@ public class ClaimTests
     private GatewayRuntime Boot(string? bootstrapSecret = Secret, string? userName = null, string? password = null) =>
         new(new GatewayHardware
         {
-            Clock = _clock, Mqtt = _mqtt, Inbox = _mqtt, MeterLink = _meter,
+            Clock = _clock, Mqtt = _mqtt, Inbox = _mqtt, Sensors = new BoardSensors(_clock, _meter, null),
             JournalFiles = _journalFiles, ConfigFlash = _configFlash, BootFlash = _bootFlash, CredentialFlash = _credentialFlash,
         }, new GatewayRuntimeOptions
         {

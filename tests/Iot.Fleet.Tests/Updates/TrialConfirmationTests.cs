@@ -3,6 +3,7 @@ using Iot.Gateway.Hardware;
 using Iot.Gateway.Modbus;
 using Iot.Gateway.Ota;
 using Iot.Gateway.Runtime;
+using Iot.Gateway.Sensors;
 using Iot.Gateway.Telemetry;
 using Iot.Gateway.Virtual.Hardware;
 using Xunit;
@@ -67,7 +68,7 @@ public sealed class TrialConfirmationTests : IDisposable
             var flash = _flash = new FlashFile(Path.Combine(dir, Dev + ".flash"), 8 * 1024 + 8 * 1024 + 2 * FlashFile.SectorSize);
             _hardware = new GatewayHardware
             {
-                Clock = _clock, Mqtt = _broker, Inbox = _broker, MeterLink = _meter,
+                Clock = _clock, Mqtt = _broker, Inbox = _broker, Sensors = new BoardSensors(_clock, _meter, null),
                 JournalFiles = new DirectoryFileStore(Path.Combine(dir, Dev + ".journal")), ConfigFlash = flash.Partition(0, 8 * 1024),
                 BootFlash = flash.Partition(8 * 1024, 8 * 1024), OtaFlash = flash.Partition(16 * 1024, 2 * FlashFile.SectorSize),
                 Firmware = Slots, FirmwareDownload = new NoDownload(),
