@@ -518,5 +518,10 @@ public static class Migrations
             UNIQUE (site, cn, data_time));
         CREATE INDEX hj212_frames_pending ON hj212_frames (mn, acked_at, data_time);
         """,
+        // 18: a monitor's own 2025 §6.4 SM4 key (issue 15: keys are per monitor, not per platform). Kept as given: the
+        // receiver needs the key itself to decrypt; the API never shows it.
+        """
+        ALTER TABLE hj212_monitors ADD COLUMN sm4_key TEXT;
+        """,
     ];
 }
