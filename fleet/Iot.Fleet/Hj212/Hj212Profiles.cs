@@ -49,7 +49,8 @@ public sealed class Hj212Profile
     public int? RealTimeSeconds { get; set; }
     /// <summary>Which field of a factor is the window's value, first present wins (Avg, Rtd, Data).</summary>
     public List<string>? Fields { get; set; }
-    /// <summary>Factor code (or code-Field) → channel, with a scale (mg/m³ → µg/m³ is 1000) and optional fields.</summary>
+    /// <summary>Factor code (or code-Field) → channel, with a scale (mg/m³ → µg/m³ is 1000) and optional fields, or for a device
+    /// state (SB1 with field RS) the value of each state.</summary>
     public Dictionary<string, Hj212Code>? Codes { get; set; }
     /// <summary>Data flag → quality bits (N normal = 0).</summary>
     public Dictionary<string, int>? Flags { get; set; }
@@ -110,6 +111,14 @@ public sealed class Hj212Code
     public string Channel { get; set; } = "";
     public double Scale { get; set; } = 1;
     public List<string>? Fields { get; set; }
+    /// <summary>For states (SBx-RS: 0 off, 1 running … as the platform defines them): the value each state stands for on our
+    /// channel (fan or pur running share 0..1). A state not listed leaves the channel out: unknown is not "off".</summary>
+    public Dictionary<string, double>? States { get; set; }
+
+    /// <summary>The factor's field as a value on our channel, or null when absent, not a number or not a listed state.</summary>
+    public double? ValueOf(Hj212Factor factor, string field) =>
+        States is null ? factor.Number(field) * Scale
+        : factor.Values.TryGetValue(field, out var state) && States.TryGetValue(state.Trim(), out var v) ? v : null;
 }
 
 /// <summary>A window's measurements and quality bits read from one data packet.</summary>
@@ -158,16 +167,16 @@ public sealed class Hj212Profiles
             bool used = false;
             // "code-Field" entries (a50001-Max → lafmax) come before the code's own entry.
             foreach (var suffix in factor.Values.Keys)
-                if (codes.TryGetValue($"{factor.Code}-{suffix}", out var exact) && factor.Number(suffix) is { } v)
+                if (codes.TryGetValue($"{factor.Code}-{suffix}", out var exact) && exact.ValueOf(factor, suffix) is { } v)
                 {
-                    measurements.TryAdd(exact.Channel, v * exact.Scale);
+                    measurements.TryAdd(exact.Channel, v);
                     used = true;
                 }
             if (codes.TryGetValue(factor.Code, out var code))
                 foreach (var field in code.Fields ?? profile.Fields ?? ["Avg", "Rtd", "Data"])
-                    if (factor.Number(field) is { } v)
+                    if (code.ValueOf(factor, field) is { } v)
                     {
-                        measurements.TryAdd(code.Channel, v * code.Scale);
+                        measurements.TryAdd(code.Channel, v);
                         used = true;
                         break;
                     }

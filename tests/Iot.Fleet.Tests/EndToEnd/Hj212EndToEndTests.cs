@@ -17,11 +17,11 @@ public sealed class Hj212EndToEndTests(PipelineFixture pipeline)
 {
     private const string Password = "123456";
 
-    private async Task RegisterMonitor(string site, string device, string mn, string profile = "default")
+    private async Task RegisterMonitor(string site, string device, string mn, string profile = "default", string[]? kinds = null)
     {
         using var http = pipeline.Fleet.Http();
         Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/sites",
-            new { id = site, name = $"Site {site}", kinds = new[] { "dust", "noise" }, timezone = "Asia/Shanghai", grid = "G-1", profile = "default" })).StatusCode);
+            new { id = site, name = $"Site {site}", kinds = kinds ?? ["dust", "noise"], timezone = "Asia/Shanghai", grid = "G-1", profile = "default" })).StatusCode);
         var created = await http.PostAsJsonAsync("/api/devices", new { id = device, site, protocol = "hj212", mn, password = Password, profile });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         Assert.Null((await created.Content.ReadFromJsonAsync<JsonObject>())!["credentials"]);
@@ -71,6 +71,25 @@ public sealed class Hj212EndToEndTests(PipelineFixture pipeline)
         // The record on our wire model: PM10 in µg/m³, event time = DataTime (Beijing time in the frame).
         var records = new StreamReader(bundle.Entries.First(e => e.FullName.StartsWith("readings")).Open()).ReadToEnd();
         Assert.Contains("210", records);
+    }
+
+    [Fact]
+    public async Task A_fume_monitor_whose_purifier_is_off_while_the_fan_runs_raises_the_purifier_lead()
+    {
+        const string mn = "0A1B2C3D4E5F000000000501";
+        await RegisterMonitor("R-HJ212-FUME", "HJ-FUME-1", mn, profile: "fume", kinds: ["fume"]);
+        await using var monitor = await SimulatedMonitor.Connect(pipeline.Fleet.Options.Hj212Port, mn, Password, st: "31");
+        var start = MinuteAgo(30);
+        // Cooking at lunch: fume over 2.0 mg/m³, the exhaust fan (SB1) running and the purifier (SB2) stopped, 15 minutes.
+        for (int i = 0; i < 15; i++)
+            Assert.Equal(Hj212Commands.DataAck, (await monitor.SendMinute(start.AddMinutes(i),
+                ("a34041", [("Avg", "3.20"), ("Flag", "N")]), ("SB1", [("RS", "1")]), ("SB2", [("RS", "0")])))?.Cn);
+
+        var leads = await pipeline.Eventually(() => pipeline.Leads("R-HJ212-FUME"),
+            l => l.Any(x => (string)x!["rule"]! == "fume.purifier_off") && l.Any(x => (string)x!["rule"]! == "fume.concentration"), "the fume leads");
+        var purifier = leads.First(x => (string)x!["rule"]! == "fume.purifier_off")!;
+        Assert.Equal(0.0, (double)purifier["value"]!); // the purifier's running share over the window
+        Assert.Equal(["HJ-FUME-1"], purifier["devices"]!.AsArray().Select(d => (string)d!));
     }
 
     [Fact]
