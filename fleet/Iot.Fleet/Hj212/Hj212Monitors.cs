@@ -55,6 +55,15 @@ public sealed class Hj212Monitors(FleetDatabase database, SiteRegistry registry,
             "SELECT dev AS Device, mn AS Mn, password_sha256 AS PasswordSha256, profile AS Profile, sm4_key AS Sm4Key FROM hj212_monitors WHERE mn = @mn", new { mn });
     }
 
+    /// <summary>DataTime (Unix seconds) of the monitor's latest stored minute (2051), or null: where a reconnected monitor's
+    /// gap starts. Walks the (dev, seq) index from the newest; seq orders by time within a command.</summary>
+    public long? LatestMinute(string device)
+    {
+        using var connection = database.Open();
+        return connection.ExecuteScalar<long?>("SELECT t FROM records WHERE dev = @device AND seq % @slots = @slot ORDER BY seq DESC LIMIT 1",
+            new { device, slots = Hj212Profiles.SeqSlots, slot = Hj212Profiles.SlotOf(Hj212Commands.MinuteData) });
+    }
+
     public Hj212Monitor? ByDevice(string device)
     {
         using var connection = database.Open();

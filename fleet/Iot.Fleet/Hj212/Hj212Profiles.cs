@@ -193,11 +193,12 @@ public sealed class Hj212Profiles
 
     /// <summary>A record's seq from (CN, DataTime): the fleet's identity (dev, seq) is then HJ 212's (MN, CN, DataTime), so a
     /// frame sent again is stored once. Seconds since 2020 × 4 + the command's slot (fits 32 bits until 2054).</summary>
-    public static uint SeqOf(string cn, long time)
-    {
-        long slot = cn switch { Hj212Commands.MinuteData => 0, Hj212Commands.RealTimeData => 1, Hj212Commands.HourData => 2, _ => 3 };
-        return (uint)((time - Epoch2020) * 4 + slot);
-    }
+    public static uint SeqOf(string cn, long time) => (uint)((time - Epoch2020) * SeqSlots + SlotOf(cn));
+
+    /// <summary>The command's slot in a seq: seq % <see cref="SeqSlots"/> tells which command a record came from.</summary>
+    public static int SlotOf(string cn) => cn switch { Hj212Commands.MinuteData => 0, Hj212Commands.RealTimeData => 1, Hj212Commands.HourData => 2, _ => 3 };
+
+    public const int SeqSlots = 4;
 
     private const long Epoch2020 = 1577836800;
 }

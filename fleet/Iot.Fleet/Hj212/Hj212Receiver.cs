@@ -219,6 +219,9 @@ public sealed class Hj212Receiver(
                 Mn = monitor.Mn;
                 Device = monitor.Device;
                 _monitor = monitor;
+                // A gap spans connections: the minutes between the last one stored and the first one on this connection are
+                // fetched like a gap within one (a monitor that was cut off for an hour does not always resend on its own).
+                _latestMinute = owner.Monitors.LatestMinute(monitor.Device);
                 // One long connection per monitor: a reconnect replaces the old one, which the monitor has given up.
                 if (owner._byMn.TryGetValue(Mn, out var old) && old != this) old.Close();
                 owner._byMn[Mn] = this;

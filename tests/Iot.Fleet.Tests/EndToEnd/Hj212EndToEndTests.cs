@@ -241,4 +241,32 @@ public sealed class Hj212CommandsEndToEndTests(PipelineFixture pipeline)
         Assert.False((bool)connection["clockUnsynced"]!);
         Assert.Equal(1, (long)connection["gapsFetched"]!);
     }
+
+    [Fact]
+    public async Task A_gap_from_before_a_reconnect_is_fetched_when_the_monitor_is_back()
+    {
+        const string mn = "0A1B2C3D4E5F000000000302";
+        using (var http = pipeline.Fleet.Http())
+        {
+            Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/sites",
+                new { id = "D-HJ212-RECONNECT", name = "Reconnect site", kind = "dust", timezone = "Asia/Shanghai", grid = "G-1", profile = "default" })).StatusCode);
+            Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/devices",
+                new { id = "HJ-RECONNECT-1", site = "D-HJ212-RECONNECT", protocol = "hj212", mn, password = "123456" })).StatusCode);
+        }
+        var start = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 60 * 60).AddMinutes(-90);
+        (string, (string, string)[])[] Values(int i) => [("a34002", [("Avg", "0.0" + (50 + i % 40)), ("Flag", "N")])];
+        await using (var before = await SimulatedMonitor.Connect(pipeline.Fleet.Options.Hj212Port, mn, "123456"))
+            for (int i = 0; i < 5; i++) Assert.Equal(Hj212Commands.DataAck, (await before.SendMinute(start.AddMinutes(i), Values(i)))?.Cn);
+
+        // An hour off the network; back with minute 65, it is asked for minutes 5 … 64 and sends them.
+        await using var after = await SimulatedMonitor.Connect(pipeline.Fleet.Options.Hj212Port, mn, "123456");
+        after.History = (begin, end) => Enumerable.Range(0, 66).Select(i => start.AddMinutes(i)).Where(t => t >= begin && t <= end)
+            .Select(t => after.Data(Hj212Commands.MinuteData, t, false, Values((int)(t - start).TotalMinutes))).ToList();
+        Assert.Equal(Hj212Commands.DataAck, (await after.SendMinute(start.AddMinutes(65), Values(65)))?.Cn);
+
+        await pipeline.Eventually(() => Task.FromResult(pipeline.JournalCount("HJ-RECONNECT-1")), n => n == 66, "the minutes missed while away");
+        var fetch = after.Commands.Single(c => c.Cn == Hj212Commands.MinuteData);
+        Assert.Equal((Hj212Time.Format(start.AddMinutes(5), Hj212Time.ChinaOffset), Hj212Time.Format(start.AddMinutes(64), Hj212Time.ChinaOffset)),
+            (fetch.Cp["BeginTime"], fetch.Cp["EndTime"]));
+    }
 }
