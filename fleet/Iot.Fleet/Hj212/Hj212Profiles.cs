@@ -43,7 +43,8 @@ public sealed class Hj212Profile
     public string? BasedOn { get; set; }
     /// <summary>Offset of DataTime (Beijing time: 8).</summary>
     public double? TimeOffsetHours { get; set; }
-    /// <summary>Commands whose data become records: 2051 (minute), or 2011 where a monitor sends only real-time data.</summary>
+    /// <summary>Commands whose data become records: 2051 (minute), or 2011 where a monitor sends only real-time data, or 2061
+    /// where it sends only hours (a one-hour record). Not by default: a monitor's hours repeat its minutes.</summary>
     public List<string>? RecordCommands { get; set; }
     /// <summary>Window of a 2011 record in seconds.</summary>
     public int? RealTimeSeconds { get; set; }
@@ -136,7 +137,14 @@ public sealed class Hj212Profiles
         foreach (var (name, p) in options.Value.Profiles) raw[name] = p;
         _profiles = new(StringComparer.OrdinalIgnoreCase);
         foreach (var name in raw.Keys) _profiles[name] = Resolve(name, raw, 0);
+        foreach (var (name, p) in _profiles)
+            if ((p.RecordCommands ?? []).FirstOrDefault(cn => !RecordSources.Contains(cn)) is { } other)
+                throw new InvalidOperationException($"HJ 212 profile {name}: RecordCommands {other}: records come from 2011, 2051 or 2061 " +
+                    "(a day, 2031, is longer than a record's window of at most an hour)");
     }
+
+    /// <summary>Commands whose windows fit a record (dur 1 to 3600 s): real-time, minute and hour data.</summary>
+    private static readonly string[] RecordSources = [Hj212Commands.RealTimeData, Hj212Commands.MinuteData, Hj212Commands.HourData];
 
     private static Hj212Profile Resolve(string name, Dictionary<string, Hj212Profile> raw, int depth)
     {

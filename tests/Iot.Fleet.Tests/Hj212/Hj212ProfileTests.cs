@@ -75,6 +75,16 @@ public class Hj212ProfileTests
     }
 
     [Fact]
+    public void Hours_are_records_of_an_hour_for_a_profile_that_asks_and_days_fit_no_record()
+    {
+        var profiles = Shipped(new() { ["hourly"] = new Hj212Profile { BasedOn = "default", RecordCommands = ["2061"] } });
+        var hour = Hj212Profiles.Read(Packet(Hj212Frame.Wrap(Dust2051[6..^6].Replace("CN=2051", "CN=2061"))), profiles.Find("hourly")!, out _)!;
+        Assert.Equal(3600, hour.Duration);
+        var days = Assert.Throws<InvalidOperationException>(() => Shipped(new() { ["daily"] = new Hj212Profile { BasedOn = "default", RecordCommands = ["2031"] } }));
+        Assert.Contains("2031", days.Message);
+    }
+
+    [Fact]
     public void Seq_is_the_identity_of_cn_and_datatime()
     {
         var t = new DateTimeOffset(2026, 3, 15, 2, 30, 0, TimeSpan.Zero).ToUnixTimeSeconds();
