@@ -44,10 +44,17 @@ public sealed class PlatformForwarder(PlatformQueue queue, IOptions<ForwardingOp
     private async Task Follow(CancellationToken stop)
     {
         await Task.Yield();
+        long? trimmedAt = null;
         while (!stop.IsCancellationRequested)
         {
             var read = queue.Follow();
             queue.MakeFrames();
+            // Acknowledged frames are kept AcknowledgedDays for history requests; an hourly trim keeps the table that size.
+            if (trimmedAt is not { } at || Clock.GetElapsedTime(at) >= TimeSpan.FromHours(1))
+            {
+                queue.TrimAcknowledged();
+                trimmedAt = Clock.GetTimestamp();
+            }
             if (read == 0) await Task.Delay(TimeSpan.FromMilliseconds(500), Clock, stop);
         }
     }

@@ -31,6 +31,10 @@ public sealed class ForwardingOptions
 
     public double MaxRetryMinutes { get; set; } = 60;
 
+    /// <summary>Days an acknowledged frame is kept (to answer the platform's history requests) before it is deleted;
+    /// 0 keeps them all. At least <see cref="MaxAgeHours"/>: a minute whose frame is gone must be too old to be framed again.</summary>
+    public double AcknowledgedDays { get; set; } = 30;
+
     /// <summary>The platform a site reports to, or null.</summary>
     public (ReportingSite Site, PlatformOptions Platform)? Of(string site) =>
         Reporting.TryGetValue(site, out var s) && Platforms.TryGetValue(s.Platform, out var p) ? (s, p) : null;
@@ -45,6 +49,8 @@ public sealed class ForwardingOptions
             if (p.St.Length is < 1 or > 5) yield return $"Hj212:Platforms:{name}:St is required (e.g. 22, 39)";
             if (p.OverTimeSeconds <= 0 || p.ReCount is < 0 or > 10) yield return $"Hj212:Platforms:{name}: OverTimeSeconds > 0 and ReCount 0…10";
         }
+        if (AcknowledgedDays < 0 || AcknowledgedDays > 0 && AcknowledgedDays * 24 < MaxAgeHours)
+            yield return $"Hj212:AcknowledgedDays = {AcknowledgedDays}: 0 keeps acknowledged frames; otherwise at least MaxAgeHours ({MaxAgeHours} h)";
         foreach (var group in Sites.GroupBy(s => s.Value.Site ?? s.Key, StringComparer.Ordinal).Where(g => g.Count() > 1))
             yield return $"Hj212:Sites: site {group.Key} is given more than once";
         foreach (var (site, s) in Sites)

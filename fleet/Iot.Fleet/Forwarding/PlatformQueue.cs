@@ -174,6 +174,24 @@ public sealed class PlatformQueue(FleetDatabase database, RecordJournal journal,
             new { id = frame.Id, at = clock.GetUtcNow().AddMinutes(minutes).ToUnixTimeMilliseconds() });
     }
 
+    /// <summary>Deletes frames acknowledged more than <see cref="ForwardingOptions.AcknowledgedDays"/> ago (in batches, each
+    /// its own transaction); returns how many. Frames not yet acknowledged are never deleted, however old.</summary>
+    public long TrimAcknowledged()
+    {
+        if (Options.AcknowledgedDays <= 0) return 0;
+        var before = clock.GetUtcNow().AddDays(-Options.AcknowledgedDays).ToUnixTimeMilliseconds();
+        using var connection = database.Open();
+        long total = 0;
+        int deleted;
+        do
+        {
+            deleted = connection.Execute("DELETE FROM hj212_frames WHERE id IN (SELECT id FROM hj212_frames WHERE acked_at < @before LIMIT 5000)", new { before });
+            total += deleted;
+        } while (deleted == 5000);
+        if (total > 0) logger.LogInformation("HJ 212: deleted {Count} frames acknowledged before {Before}", total, DateTimeOffset.FromUnixTimeMilliseconds(before));
+        return total;
+    }
+
     /// <summary>Journal rows not yet read by the forwarder, and its cursor (the stage's health probe).</summary>
     public (long Pending, long Position) Behind()
     {
