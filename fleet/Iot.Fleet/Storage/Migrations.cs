@@ -523,5 +523,14 @@ public static class Migrations
         """
         ALTER TABLE hj212_monitors ADD COLUMN sm4_key TEXT;
         """,
+        // 19: reporting sites set through the API (issue 15): the platform and MN a site reports under, over Hj212:Sites.
+        """
+        CREATE TABLE hj212_reporting_sites (
+            site TEXT PRIMARY KEY REFERENCES sites (id),
+            platform TEXT NOT NULL,
+            mn TEXT NOT NULL UNIQUE,
+            set_at INTEGER NOT NULL,
+            set_by TEXT NOT NULL);
+        """,
     ];
 }

@@ -27,8 +27,12 @@ public sealed class FrameRetentionTests : IDisposable
         _database.Migrate();
     }
 
-    private PlatformQueue Queue(ForwardingOptions options) =>
-        new(_database, new RecordJournal(_database), new SiteRegistry(_database), Options.Create(options), new FixedClock(Now), NullLogger<PlatformQueue>.Instance);
+    private PlatformQueue Queue(ForwardingOptions options)
+    {
+        var registry = new SiteRegistry(_database);
+        return new(_database, new RecordJournal(_database), registry, new ReportingSites(_database, registry, Options.Create(options), new FixedClock(Now)),
+            Options.Create(options), new FixedClock(Now), NullLogger<PlatformQueue>.Instance);
+    }
 
     private void Frame(string qn, DateTimeOffset dataTime, DateTimeOffset? ackedAt)
     {
