@@ -30,22 +30,31 @@ public sealed class Hj212Monitors(FleetDatabase database, SiteRegistry registry,
     /// <summary>Adds the device and its monitor row together; a bad MN, password, SM4 key or profile is a 400, a taken MN a 409.</summary>
     public Device Add(string id, string? site, string? mn, string? password, string? profile, string? sm4Key = null)
     {
-        profile ??= "default";
+        if (Problems(mn, password, profile, sm4Key).FirstOrDefault() is { Message: { } problem }) throw new RegistryException(problem);
+        return registry.AddDevice(id, site, (connection, tx) => Insert(connection, tx, id, mn!, password!, profile, sm4Key));
+    }
+
+    /// <summary>What is wrong with a monitor's registration, by field (the API's and the import's one check).</summary>
+    public IEnumerable<(string Column, string Message)> Problems(string? mn, string? password, string? profile, string? sm4Key)
+    {
         if (mn is null || mn.Length is < 14 or > 24 || !mn.All(char.IsAsciiLetterOrDigit))
-            throw new RegistryException("an hj212 device needs `mn`: 14 to 24 letters and digits");
+            yield return ("mn", "an hj212 device needs `mn`: 14 to 24 letters and digits");
         if (string.IsNullOrEmpty(password) || password.Length > 32 || password.Contains(';') || password.Contains('='))
-            throw new RegistryException("an hj212 device needs `password` (its PW): 1 to 32 characters, no ';' or '='");
+            yield return ("password", "an hj212 device needs `password` (its PW): 1 to 32 characters, no ';' or '='");
         if (sm4Key is not null && (sm4Key.Length != 32 || !sm4Key.All(char.IsAsciiHexDigit)))
-            throw new RegistryException("`sm4Key` is the monitor's SM4 key as 32 hex digits (16 bytes)");
-        if (profiles.Find(profile) is null)
-            throw new RegistryException($"no HJ 212 profile {profile} (known: {string.Join(", ", profiles.Names)})");
-        return registry.AddDevice(id, site, (connection, tx) =>
-        {
-            if (connection.ExecuteScalar<long>("SELECT COUNT(*) FROM hj212_monitors WHERE mn = @mn", new { mn }, tx) > 0)
-                throw new RegistryException($"MN {mn} belongs to another device", conflict: true);
-            connection.Execute("INSERT INTO hj212_monitors (dev, mn, password_sha256, profile, sm4_key, created_at) VALUES (@id, @mn, @pw, @profile, @sm4Key, @now)",
-                new { id, mn, sm4Key = sm4Key?.ToUpperInvariant(), pw = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(password))), profile, now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }, tx);
-        });
+            yield return ("sm4Key", "`sm4Key` is the monitor's SM4 key as 32 hex digits (16 bytes)");
+        if (profiles.Find(profile ?? "default") is null)
+            yield return ("profile", $"no HJ 212 profile {profile} (known: {string.Join(", ", profiles.Names)})");
+    }
+
+    /// <summary>The monitor row of a device inserted in the same transaction; a taken MN is a 409.</summary>
+    public static void Insert(DbConnection connection, DbTransaction tx, string id, string mn, string password, string? profile, string? sm4Key)
+    {
+        if (connection.ExecuteScalar<long>("SELECT COUNT(*) FROM hj212_monitors WHERE mn = @mn", new { mn }, tx) > 0)
+            throw new RegistryException($"MN {mn} belongs to another device", conflict: true);
+        connection.Execute("INSERT INTO hj212_monitors (dev, mn, password_sha256, profile, sm4_key, created_at) VALUES (@id, @mn, @pw, @profile, @sm4Key, @now)",
+            new { id, mn, sm4Key = sm4Key?.ToUpperInvariant(), pw = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(password))), profile = profile ?? "default",
+                now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }, tx);
     }
 
     public Hj212Monitor? ByMn(string mn)
