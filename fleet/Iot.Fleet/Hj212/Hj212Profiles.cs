@@ -59,7 +59,8 @@ public sealed class Hj212Profile
     public int? UnknownFlag { get; set; }
     /// <summary>"2017" or "2025": version bits of replies; null = as the frame answered.</summary>
     public string? ReplyVersion { get; set; }
-    /// <summary>2025 §6.4 SM4 key of this platform's monitors (32 hex digits or 16 characters); null = CPs in clear.
+    /// <summary>2025 §6.4 SM4 key of this platform's monitors that have none of their own (a monitor's key, registered with it,
+    /// comes first: <see cref="Hj212Monitor.DialectIn"/>); 32 hex digits or 16 characters; null = CPs in clear.
     /// A secret: set it in configuration (Hj212__Profiles__{name}__Sm4Key), never in the shipped file.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public string? Sm4Key { get; set; }
