@@ -1,5 +1,7 @@
-using System;
 using System.IO;
+using System;
+using Iot.Contract.Signing;
+using Iot.Contract;
 using Iot.Gateway.Configuration;
 using Iot.Gateway.Json;
 using Iot.Gateway.Ota;
@@ -108,7 +110,7 @@ namespace Iot.Gateway.Esp32
                 {
                     if (r.Read() != JsonToken.String) return "site must be a string";
                     SiteKind site;
-                    if (!SiteKinds.TryRead(r, out site)) return "unknown site kind";
+                    if (!SiteKindReader.TryRead(r, out site)) return "unknown site kind";
                     Site = site;
                 }
                 else

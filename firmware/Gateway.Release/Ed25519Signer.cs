@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Security.Cryptography;
+using Iot.Contract.Signing;
 
 namespace Iot.Gateway.Release;
 

@@ -1,15 +1,15 @@
 using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Serialization;
-using Iot.Gateway.Ota;
+using System.Text.Json;
+using System.Text;
+using Iot.Contract.Signing;
 
 namespace Iot.Gateway.Release;
 
 /// <summary>
 /// release.json: what the fleet needs to offer a release (its OTA command copies version, size, sha256, sig and
 /// allow_downgrade verbatim and adds the job id and the download URL) and what people read (notes, created).
-/// Only target, version, size, sha256 and allow_downgrade are signed (Gateway.Core/Ota/ReleaseManifest).
+/// Only target, version, size, sha256 and allow_downgrade are signed (contract/Iot.Contract/Signing/ReleaseManifest).
 /// </summary>
 public sealed record ReleaseDocument(
     [property: JsonPropertyName("target")] string Target,

@@ -82,7 +82,7 @@ try
         if (logins.Count == 0) throw new InvalidDataException($"no device of the scenario is in {factory}");
     }
 }
-catch (Exception e) when (e is ScenarioException or IOException or UnauthorizedAccessException or Iot.Provisioning.Csv.CsvFormatException)
+catch (Exception e) when (e is ScenarioException or IOException or UnauthorizedAccessException or Iot.Contract.Factory.CsvFormatException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 2;

@@ -1,3 +1,6 @@
+using Iot.Contract.Factory;
+using Iot.Contract.Identity;
+
 namespace Iot.Provisioning;
 
 /// <summary>
@@ -28,7 +31,7 @@ public sealed record ClaimPayload(string DeviceId, string ClaimCode)
             return null;
         }
         var id = rest[..query];
-        if (!Provisioning.DeviceId.IsValid(id))
+        if (!Iot.Contract.Identity.DeviceId.IsValid(id))
         {
             error = $"claim label has a bad device id '{id}'";
             return null;
@@ -44,7 +47,17 @@ public sealed record ClaimPayload(string DeviceId, string ClaimCode)
             error = "claim label has no claim code ('c=')";
             return null;
         }
-        var normalized = Provisioning.ClaimCode.Normalize(code, out error);
+        var normalized = Iot.Contract.Identity.ClaimCode.Normalize(code, out error);
         return normalized is null ? null : new ClaimPayload(id, normalized);
+    }
+}
+
+/// <summary>The label a factory identity prints.</summary>
+public static class FactoryLabels
+{
+    extension(FactoryIdentity identity)
+    {
+        /// <summary>The QR payload on the gateway's label.</summary>
+        public ClaimPayload Label => new(identity.Id, identity.ClaimCode);
     }
 }

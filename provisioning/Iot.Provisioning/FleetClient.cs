@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Iot.Provisioning.Contract;
+using Iot.Contract.Http;
 
 namespace Iot.Provisioning;
 

@@ -1,4 +1,4 @@
-using Iot.Provisioning.Csv;
+using Iot.Contract.Factory;
 using Spectre.Console;
 
 namespace Iot.Provisioning;

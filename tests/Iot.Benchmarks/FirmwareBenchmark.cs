@@ -1,11 +1,13 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
+using System.Text;
+using Iot.Contract.Signing;
+using Iot.Contract;
+using Iot.Firmware.Model;
 using Iot.Gateway.Configuration;
 using Iot.Gateway.Hardware;
-using Iot.Firmware.Model;
 using Iot.Gateway.Journal;
 using Iot.Gateway.Json;
 using Iot.Gateway.Modbus;

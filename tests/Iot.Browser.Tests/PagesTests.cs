@@ -1,10 +1,11 @@
-using System.Net;
 using System.Net.Http.Json;
+using System.Net;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Iot.Contract.Identity;
 using Microsoft.Playwright;
-using Xunit;
 using Xunit.Abstractions;
+using Xunit;
 using static Microsoft.Playwright.Assertions;
 
 namespace Iot.Browser.Tests;
@@ -185,12 +186,12 @@ public sealed class PagesTests(BrowserStack stack, ITestOutputHelper output) : I
     public async Task An_installer_signs_in_on_a_phone_claims_a_gateway_for_a_new_site_and_sees_its_checklist()
     {
         const string id = "NS-BROWSER1";
-        var code = Iot.Provisioning.ClaimCode.Generate();
+        var code = Iot.Contract.Identity.ClaimCode.Generate();
         using (var http = stack.Fleet.Http())
         {
             var installer = await http.PostAsJsonAsync("/api/people", new { login = "zhang.gong", name = "张工", role = "installer", password = "Installer-pass-2026" });
             Assert.True(installer.IsSuccessStatusCode, await installer.Content.ReadAsStringAsync());
-            var factory = await http.PostAsJsonAsync("/api/factory/devices", new[] { new { id, claim_code = code, bootstrap_secret = Iot.Provisioning.BootstrapSecret.Generate() } });
+            var factory = await http.PostAsJsonAsync("/api/factory/devices", new[] { new { id, claim_code = code, bootstrap_secret = Iot.Contract.Identity.BootstrapSecret.Generate() } });
             Assert.True(factory.IsSuccessStatusCode, await factory.Content.ReadAsStringAsync());
         }
         var page = await NewPage();

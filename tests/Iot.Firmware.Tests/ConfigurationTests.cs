@@ -1,5 +1,6 @@
-using System.Text;
 using System.Text.Json;
+using System.Text;
+using Iot.Contract;
 using Iot.Firmware.Tests.Fakes;
 using Iot.Gateway.Configuration;
 using Iot.Gateway.Json;

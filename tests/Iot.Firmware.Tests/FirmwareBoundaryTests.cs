@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Iot.Contract;
 using Iot.Firmware.Tests.Fakes;
 using Iot.Gateway.Journal;
 using Iot.Gateway.Runtime;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Iot.Contract;
 using Iot.Firmware.Tests.Fakes;
 using Iot.Gateway.Configuration;
 using Iot.Gateway.Runtime;

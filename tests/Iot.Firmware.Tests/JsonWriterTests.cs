@@ -1,5 +1,6 @@
-using System.Text;
 using System.Text.Json;
+using System.Text;
+using Iot.Contract;
 using Iot.Gateway.Json;
 using Iot.Gateway.Telemetry;
 

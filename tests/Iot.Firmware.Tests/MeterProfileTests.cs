@@ -1,3 +1,4 @@
+using Iot.Contract;
 using Iot.Firmware.Tests.Fakes;
 using Iot.Gateway.Modbus;
 using Iot.Gateway.Telemetry;

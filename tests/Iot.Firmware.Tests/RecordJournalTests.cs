@@ -1,3 +1,4 @@
+using Iot.Contract;
 using Iot.Gateway.Journal;
 using Iot.Gateway.Telemetry;
 

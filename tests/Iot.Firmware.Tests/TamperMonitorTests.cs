@@ -1,3 +1,4 @@
+using Iot.Contract;
 using Iot.Gateway.Hardware;
 using Iot.Gateway.Telemetry;
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Iot.Contract;
 using Iot.Fleet.Rules;
 using Iot.Fleet.Telemetry;
 using Iot.Gateway.Telemetry;

@@ -1,9 +1,10 @@
+using Iot.Contract;
 using Iot.Fleet.Telemetry;
 using Iot.Gateway.Configuration;
 using Iot.Gateway.Telemetry;
 using Iot.Gateway.Virtual.Simulation;
 using Iot.Stack;
-using Wire = Iot.Gateway.Telemetry.Channel;
+using Wire = Iot.Contract.Channel;
 
 namespace Iot.Grafana.Tests;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Iot.Contract;
 using Iot.Fleet.Rules;
 using Iot.Gateway.Telemetry;
 using Xunit;

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
-using FsCheck;
 using FsCheck.Fluent;
+using FsCheck;
+using Iot.Contract.Identity;
 
 namespace Iot.Provisioning.Tests;
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
-using Iot.Provisioning.Csv;
+using Iot.Contract.Identity;
+using Iot.Contract.Factory;
 using Iot.Provisioning.Factory;
 
 namespace Iot.Provisioning.Tests;

@@ -1,4 +1,4 @@
-using Iot.Provisioning.Csv;
+using Iot.Contract.Factory;
 
 namespace Iot.Provisioning.Tests;
 

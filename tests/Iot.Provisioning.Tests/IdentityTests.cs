@@ -1,4 +1,6 @@
+using Iot.Contract.Identity;
 using Iot.Provisioning.Factory;
+using Iot.Contract.Factory;
 
 namespace Iot.Provisioning.Tests;
 

@@ -1,5 +1,5 @@
-using Iot.Provisioning.Contract;
-using Iot.Provisioning.Csv;
+using Iot.Contract.Http;
+using Iot.Contract.Factory;
 using Iot.Provisioning.Import;
 
 namespace Iot.Provisioning.Tests;

@@ -1,5 +1,7 @@
 using System.Text.RegularExpressions;
+using Iot.Contract.Identity;
 using Iot.Provisioning.Factory;
+using Iot.Contract.Factory;
 using Iot.Provisioning.Labels;
 
 namespace Iot.Provisioning.Tests;

@@ -1,12 +1,12 @@
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
+using System.Text;
+using Iot.Contract.Identity;
 using Iot.Fleet.Security;
 using Iot.Gateway.Provisioning;
 using Iot.Gateway.Virtual.Simulation;
 using Iot.Mqtt;
-using Iot.Provisioning;
-using Iot.Provisioning.Factory;
+using Iot.Contract.Factory;
 using MosquittoBroker = Iot.Stack.MosquittoBroker;
 using MosquittoOptions = Iot.Stack.MosquittoOptions;
 using Xunit.Abstractions;

@@ -1,3 +1,4 @@
+using Iot.Contract;
 using Iot.Gateway.Configuration;
 using Iot.Gateway.Telemetry;
 using Iot.Gateway.Virtual.Simulation;

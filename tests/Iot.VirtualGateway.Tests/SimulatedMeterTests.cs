@@ -1,3 +1,4 @@
+using Iot.Contract;
 using Iot.Gateway.Modbus;
 using Iot.Gateway.Telemetry;
 using Iot.Gateway.Virtual.Hardware;

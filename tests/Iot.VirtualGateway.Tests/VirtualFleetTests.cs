@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Iot.Contract;
 using Iot.Gateway.Telemetry;
 using Iot.Gateway.Virtual.Simulation;
 using Iot.Testing;

@@ -1,4 +1,5 @@
 using System;
+using Iot.Contract;
 using Iot.Gateway.Json;
 using Iot.Gateway.Telemetry;
 

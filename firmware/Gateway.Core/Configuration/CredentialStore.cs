@@ -1,4 +1,5 @@
 using System;
+using Iot.Contract.Signing;
 using Iot.Gateway.Hardware;
 using Iot.Gateway.Json;
 using Iot.Gateway.Telemetry;

@@ -1,3 +1,4 @@
+using Iot.Contract;
 using Iot.Gateway.Json;
 using Iot.Gateway.Telemetry;
 
@@ -14,18 +15,18 @@ namespace Iot.Gateway.Configuration
         Fume = 2
     }
 
-    /// <summary>The wire names of the site kinds ("noise", "dust", "fume"), read in one place.</summary>
-    public static class SiteKinds
+    /// <summary>Reads the wire names of the site kinds (<see cref="Iot.Contract.SiteKinds"/>).</summary>
+    public static class SiteKindReader
     {
         /// <summary>Reads the string token the reader is on as a site kind; false for an unknown name.</summary>
         public static bool TryRead(JsonReader r, out SiteKind kind)
         {
             kind = SiteKind.Noise;
-            if (r.ValueEquals("noise")) return true;
+            if (r.ValueEquals(Iot.Contract.SiteKinds.Noise)) return true;
             kind = SiteKind.Dust;
-            if (r.ValueEquals("dust")) return true;
+            if (r.ValueEquals(Iot.Contract.SiteKinds.Dust)) return true;
             kind = SiteKind.Fume;
-            return r.ValueEquals("fume");
+            return r.ValueEquals(Iot.Contract.SiteKinds.Fume);
         }
     }
 
@@ -130,7 +131,7 @@ namespace Iot.Gateway.Configuration
                 {
                     if (r.Read() != JsonToken.String) return "site must be a string";
                     SiteKind site;
-                    if (!SiteKinds.TryRead(r, out site)) return "unknown site kind";
+                    if (!SiteKindReader.TryRead(r, out site)) return "unknown site kind";
                     Site = site;
                     haveSite = true;
                 }

@@ -1,3 +1,4 @@
+using Iot.Contract;
 using Iot.Gateway.Telemetry;
 
 namespace Iot.Gateway.Modbus

@@ -1,3 +1,5 @@
+using Iot.Contract.Signing;
+
 namespace Iot.Gateway.Ota
 {
     /// <summary>Settings of over-the-air updates, fixed at build or boot time.</summary>

@@ -1,4 +1,5 @@
 using System;
+using Iot.Contract;
 using Iot.Gateway.Configuration;
 using Iot.Gateway.Hardware;
 using Iot.Gateway.Json;

@@ -1,4 +1,6 @@
 using System;
+using Iot.Contract.Signing;
+using Iot.Contract;
 using Iot.Gateway.Configuration;
 using Iot.Gateway.Hardware;
 using Iot.Gateway.Journal;

@@ -1,4 +1,5 @@
 using System;
+using Iot.Contract;
 
 namespace Iot.Gateway.Telemetry
 {

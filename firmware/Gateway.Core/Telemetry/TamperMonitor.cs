@@ -1,4 +1,5 @@
 using System;
+using Iot.Contract;
 using Iot.Gateway.Hardware;
 
 namespace Iot.Gateway.Telemetry

@@ -1,3 +1,5 @@
+using Iot.Contract;
+using Iot.Contract.Signing;
 using Iot.Gateway.Json;
 
 namespace Iot.Gateway.Telemetry
@@ -9,11 +11,11 @@ namespace Iot.Gateway.Telemetry
     public static class TelemetryEncoder
     {
         /// <summary>Protocol version written as "v".</summary>
-        public const int Version = 1;
+        public const int Version = WireLimits.Version;
         /// <summary>Most records in one envelope.</summary>
-        public const int MaxRecords = 200;
+        public const int MaxRecords = WireLimits.MaxRecordsPerMessage;
         /// <summary>Largest envelope in bytes (16 KiB).</summary>
-        public const int MaxBytes = 16 * 1024;
+        public const int MaxBytes = WireLimits.MaxPayloadBytes;
         /// <summary>Bytes the MAC adds at the end: <c>,"mac":"</c> + 64 hex digits + <c>"}</c> replace the closing <c>}</c>.</summary>
         public const int MacSuffixBytes = 8 + 2 * HmacSha256.MacBytes + 2;
 
@@ -159,59 +161,5 @@ namespace Iot.Gateway.Telemetry
             w.EndObject();
             w.EndObject();
         }
-    }
-
-    /// <summary>Event types of wire protocol v1.</summary>
-    public static class EventType
-    {
-        /// <summary>The gateway started.</summary>
-        public const string Boot = "boot";
-        /// <summary>The tamper switch opened or closed.</summary>
-        public const string Tamper = "tamper";
-        /// <summary>A sensor stopped answering or reported a fault.</summary>
-        public const string SensorFault = "sensor_fault";
-        /// <summary>The clock was set or lost synchronisation.</summary>
-        public const string Clock = "clock";
-        /// <summary>A configuration was applied or refused.</summary>
-        public const string ConfigApplied = "config_applied";
-        /// <summary>Over-the-air update progress.</summary>
-        public const string Ota = "ota";
-        /// <summary>Project-defined: the main loop's step failed (an exception) or works again.</summary>
-        public const string Fault = "fault";
-    }
-
-    /// <summary>MQTT topics of one device (built once at start-up).</summary>
-    public sealed class DeviceTopics
-    {
-        /// <summary>Builds the topics under iot/v1/{dev}/.</summary>
-        public DeviceTopics(string dev)
-        {
-            string root = "iot/v1/" + dev + "/";
-            Telemetry = root + "telemetry";
-            Event = root + "event";
-            Status = root + "status";
-            Config = root + "config";
-            Command = root + "cmd";
-            Ack = root + "ack";
-            ProvisioningHello = root + "prov/hello";
-            ProvisioningCredentials = root + "prov/credentials";
-        }
-
-        /// <summary>iot/v1/{id}/telemetry</summary>
-        public string Telemetry { get; private set; }
-        /// <summary>iot/v1/{id}/event</summary>
-        public string Event { get; private set; }
-        /// <summary>iot/v1/{id}/status (retained)</summary>
-        public string Status { get; private set; }
-        /// <summary>iot/v1/{id}/config (retained, fleet to device)</summary>
-        public string Config { get; private set; }
-        /// <summary>iot/v1/{id}/cmd</summary>
-        public string Command { get; private set; }
-        /// <summary>iot/v1/{id}/ack</summary>
-        public string Ack { get; private set; }
-        /// <summary>iot/v1/{id}/prov/hello (unclaimed device to fleet)</summary>
-        public string ProvisioningHello { get; private set; }
-        /// <summary>iot/v1/{id}/prov/credentials (fleet to unclaimed device: its own broker login)</summary>
-        public string ProvisioningCredentials { get; private set; }
     }
 }

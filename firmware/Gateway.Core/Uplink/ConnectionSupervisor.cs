@@ -1,5 +1,6 @@
-using System;
 using System.Threading;
+using System;
+using Iot.Contract;
 using Iot.Gateway.Hardware;
 using Iot.Gateway.Telemetry;
 

@@ -1,8 +1,9 @@
 using System;
+using Iot.Contract;
 using Iot.Gateway.Hardware;
 using Iot.Gateway.Telemetry;
-using nanoFramework.M2Mqtt;
 using nanoFramework.M2Mqtt.Messages;
+using nanoFramework.M2Mqtt;
 
 namespace Iot.Gateway.Esp32.Adapters
 {

@@ -2,8 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Iot.Provisioning.Csv;
-using Iot.Provisioning.Factory;
+using Iot.Contract.Factory;
 
 namespace Iot.Gateway.Virtual.Simulation;
 

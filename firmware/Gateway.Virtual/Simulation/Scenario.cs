@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Iot.Contract;
 using Iot.Gateway.Configuration;
 using Iot.Gateway.Telemetry;
 using YamlDotNet.Core;

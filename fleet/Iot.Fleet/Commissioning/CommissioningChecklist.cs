@@ -4,9 +4,9 @@ using Iot.Fleet.Provisioning;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Storage;
 using Iot.Fleet.Telemetry;
-using Iot.Provisioning.Contract;
+using Iot.Contract.Http;
 using Microsoft.Extensions.Options;
-using QualityBits = Iot.Gateway.Telemetry.QualityBits;
+using QualityBits = Iot.Contract.QualityBits;
 
 namespace Iot.Fleet.Commissioning;
 

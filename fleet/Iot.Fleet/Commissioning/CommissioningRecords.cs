@@ -2,7 +2,7 @@ using System.Text.Json;
 using Dapper;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Storage;
-using Iot.Provisioning.Contract;
+using Iot.Contract.Http;
 
 namespace Iot.Fleet.Commissioning;
 

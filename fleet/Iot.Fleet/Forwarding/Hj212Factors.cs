@@ -1,5 +1,5 @@
 using System.Globalization;
-using Names = Iot.Gateway.Telemetry.Channel;
+using Names = Iot.Contract.Channel;
 
 namespace Iot.Fleet.Forwarding;
 

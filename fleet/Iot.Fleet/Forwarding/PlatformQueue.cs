@@ -4,7 +4,7 @@ using Iot.Fleet.Registry;
 using Iot.Fleet.Storage;
 using Microsoft.Extensions.Options;
 using Iot.Hj212;
-using QualityBits = Iot.Gateway.Telemetry.QualityBits;
+using QualityBits = Iot.Contract.QualityBits;
 
 namespace Iot.Fleet.Forwarding;
 

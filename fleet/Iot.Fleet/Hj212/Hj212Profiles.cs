@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Iot.Hj212;
-using QualityBits = Iot.Gateway.Telemetry.QualityBits;
+using QualityBits = Iot.Contract.QualityBits;
 
 namespace Iot.Fleet.Hj212;
 

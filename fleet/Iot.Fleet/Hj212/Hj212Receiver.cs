@@ -341,7 +341,7 @@ public sealed class Hj212Receiver(
                     ["seq"] = Hj212Profiles.SeqOf(packet.Cn!, reading.Time),
                     ["t"] = reading.Time,
                     ["dur"] = reading.Duration,
-                    ["q"] = reading.Quality | (ClockUnsynced ? Iot.Gateway.Telemetry.QualityBits.ClockUnsynced : 0),
+                    ["q"] = reading.Quality | (ClockUnsynced ? Iot.Contract.QualityBits.ClockUnsynced : 0),
                     ["m"] = new JsonObject(reading.Measurements.Select(m => KeyValuePair.Create(m.Key, (JsonNode?)JsonValue.Create(Math.Round(m.Value, 6))))),
                 }),
             };

@@ -5,8 +5,8 @@ using Iot.Fleet.Hj212;
 using Iot.Fleet.People;
 using Iot.Fleet.Provisioning;
 using Iot.Fleet.Registry;
-using Iot.Provisioning;
-using Iot.Provisioning.Contract;
+using Iot.Contract.Identity;
+using Iot.Contract.Http;
 
 namespace Iot.Fleet.Onboarding;
 

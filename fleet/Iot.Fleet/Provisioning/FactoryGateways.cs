@@ -4,8 +4,8 @@ using Dapper;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Security;
 using Iot.Fleet.Storage;
-using Iot.Provisioning;
-using Iot.Provisioning.Contract;
+using Iot.Contract.Identity;
+using Iot.Contract.Http;
 using Microsoft.Extensions.Options;
 
 namespace Iot.Fleet.Provisioning;

@@ -2,7 +2,7 @@ using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
 using Iot.Fleet.People;
 using Iot.Fleet.Registry;
-using Iot.Provisioning.Contract;
+using Iot.Contract.Http;
 
 namespace Iot.Fleet.Provisioning;
 

@@ -56,7 +56,7 @@ public sealed class SiteRegistry : ISiteDirectory
     /// <summary>What is wrong with a site before it is stored, by field; empty when it can be stored.</summary>
     public static IEnumerable<(string Column, string Message)> Problems(Site site)
     {
-        if (!WireProtocol.DeviceId().IsMatch(site.Id)) yield return ("id", $"site id must match {Iot.Provisioning.DeviceId.Pattern}");
+        if (!WireProtocol.DeviceId().IsMatch(site.Id)) yield return ("id", $"site id must match {Iot.Contract.WireLimits.DeviceIdPattern}");
         if (string.IsNullOrWhiteSpace(site.Name)) yield return ("name", "site name is required");
         // Whether the profile exists only the database knows (profiles are data): UnknownProfile.
         if (string.IsNullOrWhiteSpace(site.Profile)) yield return ("profile", "say which rule profile judges the site (e.g. default)");
@@ -155,7 +155,7 @@ public sealed class SiteRegistry : ISiteDirectory
     /// <param name="alsoStore">More rows that belong to the device (an HJ 212 monitor's MN), in the same transaction.</param>
     public Device AddDevice(string id, string? site, Action<DbConnection, DbTransaction>? alsoStore = null)
     {
-        if (!WireProtocol.DeviceId().IsMatch(id)) throw new RegistryException($"device id must match {Iot.Provisioning.DeviceId.Pattern}");
+        if (!WireProtocol.DeviceId().IsMatch(id)) throw new RegistryException($"device id must match {Iot.Contract.WireLimits.DeviceIdPattern}");
         using var connection = _database.Open();
         if (site is not null && connection.ExecuteScalar<long>("SELECT COUNT(*) FROM sites WHERE id = @site", new { site }) == 0)
             throw new RegistryException($"site {site} does not exist");

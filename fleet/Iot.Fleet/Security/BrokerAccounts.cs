@@ -279,7 +279,7 @@ public sealed class BrokerAccounts : IDisposable
     private static void RequireDeviceId(string deviceId)
     {
         if (!WireProtocol.DeviceId().IsMatch(deviceId))
-            throw new ArgumentException($"'{deviceId}' is not a device id ({Iot.Provisioning.DeviceId.Pattern}).", nameof(deviceId));
+            throw new ArgumentException($"'{deviceId}' is not a device id ({Iot.Contract.WireLimits.DeviceIdPattern}).", nameof(deviceId));
     }
 
     [DllImport("libc", SetLastError = true)]

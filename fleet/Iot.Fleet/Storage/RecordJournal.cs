@@ -155,7 +155,7 @@ public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
             "SELECT t, dur, q, m FROM records WHERE dev = @Device AND seq = @seq", new { sent.Device, seq = (long)sent.Seq }, tx);
         var storedValues = JsonSerializer.Deserialize<Dictionary<string, double>>(stored.m)!;
         // Live or re-sent from a store (backfill) is how a record travelled, not what it says: no conflict.
-        const long travel = Iot.Gateway.Telemetry.QualityBits.Backfill;
+        const long travel = Iot.Contract.QualityBits.Backfill;
         if (stored.t == sent.Time && stored.dur == sent.Duration && (stored.q & ~travel) == (sent.Quality & ~travel)
             && storedValues.Count == sent.Measurements.Count && storedValues.All(p => sent.Measurements.TryGetValue(p.Key, out var v) && v.Equals(p.Value)))
             return null;

@@ -1,5 +1,5 @@
 using Iot.Fleet.Rules;
-using Names = Iot.Gateway.Telemetry.Channel;
+using Names = Iot.Contract.Channel;
 
 namespace Iot.Fleet.Telemetry;
 
@@ -13,29 +13,32 @@ public sealed record Channel(string Name, SiteKind Kind, string Unit, double Min
     public bool Optional { get; init; }
 }
 
-/// <summary>The channels of ../shared/spec/wire-protocol.md as the fleet judges them. The names come
-/// from the firmware core (their one spelling); the ranges are physical plausibility, wide on purpose:
-/// a value outside them is a broken device or a forged packet, not a breach.</summary>
+/// <summary>The channels of ../shared/spec/wire-protocol.md as the fleet judges them. Names, units and
+/// ranges come from the contract (their one spelling); the fleet adds the kind of site, what the rules
+/// judge and what a device may leave out.</summary>
 public static class Channels
 {
+    private static Channel Make(int channel, SiteKind kind, string meaning) =>
+        new(Names.Name(channel), kind, Names.Unit(channel), Names.Min(channel), Names.Max(channel), meaning);
+
     public static readonly IReadOnlyList<Channel> All =
     [
-        new(Names.Name(Names.Laeq), SiteKind.Noise, "dB(A)", 0, 200, "A-weighted equivalent continuous level") { Judged = true },
-        new(Names.Name(Names.Lafmax), SiteKind.Noise, "dB(A)", 0, 200, "highest A-weighted fast level") { Judged = true },
-        new(Names.Name(Names.L10), SiteKind.Noise, "dB(A)", 0, 200, "level exceeded 10 % of the time") { Judged = true, Optional = true },
-        new(Names.Name(Names.L90), SiteKind.Noise, "dB(A)", 0, 200, "level exceeded 90 % of the time") { Judged = true, Optional = true },
-        new(Names.Name(Names.Pm10), SiteKind.Dust, "µg/m³", 0, 100_000, "mean PM10 mass concentration") { Judged = true },
-        new(Names.Name(Names.Pm25), SiteKind.Dust, "µg/m³", 0, 100_000, "mean PM2.5 mass concentration") { Judged = true },
-        new(Names.Name(Names.Tsp), SiteKind.Dust, "µg/m³", 0, 100_000, "mean total suspended particulate") { Judged = true, Optional = true },
-        new(Names.Name(Names.Wind), SiteKind.Dust, "m/s", 0, 100, "mean wind speed") { Optional = true },
-        new(Names.Name(Names.Wdir), SiteKind.Dust, "°", 0, 360, "mean wind direction") { Optional = true },
-        new(Names.Name(Names.Rh), SiteKind.Dust, "%", 0, 100, "mean relative humidity") { Judged = true, Optional = true },
-        new(Names.Name(Names.Temp), SiteKind.Dust, "°C", -60, 90, "mean air temperature") { Optional = true },
-        new(Names.Name(Names.Fume), SiteKind.Fume, "mg/m³", 0, 1_000, "mean cooking-fume concentration at the purifier outlet") { Judged = true },
-        new(Names.Name(Names.Fan), SiteKind.Fume, "share", 0, 1, "share of the window the exhaust fan ran"),
-        new(Names.Name(Names.Pur), SiteKind.Fume, "share", 0, 1, "share of the window the purifier ran"),
-        new(Names.Name(Names.FanA), SiteKind.Fume, "A", 0, 1_000, "mean fan supply current") { Optional = true },
-        new(Names.Name(Names.PurA), SiteKind.Fume, "A", 0, 1_000, "mean purifier supply current") { Optional = true },
+        Make(Names.Laeq, SiteKind.Noise, "A-weighted equivalent continuous level") with { Judged = true },
+        Make(Names.Lafmax, SiteKind.Noise, "highest A-weighted fast level") with { Judged = true },
+        Make(Names.L10, SiteKind.Noise, "level exceeded 10 % of the time") with { Judged = true, Optional = true },
+        Make(Names.L90, SiteKind.Noise, "level exceeded 90 % of the time") with { Judged = true, Optional = true },
+        Make(Names.Pm10, SiteKind.Dust, "mean PM10 mass concentration") with { Judged = true },
+        Make(Names.Pm25, SiteKind.Dust, "mean PM2.5 mass concentration") with { Judged = true },
+        Make(Names.Tsp, SiteKind.Dust, "mean total suspended particulate") with { Judged = true, Optional = true },
+        Make(Names.Wind, SiteKind.Dust, "mean wind speed") with { Optional = true },
+        Make(Names.Wdir, SiteKind.Dust, "mean wind direction") with { Optional = true },
+        Make(Names.Rh, SiteKind.Dust, "mean relative humidity") with { Judged = true, Optional = true },
+        Make(Names.Temp, SiteKind.Dust, "mean air temperature") with { Optional = true },
+        Make(Names.Fume, SiteKind.Fume, "mean cooking-fume concentration at the purifier outlet") with { Judged = true },
+        Make(Names.Fan, SiteKind.Fume, "share of the window the exhaust fan ran"),
+        Make(Names.Pur, SiteKind.Fume, "share of the window the purifier ran"),
+        Make(Names.FanA, SiteKind.Fume, "mean fan supply current") with { Optional = true },
+        Make(Names.PurA, SiteKind.Fume, "mean purifier supply current") with { Optional = true },
     ];
 
     // The channels the rules read, by name.

@@ -1,4 +1,4 @@
-using QualityBits = Iot.Gateway.Telemetry.QualityBits;
+using QualityBits = Iot.Contract.QualityBits;
 using System.Text;
 using System.Text.Json;
 

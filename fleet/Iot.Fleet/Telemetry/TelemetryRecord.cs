@@ -1,4 +1,4 @@
-using QualityBits = Iot.Gateway.Telemetry.QualityBits;
+using QualityBits = Iot.Contract.QualityBits;
 namespace Iot.Fleet.Telemetry;
 
 /// <summary>One accepted aggregation window of one device, as stored (identity: Device + Seq).</summary>

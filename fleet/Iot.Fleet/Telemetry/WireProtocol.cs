@@ -1,22 +1,23 @@
 using System.Text.RegularExpressions;
+using Iot.Contract;
 
 namespace Iot.Fleet.Telemetry;
 
 /// <summary>The fixed limits and names of wire protocol v1 (../shared/spec/wire-protocol.md).</summary>
 public static partial class WireProtocol
 {
-    public const int Version = 1;
-    public const int MaxPayloadBytes = 16 * 1024;
-    public const int MaxRecordsPerMessage = 200;
-    public const int DefaultDurationSeconds = 60;
-    public const int MaxDurationSeconds = 3600;
-    public const string TopicRoot = "iot/v1";
+    public const int Version = WireLimits.Version;
+    public const int MaxPayloadBytes = WireLimits.MaxPayloadBytes;
+    public const int MaxRecordsPerMessage = WireLimits.MaxRecordsPerMessage;
+    public const int DefaultDurationSeconds = WireLimits.DefaultDurationSeconds;
+    public const int MaxDurationSeconds = WireLimits.MaxDurationSeconds;
+    public const string TopicRoot = Topics.Root;
 
     /// <summary>Records before this are a gateway with a lost clock, not history.</summary>
-    public static readonly DateTimeOffset EarliestRecord = new(2020, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    public static readonly DateTimeOffset EarliestRecord = DateTimeOffset.FromUnixTimeSeconds(WireLimits.EarliestRecordUnixSeconds);
 
     /// <summary>How far ahead of the fleet's clock a record may start (gateway clocks drift).</summary>
-    public static readonly TimeSpan MaxClockLead = TimeSpan.FromMinutes(10);
+    public static readonly TimeSpan MaxClockLead = TimeSpan.FromSeconds(WireLimits.MaxClockLeadSeconds);
 
     /// <summary>Names a channel may not take: the fields and tags the fleet itself writes beside the
     /// channels (InfluxDB line protocol, the journal), so a device cannot collide with them.</summary>
@@ -24,9 +25,9 @@ public static partial class WireProtocol
         new HashSet<string>(["q", "seq", "dur", "t", "time", "dev", "site", "m", "v", "fw", "boot", "measurement"], StringComparer.Ordinal);
 
     /// <summary>Largest `data` object of an event, as JSON text.</summary>
-    public const int MaxEventDataBytes = 2048;
+    public const int MaxEventDataBytes = WireLimits.MaxEventDataBytes;
 
-    [GeneratedRegex(Iot.Provisioning.DeviceId.Pattern)]
+    [GeneratedRegex(WireLimits.DeviceIdPattern)]
     public static partial Regex DeviceId();
 
     [GeneratedRegex("^[a-z][a-z0-9_]{0,31}$")]
@@ -43,17 +44,7 @@ public static partial class WireProtocol
         (EarliestRecord.ToUnixTimeSeconds(), (now + MaxClockLead).ToUnixTimeSeconds());
 
     /// <summary>The device id and message kind of a topic `iot/v1/{id}/{kind}`, or false.</summary>
-    public static bool TryParseTopic(string topic, out string device, out string kind)
-    {
-        device = kind = "";
-        if (!topic.StartsWith(TopicRoot + "/", StringComparison.Ordinal)) return false;
-        var rest = topic.AsSpan(TopicRoot.Length + 1);
-        var slash = rest.IndexOf('/');
-        if (slash <= 0) return false;
-        device = rest[..slash].ToString();
-        kind = rest[(slash + 1)..].ToString();
-        return kind.Length > 0;
-    }
+    public static bool TryParseTopic(string topic, out string device, out string kind) => Topics.TryParse(topic, out device, out kind);
 
-    public static string Topic(string device, string kind) => $"{TopicRoot}/{device}/{kind}";
+    public static string Topic(string device, string kind) => Topics.For(device, kind);
 }

@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapper;
 using Iot.Fleet.Storage;
-using Iot.Gateway.Ota;
+using Iot.Contract.Signing;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 

@@ -1,3 +1,6 @@
+using Iot.Contract.Factory;
+using Iot.Contract.Identity;
+
 namespace Iot.Provisioning.Factory;
 
 /// <summary>Makes a run of factory identities: consecutive serials under a prefix, fresh codes and secrets.</summary>

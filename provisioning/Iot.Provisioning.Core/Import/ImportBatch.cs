@@ -1,6 +1,8 @@
 using System.Globalization;
-using Iot.Provisioning.Contract;
-using Iot.Provisioning.Csv;
+using Iot.Contract.Factory;
+using Iot.Contract.Http;
+using Iot.Contract.Identity;
+using Iot.Contract;
 using Iot.Provisioning.Sites;
 
 namespace Iot.Provisioning.Import;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Iot.Provisioning.Contract;
+using Iot.Contract.Http;
 
 namespace Iot.Provisioning.Sites;
 

@@ -1,4 +1,6 @@
-using Iot.Provisioning.Contract;
+using Iot.Contract.Http;
+using Iot.Contract.Identity;
+using Iot.Contract;
 
 namespace Iot.Provisioning.Sites;
 

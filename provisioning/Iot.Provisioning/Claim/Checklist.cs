@@ -1,4 +1,4 @@
-using Iot.Provisioning.Contract;
+using Iot.Contract.Http;
 using Spectre.Console;
 
 namespace Iot.Provisioning.Claim;

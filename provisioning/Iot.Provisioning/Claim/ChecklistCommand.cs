@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Iot.Contract.Identity;
 using Spectre.Console;
 
 namespace Iot.Provisioning.Claim;

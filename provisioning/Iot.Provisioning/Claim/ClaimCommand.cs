@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
-using Iot.Provisioning.Contract;
+using Iot.Contract.Http;
+using Iot.Contract.Identity;
+using Iot.Contract;
 using Iot.Provisioning.Sites;
 using Spectre.Console;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
-using Iot.Provisioning.Contract;
-using Iot.Provisioning.Csv;
+using Iot.Contract.Http;
+using Iot.Contract.Factory;
 using Spectre.Console;
 
 namespace Iot.Provisioning.Factory;

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Iot.Provisioning.Csv;
+using Iot.Contract.Factory;
 using Spectre.Console;
 
 namespace Iot.Provisioning.Import;

@@ -1,6 +1,5 @@
 using System.CommandLine;
-using Iot.Provisioning.Csv;
-using Iot.Provisioning.Factory;
+using Iot.Contract.Factory;
 using Spectre.Console;
 
 namespace Iot.Provisioning.Labels;

@@ -1,3 +1,4 @@
+using Iot.Contract.Signing;
 using Iot.Gateway.Ota;
 using Iot.Gateway.Release;
 

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Iot.Contract.Signing;
 using Iot.Gateway.Ota;
 
 namespace Iot.Firmware.Tests.Ota;

@@ -1,10 +1,11 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using Xunit.Abstractions;
+using Iot.Contract.Signing;
 using Iot.Firmware.Tests.Fakes;
 using Iot.Gateway.Ota;
 using Iot.Gateway.Release;
 using Iot.Gateway.Runtime;
+using Xunit.Abstractions;
 
 namespace Iot.Firmware.Tests.Ota;
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using Iot.Contract.Signing;
 using Iot.Gateway.Ota;
 using Iot.Gateway.Release;
 

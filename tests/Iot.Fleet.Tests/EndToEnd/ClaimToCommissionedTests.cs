@@ -1,14 +1,14 @@
-using System.Net;
 using System.Net.Http.Json;
+using System.Net;
 using System.Text.Json.Nodes;
+using Iot.Contract.Identity;
 using Iot.Gateway.Virtual.Simulation;
 using Iot.Mqtt;
-using Iot.Provisioning;
-using Iot.Provisioning.Factory;
+using Iot.Contract.Factory;
 using Iot.Stack;
-using Xunit;
-using Xunit.Abstractions;
 using Iot.Testing;
+using Xunit.Abstractions;
+using Xunit;
 
 namespace Iot.Fleet.Tests.EndToEnd;
 

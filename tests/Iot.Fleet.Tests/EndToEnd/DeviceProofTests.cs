@@ -1,8 +1,10 @@
-using System.Net;
 using System.Net.Http.Json;
+using System.Net;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json.Nodes;
+using System.Text;
+using Iot.Contract.Signing;
+using Iot.Contract;
 using Iot.Gateway.Json;
 using Iot.Gateway.Telemetry;
 using Xunit;

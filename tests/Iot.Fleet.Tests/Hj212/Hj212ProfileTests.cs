@@ -1,8 +1,9 @@
+using Iot.Contract;
 using Iot.Fleet.Hj212;
 using Iot.Hj212;
 using Microsoft.Extensions.Options;
 using Xunit;
-using QualityBits = Iot.Gateway.Telemetry.QualityBits;
+using QualityBits = Iot.Contract.QualityBits;
 
 namespace Iot.Fleet.Tests.Hj212;
 

@@ -1,10 +1,10 @@
 using Dapper;
+using Iot.Contract.Identity;
 using Iot.Fleet.Provisioning;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Storage;
 using Iot.Fleet.Tests.Rules;
-using Iot.Provisioning;
-using Iot.Provisioning.Contract;
+using Iot.Contract.Http;
 using Microsoft.Extensions.Options;
 using Xunit;
 

@@ -1,5 +1,6 @@
-using FsCheck;
 using FsCheck.Fluent;
+using FsCheck;
+using Iot.Contract;
 using Iot.Fleet.Leads;
 using Iot.Fleet.Rules;
 using Iot.Fleet.Telemetry;
@@ -174,7 +175,7 @@ public sealed class EventTimeTests
                 for (var i = 0; i < length; i++, minute++)
                 {
                     if (cls == 4) continue; // missing: the gateway was offline
-                    var q = cls == 3 ? Iot.Gateway.Telemetry.QualityBits.SensorFault : 0;
+                    var q = cls == 3 ? Iot.Contract.QualityBits.SensorFault : 0;
                     var breach = cls == 1;
                     Dictionary<string, double> m = s.Kind switch
                     {

@@ -1,4 +1,5 @@
-using QualityBits = Iot.Gateway.Telemetry.QualityBits;
+using QualityBits = Iot.Contract.QualityBits;
+using Iot.Contract;
 using Iot.Fleet.Rules;
 using Iot.Fleet.Telemetry;
 using Xunit;

@@ -1,7 +1,6 @@
 using System;
-using Iot.Gateway.Ota;
 
-namespace Iot.Gateway.Telemetry
+namespace Iot.Contract.Signing
 {
     /// <summary>
     /// HMAC-SHA256 (RFC 2104, test vectors of RFC 4231) on the core's own streaming Sha256: Begin, Append as often as

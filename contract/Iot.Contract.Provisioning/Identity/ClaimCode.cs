@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Iot.Provisioning;
+namespace Iot.Contract.Identity;
 
 /// <summary>
 /// The code an installer types or scans to claim a gateway: 9 random characters and a check character,

@@ -1,6 +1,6 @@
 using System;
 
-namespace Iot.Gateway.Ota
+namespace Iot.Contract.Signing
 {
     /// <summary>
     /// SHA-512 (FIPS 180-4), fed in pieces like Sha256. Ed25519 hashes with it (RFC 8032), and nanoFramework has

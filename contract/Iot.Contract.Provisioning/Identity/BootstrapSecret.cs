@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Iot.Provisioning;
+namespace Iot.Contract.Identity;
 
 /// <summary>
 /// The secret a gateway leaves the factory with: its MQTT password until it is claimed, good only for

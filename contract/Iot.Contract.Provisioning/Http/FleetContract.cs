@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Iot.Provisioning.Contract;
+namespace Iot.Contract.Http;
 
 // The provisioning API between iot-prov (and the fleet's installer page) and the fleet, documented in
 // provisioning/README.md. Names are snake_case and pinned with attributes so the fleet's camelCase

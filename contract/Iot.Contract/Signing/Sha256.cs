@@ -1,6 +1,6 @@
 using System;
 
-namespace Iot.Gateway.Ota
+namespace Iot.Contract.Signing
 {
     /// <summary>
     /// SHA-256 (FIPS 180-4), fed in pieces: Append as often as needed, then Finish. nanoFramework's crypto

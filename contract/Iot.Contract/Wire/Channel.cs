@@ -1,4 +1,4 @@
-namespace Iot.Gateway.Telemetry
+namespace Iot.Contract
 {
     /// <summary>
     /// The measurement channels of wire protocol v1 (shared/spec/wire-protocol.md, "m"): one index per
@@ -54,6 +54,25 @@ namespace Iot.Gateway.Telemetry
             0, 1, 1, 3, 3, 3, 2, 2
         };
 
+        private static readonly string[] Units =
+        {
+            "dB(A)", "dB(A)", "dB(A)", "dB(A)", "µg/m³", "µg/m³", "µg/m³", "m/s",
+            "°", "%", "°C", "mg/m³", "share", "share", "A", "A"
+        };
+
+        // Physical plausibility, wide on purpose: a value outside is a broken device or a forged packet, not a breach.
+        private static readonly double[] Lowest =
+        {
+            0, 0, 0, 0, 0, 0, 0, 0,
+            0, 0, -60, 0, 0, 0, 0, 0
+        };
+
+        private static readonly double[] Highest =
+        {
+            200, 200, 200, 200, 100000, 100000, 100000, 100,
+            360, 100, 90, 1000, 1, 1, 1000, 1000
+        };
+
         /// <summary>The channel's name in the "m" object.</summary>
         public static string Name(int channel)
         {
@@ -64,6 +83,24 @@ namespace Iot.Gateway.Telemetry
         public static int Decimals(int channel)
         {
             return DecimalPlaces[channel];
+        }
+
+        /// <summary>The channel's unit as people read it.</summary>
+        public static string Unit(int channel)
+        {
+            return Units[channel];
+        }
+
+        /// <summary>Lowest value a record may carry.</summary>
+        public static double Min(int channel)
+        {
+            return Lowest[channel];
+        }
+
+        /// <summary>Highest value a record may carry.</summary>
+        public static double Max(int channel)
+        {
+            return Highest[channel];
         }
 
         /// <summary>Index of the channel with that JSON name, or -1.</summary>

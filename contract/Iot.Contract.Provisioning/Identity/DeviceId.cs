@@ -1,13 +1,13 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace Iot.Provisioning;
+namespace Iot.Contract.Identity;
 
 /// <summary>Device (and site) ids as the wire protocol defines them: <c>^[A-Z0-9][A-Z0-9-]{2,31}$</c>.</summary>
 public static partial class DeviceId
 {
-    public const string Pattern = "^[A-Z0-9][A-Z0-9-]{2,31}$";
-    public const int MaxLength = 32;
+    public const string Pattern = Iot.Contract.WireLimits.DeviceIdPattern;
+    public const int MaxLength = Iot.Contract.WireLimits.MaxDeviceIdLength;
 
     [GeneratedRegex(Pattern, RegexOptions.CultureInvariant)]
     private static partial Regex Regex();

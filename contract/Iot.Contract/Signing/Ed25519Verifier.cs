@@ -1,6 +1,6 @@
 using System;
 
-namespace Iot.Gateway.Ota
+namespace Iot.Contract.Signing
 {
     /// <summary>
     /// Ed25519 signature verification (RFC 8032, "pure" Ed25519), ported from TweetNaCl's field arithmetic

@@ -1,6 +1,6 @@
 using System;
 
-namespace Iot.Gateway.Ota
+namespace Iot.Contract.Signing
 {
     /// <summary>
     /// The part of a firmware release that the release key signs: target, version, size, SHA-256 and whether it

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Iot.Provisioning.Csv;
+namespace Iot.Contract.Factory;
 
 /// <summary>One record of a CSV file; <see cref="Row"/> is the line it starts on (the header is row 1).</summary>
 public sealed record CsvRow(int Row, IReadOnlyList<string> Fields);

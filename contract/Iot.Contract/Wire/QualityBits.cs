@@ -1,4 +1,4 @@
-namespace Iot.Gateway.Telemetry
+namespace Iot.Contract
 {
     /// <summary>The record quality bits "q" of wire protocol v1; the only list of them in the firmware.</summary>
     public static class QualityBits

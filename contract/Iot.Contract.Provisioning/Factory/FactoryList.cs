@@ -1,7 +1,7 @@
 using System.Globalization;
-using Iot.Provisioning.Csv;
+using Iot.Contract.Identity;
 
-namespace Iot.Provisioning.Factory;
+namespace Iot.Contract.Factory;
 
 /// <summary>
 /// factory-list.csv: <c>id,claim_code,bootstrap_secret,created</c>. It holds every gateway's bootstrap
