@@ -45,13 +45,16 @@ public sealed class LocalStack(string stateDirectory)
             StateDirectory = Path.Combine(stateDirectory, "influxdb"),
         });
 
+        // The demo's environmental platform: the forwarder reports two demo sites to it (see DemoPlatformSites).
+        using var platform = demo ? new SimulatedPlatform() : null;
+
         Console.WriteLine("Starting the fleet ...");
         var tokenPath = Path.Combine(stateDirectory, "admin_token");
         var adminToken = PrivateFile.ReadOrCreate(tokenPath, () => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)));
         // The pages need a person to sign in as; the fleet creates `admin` with this password on its first start.
         var passwordPath = Path.Combine(stateDirectory, "admin_password");
         var adminPassword = PrivateFile.ReadOrCreate(passwordPath, () => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)));
-        using var fleet = FleetServer.Start(new FleetOptions
+        var fleetOptions = new FleetOptions
         {
             Port = LocalPort.PreferredOrFree(8080),
             // HJ 212 has no standard port; 8005 is one platforms use.
@@ -69,7 +72,9 @@ public sealed class LocalStack(string stateDirectory)
                 ["Broker__AclFile"] = acl,
                 ["Broker__PidFile"] = broker.PidFile,
             },
-        });
+        };
+        if (platform is not null) ReportToDemoPlatform(fleetOptions.Environment, platform);
+        using var fleet = FleetServer.Start(fleetOptions);
 
         // Declared after the servers, so it stops watching before they are stopped on purpose.
         using var supervisor = new Supervisor([broker, influx, fleet]);
@@ -101,6 +106,7 @@ public sealed class LocalStack(string stateDirectory)
         using var gateways = demo ? StartDemo(broker, fleet) : null;
         using var monitorStop = new CancellationTokenSource();
         var monitor = demo && endpoints.Hj212Port is { } hj212Port ? RunHj212Monitor(fleet, hj212Port, monitorStop.Token) : Task.CompletedTask;
+        var reporting = platform is not null ? WatchDemoPlatform(platform, endpoints.FleetUrl!, monitorStop.Token) : Task.CompletedTask;
         if (!demo) Console.WriteLine("--no-demo: no virtual gateways; the fleet waits for real ones.");
         using var watching = new CancellationTokenSource();
         var leads = PrintLeads(fleet, watching.Token);
@@ -110,7 +116,7 @@ public sealed class LocalStack(string stateDirectory)
         watching.Cancel();
         Console.WriteLine("Stopping ...");
         monitorStop.Cancel();
-        monitor.Wait(TimeSpan.FromSeconds(5));
+        Task.WaitAll([monitor, reporting], TimeSpan.FromSeconds(5));
         gateways?.Stop(TimeSpan.FromSeconds(10));
         File.Delete(endpointsPath);
         return 0;
@@ -190,6 +196,41 @@ public sealed class LocalStack(string stateDirectory)
         catch (Exception e)
         {
             Console.WriteLine($"!! demo HJ 212 monitor stopped: {e.Message}");
+        }
+    }
+
+    /// <summary>The demo sites the forwarder reports to the simulated platform, with the MNs "the platform assigned": the
+    /// HJ 212 monitor's site and a construction site of the demo gateways (its dust gateway's minutes go out as 2051 frames).</summary>
+    private static readonly (string Site, string Mn)[] DemoPlatformSites = [("S-HJ-0001", "0A1B2C3D4E5F00000000A001"), ("S-DS-0002", "0A1B2C3D4E5F00000000A002")];
+
+    private static void ReportToDemoPlatform(Dictionary<string, string> environment, SimulatedPlatform platform)
+    {
+        environment["Hj212__Platforms__demo__Host"] = platform.Host;
+        environment["Hj212__Platforms__demo__Port"] = platform.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        environment["Hj212__Platforms__demo__St"] = "39";
+        environment["Hj212__Platforms__demo__Version"] = "2017";
+        for (int i = 0; i < DemoPlatformSites.Length; i++)
+        {
+            // Site ids hold '-', which an environment name cannot: any key, and the id as Site.
+            environment[$"Hj212__Sites__{i}__Site"] = DemoPlatformSites[i].Site;
+            environment[$"Hj212__Sites__{i}__Platform"] = "demo";
+            environment[$"Hj212__Sites__{i}__Mn"] = DemoPlatformSites[i].Mn;
+        }
+    }
+
+    /// <summary>Says where the demo platform is, and once it has its first minutes, that the forwarder works and where its queue is shown.</summary>
+    private static async Task WatchDemoPlatform(SimulatedPlatform platform, string fleetUrl, CancellationToken stop)
+    {
+        Console.WriteLine($"Demo platform: tcp://{platform.Host}:{platform.Port} (simulated HJ 212 platform); the forwarder reports " +
+            $"{string.Join(" and ", DemoPlatformSites.Select(s => s.Site))} to it. Queue depth: {fleetUrl}/engineer/ingest");
+        try
+        {
+            while (platform.Kept.Count == 0) await Task.Delay(TimeSpan.FromSeconds(2), stop);
+            var first = platform.Kept.Values.First();
+            Console.WriteLine($"  hj212 the demo platform acknowledged its first 2051 frame (MN {first.Mn}, DataTime {first.Cp.DataTime}); more follow each minute");
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 

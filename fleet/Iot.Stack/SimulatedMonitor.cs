@@ -42,6 +42,10 @@ public sealed class SimulatedMonitor : IAsyncDisposable
     /// <summary>The minutes the monitor keeps, sent again when the platform asks (2051 with BeginTime/EndTime).</summary>
     public Func<DateTimeOffset, DateTimeOffset, IEnumerable<Hj212Packet>>? History { get; set; }
 
+    /// <summary>How it frames: <c>Hj212Dialect.Default with { CpCipher = … }</c> makes a 2025 monitor that encrypts the CP of its
+    /// uploads (CN 2000-2999, §6.4) and reads the platform's encrypted commands.</summary>
+    public Hj212Dialect Dialect { get; set; } = Hj212Dialect.Default;
+
     /// <summary>Connects (retrying while the receiver starts).</summary>
     public static async Task<SimulatedMonitor> Connect(int port, string mn, string password, string st = Hj212Systems.AirQuality,
         Hj212Version version = Hj212Version.V2017, int seconds = 20)
@@ -78,8 +82,7 @@ public sealed class SimulatedMonitor : IAsyncDisposable
     /// <summary>Sends a packet as a frame and waits for the answer carrying its QN.</summary>
     public async Task<Hj212Packet?> Send(Hj212Packet packet, int seconds = 15)
     {
-        var bytes = Encoding.UTF8.GetBytes(Hj212Builder.Frame(packet));
-        await SendRaw(bytes);
+        await SendRaw(Encoding.UTF8.GetBytes(Frame(packet)));
         return await Answer(packet.Qn, seconds);
     }
 
@@ -124,7 +127,7 @@ public sealed class SimulatedMonitor : IAsyncDisposable
                 if (n == 0) break;
                 foreach (var f in _framer.Feed(buffer.AsSpan(0, n)))
                 {
-                    if (!f.IsFrame || Hj212Parser.Parse(f.Frame!) is not { Ok: true, Packet: { } p }) continue;
+                    if (!f.IsFrame || Hj212Parser.Parse(f.Frame!, Dialect) is not { Ok: true, Packet: { } p }) continue;
                     if (p.Cn is Hj212Commands.DataAck or Hj212Commands.RequestAnswer or Hj212Commands.ExecutionResult) _answers.Writer.TryWrite(p);
                     else
                     {
@@ -146,7 +149,7 @@ public sealed class SimulatedMonitor : IAsyncDisposable
     /// <summary>A platform command: 9011, what it asks for, 9012 (as HJ 212 §command flow).</summary>
     private async Task Obey(Hj212Packet command)
     {
-        async Task Reply(Hj212Packet p) => await SendRaw(Encoding.UTF8.GetBytes(Hj212Builder.Frame(p)));
+        async Task Reply(Hj212Packet p) => await SendRaw(Encoding.UTF8.GetBytes(Frame(p)));
         if (command.ReplyRequested) await Reply(Hj212Builder.RequestAnswer(command, Hj212QnRtn.Ready));
         var offset = Hj212Time.ChinaOffset;
         switch (command.Cn)
@@ -168,6 +171,10 @@ public sealed class SimulatedMonitor : IAsyncDisposable
         }
         await Reply(Hj212Builder.ExecutionResult(command, Hj212ExeRtn.Success));
     }
+
+    /// <summary>A packet on the wire: §6.4 encrypts the CP of CN 2000-2999 (uploads), not of answers.</summary>
+    private string Frame(Hj212Packet packet) =>
+        Hj212Builder.Frame(packet, packet.Cn is [ '2', _, _, _ ] ? Dialect : null);
 
     /// <summary>True while the platform keeps the connection open.</summary>
     public bool Connected => !_reading.IsCompleted;

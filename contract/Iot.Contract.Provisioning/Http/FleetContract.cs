@@ -70,16 +70,28 @@ public sealed record DeviceAssignment(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("site")] string Site);
 
+/// <summary>A third-party HJ 212 monitor to put on a site, registered as POST /api/devices with protocol hj212 would
+/// (the same fields; `sm4Key` named as there).</summary>
+public sealed record MonitorAssignment(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("site")] string Site,
+    [property: JsonPropertyName("mn")] string? Mn,
+    [property: JsonPropertyName("password")] string? Password,
+    [property: JsonPropertyName("profile")] string? Profile = null,
+    [property: JsonPropertyName("sm4Key")] string? Sm4Key = null);
+
 /// <summary>Body of POST /api/import?dry_run=true|false. The fleet applies all of it or nothing.</summary>
 public sealed record ImportRequest(
     [property: JsonPropertyName("sites")] IReadOnlyList<SiteSpec> Sites,
-    [property: JsonPropertyName("devices")] IReadOnlyList<DeviceAssignment> Devices);
+    [property: JsonPropertyName("devices")] IReadOnlyList<DeviceAssignment> Devices,
+    [property: JsonPropertyName("monitors")] IReadOnlyList<MonitorAssignment>? Monitors = null);
 
 /// <summary>Answer of POST /api/import (200): what was (or, on a dry run, would be) created.</summary>
 public sealed record ImportResult(
     [property: JsonPropertyName("dry_run")] bool DryRun,
     [property: JsonPropertyName("sites")] int Sites,
-    [property: JsonPropertyName("devices")] int Devices);
+    [property: JsonPropertyName("devices")] int Devices,
+    [property: JsonPropertyName("monitors")] int Monitors = 0);
 
 /// <summary>
 /// One refused item of an import (422 answer, in the problem's "errors" array): <see cref="Table"/> is

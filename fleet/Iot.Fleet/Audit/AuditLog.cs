@@ -137,6 +137,6 @@ public sealed partial class AuditLog(FleetDatabase database, TimeProvider clock,
         }
     }
 
-    [GeneratedRegex("password|passwd|secret|token|salt|hash|credential|claim_?code", RegexOptions.IgnoreCase)]
+    [GeneratedRegex("password|passwd|secret|token|salt|hash|credential|claim_?code|sm4_?key", RegexOptions.IgnoreCase)]
     private static partial Regex Secret();
 }

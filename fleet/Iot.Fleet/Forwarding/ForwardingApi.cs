@@ -1,4 +1,6 @@
 using Iot.Fleet.Api;
+using Iot.Fleet.Audit;
+using Iot.Fleet.Registry;
 using Iot.Fleet.People;
 using Microsoft.Extensions.Options;
 
@@ -13,17 +15,33 @@ public static class ForwardingApi
     {
         services.AddOptions<ForwardingOptions>().BindConfiguration("Hj212").ValidateOnStart();
         services.AddSingleton<IValidateOptions<ForwardingOptions>, ForwardingValidation>();
+        services.AddSingleton<ReportingSites>();
         services.AddSingleton<PlatformQueue>();
         services.AddSingleton<PlatformForwarder>();
         services.AddHostedService(sp => sp.GetRequiredService<PlatformForwarder>());
         return services;
     }
 
-    public static void MapForwardingApi(this IEndpointRouteBuilder app) =>
+    public static void MapForwardingApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/hj212").WithTags("HJ 212").RequireAuthorization();
         // Paged like every list (Api/Paging), a site once per platform and MN.
-        app.MapGet("/api/hj212/queue", (PageRequest page, PlatformQueue queue, PlatformForwarder forwarder) =>
+        api.MapGet("/queue", (PageRequest page, PlatformQueue queue, PlatformForwarder forwarder) =>
                 page.Of(Queue(queue, forwarder), s => $"{s.Platform}/{s.Site}/{s.Mn}"))
-            .WithTags("HJ 212").RequireRoles(Roles.Engineer);
+            .RequireRoles(Roles.Engineer);
+        api.MapGet("/sites", (PageRequest page, ReportingSites reporting) => page.Of(reporting.Current.Values.OrderBy(s => s.Site, StringComparer.Ordinal).ToList(), s => s.Site))
+            .RequireRoles(Roles.Engineer);
+        // The MN a platform assigned to a site (and which platform): set here, audited, used by the forwarder at once.
+        api.MapPut("/sites/{site}", (string site, ReportingSiteRequest body, HttpContext http, ReportingSites reporting) => RegistryApi.Write(() =>
+            {
+                var set = reporting.Set(site, body.Platform, body.Mn, AuditActor.Of(http.User).Name);
+                if (set is not { } change) return Results.Problem($"no site {site}", statusCode: StatusCodes.Status404NotFound);
+                AuditScope.Of(http).Describe($"site:{site}", change.Before is { } b ? new { b.Platform, b.Mn, b.Source } : null,
+                    new { change.After.Platform, change.After.Mn });
+                return Results.Ok(change.After);
+            }))
+            .RequireRoles(Roles.Engineer).Audited("hj212.site.report");
+    }
 
     /// <summary>The queue per site with its connection state (the API's and the page's one source).</summary>
     public static IReadOnlyList<SiteQueueView> Queue(PlatformQueue queue, PlatformForwarder forwarder)
@@ -40,6 +58,9 @@ public static class ForwardingApi
             options.Problems().ToList() is { Count: > 0 } problems ? ValidateOptionsResult.Fail(problems) : ValidateOptionsResult.Success;
     }
 }
+
+/// <summary>Body of PUT /api/hj212/sites/{site}: the configured platform the site reports to and the MN it assigned.</summary>
+public sealed record ReportingSiteRequest(string? Platform, string? Mn);
 
 /// <summary>One reporting site's outbound queue: `pending` frames not yet acknowledged (of which `unacknowledged` were sent
 /// at least once), `acknowledged`, the oldest pending minute (UTC), the last 9014, minutes still waiting for the site's

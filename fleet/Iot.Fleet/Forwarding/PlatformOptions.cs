@@ -11,7 +11,7 @@ public sealed class ForwardingOptions
     /// names cannot hold the '-' of most site ids: `Hj212__Sites__0__Site=K-12`).</summary>
     public Dictionary<string, ReportingSite> Sites { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>The reporting sites by site id.</summary>
+    /// <summary>The configured reporting sites by site id (<see cref="ReportingSites"/> adds those set through the API).</summary>
     public IReadOnlyDictionary<string, ReportingSite> Reporting =>
         _reporting ??= Sites.GroupBy(s => s.Value.Site ?? s.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Value, StringComparer.Ordinal);
     private Dictionary<string, ReportingSite>? _reporting;
@@ -31,9 +31,9 @@ public sealed class ForwardingOptions
 
     public double MaxRetryMinutes { get; set; } = 60;
 
-    /// <summary>The platform a site reports to, or null.</summary>
-    public (ReportingSite Site, PlatformOptions Platform)? Of(string site) =>
-        Reporting.TryGetValue(site, out var s) && Platforms.TryGetValue(s.Platform, out var p) ? (s, p) : null;
+    /// <summary>Days an acknowledged frame is kept (to answer the platform's history requests) before it is deleted;
+    /// 0 keeps them all. At least <see cref="MaxAgeHours"/>: a minute whose frame is gone must be too old to be framed again.</summary>
+    public double AcknowledgedDays { get; set; } = 30;
 
     /// <summary>Each wrong setting, for the start to refuse.</summary>
     public IEnumerable<string> Problems()
@@ -45,13 +45,14 @@ public sealed class ForwardingOptions
             if (p.St.Length is < 1 or > 5) yield return $"Hj212:Platforms:{name}:St is required (e.g. 22, 39)";
             if (p.OverTimeSeconds <= 0 || p.ReCount is < 0 or > 10) yield return $"Hj212:Platforms:{name}: OverTimeSeconds > 0 and ReCount 0…10";
         }
+        if (AcknowledgedDays < 0 || AcknowledgedDays > 0 && AcknowledgedDays * 24 < MaxAgeHours)
+            yield return $"Hj212:AcknowledgedDays = {AcknowledgedDays}: 0 keeps acknowledged frames; otherwise at least MaxAgeHours ({MaxAgeHours} h)";
         foreach (var group in Sites.GroupBy(s => s.Value.Site ?? s.Key, StringComparer.Ordinal).Where(g => g.Count() > 1))
             yield return $"Hj212:Sites: site {group.Key} is given more than once";
         foreach (var (site, s) in Sites)
         {
             if (!Platforms.ContainsKey(s.Platform)) yield return $"Hj212:Sites:{site}:Platform {s.Platform} is not configured";
-            if (string.IsNullOrWhiteSpace(s.Mn) || s.Mn.Length > 24 || s.Mn.Any(c => c is ';' or ',' or '=' or '&' || char.IsWhiteSpace(c)))
-                yield return $"Hj212:Sites:{site}:Mn must be the platform's MN, at most 24 characters";
+            if (ReportingSite.MnProblem(s.Mn) is { } problem) yield return $"Hj212:Sites:{site}:Mn: {problem}";
         }
         foreach (var group in Sites.GroupBy(s => s.Value.Mn, StringComparer.Ordinal).Where(g => g.Count() > 1))
             yield return $"Hj212:Sites: MN {group.Key} is given to more than one site";
@@ -89,4 +90,9 @@ public sealed class ReportingSite
 
     public string Platform { get; set; } = "";
     public string Mn { get; set; } = "";
+
+    /// <summary>Why an MN cannot be sent in a frame, or null.</summary>
+    public static string? MnProblem(string? mn) =>
+        string.IsNullOrWhiteSpace(mn) || mn.Length > 24 || mn.Any(c => c is ';' or ',' or '=' or '&' || char.IsWhiteSpace(c))
+            ? "must be the platform's MN, at most 24 characters without ; , = & or spaces" : null;
 }

@@ -23,8 +23,8 @@ public sealed record QueueDepth(string Platform, string Site, string Mn, long Pe
 /// <see cref="ForwardingOptions.SettleSeconds"/> after its first record, and is never changed: the platform keeps the
 /// first frame of an (MN, CN, DataTime), so sending at least once the same frame makes it exactly once there.
 /// </summary>
-public sealed class PlatformQueue(FleetDatabase database, RecordJournal journal, SiteRegistry registry, IOptions<ForwardingOptions> options, TimeProvider clock,
-    ILogger<PlatformQueue> logger)
+public sealed class PlatformQueue(FleetDatabase database, RecordJournal journal, SiteRegistry registry, ReportingSites reporting, IOptions<ForwardingOptions> options,
+    TimeProvider clock, ILogger<PlatformQueue> logger)
 {
     public const string Cursor = "hj212";
     private const string MinuteData = Hj212Commands.MinuteData;
@@ -43,7 +43,7 @@ public sealed class PlatformQueue(FleetDatabase database, RecordJournal journal,
         foreach (var r in records)
         {
             // Only whole minutes are 2051 data; a record of another length is not forwarded.
-            if (r.Site is not { } site || Options.Of(site) is null || r.Duration != 60 || r.Time < oldest) continue;
+            if (r.Site is not { } site || reporting.Of(site) is null || r.Duration != 60 || r.Time < oldest) continue;
             var minute = r.Time / 60 * 60;
             var framed = connection.ExecuteScalar<long>("SELECT COUNT(*) FROM hj212_frames WHERE site = @site AND cn = @cn AND data_time = @minute",
                 new { site, cn = MinuteData, minute }, tx);
@@ -76,17 +76,17 @@ public sealed class PlatformQueue(FleetDatabase database, RecordJournal journal,
             var settled = now.ToUnixTimeMilliseconds() - minute.Min(o => o.first_seen) >= Options.SettleSeconds * 1000;
             if (!settled && !registry.DevicesOf(site).All(devices.Contains)) continue;
             using var tx = connection.BeginTransaction();
-            if (Options.Of(site) is { } reporting)
+            if (reporting.Of(site) is { } to)
             {
                 var records = devices.SelectMany(d => journal.Between(d, start, start + 60)).Where(r => r.Site == site && r.Duration == 60 && r.Time / 60 * 60 == start).ToList();
                 lastQn = NextQn(lastQn, now);
                 var cp = MinuteCp(records.Select(r => (r.Quality, (IReadOnlyDictionary<string, double>)r.Measurements)).ToList(),
-                    DateTimeOffset.FromUnixTimeSeconds(start), Hj212Factors.For(reporting.Platform));
+                    DateTimeOffset.FromUnixTimeSeconds(start), Hj212Factors.For(to.Platform));
                 connection.Execute(
                     """
                     INSERT INTO hj212_frames (site, platform, mn, cn, data_time, qn, cp, created_at) VALUES (@site, @platform, @Mn, @cn, @start, @qn, @cp, @at)
                     ON CONFLICT (site, cn, data_time) DO NOTHING
-                    """, new { site, platform = reporting.Site.Platform, reporting.Site.Mn, cn = MinuteData, start, qn = lastQn, cp, at = now.ToUnixTimeMilliseconds() }, tx);
+                    """, new { site, platform = to.Site.Platform, to.Site.Mn, cn = MinuteData, start, qn = lastQn, cp, at = now.ToUnixTimeMilliseconds() }, tx);
                 made++;
             }
             connection.Execute("DELETE FROM hj212_open WHERE site = @site AND minute = @start", new { site, start }, tx);
@@ -174,6 +174,24 @@ public sealed class PlatformQueue(FleetDatabase database, RecordJournal journal,
             new { id = frame.Id, at = clock.GetUtcNow().AddMinutes(minutes).ToUnixTimeMilliseconds() });
     }
 
+    /// <summary>Deletes frames acknowledged more than <see cref="ForwardingOptions.AcknowledgedDays"/> ago (in batches, each
+    /// its own transaction); returns how many. Frames not yet acknowledged are never deleted, however old.</summary>
+    public long TrimAcknowledged()
+    {
+        if (Options.AcknowledgedDays <= 0) return 0;
+        var before = clock.GetUtcNow().AddDays(-Options.AcknowledgedDays).ToUnixTimeMilliseconds();
+        using var connection = database.Open();
+        long total = 0;
+        int deleted;
+        do
+        {
+            deleted = connection.Execute("DELETE FROM hj212_frames WHERE id IN (SELECT id FROM hj212_frames WHERE acked_at < @before LIMIT 5000)", new { before });
+            total += deleted;
+        } while (deleted == 5000);
+        if (total > 0) logger.LogInformation("HJ 212: deleted {Count} frames acknowledged before {Before}", total, DateTimeOffset.FromUnixTimeMilliseconds(before));
+        return total;
+    }
+
     /// <summary>Journal rows not yet read by the forwarder, and its cursor (the stage's health probe).</summary>
     public (long Pending, long Position) Behind()
     {
@@ -193,7 +211,7 @@ public sealed class PlatformQueue(FleetDatabase database, RecordJournal journal,
             FROM hj212_frames GROUP BY site, platform, mn
             """).ToDictionary(f => (f.site, f.mn));
         var open = connection.Query<(string site, long minutes)>("SELECT site, COUNT(DISTINCT minute) FROM hj212_open GROUP BY site").ToDictionary(o => o.site, o => o.minutes);
-        var sites = Options.Reporting.Select(s => (site: s.Key, s.Value.Mn, s.Value.Platform)).Concat(frames.Keys.Select(k => (k.site, Mn: k.mn, Platform: frames[k].platform)))
+        var sites = reporting.Current.Values.Select(s => (site: s.Site, s.Mn, s.Platform)).Concat(frames.Keys.Select(k => (k.site, Mn: k.mn, Platform: frames[k].platform)))
             .Distinct().OrderBy(s => s.Platform, StringComparer.Ordinal).ThenBy(s => s.site, StringComparer.Ordinal);
         return sites.Select(s =>
         {

@@ -43,13 +43,15 @@ public sealed class Hj212Profile
     public string? BasedOn { get; set; }
     /// <summary>Offset of DataTime (Beijing time: 8).</summary>
     public double? TimeOffsetHours { get; set; }
-    /// <summary>Commands whose data become records: 2051 (minute), or 2011 where a monitor sends only real-time data.</summary>
+    /// <summary>Commands whose data become records: 2051 (minute), or 2011 where a monitor sends only real-time data, or 2061
+    /// where it sends only hours (a one-hour record). Not by default: a monitor's hours repeat its minutes.</summary>
     public List<string>? RecordCommands { get; set; }
     /// <summary>Window of a 2011 record in seconds.</summary>
     public int? RealTimeSeconds { get; set; }
     /// <summary>Which field of a factor is the window's value, first present wins (Avg, Rtd, Data).</summary>
     public List<string>? Fields { get; set; }
-    /// <summary>Factor code (or code-Field) → channel, with a scale (mg/m³ → µg/m³ is 1000) and optional fields.</summary>
+    /// <summary>Factor code (or code-Field) → channel, with a scale (mg/m³ → µg/m³ is 1000) and optional fields, or for a device
+    /// state (SB1 with field RS) the value of each state.</summary>
     public Dictionary<string, Hj212Code>? Codes { get; set; }
     /// <summary>Data flag → quality bits (N normal = 0).</summary>
     public Dictionary<string, int>? Flags { get; set; }
@@ -57,7 +59,8 @@ public sealed class Hj212Profile
     public int? UnknownFlag { get; set; }
     /// <summary>"2017" or "2025": version bits of replies; null = as the frame answered.</summary>
     public string? ReplyVersion { get; set; }
-    /// <summary>2025 §6.4 SM4 key of this platform's monitors (32 hex digits or 16 characters); null = CPs in clear.
+    /// <summary>2025 §6.4 SM4 key of this platform's monitors that have none of their own (a monitor's key, registered with it,
+    /// comes first: <see cref="Hj212Monitor.DialectIn"/>); 32 hex digits or 16 characters; null = CPs in clear.
     /// A secret: set it in configuration (Hj212__Profiles__{name}__Sm4Key), never in the shipped file.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public string? Sm4Key { get; set; }
@@ -110,6 +113,14 @@ public sealed class Hj212Code
     public string Channel { get; set; } = "";
     public double Scale { get; set; } = 1;
     public List<string>? Fields { get; set; }
+    /// <summary>For states (SBx-RS: 0 off, 1 running … as the platform defines them): the value each state stands for on our
+    /// channel (fan or pur running share 0..1). A state not listed leaves the channel out: unknown is not "off".</summary>
+    public Dictionary<string, double>? States { get; set; }
+
+    /// <summary>The factor's field as a value on our channel, or null when absent, not a number or not a listed state.</summary>
+    public double? ValueOf(Hj212Factor factor, string field) =>
+        States is null ? factor.Number(field) * Scale
+        : factor.Values.TryGetValue(field, out var state) && States.TryGetValue(state.Trim(), out var v) ? v : null;
 }
 
 /// <summary>A window's measurements and quality bits read from one data packet.</summary>
@@ -127,7 +138,14 @@ public sealed class Hj212Profiles
         foreach (var (name, p) in options.Value.Profiles) raw[name] = p;
         _profiles = new(StringComparer.OrdinalIgnoreCase);
         foreach (var name in raw.Keys) _profiles[name] = Resolve(name, raw, 0);
+        foreach (var (name, p) in _profiles)
+            if ((p.RecordCommands ?? []).FirstOrDefault(cn => !RecordSources.Contains(cn)) is { } other)
+                throw new InvalidOperationException($"HJ 212 profile {name}: RecordCommands {other}: records come from 2011, 2051 or 2061 " +
+                    "(a day, 2031, is longer than a record's window of at most an hour)");
     }
+
+    /// <summary>Commands whose windows fit a record (dur 1 to 3600 s): real-time, minute and hour data.</summary>
+    private static readonly string[] RecordSources = [Hj212Commands.RealTimeData, Hj212Commands.MinuteData, Hj212Commands.HourData];
 
     private static Hj212Profile Resolve(string name, Dictionary<string, Hj212Profile> raw, int depth)
     {
@@ -158,16 +176,16 @@ public sealed class Hj212Profiles
             bool used = false;
             // "code-Field" entries (a50001-Max → lafmax) come before the code's own entry.
             foreach (var suffix in factor.Values.Keys)
-                if (codes.TryGetValue($"{factor.Code}-{suffix}", out var exact) && factor.Number(suffix) is { } v)
+                if (codes.TryGetValue($"{factor.Code}-{suffix}", out var exact) && exact.ValueOf(factor, suffix) is { } v)
                 {
-                    measurements.TryAdd(exact.Channel, v * exact.Scale);
+                    measurements.TryAdd(exact.Channel, v);
                     used = true;
                 }
             if (codes.TryGetValue(factor.Code, out var code))
                 foreach (var field in code.Fields ?? profile.Fields ?? ["Avg", "Rtd", "Data"])
-                    if (factor.Number(field) is { } v)
+                    if (code.ValueOf(factor, field) is { } v)
                     {
-                        measurements.TryAdd(code.Channel, v * code.Scale);
+                        measurements.TryAdd(code.Channel, v);
                         used = true;
                         break;
                     }
@@ -184,11 +202,12 @@ public sealed class Hj212Profiles
 
     /// <summary>A record's seq from (CN, DataTime): the fleet's identity (dev, seq) is then HJ 212's (MN, CN, DataTime), so a
     /// frame sent again is stored once. Seconds since 2020 × 4 + the command's slot (fits 32 bits until 2054).</summary>
-    public static uint SeqOf(string cn, long time)
-    {
-        long slot = cn switch { Hj212Commands.MinuteData => 0, Hj212Commands.RealTimeData => 1, Hj212Commands.HourData => 2, _ => 3 };
-        return (uint)((time - Epoch2020) * 4 + slot);
-    }
+    public static uint SeqOf(string cn, long time) => (uint)((time - Epoch2020) * SeqSlots + SlotOf(cn));
+
+    /// <summary>The command's slot in a seq: seq % <see cref="SeqSlots"/> tells which command a record came from.</summary>
+    public static int SlotOf(string cn) => cn switch { Hj212Commands.MinuteData => 0, Hj212Commands.RealTimeData => 1, Hj212Commands.HourData => 2, _ => 3 };
+
+    public const int SeqSlots = 4;
 
     private const long Epoch2020 = 1577836800;
 }

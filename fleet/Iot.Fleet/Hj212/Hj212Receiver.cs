@@ -127,6 +127,7 @@ public sealed class Hj212Receiver(
         private DateTimeOffset _fetchSentAt;
         private long? _latestMinute;
         private string? _st, _pw;
+        private Hj212Monitor? _monitor;
         private Hj212Version _version = Hj212Version.V2017;
 
         public void Close() => socket.Dispose();
@@ -187,11 +188,11 @@ public sealed class Hj212Receiver(
         {
             var first = Hj212Parser.Parse(frame);
             var packet = first.Packet;
-            // The monitor's profile decides the dialect (time offset, reply version, SM4 key), once its MN is known:
-            // the header is never encrypted, so a second reading with the profile's key can check an encrypted CP.
+            // The monitor's profile decides the dialect (time offset, reply version), and its own SM4 key (or the profile's) once
+            // its MN is known: the header is never encrypted, so a second reading with the key can check an encrypted CP.
             var monitor = packet?.Mn is { } mn ? owner.Monitors.ByMn(mn) : null;
             var profile = owner.Profiles.Find(monitor?.Profile ?? "default") ?? owner.Profiles.Find("default")!;
-            var dialect = profile.Dialect;
+            var dialect = monitor?.DialectIn(profile) ?? profile.Dialect;
             if (dialect.CpCipher is not null)
             {
                 first = Hj212Parser.Parse(frame, dialect);
@@ -217,6 +218,10 @@ public sealed class Hj212Receiver(
             {
                 Mn = monitor.Mn;
                 Device = monitor.Device;
+                _monitor = monitor;
+                // A gap spans connections: the minutes between the last one stored and the first one on this connection are
+                // fetched like a gap within one (a monitor that was cut off for an hour does not always resend on its own).
+                _latestMinute = owner.Monitors.LatestMinute(monitor.Device);
                 // One long connection per monitor: a reconnect replaces the old one, which the monitor has given up.
                 if (owner._byMn.TryGetValue(Mn, out var old) && old != this) old.Close();
                 owner._byMn[Mn] = this;
@@ -271,14 +276,14 @@ public sealed class Hj212Receiver(
             (_fetchQn, _fetchSentAt) = (fetch.Qn, now);
             Interlocked.Increment(ref GapsFetched);
             owner.Logger.LogInformation("HJ 212 {Mn}: minutes {From}..{To} missing, asked for them", Mn, last + 60, time - 60);
-            await Send(fetch, stop, Dialect(profile)); // a 2051: encrypted when the platform's profile has a key
+            await Send(fetch, stop, Dialect(profile)); // a 2051: encrypted when the monitor (or its profile) has a key
         }
 
-        private Hj212Dialect Dialect(Hj212Profile profile) => profile.Dialect with { CommandVersion = _version };
+        private Hj212Dialect Dialect(Hj212Profile profile) => (_monitor?.DialectIn(profile) ?? profile.Dialect) with { CommandVersion = _version };
 
         private async Task AskTime(CancellationToken stop)
         {
-            var profile = owner.Profiles.Find(owner.Monitors.ByMn(Mn!)?.Profile ?? "default") ?? owner.Profiles.Find("default")!;
+            var profile = owner.Profiles.Find(_monitor?.Profile ?? "default") ?? owner.Profiles.Find("default")!;
             var ask = Hj212Builder.GetTime(Mn!, _pw, _st ?? Hj212Systems.AirQuality, owner.Clock.GetUtcNow(), Dialect(profile));
             _timeQn = ask.Qn;
             await Send(ask, stop);

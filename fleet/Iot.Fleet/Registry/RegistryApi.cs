@@ -28,7 +28,8 @@ public sealed record SiteRequest(string Id, string Name, SiteKind? Kind, string?
 
 /// <summary>Body of POST /api/devices. A gateway: `id` and `site`. An HJ 212 monitor: also `protocol` "hj212", its `mn`,
 /// `password` (its PW) and `profile` (the platform profile, Hj212/hj212-profiles.json; default "default").</summary>
-public sealed record DeviceRequest(string Id, string? Site, string? Protocol = null, string? Mn = null, string? Password = null, string? Profile = null);
+public sealed record DeviceRequest(string Id, string? Site, string? Protocol = null, string? Mn = null, string? Password = null, string? Profile = null,
+    string? Sm4Key = null);
 
 /// <summary>MQTT credentials of a device, shown once when it is created.</summary>
 public sealed record DeviceCredentials(string Username, string Password);
@@ -89,8 +90,10 @@ public static class RegistryApi
                 if (body.Protocol == Hj212Monitors.Protocol)
                 {
                     // A monitor logs in with MN and PW on the HJ 212 receiver; it has no broker account.
-                    var monitor = http.RequestServices.GetRequiredService<Hj212Monitors>().Add(body.Id, body.Site, body.Mn, body.Password, body.Profile);
-                    AuditScope.Of(http).Describe($"device:{monitor.Id}", null, new { monitor.Id, monitor.Site, protocol = body.Protocol, body.Mn, profile = body.Profile ?? "default" });
+                    var monitor = http.RequestServices.GetRequiredService<Hj212Monitors>().Add(body.Id, body.Site, body.Mn, body.Password, body.Profile, body.Sm4Key);
+                    // The audit says whether the monitor encrypts, never the key.
+                    AuditScope.Of(http).Describe($"device:{monitor.Id}", null,
+                        new { monitor.Id, monitor.Site, protocol = body.Protocol, body.Mn, profile = body.Profile ?? "default", encrypted = body.Sm4Key is not null });
                     return Results.Created($"/api/devices/{monitor.Id}", new DeviceCreated(monitor.Id, monitor.Site, null));
                 }
                 var device = registry.AddDevice(body.Id, body.Site);

@@ -81,7 +81,7 @@ public sealed class SiteRegistry : ISiteDirectory
     /// <param name="installer">The installer's login when an installer imports: devices then go only to sites
     /// <see cref="InstallerMayAddTo(string, string)"/> allows. Null for engineers and admins.</param>
     public IReadOnlyList<(string Table, int Index, string Column, string Message)> Import(IReadOnlyList<Site> sites, IReadOnlyList<(string Id, string Site)> devices, bool dryRun,
-        string? installer = null)
+        string? installer = null, IReadOnlyList<(string Id, string Site, Action<DbConnection, DbTransaction> AlsoStore)>? monitors = null)
     {
         var errors = new List<(string, int, string, string)>();
         using var connection = _database.Open();
@@ -94,17 +94,22 @@ public sealed class SiteRegistry : ISiteDirectory
             else if (!Insert(connection, tx, sites[i])) errors.Add(("sites", i, "id", $"site {sites[i].Id} already exists"));
         }
         var newDevices = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < devices.Count; i++)
+        // Gateways and HJ 212 monitors are devices alike; a monitor also stores its own row (MN, password) in the transaction.
+        var all = devices.Select((d, i) => (Table: "devices", Index: i, d.Id, d.Site, AlsoStore: (Action<DbConnection, DbTransaction>?)null))
+            .Concat((monitors ?? []).Select((m, i) => (Table: "monitors", Index: i, m.Id, m.Site, AlsoStore: (Action<DbConnection, DbTransaction>?)m.AlsoStore)));
+        foreach (var (table, i, id, site, alsoStore) in all)
         {
-            var (id, site) = devices[i];
-            if (!newDevices.Add(id)) errors.Add(("devices", i, "id", $"device {id} appears twice in the import"));
+            if (!newDevices.Add(id)) errors.Add((table, i, "id", $"device {id} appears twice in the import"));
             else if (!newSites.Contains(site) && connection.ExecuteScalar<long>("SELECT COUNT(*) FROM sites WHERE id = @site", new { site }, tx) == 0)
-                errors.Add(("devices", i, "site", $"site {site} is neither in the import nor in the fleet"));
+                errors.Add((table, i, "site", $"site {site} is neither in the import nor in the fleet"));
             else if (installer is not null && !newSites.Contains(site) && !InstallerMayAddTo(connection, tx, site, installer))
-                errors.Add(("devices", i, "site", InstallerRefusal(site)));
+                errors.Add((table, i, "site", InstallerRefusal(site)));
             else if (connection.Execute("INSERT INTO devices (id, site, created_at) VALUES (@id, @site, @now) ON CONFLICT (id) DO NOTHING",
                          new { id, site, now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }, tx) == 0)
-                errors.Add(("devices", i, "id", $"device {id} already exists"));
+                errors.Add((table, i, "id", $"device {id} already exists"));
+            else
+                try { alsoStore?.Invoke(connection, tx); }
+                catch (RegistryException e) { errors.Add((table, i, "mn", e.Message)); }
         }
         if (errors.Count > 0 || dryRun)
         {

@@ -521,5 +521,19 @@ public static class Migrations
             UNIQUE (site, cn, data_time));
         CREATE INDEX hj212_frames_pending ON hj212_frames (mn, acked_at, data_time);
         """,
+        // 18: a monitor's own 2025 §6.4 SM4 key (issue 15: keys are per monitor, not per platform). Kept as given: the
+        // receiver needs the key itself to decrypt; the API never shows it.
+        """
+        ALTER TABLE hj212_monitors ADD COLUMN sm4_key TEXT;
+        """,
+        // 19: reporting sites set through the API (issue 15): the platform and MN a site reports under, over Hj212:Sites.
+        """
+        CREATE TABLE hj212_reporting_sites (
+            site TEXT PRIMARY KEY REFERENCES sites (id),
+            platform TEXT NOT NULL,
+            mn TEXT NOT NULL UNIQUE,
+            set_at INTEGER NOT NULL,
+            set_by TEXT NOT NULL);
+        """,
     ];
 }

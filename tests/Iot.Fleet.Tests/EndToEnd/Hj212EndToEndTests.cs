@@ -17,11 +17,11 @@ public sealed class Hj212EndToEndTests(PipelineFixture pipeline)
 {
     private const string Password = "123456";
 
-    private async Task RegisterMonitor(string site, string device, string mn, string profile = "default")
+    private async Task RegisterMonitor(string site, string device, string mn, string profile = "default", string[]? kinds = null)
     {
         using var http = pipeline.Fleet.Http();
         Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/sites",
-            new { id = site, name = $"Site {site}", kinds = new[] { "dust", "noise" }, timezone = "Asia/Shanghai", grid = "G-1", profile = "default" })).StatusCode);
+            new { id = site, name = $"Site {site}", kinds = kinds ?? ["dust", "noise"], timezone = "Asia/Shanghai", grid = "G-1", profile = "default" })).StatusCode);
         var created = await http.PostAsJsonAsync("/api/devices", new { id = device, site, protocol = "hj212", mn, password = Password, profile });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         Assert.Null((await created.Content.ReadFromJsonAsync<JsonObject>())!["credentials"]);
@@ -71,6 +71,25 @@ public sealed class Hj212EndToEndTests(PipelineFixture pipeline)
         // The record on our wire model: PM10 in µg/m³, event time = DataTime (Beijing time in the frame).
         var records = new StreamReader(bundle.Entries.First(e => e.FullName.StartsWith("readings")).Open()).ReadToEnd();
         Assert.Contains("210", records);
+    }
+
+    [Fact]
+    public async Task A_fume_monitor_whose_purifier_is_off_while_the_fan_runs_raises_the_purifier_lead()
+    {
+        const string mn = "0A1B2C3D4E5F000000000501";
+        await RegisterMonitor("R-HJ212-FUME", "HJ-FUME-1", mn, profile: "fume", kinds: ["fume"]);
+        await using var monitor = await SimulatedMonitor.Connect(pipeline.Fleet.Options.Hj212Port, mn, Password, st: "31");
+        var start = MinuteAgo(30);
+        // Cooking at lunch: fume over 2.0 mg/m³, the exhaust fan (SB1) running and the purifier (SB2) stopped, 15 minutes.
+        for (int i = 0; i < 15; i++)
+            Assert.Equal(Hj212Commands.DataAck, (await monitor.SendMinute(start.AddMinutes(i),
+                ("a34041", [("Avg", "3.20"), ("Flag", "N")]), ("SB1", [("RS", "1")]), ("SB2", [("RS", "0")])))?.Cn);
+
+        var leads = await pipeline.Eventually(() => pipeline.Leads("R-HJ212-FUME"),
+            l => l.Any(x => (string)x!["rule"]! == "fume.purifier_off") && l.Any(x => (string)x!["rule"]! == "fume.concentration"), "the fume leads");
+        var purifier = leads.First(x => (string)x!["rule"]! == "fume.purifier_off")!;
+        Assert.Equal(0.0, (double)purifier["value"]!); // the purifier's running share over the window
+        Assert.Equal(["HJ-FUME-1"], purifier["devices"]!.AsArray().Select(d => (string)d!));
     }
 
     [Fact]
@@ -132,6 +151,58 @@ public sealed class Hj212EndToEndTests(PipelineFixture pipeline)
     }
 }
 
+/// <summary>2025 §6.4: each monitor encrypts its CPs with its own SM4 key, registered with it.</summary>
+[Collection(PipelineCollection.Name)]
+public sealed class Hj212EncryptionEndToEndTests(PipelineFixture pipeline)
+{
+    private const string KeyA = "0123456789ABCDEFFEDCBA9876543210", KeyB = "00112233445566778899aabbccddeeff";
+
+    [Fact]
+    public async Task Each_monitor_is_read_with_its_own_sm4_key_and_its_gap_fetch_goes_out_under_it()
+    {
+        const string mnA = "0A1B2C3D4E5F000000000401", mnB = "0A1B2C3D4E5F000000000402";
+        using (var http = pipeline.Fleet.Http())
+        {
+            Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/sites",
+                new { id = "D-HJ212-SM4", name = "SM4 site", kind = "dust", timezone = "Asia/Shanghai", grid = "G-1", profile = "default" })).StatusCode);
+            Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/devices",
+                new { id = "HJ-SM4-A", site = "D-HJ212-SM4", protocol = "hj212", mn = mnA, password = "123456", sm4Key = KeyA })).StatusCode);
+            Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/devices",
+                new { id = "HJ-SM4-B", site = "D-HJ212-SM4", protocol = "hj212", mn = mnB, password = "123456", sm4Key = KeyB })).StatusCode);
+            var badKey = await http.PostAsJsonAsync("/api/devices",
+                new { id = "HJ-SM4-C", site = "D-HJ212-SM4", protocol = "hj212", mn = "0A1B2C3D4E5F000000000403", password = "123456", sm4Key = "0123" });
+            Assert.Equal(HttpStatusCode.BadRequest, badKey.StatusCode);
+            Assert.Contains("sm4Key", await badKey.Content.ReadAsStringAsync());
+            // The key is a secret: neither the device nor the audit entry of its registration shows it.
+            Assert.DoesNotContain(KeyA, await http.GetStringAsync("/api/devices/HJ-SM4-A"), StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(KeyA, await http.GetStringAsync("/api/audit?subject=device:HJ-SM4-A"), StringComparison.OrdinalIgnoreCase);
+        }
+        await using var a = await SimulatedMonitor.Connect(pipeline.Fleet.Options.Hj212Port, mnA, "123456", version: Hj212Version.V2025);
+        await using var b = await SimulatedMonitor.Connect(pipeline.Fleet.Options.Hj212Port, mnB, "123456", version: Hj212Version.V2025);
+        a.Dialect = Hj212Dialect.Default with { CpCipher = Hj212Sm4Cipher.FromText(KeyA) };
+        b.Dialect = Hj212Dialect.Default with { CpCipher = Hj212Sm4Cipher.FromText(KeyB) };
+        var start = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 60 * 60).AddMinutes(-30);
+        (string, (string, string)[])[] Values(int i) => [("a34002", [("Avg", "0.0" + (50 + i)), ("Flag", "N")])];
+        a.History = (begin, end) => Enumerable.Range(0, 10).Select(i => start.AddMinutes(i)).Where(t => t >= begin && t <= end)
+            .Select(t => a.Data(Hj212Commands.MinuteData, t, false, Values((int)(t - start).TotalMinutes))).ToList();
+
+        var onWire = Hj212Builder.Frame(a.Data(Hj212Commands.MinuteData, start, false, Values(0)), a.Dialect);
+        Assert.Contains("CP=&&{0x", onWire); // what the fleet receives is ciphertext
+        Assert.Equal(Hj212Commands.DataAck, (await a.SendMinute(start, Values(0)))?.Cn);
+        Assert.Equal(Hj212Commands.DataAck, (await b.SendMinute(start, Values(0)))?.Cn);
+        // Minutes 1 and 2 are lost; the fetch goes out encrypted under A's key (the simulated monitor reads it with that key only).
+        Assert.Equal(Hj212Commands.DataAck, (await a.SendMinute(start.AddMinutes(3), Values(3)))?.Cn);
+        await pipeline.Eventually(() => Task.FromResult(pipeline.JournalCount("HJ-SM4-A")), n => n == 4, "A's fetched minutes");
+        Assert.Equal(Hj212Time.Format(start.AddMinutes(1), Hj212Time.ChinaOffset), a.Commands.Single(c => c.Cn == Hj212Commands.MinuteData).Cp["BeginTime"]);
+
+        // B's MN with A's key: the CP does not decrypt to a frame whose CRC holds, so it is refused, not stored.
+        b.Dialect = a.Dialect;
+        var refused = await b.SendMinute(start.AddMinutes(1), Values(1));
+        Assert.Equal((Hj212Commands.RequestAnswer, "9"), (refused?.Cn, refused?.Cp["QnRtn"]));
+        Assert.Equal(1, pipeline.JournalCount("HJ-SM4-B"));
+    }
+}
+
 /// <summary>The fleet asks a monitor for what is missing: minutes of a gap (2051 with BeginTime/EndTime), and its clock (1011/1012).</summary>
 [Collection(PipelineCollection.Name)]
 public sealed class Hj212CommandsEndToEndTests(PipelineFixture pipeline)
@@ -169,5 +240,33 @@ public sealed class Hj212CommandsEndToEndTests(PipelineFixture pipeline)
         var connection = (await pipeline.Get("/api/hj212/connections")).Single(c => (string?)c!["mn"] == mn)!;
         Assert.False((bool)connection["clockUnsynced"]!);
         Assert.Equal(1, (long)connection["gapsFetched"]!);
+    }
+
+    [Fact]
+    public async Task A_gap_from_before_a_reconnect_is_fetched_when_the_monitor_is_back()
+    {
+        const string mn = "0A1B2C3D4E5F000000000302";
+        using (var http = pipeline.Fleet.Http())
+        {
+            Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/sites",
+                new { id = "D-HJ212-RECONNECT", name = "Reconnect site", kind = "dust", timezone = "Asia/Shanghai", grid = "G-1", profile = "default" })).StatusCode);
+            Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/devices",
+                new { id = "HJ-RECONNECT-1", site = "D-HJ212-RECONNECT", protocol = "hj212", mn, password = "123456" })).StatusCode);
+        }
+        var start = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 60 * 60).AddMinutes(-90);
+        (string, (string, string)[])[] Values(int i) => [("a34002", [("Avg", "0.0" + (50 + i % 40)), ("Flag", "N")])];
+        await using (var before = await SimulatedMonitor.Connect(pipeline.Fleet.Options.Hj212Port, mn, "123456"))
+            for (int i = 0; i < 5; i++) Assert.Equal(Hj212Commands.DataAck, (await before.SendMinute(start.AddMinutes(i), Values(i)))?.Cn);
+
+        // An hour off the network; back with minute 65, it is asked for minutes 5 … 64 and sends them.
+        await using var after = await SimulatedMonitor.Connect(pipeline.Fleet.Options.Hj212Port, mn, "123456");
+        after.History = (begin, end) => Enumerable.Range(0, 66).Select(i => start.AddMinutes(i)).Where(t => t >= begin && t <= end)
+            .Select(t => after.Data(Hj212Commands.MinuteData, t, false, Values((int)(t - start).TotalMinutes))).ToList();
+        Assert.Equal(Hj212Commands.DataAck, (await after.SendMinute(start.AddMinutes(65), Values(65)))?.Cn);
+
+        await pipeline.Eventually(() => Task.FromResult(pipeline.JournalCount("HJ-RECONNECT-1")), n => n == 66, "the minutes missed while away");
+        var fetch = after.Commands.Single(c => c.Cn == Hj212Commands.MinuteData);
+        Assert.Equal((Hj212Time.Format(start.AddMinutes(5), Hj212Time.ChinaOffset), Hj212Time.Format(start.AddMinutes(64), Hj212Time.ChinaOffset)),
+            (fetch.Cp["BeginTime"], fetch.Cp["EndTime"]));
     }
 }

@@ -14,7 +14,7 @@ namespace Iot.Fleet.Tests.EndToEnd;
 /// (HJ 212-2025, short OverTime and retry times so that refusals resolve within a test).</summary>
 public sealed class Hj212Fixture : IDisposable
 {
-    public const string Mn = "0A1B2C3D4E5F000000000001", HistoryMn = "0A1B2C3D4E5F000000000002", TwoMn = "0A1B2C3D4E5F000000000003", Pw = "123456", St = "39";
+    public const string Mn = "0A1B2C3D4E5F000000000001", HistoryMn = "0A1B2C3D4E5F000000000002", TwoMn = "0A1B2C3D4E5F000000000003", ApiMn = "0A1B2C3D4E5F000000000004", Pw = "123456", St = "39";
 
     public Hj212Fixture()
     {
@@ -171,6 +171,34 @@ public sealed class Hj212ForwardingTests(Hj212Fixture hj) : IClassFixture<Hj212F
         await Eventually(() => hj.Platform.Kept.Keys.Any(k => k.Mn == Hj212Fixture.TwoMn), "the site's minute at the platform");
         var pm10 = hj.Platform.Kept.Single(k => k.Key.Mn == Hj212Fixture.TwoMn).Value.Cp.Factors.Single(f => f.Code == "a34002");
         Assert.Equal((0.06, 0.08, 0.1), (pm10.Number("Min"), pm10.Number("Avg"), pm10.Number("Max")));
+    }
+
+    [Fact]
+    public async Task A_site_whose_mn_is_set_through_the_api_reports_under_it_at_once_and_the_change_is_audited()
+    {
+        await Register("HJAPI", "GW-HJ-5");
+        using var http = hj.Fleet.Http();
+        async Task<HttpStatusCode> Put(string site, object body) => (await http.PutAsJsonAsync($"/api/hj212/sites/{site}", body)).StatusCode;
+        Assert.Equal(HttpStatusCode.BadRequest, await Put("HJAPI", new { platform = "nosuch", mn = Hj212Fixture.ApiMn }));
+        Assert.Equal(HttpStatusCode.BadRequest, await Put("HJAPI", new { platform = "sim", mn = "MN;1" }));
+        Assert.Equal(HttpStatusCode.NotFound, await Put("NO-SUCH-SITE", new { platform = "sim", mn = Hj212Fixture.ApiMn }));
+        Assert.Equal(HttpStatusCode.Conflict, await Put("HJAPI", new { platform = "sim", mn = Hj212Fixture.Mn })); // HJ-DUST's, from configuration
+        Assert.Equal(HttpStatusCode.OK, await Put("HJAPI", new { platform = "sim", mn = Hj212Fixture.ApiMn }));
+
+        // No restart: the forwarder connects for the new site and its minutes go out under the MN just set.
+        await using var gateway = await Gateway("GW-HJ-5");
+        var start = Minute(DateTimeOffset.UtcNow.AddMinutes(-20));
+        for (var i = 0; i < 5; i++)
+            await gateway.PublishAsync("iot/v1/GW-HJ-5/telemetry", Envelope("GW-HJ-5", ((uint)(i + 1), start + i * 60, 0, Dust(i))));
+        await Eventually(() => hj.Platform.Kept.Keys.Count(k => k.Mn == Hj212Fixture.ApiMn) == 5, "5 minutes under the MN set through the API");
+
+        var site = (await http.GetAllAsync("/api/hj212/sites")).Single(s => (string)s!["site"]! == "HJAPI")!;
+        Assert.Equal((Hj212Fixture.ApiMn, "sim", "api"), ((string)site["mn"]!, (string)site["platform"]!, (string)site["source"]!));
+        var audit = await http.GetStringAsync("/api/audit?action=hj212.site.report");
+        Assert.Contains("site:HJAPI", audit);
+        Assert.Contains(Hj212Fixture.ApiMn, audit);
+        // The refused attempts stored nothing: the site reports under one MN.
+        Assert.DoesNotContain(hj.Platform.Kept.Keys, k => k.Mn == "MN;1");
     }
 
     /// <summary>Minutes of HJ-DUST the fleet's database still owes the platform: frames without a 9014, minutes waiting for

@@ -59,6 +59,32 @@ public class Hj212ProfileTests
         Assert.False(reading.Measurements.ContainsKey("tsp"));
     }
 
+    [Theory]
+    [InlineData("1", "0", 1.0, 0.0)]
+    [InlineData("1", "1", 1.0, 1.0)]
+    [InlineData("0", "2", 0.0, null)] // a state the profile does not list (2: calibration in 2017) is left out, not read as off
+    public void Fan_and_purifier_states_become_fan_and_pur(string fanState, string purifierState, double fan, double? pur)
+    {
+        var frame = Hj212Frame.Wrap("QN=20180531225849000;ST=31;CN=2051;PW=123456;MN=010000A8900016F018010001;Flag=5;" +
+            $"CP=&&DataTime=20180531225800;a34041-Avg=3.10,a34041-Flag=N;SB1-RS={fanState};SB2-RS={purifierState}&&");
+        var reading = Hj212Profiles.Read(Packet(frame), Shipped().Find("fume")!, out var why)!;
+        Assert.Null(why);
+        Assert.Equal(3.10, reading.Measurements["fume"]);
+        Assert.Equal(fan, reading.Measurements["fan"]);
+        Assert.Equal(pur, reading.Measurements.TryGetValue("pur", out var p) ? p : null);
+        Assert.Equal(0, reading.Quality);
+    }
+
+    [Fact]
+    public void Hours_are_records_of_an_hour_for_a_profile_that_asks_and_days_fit_no_record()
+    {
+        var profiles = Shipped(new() { ["hourly"] = new Hj212Profile { BasedOn = "default", RecordCommands = ["2061"] } });
+        var hour = Hj212Profiles.Read(Packet(Hj212Frame.Wrap(Dust2051[6..^6].Replace("CN=2051", "CN=2061"))), profiles.Find("hourly")!, out _)!;
+        Assert.Equal(3600, hour.Duration);
+        var days = Assert.Throws<InvalidOperationException>(() => Shipped(new() { ["daily"] = new Hj212Profile { BasedOn = "default", RecordCommands = ["2031"] } }));
+        Assert.Contains("2031", days.Message);
+    }
+
     [Fact]
     public void Seq_is_the_identity_of_cn_and_datatime()
     {

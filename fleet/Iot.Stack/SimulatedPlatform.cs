@@ -3,10 +3,10 @@ using System.Net;
 using System.Net.Sockets;
 using Iot.Hj212;
 
-namespace Iot.Testing;
+namespace Iot.Stack;
 
 /// <summary>
-/// An environmental platform for tests: a TCP server that frames and parses HJ 212, keeps data frames the way real
+/// An environmental platform for tests and the `./iot up` demo (the forwarder reports to it): a TCP server that frames and parses HJ 212, keeps data frames the way real
 /// platforms do (the first of each (MN, CN, DataTime); later ones are counted as duplicates), answers 9014 to uploads
 /// that want a reply, and, on command, refuses (stores nothing, answers nothing) or drops its connections.
 /// </summary>
