@@ -1,6 +1,4 @@
 using Iot.Fleet.Hj212;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Iot.Fleet.Api;
 using Iot.Fleet.Cases;
 using Iot.Fleet.Commissioning;
@@ -81,7 +79,7 @@ public static class FleetSetup
 
         builder.AddHttpSecurity();
         builder.AddPeople();
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
+        services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
         services.AddOpenApi();
         return builder;
     }

@@ -144,11 +144,5 @@ public sealed record CommitmentLetter(string? SignedBy, DateTimeOffset? SignedAt
     public const int MaxTextLength = 8000;
 }
 
-/// <summary>A case step that cannot be taken; <see cref="Status"/> is the HTTP status (404, 400 or 409).</summary>
-public sealed class CaseException(string message, int status) : Exception(message)
-{
-    public int Status { get; } = status;
-}
-
 /// <summary>Filters of GET /api/cases; each optional.</summary>
 public sealed record CaseQuery(string? Status = null, string? Squad = null, string? Grid = null, bool? Overdue = null, int Limit = 500);

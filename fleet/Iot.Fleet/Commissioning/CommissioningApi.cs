@@ -22,31 +22,31 @@ public static class CommissioningApi
     {
         var api = app.MapGroup("/api").WithTags("Commissioning").RequireAuthorization();
         api.MapGet("/devices/{id}/commissioning", (string id, CommissioningChecklist checklist) =>
-            checklist.For(id) is { } report ? Results.Ok(report) : Results.Problem($"no device {id}", statusCode: StatusCodes.Status404NotFound));
-        api.MapPost("/devices/{id}/commissioning", (string id, SignOffRequest body, HttpContext http, CommissioningRecords records) => RegistryApi.Write(() =>
+            TypedResults.Ok(checklist.For(id) ?? throw RefusalException.NotFound("device", id)));
+        api.MapPost("/devices/{id}/commissioning", (string id, SignOffRequest body, HttpContext http, CommissioningRecords records) =>
             {
                 var record = records.SignOff(id, AuditActor.Of(http.User).Name, body.Note, CommissioningPhoto.FromDataUrl(body.Photo));
                 AuditScope.Of(http).Describe($"site:{record.Site}", null, record);
-                return Results.Created($"/api/sites/{record.Site}/commissioning", record);
-            }))
+                return TypedResults.Created($"/api/sites/{record.Site}/commissioning", record);
+            })
             .RequireRoles(Roles.Installing).Audited("commissioning.sign_off")
             .WithBodyLimit(CommissioningPhoto.MaxUploadBytes / 3 * 4 + 64 * 1024); // the photo as base64, and the note
-        api.MapPost("/sites/{id}/commissioning", (string id, AdminCommissioningRequest body, HttpContext http, CommissioningRecords records) => RegistryApi.Write(() =>
+        api.MapPost("/sites/{id}/commissioning", (string id, AdminCommissioningRequest body, HttpContext http, CommissioningRecords records) =>
             {
                 var record = records.RecordByAdmin(id, body.Passed, body.ValidFrom, AuditActor.Of(http.User).Name, body.Note);
                 // Marked as what it is: a review recorded by an admin, not a checklist run on site.
                 AuditScope.Of(http).Describe($"site:{id}", null, record, "admin record of a review done outside the checklist (bulk migration)");
-                return Results.Created($"/api/sites/{id}/commissioning", record);
-            }))
+                return TypedResults.Created($"/api/sites/{id}/commissioning", record);
+            })
             .RequireRoles(Roles.Admin).Audited("commissioning.admin_record");
         api.MapGet("/sites/{id}/commissioning", (string id, PageRequest page, CommissioningRecords records) => page.Of(records.OfSite(id), r => r.Id));
         api.MapGet("/commissioning/{id:long}/photo", (long id, CommissioningRecords records) => records.Photo(id) switch
         {
-            null => Results.Problem("no photo", statusCode: StatusCodes.Status404NotFound),
+            null => throw new RefusalException("no photo", StatusCodes.Status404NotFound),
             // Shown by the browser only when it is what it says (every photo since re-encoding is); anything an
             // older fleet stored unchecked is a download, never a page (nosniff keeps the browser from guessing).
-            { } photo when photo.IsImage => Results.File(photo.Bytes, photo.ContentType),
-            { } photo => Results.File(photo.Bytes, "application/octet-stream", $"commissioning-{id}-photo.bin"),
+            { } photo when photo.IsImage => TypedResults.File(photo.Bytes, photo.ContentType),
+            { } photo => TypedResults.File(photo.Bytes, "application/octet-stream", $"commissioning-{id}-photo.bin"),
         });
     }
 }

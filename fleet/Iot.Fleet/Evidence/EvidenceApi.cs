@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
 using Iot.Fleet.People;
 
@@ -28,12 +29,12 @@ public static class EvidenceApi
             {
                 var actor = AuditActor.Of(http.User);
                 if (export.Export(id, actor.Name) is not { } bundle)
-                    return Results.Problem($"no enforcement lead {id}", statusCode: StatusCodes.Status404NotFound);
+                    throw RefusalException.NotFound("enforcement lead", id);
                 // A bundle whose export cannot be recorded is not handed out.
                 audit.Record(actor, "evidence.export", $"lead:{id}", null,
                     new EvidenceExportRecord(id, bundle.Sha256, bundle.Zip.LongLength, bundle.ManifestSha256, bundle.KeyFingerprint));
                 http.Response.Headers["X-Evidence-Sha256"] = bundle.Sha256;
-                return Results.File(bundle.Zip, "application/zip", $"lead-{id}-evidence.zip");
+                return TypedResults.File(bundle.Zip, "application/zip", $"lead-{id}-evidence.zip");
             })
             .WithTags("Evidence")
             .RequireRoles(Roles.LeadHandling);
@@ -44,7 +45,7 @@ public static class EvidenceApi
             {
                 var (old, current) = keys.Rotate();
                 AuditScope.Of(http).Describe($"evidence-key:{current.Fingerprint}", old, current);
-                return Results.Ok(keys.List());
+                return TypedResults.Ok(keys.List());
             })
             .WithTags("Evidence")
             .RequireRoles(Roles.Admin)

@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text;
 using Dapper;
+using Iot.Fleet.Api;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Storage;
 
@@ -24,15 +25,15 @@ public sealed class Hj212Monitors(FleetDatabase database, SiteRegistry registry,
     {
         profile ??= "default";
         if (mn is null || mn.Length is < 14 or > 24 || !mn.All(char.IsAsciiLetterOrDigit))
-            throw new RegistryException("an hj212 device needs `mn`: 14 to 24 letters and digits");
+            throw new RefusalException("an hj212 device needs `mn`: 14 to 24 letters and digits");
         if (string.IsNullOrEmpty(password) || password.Length > 32 || password.Contains(';') || password.Contains('='))
-            throw new RegistryException("an hj212 device needs `password` (its PW): 1 to 32 characters, no ';' or '='");
+            throw new RefusalException("an hj212 device needs `password` (its PW): 1 to 32 characters, no ';' or '='");
         if (profiles.Find(profile) is null)
-            throw new RegistryException($"no HJ 212 profile {profile} (known: {string.Join(", ", profiles.Names)})");
+            throw new RefusalException($"no HJ 212 profile {profile} (known: {string.Join(", ", profiles.Names)})");
         return registry.AddDevice(id, site, (connection, tx) =>
         {
             if (connection.ExecuteScalar<long>("SELECT COUNT(*) FROM hj212_monitors WHERE mn = @mn", new { mn }, tx) > 0)
-                throw new RegistryException($"MN {mn} belongs to another device", conflict: true);
+                throw new RefusalException($"MN {mn} belongs to another device", StatusCodes.Status409Conflict);
             connection.Execute("INSERT INTO hj212_monitors (dev, mn, password_sha256, profile, created_at) VALUES (@id, @mn, @pw, @profile, @now)",
                 new { id, mn, pw = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(password))), profile, now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }, tx);
         });

@@ -61,8 +61,8 @@ public static class LeadsApi
         api.MapGet("/leads", (DateTimeOffset? since, DateTimeOffset? until, string? rule, string? site, string? status, string? permit, PageRequest page,
                 LeadStore store) =>
             permit is null or LeadQuery.WithPermit or LeadQuery.WithoutPermit
-                ? Results.Ok(View(store.Find(LeadQueue.Enforcement, new LeadQuery(since, until, rule, site, status, permit), page)))
-                : Results.Problem($"permit must be {LeadQuery.WithPermit} or {LeadQuery.WithoutPermit}, not '{permit}'", statusCode: StatusCodes.Status400BadRequest))
+                ? TypedResults.Ok(View(store.Find(LeadQueue.Enforcement, new LeadQuery(since, until, rule, site, status, permit), page)))
+                : throw new RefusalException($"permit must be {LeadQuery.WithPermit} or {LeadQuery.WithoutPermit}, not '{permit}'"))
             .RequireRoles(Roles.LeadReading);
         api.MapGet("/alerts", (DateTimeOffset? since, DateTimeOffset? until, string? rule, string? site, string? status, PageRequest page, LeadStore store) =>
             View(store.Find(LeadQueue.Integrity, new LeadQuery(since, until, rule, site, status), page)));
@@ -70,13 +70,13 @@ public static class LeadsApi
             feed.Stream(context, json.Value.SerializerOptions)).ExcludeFromDescription().RequireRoles(Roles.LeadReading);
         api.MapGet("/leads/{id:long}", (long id, LeadStore store, RecordJournal journal, SiteRegistry registry, Meters.MeterRegister meters, Notices.LeadReadings readings) =>
             store.Get(id) is { } lead
-                ? Results.Ok(Evidence(lead, journal, registry) with
+                ? TypedResults.Ok(Evidence(lead, journal, registry) with
                 {
                     History = store.History(id), Meters = meters.Behind(lead), Readings = readings.Of(lead), Background = readings.BackgroundOf(lead),
                 })
-                : Results.Problem($"no lead {id}", statusCode: 404)).RequireRoles(Roles.LeadReading);
+                : throw RefusalException.NotFound("lead", id)).RequireRoles(Roles.LeadReading);
         api.MapGet("/alerts/{id:long}", (long id, LeadStore store, RecordJournal journal, SiteRegistry registry) =>
-            store.Get(id) is { Queue: LeadQueue.Integrity } alert ? Results.Ok(Evidence(alert, journal, registry)) : Results.Problem($"no alert {id}", statusCode: 404));
+            store.Get(id) is { Queue: LeadQueue.Integrity } alert ? TypedResults.Ok(Evidence(alert, journal, registry)) : throw RefusalException.NotFound("alert", id));
     }
 
     private static Page<LeadView> View(Page<Lead> page) => new([.. page.Items.Select(LeadView.Of)], page.Next, page.Total);

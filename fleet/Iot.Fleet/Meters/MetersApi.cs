@@ -40,51 +40,38 @@ public static class MetersApi
     public static void MapMetersApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").WithTags("Meters").RequireAuthorization();
-        api.MapPost("/devices/{id}/meters", (string id, MeterRequest body, HttpContext http, MeterRegister meters) => Write(() =>
+        api.MapPost("/devices/{id}/meters", (string id, MeterRequest body, HttpContext http, MeterRegister meters) =>
             {
                 // Enum.IsDefined: the JSON enum converter also takes numbers, which name no kind.
-                if (body.Kind is not { } kind || !Enum.IsDefined(kind)) throw new RegistryException("kind is required: noise, dust or fume");
+                if (body.Kind is not { } kind || !Enum.IsDefined(kind)) throw new RefusalException("kind is required: noise, dust or fume");
                 var meter = meters.AddMeter(id, kind, body.Make, body.Model, body.Serial, body.TypeApproval, body.InstalledFrom, AuditScope.Of(http));
-                return Results.Created($"/api/meters/{meter.Id}", meter);
-            }))
+                return TypedResults.Created($"/api/meters/{meter.Id}", meter);
+            })
             .RequireRoles(Roles.Metering).Audited("meter.create");
         api.MapGet("/devices/{id}/meters", (string id, PageRequest page, MeterRegister meters) => page.Of(meters.OfDevice(id), m => m.Id, descending: true));
         api.MapGet("/meters", (PageRequest page, MeterRegister meters) => page.Of(meters.InService(), m => m.Id));
         api.MapGet("/meters/{id:long}", (long id, MeterRegister meters) =>
-            meters.Get(id) is { } meter ? Results.Ok(meter) : Results.Problem($"no meter {id}", statusCode: StatusCodes.Status404NotFound));
-        api.MapPost("/meters/{id:long}/calibrations", (long id, CalibrationRequest body, HttpContext http, MeterRegister meters) => Write(() =>
+            TypedResults.Ok(meters.Get(id) ?? throw RefusalException.NotFound("meter", id)));
+        api.MapPost("/meters/{id:long}/calibrations", (long id, CalibrationRequest body, HttpContext http, MeterRegister meters) =>
             {
                 var calibration = meters.AddCalibration(id, body.Certificate, body.Institution, body.Method, body.CalibratedOn, body.ValidUntil, body.Scan, AuditScope.Of(http));
-                return Results.Created($"/api/meters/{id}", calibration);
-            }))
+                return TypedResults.Created($"/api/meters/{id}", calibration);
+            })
             .RequireRoles(Roles.Metering).Audited("meter.calibration")
             .WithBodyLimit(MeterRegister.MaxScanBytes / 3 * 4 + 64 * 1024); // the scan as base64, and the fields
         api.MapGet("/calibrations/{id:long}/scan", (long id, MeterRegister meters) => meters.ScanOf(id) switch
         {
-            null => Results.Problem("no scan", statusCode: StatusCodes.Status404NotFound),
+            null => throw new RefusalException("no scan", StatusCodes.Status404NotFound),
             // A PDF is never shown inline (it may carry script for a viewer); images were re-encoded by the fleet.
-            { ContentType: "application/pdf" } scan => Results.File(scan.Bytes, scan.ContentType, scan.FileName),
-            { } scan => Results.File(scan.Bytes, scan.ContentType),
+            { ContentType: "application/pdf" } scan => TypedResults.File(scan.Bytes, scan.ContentType, scan.FileName),
+            { } scan => TypedResults.File(scan.Bytes, scan.ContentType),
         });
-        api.MapPost("/sites/{id}/background", (string id, BackgroundRequest body, HttpContext http, MeterRegister meters) => Write(() =>
+        api.MapPost("/sites/{id}/background", (string id, BackgroundRequest body, HttpContext http, MeterRegister meters) =>
             {
                 var background = meters.AddBackground(id, body.Level, body.MeasuredAt, body.MeasuredBy, body.Note, AuditScope.Of(http));
-                return Results.Created($"/api/sites/{id}/background", background);
-            }))
+                return TypedResults.Created($"/api/sites/{id}/background", background);
+            })
             .RequireRoles(Roles.Installing).Audited("site.background");
         api.MapGet("/sites/{id}/background", (string id, PageRequest page, MeterRegister meters) => page.Of(meters.Backgrounds(id), b => b.Id));
-    }
-
-    /// <summary>A register write: refused ones are 400 (409 when the state forbids it), unknown things 404.</summary>
-    internal static IResult Write(Func<IResult> write)
-    {
-        try
-        {
-            return RegistryApi.Write(write);
-        }
-        catch (KeyNotFoundException e)
-        {
-            return Results.Problem(e.Message, statusCode: StatusCodes.Status404NotFound);
-        }
     }
 }

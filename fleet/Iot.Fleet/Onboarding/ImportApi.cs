@@ -28,7 +28,7 @@ public static class ImportApi
                         errors.AddRange(problems.Select(p => new ImportItemError("sites", i, p.Column, p.Message)));
                         if (problems.Count == 0) sites.Add(site);
                     }
-                    catch (RegistryException e)
+                    catch (RefusalException e)
                     {
                         errors.Add(new ImportItemError("sites", i, "kind", e.Message));
                     }
@@ -44,7 +44,7 @@ public static class ImportApi
                     return Results.Problem($"{errors.Count} items cannot be imported; nothing was stored", statusCode: StatusCodes.Status422UnprocessableEntity,
                         extensions: new Dictionary<string, object?> { ["errors"] = errors });
                 if (!dryRun) AuditScope.Of(http).Describe("import", null, body);
-                return Results.Ok(new ImportResult(dryRun, body.Sites.Count, body.Devices.Count));
+                return TypedResults.Ok(new ImportResult(dryRun, body.Sites.Count, body.Devices.Count));
             })
             .WithTags("Registry")
             .RequireRoles(Roles.Installing).Audited("registry.import")

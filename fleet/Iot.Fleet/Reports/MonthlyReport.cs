@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Globalization;
 using System.Text.Json.Serialization;
 using Dapper;
+using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
 using Iot.Fleet.Cases;
 using Iot.Fleet.Evidence;
@@ -87,11 +88,11 @@ public sealed class MonthlyReport(FleetDatabase database, TimeProvider clock, Ev
         WHERE l.queue = 'enforcement' AND l.status = 'new' AND l.start_minute >= @from AND l.start_minute < @to
         """;
 
-    /// <summary>The report of <paramref name="month"/> (`YYYY-MM`); throws <see cref="FormatException"/> for another shape.</summary>
+    /// <summary>The report of <paramref name="month"/> (`YYYY-MM`); refuses another shape (400).</summary>
     public MonthlyReportView Build(string month)
     {
         if (!DateTime.TryParseExact(month, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.None, out var first))
-            throw new FormatException($"month must look like 2026-05, not '{month}'");
+            throw new RefusalException($"month must look like 2026-05, not '{month}'");
         var zone = TimeZoneInfo.FindSystemTimeZoneById(Timezone);
         var from = new DateTimeOffset(first, zone.GetUtcOffset(first));
         var next = first.AddMonths(1);

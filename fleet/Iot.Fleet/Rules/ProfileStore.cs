@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Dapper;
+using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Storage;
@@ -150,7 +151,7 @@ public sealed class ProfileStore
         if (basis is null) problems["based_on"] = [$"unknown profile '{basisId}'; profiles: {string.Join(", ", catalog.Ids.Order())}"];
         var profile = definition.Resolve(basis ?? RuleProfile.Default, id, 1, DateTimeOffset.UnixEpoch, problems);
         if (profile is null || problems.Count > 0) return null;
-        if (catalog.Versions(id) is not null) throw new RegistryException($"profile {id} already exists; add a version to change it", conflict: true);
+        if (catalog.Versions(id) is not null) throw new RefusalException($"profile {id} already exists; add a version to change it", StatusCodes.Status409Conflict);
         Insert(connection, tx, profile, ProfileOrigins.Api, audit.Actor.Name);
         audit.Describe($"profile:{id}", null, ProfileVersionView.Of(profile)).WriteIn(connection, tx);
         tx.Commit();
@@ -167,7 +168,7 @@ public sealed class ProfileStore
         if (catalog.Versions(id) is not { } versions) return null;
         var latest = versions[^1];
         if (catalog.Origin(id) == ProfileOrigins.Configuration)
-            throw new RegistryException($"profile {latest.Id} comes from configuration (Profiles:{latest.Id}); change it there", conflict: true);
+            throw new RefusalException($"profile {latest.Id} comes from configuration (Profiles:{latest.Id}); change it there", StatusCodes.Status409Conflict);
         if (definition.Id is { } given && !string.Equals(given, latest.Id, StringComparison.OrdinalIgnoreCase))
             problems["id"] = [$"this is a version of {latest.Id}, not of '{given}'"];
         if (definition.BasedOn is not null) problems["based_on"] = [$"a version builds on the latest version of {latest.Id}; based_on is for new profiles"];

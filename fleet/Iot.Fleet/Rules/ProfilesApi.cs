@@ -3,6 +3,7 @@ using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
 using Iot.Fleet.People;
 using Iot.Fleet.Registry;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Iot.Fleet.Rules;
 
@@ -33,38 +34,41 @@ public static class ProfilesApi
             return page.Of(catalog.Ids.Order(StringComparer.Ordinal).Select(id => catalog.View(id, clock.GetUtcNow())).ToList(), p => p.Id);
         });
         api.MapGet("/profiles/{id}", (string id, ProfileStore store, TimeProvider clock) =>
-            store.Catalog() is var catalog && catalog.Versions(id) is not null ? Results.Ok(catalog.View(id, clock.GetUtcNow())) : NotFound("profile", id));
-        api.MapPost("/profiles", (ProfileDefinition body, HttpContext http, ProfileStore store, SiteRegistry registry, TimeProvider clock) =>
-                RegistryApi.Write(() =>
+            store.Catalog() is var catalog && catalog.Versions(id) is not null
+                ? TypedResults.Ok(catalog.View(id, clock.GetUtcNow()))
+                : throw RefusalException.NotFound("profile", id));
+        api.MapPost("/profiles", Results<Created<ProfileView>, ValidationProblem> (ProfileDefinition body, HttpContext http, ProfileStore store, SiteRegistry registry,
+                TimeProvider clock) =>
                 {
                     var problems = new Dictionary<string, string[]>();
-                    if (store.Create(body, AuditScope.Of(http), problems) is not { } profile) return Results.ValidationProblem(problems);
+                    if (store.Create(body, AuditScope.Of(http), problems) is not { } profile) return TypedResults.ValidationProblem(problems);
                     registry.Reload();
-                    return Results.Created($"/api/profiles/{profile.Id}", store.Catalog().View(profile.Id, clock.GetUtcNow()));
-                }))
+                    return TypedResults.Created($"/api/profiles/{profile.Id}", store.Catalog().View(profile.Id, clock.GetUtcNow()));
+                })
             .RequireRoles(Roles.Profiling).Audited("profile.create");
-        api.MapPost("/profiles/{id}/versions", (string id, ProfileDefinition body, HttpContext http, ProfileStore store, SiteRegistry registry) =>
-                RegistryApi.Write(() =>
+        api.MapPost("/profiles/{id}/versions", Results<Created<ProfileVersionView>, ValidationProblem> (string id, ProfileDefinition body, HttpContext http, ProfileStore store,
+                SiteRegistry registry) =>
                 {
                     var problems = new Dictionary<string, string[]>();
                     var version = store.AddVersion(id, body, AuditScope.Of(http), problems);
-                    if (version is null) return problems.Count > 0 ? Results.ValidationProblem(problems) : NotFound("profile", id);
+                    if (version is null)
+                        return problems.Count > 0 ? TypedResults.ValidationProblem(problems) : throw RefusalException.NotFound("profile", id);
                     registry.Reload();
-                    return Results.Created($"/api/profiles/{version.Id}", ProfileVersionView.Of(version));
-                }))
+                    return TypedResults.Created($"/api/profiles/{version.Id}", ProfileVersionView.Of(version));
+                })
             .RequireRoles(Roles.Profiling).Audited("profile.version");
-        api.MapPost("/sites/{id}/quiet-periods", (string id, QuietPeriodRequest body, HttpContext http, ProfileStore store, SiteRegistry registry) =>
+        api.MapPost("/sites/{id}/quiet-periods", Results<Created<QuietPeriod>, ValidationProblem> (string id, QuietPeriodRequest body, HttpContext http, ProfileStore store,
+                SiteRegistry registry) =>
             {
                 var problems = new Dictionary<string, string[]>();
                 var period = store.AddQuietPeriod(id, body.From, body.To, body.Profile, body.Reason, AuditScope.Of(http), problems);
-                if (period is null) return problems.Count > 0 ? Results.ValidationProblem(problems) : NotFound("site", id);
+                if (period is null) return problems.Count > 0 ? TypedResults.ValidationProblem(problems) : throw RefusalException.NotFound("site", id);
                 registry.Reload();
-                return Results.Created($"/api/sites/{id}/quiet-periods", period);
+                return TypedResults.Created($"/api/sites/{id}/quiet-periods", period);
             })
             .RequireRoles(Roles.Quieting).Audited("quiet_period.create");
         api.MapGet("/sites/{id}/quiet-periods", (string id, PageRequest page, ProfileStore store, SiteRegistry registry) =>
-            registry.GetSite(id) is null ? NotFound("site", id) : Results.Ok(page.Of(store.Catalog().QuietPeriods(id), q => q.Id)));
+            registry.GetSite(id) is null ? throw RefusalException.NotFound("site", id) : TypedResults.Ok(page.Of(store.Catalog().QuietPeriods(id), q => q.Id)));
     }
 
-    private static IResult NotFound(string what, string id) => Results.Problem($"no {what} {id}", statusCode: StatusCodes.Status404NotFound);
 }
