@@ -124,7 +124,7 @@ public sealed class PagesTests(BrowserStack stack, ITestOutputHelper output) : I
         {
             var c = (await http.GetFromJsonAsync<JsonObject>($"/api/leads/{id}/case"))!;
             Assert.Equal("dismissed", (string)c["status"]!);
-            Assert.Equal("no_violation_on_site", (string)c["close_reason"]!);
+            Assert.Equal("no_violation_on_site", (string)c["closeReason"]!);
             Assert.Equal("SQ-EAST", (string)c["squad"]!);
             Assert.Equal(["acknowledge", "dispatch", "result", "close"], c["history"]!.AsArray().Select(h => (string)h!["step"]!));
             Assert.Equal([BrowserStack.Inspector, BrowserStack.Inspector, BrowserStack.Inspector, BrowserStack.Colleague],
@@ -190,7 +190,7 @@ public sealed class PagesTests(BrowserStack stack, ITestOutputHelper output) : I
         {
             var installer = await http.PostAsJsonAsync("/api/people", new { login = "zhang.gong", name = "张工", role = "installer", password = "Installer-pass-2026" });
             Assert.True(installer.IsSuccessStatusCode, await installer.Content.ReadAsStringAsync());
-            var factory = await http.PostAsJsonAsync("/api/factory/devices", new[] { new { id, claim_code = code, bootstrap_secret = Iot.Provisioning.BootstrapSecret.Generate() } });
+            var factory = await http.PostAsJsonAsync("/api/factory/devices", new[] { new { id, claimCode = code, bootstrapSecret = Iot.Provisioning.BootstrapSecret.Generate() } });
             Assert.True(factory.IsSuccessStatusCode, await factory.Content.ReadAsStringAsync());
         }
         var page = await NewPage();

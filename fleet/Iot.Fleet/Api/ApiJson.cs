@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
@@ -5,7 +6,8 @@ using System.Text.Json.Serialization.Metadata;
 namespace Iot.Fleet.Api;
 
 /// <summary>
-/// The API's one JSON casing: camelCase, for every property of every answer and body, whatever name a type pins with
+/// The API's one JSON casing: every property of every answer and body is named by its C# name in camelCase
+/// (`ProfileVersion` → `profileVersion`, an anonymous `dry_run` → `dryRun`), whatever name a type pins with
 /// [JsonPropertyName]. Some types are also a stored or signed form (the evidence bundle's files, the daily audit head,
 /// a campaign's spec in the database, rule profile files, the notification payload, the audit log's snapshots); they keep
 /// their snake_case names with attributes, and their own serializer options, which this renaming does not touch, so what
@@ -27,17 +29,18 @@ public static class ApiJson
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
 
-    /// <summary>`profile_version` → `profileVersion`; a name without underscores is left as the naming policy made it.</summary>
+    /// <summary>`HealthTimeoutSeconds` → `healthTimeoutSeconds`, `dry_run` → `dryRun`.</summary>
     public static string CamelCase(string name)
     {
-        if (!name.Contains('_')) return name;
         var words = name.Split('_', StringSplitOptions.RemoveEmptyEntries);
-        return string.Concat(words.Select((w, i) => i == 0 ? w.ToLowerInvariant() : char.ToUpperInvariant(w[0]) + w[1..]));
+        if (words.Length == 0) return name;
+        return string.Concat(words.Select((w, i) => i == 0 ? JsonNamingPolicy.CamelCase.ConvertName(w) : char.ToUpperInvariant(w[0]) + w[1..]));
     }
 
     private static void CamelCaseProperties(JsonTypeInfo type)
     {
         if (type.Kind != JsonTypeInfoKind.Object) return;
-        foreach (var property in type.Properties) property.Name = CamelCase(property.Name);
+        foreach (var property in type.Properties)
+            property.Name = CamelCase(property.AttributeProvider is MemberInfo member ? member.Name : property.Name);
     }
 }

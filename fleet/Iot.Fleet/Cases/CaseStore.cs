@@ -77,8 +77,8 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
         {
             var now = clock.GetUtcNow();
             var arrived = arrivedAt ?? now;
-            if (arrived > now + TimeSpan.FromMinutes(1)) throw new RefusalException("arrived_at is in the future", StatusCodes.Status400BadRequest);
-            if (arrived < l.RaisedAt - TimeSpan.FromMinutes(1)) throw new RefusalException("arrived_at is before the lead was raised", StatusCodes.Status400BadRequest);
+            if (arrived > now + TimeSpan.FromMinutes(1)) throw new RefusalException("arrivedAt is in the future", StatusCodes.Status400BadRequest);
+            if (arrived < l.RaisedAt - TimeSpan.FromMinutes(1)) throw new RefusalException("arrivedAt is before the lead was raised", StatusCodes.Status400BadRequest);
             c.RespondedAt = arrived.ToUnixTimeMilliseconds();
             c.Result = result;
             c.ResultNote = note!.Trim();
@@ -125,7 +125,7 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
     /// in the history). A scan is re-encoded as a commissioning photo is (<see cref="CommissioningPhoto.FromUpload"/>).</summary>
     public CaseView Commitment(long lead, CommitmentLetter letter, string actor, AuditScope? audit)
     {
-        if (string.IsNullOrWhiteSpace(letter.SignedBy)) throw new RefusalException("say in `signed_by` who signed the letter for the operator", StatusCodes.Status400BadRequest);
+        if (string.IsNullOrWhiteSpace(letter.SignedBy)) throw new RefusalException("say in `signedBy` who signed the letter for the operator", StatusCodes.Status400BadRequest);
         if (string.IsNullOrWhiteSpace(letter.Text) && string.IsNullOrWhiteSpace(letter.Reference))
             throw new RefusalException("give the letter's `text` or a `reference` to the signed paper", StatusCodes.Status400BadRequest);
         if (letter.Text is { Length: > CommitmentLetter.MaxTextLength })
@@ -136,8 +136,8 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
                 throw new RefusalException($"the case of lead {lead} is not a notice: only a noticed case has a commitment letter", StatusCodes.Status409Conflict);
             var now = clock.GetUtcNow();
             var signedAt = letter.SignedAt ?? now;
-            if (signedAt > now + TimeSpan.FromMinutes(1)) throw new RefusalException("signed_at is in the future", StatusCodes.Status400BadRequest);
-            if (signedAt < l.RaisedAt - TimeSpan.FromMinutes(1)) throw new RefusalException("signed_at is before the lead was raised", StatusCodes.Status400BadRequest);
+            if (signedAt > now + TimeSpan.FromMinutes(1)) throw new RefusalException("signedAt is in the future", StatusCodes.Status400BadRequest);
+            if (signedAt < l.RaisedAt - TimeSpan.FromMinutes(1)) throw new RefusalException("signedAt is before the lead was raised", StatusCodes.Status400BadRequest);
             connection.Execute(
                 """
                 INSERT INTO case_commitments (lead, signed_by, signed_at, text, reference, scan, scan_type, recorded_by, recorded_at)

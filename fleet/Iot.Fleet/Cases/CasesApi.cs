@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using Iot.Fleet.Api;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Iot.Fleet.Audit;
@@ -18,7 +17,7 @@ public sealed record AcknowledgeRequest(string? Note);
 public sealed record DispatchRequest(string? Squad, string? Note);
 
 /// <summary>Body of result: `violation_found` or `no_violation`, what was found, and when the squad arrived (default: now).</summary>
-public sealed record ResultRequest(string Result, string? Note, [property: JsonPropertyName("arrived_at")] DateTimeOffset? ArrivedAt);
+public sealed record ResultRequest(string Result, string? Note, DateTimeOffset? ArrivedAt);
 
 /// <summary>Body of minor: an inspector treats the violation as minor (`true`: a notice) or not (`false`: the penalty
 /// path), against the fleet's judgement, and says why.</summary>
@@ -26,8 +25,8 @@ public sealed record MinorRequest(bool Minor, string? Reason);
 
 /// <summary>Body of commitment: the operator's commitment letter (承诺书); `scan` is an optional data URL of a JPEG or PNG.</summary>
 public sealed record CommitmentRequest(
-    [property: JsonPropertyName("signed_by")] string? SignedBy,
-    [property: JsonPropertyName("signed_at")] DateTimeOffset? SignedAt,
+    string? SignedBy,
+    DateTimeOffset? SignedAt,
     string? Text,
     string? Reference,
     string? Scan);

@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
 using Iot.Fleet.People;
@@ -7,13 +6,13 @@ using Iot.Fleet.Registry;
 namespace Iot.Fleet.Commissioning;
 
 /// <summary>Body of POST /api/devices/{id}/commissioning: the installer's sign-off; `photo` is a data URL.</summary>
-public sealed record SignOffRequest([property: JsonPropertyName("note")] string? Note, [property: JsonPropertyName("photo")] string? Photo);
+public sealed record SignOffRequest(string? Note, string? Photo);
 
 /// <summary>Body of POST /api/sites/{id}/commissioning: an admin records a review done outside the checklist.</summary>
 public sealed record AdminCommissioningRequest(
-    [property: JsonPropertyName("passed")] bool Passed,
-    [property: JsonPropertyName("note")] string? Note,
-    [property: JsonPropertyName("valid_from")] DateTimeOffset? ValidFrom);
+    bool Passed,
+    string? Note,
+    DateTimeOffset? ValidFrom);
 
 /// <summary>The live checklist, the installer's sign-off and the records of a site.</summary>
 public static class CommissioningApi

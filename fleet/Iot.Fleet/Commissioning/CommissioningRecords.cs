@@ -42,7 +42,7 @@ public sealed class CommissioningRecords(FleetDatabase database, SiteRegistry re
         if (registry.GetSite(siteId) is null) throw new RefusalException($"no site {siteId}");
         if (string.IsNullOrWhiteSpace(note)) throw new RefusalException("say in `note` what review this records (who checked the installation, when, how)");
         var now = clock.GetUtcNow();
-        if (validFrom > now) throw new RefusalException("valid_from cannot be in the future");
+        if (validFrom > now) throw new RefusalException("validFrom cannot be in the future");
         return Store(siteId, null, passed, CommissioningMethod.AdminRecord, [], signedBy, validFrom ?? now, note, null, now);
     }
 

@@ -6,6 +6,7 @@ using Iot.Fleet.People;
 namespace Iot.Fleet.Evidence;
 
 /// <summary>What the audit log records of an export: the bundle's digest and who exported it (the actor of the entry).</summary>
+/// <remarks>Names pinned in snake_case: the audit log's record of an export, hashed into the chain. The API renames them to camelCase (Api/ApiJson).</remarks>
 public sealed record EvidenceExportRecord(
     long Lead,
     [property: JsonPropertyName("bundle_sha256")] string BundleSha256,

@@ -12,6 +12,7 @@ namespace Iot.Fleet.Leads;
 /// `night`: a lead of a night rule, whose `permit` is the night-work permit its windows overlap, or null;
 /// `merged_into`: for status `merged`, the lead late records joined this one's episode to;
 /// `evidence`: `calibrated`, `uncalibrated` (not evidence-grade) or null when calibration is not required).</summary>
+/// <remarks>Names pinned in snake_case: also lead.json of the signed evidence bundle and the notification payload sent to outside systems. The API renames them to camelCase (Api/ApiJson).</remarks>
 public sealed record LeadView(long Id, string Rule, string Site, IReadOnlyCollection<string> Devices, DateTime Start, DateTime End,
     double Value, double Limit, string Unit, bool Late, string Status, bool Night, long? Permit,
     string Profile, [property: JsonPropertyName("profile_version")] int ProfileVersion,

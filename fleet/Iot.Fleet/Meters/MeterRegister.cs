@@ -27,11 +27,11 @@ public sealed class MeterRegister(FleetDatabase database, SiteRegistry registry,
         Require("make", make);
         Require("model", model);
         Require("serial", serial);
-        Optional("type_approval", typeApproval);
+        Optional("typeApproval", typeApproval);
         var now = clock.GetUtcNow();
         var from = installedFrom ?? now;
-        if (from > now.AddMinutes(10)) throw new RefusalException("installed_from is in the future");
-        if (from.Year < 2000) throw new RefusalException("installed_from is before 2000");
+        if (from > now.AddMinutes(10)) throw new RefusalException("installedFrom is in the future");
+        if (from.Year < 2000) throw new RefusalException("installedFrom is before 2000");
         using var connection = database.Open();
         using var tx = connection.BeginTransaction();
         if (connection.ExecuteScalar<long>("SELECT COUNT(*) FROM devices WHERE id = @device", new { device }, tx) == 0)
@@ -58,13 +58,13 @@ public sealed class MeterRegister(FleetDatabase database, SiteRegistry registry,
         Require("certificate", certificate);
         Require("institution", institution);
         Optional("method", method);
-        if (calibratedOn is not { } on) throw new RefusalException("calibrated_on is required (yyyy-MM-dd)");
-        if (validUntil is not { } until) throw new RefusalException("valid_until is required (yyyy-MM-dd)");
-        if (until < on) throw new RefusalException("valid_until is before calibrated_on");
+        if (calibratedOn is not { } on) throw new RefusalException("calibratedOn is required (yyyy-MM-dd)");
+        if (validUntil is not { } until) throw new RefusalException("validUntil is required (yyyy-MM-dd)");
+        if (until < on) throw new RefusalException("validUntil is before calibratedOn");
         // JJG 188 gives a sound level meter one year; no certificate runs for more than a few.
-        if (until > on.AddYears(3)) throw new RefusalException("valid_until is more than 3 years after calibrated_on");
-        if (on > DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime.AddDays(1))) throw new RefusalException("calibrated_on is in the future");
-        if (on.Year < 2000) throw new RefusalException("calibrated_on is before 2000");
+        if (until > on.AddYears(3)) throw new RefusalException("validUntil is more than 3 years after calibratedOn");
+        if (on > DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime.AddDays(1))) throw new RefusalException("calibratedOn is in the future");
+        if (on.Year < 2000) throw new RefusalException("calibratedOn is before 2000");
         var file = Scan(scan);
         using var connection = database.Open();
         using var tx = connection.BeginTransaction();
@@ -220,12 +220,12 @@ public sealed class MeterRegister(FleetDatabase database, SiteRegistry registry,
     public BackgroundLevel AddBackground(string site, double? level, DateTimeOffset? measuredAt, string? measuredBy, string? note, AuditScope audit)
     {
         if (level is not { } dB || !double.IsFinite(dB) || dB is < 20 or > 120) throw new RefusalException("level must be a background level in dB(A), 20…120");
-        Require("measured_by", measuredBy);
+        Require("measuredBy", measuredBy);
         if (note is { Length: > 1000 }) throw new RefusalException("note is longer than 1000 characters");
         var now = clock.GetUtcNow();
         var at = measuredAt ?? now;
-        if (at > now.AddMinutes(10)) throw new RefusalException("measured_at is in the future");
-        if (at.Year < 2000) throw new RefusalException("measured_at is before 2000");
+        if (at > now.AddMinutes(10)) throw new RefusalException("measuredAt is in the future");
+        if (at.Year < 2000) throw new RefusalException("measuredAt is before 2000");
         using var connection = database.Open();
         using var tx = connection.BeginTransaction();
         if (connection.ExecuteScalar<long>("SELECT COUNT(*) FROM sites WHERE id = @site", new { site }, tx) == 0)

@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
 using Iot.Fleet.People;
@@ -9,19 +8,19 @@ namespace Iot.Fleet.Meters;
 
 /// <summary>Body of POST /api/devices/{id}/meters.</summary>
 public sealed record MeterRequest(SiteKind? Kind, string? Make, string? Model, string? Serial,
-    [property: JsonPropertyName("type_approval")] string? TypeApproval,
-    [property: JsonPropertyName("installed_from")] DateTimeOffset? InstalledFrom);
+    string? TypeApproval,
+    DateTimeOffset? InstalledFrom);
 
 /// <summary>Body of POST /api/meters/{id}/calibrations; `scan` is a data URL of the certificate (PDF, JPEG or PNG).</summary>
 public sealed record CalibrationRequest(string? Certificate, string? Institution, string? Method,
-    [property: JsonPropertyName("calibrated_on")] DateOnly? CalibratedOn,
-    [property: JsonPropertyName("valid_until")] DateOnly? ValidUntil,
+    DateOnly? CalibratedOn,
+    DateOnly? ValidUntil,
     string? Scan);
 
 /// <summary>Body of POST /api/sites/{id}/background: the measured background noise in dB(A), when and by whom.</summary>
 public sealed record BackgroundRequest(double? Level,
-    [property: JsonPropertyName("measured_at")] DateTimeOffset? MeasuredAt,
-    [property: JsonPropertyName("measured_by")] string? MeasuredBy,
+    DateTimeOffset? MeasuredAt,
+    string? MeasuredBy,
     string? Note);
 
 /// <summary>The meter register and a site's background noise. Engineers (and admins) register meters and calibrations;

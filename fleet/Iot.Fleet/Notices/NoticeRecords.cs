@@ -21,6 +21,7 @@ public static class ServiceMethod
 }
 
 /// <summary>One service of a lead's notice on the party: how, when, by whom, to whom; who recorded it and when.</summary>
+/// <remarks>Names pinned in snake_case: also the audit log's snapshot of it, hashed into the chain. The API renames them to camelCase (Api/ApiJson).</remarks>
 public sealed record NoticeService(long Id, long Lead, string Method,
     [property: JsonPropertyName("served_at")] DateTimeOffset ServedAt,
     [property: JsonPropertyName("served_by")] string ServedBy, string? Recipient, string? Note,
@@ -28,6 +29,7 @@ public sealed record NoticeService(long Id, long Lead, string Method,
     [property: JsonPropertyName("recorded_by")] string RecordedBy);
 
 /// <summary>A published monitoring point (监测点位公示): the district and address the bureau makes public for a site.</summary>
+/// <remarks>Names pinned in snake_case: also the audit log's snapshot of it, hashed into the chain. The API renames them to camelCase (Api/ApiJson).</remarks>
 public sealed record MonitoringPoint(string Site, string District, string Address,
     [property: JsonPropertyName("published_at")] DateTimeOffset PublishedAt,
     [property: JsonPropertyName("published_by")] string PublishedBy);
@@ -42,11 +44,11 @@ public sealed class NoticeRecords(FleetDatabase database, TimeProvider clock)
         if (method is null || !ServiceMethod.Words.ContainsKey(method))
             throw new RefusalException($"method must be one of {string.Join(", ", ServiceMethod.Words.Keys)}");
         var now = clock.GetUtcNow();
-        if (servedAt is not { } at) throw new RefusalException("served_at is required");
-        if (at > now.AddMinutes(10)) throw new RefusalException("served_at is in the future");
-        if (at.Year < 2000) throw new RefusalException("served_at is before 2000");
+        if (servedAt is not { } at) throw new RefusalException("servedAt is required");
+        if (at > now.AddMinutes(10)) throw new RefusalException("servedAt is in the future");
+        if (at.Year < 2000) throw new RefusalException("servedAt is before 2000");
         var by = string.IsNullOrWhiteSpace(servedBy) ? audit.Actor.Name : servedBy.Trim();
-        Text("served_by", by);
+        Text("servedBy", by);
         Text("recipient", recipient);
         if (note is { Length: > 1000 }) throw new RefusalException("note is longer than 1000 characters");
         using var connection = database.Open();

@@ -1,6 +1,5 @@
 using Iot.Fleet.Api;
 using Iot.Fleet.Glossary;
-using System.Text.Json.Serialization;
 using System.Threading.RateLimiting;
 using Iot.Fleet.Audit;
 using Iot.Fleet.Leads;
@@ -14,8 +13,8 @@ namespace Iot.Fleet.Notices;
 /// <summary>Body of POST /api/leads/{id}/notice/services: how (`direct`, `left`, `post`, `electronic`, `announcement`),
 /// when and by whom the notice was served, and on whom.</summary>
 public sealed record ServiceRequest(string? Method,
-    [property: JsonPropertyName("served_at")] DateTimeOffset? ServedAt,
-    [property: JsonPropertyName("served_by")] string? ServedBy,
+    DateTimeOffset? ServedAt,
+    string? ServedBy,
     string? Recipient, string? Note);
 
 /// <summary>Body of POST /api/sites/{id}/monitoring-point: the district and address published for the site.</summary>

@@ -74,7 +74,7 @@ public sealed class FactoryGateways(FleetDatabase database, SiteRegistry registr
     {
         if (ClaimCode.Normalize(request.ClaimCode, out var error) is not { } code) throw new RefusalException(error, StatusCodes.Status400BadRequest);
         if ((request.SiteId is null) == (request.Site is null))
-            throw new RefusalException("give either site_id (an existing site) or site (a new one)", StatusCodes.Status400BadRequest);
+            throw new RefusalException("give either siteId (an existing site) or site (a new one)", StatusCodes.Status400BadRequest);
         var now = clock.GetUtcNow();
         using var connection = database.Open();
         var gateway = connection.QueryFirstOrDefault<(string id, long expires_at, long? claimed_at)?>(

@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
 using Iot.Fleet.People;
@@ -9,15 +8,18 @@ namespace Iot.Fleet.Rules;
 
 /// <summary>Body of POST /api/sites/{id}/quiet-periods.</summary>
 public sealed record QuietPeriodRequest(
-    [property: JsonPropertyName("from")] DateTimeOffset? From,
-    [property: JsonPropertyName("to")] DateTimeOffset? To,
-    [property: JsonPropertyName("profile")] string? Profile,
-    [property: JsonPropertyName("reason")] string? Reason);
+    DateTimeOffset? From,
+    DateTimeOffset? To,
+    string? Profile,
+    string? Reason);
 
 /// <summary>Rule profiles (read by anyone signed in; created and versioned by engineers) and sites' quiet periods
 /// (inspectors and engineers). Lists page like every list (Api/Paging); refusals are 400 problems with `errors` by field.</summary>
 public static class ProfilesApi
 {
+    /// <summary>The `detail` of a refused profile or quiet period; `errors` says what, field by field.</summary>
+    private const string Refused = "some fields cannot be taken; `errors` says why, field by field";
+
     public static IServiceCollection AddProfiles(this IServiceCollection services)
     {
         services.AddOptions<ProfilesOptions>().BindConfiguration("Profiles");
@@ -41,7 +43,7 @@ public static class ProfilesApi
                 TimeProvider clock) =>
                 {
                     var problems = new Dictionary<string, string[]>();
-                    if (store.Create(body, AuditScope.Of(http), problems) is not { } profile) return TypedResults.ValidationProblem(problems);
+                    if (store.Create(body, AuditScope.Of(http), problems) is not { } profile) return TypedResults.ValidationProblem(problems, Refused);
                     registry.Reload();
                     return TypedResults.Created($"/api/profiles/{profile.Id}", store.Catalog().View(profile.Id, clock.GetUtcNow()));
                 })
@@ -52,7 +54,7 @@ public static class ProfilesApi
                     var problems = new Dictionary<string, string[]>();
                     var version = store.AddVersion(id, body, AuditScope.Of(http), problems);
                     if (version is null)
-                        return problems.Count > 0 ? TypedResults.ValidationProblem(problems) : throw RefusalException.NotFound("profile", id);
+                        return problems.Count > 0 ? TypedResults.ValidationProblem(problems, Refused) : throw RefusalException.NotFound("profile", id);
                     registry.Reload();
                     return TypedResults.Created($"/api/profiles/{version.Id}", ProfileVersionView.Of(version));
                 })
@@ -62,7 +64,7 @@ public static class ProfilesApi
             {
                 var problems = new Dictionary<string, string[]>();
                 var period = store.AddQuietPeriod(id, body.From, body.To, body.Profile, body.Reason, AuditScope.Of(http), problems);
-                if (period is null) return problems.Count > 0 ? TypedResults.ValidationProblem(problems) : throw RefusalException.NotFound("site", id);
+                if (period is null) return problems.Count > 0 ? TypedResults.ValidationProblem(problems, Refused) : throw RefusalException.NotFound("site", id);
                 registry.Reload();
                 return TypedResults.Created($"/api/sites/{id}/quiet-periods", period);
             })

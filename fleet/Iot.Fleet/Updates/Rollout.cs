@@ -96,7 +96,7 @@ public sealed class Rollout
         {
             var example = $"{downgrades[0].Id} runs {downgrades[0].Firmware}";
             if (!spec.AllowDowngrade)
-                throw new RefusalException($"downgrade refused: {downgrades.Count} targeted device(s) run a newer version than {release.Version} (e.g. {example}); set allow_downgrade to mean it");
+                throw new RefusalException($"downgrade refused: {downgrades.Count} targeted device(s) run a newer version than {release.Version} (e.g. {example}); set allowDowngrade to mean it");
             if (!release.AllowDowngrade)
                 throw new RefusalException($"downgrade refused: release {release.Version} is not signed with allow_downgrade, so devices would refuse it ({example}); publish a downgrade release with iot-release publish --allow-downgrade");
         }

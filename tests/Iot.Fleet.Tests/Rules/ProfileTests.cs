@@ -138,7 +138,7 @@ public sealed class ProfileTests
 
         var sameHours = new Dictionary<string, string[]>();
         new ProfileDefinition { NightStarts = "06:00" }.Resolve(RuleProfile.Default, "x", 1, DateTimeOffset.UnixEpoch, sameHours);
-        Assert.Equal(["night_ends"], sameHours.Keys);
+        Assert.Equal(["nightEnds"], sameHours.Keys);
     }
 
     private static DeviceTimeline Timeline(DateTimeOffset start, int minutes, Func<int, Dictionary<string, double>> measure)

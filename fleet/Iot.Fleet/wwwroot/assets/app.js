@@ -52,16 +52,16 @@ const App = (() => {
     if (!c) return { text: "", cls: "" };
     if (c.late) {
       if (c.status === "confirmed" || c.status === "dismissed") return { text: "", cls: "" };
-      if (c.status !== "open") return c.review_overdue ? { text: I18n.t("reviewedLate"), cls: "late" } : { text: I18n.t("reviewed"), cls: "met" };
-      const left = new Date(c.review_due) - Date.now();
-      return left >= 0 ? { text: I18n.t("reviewBy", time(c.review_due)), cls: "running" } : { text: I18n.t("reviewOverdueBy", duration(-left)), cls: "late" };
+      if (c.status !== "open") return c.reviewOverdue ? { text: I18n.t("reviewedLate"), cls: "late" } : { text: I18n.t("reviewed"), cls: "met" };
+      const left = new Date(c.reviewDue) - Date.now();
+      return left >= 0 ? { text: I18n.t("reviewBy", time(c.reviewDue)), cls: "running" } : { text: I18n.t("reviewOverdueBy", duration(-left)), cls: "late" };
     }
-    if (c.responded_at) {
-      const took = duration(new Date(c.responded_at) - new Date(c.raised_at));
+    if (c.respondedAt) {
+      const took = duration(new Date(c.respondedAt) - new Date(c.raisedAt));
       return c.overdue ? { text: I18n.t("respondedLate", took), cls: "late" } : { text: I18n.t("respondedIn", took), cls: "met" };
     }
     if (c.status === "confirmed" || c.status === "dismissed") return { text: "", cls: "" };
-    const left = new Date(c.response_due) - Date.now();
+    const left = new Date(c.responseDue) - Date.now();
     return left >= 0 ? { text: I18n.t("dueIn", duration(left)), cls: left < 5 * 60000 ? "soon" : "running" } : { text: I18n.t("overdueBy", duration(-left)), cls: "late" };
   };
 
