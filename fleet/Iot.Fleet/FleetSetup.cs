@@ -96,6 +96,7 @@ public static class FleetSetup
         app.UseRateLimiter();
         app.MapOpenApi().AllowAnonymous();
         app.MapGlossary();
+        app.MapMetaApi();
         app.MapPeopleApi();
         app.MapRegistryApi();
         app.MapProfilesApi();

@@ -130,7 +130,7 @@ public sealed class ProfileTests
 
         Assert.Null(profile);
         Assert.Equal(
-            ["fog_humidity", "night_starts", "rules.dust.pm10.coverage", "rules.dust.pm10.limit", "rules.noise.day_leq.limit", "rules.noise.day_leq.window",
+            ["fogHumidity", "nightStarts", "rules.dust.pm10.coverage", "rules.dust.pm10.limit", "rules.noise.day_leq.limit", "rules.noise.day_leq.window",
                 "rules.noise.night_lmax.window", "rules.noise.nope"],
             problems.Keys.Order(StringComparer.Ordinal));
         Assert.Contains("1…1440", problems["rules.noise.day_leq.window"][0]);

@@ -80,7 +80,7 @@ public sealed class ProfilesApiTests(FleetApp fleet)
         Assert.Equal(HttpStatusCode.BadRequest, answer.StatusCode);
         var errors = (await FleetApp.Body(answer))["errors"]!.AsObject();
         Assert.Equal(
-            ["based_on", "fog_humidity", "id", "name", "night_starts", "rules.fume.concentration.coverage", "rules.noise.day_leq.limit",
+            ["basedOn", "fogHumidity", "id", "name", "nightStarts", "rules.fume.concentration.coverage", "rules.noise.day_leq.limit",
                 "rules.noise.day_leq.window", "rules.noise.loudness", "validFrom"],
             errors.Select(e => e.Key).Order(StringComparer.Ordinal));
     }

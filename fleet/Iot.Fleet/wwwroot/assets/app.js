@@ -132,5 +132,14 @@ const App = (() => {
   /// Roles that may take the loop's steps (People/Roles.LeadHandling, and admin).
   const handles = () => me && (me.role === "inspector" || me.role === "admin");
 
-  return { el, start, fail, live, time, clock, duration, rule, status, num, timer, handles, zone, permit, get me() { return me; } };
+  // What the fleet knows of the domain (GET /api/meta): rules with their channels and units, statuses, the states each
+  // case step starts from, quality bits. The pages keep no copies; the words of rules and statuses join I18n here.
+  let metaOnce = null;
+  const meta = () => metaOnce ??= api("/api/meta").then(m => {
+    const words = lang => Object.fromEntries([...m.rules.map(r => [`rule.${r.id}`, r.label[lang]]), ...m.statuses.map(s => [`status.${s.id}`, s.label[lang]])]);
+    I18n.add(words("zh"), words("en"));
+    return m;
+  });
+
+  return { el, start, fail, live, time, clock, duration, rule, status, num, timer, handles, zone, permit, meta, get me() { return me; } };
 })();

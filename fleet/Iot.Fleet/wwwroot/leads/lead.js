@@ -51,26 +51,15 @@ I18n.add({
 
 const $ = id => document.getElementById(id);
 const id = +new URLSearchParams(location.search).get("id");
-let evidence = null, theCase = null, site = null, squads = [], reasons = [];
+let evidence = null, theCase = null, site = null, squads = [], reasons = [], meta = null;
 
-// Which states each step may start from: the server's CaseSteps.AllowedFrom (Cases/CaseFile.cs), mirrored so the
-// buttons say what is possible; the server still judges every step.
-const OPEN = ["open", "acknowledged", "dispatched", "no_violation", "violation_found", "noticed", "rectifying", "rectified", "not_rectified"];
-const ALLOWED = {
-  acknowledge: ["open"], dispatch: ["acknowledged", "dispatched"], result: ["dispatched"], deadline: ["violation_found", "noticed", "not_rectified"],
-  recheck: ["rectifying"], confirm: ["violation_found", "noticed", "rectified", "not_rectified"], dismiss: OPEN,
-  minor: ["violation_found", "noticed"], commitment: ["noticed", "rectifying", "rectified", "not_rectified"],
-};
+// Which states each step may start from is the fleet's (GET /api/meta, Cases/CaseSteps.AllowedFrom), so the buttons say
+// what is possible; the server still judges every step. The two close buttons are one step there, with its outcome.
+const STEP = { confirm: "close:confirmed", dismiss: "close:dismissed" };
 // A commitment letter belongs to a noticed case only (the server refuses it otherwise).
-const possible = (step, c) => ALLOWED[step].includes(c.status) && (step !== "commitment" || c.notice);
+const possible = (step, c) => (meta.caseSteps[STEP[step] ?? step] ?? []).includes(c.status) && (step !== "commitment" || c.notice);
 
-// The channel each rule judges (Rules/Rule.cs); the purifier rule also shows the fan it is judged against.
-const CHANNELS = {
-  "noise.day_leq": ["laeq"], "noise.night_leq": ["laeq"], "noise.night_lmax": ["lafmax"], "dust.pm10": ["pm10"],
-  "fume.concentration": ["fume", "fan"], "fume.purifier_off": ["pur", "fan"],
-};
 const COLORS = ["#0b63ce", "#7b3fb5", "#00838f", "#5d4037"];
-const INVALID = 1 | 2 | 4 | 8 | 16; // quality bits that make a minute invalid (shared/spec/rules.md)
 
 const fact = (dl, key, ...value) => dl.append(App.el("dt", { t: key }, I18n.t(key)), App.el("dd", {}, ...value));
 
@@ -112,14 +101,15 @@ function drawSummary() {
 
 function drawChart() {
   const l = evidence.lead;
-  const channels = CHANNELS[l.rule] ?? [];
-  const lowerIsWorse = l.rule === "fume.purifier_off";
-  const over = v => (lowerIsWorse ? v < l.limit : v > l.limit);
+  // The channels the rule judges (the first against the limit) and which way is worse, from the fleet (GET /api/meta).
+  const rule = meta.rules.find(r => r.id === l.rule);
+  const channels = rule?.channels ?? [];
+  const over = v => (rule?.lowerIsWorse ? v < l.limit : v > l.limit);
   const devices = [...new Set(evidence.records.map(r => r.device))];
   const series = [];
   devices.forEach((device, d) => channels.forEach((channel, c) => {
     const points = evidence.records
-      .filter(r => r.device === device && (r.quality & INVALID) === 0 && typeof r.measurements[channel] === "number")
+      .filter(r => r.device === device && (r.quality & meta.notEvidence) === 0 && typeof r.measurements[channel] === "number")
       .map(r => [new Date(r.start).getTime(), r.measurements[channel]]);
     series.push({ label: `${device} ${channel}`, color: COLORS[(d * channels.length + c) % COLORS.length], points, dashed: c > 0, over: c === 0 ? over : null });
   }));
@@ -327,7 +317,8 @@ async function drawSite() {
 App.start("leads", async () => {
   $("steps").addEventListener("click", event => { const step = event.target.dataset?.step; if (step) openStep(step); });
   evidence = await api(`/api/leads/${id}`);
-  [site, squads, reasons] = await Promise.all([api(`/api/sites/${encodeURIComponent(evidence.lead.site)}`).catch(() => null), apiAll("/api/squads"), api("/api/cases/dismiss-reasons")]);
+  [site, squads, reasons, meta] = await Promise.all([api(`/api/sites/${encodeURIComponent(evidence.lead.site)}`).catch(() => null), apiAll("/api/squads"),
+    api("/api/cases/dismiss-reasons"), App.meta()]);
   theCase = evidence.lead.status === "new" ? await api(`/api/leads/${id}/case`) : null;
   const redraw = () => { drawSummary(); drawChart(); drawCase(); };
   redraw();
