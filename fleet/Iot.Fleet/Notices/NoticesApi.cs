@@ -63,7 +63,7 @@ public static class NoticesApi
                 })
             .RequireRoles(Roles.Publishing).Audited("site.publish");
         api.MapGet("/sites/{id}/monitoring-point", (string id, NoticeRecords notices) =>
-            notices.Point(id) is { } point ? TypedResults.Ok(point) : Results.Problem($"site {id} is not published", statusCode: StatusCodes.Status404NotFound));
+            TypedResults.Ok(notices.Point(id) ?? throw new RefusalException($"site {id} is not published", StatusCodes.Status404NotFound)));
 
         // The notice: a page to print and hand over (inspectors and engineers, like the lead itself).
         app.MapGet("/leads/{id:long}/notice", (long id, LeadStore leads, SiteRegistry registry, NoticeRecords notices, MeterRegister meters, LeadReadings readings,

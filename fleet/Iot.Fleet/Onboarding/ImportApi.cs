@@ -5,6 +5,7 @@ using Iot.Fleet.Provisioning;
 using Iot.Fleet.Registry;
 using Iot.Provisioning;
 using Iot.Provisioning.Contract;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Iot.Fleet.Onboarding;
 
@@ -14,7 +15,7 @@ public static class ImportApi
 {
     public static void MapImportApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/import", (ImportRequest body, bool? dry_run, HttpContext http, SiteRegistry registry) =>
+        app.MapPost("/api/import", Results<Ok<ImportResult>, ProblemHttpResult> (ImportRequest body, bool? dry_run, HttpContext http, SiteRegistry registry) =>
             {
                 var dryRun = dry_run ?? false;
                 var errors = new List<ImportItemError>();
@@ -41,7 +42,7 @@ public static class ImportApi
                     errors.AddRange(registry.Import(sites, body.Devices.Select(d => (d.Id, d.Site)).ToList(), dryRun, installer)
                         .Select(e => new ImportItemError(e.Table, e.Index, e.Column, e.Message)));
                 if (errors.Count > 0)
-                    return Results.Problem($"{errors.Count} items cannot be imported; nothing was stored", statusCode: StatusCodes.Status422UnprocessableEntity,
+                    return TypedResults.Problem($"{errors.Count} items cannot be imported; nothing was stored", statusCode: StatusCodes.Status422UnprocessableEntity,
                         extensions: new Dictionary<string, object?> { ["errors"] = errors });
                 if (!dryRun) AuditScope.Of(http).Describe("import", null, body);
                 return TypedResults.Ok(new ImportResult(dryRun, body.Sites.Count, body.Devices.Count));

@@ -116,6 +116,22 @@ public sealed partial class ApiVoiceTests(FleetApp fleet)
         foreach (var (_, answer) in refusals) answer.Dispose();
     }
 
+    [Fact]
+    public async Task A_write_refused_inside_a_typed_union_of_answers_is_not_audited()
+    {
+        using var admin = fleet.WithAdminToken();
+        async Task<long> Entries() => (long)(await admin.GetFromJsonAsync<JsonObject>("/api/audit?action=profile.create&limit=1"))!["total"]!;
+        var before = await Entries();
+
+        var refused = await admin.PostAsJsonAsync("/api/profiles", new { id = "Not An Id" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode); // Results<Created<ProfileView>, ValidationProblem>
+        Assert.Equal(before, await Entries());
+        var created = await admin.PostAsJsonAsync("/api/profiles", new { id = $"voice-{Guid.NewGuid():N}"[..20], name = "Voice", source = "test", basedOn = "default" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(before + 1, await Entries());
+    }
+
     private static async Task Seed(HttpClient admin)
     {
         var site = FleetApp.SiteId();
