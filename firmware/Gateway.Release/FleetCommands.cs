@@ -67,14 +67,14 @@ public static class FleetCommands
             {
                 ["version"] = r.GetValue(version),
                 ["stages"] = new JsonArray(r.GetValue(stages)!.Split(',').Select(s => (JsonNode)double.Parse(s, System.Globalization.CultureInfo.InvariantCulture)).ToArray()),
-                ["rate_per_minute"] = r.GetValue(rate),
-                ["halt_threshold"] = r.GetValue(halt),
-                ["health_timeout_s"] = r.GetValue(health),
-                ["silent_timeout_s"] = r.GetValue(silent),
-                ["allow_downgrade"] = r.GetValue(downgrade),
+                ["ratePerMinute"] = r.GetValue(rate),
+                ["haltThreshold"] = r.GetValue(halt),
+                ["healthTimeoutSeconds"] = r.GetValue(health),
+                ["silentTimeoutSeconds"] = r.GetValue(silent),
+                ["allowDowngrade"] = r.GetValue(downgrade),
                 ["target"] = new JsonObject
                 {
-                    ["site_kind"] = r.GetValue(kind), ["grid"] = r.GetValue(grid), ["firmware"] = r.GetValue(firmware),
+                    ["siteKind"] = r.GetValue(kind), ["grid"] = r.GetValue(grid), ["firmware"] = r.GetValue(firmware),
                     ["devices"] = r.GetValue(devices) is { } list ? new JsonArray(list.Split(',').Select(d => (JsonNode)d.Trim()).ToArray()) : null,
                 },
             };

@@ -73,6 +73,8 @@ public static class FleetSetup
         services.AddHj212(builder.Configuration);
 
         services.AddHostedService<OfflineWatch>();
+        services.AddSingleton<CalibrationWatch>();
+        services.AddHostedService(sp => sp.GetRequiredService<CalibrationWatch>());
         services.AddHostedService<BrokerQueueWatch>();
         services.AddClosedLoop();
         services.AddEvidence();
@@ -85,7 +87,7 @@ public static class FleetSetup
 
         builder.AddHttpSecurity();
         builder.AddPeople();
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
+        services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
         services.AddOpenApi();
         return builder;
     }
@@ -102,6 +104,7 @@ public static class FleetSetup
         app.UseRateLimiter();
         app.MapOpenApi().AllowAnonymous();
         app.MapGlossary();
+        app.MapMetaApi();
         app.MapPeopleApi();
         app.MapRegistryApi();
         app.MapProfilesApi();

@@ -157,15 +157,15 @@ public sealed class LocalStack(string stateDirectory)
             {
                 // Reviewed before the replayed hour, like the demo gateways' sites.
                 await http.PostAsJsonAsync($"/api/sites/{Site}/commissioning",
-                    new { passed = true, note = "demo HJ 212 monitor: recorded as reviewed when registered", valid_from = start.AddHours(-1) }, stop);
+                    new { passed = true, note = "demo HJ 212 monitor: recorded as reviewed when registered", validFrom = start.AddHours(-1) }, stop);
                 var meter = await http.PostAsJsonAsync($"/api/devices/{Device}/meters",
-                    new { kind = "dust", make = "Demo", model = "HJ-DS", serial = "SN-HJ-0001", type_approval = "demo", installed_from = start.AddHours(-1) }, stop);
+                    new { kind = "dust", make = "Demo", model = "HJ-DS", serial = "SN-HJ-0001", typeApproval = "demo", installedFrom = start.AddHours(-1) }, stop);
                 if (meter.IsSuccessStatusCode)
                 {
                     var id = (await meter.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(stop)).GetProperty("id").GetInt64();
                     var day = DateOnly.FromDateTime(start.UtcDateTime);
                     await http.PostAsJsonAsync($"/api/meters/{id}/calibrations", new { certificate = "DEMO-HJ-0001", institution = "demo metrology institute",
-                        method = "comparison", calibrated_on = day.AddDays(-1), valid_until = day.AddYears(1) }, stop);
+                        method = "comparison", calibratedOn = day.AddDays(-1), validUntil = day.AddYears(1) }, stop);
                 }
             }
             await using var monitor = await SimulatedMonitor.Connect(port, Mn, Password);

@@ -104,7 +104,7 @@ internal static class IngestBenchmark
     {
         (await http.PostAsJsonAsync("/api/sites", new { id = $"S{device}", name = $"Bench {device}", kind, timezone = "Asia/Shanghai", profile = "default" })).EnsureSuccessStatusCode();
         (await http.PostAsJsonAsync("/api/devices", new { id = device, site = $"S{device}" })).EnsureSuccessStatusCode();
-        (await http.PostAsJsonAsync($"/api/sites/S{device}/commissioning", new { passed = true, note = "benchmark site", valid_from = DateTimeOffset.UtcNow.AddDays(-30) })).EnsureSuccessStatusCode();
+        (await http.PostAsJsonAsync($"/api/sites/S{device}/commissioning", new { passed = true, note = "benchmark site", validFrom = DateTimeOffset.UtcNow.AddDays(-30) })).EnsureSuccessStatusCode();
     }
 
     private static async Task<TimeSpan> Relay(MosquittoBroker broker, List<Message> messages)

@@ -79,7 +79,7 @@ public sealed class BrowserStack : IAsyncLifetime
         Assert.True(import.IsSuccessStatusCode, await import.Content.ReadAsStringAsync());
         foreach (var site in new[] { "R-WEB", "R-OTHER", "R-WEST" })
             await Created(http.PostAsJsonAsync($"/api/sites/{site}/commissioning",
-                new { passed = true, note = "browser test: reviewed before the records it judges", valid_from = new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero) }));
+                new { passed = true, note = "browser test: reviewed before the records it judges", validFrom = new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero) }));
     }
 
     /// <summary>An API client signed in as a person (cookie session), as a colleague's browser would be.</summary>

@@ -125,7 +125,7 @@ public sealed class PagesTests(BrowserStack stack, ITestOutputHelper output) : I
         {
             var c = (await http.GetFromJsonAsync<JsonObject>($"/api/leads/{id}/case"))!;
             Assert.Equal("dismissed", (string)c["status"]!);
-            Assert.Equal("no_violation_on_site", (string)c["close_reason"]!);
+            Assert.Equal("no_violation_on_site", (string)c["closeReason"]!);
             Assert.Equal("SQ-EAST", (string)c["squad"]!);
             Assert.Equal(["acknowledge", "dispatch", "result", "close"], c["history"]!.AsArray().Select(h => (string)h!["step"]!));
             Assert.Equal([BrowserStack.Inspector, BrowserStack.Inspector, BrowserStack.Inspector, BrowserStack.Colleague],
@@ -150,6 +150,62 @@ public sealed class PagesTests(BrowserStack stack, ITestOutputHelper output) : I
         await page.ClickAsync("#signOut");
         await Expect(page).ToHaveURLAsync(new Regex("/login\\.html"));
         await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task The_queue_and_the_lead_page_take_rules_statuses_channels_and_steps_from_the_fleets_meta()
+    {
+        JsonObject meta;
+        using (var http = await stack.SignIn(BrowserStack.Inspector, BrowserStack.InspectorPassword))
+            meta = (await http.GetFromJsonAsync<JsonObject>("/api/meta"))!;
+        var page = await NewPage();
+        // What the fleet says, with one rule and one status it does not have, fume leads judged on the fume alone and no
+        // step allowed from any state: the pages must show exactly that, so they read /api/meta and keep no copies.
+        await page.RouteAsync("**/api/meta", async route =>
+        {
+            var changed = meta.DeepClone().AsObject();
+            changed["rules"]!.AsArray().Add(new JsonObject
+            {
+                ["id"] = "noise.server_only", ["label"] = new JsonObject { ["zh"] = "仅服务器的规则", ["en"] = "Server-only rule" }, ["kind"] = "noise",
+                ["unit"] = "dB(A)", ["channels"] = new JsonArray("laeq"), ["atNight"] = false, ["lowerIsWorse"] = false,
+            });
+            changed["statuses"]!.AsArray().Add(new JsonObject { ["id"] = "server_only", ["label"] = new JsonObject { ["zh"] = "仅服务器的状态", ["en"] = "Server-only status" } });
+            foreach (var rule in changed["rules"]!.AsArray())
+                if ((string)rule!["id"]! == "fume.concentration") rule["channels"] = new JsonArray("fume");
+            changed["caseSteps"] = new JsonObject();
+            await route.FulfillAsync(new() { Status = 200, ContentType = "application/json", Body = changed.ToJsonString() });
+        });
+
+        await SignIn(page, "/leads/");
+        await Expect(page.Locator("#rule option[value='noise.server_only']")).ToHaveTextAsync("仅服务器的规则");
+        await Expect(page.Locator("#status option[value='server_only']")).ToHaveTextAsync("仅服务器的状态");
+        foreach (var rule in meta["rules"]!.AsArray())
+            await Expect(page.Locator($"#rule option[value='{(string)rule!["id"]!}']")).ToHaveTextAsync((string)rule["label"]!["zh"]!);
+        foreach (var status in meta["statuses"]!.AsArray())
+            await Expect(page.Locator($"#status option[value='{(string)status!["id"]!}']")).ToHaveTextAsync((string)status["label"]!["zh"]!);
+        await Expect(page.Locator("#rule option")).ToHaveCountAsync(meta["rules"]!.AsArray().Count + 2); // and "all"
+        await Expect(page.Locator("#status option")).ToHaveCountAsync(meta["statuses"]!.AsArray().Count + 2);
+        await page.ClickAsync("#lang");
+        await Expect(page.Locator("#rule option[value='noise.server_only']")).ToHaveTextAsync("Server-only rule");
+        await page.ClickAsync("#lang");
+
+        var lead = (long)(await stack.LeadsOf("R-OTHER"))[0]!["id"]!;
+        await page.GotoAsync($"/leads/lead.html?id={lead}");
+        await Expect(page.Locator("#legend")).ToContainTextAsync("GW-OTHER-1 fume");
+        await Expect(page.Locator("#legend")).Not.ToContainTextAsync("GW-OTHER-1 fan");
+        await Expect(page.Locator("#readOnly")).ToBeHiddenAsync(); // an inspector: the buttons are off because of the steps alone
+        foreach (var step in await page.Locator("#steps button").AllAsync())
+            await Expect(step).ToBeDisabledAsync();
+        await page.Context.CloseAsync();
+
+        // The scripts themselves name no rule, status or step list.
+        using var plain = new HttpClient { BaseAddress = stack.Fleet.Url };
+        foreach (var script in new[] { "/leads/queue.js", "/leads/lead.js" })
+        {
+            var text = await plain.GetStringAsync(script);
+            Assert.DoesNotContain("noise.night_lmax", text);
+            Assert.DoesNotContain("not_commissioned", text);
+        }
     }
 
     [Fact]
@@ -191,7 +247,7 @@ public sealed class PagesTests(BrowserStack stack, ITestOutputHelper output) : I
         {
             var installer = await http.PostAsJsonAsync("/api/people", new { login = "zhang.gong", name = "张工", role = "installer", password = "Installer-pass-2026" });
             Assert.True(installer.IsSuccessStatusCode, await installer.Content.ReadAsStringAsync());
-            var factory = await http.PostAsJsonAsync("/api/factory/devices", new[] { new { id, claim_code = code, bootstrap_secret = Iot.Contract.Identity.BootstrapSecret.Generate() } });
+            var factory = await http.PostAsJsonAsync("/api/factory/devices", new[] { new { id, claimCode = code, bootstrapSecret = Iot.Contract.Identity.BootstrapSecret.Generate() } });
             Assert.True(factory.IsSuccessStatusCode, await factory.Content.ReadAsStringAsync());
         }
         var page = await NewPage();

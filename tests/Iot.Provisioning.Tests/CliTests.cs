@@ -64,8 +64,8 @@ public sealed class CliTests : IAsyncLifetime
         var request = Assert.Single(fleet.Requests);
         Assert.Equal(("POST", "/api/factory/devices", "Bearer t0ken"), (request.Method, request.PathAndQuery, request.Authorization));
         AssertJson($$"""
-            [{"id":"NS-000001","claim_code":"{{batch[0].ClaimCode}}","bootstrap_secret":"{{batch[0].BootstrapSecret}}"},
-             {"id":"NS-000002","claim_code":"{{batch[1].ClaimCode}}","bootstrap_secret":"{{batch[1].BootstrapSecret}}"}]
+            [{"id":"NS-000001","claimCode":"{{batch[0].ClaimCode}}","bootstrapSecret":"{{batch[0].BootstrapSecret}}"},
+             {"id":"NS-000002","claimCode":"{{batch[1].ClaimCode}}","bootstrapSecret":"{{batch[1].BootstrapSecret}}"}]
             """, request.Body);
         Assert.Contains("registered 2 gateways", text);
     }
@@ -88,7 +88,7 @@ public sealed class CliTests : IAsyncLifetime
         var polls = 0;
         fleet.Handler = request => request.PathAndQuery switch
         {
-            "/api/claims" => (201, """{"device_id":"NS-000123","site_id":"R-WANG"}"""),
+            "/api/claims" => (201, """{"deviceId":"NS-000123","siteId":"R-WANG"}"""),
             "/api/devices/NS-000123/commissioning" => (200, ++polls < 3 ? Checklist("pending") : Checklist("pass")),
             _ => (404, ""),
         };
@@ -101,8 +101,8 @@ public sealed class CliTests : IAsyncLifetime
         var claim = fleet.Requests[0];
         Assert.Equal(("POST", "/api/claims", "Bearer t0ken"), (claim.Method, claim.PathAndQuery, claim.Authorization));
         AssertJson($$$"""
-            {"claim_code":"{{{code}}}","site":{"id":"R-WANG","name":"Wang's Noodles","kind":"fume","lat":30.2741,"lon":120.1551,"grid":"XH-03",
-              "business_hours":[{"from":"10:00","to":"14:00"},{"from":"17:00","to":"22:00"}],"profile":"default"}}
+            {"claimCode":"{{{code}}}","site":{"id":"R-WANG","name":"Wang's Noodles","kind":"fume","lat":30.2741,"lon":120.1551,"grid":"XH-03",
+              "businessHours":[{"from":"10:00","to":"14:00"},{"from":"17:00","to":"22:00"}],"profile":"default"}}
             """, claim.Body);
         Assert.All(fleet.Requests.Skip(1), r => Assert.Equal(("GET", "/api/devices/NS-000123/commissioning"), (r.Method, r.PathAndQuery)));
         Assert.Equal(3, polls);
@@ -116,11 +116,11 @@ public sealed class CliTests : IAsyncLifetime
     public async Task Claim_by_scanned_label_names_an_existing_site()
     {
         var code = ClaimCode.Generate();
-        fleet.Handler = _ => (201, """{"device_id":"NS-000123","site_id":"C-METRO7"}""");
+        fleet.Handler = _ => (201, """{"deviceId":"NS-000123","siteId":"C-METRO7"}""");
         var (exit, text) = await Cli.RunAsync(Fleet("claim", "--qr", $"iotclaim:NS-000123?c={code}", "--site", "C-METRO7", "--no-wait"));
         Assert.True(exit == 0, text);
         var claim = Assert.Single(fleet.Requests);
-        AssertJson($$"""{"claim_code":"{{code}}","site_id":"C-METRO7"}""", claim.Body);
+        AssertJson($$"""{"claimCode":"{{code}}","siteId":"C-METRO7"}""", claim.Body);
     }
 
     [Theory]
@@ -153,7 +153,7 @@ public sealed class CliTests : IAsyncLifetime
     public async Task Claim_stops_after_its_timeout_with_the_open_checks()
     {
         fleet.Handler = request => request.PathAndQuery == "/api/claims"
-            ? (201, """{"device_id":"NS-000123","site_id":"C-METRO7"}""")
+            ? (201, """{"deviceId":"NS-000123","siteId":"C-METRO7"}""")
             : (200, Checklist("pending"));
         var (exit, text) = await Cli.RunAsync(Fleet("claim", "--code", ClaimCode.Generate(), "--site", "C-METRO7", "--interval", "0.05", "--timeout", "0.05")); // 3 s: time for a first poll even on a busy machine
         Assert.Equal(3, exit);
@@ -186,7 +186,7 @@ public sealed class CliTests : IAsyncLifetime
             // The site list comes in pages: the CLI follows `next` until the last.
             "/api/sites?limit=1000" => (200, """{"items":[{"id":"A-FIRST","name":"First","kind":"dust"}],"next":"WyJBLUZJUlNUIl0","total":2}"""),
             "/api/sites?limit=1000&cursor=WyJBLUZJUlNUIl0" => (200, """{"items":[{"id":"D-OLD","name":"Old depot","kind":"dust"}],"next":null,"total":2}"""),
-            "/api/import?dry_run=true" => (200, """{"dry_run":true,"sites":1,"devices":2}"""),
+            "/api/import?dry_run=true" => (200, """{"dryRun":true,"sites":1,"devices":2}"""),
             _ => (404, ""),
         };
 
@@ -197,7 +197,7 @@ public sealed class CliTests : IAsyncLifetime
             fleet.Requests.Select(r => (r.Method, r.PathAndQuery)));
         AssertJson("""
             {"sites":[{"id":"R-WANG","name":"Wang's Noodles","kind":"fume","lat":30.2741,"lon":120.1551,"grid":"XH-03",
-                       "business_hours":[{"from":"10:00","to":"22:00"}]}],
+                       "businessHours":[{"from":"10:00","to":"22:00"}]}],
              "devices":[{"id":"NS-000001","site":"R-WANG"},{"id":"NS-000002","site":"D-OLD"}]}
             """, fleet.Requests[2].Body);
         Assert.Contains("dry run passed", text);
@@ -249,7 +249,7 @@ public sealed class CliTests : IAsyncLifetime
     }
 
     private static string Checklist(string status) => $$"""
-        {"device_id":"NS-000123","complete":{{(status == "pass" ? "true" : "false")}},"checks":[
+        {"deviceId":"NS-000123","complete":{{(status == "pass" ? "true" : "false")}},"checks":[
           {"name":"own_credentials","label":"Connected with its own credentials","status":"{{status}}"},
           {"name":"clock_synced","label":"Clock synced","status":"{{status}}"},
           {"name":"channels","label":"Every channel present and plausible","status":"{{status}}","detail":"fume 0.4 mg/m³, fan 1, pur 1"},

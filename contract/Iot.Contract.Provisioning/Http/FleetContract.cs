@@ -4,14 +4,14 @@ using System.Text.Json.Serialization;
 namespace Iot.Contract.Http;
 
 // The provisioning API between iot-prov (and the fleet's installer page) and the fleet, documented in
-// provisioning/README.md. Names are snake_case and pinned with attributes so the fleet's camelCase
-// defaults cannot change them. Errors are RFC 9457 problem details ({title, status, detail}).
+// provisioning/README.md. Names are camelCase, the fleet API's one casing, and pinned with attributes so that
+// a rename in C# cannot change the contract. Errors are RFC 9457 problem details ({title, status, detail}).
 
 /// <summary>One entry of POST /api/factory/devices (a JSON array of these). The fleet stores hashes only.</summary>
 public sealed record FactoryDevice(
     [property: JsonPropertyName("id")] string Id,
-    [property: JsonPropertyName("claim_code")] string ClaimCode,
-    [property: JsonPropertyName("bootstrap_secret")] string BootstrapSecret);
+    [property: JsonPropertyName("claimCode")] string ClaimCode,
+    [property: JsonPropertyName("bootstrapSecret")] string BootstrapSecret);
 
 /// <summary>Answer of POST /api/factory/devices (201).</summary>
 public sealed record FactoryUploadResult([property: JsonPropertyName("created")] int Created);
@@ -29,24 +29,24 @@ public sealed record SiteSpec(
     [property: JsonPropertyName("lat")] double Lat,
     [property: JsonPropertyName("lon")] double Lon,
     [property: JsonPropertyName("grid")] string? Grid = null,
-    [property: JsonPropertyName("business_hours")] IReadOnlyList<HoursSpan>? BusinessHours = null,
+    [property: JsonPropertyName("businessHours")] IReadOnlyList<HoursSpan>? BusinessHours = null,
     [property: JsonPropertyName("profile")] string? Profile = null,
     [property: JsonPropertyName("timezone")] string? Timezone = null);
 
 /// <summary>Body of POST /api/claims: a claim code and either an existing site or a new one.</summary>
 public sealed record ClaimRequest(
-    [property: JsonPropertyName("claim_code")] string ClaimCode,
-    [property: JsonPropertyName("site_id")] string? SiteId,
+    [property: JsonPropertyName("claimCode")] string ClaimCode,
+    [property: JsonPropertyName("siteId")] string? SiteId,
     [property: JsonPropertyName("site")] SiteSpec? Site);
 
 /// <summary>Answer of POST /api/claims (201): the gateway now belongs to the site.</summary>
 public sealed record ClaimResult(
-    [property: JsonPropertyName("device_id")] string DeviceId,
-    [property: JsonPropertyName("site_id")] string SiteId);
+    [property: JsonPropertyName("deviceId")] string DeviceId,
+    [property: JsonPropertyName("siteId")] string SiteId);
 
 /// <summary>GET /api/devices/{id}/commissioning: the checklist an installer must see pass before leaving.</summary>
 public sealed record CommissioningReport(
-    [property: JsonPropertyName("device_id")] string DeviceId,
+    [property: JsonPropertyName("deviceId")] string DeviceId,
     [property: JsonPropertyName("complete")] bool Complete,
     [property: JsonPropertyName("checks")] IReadOnlyList<CommissioningCheck> Checks);
 
@@ -88,7 +88,7 @@ public sealed record ImportRequest(
 
 /// <summary>Answer of POST /api/import (200): what was (or, on a dry run, would be) created.</summary>
 public sealed record ImportResult(
-    [property: JsonPropertyName("dry_run")] bool DryRun,
+    [property: JsonPropertyName("dryRun")] bool DryRun,
     [property: JsonPropertyName("sites")] int Sites,
     [property: JsonPropertyName("devices")] int Devices,
     [property: JsonPropertyName("monitors")] int Monitors = 0);

@@ -51,7 +51,7 @@ public static class FleetRegistration
             {
                 // A demo site stands for one reviewed on site; the fleet raises enforcement leads only for commissioned sites.
                 var review = await http.PostAsJsonAsync($"/api/sites/{site}/commissioning",
-                    new { passed = true, note = "virtual demo gateway: recorded as reviewed when registered", valid_from = from }, cancellationToken);
+                    new { passed = true, note = "virtual demo gateway: recorded as reviewed when registered", validFrom = from }, cancellationToken);
                 if (!review.IsSuccessStatusCode)
                     throw new HttpRequestException($"the fleet refused the demo commissioning of {site}: {(int)review.StatusCode} {await review.Content.ReadAsStringAsync(cancellationToken)}");
                 // And its meter, calibrated, so the demo's leads are evidence-grade (Meters/: a lead from an uncalibrated meter is not).
@@ -122,14 +122,14 @@ public static class FleetRegistration
     {
         var (make, model) = kind switch { "fume" => ("Demo", "FM-1"), "noise" => ("Demo", "AWA5688"), _ => ("Demo", "DS-10") };
         var meter = await http.PostAsJsonAsync($"/api/devices/{device}/meters",
-            new { kind, make, model, serial = $"SN-{device}", type_approval = "demo", installed_from = from }, cancellationToken);
+            new { kind, make, model, serial = $"SN-{device}", typeApproval = "demo", installedFrom = from }, cancellationToken);
         if (!meter.IsSuccessStatusCode)
             throw new HttpRequestException($"the fleet refused the demo meter of {device}: {(int)meter.StatusCode} {await meter.Content.ReadAsStringAsync(cancellationToken)}");
         var id = (await meter.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("id").GetInt64();
         var day = DateOnly.FromDateTime(from.UtcDateTime);
         var calibration = await http.PostAsJsonAsync($"/api/meters/{id}/calibrations",
             new { certificate = $"DEMO-{device}", institution = "demo metrology institute", method = kind == "noise" ? "JJG 188" : "comparison",
-                calibrated_on = day.AddDays(-1), valid_until = day.AddYears(1) }, cancellationToken);
+                calibratedOn = day.AddDays(-1), validUntil = day.AddYears(1) }, cancellationToken);
         if (!calibration.IsSuccessStatusCode)
             throw new HttpRequestException($"the fleet refused the demo calibration of {device}: {(int)calibration.StatusCode} {await calibration.Content.ReadAsStringAsync(cancellationToken)}");
     }

@@ -18,7 +18,7 @@ public sealed class ProxyOptions
 /// <summary>What every HTTP answer of the fleet carries, whatever produced it (a page, the API, a static file, an
 /// error): a content security policy that lets only the fleet's own script files run, nosniff, no referrer, no
 /// framing, and HSTS when the request came over HTTPS (directly or through a known proxy). Also the server-wide
-/// body limit (<see cref="RequestLimits"/>) and problem details for unhandled errors.</summary>
+/// body limit (<see cref="RequestLimits"/>) and the one problem handler: refusals and unhandled errors as problem details.</summary>
 public static class HttpSecurity
 {
     /// <summary>Scripts only from the fleet's own files: no inline script, no event-handler attributes, no eval,
@@ -71,18 +71,29 @@ public static class HttpSecurity
             });
             return next(http);
         });
-        // Without a handler Kestrel answers an unhandled exception with a bare 500 that skips the callbacks above.
+        // The one problem handler: a refusal (Api/RefusalException) or a malformed request answers its status with the
+        // reason; anything else is a 500 whose detail stays in the log. Without a handler Kestrel answers an unhandled
+        // exception with a bare 500 that skips the callbacks above.
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
-            StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+            StatusCodeSelector = e => e switch
+            {
+                RefusalException refusal => refusal.Status,
+                BadHttpRequestException bad => bad.StatusCode,
+                _ => StatusCodes.Status500InternalServerError,
+            },
             ExceptionHandler = http =>
             {
-                var status = http.Response.StatusCode;
-                var detail = http.Features.Get<IExceptionHandlerFeature>()?.Error is BadHttpRequestException bad
-                    ? bad.Message
-                    : "The fleet could not answer this request; the error is in its log.";
-                return Results.Problem(detail, statusCode: status).ExecuteAsync(http);
+                var detail = http.Features.Get<IExceptionHandlerFeature>()?.Error switch
+                {
+                    RefusalException refusal => refusal.Message,
+                    BadHttpRequestException bad => bad.Message,
+                    _ => "The fleet could not answer this request; the error is in its log.",
+                };
+                return TypedResults.Problem(detail, statusCode: http.Response.StatusCode).ExecuteAsync(http);
             },
+            // A refusal is an answer, not a fault of the fleet: it is not logged as an unhandled error.
+            SuppressDiagnosticsCallback = c => c.Exception is RefusalException,
         });
         return app;
     }

@@ -13,6 +13,7 @@ using Microsoft.Extensions.Options;
 namespace Iot.Fleet.Audit;
 
 /// <summary>The chain's head: how many entries are linked, the last one's id and time, and its hash.</summary>
+/// <remarks>Names pinned in snake_case: also the signed daily head file (AuditHeadExport) that `./iot evidence verify-signed` checks. The API renames them to camelCase (Api/ApiJson).</remarks>
 public sealed record AuditHead(
     long Entries,
     [property: JsonPropertyName("last_entry")] long LastEntry,
@@ -23,8 +24,8 @@ public sealed record AuditHead(
 public sealed record AuditBreak(long Entry, string Reason);
 
 /// <summary>GET /api/audit/verify: whether every link holds, the head recomputed, and the first broken link.</summary>
-public sealed record AuditVerification(bool Holds, AuditHead Head, [property: JsonPropertyName("first_break")] AuditBreak? FirstBreak,
-    [property: JsonPropertyName("breaks")] long Breaks);
+public sealed record AuditVerification(bool Holds, AuditHead Head, AuditBreak? FirstBreak,
+    long Breaks);
 
 /// <summary>
 /// The audit log as a hash chain (hash of <see cref="AuditChainHash"/>): `audit_chain` holds, for each entry id, the hash

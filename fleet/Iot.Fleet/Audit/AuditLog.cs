@@ -7,7 +7,6 @@ using Dapper;
 using Iot.Fleet.Api;
 using Iot.Fleet.People;
 using Iot.Fleet.Storage;
-using Microsoft.Extensions.Options;
 
 namespace Iot.Fleet.Audit;
 
@@ -51,7 +50,7 @@ public sealed record AuditQuery(DateTimeOffset? Since = null, string? Actor = nu
 /// UPDATE and DELETE itself (triggers in migration 4), so not even a bug in the fleet can rewrite history; and every
 /// entry is a link of a hash chain (<see cref="AuditChain"/>), so someone who bypasses the triggers (edits the
 /// database file) is found out at the entry they touched.</summary>
-public sealed partial class AuditLog(FleetDatabase database, TimeProvider clock, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+public sealed partial class AuditLog(FleetDatabase database, TimeProvider clock)
 {
     public const int MaxLimit = 1000;
 
@@ -110,12 +109,13 @@ public sealed partial class AuditLog(FleetDatabase database, TimeProvider clock,
             r.ActorKind, r.Action, r.Subject, r.Before is null ? null : JsonNode.Parse(r.Before), r.After is null ? null : JsonNode.Parse(r.After), r.Note));
     }
 
-    /// <summary>The subject as JSON, in the API's own shape, with anything secret-looking blanked: callers pass
-    /// views without secrets; this is the second line of defence.</summary>
-    private string? Snapshot(object? value)
+    /// <summary>The subject as JSON, with anything secret-looking blanked: callers pass views without secrets; this is the
+    /// second line of defence. Written with the stored names (Api/ApiJson.StoredNames), not the API's casing: the
+    /// entries are hashed into the chain, and one action's entries keep one shape over the years.</summary>
+    private static string? Snapshot(object? value)
     {
         if (value is null) return null;
-        var node = JsonSerializer.SerializeToNode(value, value.GetType(), json.Value.SerializerOptions);
+        var node = JsonSerializer.SerializeToNode(value, value.GetType(), ApiJson.StoredNames);
         Redact(node);
         return node?.ToJsonString();
     }

@@ -74,14 +74,16 @@ public static class AuditedEndpoints
             var http = context.HttpContext;
             var scope = new AuditScope(http.RequestServices.GetRequiredService<AuditLog>(), AuditActor.Of(http.User), action);
             http.Items[typeof(AuditScope)] = scope;
-            var result = await next(context);
+            var answer = await next(context);
+            // A handler typed as Results<Created<T>, ValidationProblem> answers with one of them inside.
+            var result = answer is INestedHttpResult nested ? nested.Result : answer;
             if (Succeeded(result, http))
             {
                 if (scope.After is null && result is IValueHttpResult { Value: { } value } && !scope.Written) scope.After = value;
                 // The change is committed; an entry that cannot be written fails the request loudly (500) rather than silently.
                 scope.Write(http.Request.Path);
             }
-            return result;
+            return answer;
         });
         return builder;
     }

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 namespace Iot.Fleet.Audit;
 
 /// <summary>One evidence key as published: the current one has no `retired_at`.</summary>
+/// <remarks>Names pinned in snake_case: also the published public keys file. The API renames them to camelCase (Api/ApiJson).</remarks>
 public sealed record EvidenceKeyInfo(
     string Algorithm,
     [property: JsonPropertyName("public_key")] string PublicKey,

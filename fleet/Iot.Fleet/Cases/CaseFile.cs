@@ -100,6 +100,7 @@ public sealed record CaseStepView(string Step, string From, string To, string By
 /// is `overdue` when nobody reported from site by then (still waiting, or arrived late). A `late` lead (backfilled) has
 /// `review_due` instead, and `review_overdue` when nobody acknowledged or closed it by then; it is never `overdue`.
 /// `minor` is the notice-first judgement of a violation found (the fleet's, or an inspector's override).</summary>
+/// <remarks>Names pinned in snake_case: also case.json of the signed evidence bundle. The API renames them to camelCase (Api/ApiJson).</remarks>
 public sealed record CaseView(
     long Lead,
     string Status,
@@ -130,6 +131,7 @@ public sealed record CaseView(
 
 /// <summary>The operator's commitment letter (承诺书) of a noticed case: who signed it for the operator and when, its
 /// text or a reference to the paper, and whether a scan is kept (GET /api/leads/{id}/case/commitment/scan).</summary>
+/// <remarks>Names pinned in snake_case: also case.json of the signed evidence bundle. The API renames them to camelCase (Api/ApiJson).</remarks>
 public sealed record CommitmentView(
     [property: JsonPropertyName("signed_by")] string SignedBy,
     [property: JsonPropertyName("signed_at")] DateTime SignedAt,
@@ -144,12 +146,6 @@ public sealed record CommitmentView(
 public sealed record CommitmentLetter(string? SignedBy, DateTimeOffset? SignedAt, string? Text, string? Reference, Photos.CommissioningPhoto? Scan)
 {
     public const int MaxTextLength = 8000;
-}
-
-/// <summary>A case step that cannot be taken; <see cref="Status"/> is the HTTP status (404, 400 or 409).</summary>
-public sealed class CaseException(string message, int status) : Exception(message)
-{
-    public int Status { get; } = status;
 }
 
 /// <summary>Filters of GET /api/cases; each optional.</summary>

@@ -55,10 +55,9 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
         {
             var grid = connection.ExecuteScalar<string?>("SELECT grid FROM sites WHERE id = @Site", new { l.Site }, tx);
             var chosen = squad is { Length: > 0 }
-                ? Squads.Read(connection, tx, squad) ?? throw new CaseException($"no squad {squad}", StatusCodes.Status400BadRequest)
+                ? Squads.Read(connection, tx, squad) ?? throw new RefusalException($"no squad {squad}", StatusCodes.Status400BadRequest)
                 : Squads.OwnerOf(connection, tx, grid)
-                  ?? throw new CaseException($"no squad owns grid {grid ?? "(none)"} of site {l.Site}; choose a squad (`squad`) or give a squad that grid",
-                      StatusCodes.Status409Conflict);
+                  ?? throw new RefusalException($"no squad owns grid {grid ?? "(none)"} of site {l.Site}; choose a squad (`squad`) or give a squad that grid", StatusCodes.Status409Conflict);
             c.Squad = chosen.Id;
             c.Status = CaseStatus.Dispatched;
             var number = connection.ExecuteScalar<long>("SELECT COUNT(*) FROM case_steps WHERE lead = @lead AND step = 'dispatch'", new { lead }, tx) + 1;
@@ -74,14 +73,14 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
     public CaseView Result(long lead, string result, string? note, DateTimeOffset? arrivedAt, string actor, AuditScope? audit)
     {
         if (result is not (CaseStatus.ViolationFound or CaseStatus.NoViolation))
-            throw new CaseException($"result must be {CaseStatus.ViolationFound} or {CaseStatus.NoViolation}", StatusCodes.Status400BadRequest);
-        if (string.IsNullOrWhiteSpace(note)) throw new CaseException("say in `note` what the squad found on site", StatusCodes.Status400BadRequest);
+            throw new RefusalException($"result must be {CaseStatus.ViolationFound} or {CaseStatus.NoViolation}", StatusCodes.Status400BadRequest);
+        if (string.IsNullOrWhiteSpace(note)) throw new RefusalException("say in `note` what the squad found on site", StatusCodes.Status400BadRequest);
         return Step(lead, CaseSteps.Result, actor, audit, (c, l, connection, tx) =>
         {
             var now = clock.GetUtcNow();
             var arrived = arrivedAt ?? now;
-            if (arrived > now + TimeSpan.FromMinutes(1)) throw new CaseException("arrived_at is in the future", StatusCodes.Status400BadRequest);
-            if (arrived < l.RaisedAt - TimeSpan.FromMinutes(1)) throw new CaseException("arrived_at is before the lead was raised", StatusCodes.Status400BadRequest);
+            if (arrived > now + TimeSpan.FromMinutes(1)) throw new RefusalException("arrivedAt is in the future", StatusCodes.Status400BadRequest);
+            if (arrived < l.RaisedAt - TimeSpan.FromMinutes(1)) throw new RefusalException("arrivedAt is before the lead was raised", StatusCodes.Status400BadRequest);
             c.RespondedAt = arrived.ToUnixTimeMilliseconds();
             c.Result = result;
             c.ResultNote = note!.Trim();
@@ -110,11 +109,11 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
     /// operator) or not (the penalty path), with the reason; kept in the history and the audit log.</summary>
     public CaseView Minor(long lead, bool minor, string? reason, string actor, AuditScope? audit)
     {
-        if (string.IsNullOrWhiteSpace(reason)) throw new CaseException("say in `reason` why the case is or is not minor", StatusCodes.Status400BadRequest);
+        if (string.IsNullOrWhiteSpace(reason)) throw new RefusalException("say in `reason` why the case is or is not minor", StatusCodes.Status400BadRequest);
         return Step(lead, CaseSteps.Minor, actor, audit, (c, l, _, _) =>
         {
             if ((c.Notice != 0) == minor)
-                throw new CaseException($"the case of lead {lead} is already {(minor ? "treated as minor (noticed)" : "not minor")}", StatusCodes.Status409Conflict);
+                throw new RefusalException($"the case of lead {lead} is already {(minor ? "treated as minor (noticed)" : "not minor")}", StatusCodes.Status409Conflict);
             // The fleet's measurement stays in `why`; cases from before this judgement was kept are measured now.
             var fleet = c.Minor ?? _minor.Assess(l, firstOffence: c.Notice != 0);
             c.Minor = fleet with { Minor = minor, By = actor, Reason = reason!.Trim() };
@@ -128,19 +127,19 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
     /// in the history). A scan is re-encoded as a commissioning photo is (<see cref="CommissioningPhoto.FromUpload"/>).</summary>
     public CaseView Commitment(long lead, CommitmentLetter letter, string actor, AuditScope? audit)
     {
-        if (string.IsNullOrWhiteSpace(letter.SignedBy)) throw new CaseException("say in `signed_by` who signed the letter for the operator", StatusCodes.Status400BadRequest);
+        if (string.IsNullOrWhiteSpace(letter.SignedBy)) throw new RefusalException("say in `signedBy` who signed the letter for the operator", StatusCodes.Status400BadRequest);
         if (string.IsNullOrWhiteSpace(letter.Text) && string.IsNullOrWhiteSpace(letter.Reference))
-            throw new CaseException("give the letter's `text` or a `reference` to the signed paper", StatusCodes.Status400BadRequest);
+            throw new RefusalException("give the letter's `text` or a `reference` to the signed paper", StatusCodes.Status400BadRequest);
         if (letter.Text is { Length: > CommitmentLetter.MaxTextLength })
-            throw new CaseException($"the letter's text is {letter.Text.Length} characters; at most {CommitmentLetter.MaxTextLength} are kept", StatusCodes.Status400BadRequest);
+            throw new RefusalException($"the letter's text is {letter.Text.Length} characters; at most {CommitmentLetter.MaxTextLength} are kept", StatusCodes.Status400BadRequest);
         return Step(lead, CaseSteps.Commitment, actor, audit, (c, l, connection, tx) =>
         {
             if (c.Notice == 0)
-                throw new CaseException($"the case of lead {lead} is not a notice: only a noticed case has a commitment letter", StatusCodes.Status409Conflict);
+                throw new RefusalException($"the case of lead {lead} is not a notice: only a noticed case has a commitment letter", StatusCodes.Status409Conflict);
             var now = clock.GetUtcNow();
             var signedAt = letter.SignedAt ?? now;
-            if (signedAt > now + TimeSpan.FromMinutes(1)) throw new CaseException("signed_at is in the future", StatusCodes.Status400BadRequest);
-            if (signedAt < l.RaisedAt - TimeSpan.FromMinutes(1)) throw new CaseException("signed_at is before the lead was raised", StatusCodes.Status400BadRequest);
+            if (signedAt > now + TimeSpan.FromMinutes(1)) throw new RefusalException("signedAt is in the future", StatusCodes.Status400BadRequest);
+            if (signedAt < l.RaisedAt - TimeSpan.FromMinutes(1)) throw new RefusalException("signedAt is before the lead was raised", StatusCodes.Status400BadRequest);
             connection.Execute(
                 """
                 INSERT INTO case_commitments (lead, signed_by, signed_at, text, reference, scan, scan_type, recorded_by, recorded_at)
@@ -167,7 +166,7 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
     public CaseView Deadline(long lead, DateTimeOffset due, string? note, string actor, AuditScope? audit) =>
         Step(lead, CaseSteps.Deadline, actor, audit, (c, _, _, _) =>
         {
-            if (due <= clock.GetUtcNow()) throw new CaseException("the rectification deadline must be in the future", StatusCodes.Status400BadRequest);
+            if (due <= clock.GetUtcNow()) throw new RefusalException("the rectification deadline must be in the future", StatusCodes.Status400BadRequest);
             c.RectifyBy = due.ToUnixTimeMilliseconds();
             c.Recheck = null;
             c.Status = CaseStatus.Rectifying;
@@ -178,7 +177,7 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
     public CaseView Recheck(long lead, string result, string? note, string actor, AuditScope? audit)
     {
         if (result is not (CaseStatus.Rectified or CaseStatus.NotRectified))
-            throw new CaseException($"result must be {CaseStatus.Rectified} or {CaseStatus.NotRectified}", StatusCodes.Status400BadRequest);
+            throw new RefusalException($"result must be {CaseStatus.Rectified} or {CaseStatus.NotRectified}", StatusCodes.Status400BadRequest);
         return Step(lead, CaseSteps.Recheck, actor, audit, (c, _, _, _) =>
         {
             c.Recheck = result;
@@ -193,30 +192,29 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
     public CaseView Close(long lead, string outcome, string? reason, string? note, string actor, AuditScope? audit)
     {
         if (outcome is not (CaseStatus.Confirmed or CaseStatus.Dismissed))
-            throw new CaseException($"outcome must be {CaseStatus.Confirmed} or {CaseStatus.Dismissed}", StatusCodes.Status400BadRequest);
+            throw new RefusalException($"outcome must be {CaseStatus.Confirmed} or {CaseStatus.Dismissed}", StatusCodes.Status400BadRequest);
         if (outcome == CaseStatus.Dismissed)
         {
             if (CaseRules.DismissReasons.All(r => r.Id != reason))
-                throw new CaseException($"dismissing needs a reason, one of: {string.Join(", ", CaseRules.DismissReasons.Select(r => r.Id))}", StatusCodes.Status400BadRequest);
+                throw new RefusalException($"dismissing needs a reason, one of: {string.Join(", ", CaseRules.DismissReasons.Select(r => r.Id))}", StatusCodes.Status400BadRequest);
             if (reason == CaseRules.OtherReason && string.IsNullOrWhiteSpace(note))
-                throw new CaseException("reason `other` needs a note saying why", StatusCodes.Status400BadRequest);
+                throw new RefusalException("reason `other` needs a note saying why", StatusCodes.Status400BadRequest);
         }
         return Step(lead, $"{CaseSteps.Close}:{outcome}", actor, audit, (c, _, connection, tx) =>
         {
             // Notice first rests on the operator's promise: without the signed letter it is the penalty path.
             if (outcome == CaseStatus.Confirmed && c.Notice != 0
                 && connection.ExecuteScalar<long>("SELECT COUNT(*) FROM case_commitments WHERE lead = @lead", new { lead }, tx) == 0)
-                throw new CaseException(
-                    $"lead {lead} was noticed as a minor offence: record the operator's commitment letter (承诺书) first, or decide it is not minor",
-                    StatusCodes.Status409Conflict);
+                throw new RefusalException(
+                    $"lead {lead} was noticed as a minor offence: record the operator's commitment letter (承诺书) first, or decide it is not minor", StatusCodes.Status409Conflict);
             if (outcome == CaseStatus.Dismissed && _options.TwoPersonDismissal)
             {
                 var raisedBy = connection.ExecuteScalar<string?>(
                     "SELECT actor FROM case_steps WHERE lead = @lead AND step = @step ORDER BY id DESC LIMIT 1", new { lead, step = CaseSteps.Acknowledge }, tx);
                 if (raisedBy is null)
-                    throw new CaseException($"two-person rule: acknowledge lead {lead} first; then someone else may dismiss it", StatusCodes.Status409Conflict);
+                    throw new RefusalException($"two-person rule: acknowledge lead {lead} first; then someone else may dismiss it", StatusCodes.Status409Conflict);
                 if (raisedBy == actor)
-                    throw new CaseException($"two-person rule: {actor} acknowledged lead {lead}, so someone else must dismiss it", StatusCodes.Status403Forbidden);
+                    throw new RefusalException($"two-person rule: {actor} acknowledged lead {lead}, so someone else must dismiss it", StatusCodes.Status403Forbidden);
             }
             c.Outcome = outcome;
             c.CloseReason = outcome == CaseStatus.Dismissed ? reason : null;
@@ -317,8 +315,8 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
 
     private Lead CaseLead(long id) => leads.Get(id) switch
     {
-        null or { Queue: not LeadQueue.Enforcement } => throw new CaseException($"no lead {id}", StatusCodes.Status404NotFound),
-        { Status: not LeadStatus.New } l => throw new CaseException(
+        null or { Queue: not LeadQueue.Enforcement } => throw new RefusalException($"no lead {id}", StatusCodes.Status404NotFound),
+        { Status: not LeadStatus.New } l => throw new RefusalException(
             $"lead {id} is {l.Status}: not an enforcement lead, so it has no case", StatusCodes.Status409Conflict),
         var l => l,
     };
@@ -341,9 +339,8 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
             var before = View(connection, tx, lead, c, now, withHistory: false);
             var allowed = CaseSteps.AllowedFrom[step];
             if (!allowed.Contains(c.Status))
-                throw new CaseException(
-                    $"cannot {step.Replace(':', ' ')} the case of lead {leadId}: it is {c.Status}; that step needs {string.Join(" or ", allowed)}",
-                    StatusCodes.Status409Conflict);
+                throw new RefusalException(
+                    $"cannot {step.Replace(':', ' ')} the case of lead {leadId}: it is {c.Status}; that step needs {string.Join(" or ", allowed)}", StatusCodes.Status409Conflict);
             var from = c.Status;
             var data = apply(c, lead, connection, tx);
             c.UpdatedAt = now.ToUnixTimeMilliseconds();

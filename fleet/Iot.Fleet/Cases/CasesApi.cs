@@ -1,5 +1,5 @@
-using System.Text.Json.Serialization;
 using Iot.Fleet.Api;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Iot.Fleet.Audit;
 using Iot.Fleet.Commissioning;
 using Iot.Fleet.Leads;
@@ -19,7 +19,7 @@ public sealed record AcknowledgeRequest(string? Note);
 public sealed record DispatchRequest(string? Squad, string? Note);
 
 /// <summary>Body of result: `violation_found` or `no_violation`, what was found, and when the squad arrived (default: now).</summary>
-public sealed record ResultRequest(string Result, string? Note, [property: JsonPropertyName("arrived_at")] DateTimeOffset? ArrivedAt);
+public sealed record ResultRequest(string Result, string? Note, DateTimeOffset? ArrivedAt);
 
 /// <summary>Body of minor: an inspector treats the violation as minor (`true`: a notice) or not (`false`: the penalty
 /// path), against the fleet's judgement, and says why.</summary>
@@ -27,8 +27,8 @@ public sealed record MinorRequest(bool Minor, string? Reason);
 
 /// <summary>Body of commitment: the operator's commitment letter (承诺书); `scan` is an optional data URL of a JPEG or PNG.</summary>
 public sealed record CommitmentRequest(
-    [property: JsonPropertyName("signed_by")] string? SignedBy,
-    [property: JsonPropertyName("signed_at")] DateTimeOffset? SignedAt,
+    string? SignedBy,
+    DateTimeOffset? SignedAt,
     string? Text,
     string? Reference,
     string? Scan);
@@ -50,79 +50,58 @@ public static class CasesApi
     {
         var api = app.MapGroup("/api").WithTags("Cases").RequireAuthorization();
 
-        api.MapPost("/squads", (SquadRequest body, Squads squads, HttpContext http) => Handle(() =>
+        api.MapPost("/squads", Results<Created<Squad>, Ok<Squad>> (SquadRequest body, Squads squads, HttpContext http) =>
             {
                 var (saved, before) = squads.Save(new Squad(body.Id ?? "", body.Name ?? "", body.Grids ?? [], body.Members ?? []));
                 AuditScope.Of(http).Describe($"squad:{saved.Id}", before, saved);
-                return before is null ? Results.Created($"/api/squads/{saved.Id}", saved) : Results.Ok(saved);
-            }))
+                return before is null ? TypedResults.Created($"/api/squads/{saved.Id}", saved) : TypedResults.Ok(saved);
+            })
             .RequireRoles()
             .Audited("squad.save");
         api.MapGet("/squads", (PageRequest page, Squads squads) => page.Of(squads.All(), q => q.Id));
-        api.MapGet("/squads/{id}", (string id, Squads squads) =>
-            squads.Find(id) is { } squad ? Results.Ok(squad) : Results.Problem($"no squad {id}", statusCode: StatusCodes.Status404NotFound));
+        api.MapGet("/squads/{id}", (string id, Squads squads) => TypedResults.Ok(squads.Find(id) ?? throw RefusalException.NotFound("squad", id)));
 
         api.MapGet("/cases", (string? status, string? squad, string? grid, bool? overdue, PageRequest page, CaseStore cases) =>
             status is not null && !CaseStatus.All.Contains(status)
-                ? Results.Problem($"unknown status '{status}'; known: {string.Join(", ", CaseStatus.All)}", statusCode: StatusCodes.Status400BadRequest)
-                : Results.Ok(cases.Find(new CaseQuery(status, squad, grid, overdue), page)))
+                ? throw new RefusalException($"unknown status '{status}'; known: {string.Join(", ", CaseStatus.All)}")
+                : TypedResults.Ok(cases.Find(new CaseQuery(status, squad, grid, overdue), page)))
             .RequireRoles(Roles.LeadReading);
         api.MapGet("/cases/dismiss-reasons", () => CaseRules.DismissReasons);
-        api.MapGet("/leads/{id:long}/case", (long id, CaseStore cases) => Handle(() => Results.Ok(cases.Get(id)))).RequireRoles(Roles.LeadReading);
+        api.MapGet("/leads/{id:long}/case", (long id, CaseStore cases) => TypedResults.Ok(cases.Get(id))).RequireRoles(Roles.LeadReading);
 
         var step = api.MapGroup("/leads/{id:long}/case").RequireRoles(Roles.LeadHandling);
         step.MapPost("/acknowledge", (long id, AcknowledgeRequest? body, CaseStore cases, HttpContext http) =>
-            Handle(() => Results.Ok(cases.Acknowledge(id, Actor(http), body?.Note, AuditScope.Of(http))))).Audited("case.acknowledge");
+            TypedResults.Ok(cases.Acknowledge(id, Actor(http), body?.Note, AuditScope.Of(http)))).Audited("case.acknowledge");
         step.MapPost("/dispatch", (long id, DispatchRequest? body, CaseStore cases, HttpContext http) =>
-            Handle(() => Results.Ok(cases.Dispatch(id, body?.Squad, Actor(http), body?.Note, AuditScope.Of(http))))).Audited("case.dispatch");
+            TypedResults.Ok(cases.Dispatch(id, body?.Squad, Actor(http), body?.Note, AuditScope.Of(http)))).Audited("case.dispatch");
         step.MapPost("/result", (long id, ResultRequest body, CaseStore cases, HttpContext http) =>
-            Handle(() => Results.Ok(cases.Result(id, body.Result ?? "", body.Note, body.ArrivedAt, Actor(http), AuditScope.Of(http))))).Audited("case.result");
+            TypedResults.Ok(cases.Result(id, body.Result ?? "", body.Note, body.ArrivedAt, Actor(http), AuditScope.Of(http)))).Audited("case.result");
         step.MapPost("/minor", (long id, MinorRequest body, CaseStore cases, HttpContext http) =>
-            Handle(() => Results.Ok(cases.Minor(id, body.Minor, body.Reason, Actor(http), AuditScope.Of(http))))).Audited("case.minor");
-        step.MapPost("/commitment", (long id, CommitmentRequest body, CaseStore cases, HttpContext http) => Handle(() =>
+            TypedResults.Ok(cases.Minor(id, body.Minor, body.Reason, Actor(http), AuditScope.Of(http)))).Audited("case.minor");
+        step.MapPost("/commitment", (long id, CommitmentRequest body, CaseStore cases, HttpContext http) =>
             {
                 var letter = new CommitmentLetter(body.SignedBy, body.SignedAt, body.Text, body.Reference,
                     CommissioningPhoto.FromDataUrl(body.Scan, "scan"));
-                return Results.Ok(cases.Commitment(id, letter, Actor(http), AuditScope.Of(http)));
-            }))
+                return TypedResults.Ok(cases.Commitment(id, letter, Actor(http), AuditScope.Of(http)));
+            })
             .Audited("case.commitment")
             .WithBodyLimit(CommissioningPhoto.MaxUploadBytes / 3 * 4 + 64 * 1024); // the scan as base64, and the text
         api.MapGet("/leads/{id:long}/case/commitment/scan", (long id, CaseStore cases) => cases.CommitmentScan(id) switch
             {
-                null => Results.Problem("no scan of a commitment letter", statusCode: StatusCodes.Status404NotFound),
+                null => throw new RefusalException("no scan of a commitment letter", StatusCodes.Status404NotFound),
                 // As a commissioning photo: an image only when it is what it says, else a download.
-                { } scan when scan.IsImage => Results.File(scan.Bytes, scan.ContentType),
-                { } scan => Results.File(scan.Bytes, "application/octet-stream", $"commitment-{id}-scan.bin"),
+                { } scan when scan.IsImage => TypedResults.File(scan.Bytes, scan.ContentType),
+                { } scan => TypedResults.File(scan.Bytes, "application/octet-stream", $"commitment-{id}-scan.bin"),
             })
             .RequireRoles(Roles.LeadReading);
         step.MapPost("/deadline", (long id, DeadlineRequest body, CaseStore cases, HttpContext http) =>
-            Handle(() => Results.Ok(cases.Deadline(id, body.Due, body.Note, Actor(http), AuditScope.Of(http))))).Audited("case.deadline");
+            TypedResults.Ok(cases.Deadline(id, body.Due, body.Note, Actor(http), AuditScope.Of(http)))).Audited("case.deadline");
         step.MapPost("/recheck", (long id, RecheckRequest body, CaseStore cases, HttpContext http) =>
-            Handle(() => Results.Ok(cases.Recheck(id, body.Result ?? "", body.Note, Actor(http), AuditScope.Of(http))))).Audited("case.recheck");
+            TypedResults.Ok(cases.Recheck(id, body.Result ?? "", body.Note, Actor(http), AuditScope.Of(http)))).Audited("case.recheck");
         step.MapPost("/close", (long id, CloseRequest body, CaseStore cases, HttpContext http) =>
-            Handle(() => Results.Ok(cases.Close(id, body.Outcome ?? "", body.Reason, body.Note, Actor(http), AuditScope.Of(http))))).Audited("case.close");
+            TypedResults.Ok(cases.Close(id, body.Outcome ?? "", body.Reason, body.Note, Actor(http), AuditScope.Of(http)))).Audited("case.close");
     }
 
     /// <summary>Who takes the step, as the case history names them (a login, or admin-token).</summary>
     private static string Actor(HttpContext http) => AuditActor.Of(http.User).Name;
-
-    private static IResult Handle(Func<IResult> handle)
-    {
-        try
-        {
-            return handle();
-        }
-        catch (CaseException e)
-        {
-            return Results.Problem(e.Message, statusCode: e.Status);
-        }
-        catch (RegistryException e)
-        {
-            return Results.Problem(e.Message, statusCode: StatusCodes.Status400BadRequest); // an unreadable scan
-        }
-        catch (SquadException e)
-        {
-            return Results.Problem(e.Message, statusCode: e.Conflict ? StatusCodes.Status409Conflict : StatusCodes.Status400BadRequest);
-        }
-    }
 }

@@ -43,6 +43,7 @@ public enum MarginMeasure
 /// <summary>The fleet's judgement of one violation found on site, or an inspector's decision over it: minor (a notice
 /// to the operator) or not (the penalty path). <see cref="Over"/> and <see cref="Allowed"/> are in <see cref="Unit"/>;
 /// <see cref="By"/> is `fleet` for the automatic judgement, else the inspector who decided, with the reason.</summary>
+/// <remarks>Names pinned in snake_case: also stored as JSON with its case. The API renames them to camelCase (Api/ApiJson).</remarks>
 public sealed record MinorDecision(
     bool Minor,
     double Over,

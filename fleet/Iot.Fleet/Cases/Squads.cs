@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Dapper;
+using Iot.Fleet.Api;
 using Iot.Fleet.Storage;
 
 namespace Iot.Fleet.Cases;
@@ -7,20 +8,14 @@ namespace Iot.Fleet.Cases;
 /// <summary>An enforcement squad (中队) and the grid cells (网格) it covers; members are people's logins.</summary>
 public sealed record Squad(string Id, string Name, IReadOnlyList<string> Grids, IReadOnlyList<string> Members);
 
-/// <summary>A squad change that cannot be made; the message says why.</summary>
-public sealed class SquadException(string message, bool conflict = false) : Exception(message)
-{
-    public bool Conflict { get; } = conflict;
-}
-
 /// <summary>Squads in the fleet database. A grid belongs to one squad at most, so automatic dispatch has one answer.</summary>
 public sealed class Squads(FleetDatabase database, TimeProvider clock)
 {
     /// <summary>Creates the squad or replaces its name, grids and members; throws when a grid belongs to another squad.</summary>
     public (Squad Squad, Squad? Before) Save(Squad squad)
     {
-        if (string.IsNullOrWhiteSpace(squad.Id) || squad.Id.Length > 64) throw new SquadException("a squad needs an id of up to 64 characters");
-        if (string.IsNullOrWhiteSpace(squad.Name)) throw new SquadException("a squad needs a name");
+        if (string.IsNullOrWhiteSpace(squad.Id) || squad.Id.Length > 64) throw new RefusalException("a squad needs an id of up to 64 characters");
+        if (string.IsNullOrWhiteSpace(squad.Name)) throw new RefusalException("a squad needs a name");
         var grids = squad.Grids.Select(g => g.Trim()).Where(g => g.Length > 0).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         var members = squad.Members.Select(m => m.Trim()).Where(m => m.Length > 0).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
@@ -29,7 +24,7 @@ public sealed class Squads(FleetDatabase database, TimeProvider clock)
         var before = Read(connection, tx, squad.Id);
         foreach (var grid in grids)
             if (connection.ExecuteScalar<string?>("SELECT squad FROM squad_grids WHERE grid = @grid", new { grid }, tx) is { } owner && owner != squad.Id)
-                throw new SquadException($"grid {grid} already belongs to squad {owner}; take it from that squad first", conflict: true);
+                throw new RefusalException($"grid {grid} already belongs to squad {owner}; take it from that squad first", StatusCodes.Status409Conflict);
         connection.Execute(
             """
             INSERT INTO squads (id, name, members, created_at, updated_at) VALUES (@Id, @name, @members, @now, @now)

@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
 using Iot.Fleet.People;
@@ -8,13 +7,13 @@ using Iot.Fleet.Registry;
 namespace Iot.Fleet.Commissioning;
 
 /// <summary>Body of POST /api/devices/{id}/commissioning: the installer's sign-off; `photo` is a data URL.</summary>
-public sealed record SignOffRequest([property: JsonPropertyName("note")] string? Note, [property: JsonPropertyName("photo")] string? Photo);
+public sealed record SignOffRequest(string? Note, string? Photo);
 
 /// <summary>Body of POST /api/sites/{id}/commissioning: an admin records a review done outside the checklist.</summary>
 public sealed record AdminCommissioningRequest(
-    [property: JsonPropertyName("passed")] bool Passed,
-    [property: JsonPropertyName("note")] string? Note,
-    [property: JsonPropertyName("valid_from")] DateTimeOffset? ValidFrom);
+    bool Passed,
+    string? Note,
+    DateTimeOffset? ValidFrom);
 
 /// <summary>The live checklist, the installer's sign-off and the records of a site.</summary>
 public static class CommissioningApi
@@ -23,31 +22,31 @@ public static class CommissioningApi
     {
         var api = app.MapGroup("/api").WithTags("Commissioning").RequireAuthorization();
         api.MapGet("/devices/{id}/commissioning", (string id, CommissioningChecklist checklist) =>
-            checklist.For(id) is { } report ? Results.Ok(report) : Results.Problem($"no device {id}", statusCode: StatusCodes.Status404NotFound));
-        api.MapPost("/devices/{id}/commissioning", (string id, SignOffRequest body, HttpContext http, CommissioningRecords records) => RegistryApi.Write(() =>
+            TypedResults.Ok(checklist.For(id) ?? throw RefusalException.NotFound("device", id)));
+        api.MapPost("/devices/{id}/commissioning", (string id, SignOffRequest body, HttpContext http, CommissioningRecords records) =>
             {
                 var record = records.SignOff(id, AuditActor.Of(http.User).Name, body.Note, CommissioningPhoto.FromDataUrl(body.Photo));
                 AuditScope.Of(http).Describe($"site:{record.Site}", null, record);
-                return Results.Created($"/api/sites/{record.Site}/commissioning", record);
-            }))
+                return TypedResults.Created($"/api/sites/{record.Site}/commissioning", record);
+            })
             .RequireRoles(Roles.Installing).Audited("commissioning.sign_off")
             .WithBodyLimit(CommissioningPhoto.MaxUploadBytes / 3 * 4 + 64 * 1024); // the photo as base64, and the note
-        api.MapPost("/sites/{id}/commissioning", (string id, AdminCommissioningRequest body, HttpContext http, CommissioningRecords records) => RegistryApi.Write(() =>
+        api.MapPost("/sites/{id}/commissioning", (string id, AdminCommissioningRequest body, HttpContext http, CommissioningRecords records) =>
             {
                 var record = records.RecordByAdmin(id, body.Passed, body.ValidFrom, AuditActor.Of(http.User).Name, body.Note);
                 // Marked as what it is: a review recorded by an admin, not a checklist run on site.
                 AuditScope.Of(http).Describe($"site:{id}", null, record, "admin record of a review done outside the checklist (bulk migration)");
-                return Results.Created($"/api/sites/{id}/commissioning", record);
-            }))
+                return TypedResults.Created($"/api/sites/{id}/commissioning", record);
+            })
             .RequireRoles(Roles.Admin).Audited("commissioning.admin_record");
         api.MapGet("/sites/{id}/commissioning", (string id, PageRequest page, CommissioningRecords records) => page.Of(records.OfSite(id), r => r.Id));
         api.MapGet("/commissioning/{id:long}/photo", (long id, CommissioningRecords records) => records.Photo(id) switch
         {
-            null => Results.Problem("no photo", statusCode: StatusCodes.Status404NotFound),
+            null => throw new RefusalException("no photo", StatusCodes.Status404NotFound),
             // Shown by the browser only when it is what it says (every photo since re-encoding is); anything an
             // older fleet stored unchecked is a download, never a page (nosniff keeps the browser from guessing).
-            { } photo when photo.IsImage => Results.File(photo.Bytes, photo.ContentType),
-            { } photo => Results.File(photo.Bytes, "application/octet-stream", $"commissioning-{id}-photo.bin"),
+            { } photo when photo.IsImage => TypedResults.File(photo.Bytes, photo.ContentType),
+            { } photo => TypedResults.File(photo.Bytes, "application/octet-stream", $"commissioning-{id}-photo.bin"),
         });
     }
 }

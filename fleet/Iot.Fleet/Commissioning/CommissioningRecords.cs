@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dapper;
 using Iot.Fleet.Photos;
+using Iot.Fleet.Api;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Storage;
 using Iot.Contract.Http;
@@ -27,11 +28,11 @@ public sealed class CommissioningRecords(FleetDatabase database, SiteRegistry re
     /// The photo is one <see cref="CommissioningPhoto.FromUpload"/> made.</summary>
     public CommissioningRecord SignOff(string deviceId, string signedBy, string? note, CommissioningPhoto? photo)
     {
-        var report = checklist.For(deviceId) ?? throw new RegistryException($"no device {deviceId}");
-        var site = registry.View(deviceId)?.Site ?? throw new RegistryException($"device {deviceId} is not bound to a site");
+        var report = checklist.For(deviceId) ?? throw new RefusalException($"no device {deviceId}");
+        var site = registry.View(deviceId)?.Site ?? throw new RefusalException($"device {deviceId} is not bound to a site");
         if (!report.Complete)
-            throw new RegistryException("the checklist has not passed: " +
-                string.Join("; ", report.Checks.Where(c => c.Status != CommissioningCheck.Pass).Select(c => $"{c.Name}: {c.Detail ?? c.Status}")), conflict: true);
+            throw new RefusalException("the checklist has not passed: " +
+                string.Join("; ", report.Checks.Where(c => c.Status != CommissioningCheck.Pass).Select(c => $"{c.Name}: {c.Detail ?? c.Status}")), StatusCodes.Status409Conflict);
         var now = clock.GetUtcNow();
         return Store(site, deviceId, passed: true, CommissioningMethod.Checklist, report.Checks, signedBy, now, note, photo);
     }
@@ -39,10 +40,10 @@ public sealed class CommissioningRecords(FleetDatabase database, SiteRegistry re
     /// <summary>Records a review done outside the checklist (gateways installed before this system).</summary>
     public CommissioningRecord RecordByAdmin(string siteId, bool passed, DateTimeOffset? validFrom, string signedBy, string? note)
     {
-        if (registry.GetSite(siteId) is null) throw new RegistryException($"no site {siteId}");
-        if (string.IsNullOrWhiteSpace(note)) throw new RegistryException("say in `note` what review this records (who checked the installation, when, how)");
+        if (registry.GetSite(siteId) is null) throw new RefusalException($"no site {siteId}");
+        if (string.IsNullOrWhiteSpace(note)) throw new RefusalException("say in `note` what review this records (who checked the installation, when, how)");
         var now = clock.GetUtcNow();
-        if (validFrom > now) throw new RegistryException("valid_from cannot be in the future");
+        if (validFrom > now) throw new RefusalException("validFrom cannot be in the future");
         return Store(siteId, null, passed, CommissioningMethod.AdminRecord, [], signedBy, validFrom ?? now, note, null, now);
     }
 

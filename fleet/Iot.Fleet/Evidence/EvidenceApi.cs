@@ -7,6 +7,7 @@ using Iot.Fleet.Rules;
 namespace Iot.Fleet.Evidence;
 
 /// <summary>What the audit log records of an export: the bundle's digest and who exported it (the actor of the entry).</summary>
+/// <remarks>Names pinned in snake_case: the audit log's record of an export, hashed into the chain. The API renames them to camelCase (Api/ApiJson).</remarks>
 public sealed record EvidenceExportRecord(
     long Lead,
     [property: JsonPropertyName("bundle_sha256")] string BundleSha256,
@@ -30,12 +31,12 @@ public static class EvidenceApi
             {
                 var actor = AuditActor.Of(http.User);
                 if (export.Export(id, actor.Name) is not { } bundle)
-                    return Results.Problem($"no enforcement lead {id}", statusCode: StatusCodes.Status404NotFound);
+                    throw RefusalException.NotFound("enforcement lead", id);
                 // A bundle whose export cannot be recorded is not handed out.
                 audit.Record(actor, "evidence.export", $"lead:{id}", null,
                     new EvidenceExportRecord(id, bundle.Sha256, bundle.Zip.LongLength, bundle.ManifestSha256, bundle.KeyFingerprint));
                 http.Response.Headers["X-Evidence-Sha256"] = bundle.Sha256;
-                return Results.File(bundle.Zip, "application/zip", $"lead-{id}-evidence.zip");
+                return TypedResults.File(bundle.Zip, "application/zip", $"lead-{id}-evidence.zip");
             })
             .WithTags("Evidence")
             .RequireRoles(Roles.LeadHandling);
@@ -46,7 +47,7 @@ public static class EvidenceApi
             {
                 var (old, current) = keys.Rotate();
                 AuditScope.Of(http).Describe($"evidence-key:{current.Fingerprint}", old, current);
-                return Results.Ok(keys.List());
+                return TypedResults.Ok(keys.List());
             })
             .WithTags("Evidence")
             .RequireRoles(Roles.Admin)

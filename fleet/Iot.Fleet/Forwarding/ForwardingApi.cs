@@ -32,14 +32,14 @@ public static class ForwardingApi
         api.MapGet("/sites", (PageRequest page, ReportingSites reporting) => page.Of(reporting.Current.Values.OrderBy(s => s.Site, StringComparer.Ordinal).ToList(), s => s.Site))
             .RequireRoles(Roles.Engineer);
         // The MN a platform assigned to a site (and which platform): set here, audited, used by the forwarder at once.
-        api.MapPut("/sites/{site}", (string site, ReportingSiteRequest body, HttpContext http, ReportingSites reporting) => RegistryApi.Write(() =>
+        api.MapPut("/sites/{site}", (string site, ReportingSiteRequest body, HttpContext http, ReportingSites reporting) =>
             {
-                var set = reporting.Set(site, body.Platform, body.Mn, AuditActor.Of(http.User).Name);
-                if (set is not { } change) return Results.Problem($"no site {site}", statusCode: StatusCodes.Status404NotFound);
+                var change = reporting.Set(site, body.Platform, body.Mn, AuditActor.Of(http.User).Name)
+                    ?? throw new RefusalException($"no site {site}", StatusCodes.Status404NotFound);
                 AuditScope.Of(http).Describe($"site:{site}", change.Before is { } b ? new { b.Platform, b.Mn, b.Source } : null,
                     new { change.After.Platform, change.After.Mn });
-                return Results.Ok(change.After);
-            }))
+                return TypedResults.Ok(change.After);
+            })
             .RequireRoles(Roles.Engineer).Audited("hj212.site.report");
     }
 

@@ -1,4 +1,5 @@
 using Dapper;
+using Iot.Fleet.Api;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Storage;
 using Microsoft.Extensions.Options;
@@ -37,14 +38,14 @@ public sealed class ReportingSites(FleetDatabase database, SiteRegistry registry
     public (ReportingSiteView? Before, ReportingSiteView After)? Set(string site, string? platform, string? mn, string by)
     {
         if (platform is null || !options.Value.Platforms.ContainsKey(platform))
-            throw new RegistryException($"`platform` must be a configured platform ({string.Join(", ", options.Value.Platforms.Keys)})");
-        if (ReportingSite.MnProblem(mn) is { } problem) throw new RegistryException($"`mn`: {problem}");
+            throw new RefusalException($"`platform` must be a configured platform ({string.Join(", ", options.Value.Platforms.Keys)})");
+        if (ReportingSite.MnProblem(mn) is { } problem) throw new RefusalException($"`mn`: {problem}");
         if (registry.GetSite(site) is null) return null;
         lock (_setting)
         {
             var before = Current.GetValueOrDefault(site);
             if (Current.Values.FirstOrDefault(s => s.Mn == mn && s.Site != site) is { } other)
-                throw new RegistryException($"MN {mn} is the MN site {other.Site} reports under", conflict: true);
+                throw new RefusalException($"MN {mn} is the MN site {other.Site} reports under", StatusCodes.Status409Conflict);
             var now = clock.GetUtcNow();
             using (var connection = database.Open())
                 connection.Execute(

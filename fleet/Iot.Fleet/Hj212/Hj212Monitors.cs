@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Dapper;
 using Iot.Hj212;
+using Iot.Fleet.Api;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Storage;
 
@@ -23,14 +24,26 @@ public sealed record Hj212Monitor(string Device, string Mn, string PasswordSha25
 }
 
 /// <summary>HJ 212 monitors as devices: registered by POST /api/devices with protocol "hj212", found by MN.</summary>
-public sealed class Hj212Monitors(FleetDatabase database, SiteRegistry registry, Hj212Profiles profiles)
+public sealed class Hj212Monitors(FleetDatabase database, SiteRegistry registry, Hj212Profiles profiles) : IDeviceProtocol
 {
     public const string Protocol = "hj212";
+
+    string IDeviceProtocol.Protocol => Protocol;
+
+    /// <summary>POST /api/devices with protocol hj212. The audit says whether the monitor encrypts, never the key.</summary>
+    public RegisteredDevice Register(DeviceRequest request)
+    {
+        var monitor = Add(request.Id, request.Site, request.Mn, request.Password, request.Profile, request.Sm4Key);
+        return new RegisteredDevice(monitor, new
+        {
+            monitor.Id, monitor.Site, protocol = Protocol, request.Mn, profile = request.Profile ?? "default", encrypted = request.Sm4Key is not null,
+        });
+    }
 
     /// <summary>Adds the device and its monitor row together; a bad MN, password, SM4 key or profile is a 400, a taken MN a 409.</summary>
     public Device Add(string id, string? site, string? mn, string? password, string? profile, string? sm4Key = null)
     {
-        if (Problems(mn, password, profile, sm4Key).FirstOrDefault() is { Message: { } problem }) throw new RegistryException(problem);
+        if (Problems(mn, password, profile, sm4Key).FirstOrDefault() is { Message: { } problem }) throw new RefusalException(problem);
         return registry.AddDevice(id, site, (connection, tx) => Insert(connection, tx, id, mn!, password!, profile, sm4Key));
     }
 
@@ -51,7 +64,7 @@ public sealed class Hj212Monitors(FleetDatabase database, SiteRegistry registry,
     public static void Insert(DbConnection connection, DbTransaction tx, string id, string mn, string password, string? profile, string? sm4Key)
     {
         if (connection.ExecuteScalar<long>("SELECT COUNT(*) FROM hj212_monitors WHERE mn = @mn", new { mn }, tx) > 0)
-            throw new RegistryException($"MN {mn} belongs to another device", conflict: true);
+            throw new RefusalException($"MN {mn} belongs to another device", StatusCodes.Status409Conflict);
         connection.Execute("INSERT INTO hj212_monitors (dev, mn, password_sha256, profile, sm4_key, created_at) VALUES (@id, @mn, @pw, @profile, @sm4Key, @now)",
             new { id, mn, sm4Key = sm4Key?.ToUpperInvariant(), pw = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(password))), profile = profile ?? "default",
                 now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }, tx);

@@ -1,5 +1,6 @@
 using Iot.Fleet.Api;
 using Iot.Fleet.People;
+using Iot.Fleet.Registry;
 
 namespace Iot.Fleet.Hj212;
 
@@ -11,6 +12,7 @@ public static class Hj212Setup
         services.AddOptions<Hj212Options>().BindConfiguration("Hj212");
         services.AddSingleton<Hj212Profiles>();
         services.AddSingleton<Hj212Monitors>();
+        services.AddSingleton<IDeviceProtocol>(sp => sp.GetRequiredService<Hj212Monitors>());
         services.AddSingleton<Hj212Receiver>();
         if (configuration.GetValue<int>("Hj212:Port") > 0)
             services.AddHostedService(sp => sp.GetRequiredService<Hj212Receiver>());

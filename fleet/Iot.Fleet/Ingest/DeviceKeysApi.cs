@@ -23,18 +23,18 @@ public static class DeviceKeysApi
         // key and retires the old one (the gateway must be given the new key, or its telemetry is rejected).
         api.MapPost("/devices/{id}/evidence-key", (string id, HttpContext http, SiteRegistry registry, DeviceKeys keys) =>
             {
-                if (registry.View(id) is null) return Results.Problem($"no device {id}", statusCode: StatusCodes.Status404NotFound);
+                if (registry.View(id) is null) throw RefusalException.NotFound("device", id);
                 var previous = keys.Current(id);
                 var key = keys.Issue(id, "api");
                 AuditScope.Of(http).Describe($"device:{id}", new { evidence_key = previous?.Id }, new { evidence_key = key.Id });
-                return Results.Ok(new EvidenceKeyIssued(id, key.Id, key.Hex, key.CreatedAt.UtcDateTime));
+                return TypedResults.Ok(new EvidenceKeyIssued(id, key.Id, key.Hex, key.CreatedAt.UtcDateTime));
             })
             .RequireRoles(Roles.Issuing).Audited("device.evidence_key");
         api.MapGet("/devices/{id}/records/{seq:long}/message", (string id, long seq, RecordJournal journal, DeviceKeys keys) =>
             {
                 if (seq is < 0 or > uint.MaxValue || journal.MessageOf(id, (uint)seq) is not { } m)
-                    return Results.Problem($"no record {id}/{seq}", statusCode: StatusCodes.Status404NotFound);
-                return Results.Ok(new RawMessageView(m.Id, m.Topic, m.Payload, m.ReceivedAt.UtcDateTime, m.Proof?.Status, m.Proof?.Mac, m.Proof?.KeyId,
+                    throw RefusalException.NotFound("record", $"{id}/{seq}");
+                return TypedResults.Ok(new RawMessageView(m.Id, m.Topic, m.Payload, m.ReceivedAt.UtcDateTime, m.Proof?.Status, m.Proof?.Mac, m.Proof?.KeyId,
                     m.Proof?.SignedLength, keys.Recheck(m)));
             })
             .RequireRoles(Roles.Engineer);

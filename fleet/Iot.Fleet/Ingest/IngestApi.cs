@@ -28,7 +28,7 @@ public static class IngestApi
         api.MapGet("/conflicts", (string? device, PageRequest page, FleetDatabase database) => Conflicts(database, device, page));
         api.MapGet("/influx/quarantine", (string? device, PageRequest page, FleetDatabase database) => Quarantine(database, device, page));
         app.MapGet("/engineer/ingest", (string? device, FleetDatabase database, Health.FleetHealth health, Forwarding.PlatformQueue queue,
-                Forwarding.PlatformForwarder forwarder) => Results.Content(
+                Forwarding.PlatformForwarder forwarder) => TypedResults.Content(
                 IngestPage.Render(health.Report(), device, Rejections(database, device, new PageRequest()).Items, Conflicts(database, device, new PageRequest()).Items,
                     Quarantine(database, device, new PageRequest()).Items, Forwarding.ForwardingApi.Queue(queue, forwarder)),
                 "text/html; charset=utf-8"))

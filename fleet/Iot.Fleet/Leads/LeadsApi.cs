@@ -13,6 +13,7 @@ namespace Iot.Fleet.Leads;
 /// `night`: a lead of a night rule, whose `permit` is the night-work permit its windows overlap, or null;
 /// `merged_into`: for status `merged`, the lead late records joined this one's episode to;
 /// `evidence`: `calibrated`, `uncalibrated` (not evidence-grade) or null when calibration is not required).</summary>
+/// <remarks>Names pinned in snake_case: also lead.json of the signed evidence bundle and the notification payload sent to outside systems. The API renames them to camelCase (Api/ApiJson).</remarks>
 public sealed record LeadView(long Id, string Rule, string Site, IReadOnlyCollection<string> Devices, DateTime Start, DateTime End,
     double Value, double Limit, string Unit, bool Late, string Status, bool Night, long? Permit,
     string Profile, [property: JsonPropertyName("profile_version")] int ProfileVersion,
@@ -62,8 +63,8 @@ public static class LeadsApi
         api.MapGet("/leads", (DateTimeOffset? since, DateTimeOffset? until, string? rule, string? site, string? status, string? permit, PageRequest page,
                 LeadStore store) =>
             permit is null or LeadQuery.WithPermit or LeadQuery.WithoutPermit
-                ? Results.Ok(View(store.Find(LeadQueue.Enforcement, new LeadQuery(since, until, rule, site, status, permit), page)))
-                : Results.Problem($"permit must be {LeadQuery.WithPermit} or {LeadQuery.WithoutPermit}, not '{permit}'", statusCode: StatusCodes.Status400BadRequest))
+                ? TypedResults.Ok(View(store.Find(LeadQueue.Enforcement, new LeadQuery(since, until, rule, site, status, permit), page)))
+                : throw new RefusalException($"permit must be {LeadQuery.WithPermit} or {LeadQuery.WithoutPermit}, not '{permit}'"))
             .RequireRoles(Roles.LeadReading);
         api.MapGet("/alerts", (DateTimeOffset? since, DateTimeOffset? until, string? rule, string? site, string? status, PageRequest page, LeadStore store) =>
             View(store.Find(LeadQueue.Integrity, new LeadQuery(since, until, rule, site, status), page)));
@@ -71,13 +72,13 @@ public static class LeadsApi
             feed.Stream(context, json.Value.SerializerOptions)).ExcludeFromDescription().RequireRoles(Roles.LeadReading);
         api.MapGet("/leads/{id:long}", (long id, LeadStore store, RecordJournal journal, SiteRegistry registry, Meters.MeterRegister meters, LeadReadings readings) =>
             store.Get(id) is { } lead
-                ? Results.Ok(Evidence(lead, journal, registry) with
+                ? TypedResults.Ok(Evidence(lead, journal, registry) with
                 {
                     History = store.History(id), Meters = meters.Behind(lead), Readings = readings.Of(lead), Background = readings.BackgroundOf(lead),
                 })
-                : Results.Problem($"no lead {id}", statusCode: 404)).RequireRoles(Roles.LeadReading);
+                : throw RefusalException.NotFound("lead", id)).RequireRoles(Roles.LeadReading);
         api.MapGet("/alerts/{id:long}", (long id, LeadStore store, RecordJournal journal, SiteRegistry registry) =>
-            store.Get(id) is { Queue: LeadQueue.Integrity } alert ? Results.Ok(Evidence(alert, journal, registry)) : Results.Problem($"no alert {id}", statusCode: 404));
+            store.Get(id) is { Queue: LeadQueue.Integrity } alert ? TypedResults.Ok(Evidence(alert, journal, registry)) : throw RefusalException.NotFound("alert", id));
     }
 
     private static Page<LeadView> View(Page<Lead> page) => new([.. page.Items.Select(LeadView.Of)], page.Next, page.Total);

@@ -6,6 +6,7 @@ namespace Iot.Fleet.Meters;
 
 /// <summary>A measuring instrument a gateway reads (a sound level meter, a dust or fume monitor): what the evidence rests on.
 /// `type_approval`: its pattern approval (型式批准 / CMC number); `installed_from`/`removed_at`: when it served the gateway.</summary>
+/// <remarks>Names pinned in snake_case: also meters.json of the signed evidence bundle. The API renames them to camelCase (Api/ApiJson).</remarks>
 public sealed record Meter(long Id, string Device, SiteKind Kind, string Make, string Model, string Serial,
     [property: JsonPropertyName("type_approval")] string? TypeApproval,
     [property: JsonPropertyName("installed_from")] DateTimeOffset InstalledFrom,
@@ -14,6 +15,7 @@ public sealed record Meter(long Id, string Device, SiteKind Kind, string Make, s
 
 /// <summary>One calibration of a meter (检定/校准): the certificate (检定证书) number, the institution, the method (JJG 188 for
 /// sound level meters, a comparison test for dust and fume monitors), and the days it covers, in the site's local dates.</summary>
+/// <remarks>Names pinned in snake_case: also meters.json of the signed evidence bundle. The API renames them to camelCase (Api/ApiJson).</remarks>
 public sealed record Calibration(long Id, long Meter, string Certificate, string Institution, string Method,
     [property: JsonPropertyName("calibrated_on")] DateOnly CalibratedOn,
     [property: JsonPropertyName("valid_until")] DateOnly ValidUntil,
@@ -26,6 +28,7 @@ public sealed record Calibration(long Id, long Meter, string Certificate, string
 
 /// <summary>The meter a lead rests on, as the lead's API, evidence page and notice name it, with the certificate that
 /// covered its windows (null fields when none did).</summary>
+/// <remarks>Names pinned in snake_case: also meters.json of the signed evidence bundle. The API renames them to camelCase (Api/ApiJson).</remarks>
 public sealed record MeterEvidence(string Device, SiteKind Kind, string Make, string Model, string Serial,
     [property: JsonPropertyName("type_approval")] string? TypeApproval,
     string? Certificate, string? Institution, string? Method,

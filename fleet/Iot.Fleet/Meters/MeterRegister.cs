@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Dapper;
+using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
 using Iot.Fleet.Commissioning;
 using Iot.Fleet.Leads;
@@ -28,15 +29,15 @@ public sealed class MeterRegister(FleetDatabase database, SiteRegistry registry,
         Require("make", make);
         Require("model", model);
         Require("serial", serial);
-        Optional("type_approval", typeApproval);
+        Optional("typeApproval", typeApproval);
         var now = clock.GetUtcNow();
         var from = installedFrom ?? now;
-        if (from > now.AddMinutes(10)) throw new RegistryException("installed_from is in the future");
-        if (from.Year < 2000) throw new RegistryException("installed_from is before 2000");
+        if (from > now.AddMinutes(10)) throw new RefusalException("installedFrom is in the future");
+        if (from.Year < 2000) throw new RefusalException("installedFrom is before 2000");
         using var connection = database.Open();
         using var tx = connection.BeginTransaction();
         if (connection.ExecuteScalar<long>("SELECT COUNT(*) FROM devices WHERE id = @device", new { device }, tx) == 0)
-            throw new KeyNotFoundException($"no device {device}");
+            throw new RefusalException($"no device {device}", StatusCodes.Status404NotFound);
         // A gateway reads one meter of a kind at a time: a new one replaces the one before from its own start.
         connection.Execute("UPDATE meters SET removed_at = @from WHERE device = @device AND kind = @kind AND removed_at IS NULL",
             new { device, kind = Kind(kind), from = from.ToUnixTimeSeconds() }, tx);
@@ -59,18 +60,18 @@ public sealed class MeterRegister(FleetDatabase database, SiteRegistry registry,
         Require("certificate", certificate);
         Require("institution", institution);
         Optional("method", method);
-        if (calibratedOn is not { } on) throw new RegistryException("calibrated_on is required (yyyy-MM-dd)");
-        if (validUntil is not { } until) throw new RegistryException("valid_until is required (yyyy-MM-dd)");
-        if (until < on) throw new RegistryException("valid_until is before calibrated_on");
+        if (calibratedOn is not { } on) throw new RefusalException("calibratedOn is required (yyyy-MM-dd)");
+        if (validUntil is not { } until) throw new RefusalException("validUntil is required (yyyy-MM-dd)");
+        if (until < on) throw new RefusalException("validUntil is before calibratedOn");
         // JJG 188 gives a sound level meter one year; no certificate runs for more than a few.
-        if (until > on.AddYears(3)) throw new RegistryException("valid_until is more than 3 years after calibrated_on");
-        if (on > DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime.AddDays(1))) throw new RegistryException("calibrated_on is in the future");
-        if (on.Year < 2000) throw new RegistryException("calibrated_on is before 2000");
+        if (until > on.AddYears(3)) throw new RefusalException("validUntil is more than 3 years after calibratedOn");
+        if (on > DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime.AddDays(1))) throw new RefusalException("calibratedOn is in the future");
+        if (on.Year < 2000) throw new RefusalException("calibratedOn is before 2000");
         var file = Scan(scan);
         using var connection = database.Open();
         using var tx = connection.BeginTransaction();
         var kind = connection.ExecuteScalar<string?>("SELECT kind FROM meters WHERE id = @meter", new { meter }, tx)
-            ?? throw new KeyNotFoundException($"no meter {meter}");
+            ?? throw new RefusalException($"no meter {meter}", StatusCodes.Status404NotFound);
         var id = connection.ExecuteScalar<long>(
             """
             INSERT INTO calibrations (meter, certificate, institution, method, calibrated_on, valid_until, scan_type, scan, created_at, created_by)
@@ -94,10 +95,10 @@ public sealed class MeterRegister(FleetDatabase database, SiteRegistry registry,
     private static (string ContentType, byte[] Bytes)? Scan(string? url)
     {
         if (string.IsNullOrEmpty(url)) return null;
-        if (url.Length > MaxScanBytes / 3 * 4 + 100) throw new RegistryException($"the scan is larger than {MaxScanBytes / 1024 / 1024} MiB");
+        if (url.Length > MaxScanBytes / 3 * 4 + 100) throw new RefusalException($"the scan is larger than {MaxScanBytes / 1024 / 1024} MiB");
         var comma = url.IndexOf(',');
         if (!url.StartsWith("data:", StringComparison.Ordinal) || comma < 0 || !url[..comma].EndsWith(";base64", StringComparison.Ordinal))
-            throw new RegistryException("scan must be a data URL: data:application/pdf;base64,… (or a JPEG or PNG)");
+            throw new RefusalException("scan must be a data URL: data:application/pdf;base64,… (or a JPEG or PNG)");
         byte[] bytes;
         try
         {
@@ -105,7 +106,7 @@ public sealed class MeterRegister(FleetDatabase database, SiteRegistry registry,
         }
         catch (FormatException)
         {
-            throw new RegistryException("scan is not valid base64");
+            throw new RefusalException("scan is not valid base64");
         }
         if (bytes.AsSpan().StartsWith("%PDF-"u8)) return ("application/pdf", bytes);
         var image = CommissioningPhoto.FromUpload(bytes);
@@ -220,17 +221,17 @@ public sealed class MeterRegister(FleetDatabase database, SiteRegistry registry,
     /// <summary>Records a site's measured background noise; it corrects the site's noise windows from <paramref name="measuredAt"/> on.</summary>
     public BackgroundLevel AddBackground(string site, double? level, DateTimeOffset? measuredAt, string? measuredBy, string? note, AuditScope audit)
     {
-        if (level is not { } dB || !double.IsFinite(dB) || dB is < 20 or > 120) throw new RegistryException("level must be a background level in dB(A), 20…120");
-        Require("measured_by", measuredBy);
-        if (note is { Length: > 1000 }) throw new RegistryException("note is longer than 1000 characters");
+        if (level is not { } dB || !double.IsFinite(dB) || dB is < 20 or > 120) throw new RefusalException("level must be a background level in dB(A), 20…120");
+        Require("measuredBy", measuredBy);
+        if (note is { Length: > 1000 }) throw new RefusalException("note is longer than 1000 characters");
         var now = clock.GetUtcNow();
         var at = measuredAt ?? now;
-        if (at > now.AddMinutes(10)) throw new RegistryException("measured_at is in the future");
-        if (at.Year < 2000) throw new RegistryException("measured_at is before 2000");
+        if (at > now.AddMinutes(10)) throw new RefusalException("measuredAt is in the future");
+        if (at.Year < 2000) throw new RefusalException("measuredAt is before 2000");
         using var connection = database.Open();
         using var tx = connection.BeginTransaction();
         if (connection.ExecuteScalar<long>("SELECT COUNT(*) FROM sites WHERE id = @site", new { site }, tx) == 0)
-            throw new KeyNotFoundException($"no site {site}");
+            throw new RefusalException($"no site {site}", StatusCodes.Status404NotFound);
         var id = connection.ExecuteScalar<long>(
             """
             INSERT INTO site_background (site, level, measured_at, measured_by, note, created_at, created_by)
@@ -256,14 +257,14 @@ public sealed class MeterRegister(FleetDatabase database, SiteRegistry registry,
 
     private static void Require(string field, string? value)
     {
-        if (string.IsNullOrWhiteSpace(value)) throw new RegistryException($"{field} is required");
+        if (string.IsNullOrWhiteSpace(value)) throw new RefusalException($"{field} is required");
         Optional(field, value);
     }
 
     private static void Optional(string field, string? value)
     {
-        if (value is { Length: > MaxText }) throw new RegistryException($"{field} is longer than {MaxText} characters");
-        if (value is not null && value.Any(char.IsControl)) throw new RegistryException($"{field} contains control characters");
+        if (value is { Length: > MaxText }) throw new RefusalException($"{field} is longer than {MaxText} characters");
+        if (value is not null && value.Any(char.IsControl)) throw new RefusalException($"{field} contains control characters");
     }
 
     private static List<Meter> Read(DbConnection connection, DbTransaction? tx, string where, object parameters)

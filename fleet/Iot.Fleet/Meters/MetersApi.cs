@@ -1,7 +1,5 @@
-using System.Text.Json.Serialization;
 using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
-using Iot.Fleet.Leads;
 using Iot.Fleet.People;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Rules;
@@ -11,19 +9,19 @@ namespace Iot.Fleet.Meters;
 
 /// <summary>Body of POST /api/devices/{id}/meters.</summary>
 public sealed record MeterRequest(SiteKind? Kind, string? Make, string? Model, string? Serial,
-    [property: JsonPropertyName("type_approval")] string? TypeApproval,
-    [property: JsonPropertyName("installed_from")] DateTimeOffset? InstalledFrom);
+    string? TypeApproval,
+    DateTimeOffset? InstalledFrom);
 
 /// <summary>Body of POST /api/meters/{id}/calibrations; `scan` is a data URL of the certificate (PDF, JPEG or PNG).</summary>
 public sealed record CalibrationRequest(string? Certificate, string? Institution, string? Method,
-    [property: JsonPropertyName("calibrated_on")] DateOnly? CalibratedOn,
-    [property: JsonPropertyName("valid_until")] DateOnly? ValidUntil,
+    DateOnly? CalibratedOn,
+    DateOnly? ValidUntil,
     string? Scan);
 
 /// <summary>Body of POST /api/sites/{id}/background: the measured background noise in dB(A), when and by whom.</summary>
 public sealed record BackgroundRequest(double? Level,
-    [property: JsonPropertyName("measured_at")] DateTimeOffset? MeasuredAt,
-    [property: JsonPropertyName("measured_by")] string? MeasuredBy,
+    DateTimeOffset? MeasuredAt,
+    string? MeasuredBy,
     string? Note);
 
 /// <summary>The meter register and a site's background noise. Engineers (and admins) register meters and calibrations;
@@ -34,59 +32,44 @@ public static class MetersApi
     {
         services.AddOptions<EvidenceGradeOptions>().BindConfiguration("Evidence");
         services.AddSingleton<MeterRegister>();
-        services.AddSingleton<CalibrationWatch>();
-        services.AddHostedService(sp => sp.GetRequiredService<CalibrationWatch>());
         return services;
     }
 
     public static void MapMetersApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").WithTags("Meters").RequireAuthorization();
-        api.MapPost("/devices/{id}/meters", (string id, MeterRequest body, HttpContext http, MeterRegister meters) => Write(() =>
+        api.MapPost("/devices/{id}/meters", (string id, MeterRequest body, HttpContext http, MeterRegister meters) =>
             {
                 // Enum.IsDefined: the JSON enum converter also takes numbers, which name no kind.
-                if (body.Kind is not { } kind || !Enum.IsDefined(kind)) throw new RegistryException("kind is required: noise, dust or fume");
+                if (body.Kind is not { } kind || !Enum.IsDefined(kind)) throw new RefusalException("kind is required: noise, dust or fume");
                 var meter = meters.AddMeter(id, kind, body.Make, body.Model, body.Serial, body.TypeApproval, body.InstalledFrom, AuditScope.Of(http));
-                return Results.Created($"/api/meters/{meter.Id}", meter);
-            }))
+                return TypedResults.Created($"/api/meters/{meter.Id}", meter);
+            })
             .RequireRoles(Roles.Metering).Audited("meter.create");
         api.MapGet("/devices/{id}/meters", (string id, PageRequest page, MeterRegister meters) => page.Of(meters.OfDevice(id), m => m.Id, descending: true));
         api.MapGet("/meters", (PageRequest page, MeterRegister meters) => page.Of(meters.InService(), m => m.Id));
         api.MapGet("/meters/{id:long}", (long id, MeterRegister meters) =>
-            meters.Get(id) is { } meter ? Results.Ok(meter) : Results.Problem($"no meter {id}", statusCode: StatusCodes.Status404NotFound));
-        api.MapPost("/meters/{id:long}/calibrations", (long id, CalibrationRequest body, HttpContext http, MeterRegister meters) => Write(() =>
+            TypedResults.Ok(meters.Get(id) ?? throw RefusalException.NotFound("meter", id)));
+        api.MapPost("/meters/{id:long}/calibrations", (long id, CalibrationRequest body, HttpContext http, MeterRegister meters) =>
             {
                 var calibration = meters.AddCalibration(id, body.Certificate, body.Institution, body.Method, body.CalibratedOn, body.ValidUntil, body.Scan, AuditScope.Of(http));
-                return Results.Created($"/api/meters/{id}", calibration);
-            }))
+                return TypedResults.Created($"/api/meters/{id}", calibration);
+            })
             .RequireRoles(Roles.Metering).Audited("meter.calibration")
             .WithBodyLimit(MeterRegister.MaxScanBytes / 3 * 4 + 64 * 1024); // the scan as base64, and the fields
         api.MapGet("/calibrations/{id:long}/scan", (long id, MeterRegister meters) => meters.ScanOf(id) switch
         {
-            null => Results.Problem("no scan", statusCode: StatusCodes.Status404NotFound),
+            null => throw new RefusalException("no scan", StatusCodes.Status404NotFound),
             // A PDF is never shown inline (it may carry script for a viewer); images were re-encoded by the fleet.
-            { ContentType: "application/pdf" } scan => Results.File(scan.Bytes, scan.ContentType, scan.FileName),
-            { } scan => Results.File(scan.Bytes, scan.ContentType),
+            { ContentType: "application/pdf" } scan => TypedResults.File(scan.Bytes, scan.ContentType, scan.FileName),
+            { } scan => TypedResults.File(scan.Bytes, scan.ContentType),
         });
-        api.MapPost("/sites/{id}/background", (string id, BackgroundRequest body, HttpContext http, MeterRegister meters) => Write(() =>
+        api.MapPost("/sites/{id}/background", (string id, BackgroundRequest body, HttpContext http, MeterRegister meters) =>
             {
                 var background = meters.AddBackground(id, body.Level, body.MeasuredAt, body.MeasuredBy, body.Note, AuditScope.Of(http));
-                return Results.Created($"/api/sites/{id}/background", background);
-            }))
+                return TypedResults.Created($"/api/sites/{id}/background", background);
+            })
             .RequireRoles(Roles.Installing).Audited("site.background");
         api.MapGet("/sites/{id}/background", (string id, PageRequest page, MeterRegister meters) => page.Of(meters.Backgrounds(id), b => b.Id));
-    }
-
-    /// <summary>A register write: refused ones are 400 (409 when the state forbids it), unknown things 404.</summary>
-    internal static IResult Write(Func<IResult> write)
-    {
-        try
-        {
-            return RegistryApi.Write(write);
-        }
-        catch (KeyNotFoundException e)
-        {
-            return Results.Problem(e.Message, statusCode: StatusCodes.Status404NotFound);
-        }
     }
 }

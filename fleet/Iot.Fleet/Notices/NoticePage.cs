@@ -2,7 +2,6 @@ using Iot.Fleet.Glossary;
 using System.Globalization;
 using System.Net;
 using System.Text;
-using System.Text.Json.Serialization;
 using Iot.Fleet.Leads;
 using Iot.Fleet.Meters;
 using Iot.Fleet.Registry;
@@ -108,7 +107,7 @@ public static class NoticePage
     /// <summary>One published monitoring point as the public sees it: no site id, no coordinates of the operator, no contact,
     /// nothing of the accounts; the device's id is printed on its box at the point.</summary>
     public sealed record PublicPoint(string District, string Site, string Address, string Kinds, string Device, string Meter,
-        [property: JsonPropertyName("calibrated_until")] string? CalibratedUntil);
+        string? CalibratedUntil);
 
     public static string PublicList(IReadOnlyList<PublicPoint> points, string bureau)
     {

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Dapper;
+using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Rules;
@@ -21,6 +22,7 @@ public static class ServiceMethod
 }
 
 /// <summary>One service of a lead's notice on the party: how, when, by whom, to whom; who recorded it and when.</summary>
+/// <remarks>Names pinned in snake_case: also the audit log's snapshot of it, hashed into the chain. The API renames them to camelCase (Api/ApiJson).</remarks>
 public sealed record NoticeService(long Id, long Lead, string Method,
     [property: JsonPropertyName("served_at")] DateTimeOffset ServedAt,
     [property: JsonPropertyName("served_by")] string ServedBy, string? Recipient, string? Note,
@@ -28,6 +30,7 @@ public sealed record NoticeService(long Id, long Lead, string Method,
     [property: JsonPropertyName("recorded_by")] string RecordedBy);
 
 /// <summary>A published monitoring point (监测点位公示): the district and address the bureau makes public for a site.</summary>
+/// <remarks>Names pinned in snake_case: also the audit log's snapshot of it, hashed into the chain. The API renames them to camelCase (Api/ApiJson).</remarks>
 public sealed record MonitoringPoint(string Site, string District, string Address,
     [property: JsonPropertyName("published_at")] DateTimeOffset PublishedAt,
     [property: JsonPropertyName("published_by")] string PublishedBy);
@@ -40,19 +43,19 @@ public sealed class NoticeRecords(FleetDatabase database, TimeProvider clock)
     public NoticeService Serve(long lead, string? method, DateTimeOffset? servedAt, string? servedBy, string? recipient, string? note, AuditScope audit)
     {
         if (method is null || !ServiceMethod.Words.ContainsKey(method))
-            throw new RegistryException($"method must be one of {string.Join(", ", ServiceMethod.Words.Keys)}");
+            throw new RefusalException($"method must be one of {string.Join(", ", ServiceMethod.Words.Keys)}");
         var now = clock.GetUtcNow();
-        if (servedAt is not { } at) throw new RegistryException("served_at is required");
-        if (at > now.AddMinutes(10)) throw new RegistryException("served_at is in the future");
-        if (at.Year < 2000) throw new RegistryException("served_at is before 2000");
+        if (servedAt is not { } at) throw new RefusalException("servedAt is required");
+        if (at > now.AddMinutes(10)) throw new RefusalException("servedAt is in the future");
+        if (at.Year < 2000) throw new RefusalException("servedAt is before 2000");
         var by = string.IsNullOrWhiteSpace(servedBy) ? audit.Actor.Name : servedBy.Trim();
-        Text("served_by", by);
+        Text("servedBy", by);
         Text("recipient", recipient);
-        if (note is { Length: > 1000 }) throw new RegistryException("note is longer than 1000 characters");
+        if (note is { Length: > 1000 }) throw new RefusalException("note is longer than 1000 characters");
         using var connection = database.Open();
         using var tx = connection.BeginTransaction();
         if (connection.ExecuteScalar<long>("SELECT COUNT(*) FROM leads WHERE id = @lead AND queue = 'enforcement'", new { lead }, tx) == 0)
-            throw new KeyNotFoundException($"no lead {lead}");
+            throw new RefusalException($"no lead {lead}", StatusCodes.Status404NotFound);
         var id = connection.ExecuteScalar<long>(
             """
             INSERT INTO notice_services (lead, method, served_at, served_by, recipient, note, recorded_at, recorded_by)
@@ -83,7 +86,7 @@ public sealed class NoticeRecords(FleetDatabase database, TimeProvider clock)
         Text("address", address, required: true);
         using var connection = database.Open();
         using var tx = connection.BeginTransaction();
-        if (connection.ExecuteScalar<long>("SELECT COUNT(*) FROM sites WHERE id = @site", new { site }, tx) == 0) throw new KeyNotFoundException($"no site {site}");
+        if (connection.ExecuteScalar<long>("SELECT COUNT(*) FROM sites WHERE id = @site", new { site }, tx) == 0) throw new RefusalException($"no site {site}", StatusCodes.Status404NotFound);
         var before = Point(connection, tx, site);
         connection.Execute(
             """
@@ -119,8 +122,8 @@ public sealed class NoticeRecords(FleetDatabase database, TimeProvider clock)
 
     private static void Text(string field, string? value, bool required = false)
     {
-        if (required && string.IsNullOrWhiteSpace(value)) throw new RegistryException($"{field} is required");
-        if (value is { Length: > MaxText }) throw new RegistryException($"{field} is longer than {MaxText} characters");
-        if (value is not null && value.Any(char.IsControl)) throw new RegistryException($"{field} contains control characters");
+        if (required && string.IsNullOrWhiteSpace(value)) throw new RefusalException($"{field} is required");
+        if (value is { Length: > MaxText }) throw new RefusalException($"{field} is longer than {MaxText} characters");
+        if (value is not null && value.Any(char.IsControl)) throw new RefusalException($"{field} contains control characters");
     }
 }

@@ -1,8 +1,8 @@
 using System.Text.Json.Serialization;
-using System.Threading.RateLimiting;
 using Iot.Fleet.Api;
-using Iot.Fleet.Audit;
 using Iot.Fleet.Glossary;
+using System.Threading.RateLimiting;
+using Iot.Fleet.Audit;
 using Iot.Fleet.Leads;
 using Iot.Fleet.Meters;
 using Iot.Fleet.People;
@@ -15,8 +15,8 @@ namespace Iot.Fleet.Notices;
 /// <summary>Body of POST /api/leads/{id}/notice/services: how (`direct`, `left`, `post`, `electronic`, `announcement`),
 /// when and by whom the notice was served, and on whom.</summary>
 public sealed record ServiceRequest(string? Method,
-    [property: JsonPropertyName("served_at")] DateTimeOffset? ServedAt,
-    [property: JsonPropertyName("served_by")] string? ServedBy,
+    DateTimeOffset? ServedAt,
+    string? ServedBy,
     string? Recipient, string? Note);
 
 /// <summary>Body of POST /api/sites/{id}/monitoring-point: the district and address published for the site.</summary>
@@ -49,39 +49,38 @@ public static class NoticesApi
     public static void MapNotices(this WebApplication app)
     {
         var api = app.MapGroup("/api").WithTags("Notices").RequireAuthorization();
-        api.MapPost("/leads/{id:long}/notice/services", (long id, ServiceRequest body, HttpContext http, NoticeRecords notices) => MetersApi.Write(() =>
+        api.MapPost("/leads/{id:long}/notice/services", (long id, ServiceRequest body, HttpContext http, NoticeRecords notices) =>
             {
                 var service = notices.Serve(id, body.Method, body.ServedAt, body.ServedBy, body.Recipient, body.Note, AuditScope.Of(http));
-                return Results.Created($"/api/leads/{id}/notice/services", service);
-            }))
+                return TypedResults.Created($"/api/leads/{id}/notice/services", service);
+            })
             .RequireRoles(Roles.Serving).Audited("notice.serve");
         api.MapGet("/leads/{id:long}/notice/services", (long id, Api.PageRequest page, NoticeRecords notices) => page.Of(notices.Services(id), s => s.Id))
             .RequireRoles(Roles.LeadReading);
         api.MapPost("/sites/{id}/monitoring-point", (string id, MonitoringPointRequest body, HttpContext http, NoticeRecords notices, PublicPoints points) =>
-                MetersApi.Write(() =>
                 {
                     var point = notices.Publish(id, body.District, body.Address, AuditScope.Of(http));
                     points.Invalidate();
-                    return Results.Ok(point);
-                }))
+                    return TypedResults.Ok(point);
+                })
             .RequireRoles(Roles.Publishing).Audited("site.publish");
         api.MapGet("/sites/{id}/monitoring-point", (string id, NoticeRecords notices) =>
-            notices.Point(id) is { } point ? Results.Ok(point) : Results.Problem($"site {id} is not published", statusCode: StatusCodes.Status404NotFound));
+            TypedResults.Ok(notices.Point(id) ?? throw new RefusalException($"site {id} is not published", StatusCodes.Status404NotFound)));
 
         // The notice: a page to print and hand over (inspectors and engineers, like the lead itself).
         app.MapGet("/leads/{id:long}/notice", (long id, LeadStore leads, SiteRegistry registry, NoticeRecords notices, MeterRegister meters, LeadReadings readings,
                 IOptions<NoticeOptions> options) =>
             {
                 if (leads.Get(id) is not { Queue: LeadQueue.Enforcement } lead || registry.GetSite(lead.Site) is not { } site)
-                    return Results.Problem($"no lead {id}", statusCode: StatusCodes.Status404NotFound);
+                    throw RefusalException.NotFound("lead", id);
                 var html = NoticePage.Notice(lead, site, notices.Point(site.Id), meters.Behind(lead), readings.Of(lead), readings.BackgroundOf(lead),
                     registry.ProfileVersion(lead.Profile, lead.ProfileVersion), notices.Services(id), options.Value);
-                return Results.Content(html, "text/html; charset=utf-8");
+                return TypedResults.Content(html, "text/html; charset=utf-8");
             })
             .RequireAuthorization().RequireRoles(Roles.LeadReading).ExcludeFromDescription();
 
         // Public: no sign-in, only what the bureau publishes.
-        app.MapGet("/public/monitoring-points", (PublicPoints points) => Results.Content(points.Html(), "text/html; charset=utf-8"))
+        app.MapGet("/public/monitoring-points", (PublicPoints points) => TypedResults.Content(points.Html(), "text/html; charset=utf-8"))
             .AllowAnonymous().RequireRateLimiting(PublicPolicy).ExcludeFromDescription();
         // Paged like every list; a device's meters are one row each, so device and kind name a row.
         app.MapGet("/api/public/monitoring-points", (Api.PageRequest page, PublicPoints points) => page.Of(points.Items(), p => $"{p.Device}/{p.Kinds}"))

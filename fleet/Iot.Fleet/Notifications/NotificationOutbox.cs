@@ -27,18 +27,18 @@ public static class DeliveryStatus
 public sealed record NotificationView(
     long Id,
     string Event,
-    [property: JsonPropertyName("event_key")] string EventKey,
+    string EventKey,
     string Subject,
     string Target,
     string Kind,
     string Status,
     int Attempts,
-    [property: JsonPropertyName("idempotency_key")] string IdempotencyKey,
-    [property: JsonPropertyName("created_at")] DateTime CreatedAt,
-    [property: JsonPropertyName("next_attempt_at")] DateTime? NextAttemptAt,
-    [property: JsonPropertyName("last_attempt_at")] DateTime? LastAttemptAt,
-    [property: JsonPropertyName("last_error")] string? LastError,
-    [property: JsonPropertyName("delivered_at")] DateTime? DeliveredAt);
+    string IdempotencyKey,
+    DateTime CreatedAt,
+    DateTime? NextAttemptAt,
+    DateTime? LastAttemptAt,
+    string? LastError,
+    DateTime? DeliveredAt);
 
 /// <summary>A row due for delivery, with its event.</summary>
 internal sealed record DueNotification(long Id, long EventId, string EventKey, string Event, string Target, string Kind, long Attempts, string Data, long CreatedAt);

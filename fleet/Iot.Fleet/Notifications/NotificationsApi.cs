@@ -12,8 +12,8 @@ public static class NotificationsApi
     {
         app.MapGet("/api/notifications", (string? status, PageRequest page, NotificationOutbox outbox) =>
                 status is null or DeliveryStatus.Pending or DeliveryStatus.Delivered or DeliveryStatus.Failing
-                    ? Results.Ok(outbox.Find(status, page))
-                    : Results.Problem($"status must be {DeliveryStatus.Pending}, {DeliveryStatus.Delivered} or {DeliveryStatus.Failing}", statusCode: StatusCodes.Status400BadRequest))
+                    ? TypedResults.Ok(outbox.Find(status, page))
+                    : throw new RefusalException($"status must be {DeliveryStatus.Pending}, {DeliveryStatus.Delivered} or {DeliveryStatus.Failing}"))
             .WithTags("Notifications")
             .RequireRoles(Roles.LeadReading);
     }

@@ -7,6 +7,7 @@ using Iot.Fleet.Provisioning;
 using Iot.Fleet.Registry;
 using Iot.Contract.Identity;
 using Iot.Contract.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Iot.Fleet.Onboarding;
 
@@ -17,7 +18,7 @@ public static class ImportApi
 {
     public static void MapImportApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/import", (ImportRequest body, bool? dry_run, HttpContext http, SiteRegistry registry, Hj212Monitors hj212) =>
+        app.MapPost("/api/import", Results<Ok<ImportResult>, ProblemHttpResult> (ImportRequest body, bool? dry_run, HttpContext http, SiteRegistry registry, Hj212Monitors hj212) =>
             {
                 var dryRun = dry_run ?? false;
                 var errors = new List<ImportItemError>();
@@ -31,7 +32,7 @@ public static class ImportApi
                         errors.AddRange(problems.Select(p => new ImportItemError("sites", i, p.Column, p.Message)));
                         if (problems.Count == 0) sites.Add(site);
                     }
-                    catch (RegistryException e)
+                    catch (RefusalException e)
                     {
                         errors.Add(new ImportItemError("sites", i, "kind", e.Message));
                     }
@@ -55,7 +56,7 @@ public static class ImportApi
                                 .ToList())
                         .Select(e => new ImportItemError(e.Table, e.Index, e.Column, e.Message)));
                 if (errors.Count > 0)
-                    return Results.Problem($"{errors.Count} items cannot be imported; nothing was stored", statusCode: StatusCodes.Status422UnprocessableEntity,
+                    return TypedResults.Problem($"{errors.Count} items cannot be imported; nothing was stored", statusCode: StatusCodes.Status422UnprocessableEntity,
                         extensions: new Dictionary<string, object?> { ["errors"] = errors });
                 // Monitors' passwords and SM4 keys stay out of the audit log (it says whether a monitor encrypts).
                 if (!dryRun)
@@ -64,7 +65,7 @@ public static class ImportApi
                         sites = body.Sites, devices = body.Devices,
                         monitors = monitors.Select(m => new { m.Id, m.Site, m.Mn, profile = m.Profile ?? "default", encrypted = m.Sm4Key is not null }),
                     });
-                return Results.Ok(new ImportResult(dryRun, body.Sites.Count, body.Devices.Count, monitors.Count));
+                return TypedResults.Ok(new ImportResult(dryRun, body.Sites.Count, body.Devices.Count, monitors.Count));
             })
             .WithTags("Registry")
             .RequireRoles(Roles.Installing).Audited("registry.import")

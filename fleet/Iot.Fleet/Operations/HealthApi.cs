@@ -30,7 +30,7 @@ public static class HealthApi
                 diskLow = watch.DiskIsLow,
                 stages,
             };
-            return ready ? Results.Ok(body) : Results.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
+            return ready ? TypedResults.Ok(body) : Results.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
         }).WithTags("Health").AllowAnonymous();
     }
 }

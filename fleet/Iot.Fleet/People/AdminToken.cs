@@ -129,7 +129,7 @@ public static class AdminTokenApi
         app.MapPost("/api/admin-token/rotate", (HttpContext http, AdminToken adminToken) =>
             {
                 var (token, at) = adminToken.Rotate(AuditScope.Of(http));
-                return Results.Ok(new AdminTokenRotated(token, at,
+                return TypedResults.Ok(new AdminTokenRotated(token, at,
                     "Shown this once. The old admin token no longer works: put this one where the old one was (Fleet:AdminToken or Fleet:AdminTokenSha256, .iot/admin_token under ./iot up)."));
             })
             .WithTags("People")

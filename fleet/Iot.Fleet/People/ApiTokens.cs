@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Dapper;
+using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
 using Iot.Fleet.Storage;
 
@@ -25,7 +26,7 @@ public sealed class ApiTokens(FleetDatabase database, PeopleStore people, TimePr
 
     public ApiTokenCreated Create(Person owner, string name, AuditScope audit)
     {
-        if (string.IsNullOrWhiteSpace(name) || name.Length > 100) throw new PeopleException("a token needs a name (up to 100 characters) that says what uses it");
+        if (string.IsNullOrWhiteSpace(name) || name.Length > 100) throw new RefusalException("a token needs a name (up to 100 characters) that says what uses it");
         var secret = Passwords.NewSecret(32);
         var now = clock.GetUtcNow();
         using var connection = database.Open();

@@ -31,7 +31,7 @@ public static class PeopleApi
         api.MapPost("/logout", async (HttpContext http) =>
             {
                 await http.SignOutAsync(PeopleSetup.CookieScheme);
-                return Results.NoContent();
+                return TypedResults.NoContent();
             })
             .AllowAnonymous()
             .NotAudited("ends a session; changes no fleet data");
@@ -41,36 +41,36 @@ public static class PeopleApi
             return new Me(http.User.Identity!.Name!, person?.Name, http.User.Role()!, person?.Squad, AuditActor.Of(http.User).Kind);
         });
 
-        api.MapPost("/people", (NewPerson body, HttpContext http, PeopleStore people) => Write(() =>
+        api.MapPost("/people", (NewPerson body, HttpContext http, PeopleStore people) =>
             {
                 var person = people.Add(body.Login, body.Name, body.Role, body.Squad, body.Password, AuditScope.Of(http));
-                return Results.Created($"/api/people/{person.Login}", PersonView.Of(person));
-            }))
+                return TypedResults.Created($"/api/people/{person.Login}", PersonView.Of(person));
+            })
             .RequireRoles(Roles.Admin).Audited("person.create");
         api.MapGet("/people", (PageRequest page, PeopleStore people) => page.Of([.. people.All().Select(PersonView.Of).OrderBy(p => p.Login, StringComparer.Ordinal)], p => p.Login))
             .RequireRoles(Roles.Admin);
-        api.MapPatch("/people/{login}", (string login, PersonChange body, HttpContext http, PeopleStore people) => Write(() =>
-                Results.Ok(PersonView.Of(people.Change(login, body, AuditScope.Of(http))))))
+        api.MapPatch("/people/{login}", (string login, PersonChange body, HttpContext http, PeopleStore people) =>
+                TypedResults.Ok(PersonView.Of(people.Change(login, body, AuditScope.Of(http)))))
             .RequireRoles(Roles.Admin).Audited("person.update");
 
-        api.MapPost("/tokens", (NewApiToken body, HttpContext http, PeopleStore people, ApiTokens tokens) => Write(() =>
+        api.MapPost("/tokens", (NewApiToken body, HttpContext http, PeopleStore people, ApiTokens tokens) =>
             {
                 var owner = http.User.PersonId() is { } id ? people.Find(id) : null;
-                if (owner is null) throw new PeopleException("API tokens belong to a person; the admin token cannot own one", StatusCodes.Status403Forbidden);
+                if (owner is null) throw new RefusalException("API tokens belong to a person; the admin token cannot own one", StatusCodes.Status403Forbidden);
                 var created = tokens.Create(owner, body.Name, AuditScope.Of(http));
-                return Results.Created($"/api/tokens/{created.Id}", created);
-            }))
+                return TypedResults.Created($"/api/tokens/{created.Id}", created);
+            })
             .RequireRoles(Roles.Any).Audited("token.create");
         api.MapGet("/tokens", (HttpContext http, PageRequest page, ApiTokens tokens) =>
             page.Of(tokens.Of(http.User.IsInRole(Roles.Admin) ? null : http.User.PersonId() ?? -1), t => t.Id));
-        api.MapDelete("/tokens/{id:long}", (long id, HttpContext http, ApiTokens tokens) => Write(() =>
+        api.MapDelete("/tokens/{id:long}", (long id, HttpContext http, ApiTokens tokens) =>
             {
                 // Someone else's token is as good as missing, so ids do not reveal what exists.
                 var token = tokens.Find(id);
                 var mine = token is not null && (http.User.IsInRole(Roles.Admin) || token.Owner == http.User.Identity?.Name);
-                if (!mine || !tokens.Revoke(id, AuditScope.Of(http))) throw new PeopleException($"no token {id}", StatusCodes.Status404NotFound);
-                return Results.NoContent();
-            }))
+                if (!mine || !tokens.Revoke(id, AuditScope.Of(http))) throw RefusalException.NotFound("token", id);
+                return TypedResults.NoContent();
+            })
             .RequireRoles(Roles.Any).Audited("token.revoke");
     }
 
@@ -78,7 +78,7 @@ public static class PeopleApi
     {
         var body = await ReadLogin(http.Request);
         if (body is not { Login: { Length: > 0 } login, Password: { Length: > 0 } password })
-            return Results.Problem("Send {\"login\": …, \"password\": …} as JSON or a form.", statusCode: StatusCodes.Status400BadRequest);
+            return TypedResults.Problem("Send {\"login\": …, \"password\": …} as JSON or a form.", statusCode: StatusCodes.Status400BadRequest);
         var logger = loggers.CreateLogger("Iot.Fleet.People");
         // The address as the forwarded headers left it: the client's own behind a known proxy.
         var client = LoginThrottle.ClientOf(http.Connection.RemoteIpAddress);
@@ -93,17 +93,17 @@ public static class PeopleApi
         {
             throttle.Failed(client, login);
             logger.LogWarning("Failed sign-in for {Login} from {Address}", login, http.Connection.RemoteIpAddress);
-            return Results.Problem("Wrong login or password, or the account is disabled.", statusCode: StatusCodes.Status401Unauthorized, title: "Not signed in");
+            return TypedResults.Problem("Wrong login or password, or the account is disabled.", statusCode: StatusCodes.Status401Unauthorized, title: "Not signed in");
         }
         throttle.Succeeded(client, login);
         await http.SignInAsync(PeopleSetup.CookieScheme, Callers.Session(person, PeopleSetup.CookieScheme));
-        return Results.Ok(new Me(person.Login, person.Name, person.Role, person.Squad, ActorKinds.Person));
+        return TypedResults.Ok(new Me(person.Login, person.Name, person.Role, person.Squad, ActorKinds.Person));
     }
 
     private static IResult TooMany(HttpContext http, LoginRefusal refusal)
     {
         http.Response.Headers.RetryAfter = Math.Max(1, Math.Ceiling(refusal.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        return Results.Problem(refusal.Reason, statusCode: StatusCodes.Status429TooManyRequests, title: "Locked for now");
+        return TypedResults.Problem(refusal.Reason, statusCode: StatusCodes.Status429TooManyRequests, title: "Locked for now");
     }
 
     private static async Task<LoginRequest?> ReadLogin(HttpRequest request)
@@ -120,18 +120,6 @@ public static class PeopleApi
         catch (Exception e) when (e is JsonException or InvalidDataException or BadHttpRequestException)
         {
             return null;
-        }
-    }
-
-    private static IResult Write(Func<IResult> write)
-    {
-        try
-        {
-            return write();
-        }
-        catch (PeopleException e)
-        {
-            return Results.Problem(e.Message, statusCode: e.Status);
         }
     }
 }

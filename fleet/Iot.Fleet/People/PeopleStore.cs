@@ -23,12 +23,6 @@ public sealed record PersonView(string Login, string Name, string Role, string? 
 /// <summary>What PATCH /api/people/{login} may change; null leaves a field as it is.</summary>
 public sealed record PersonChange(string? Name = null, string? Role = null, string? Squad = null, bool? Disabled = null, string? Password = null);
 
-/// <summary>A change to people that cannot be made; the message says why.</summary>
-public sealed class PeopleException(string message, int status = StatusCodes.Status400BadRequest) : Exception(message)
-{
-    public int Status { get; } = status;
-}
-
 /// <summary>People in the fleet database. Every change writes its audit entry in the same transaction.</summary>
 public sealed partial class PeopleStore(FleetDatabase database, TimeProvider clock)
 {
@@ -69,10 +63,10 @@ public sealed partial class PeopleStore(FleetDatabase database, TimeProvider clo
 
     public Person Add(string login, string name, string role, string? squad, string password, AuditScope audit)
     {
-        if (!LoginPattern().IsMatch(login ?? "")) throw new PeopleException("login must match ^[a-z0-9][a-z0-9._-]{1,63}$");
-        if (string.IsNullOrWhiteSpace(name)) throw new PeopleException("name is required");
-        if (!Roles.IsKnown(role)) throw new PeopleException($"unknown role '{role}'; known: {string.Join(", ", Roles.All)}");
-        if (Passwords.Problem(password) is { } problem) throw new PeopleException(problem);
+        if (!LoginPattern().IsMatch(login ?? "")) throw new RefusalException("login must match ^[a-z0-9][a-z0-9._-]{1,63}$");
+        if (string.IsNullOrWhiteSpace(name)) throw new RefusalException("name is required");
+        if (!Roles.IsKnown(role)) throw new RefusalException($"unknown role '{role}'; known: {string.Join(", ", Roles.All)}");
+        if (Passwords.Problem(password) is { } problem) throw new RefusalException(problem);
         var (hash, salt) = Passwords.Hash(password);
         using var connection = database.Open();
         using var tx = connection.BeginTransaction();
@@ -82,7 +76,7 @@ public sealed partial class PeopleStore(FleetDatabase database, TimeProvider clo
             VALUES (@login, @name, @role, @squad, @hash, @salt, @now) ON CONFLICT (login) DO NOTHING
             """,
             new { login, name = name.Trim(), role, squad = Blank(squad), hash, salt, now = clock.GetUtcNow().ToUnixTimeMilliseconds() }, tx);
-        if (inserted == 0) throw new PeopleException($"{login} already exists", StatusCodes.Status409Conflict);
+        if (inserted == 0) throw new RefusalException($"{login} already exists", StatusCodes.Status409Conflict);
         var person = Read(connection, tx, "login = @login", new { login })!;
         audit.Describe($"person:{login}", null, PersonView.Of(person)).WriteIn(connection, tx);
         tx.Commit();
@@ -93,18 +87,18 @@ public sealed partial class PeopleStore(FleetDatabase database, TimeProvider clo
     /// Refuses to leave the fleet without an enabled admin.</summary>
     public Person Change(string login, PersonChange change, AuditScope audit)
     {
-        if (change.Role is not null && !Roles.IsKnown(change.Role)) throw new PeopleException($"unknown role '{change.Role}'; known: {string.Join(", ", Roles.All)}");
-        if (change.Name is not null && string.IsNullOrWhiteSpace(change.Name)) throw new PeopleException("name cannot be empty");
-        if (change.Password is not null && Passwords.Problem(change.Password) is { } problem) throw new PeopleException(problem);
+        if (change.Role is not null && !Roles.IsKnown(change.Role)) throw new RefusalException($"unknown role '{change.Role}'; known: {string.Join(", ", Roles.All)}");
+        if (change.Name is not null && string.IsNullOrWhiteSpace(change.Name)) throw new RefusalException("name cannot be empty");
+        if (change.Password is not null && Passwords.Problem(change.Password) is { } problem) throw new RefusalException(problem);
         var password = change.Password is null ? ((string, string)?)null : Passwords.Hash(change.Password);
         using var connection = database.Open();
         using var tx = connection.BeginTransaction();
-        var before = Read(connection, tx, "login = @login", new { login }) ?? throw new PeopleException($"no person {login}", StatusCodes.Status404NotFound);
+        var before = Read(connection, tx, "login = @login", new { login }) ?? throw new RefusalException($"no person {login}", StatusCodes.Status404NotFound);
         var role = change.Role ?? before.Role;
         var disabled = change.Disabled ?? before.Disabled;
         if (before is { Role: Roles.Admin, Disabled: false } && (role != Roles.Admin || disabled)
             && connection.ExecuteScalar<long>("SELECT COUNT(*) FROM people WHERE role = @admin AND disabled_at IS NULL", new { admin = Roles.Admin }, tx) <= 1)
-            throw new PeopleException($"{login} is the last enabled admin; make another admin first", StatusCodes.Status409Conflict);
+            throw new RefusalException($"{login} is the last enabled admin; make another admin first", StatusCodes.Status409Conflict);
         var endsSessions = password is not null || role != before.Role || disabled != before.Disabled;
         connection.Execute(
             """
@@ -141,7 +135,7 @@ public sealed partial class PeopleStore(FleetDatabase database, TimeProvider clo
             Add("admin", "Administrator", Roles.Admin, null, generated ?? configuredPassword!,
                 AuditScope.ForSystem(log, "fleet", "person.create").Describe("person:admin", null, null, "first start: no people yet"));
         }
-        catch (PeopleException e) when (e.Status == StatusCodes.Status409Conflict)
+        catch (RefusalException e) when (e.Status == StatusCodes.Status409Conflict)
         {
             return null; // another fleet instance made it first
         }

@@ -1,4 +1,4 @@
-using Iot.Fleet.Commissioning;
+using Iot.Fleet.Api;
 using Iot.Fleet.Registry;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
@@ -32,18 +32,18 @@ public sealed record CommissioningPhoto(string ContentType, byte[] Bytes)
 
     /// <summary>Decodes an upload as JPEG or PNG (by its content, not by what it claims to be) and encodes it again:
     /// upright, scaled to <see cref="MaxSide"/>, without EXIF (GPS, camera), ICC, IPTC, XMP or PNG text. Anything
-    /// else, such as an SVG carrying script, is refused with a <see cref="RegistryException"/> that says why.</summary>
+    /// else, such as an SVG carrying script, is refused with a <see cref="RefusalException"/> that says why.</summary>
     public static CommissioningPhoto FromUpload(byte[] upload)
     {
-        if (upload.Length > MaxUploadBytes) throw new RegistryException($"the photo is {upload.Length / 1024} KiB; at most {MaxUploadBytes / 1024 / 1024} MiB is taken");
+        if (upload.Length > MaxUploadBytes) throw new RefusalException($"the photo is {upload.Length / 1024} KiB; at most {MaxUploadBytes / 1024 / 1024} MiB is taken");
         const string jpegOrPng = "the photo must be a JPEG or PNG picture";
         var format = Image.DetectFormat(Decoding, upload);
-        if (format is null) throw new RegistryException($"{jpegOrPng}; this one is neither (SVG, GIF, HEIC and other formats are refused)");
+        if (format is null) throw new RefusalException($"{jpegOrPng}; this one is neither (SVG, GIF, HEIC and other formats are refused)");
         try
         {
-            var info = Image.Identify(Decoding, upload, out _) ?? throw new RegistryException($"{jpegOrPng}; this one cannot be read");
+            var info = Image.Identify(Decoding, upload, out _) ?? throw new RefusalException($"{jpegOrPng}; this one cannot be read");
             if ((long)info.Width * info.Height > MaxPixels)
-                throw new RegistryException($"the photo has {info.Width}×{info.Height} pixels; at most {MaxPixels / 1_000_000} megapixels are taken");
+                throw new RefusalException($"the photo has {info.Width}×{info.Height} pixels; at most {MaxPixels / 1_000_000} megapixels are taken");
             using var image = Image.Load(Decoding, upload);
             image.Mutate(x => x.AutoOrient());
             if (Math.Max(image.Width, image.Height) > MaxSide)
@@ -58,7 +58,7 @@ public sealed record CommissioningPhoto(string ContentType, byte[] Bytes)
         }
         catch (Exception e) when (e is ImageFormatException or InvalidMemoryOperationException)
         {
-            throw new RegistryException($"{jpegOrPng}; this one cannot be read ({e.Message})");
+            throw new RefusalException($"{jpegOrPng}; this one cannot be read ({e.Message})");
         }
     }
 
@@ -70,14 +70,14 @@ public sealed record CommissioningPhoto(string ContentType, byte[] Bytes)
         if (string.IsNullOrEmpty(url)) return null;
         var comma = url.IndexOf(',');
         if (!url.StartsWith("data:", StringComparison.Ordinal) || comma < 0 || !url[..comma].EndsWith(";base64", StringComparison.Ordinal))
-            throw new RegistryException($"{field} must be a data URL: data:image/jpeg;base64,…");
+            throw new RefusalException($"{field} must be a data URL: data:image/jpeg;base64,…");
         try
         {
             return FromUpload(Convert.FromBase64String(url[(comma + 1)..]));
         }
         catch (FormatException)
         {
-            throw new RegistryException($"{field} is not valid base64");
+            throw new RefusalException($"{field} is not valid base64");
         }
     }
 

@@ -3,6 +3,7 @@ using System.Text;
 using Dapper;
 using Iot.Contract.Http;
 using Iot.Contract.Identity;
+using Iot.Fleet.Api;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Security;
 using Iot.Fleet.Storage;
@@ -21,12 +22,6 @@ public sealed class ProvisioningOptions
     public int MaxFailedClaims { get; set; } = 10;
 
     public TimeSpan ClaimAttemptWindow { get; set; } = TimeSpan.FromMinutes(10);
-}
-
-/// <summary>A claim that cannot be done; <see cref="Status"/> is the HTTP status that says why.</summary>
-public sealed class ClaimException(int status, string message) : Exception(message)
-{
-    public int Status { get; } = status;
 }
 
 /// <summary>Where a factory gateway is on its way from the box to its site.</summary>
@@ -48,9 +43,9 @@ public sealed class FactoryGateways(FleetDatabase database, SiteRegistry registr
         for (var i = 0; i < devices.Count; i++)
         {
             var d = devices[i];
-            if (!DeviceId.IsValid(d.Id)) throw new ClaimException(StatusCodes.Status400BadRequest, $"item {i}: id '{d.Id}' is not a device id");
-            if (ClaimCode.Normalize(d.ClaimCode, out var error) is null) throw new ClaimException(StatusCodes.Status400BadRequest, $"item {i} ({d.Id}): {error}");
-            if (!BootstrapSecret.IsWellFormed(d.BootstrapSecret)) throw new ClaimException(StatusCodes.Status400BadRequest, $"item {i} ({d.Id}): bootstrap secret is malformed");
+            if (!DeviceId.IsValid(d.Id)) throw new RefusalException($"item {i}: id '{d.Id}' is not a device id", StatusCodes.Status400BadRequest);
+            if (ClaimCode.Normalize(d.ClaimCode, out var error) is null) throw new RefusalException($"item {i} ({d.Id}): {error}", StatusCodes.Status400BadRequest);
+            if (!BootstrapSecret.IsWellFormed(d.BootstrapSecret)) throw new RefusalException($"item {i} ({d.Id}): bootstrap secret is malformed", StatusCodes.Status400BadRequest);
         }
         var now = clock.GetUtcNow();
         using (var connection = database.Open())
@@ -64,9 +59,9 @@ public sealed class FactoryGateways(FleetDatabase database, SiteRegistry registr
                     ON CONFLICT DO NOTHING
                     """,
                     new { id = d.Id, hash = Hash(d.ClaimCode), now = now.ToUnixTimeMilliseconds(), expires = (now + options.Value.ClaimCodeLifetime).ToUnixTimeMilliseconds() }, tx);
-                if (inserted == 0) throw new ClaimException(StatusCodes.Status409Conflict, $"gateway {d.Id} or its claim code is already known; nothing was stored");
+                if (inserted == 0) throw new RefusalException($"gateway {d.Id} or its claim code is already known; nothing was stored", StatusCodes.Status409Conflict);
                 if (connection.ExecuteScalar<long>("SELECT COUNT(*) FROM devices WHERE id = @id", new { id = d.Id }, tx) > 0)
-                    throw new ClaimException(StatusCodes.Status409Conflict, $"gateway {d.Id} is already registered; nothing was stored");
+                    throw new RefusalException($"gateway {d.Id} is already registered; nothing was stored", StatusCodes.Status409Conflict);
             }
             tx.Commit();
         }
@@ -78,32 +73,25 @@ public sealed class FactoryGateways(FleetDatabase database, SiteRegistry registr
     /// <summary>Binds the gateway behind a claim code to an existing site or a new one.</summary>
     public ClaimResult Claim(ClaimRequest request, string claimedBy)
     {
-        if (ClaimCode.Normalize(request.ClaimCode, out var error) is not { } code) throw new ClaimException(StatusCodes.Status400BadRequest, error);
+        if (ClaimCode.Normalize(request.ClaimCode, out var error) is not { } code) throw new RefusalException(error, StatusCodes.Status400BadRequest);
         if ((request.SiteId is null) == (request.Site is null))
-            throw new ClaimException(StatusCodes.Status400BadRequest, "give either site_id (an existing site) or site (a new one)");
+            throw new RefusalException("give either siteId (an existing site) or site (a new one)", StatusCodes.Status400BadRequest);
         var now = clock.GetUtcNow();
         using var connection = database.Open();
         var gateway = connection.QueryFirstOrDefault<(string id, long expires_at, long? claimed_at)?>(
             "SELECT id, expires_at, claimed_at FROM factory_devices WHERE claim_code_hash = @hash", new { hash = Hash(code) });
-        if (gateway is not { } g) throw new ClaimException(StatusCodes.Status404NotFound, "no gateway has this claim code; check the label");
-        if (g.claimed_at is not null) throw new ClaimException(StatusCodes.Status409Conflict, $"gateway {g.id} has already been claimed; a claim code works once");
-        if (now.ToUnixTimeMilliseconds() > g.expires_at) throw new ClaimException(StatusCodes.Status410Gone, $"the claim code of gateway {g.id} has expired; ask for a new one");
+        if (gateway is not { } g) throw new RefusalException("no gateway has this claim code; check the label", StatusCodes.Status404NotFound);
+        if (g.claimed_at is not null) throw new RefusalException($"gateway {g.id} has already been claimed; a claim code works once", StatusCodes.Status409Conflict);
+        if (now.ToUnixTimeMilliseconds() > g.expires_at) throw new RefusalException($"the claim code of gateway {g.id} has expired; ask for a new one", StatusCodes.Status410Gone);
 
         var siteId = request.SiteId ?? request.Site!.Id;
-        try
-        {
-            if (request.Site is { } spec) registry.AddSite(ToSite(spec));
-            else if (registry.GetSite(siteId) is null) throw new ClaimException(StatusCodes.Status400BadRequest, $"site {siteId} does not exist");
-            registry.AddDevice(g.id, siteId);
-        }
-        catch (RegistryException e)
-        {
-            throw new ClaimException(e.Conflict ? StatusCodes.Status409Conflict : StatusCodes.Status400BadRequest, e.Message);
-        }
+        if (request.Site is { } spec) registry.AddSite(ToSite(spec));
+        else if (registry.GetSite(siteId) is null) throw new RefusalException($"site {siteId} does not exist", StatusCodes.Status400BadRequest);
+        registry.AddDevice(g.id, siteId);
         // Only one claim wins, even if two installers type the same code at once.
         var won = connection.Execute("UPDATE factory_devices SET claimed_at = @now, claimed_by = @claimedBy, site = @siteId WHERE id = @id AND claimed_at IS NULL",
             new { now = now.ToUnixTimeMilliseconds(), claimedBy, siteId, id = g.id });
-        if (won == 0) throw new ClaimException(StatusCodes.Status409Conflict, $"gateway {g.id} has already been claimed; a claim code works once");
+        if (won == 0) throw new RefusalException($"gateway {g.id} has already been claimed; a claim code works once", StatusCodes.Status409Conflict);
         return new ClaimResult(g.id, siteId);
     }
 
@@ -147,7 +135,7 @@ public sealed class FactoryGateways(FleetDatabase database, SiteRegistry registr
     public static Site ToSite(SiteSpec spec)
     {
         if (!Enum.TryParse<Telemetry.SiteKind>(spec.Kind, ignoreCase: true, out var kind) || !Enum.IsDefined(kind))
-            throw new RegistryException($"unknown site kind '{spec.Kind}'; use fume, noise or dust");
+            throw new RefusalException($"unknown site kind '{spec.Kind}'; use fume, noise or dust");
         return new Site(spec.Id, spec.Name, kind, spec.Timezone ?? "Asia/Shanghai", spec.Grid, spec.Profile ?? Rules.RuleProfile.Default.Id,
             spec.BusinessHours?.Select(h => new BusinessHours(h.From, h.To)).ToList() ?? [], spec.Lat, spec.Lon);
     }

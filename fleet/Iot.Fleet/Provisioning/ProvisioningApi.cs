@@ -12,46 +12,38 @@ public static class ProvisioningApi
     public static void MapProvisioningApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").WithTags("Provisioning").RequireAuthorization();
-        api.MapPost("/factory/devices", (List<FactoryDevice> body, HttpContext http, FactoryGateways gateways) => Answer(() =>
+        api.MapPost("/factory/devices", (List<FactoryDevice> body, HttpContext http, FactoryGateways gateways) =>
             {
                 var created = gateways.Upload(body);
                 AuditScope.Of(http).Describe("factory", null, new { devices = body.Select(d => d.Id) });
-                return Results.Created("/api/factory/devices", new FactoryUploadResult(created));
-            }))
+                return TypedResults.Created("/api/factory/devices", new FactoryUploadResult(created));
+            })
             .RequireRoles(Roles.Engineer).Audited("factory.upload")
             .WithBodyLimit(RequestLimits.BulkList);
         api.MapPost("/claims", (ClaimRequest body, HttpContext http, FactoryGateways gateways, ClaimAttempts attempts, SiteRegistry registry) =>
             {
                 var caller = AuditActor.Of(http.User).Name;
                 if (!attempts.Allowed(caller))
-                    return Results.Problem("too many wrong claim codes; wait a few minutes", statusCode: StatusCodes.Status429TooManyRequests);
+                    throw new RefusalException("too many wrong claim codes; wait a few minutes", StatusCodes.Status429TooManyRequests);
                 if (body.SiteId is { } siteId && http.User.Role() == Roles.Installer && !registry.InstallerMayAddTo(siteId, caller))
-                    return Results.Problem(SiteRegistry.InstallerRefusal(siteId), statusCode: StatusCodes.Status403Forbidden);
-                var answer = Answer(() =>
+                    throw RefusalException.Forbidden(SiteRegistry.InstallerRefusal(siteId));
+                ClaimResult result;
+                try
                 {
-                    var result = gateways.Claim(body, caller);
-                    AuditScope.Of(http).Describe($"device:{result.DeviceId}", null, new { result.DeviceId, result.SiteId, newSite = body.Site });
-                    return Results.Created($"/api/devices/{result.DeviceId}", result);
-                });
-                if (answer is IStatusCodeHttpResult { StatusCode: StatusCodes.Status400BadRequest or StatusCodes.Status404NotFound or StatusCodes.Status410Gone })
+                    result = gateways.Claim(body, caller);
+                }
+                // A wrong, used-up or expired code counts against the caller: guessing codes must stay slow.
+                catch (RefusalException e) when (e.Status is StatusCodes.Status400BadRequest or StatusCodes.Status404NotFound or StatusCodes.Status410Gone)
+                {
                     attempts.Failed(caller);
-                return answer;
+                    throw;
+                }
+                AuditScope.Of(http).Describe($"device:{result.DeviceId}", null, new { result.DeviceId, result.SiteId, newSite = body.Site });
+                return TypedResults.Created($"/api/devices/{result.DeviceId}", result);
             })
             .RequireRoles(Roles.Installing).Audited("device.claim");
         api.MapGet("/factory/devices/{id}", (string id, FactoryGateways gateways) =>
-            gateways.Get(id) is { } gateway ? Results.Ok(gateway) : Results.Problem($"no factory gateway {id}", statusCode: StatusCodes.Status404NotFound));
-    }
-
-    private static IResult Answer(Func<IResult> action)
-    {
-        try
-        {
-            return action();
-        }
-        catch (ClaimException e)
-        {
-            return Results.Problem(e.Message, statusCode: e.Status);
-        }
+            TypedResults.Ok(gateways.Get(id) ?? throw RefusalException.NotFound("factory gateway", id)));
     }
 }
 

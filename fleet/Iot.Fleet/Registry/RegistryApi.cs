@@ -1,6 +1,5 @@
 using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
-using Iot.Fleet.Hj212;
 using Iot.Fleet.People;
 using Iot.Fleet.Rules;
 using Iot.Fleet.Security;
@@ -18,11 +17,11 @@ public sealed record SiteRequest(string Id, string Name, SiteKind? Kind, string?
     {
         if (Kinds is { Count: > 0 } kinds)
         {
-            if (kinds.Distinct().Count() != kinds.Count) throw new RegistryException("`kinds` names a kind twice");
-            if (Kind is { } one && kinds[0] != one) throw new RegistryException("`kind` must be the first of `kinds` when both are given");
+            if (kinds.Distinct().Count() != kinds.Count) throw new RefusalException("`kinds` names a kind twice");
+            if (Kind is { } one && kinds[0] != one) throw new RefusalException("`kind` must be the first of `kinds` when both are given");
             return kinds;
         }
-        return Kind is { } only ? [only] : throw new RegistryException("a site needs `kind` (noise, dust or fume) or `kinds`");
+        return Kind is { } only ? [only] : throw new RefusalException("a site needs `kind` (noise, dust or fume) or `kinds`");
     }
 }
 
@@ -54,115 +53,93 @@ public static class RegistryApi
     public static void MapRegistryApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").WithTags("Registry").RequireAuthorization();
-        api.MapPost("/sites", (SiteRequest body, HttpContext http, SiteRegistry registry) => Write(() =>
+        api.MapPost("/sites", (SiteRequest body, HttpContext http, SiteRegistry registry) =>
             {
                 var kinds = body.ResolvedKinds();
                 var site = registry.AddSite(new Site(body.Id, body.Name, kinds[0], body.Timezone ?? "Asia/Shanghai", body.Grid,
                     body.Profile ?? RuleProfile.Default.Id, body.BusinessHours ?? [], body.Lat, body.Lon, kinds.Count > 1 ? kinds : null));
                 AuditScope.Of(http).Describe($"site:{site.Id}", null, site);
-                return Results.Created($"/api/sites/{site.Id}", site);
-            }))
+                return TypedResults.Created($"/api/sites/{site.Id}", site);
+            })
             .RequireRoles(Roles.Installing).Audited("site.create");
         api.MapGet("/sites", (PageRequest page, SiteRegistry registry) => page.Of(registry.Sites(), s => s.Id));
-        api.MapGet("/sites/{id}", (string id, SiteRegistry registry) => registry.GetSite(id) is { } site ? Results.Ok(site) : NotFound("site", id));
+        api.MapGet("/sites/{id}", (string id, SiteRegistry registry) => TypedResults.Ok(registry.GetSite(id) ?? throw RefusalException.NotFound("site", id)));
         // Inspectors file permits and decide them; an admin may record one the permit office already approved (an import).
-        api.MapPost("/sites/{id}/permits", (string id, PermitRequest body, HttpContext http, SiteRegistry registry) => Write(() =>
+        api.MapPost("/sites/{id}/permits", (string id, PermitRequest body, HttpContext http, SiteRegistry registry) =>
             {
                 var status = body.Status ?? PermitStatus.Filed;
                 if (status == PermitStatus.Approved && !http.User.IsInRole(Roles.Admin))
-                    return Results.Problem($"only an admin records a permit as {PermitStatus.Approved} (imported from the permit office); file it, then approve it",
-                        statusCode: StatusCodes.Status403Forbidden);
+                    throw RefusalException.Forbidden($"only an admin records a permit as {PermitStatus.Approved} (imported from the permit office); file it, then approve it");
                 var permit = registry.AddPermit(id, body.From, body.To, status, body.Reference, body.Note, AuditScope.Of(http));
-                return Results.Created($"/api/sites/{id}/permits/{permit.Id}", permit);
-            }))
+                return TypedResults.Created($"/api/sites/{id}/permits/{permit.Id}", permit);
+            })
             .RequireRoles(Roles.Permitting).Audited("permit.create");
         MapPermitDecision(api, "approve", PermitStatus.Approved);
         MapPermitDecision(api, "refuse", PermitStatus.Refused);
         MapPermitDecision(api, "revoke", PermitStatus.Revoked);
         api.MapGet("/sites/{id}/permits", (string id, PageRequest page, SiteRegistry registry) =>
-            registry.GetSite(id) is null ? NotFound("site", id) : Results.Ok(registry.Permits(id, page)));
+            registry.GetSite(id) is null ? throw RefusalException.NotFound("site", id) : TypedResults.Ok(registry.Permits(id, page)));
         api.MapGet("/sites/{id}/permits/{permitId:long}", (string id, long permitId, SiteRegistry registry) =>
-            registry.Permit(id, permitId) is { } permit ? Results.Ok(permit) : NotFound("permit", $"{permitId} at site {id}"));
-        api.MapPost("/devices", (DeviceRequest body, HttpContext http, SiteRegistry registry) => Write(() =>
+            TypedResults.Ok(registry.Permit(id, permitId) ?? throw RefusalException.NotFound("permit", $"{permitId} at site {id}")));
+        api.MapPost("/devices", (DeviceRequest body, HttpContext http, SiteRegistry registry, IEnumerable<IDeviceProtocol> protocols) =>
             {
-                if (body.Protocol is not (null or "mqtt" or Hj212Monitors.Protocol))
-                    throw new RegistryException($"`protocol` is mqtt (a gateway, the default) or {Hj212Monitors.Protocol} (a monitor)");
-                if (body.Protocol == Hj212Monitors.Protocol)
+                if (body.Protocol is not (null or "mqtt"))
                 {
-                    // A monitor logs in with MN and PW on the HJ 212 receiver; it has no broker account.
-                    var monitor = http.RequestServices.GetRequiredService<Hj212Monitors>().Add(body.Id, body.Site, body.Mn, body.Password, body.Profile, body.Sm4Key);
-                    // The audit says whether the monitor encrypts, never the key.
-                    AuditScope.Of(http).Describe($"device:{monitor.Id}", null,
-                        new { monitor.Id, monitor.Site, protocol = body.Protocol, body.Mn, profile = body.Profile ?? "default", encrypted = body.Sm4Key is not null });
-                    return Results.Created($"/api/devices/{monitor.Id}", new DeviceCreated(monitor.Id, monitor.Site, null));
+                    // A monitor logs in on its own protocol's receiver; it has no broker account.
+                    var protocol = protocols.FirstOrDefault(p => p.Protocol == body.Protocol)
+                        ?? throw new RefusalException($"`protocol` is mqtt (a gateway, the default){string.Concat(protocols.Select(p => $" or {p.Protocol}"))} (a monitor)");
+                    var registered = protocol.Register(body);
+                    AuditScope.Of(http).Describe($"device:{registered.Device.Id}", null, registered.Audit);
+                    return TypedResults.Created($"/api/devices/{registered.Device.Id}", new DeviceCreated(registered.Device.Id, registered.Device.Site, null));
                 }
                 var device = registry.AddDevice(body.Id, body.Site);
                 AuditScope.Of(http).Describe($"device:{device.Id}", null, device);
-                return Results.Created($"/api/devices/{device.Id}", new DeviceCreated(device.Id, device.Site, NewCredentials(http, device.Id)));
-            }))
+                return TypedResults.Created($"/api/devices/{device.Id}", new DeviceCreated(device.Id, device.Site, NewCredentials(http, device.Id)));
+            })
             .RequireRoles(Roles.Issuing).Audited("device.create");
         // A gateway whose flash was replaced, or whose password leaked: a new password, shown once; the old one stops working.
         // A revoked gateway stays revoked unless the caller says `reinstate=true`, and the audit entry says it was reinstated.
         api.MapPost("/devices/{id}/credentials", (string id, bool? reinstate, HttpContext http, SiteRegistry registry) =>
             {
-                if (registry.View(id) is null) return NotFound("device", id);
-                if (http.RequestServices.GetService<BrokerAccounts>() is not { } broker)
-                    return Results.Problem("this fleet does not manage broker accounts (Broker:Enabled is off)", statusCode: StatusCodes.Status409Conflict);
+                var broker = ManagedBroker(http, registry, id);
                 var wasRevoked = broker.IsRevoked(id);
-                BrokerCredentials created;
-                try
-                {
-                    created = broker.CreateDevice(id, reinstate ?? false);
-                }
-                catch (DeviceRevokedException e)
-                {
-                    return Results.Problem(e.Message, statusCode: StatusCodes.Status409Conflict);
-                }
+                var created = broker.CreateDevice(id, reinstate ?? false);
                 AuditScope.Of(http).Describe($"device:{id}", new { account = wasRevoked ? "revoked" : "active" },
                     new { account = "active", credentials = "replaced" }, wasRevoked ? "reinstated a revoked device" : null);
-                return Results.Ok(new DeviceCredentials(created.UserName, created.Password));
+                return TypedResults.Ok(new DeviceCredentials(created.UserName, created.Password));
             })
             .RequireRoles(Roles.Issuing).Audited("device.credentials");
         // A stolen or retired gateway: its account goes, and the broker drops its connection at once.
         api.MapPost("/devices/{id}/revoke", (string id, HttpContext http, SiteRegistry registry) =>
             {
-                if (registry.View(id) is null) return NotFound("device", id);
-                if (http.RequestServices.GetService<BrokerAccounts>() is not { } broker)
-                    return Results.Problem("this fleet does not manage broker accounts (Broker:Enabled is off)", statusCode: StatusCodes.Status409Conflict);
+                var broker = ManagedBroker(http, registry, id);
                 var revoked = broker.RevokeDevice(id) | broker.RevokeBootstrap(id);
                 registry.MarkOffline(id);
                 AuditScope.Of(http).Describe($"device:{id}", new { account = revoked ? "active" : "none" }, new { account = "revoked" });
-                return Results.Ok(new { id, revoked });
+                return TypedResults.Ok(new { id, revoked });
             })
             .RequireRoles(Roles.Releasing).Audited("device.revoke");
-        api.MapGet("/devices/{id}", (string id, SiteRegistry registry) => registry.View(id) is { } view ? Results.Ok(view) : NotFound("device", id));
+        api.MapGet("/devices/{id}", (string id, SiteRegistry registry) => TypedResults.Ok(registry.View(id) ?? throw RefusalException.NotFound("device", id)));
     }
 
     /// <summary>POST /api/sites/{id}/permits/{permitId}/{verb}: moves the permit to <paramref name="status"/>; 409 when its
     /// status does not allow it (a refused permit stays refused, only an approved one is revoked).</summary>
     private static void MapPermitDecision(RouteGroupBuilder api, string verb, string status) =>
         api.MapPost($"/sites/{{id}}/permits/{{permitId:long}}/{verb}", (string id, long permitId, PermitDecision? body, HttpContext http, SiteRegistry registry) =>
-                Write(() => registry.DecidePermit(id, permitId, status, body?.Reason, AuditScope.Of(http)) is { } permit
-                    ? Results.Ok(permit)
-                    : NotFound("permit", $"{permitId} at site {id}")))
+                TypedResults.Ok(registry.DecidePermit(id, permitId, status, body?.Reason, AuditScope.Of(http))
+                    ?? throw RefusalException.NotFound("permit", $"{permitId} at site {id}")))
             .RequireRoles(Roles.Permitting).Audited($"permit.{verb}");
 
-    /// <summary>Runs a registry write; a refused one answers 400, or 409 when the thing already exists or its state forbids the change.</summary>
-    internal static IResult Write(Func<IResult> write)
+    /// <summary>The broker's accounts for an existing device; 404 without the device, 409 when the fleet does not manage them.</summary>
+    private static BrokerAccounts ManagedBroker(HttpContext http, SiteRegistry registry, string id)
     {
-        try
-        {
-            return write();
-        }
-        catch (RegistryException e)
-        {
-            return Results.Problem(e.Message, statusCode: e.Conflict ? StatusCodes.Status409Conflict : StatusCodes.Status400BadRequest);
-        }
+        if (registry.View(id) is null) throw RefusalException.NotFound("device", id);
+        return http.RequestServices.GetService<BrokerAccounts>()
+            ?? throw RefusalException.Conflict("this fleet does not manage broker accounts (Broker:Enabled is off)");
     }
 
     /// <summary>A fresh MQTT password for the device when the fleet manages the broker's accounts; null otherwise.</summary>
     private static DeviceCredentials? NewCredentials(HttpContext http, string device) =>
         http.RequestServices.GetService<BrokerAccounts>()?.CreateDevice(device) is { } c ? new DeviceCredentials(c.UserName, c.Password) : null;
 
-    private static IResult NotFound(string what, string id) => Results.Problem($"no {what} {id}", statusCode: StatusCodes.Status404NotFound);
 }

@@ -9,13 +9,6 @@ using Iot.Fleet.Telemetry;
 
 namespace Iot.Fleet.Registry;
 
-/// <summary>A registry write that cannot be done; the message says why, for the caller.</summary>
-public sealed class RegistryException(string message, bool conflict = false) : Exception(message)
-{
-    /// <summary>True when the thing already exists (HTTP 409) rather than being invalid (HTTP 400).</summary>
-    public bool Conflict { get; } = conflict;
-}
-
 /// <summary>Sites, devices and permits in the fleet database, with an in-memory view the rules read
 /// on every record.</summary>
 public sealed class SiteRegistry : ISiteDirectory
@@ -52,10 +45,10 @@ public sealed class SiteRegistry : ISiteDirectory
 
     public Site AddSite(Site site)
     {
-        if (Problems(site).FirstOrDefault() is { Message: { } problem }) throw new RegistryException(problem);
+        if (Problems(site).FirstOrDefault() is { Message: { } problem }) throw new RefusalException(problem);
         using var connection = _database.Open();
-        if (UnknownProfile(connection, null, site) is { } unknown) throw new RegistryException(unknown);
-        if (!Insert(connection, null, site)) throw new RegistryException($"site {site.Id} already exists", conflict: true);
+        if (UnknownProfile(connection, null, site) is { } unknown) throw new RefusalException(unknown);
+        if (!Insert(connection, null, site)) throw new RefusalException($"site {site.Id} already exists", StatusCodes.Status409Conflict);
         Reload();
         return site;
     }
@@ -109,7 +102,7 @@ public sealed class SiteRegistry : ISiteDirectory
                 errors.Add((table, i, "id", $"device {id} already exists"));
             else
                 try { alsoStore?.Invoke(connection, tx); }
-                catch (RegistryException e) { errors.Add((table, i, "mn", e.Message)); }
+                catch (RefusalException e) { errors.Add((table, i, "mn", e.Message)); }
         }
         if (errors.Count > 0 || dryRun)
         {
@@ -162,15 +155,15 @@ public sealed class SiteRegistry : ISiteDirectory
     /// <param name="alsoStore">More rows that belong to the device (an HJ 212 monitor's MN), in the same transaction.</param>
     public Device AddDevice(string id, string? site, Action<DbConnection, DbTransaction>? alsoStore = null)
     {
-        if (!WireProtocol.DeviceId().IsMatch(id)) throw new RegistryException($"device id must match {Iot.Contract.WireLimits.DeviceIdPattern}");
+        if (!WireProtocol.DeviceId().IsMatch(id)) throw new RefusalException($"device id must match {Iot.Contract.WireLimits.DeviceIdPattern}");
         using var connection = _database.Open();
         if (site is not null && connection.ExecuteScalar<long>("SELECT COUNT(*) FROM sites WHERE id = @site", new { site }) == 0)
-            throw new RegistryException($"site {site} does not exist");
+            throw new RefusalException($"site {site} does not exist");
         var now = DateTimeOffset.UtcNow;
         using var tx = connection.BeginTransaction();
         var inserted = connection.Execute("INSERT INTO devices (id, site, created_at) VALUES (@id, @site, @now) ON CONFLICT (id) DO NOTHING",
             new { id, site, now = now.ToUnixTimeMilliseconds() }, tx);
-        if (inserted == 0) throw new RegistryException($"device {id} already exists", conflict: true);
+        if (inserted == 0) throw new RefusalException($"device {id} already exists", StatusCodes.Status409Conflict);
         alsoStore?.Invoke(connection, tx);
         tx.Commit();
         Reload();
@@ -181,13 +174,13 @@ public sealed class SiteRegistry : ISiteDirectory
     /// the caller checks that only an admin may). The first step of its history names <paramref name="audit"/>'s actor.</summary>
     public NightWorkPermit AddPermit(string site, DateTimeOffset from, DateTimeOffset to, string status, string? reference, string? note, AuditScope audit)
     {
-        if (to <= from) throw new RegistryException("a permit must end after it starts");
+        if (to <= from) throw new RefusalException("a permit must end after it starts");
         if (status is not (PermitStatus.Filed or PermitStatus.Approved))
-            throw new RegistryException($"a new permit is {PermitStatus.Filed} or {PermitStatus.Approved}, not '{status}'");
+            throw new RefusalException($"a new permit is {PermitStatus.Filed} or {PermitStatus.Approved}, not '{status}'");
         using var connection = _database.Open();
         using var tx = connection.BeginTransaction();
         if (connection.ExecuteScalar<long>("SELECT COUNT(*) FROM sites WHERE id = @site", new { site }, tx) == 0)
-            throw new RegistryException($"site {site} does not exist");
+            throw new RefusalException($"site {site} does not exist");
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var id = connection.ExecuteScalar<long>(
             """
@@ -208,18 +201,18 @@ public sealed class SiteRegistry : ISiteDirectory
     public NightWorkPermit? DecidePermit(string site, long id, string status, string? reason, AuditScope audit)
     {
         if (status is PermitStatus.Refused or PermitStatus.Revoked && string.IsNullOrWhiteSpace(reason))
-            throw new RegistryException($"say why the permit is {status} (reason)");
+            throw new RefusalException($"say why the permit is {status} (reason)");
         using var connection = _database.Open();
         using var tx = connection.BeginTransaction();
         if (ReadPermit(connection, tx, site, id) is not { } before) return null;
         if (!PermitStatus.Next(before.Status).Contains(status))
-            throw new RegistryException(
+            throw new RefusalException(
                 $"permit {id} is {before.Status}; it cannot become {status}" + (PermitStatus.Next(before.Status) is { Count: > 0 } next
-                    ? $" (only {string.Join(" or ", next)})" : $" ({before.Status} is final)"), conflict: true);
+                    ? $" (only {string.Join(" or ", next)})" : $" ({before.Status} is final)"), StatusCodes.Status409Conflict);
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         // Guarded on the status read above: of two decisions at once, the second finds nothing to change and is refused.
         if (connection.Execute("UPDATE permits SET status = @status WHERE id = @id AND status = @from", new { id, status, from = before.Status }, tx) == 0)
-            throw new RegistryException($"permit {id} changed meanwhile; read it again", conflict: true);
+            throw new RefusalException($"permit {id} changed meanwhile; read it again", StatusCodes.Status409Conflict);
         AddStep(connection, tx, id, status, audit.Actor, now, reason);
         var after = ReadPermit(connection, tx, site, id)!;
         audit.Describe($"permit:{id}", before, after, reason).WriteIn(connection, tx);

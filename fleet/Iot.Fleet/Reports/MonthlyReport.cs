@@ -1,7 +1,7 @@
 using System.Data.Common;
 using System.Globalization;
-using System.Text.Json.Serialization;
 using Dapper;
+using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
 using Iot.Fleet.Cases;
 using Iot.Fleet.Evidence;
@@ -21,18 +21,18 @@ public sealed record SquadReport(
     string? Name,
     long Dispatched,
     long Backfilled,
-    [property: JsonPropertyName("responded_in_time")] long RespondedInTime,
+    long RespondedInTime,
     long Closed,
     long Confirmed,
     long Dismissed,
-    [property: JsonPropertyName("rectify_ordered")] long RectifyOrdered,
+    long RectifyOrdered,
     long Rectified,
-    [property: JsonPropertyName("response_rate")] double? ResponseRate,
-    [property: JsonPropertyName("handling_rate")] double? HandlingRate,
-    [property: JsonPropertyName("rectification_rate")] double? RectificationRate);
+    double? ResponseRate,
+    double? HandlingRate,
+    double? RectificationRate);
 
 /// <summary>The month's night leads: over the limit during permitted night work, and night work without a permit.</summary>
-public sealed record NightWorkCounts(long Permitted, [property: JsonPropertyName("without_permit")] long WithoutPermit);
+public sealed record NightWorkCounts(long Permitted, long WithoutPermit);
 
 /// <summary>GET /api/reports/monthly: the month's most frequent rules, grids, sites and hours of day, the night leads
 /// with and without a permit, and the squads. `hours[h]` counts leads whose episode began in local hour h. `audit_chain`
@@ -44,18 +44,18 @@ public sealed record MonthlyReportView(
     DateTime From,
     DateTime To,
     long Leads,
-    [property: JsonPropertyName("not_dispatched")] long NotDispatched,
+    long NotDispatched,
     IReadOnlyList<ReportCount> Rules,
     IReadOnlyList<ReportCount> Grids,
     IReadOnlyList<ReportCount> Sites,
     IReadOnlyList<long> Hours,
     IReadOnlyList<SquadReport> Squads,
-    [property: JsonPropertyName("night_work")] NightWorkCounts NightWork,
-    [property: JsonPropertyName("audit_chain")] AuditHead? AuditChain = null,
-    [property: JsonPropertyName("evidence_key")] string? EvidenceKey = null);
+    NightWorkCounts NightWork,
+    AuditHead? AuditChain = null,
+    string? EvidenceKey = null);
 
 /// <summary>A device of a site with what the ingest last heard (`status` as in GET /api/devices/{id}).</summary>
-public sealed record SiteDevice(string Id, string Status, [property: JsonPropertyName("last_seen")] DateTime? LastSeen, string? Firmware);
+public sealed record SiteDevice(string Id, string Status, DateTime? LastSeen, string? Firmware);
 
 /// <summary>GET /api/reports/sites: every site with its place, squad, devices and open enforcement leads, for the map.</summary>
 public sealed record SiteOverview(
@@ -68,8 +68,8 @@ public sealed record SiteOverview(
     string? Squad,
     bool Commissioned,
     IReadOnlyList<SiteDevice> Devices,
-    [property: JsonPropertyName("open_leads")] long OpenLeads,
-    [property: JsonPropertyName("leads_30d")] long Leads30d);
+    long OpenLeads,
+    long Leads30d);
 
 /// <summary>
 /// The monthly report, computed in SQL over the fleet database. A lead belongs to the month in which its episode
@@ -87,11 +87,11 @@ public sealed class MonthlyReport(FleetDatabase database, TimeProvider clock, Ev
         WHERE l.queue = 'enforcement' AND l.status = 'new' AND l.start_minute >= @from AND l.start_minute < @to
         """;
 
-    /// <summary>The report of <paramref name="month"/> (`YYYY-MM`); throws <see cref="FormatException"/> for another shape.</summary>
+    /// <summary>The report of <paramref name="month"/> (`YYYY-MM`); refuses another shape (400).</summary>
     public MonthlyReportView Build(string month)
     {
         if (!DateTime.TryParseExact(month, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.None, out var first))
-            throw new FormatException($"month must look like 2026-05, not '{month}'");
+            throw new RefusalException($"month must look like 2026-05, not '{month}'");
         var zone = TimeZoneInfo.FindSystemTimeZoneById(Timezone);
         var from = new DateTimeOffset(first, zone.GetUtcOffset(first));
         var next = first.AddMonths(1);

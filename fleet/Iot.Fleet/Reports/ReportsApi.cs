@@ -17,14 +17,7 @@ public static class ReportsApi
             var report = Report(http);
             month ??= TimeZoneInfo.ConvertTime(http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow(),
                 TimeZoneInfo.FindSystemTimeZoneById(MonthlyReport.Timezone)).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
-            try
-            {
-                return Results.Ok(report.Build(month));
-            }
-            catch (FormatException e)
-            {
-                return Results.Problem(e.Message, statusCode: StatusCodes.Status400BadRequest);
-            }
+            return TypedResults.Ok(report.Build(month));
         });
         api.MapGet("/sites", (HttpContext http, PageRequest page) => page.Of(Report(http).Sites(), s => s.Id));
         return app;

@@ -5,6 +5,7 @@ namespace Iot.Fleet.Rules;
 /// <summary>A site's measured background noise (背景噪声): dB(A), when and by whom. It corrects the noise windows that
 /// start at or after <see cref="MeasuredAt"/>; a later measurement takes over from its own time (never retroactive, like
 /// profile versions: a window already judged keeps its verdict).</summary>
+/// <remarks>Names pinned in snake_case: also the audit log's snapshot of it, hashed into the chain. The API renames them to camelCase (Api/ApiJson).</remarks>
 public sealed record BackgroundLevel(long Id, string Site, double Level,
     [property: JsonPropertyName("measured_at")] DateTimeOffset MeasuredAt,
     [property: JsonPropertyName("measured_by")] string MeasuredBy, string? Note);

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 
 namespace Iot.Fleet.Rules;
@@ -7,9 +6,9 @@ namespace Iot.Fleet.Rules;
 /// <summary>One rule's numbers as entered; what is left out stays as the profile it is based on has it.</summary>
 public sealed class RuleSettingDefinition
 {
-    [JsonPropertyName("limit")] public double? Limit { get; set; }
-    [JsonPropertyName("window")] public int? Window { get; set; }
-    [JsonPropertyName("coverage")] public double? Coverage { get; set; }
+    public double? Limit { get; set; }
+    public int? Window { get; set; }
+    public double? Coverage { get; set; }
 }
 
 /// <summary>
@@ -20,15 +19,15 @@ public sealed class RuleSettingDefinition
 /// </summary>
 public sealed partial class ProfileDefinition
 {
-    [JsonPropertyName("id")] public string? Id { get; set; }
-    [JsonPropertyName("name")] public string? Name { get; set; }
-    [JsonPropertyName("source")] public string? Source { get; set; }
-    [JsonPropertyName("based_on")] public string? BasedOn { get; set; }
-    [JsonPropertyName("valid_from")] public DateTimeOffset? ValidFrom { get; set; }
-    [JsonPropertyName("night_starts")] public string? NightStarts { get; set; }
-    [JsonPropertyName("night_ends")] public string? NightEnds { get; set; }
-    [JsonPropertyName("fog_humidity")] public double? FogHumidity { get; set; }
-    [JsonPropertyName("rules")] public Dictionary<string, RuleSettingDefinition>? Rules { get; set; }
+    public string? Id { get; set; }
+    public string? Name { get; set; }
+    public string? Source { get; set; }
+    public string? BasedOn { get; set; }
+    public DateTimeOffset? ValidFrom { get; set; }
+    public string? NightStarts { get; set; }
+    public string? NightEnds { get; set; }
+    public double? FogHumidity { get; set; }
+    public Dictionary<string, RuleSettingDefinition>? Rules { get; set; }
 
     /// <summary>Profile ids: lower-case letters, digits, `-` and `_`, as site records and URLs carry them.</summary>
     [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,39}$")]
@@ -50,12 +49,12 @@ public sealed partial class ProfileDefinition
         if (name.Length > 200) Problem("name", "a profile name is at most 200 characters");
         var source = Source?.Trim() is { Length: > 0 } s ? s : basis.Source;
         if (source.Length > 2000) Problem("source", "the source is at most 2,000 characters");
-        var nightStarts = Hour("night_starts", NightStarts, basis.NightStarts, Problem);
-        var nightEnds = Hour("night_ends", NightEnds, basis.NightEnds, Problem);
-        if (nightStarts == nightEnds) Problem("night_ends", $"night must end at another time than it starts ({nightStarts:HH\\:mm})");
+        var nightStarts = Hour("nightStarts", NightStarts, basis.NightStarts, Problem);
+        var nightEnds = Hour("nightEnds", NightEnds, basis.NightEnds, Problem);
+        if (nightStarts == nightEnds) Problem("nightEnds", $"night must end at another time than it starts ({nightStarts:HH\\:mm})");
         var fog = FogHumidity ?? basis.FogHumidity;
         if (!(fog is >= LowestFogHumidity and <= 100))
-            Problem("fog_humidity", $"the humidity cut-off is a relative humidity of {LowestFogHumidity:0}…100 %, not {Text(fog)}");
+            Problem("fogHumidity", $"the humidity cut-off is a relative humidity of {LowestFogHumidity:0}…100 %, not {Text(fog)}");
 
         var rules = new Dictionary<string, RuleSetting>(basis.Rules, StringComparer.Ordinal);
         foreach (var (ruleId, given) in Rules ?? [])

@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Dapper;
+using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Storage;
@@ -24,6 +25,7 @@ public static class ProfileOrigins
 }
 
 /// <summary>One version as the API shows it (night hours as local HH:mm).</summary>
+/// <remarks>Names pinned in snake_case: also the profile in lead.json of the signed evidence bundle. The API renames them to camelCase (Api/ApiJson).</remarks>
 public sealed record ProfileVersionView(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("version")] int Version,
@@ -40,6 +42,7 @@ public sealed record ProfileVersionView(
 }
 
 /// <summary>A profile with the version in force now and every version, oldest first.</summary>
+/// <remarks>Names pinned in snake_case: also the profile in lead.json of the signed evidence bundle. The API renames them to camelCase (Api/ApiJson).</remarks>
 public sealed record ProfileView(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("origin")] string Origin,
@@ -47,6 +50,7 @@ public sealed record ProfileView(
     [property: JsonPropertyName("versions")] IReadOnlyList<ProfileVersionView> Versions);
 
 /// <summary>A quiet period of a site: from, to (UTC), the profile that judges the site meanwhile, and why.</summary>
+/// <remarks>Names pinned in snake_case: also the audit log's snapshot of it, hashed into the chain. The API renames them to camelCase (Api/ApiJson).</remarks>
 public sealed record QuietPeriod(
     [property: JsonPropertyName("id")] long Id,
     [property: JsonPropertyName("site")] string Site,
@@ -141,16 +145,16 @@ public sealed class ProfileStore
         if (string.IsNullOrWhiteSpace(definition.Name)) problems["name"] = ["say what the profile is (name)"];
         if (string.IsNullOrWhiteSpace(definition.Source)) problems["source"] = ["say which standard or notice the numbers come from (source: number and title)"];
         if (definition.ValidFrom is not null)
-            problems["valid_from"] = ["version 1 of a profile holds from the start; to change a profile from a date, add a version"];
+            problems["validFrom"] = ["version 1 of a profile holds from the start; to change a profile from a date, add a version"];
         using var connection = _database.Open();
         using var tx = connection.BeginTransaction();
         var catalog = Load(connection, tx);
         var basisId = definition.BasedOn ?? RuleProfile.Default.Id;
         var basis = catalog.At(basisId, _clock.GetUtcNow());
-        if (basis is null) problems["based_on"] = [$"unknown profile '{basisId}'; profiles: {string.Join(", ", catalog.Ids.Order())}"];
+        if (basis is null) problems["basedOn"] = [$"unknown profile '{basisId}'; profiles: {string.Join(", ", catalog.Ids.Order())}"];
         var profile = definition.Resolve(basis ?? RuleProfile.Default, id, 1, DateTimeOffset.UnixEpoch, problems);
         if (profile is null || problems.Count > 0) return null;
-        if (catalog.Versions(id) is not null) throw new RegistryException($"profile {id} already exists; add a version to change it", conflict: true);
+        if (catalog.Versions(id) is not null) throw new RefusalException($"profile {id} already exists; add a version to change it", StatusCodes.Status409Conflict);
         Insert(connection, tx, profile, ProfileOrigins.Api, audit.Actor.Name);
         audit.Describe($"profile:{id}", null, ProfileVersionView.Of(profile)).WriteIn(connection, tx);
         tx.Commit();
@@ -167,20 +171,20 @@ public sealed class ProfileStore
         if (catalog.Versions(id) is not { } versions) return null;
         var latest = versions[^1];
         if (catalog.Origin(id) == ProfileOrigins.Configuration)
-            throw new RegistryException($"profile {latest.Id} comes from configuration (Profiles:{latest.Id}); change it there", conflict: true);
+            throw new RefusalException($"profile {latest.Id} comes from configuration (Profiles:{latest.Id}); change it there", StatusCodes.Status409Conflict);
         if (definition.Id is { } given && !string.Equals(given, latest.Id, StringComparison.OrdinalIgnoreCase))
             problems["id"] = [$"this is a version of {latest.Id}, not of '{given}'"];
-        if (definition.BasedOn is not null) problems["based_on"] = [$"a version builds on the latest version of {latest.Id}; based_on is for new profiles"];
+        if (definition.BasedOn is not null) problems["basedOn"] = [$"a version builds on the latest version of {latest.Id}; basedOn is for new profiles"];
         var now = _clock.GetUtcNow();
         if (definition.ValidFrom is not { } validFrom)
         {
-            problems["valid_from"] = ["say from when the version applies (valid_from, e.g. 2027-06-07T00:00:00+08:00)"];
+            problems["validFrom"] = ["say from when the version applies (validFrom, e.g. 2027-06-07T00:00:00+08:00)"];
             validFrom = now;
         }
         else if (validFrom < now - ValidFromTolerance)
-            problems["valid_from"] = [$"a version applies from now or later, not from {validFrom:O}: windows already judged keep the version they were judged by"];
+            problems["validFrom"] = [$"a version applies from now or later, not from {validFrom:O}: windows already judged keep the version they were judged by"];
         else if (validFrom <= latest.ValidFrom)
-            problems["valid_from"] = [$"version {latest.Version} applies from {latest.ValidFrom:O}; a new version must start after it"];
+            problems["validFrom"] = [$"version {latest.Version} applies from {latest.ValidFrom:O}; a new version must start after it"];
         var profile = definition.Resolve(latest, latest.Id, latest.Version + 1, validFrom, problems);
         if (profile is null || problems.Count > 0) return null;
         Insert(connection, tx, profile, ProfileOrigins.Api, audit.Actor.Name);
@@ -243,7 +247,7 @@ public sealed class ProfileStore
             if (string.IsNullOrWhiteSpace(definition.Source)) problems["source"] = ["required: the standard's number and title"];
             var basisId = definition.BasedOn ?? RuleProfile.Default.Id;
             var basis = catalog.At(basisId, now);
-            if (basis is null) problems["based_on"] = [$"unknown profile '{basisId}'"];
+            if (basis is null) problems["basedOn"] = [$"unknown profile '{basisId}'"];
             var existing = catalog.Versions(id);
             if (existing is not null && Stored(connection, tx, id) && catalog.Origin(id) != ProfileOrigins.Configuration)
                 problems["id"] = [$"profile {id} was not configured but {catalog.Origin(id)}; give the configured profile an id of its own"];
@@ -254,8 +258,8 @@ public sealed class ProfileStore
                 continue;
             if (latest is not null && problems.Count == 0)
             {
-                if (validFrom < now - ValidFromTolerance) problems["valid_from"] = [$"the changed profile would apply from {validFrom:O}, in the past; set ValidFrom to now or later"];
-                else if (validFrom <= latest.ValidFrom) problems["valid_from"] = [$"must be after version {latest.Version}'s {latest.ValidFrom:O}"];
+                if (validFrom < now - ValidFromTolerance) problems["validFrom"] = [$"the changed profile would apply from {validFrom:O}, in the past; set ValidFrom to now or later"];
+                else if (validFrom <= latest.ValidFrom) problems["validFrom"] = [$"must be after version {latest.Version}'s {latest.ValidFrom:O}"];
             }
             if (problems.Count > 0)
                 throw new InvalidOperationException($"configuration Profiles:{key} cannot be used: "

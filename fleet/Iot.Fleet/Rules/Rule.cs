@@ -55,6 +55,10 @@ public abstract class Rule
     /// <summary>True for the rules of the night (their leads name the permit covering them, if any).</summary>
     public virtual bool AtNight => false;
 
+    /// <summary>The channels the rule judges, the one compared with the limit first, then what it is judged beside
+    /// (the fan a fume value counts only with); a lead's chart shows these (GET /api/meta).</summary>
+    public abstract IReadOnlyList<string> JudgedChannels { get; }
+
     /// <summary>Every rule the fleet evaluates.</summary>
     public static readonly IReadOnlyList<Rule> All =
     [
@@ -75,6 +79,7 @@ public sealed class LeqRule(bool night) : Rule
     public override (int Shortest, int Longest) SensibleWindows => (5, 60);
     public override string Unit => "dB(A)";
     public override bool AtNight => night;
+    public override IReadOnlyList<string> JudgedChannels => [Channels.Laeq];
 
     private bool InPeriod(long startMinute, SiteContext site) =>
         night ? site.WhollyNight(startMinute, Window(site.ProfileAt(startMinute))) : site.WhollyDay(startMinute, Window(site.ProfileAt(startMinute)));
@@ -121,6 +126,7 @@ public sealed class NightLmaxRule : Rule
     public override (int Shortest, int Longest) SensibleWindows => (1, 1);
     public override string Unit => "dB(A)";
     public override bool AtNight => true;
+    public override IReadOnlyList<string> JudgedChannels => [Channels.Lafmax];
 
     public override bool RestsAt(DeviceTimeline timeline, long minute, SiteContext site) =>
         !site.WhollyNight(minute, 1) && timeline.TryGetValid(minute, Channels.Lafmax, out _);
@@ -143,6 +149,7 @@ public sealed class Pm10Rule : Rule
     // From 15-minute means (some local standards) to daily ones.
     public override (int Shortest, int Longest) SensibleWindows => (15, 24 * 60);
     public override string Unit => "µg/m³";
+    public override IReadOnlyList<string> JudgedChannels => [Channels.Pm10];
 
     public override WindowVerdict Judge(DeviceTimeline timeline, long startMinute, SiteContext site)
     {
@@ -170,6 +177,7 @@ public sealed class FumeConcentrationRule : Rule
     public override string Id => "fume.concentration";
     public override SiteKind Kind => SiteKind.Fume;
     public override string Unit => "mg/m³";
+    public override IReadOnlyList<string> JudgedChannels => [Channels.Fume, Channels.Fan];
     public override (double Lowest, double Highest) PlausibleLimits => (0.1, 20);
     // A window must hold the minimum cooking minutes; longer than a meal's rush says little.
     public override (int Shortest, int Longest) SensibleWindows => (RuleLimits.MinimumCookingMinutes, 60);
@@ -209,6 +217,7 @@ public sealed class PurifierOffRule : Rule
     public override string Id => "fume.purifier_off";
     public override SiteKind Kind => SiteKind.Fume;
     public override string Unit => "share";
+    public override IReadOnlyList<string> JudgedChannels => [Channels.Pur, Channels.Fan];
     public override (double Lowest, double Highest) PlausibleLimits => (0.1, 0.9);
     public override (int Shortest, int Longest) SensibleWindows => (5, 60);
     public override bool IsWorse(double candidate, double current) => candidate < current;

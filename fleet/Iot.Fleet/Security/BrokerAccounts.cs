@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using Dapper;
+using Iot.Fleet.Api;
 using Iot.Fleet.Storage;
 using Iot.Fleet.Telemetry;
 
@@ -34,13 +35,6 @@ public enum BrokerAccountKind
 
     /// <summary>An unclaimed device: only <c>iot/v1/{id}/prov/#</c>.</summary>
     Bootstrap,
-}
-
-/// <summary>New credentials were asked for a device whose account is revoked, without saying it is to be reinstated.</summary>
-public sealed class DeviceRevokedException(string deviceId)
-    : Exception($"device {deviceId} is revoked; new credentials would reinstate it, which needs an engineer to ask for it explicitly (?reinstate=true)")
-{
-    public string DeviceId { get; } = deviceId;
 }
 
 /// <summary>A user name and its password, returned once when created; the fleet keeps only the hash.</summary>
@@ -101,13 +95,14 @@ public sealed class BrokerAccounts : IDisposable
     /// <summary>Creates a device's account with a new random password, or replaces the password of an existing one.
     /// A device still connected with the old password is disconnected by the reload. A revoked account gets a new
     /// password only when <paramref name="reinstate"/> says so: a new password must never quietly undo a revoke.</summary>
-    /// <exception cref="DeviceRevokedException">The account is revoked and <paramref name="reinstate"/> is false.</exception>
+    /// <exception cref="RefusalException">409: the account is revoked and <paramref name="reinstate"/> is false.</exception>
     public BrokerCredentials CreateDevice(string deviceId, bool reinstate = false)
     {
         RequireDeviceId(deviceId);
         lock (_lock)
         {
-            if (!reinstate && IsRevoked(deviceId)) throw new DeviceRevokedException(deviceId);
+            if (!reinstate && IsRevoked(deviceId))
+                throw RefusalException.Conflict($"device {deviceId} is revoked; new credentials would reinstate it, which needs an engineer to ask for it explicitly (?reinstate=true)");
             return SetPassword(deviceId, BrokerAccountKind.Device, deviceId, MosquittoPassword.Generate());
         }
     }

@@ -4,6 +4,7 @@ using Iot.Fleet.Telemetry;
 namespace Iot.Fleet.Updates;
 
 /// <summary>Which devices a campaign is for; every given criterion must match (empty: the whole fleet).</summary>
+/// <remarks>Names pinned in snake_case: also the campaign's spec stored in the database. The API renames them to camelCase (Api/ApiJson).</remarks>
 public sealed record CampaignTarget(
     [property: JsonPropertyName("site_kind")] string? SiteKind = null,
     [property: JsonPropertyName("grid")] string? Grid = null,
@@ -11,6 +12,7 @@ public sealed record CampaignTarget(
     [property: JsonPropertyName("devices")] List<string>? Devices = null);
 
 /// <summary>Body of POST /api/campaigns: what to install where, and how carefully.</summary>
+/// <remarks>Names pinned in snake_case: also stored in the database (campaigns.spec), read back by Rollout. The API renames them to camelCase (Api/ApiJson).</remarks>
 public sealed record CampaignSpec(
     [property: JsonPropertyName("version")] string Version,
     [property: JsonPropertyName("target")] CampaignTarget? Target = null,
@@ -44,8 +46,8 @@ public sealed record CampaignSpec(
             if (i > 0 && stages[i] <= stages[i - 1]) return "stage shares are cumulative and must grow (e.g. 1, 10, 50, 100)";
         }
         if (stages[^1] != 100) return "the last stage must be 100 (every target)";
-        if (RatePerMinute is <= 0 || RatePerMinute is double.NaN) return "rate_per_minute must be positive";
-        if (HaltThreshold is < 0 or > 1 || double.IsNaN(HaltThreshold)) return "halt_threshold is a share between 0 and 1";
+        if (RatePerMinute is <= 0 || RatePerMinute is double.NaN) return "ratePerMinute must be positive";
+        if (HaltThreshold is < 0 or > 1 || double.IsNaN(HaltThreshold)) return "haltThreshold is a share between 0 and 1";
         if (HealthTimeoutSeconds <= 0 || SilentTimeoutSeconds <= 0 || ResendAfterSeconds <= 0) return "timeouts must be positive";
         return null;
     }

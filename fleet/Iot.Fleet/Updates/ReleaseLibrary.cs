@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapper;
+using Iot.Fleet.Api;
 using Iot.Fleet.Storage;
 using Iot.Contract.Signing;
 using Microsoft.Data.Sqlite;
@@ -12,12 +13,6 @@ namespace Iot.Fleet.Updates;
 /// <summary>A signed firmware release the fleet can offer: release.json's fields (Gateway.Release writes them).</summary>
 public sealed record Release(string Version, string Target, long Size, string Sha256, bool AllowDowngrade, string Sig, string Key, string Notes,
     DateTimeOffset UploadedAt);
-
-/// <summary>An upload the fleet refuses; the message says why.</summary>
-public sealed class ReleaseRefusedException(string message, bool conflict = false) : Exception(message)
-{
-    public bool Conflict { get; } = conflict;
-}
 
 /// <summary>
 /// The releases the fleet offers, each re-checked on upload exactly as a gateway will check it (the device's own
@@ -69,35 +64,35 @@ public sealed class ReleaseLibrary
         return connection.QueryFirstOrDefault<Row>("SELECT * FROM releases WHERE version = @version", new { version })?.ToRelease();
     }
 
-    /// <summary>Checks release.json and the bundle as a gateway would and stores both; throws ReleaseRefusedException
+    /// <summary>Checks release.json and the bundle as a gateway would and stores both; throws RefusalException
     /// with the reason otherwise. Uploading the same release again is harmless.</summary>
     public async Task<Release> Add(Stream releaseJson, Stream bundle, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        if (_keys.Count == 0) throw new ReleaseRefusedException("no release public key is configured (Updates:ReleaseKeys); the fleet cannot check releases");
+        if (_keys.Count == 0) throw new RefusalException("no release public key is configured (Updates:ReleaseKeys); the fleet cannot check releases", StatusCodes.Status422UnprocessableEntity);
         JsonObject document;
         try
         {
             document = await JsonSerializer.DeserializeAsync<JsonObject>(releaseJson, cancellationToken: cancellationToken)
-                ?? throw new ReleaseRefusedException("release.json is empty");
+                ?? throw new RefusalException("release.json is empty", StatusCodes.Status422UnprocessableEntity);
         }
         catch (JsonException e)
         {
-            throw new ReleaseRefusedException($"release.json is not JSON: {e.Message}");
+            throw new RefusalException($"release.json is not JSON: {e.Message}", StatusCodes.Status422UnprocessableEntity);
         }
         var release = Parse(document, now);
         var manifest = new ReleaseManifest { Target = release.Target, Version = release.Version, Size = (int)release.Size, AllowDowngrade = release.AllowDowngrade };
-        if (!ReleaseManifest.TryDecodeHex(release.Sha256, manifest.Sha256)) throw new ReleaseRefusedException("sha256 must be 64 hex digits");
-        if (manifest.Validate() is { } invalid) throw new ReleaseRefusedException($"release.json: {invalid}");
+        if (!ReleaseManifest.TryDecodeHex(release.Sha256, manifest.Sha256)) throw new RefusalException("sha256 must be 64 hex digits", StatusCodes.Status422UnprocessableEntity);
+        if (manifest.Validate() is { } invalid) throw new RefusalException($"release.json: {invalid}", StatusCodes.Status422UnprocessableEntity);
         var signature = new byte[Ed25519Verifier.SignatureBytes];
-        if (!ReleaseManifest.TryDecodeHex(release.Sig, signature)) throw new ReleaseRefusedException("sig must be 128 hex digits");
+        if (!ReleaseManifest.TryDecodeHex(release.Sig, signature)) throw new RefusalException("sig must be 128 hex digits", StatusCodes.Status422UnprocessableEntity);
         var message = new byte[ReleaseManifest.MaxMessageBytes];
         int length = manifest.WriteSignedMessage(message);
         if (!_keys.Any(key => new Ed25519Verifier().Verify(key, signature, message, 0, length)))
-            throw new ReleaseRefusedException("bad_signature: the release is not signed by a release key this fleet trusts (Updates:ReleaseKeys)");
+            throw new RefusalException("bad_signature: the release is not signed by a release key this fleet trusts (Updates:ReleaseKeys)", StatusCodes.Status422UnprocessableEntity);
 
         var existing = Find(release.Version);
         if (existing is not null && (existing.Sig != release.Sig || existing.Target != release.Target))
-            throw new ReleaseRefusedException($"release {release.Version} exists with another signature; publish a new version", conflict: true);
+            throw new RefusalException($"release {release.Version} exists with another signature; publish a new version", StatusCodes.Status409Conflict);
 
         var path = BundlePath(release);
         var partial = path + ".upload";
@@ -113,7 +108,7 @@ public sealed class ReleaseLibrary
                 while ((n = await bundle.ReadAsync(buffer, cancellationToken)) > 0)
                 {
                     size += n;
-                    if (size > release.Size) throw new ReleaseRefusedException($"size_mismatch: the bundle is larger than the signed {release.Size} bytes");
+                    if (size > release.Size) throw new RefusalException($"size_mismatch: the bundle is larger than the signed {release.Size} bytes", StatusCodes.Status422UnprocessableEntity);
                     sha.AppendData(buffer, 0, n);
                     await file.WriteAsync(buffer.AsMemory(0, n), cancellationToken);
                 }
@@ -121,9 +116,9 @@ public sealed class ReleaseLibrary
                 file.Flush(flushToDisk: true);
                 hash = sha.GetHashAndReset();
             }
-            if (size != release.Size) throw new ReleaseRefusedException($"size_mismatch: the bundle has {size} bytes, the signed release says {release.Size}");
+            if (size != release.Size) throw new RefusalException($"size_mismatch: the bundle has {size} bytes, the signed release says {release.Size}", StatusCodes.Status422UnprocessableEntity);
             if (!CryptographicOperations.FixedTimeEquals(hash, manifest.Sha256))
-                throw new ReleaseRefusedException("hash_mismatch: the bundle's SHA-256 is not the signed one");
+                throw new RefusalException("hash_mismatch: the bundle's SHA-256 is not the signed one", StatusCodes.Status422UnprocessableEntity);
             File.Move(partial, path, overwrite: true);
         }
         finally
@@ -142,10 +137,10 @@ public sealed class ReleaseLibrary
 
     private Release Parse(JsonObject d, DateTimeOffset now)
     {
-        string Text(string name) => d[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : throw new ReleaseRefusedException($"release.json has no string `{name}`");
-        long size = d["size"] is JsonValue sv && sv.TryGetValue<long>(out var n) ? n : throw new ReleaseRefusedException("release.json has no number `size`");
-        if (size < 1 || size > Math.Min(int.MaxValue, _options.MaxBundleBytes)) throw new ReleaseRefusedException($"size {size} is outside 1..{_options.MaxBundleBytes} bytes");
-        bool allow = d["allow_downgrade"] is JsonValue av && av.TryGetValue<bool>(out var b) ? b : throw new ReleaseRefusedException("release.json has no boolean `allow_downgrade`");
+        string Text(string name) => d[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : throw new RefusalException($"release.json has no string `{name}`", StatusCodes.Status422UnprocessableEntity);
+        long size = d["size"] is JsonValue sv && sv.TryGetValue<long>(out var n) ? n : throw new RefusalException("release.json has no number `size`", StatusCodes.Status422UnprocessableEntity);
+        if (size < 1 || size > Math.Min(int.MaxValue, _options.MaxBundleBytes)) throw new RefusalException($"size {size} is outside 1..{_options.MaxBundleBytes} bytes", StatusCodes.Status422UnprocessableEntity);
+        bool allow = d["allow_downgrade"] is JsonValue av && av.TryGetValue<bool>(out var b) ? b : throw new RefusalException("release.json has no boolean `allow_downgrade`", StatusCodes.Status422UnprocessableEntity);
         var notes = d["notes"] is JsonValue nv && nv.TryGetValue<string>(out var t) ? t : "";
         var key = d["key"] is JsonValue kv && kv.TryGetValue<string>(out var k) ? k.ToLowerInvariant() : "";
         return new Release(Text("version"), Text("target"), size, Text("sha256").ToLowerInvariant(), allow, Text("sig").ToLowerInvariant(), key, notes, now);

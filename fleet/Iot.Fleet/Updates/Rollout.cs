@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json;
 using Dapper;
 using Iot.Contract.Signing;
+using Iot.Fleet.Api;
 using Iot.Fleet.Storage;
 using Iot.Fleet.Telemetry;
 
@@ -20,12 +21,6 @@ public sealed record OtaReport(string Device, string JobId, string? Phase, strin
 
 /// <summary>An OTA command to publish on a device's cmd topic.</summary>
 public sealed record OtaCommand(string Device, long Campaign, string Payload);
-
-/// <summary>A campaign request the fleet refuses; the message says why.</summary>
-public sealed class CampaignRefusedException(string message, int status = StatusCodes.Status400BadRequest) : Exception(message)
-{
-    public int Status { get; } = status;
-}
 
 /// <summary>
 /// The campaigns' state machine: which devices get the command when, what they said, the health gate, the halt
@@ -84,27 +79,27 @@ public sealed class Rollout
     /// </summary>
     public Campaign Create(CampaignSpec spec, Release release, IReadOnlyList<FleetDevice> fleet, long? rollbackOf = null)
     {
-        if (spec.Problem() is { } problem) throw new CampaignRefusedException(problem);
+        if (spec.Problem() is { } problem) throw new RefusalException(problem);
         var target = spec.Target ?? new CampaignTarget();
         var known = fleet.ToDictionary(d => d.Id, StringComparer.Ordinal);
         if (target.Devices is { Count: > 0 } listed && listed.FirstOrDefault(d => !known.ContainsKey(d)) is { } unknown)
-            throw new CampaignRefusedException($"device {unknown} is not registered in the fleet");
+            throw new RefusalException($"device {unknown} is not registered in the fleet");
         var chosen = fleet.Where(d =>
                 (target.SiteKind is null || string.Equals(d.SiteKind, target.SiteKind, StringComparison.OrdinalIgnoreCase))
                 && (target.Grid is null || d.Grid == target.Grid)
                 && (target.Firmware is null || d.Firmware == target.Firmware)
                 && (target.Devices is not { Count: > 0 } || target.Devices.Contains(d.Id)))
             .OrderBy(d => d.Id, StringComparer.Ordinal).ToList();
-        if (chosen.Count == 0) throw new CampaignRefusedException("no registered device matches the target");
+        if (chosen.Count == 0) throw new RefusalException("no registered device matches the target");
 
         var downgrades = chosen.Where(d => d.Firmware is { } fw && ReleaseManifest.IsValidVersion(fw) && ReleaseManifest.CompareVersions(release.Version, fw) < 0).ToList();
         if (downgrades.Count > 0)
         {
             var example = $"{downgrades[0].Id} runs {downgrades[0].Firmware}";
             if (!spec.AllowDowngrade)
-                throw new CampaignRefusedException($"downgrade refused: {downgrades.Count} targeted device(s) run a newer version than {release.Version} (e.g. {example}); set allow_downgrade to mean it");
+                throw new RefusalException($"downgrade refused: {downgrades.Count} targeted device(s) run a newer version than {release.Version} (e.g. {example}); set allowDowngrade to mean it");
             if (!release.AllowDowngrade)
-                throw new CampaignRefusedException($"downgrade refused: release {release.Version} is not signed with allow_downgrade, so devices would refuse it ({example}); publish a downgrade release with iot-release publish --allow-downgrade");
+                throw new RefusalException($"downgrade refused: release {release.Version} is not signed with allow_downgrade, so devices would refuse it ({example}); publish a downgrade release with iot-release publish --allow-downgrade");
         }
 
         lock (_lock)
@@ -115,7 +110,7 @@ public sealed class Rollout
                 .GroupBy(p => p.Item1).ToDictionary(g => g.Key, g => g.First().Item2, StringComparer.Ordinal);
             var eligible = chosen.Where(d => !busy.ContainsKey(d.Id) && d.Firmware != release.Version).ToList();
             if (eligible.Count == 0)
-                throw new CampaignRefusedException("every targeted device is in another active campaign or already runs this version", StatusCodes.Status409Conflict);
+                throw new RefusalException("every targeted device is in another active campaign or already runs this version", StatusCodes.Status409Conflict);
             var shares = spec.StageShares;
             var bounds = shares.Select(s => Math.Max(1, (int)Math.Ceiling(s / 100 * eligible.Count))).ToArray();
             var id = NextId();
@@ -148,10 +143,10 @@ public sealed class Rollout
         List<string> devices;
         lock (_lock)
         {
-            source = _campaigns.GetValueOrDefault(id) ?? throw new CampaignRefusedException($"no campaign {id}", StatusCodes.Status404NotFound);
+            source = _campaigns.GetValueOrDefault(id) ?? throw new RefusalException($"no campaign {id}", StatusCodes.Status404NotFound);
             devices = source.Devices.Where(d => d.State is UpdateState.Confirmed or UpdateState.Trial or UpdateState.Installing || d.Running == source.Release.Version)
                 .Select(d => d.Id).ToList();
-            if (devices.Count == 0) throw new CampaignRefusedException($"no device of campaign {id} runs {source.Release.Version}; nothing to roll back");
+            if (devices.Count == 0) throw new RefusalException($"no device of campaign {id} runs {source.Release.Version}; nothing to roll back");
             if (CampaignStatus.IsActive(source.Status)) Finish(source, CampaignStatus.Aborted, "aborted for a rollback");
             SaveChanges();
         }
@@ -183,8 +178,8 @@ public sealed class Rollout
     {
         lock (_lock)
         {
-            var campaign = _campaigns.GetValueOrDefault(id) ?? throw new CampaignRefusedException($"no campaign {id}", StatusCodes.Status404NotFound);
-            if (!allowed(campaign)) throw new CampaignRefusedException($"campaign {id} is {campaign.Status}; it cannot become {status}", StatusCodes.Status409Conflict);
+            var campaign = _campaigns.GetValueOrDefault(id) ?? throw new RefusalException($"no campaign {id}", StatusCodes.Status404NotFound);
+            if (!allowed(campaign)) throw new RefusalException($"campaign {id} is {campaign.Status}; it cannot become {status}", StatusCodes.Status409Conflict);
             Finish(campaign, status, reason);
             campaign.LastTick = _clock.GetUtcNow();
             SaveChanges();

@@ -2,6 +2,7 @@ using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
 using Iot.Fleet.People;
 using Iot.Fleet.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
 namespace Iot.Fleet.Updates;
@@ -63,77 +64,58 @@ public static class UpdatesApi
         var largestUpload = app.Services.GetRequiredService<IOptions<UpdatesOptions>>().Value.MaxBundleBytes + RequestLimits.Default;
         Write(api.MapPost("/releases", UploadRelease).DisableAntiforgery().WithBodyLimit(largestUpload), "release.upload");
         api.MapGet("/releases", (PageRequest page, ReleaseLibrary library) => page.Of([.. library.All().Select(View)], r => r.Version));
-        api.MapGet("/releases/downloads", (ReleaseLibrary library) => Results.Ok(new { requests = library.Downloads.Requests, ranged = library.Downloads.Ranged }));
+        api.MapGet("/releases/downloads", (ReleaseLibrary library) => TypedResults.Ok(new { requests = library.Downloads.Requests, ranged = library.Downloads.Ranged }));
         api.MapGet("/releases/{version}", (string version, ReleaseLibrary library) =>
-            library.Find(version) is { } r ? Results.Ok(View(r)) : Results.Problem($"no release {version}", statusCode: StatusCodes.Status404NotFound));
+            TypedResults.Ok(View(library.Find(version) ?? throw RefusalException.NotFound("release", version))));
         // Open to devices (they hold no API credentials): the signature, not the server, makes a bundle trustworthy.
         api.MapGet("/releases/{version}/bundle", (string version, HttpRequest request, ReleaseLibrary library) =>
         {
-            if (library.Find(version) is not { } release) return Results.Problem($"no release {version}", statusCode: StatusCodes.Status404NotFound);
+            var release = library.Find(version) ?? throw RefusalException.NotFound("release", version);
             library.CountDownload(request.Headers.Range.Count > 0);
-            return Results.File(library.BundlePath(release), "application/octet-stream", $"firmware-{release.Target}-{release.Version}.bin", enableRangeProcessing: true);
+            return TypedResults.PhysicalFile(Path.GetFullPath(library.BundlePath(release)), "application/octet-stream", $"firmware-{release.Target}-{release.Version}.bin", enableRangeProcessing: true);
         }).AllowAnonymous();
 
-        Write(api.MapPost("/campaigns", (CampaignSpec spec, Rollout rollout, ReleaseLibrary library) => Campaigns(() =>
+        Write(api.MapPost("/campaigns", (CampaignSpec spec, Rollout rollout, ReleaseLibrary library) =>
         {
-            var release = library.Find(spec.Version ?? "") ?? throw new CampaignRefusedException($"no release {spec.Version}; upload it first (POST /api/releases)");
+            var release = library.Find(spec.Version ?? "") ?? throw new RefusalException($"no release {spec.Version}; upload it first (POST /api/releases)");
             var campaign = rollout.Create(spec, release, rollout.FleetDevices());
-            return Results.Created($"/api/campaigns/{campaign.Id}", CampaignView.Of(campaign, devices: true));
-        })), "campaign.create");
+            return TypedResults.Created($"/api/campaigns/{campaign.Id}", CampaignView.Of(campaign, devices: true));
+        }), "campaign.create");
         api.MapGet("/campaigns", (PageRequest page, Rollout rollout) => page.Of(rollout.All().Select(c => CampaignView.Of(c, devices: false)), c => c.Id));
         api.MapGet("/campaigns/{id:long}", (long id, Rollout rollout) =>
-            rollout.Find(id) is { } c ? Results.Ok(CampaignView.Of(c, devices: true)) : Results.Problem($"no campaign {id}", statusCode: StatusCodes.Status404NotFound));
-        Write(api.MapPost("/campaigns/{id:long}/pause", (long id, Rollout rollout) => Campaigns(() => Results.Ok(CampaignView.Of(rollout.Pause(id), false)))), "campaign.pause");
-        Write(api.MapPost("/campaigns/{id:long}/resume", (long id, Rollout rollout) => Campaigns(() => Results.Ok(CampaignView.Of(rollout.Resume(id), false)))), "campaign.resume");
-        Write(api.MapPost("/campaigns/{id:long}/abort", (long id, Rollout rollout) => Campaigns(() => Results.Ok(CampaignView.Of(rollout.Abort(id), false)))), "campaign.abort");
-        Write(api.MapPost("/campaigns/{id:long}/rollback", (long id, RollbackRequest? body, Rollout rollout, ReleaseLibrary library) => Campaigns(() =>
+            TypedResults.Ok(CampaignView.Of(rollout.Find(id) ?? throw RefusalException.NotFound("campaign", id), devices: true)));
+        Write(api.MapPost("/campaigns/{id:long}/pause", (long id, Rollout rollout) => TypedResults.Ok(CampaignView.Of(rollout.Pause(id), false))), "campaign.pause");
+        Write(api.MapPost("/campaigns/{id:long}/resume", (long id, Rollout rollout) => TypedResults.Ok(CampaignView.Of(rollout.Resume(id), false))), "campaign.resume");
+        Write(api.MapPost("/campaigns/{id:long}/abort", (long id, Rollout rollout) => TypedResults.Ok(CampaignView.Of(rollout.Abort(id), false))), "campaign.abort");
+        Write(api.MapPost("/campaigns/{id:long}/rollback", (long id, RollbackRequest? body, Rollout rollout, ReleaseLibrary library) =>
         {
             var version = body?.Version ?? rollout.PreviousVersion(id)
-                ?? throw new CampaignRefusedException($"campaign {id} does not know which version its devices ran before; give `version`");
+                ?? throw new RefusalException($"campaign {id} does not know which version its devices ran before; give `version`");
             var release = library.Find(version)
-                ?? throw new CampaignRefusedException($"no release {version} in the fleet; upload it (signed with --allow-downgrade to go back to it) and give its version");
+                ?? throw new RefusalException($"no release {version} in the fleet; upload it (signed with --allow-downgrade to go back to it) and give its version");
             var overrides = new CampaignSpec(version, Stages: body?.Stages, RatePerMinute: body?.RatePerMinute, HaltThreshold: body?.HaltThreshold ?? 0.1);
             var campaign = rollout.Rollback(id, release, overrides);
-            return Results.Created($"/api/campaigns/{campaign.Id}", CampaignView.Of(campaign, devices: true));
-        })), "campaign.rollback");
+            return TypedResults.Created($"/api/campaigns/{campaign.Id}", CampaignView.Of(campaign, devices: true));
+        }), "campaign.rollback");
 
-        app.MapGet("/engineer/campaigns", (Rollout rollout) => Results.Content(EngineerPage.Render(rollout.All()), "text/html; charset=utf-8"))
+        app.MapGet("/engineer/campaigns", (Rollout rollout) => TypedResults.Content(EngineerPage.Render(rollout.All()), "text/html; charset=utf-8"))
             .WithTags("Updates").ExcludeFromDescription();
         return app;
     }
 
-    private static async Task<IResult> UploadRelease(HttpRequest request, ReleaseLibrary library, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<Created<ReleaseView>> UploadRelease(HttpRequest request, ReleaseLibrary library, TimeProvider clock, CancellationToken cancellationToken)
     {
-        if (!request.HasFormContentType) return Results.Problem("send multipart/form-data with the files `release` (release.json) and `bundle`", statusCode: 400);
+        if (!request.HasFormContentType) throw new RefusalException("send multipart/form-data with the files `release` (release.json) and `bundle`");
         var form = await request.ReadFormAsync(cancellationToken);
         var json = form.Files.GetFile("release") ?? form.Files.FirstOrDefault(f => f.FileName == "release.json");
         var bundle = form.Files.GetFile("bundle") ?? form.Files.FirstOrDefault(f => f != json);
-        if (json is null || bundle is null) return Results.Problem("both files are needed: `release` (release.json) and `bundle`", statusCode: 400);
-        try
-        {
-            await using var jsonStream = json.OpenReadStream();
-            await using var bundleStream = bundle.OpenReadStream();
-            var release = await library.Add(jsonStream, bundleStream, clock.GetUtcNow(), cancellationToken);
-            return Results.Created($"/api/releases/{release.Version}", View(release));
-        }
-        catch (ReleaseRefusedException e)
-        {
-            return Results.Problem(e.Message, statusCode: e.Conflict ? StatusCodes.Status409Conflict : StatusCodes.Status422UnprocessableEntity);
-        }
+        if (json is null || bundle is null) throw new RefusalException("both files are needed: `release` (release.json) and `bundle`");
+        await using var jsonStream = json.OpenReadStream();
+        await using var bundleStream = bundle.OpenReadStream();
+        var release = await library.Add(jsonStream, bundleStream, clock.GetUtcNow(), cancellationToken);
+        return TypedResults.Created($"/api/releases/{release.Version}", View(release));
     }
 
     private static ReleaseView View(Release r) =>
         new(r.Version, r.Target, r.Size, r.Sha256, r.AllowDowngrade, r.Key, r.Notes, r.UploadedAt, $"/api/releases/{Uri.EscapeDataString(r.Version)}/bundle");
-
-    private static IResult Campaigns(Func<IResult> write)
-    {
-        try
-        {
-            return write();
-        }
-        catch (CampaignRefusedException e)
-        {
-            return Results.Problem(e.Message, statusCode: e.Status);
-        }
-    }
 }

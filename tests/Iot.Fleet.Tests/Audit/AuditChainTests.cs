@@ -53,8 +53,8 @@ public sealed class AuditChainTests
         }
         var edited = await Verify(fleet);
         Assert.False((bool)edited["holds"]!);
-        Assert.Equal(4, (long)edited["first_break"]!["entry"]!);
-        Assert.Contains("edited", (string)edited["first_break"]!["reason"]!);
+        Assert.Equal(4, (long)edited["firstBreak"]!["entry"]!);
+        Assert.Contains("edited", (string)edited["firstBreak"]!["reason"]!);
         Assert.Equal(1, (long)edited["breaks"]!);
     }
 
@@ -69,8 +69,8 @@ public sealed class AuditChainTests
             db.Execute("DELETE FROM audit_log WHERE id = 5");
         }
         var deleted = await Verify(fleet);
-        Assert.Equal(5, (long)deleted["first_break"]!["entry"]!);
-        Assert.Contains("deleted", (string)deleted["first_break"]!["reason"]!);
+        Assert.Equal(5, (long)deleted["firstBreak"]!["entry"]!);
+        Assert.Contains("deleted", (string)deleted["firstBreak"]!["reason"]!);
 
         using var other = new FleetApp();
         await Writes(other, 6);
@@ -80,8 +80,8 @@ public sealed class AuditChainTests
             db.Execute("DELETE FROM audit_log WHERE id = 3; DELETE FROM audit_chain WHERE entry = 3");
         }
         var both = await Verify(other);
-        Assert.Equal(4, (long)both["first_break"]!["entry"]!);
-        Assert.Contains("entries 3…3 were deleted", (string)both["first_break"]!["reason"]!);
+        Assert.Equal(4, (long)both["firstBreak"]!["entry"]!);
+        Assert.Contains("entries 3…3 were deleted", (string)both["firstBreak"]!["reason"]!);
     }
 
     [Fact]
@@ -131,16 +131,16 @@ public sealed class AuditChainTests
         Assert.Equal(count, (long)head["entries"]!);
         using var admin = fleet.WithAdminToken();
         var keys = (await admin.GetFromJsonAsync<JsonObject>("/api/evidence/key"))!;
-        var key = Convert.FromBase64String((string)keys["current"]!["public_key"]!);
+        var key = Convert.FromBase64String((string)keys["current"]!["publicKey"]!);
         Assert.All(Iot.Evidence.EvidenceCli.VerifySigned(File.ReadAllBytes(path), Path.GetFileName(path), File.ReadAllBytes(path + ".sig"), [key]), c => Assert.True(c.Holds, c.Detail));
-        var (code, output) = SignedBundleTests.Cli("verify-signed", path, "--key", (string)keys["current"]!["public_key"]!);
+        var (code, output) = SignedBundleTests.Cli("verify-signed", path, "--key", (string)keys["current"]!["publicKey"]!);
         Assert.True(code == 0, output);
         File.WriteAllText(path, File.ReadAllText(path).Replace($"\"entries\": {count}", $"\"entries\": {count - 1}"));
         Assert.Equal(1, SignedBundleTests.Cli("verify-signed", path).Code);
 
         var report = (await admin.GetFromJsonAsync<JsonObject>("/api/reports/monthly"))!;
-        Assert.True((long)report["audit_chain"]!["entries"]! >= count);
-        Assert.Equal(64, ((string)report["audit_chain"]!["hash"]!).Length);
-        Assert.Equal((string)keys["current"]!["fingerprint"]!, (string)report["evidence_key"]!);
+        Assert.True((long)report["auditChain"]!["entries"]! >= count);
+        Assert.Equal(64, ((string)report["auditChain"]!["hash"]!).Length);
+        Assert.Equal((string)keys["current"]!["fingerprint"]!, (string)report["evidenceKey"]!);
     }
 }

@@ -1,3 +1,4 @@
+using Iot.Fleet.Api;
 using Iot.Fleet.Cases;
 using Iot.Fleet.Leads;
 using Iot.Fleet.Notifications;
@@ -102,24 +103,24 @@ public sealed class CaseStoreTests : IDisposable
     public void Steps_out_of_order_are_refused_with_409_and_a_clear_message()
     {
         var lead = _db.RaiseLead("R-1");
-        var early = Assert.Throws<CaseException>(() => _db.Cases.Result(lead.Id, CaseStatus.NoViolation, "nothing", null, "x", null));
+        var early = Assert.Throws<RefusalException>(() => _db.Cases.Result(lead.Id, CaseStatus.NoViolation, "nothing", null, "x", null));
         Assert.Equal(409, early.Status);
         Assert.Contains("it is open", early.Message);
         Assert.Contains("dispatched", early.Message);
-        Assert.Equal(409, Assert.Throws<CaseException>(() => _db.Cases.Close(lead.Id, CaseStatus.Confirmed, null, null, "x", null)).Status);
-        Assert.Equal(409, Assert.Throws<CaseException>(() => _db.Cases.Dispatch(lead.Id, null, "x", null, null)).Status);
+        Assert.Equal(409, Assert.Throws<RefusalException>(() => _db.Cases.Close(lead.Id, CaseStatus.Confirmed, null, null, "x", null)).Status);
+        Assert.Equal(409, Assert.Throws<RefusalException>(() => _db.Cases.Dispatch(lead.Id, null, "x", null, null)).Status);
         _db.Cases.Acknowledge(lead.Id, "x", null, null);
-        Assert.Equal(409, Assert.Throws<CaseException>(() => _db.Cases.Acknowledge(lead.Id, "x", null, null)).Status);
-        Assert.Equal(400, Assert.Throws<CaseException>(() => _db.Cases.Close(lead.Id, CaseStatus.Dismissed, null, null, "y", null)).Status);
-        Assert.Equal(400, Assert.Throws<CaseException>(() => _db.Cases.Close(lead.Id, CaseStatus.Dismissed, "other", null, "y", null)).Status);
+        Assert.Equal(409, Assert.Throws<RefusalException>(() => _db.Cases.Acknowledge(lead.Id, "x", null, null)).Status);
+        Assert.Equal(400, Assert.Throws<RefusalException>(() => _db.Cases.Close(lead.Id, CaseStatus.Dismissed, null, null, "y", null)).Status);
+        Assert.Equal(400, Assert.Throws<RefusalException>(() => _db.Cases.Close(lead.Id, CaseStatus.Dismissed, "other", null, "y", null)).Status);
         var dismissed = _db.Cases.Close(lead.Id, CaseStatus.Dismissed, "device_fault", "probe clogged", "y", null);
         Assert.Equal(CaseStatus.Dismissed, dismissed.Status);
         Assert.Equal("device_fault", dismissed.CloseReason);
-        Assert.Equal(409, Assert.Throws<CaseException>(() => _db.Cases.Close(lead.Id, CaseStatus.Dismissed, "duplicate", null, "y", null)).Status);
-        Assert.Equal(404, Assert.Throws<CaseException>(() => _db.Cases.Acknowledge(99_999, "x", null, null)).Status);
+        Assert.Equal(409, Assert.Throws<RefusalException>(() => _db.Cases.Close(lead.Id, CaseStatus.Dismissed, "duplicate", null, "y", null)).Status);
+        Assert.Equal(404, Assert.Throws<RefusalException>(() => _db.Cases.Acknowledge(99_999, "x", null, null)).Status);
 
         var unreviewed = _db.RaiseLead("R-1", status: LeadStatus.NotCommissioned);
-        Assert.Equal(409, Assert.Throws<CaseException>(() => _db.Cases.Acknowledge(unreviewed.Id, "x", null, null)).Status);
+        Assert.Equal(409, Assert.Throws<RefusalException>(() => _db.Cases.Acknowledge(unreviewed.Id, "x", null, null)).Status);
     }
 
     [Fact]
@@ -127,13 +128,13 @@ public sealed class CaseStoreTests : IDisposable
     {
         Assert.True(new ClosedLoopOptions().TwoPersonDismissal); // on unless a bureau turns it off
         var lead = _db.RaiseLead("R-1");
-        var unraised = Assert.Throws<CaseException>(() => _db.Cases.Close(lead.Id, CaseStatus.Dismissed, "duplicate", null, "li.wei", null));
+        var unraised = Assert.Throws<RefusalException>(() => _db.Cases.Close(lead.Id, CaseStatus.Dismissed, "duplicate", null, "li.wei", null));
         Assert.Equal(409, unraised.Status);
         Assert.Contains("acknowledge", unraised.Message);
 
         _db.Cases.Acknowledge(lead.Id, "li.wei", "seen", null);
         _db.Cases.Dispatch(lead.Id, null, "li.wei", null, null);
-        var alone = Assert.Throws<CaseException>(() => _db.Cases.Close(lead.Id, CaseStatus.Dismissed, "device_fault", "probe clogged", "li.wei", null));
+        var alone = Assert.Throws<RefusalException>(() => _db.Cases.Close(lead.Id, CaseStatus.Dismissed, "device_fault", "probe clogged", "li.wei", null));
         Assert.Equal(403, alone.Status);
         Assert.Contains("two-person rule", alone.Message);
         Assert.Contains("li.wei", alone.Message);
@@ -165,15 +166,15 @@ public sealed class CaseStoreTests : IDisposable
 
         var orphan = _db.RaiseLead("R-2"); // grid G-2 has no squad
         _db.Cases.Acknowledge(orphan.Id, "x", null, null);
-        var refused = Assert.Throws<CaseException>(() => _db.Cases.Dispatch(orphan.Id, null, "x", null, null));
+        var refused = Assert.Throws<RefusalException>(() => _db.Cases.Dispatch(orphan.Id, null, "x", null, null));
         Assert.Equal(409, refused.Status);
         Assert.Contains("G-2", refused.Message);
-        Assert.Equal(400, Assert.Throws<CaseException>(() => _db.Cases.Dispatch(orphan.Id, "SQ-NOPE", "x", null, null)).Status);
+        Assert.Equal(400, Assert.Throws<RefusalException>(() => _db.Cases.Dispatch(orphan.Id, "SQ-NOPE", "x", null, null)).Status);
         _db.Squads.Save(new Squad("SQ-WEST", "西区中队", ["G-2"], []));
         Assert.Equal("SQ-WEST", _db.Cases.Dispatch(orphan.Id, null, "x", null, null).Squad);
         Assert.Equal("SQ-EAST", _db.Cases.Dispatch(orphan.Id, "SQ-EAST", "x", "west is busy", null).Squad); // re-dispatch
 
-        Assert.True(Assert.Throws<SquadException>(() => _db.Squads.Save(new Squad("SQ-NORTH", "北区", ["G-1"], []))).Conflict);
+        Assert.Equal(409, Assert.Throws<RefusalException>(() => _db.Squads.Save(new Squad("SQ-NORTH", "北区", ["G-1"], []))).Status);
         Assert.Equal(2, _db.Outbox.Find(null).Count(n => n.Event == NotificationEvents.LeadDispatched && n.Subject == $"lead:{orphan.Id}"));
         Assert.Equal(2, _db.Cases.Find(new CaseQuery(Status: CaseStatus.Dispatched, Squad: "SQ-EAST")).Count);
         Assert.Empty(_db.Cases.Find(new CaseQuery(Squad: "SQ-WEST")));

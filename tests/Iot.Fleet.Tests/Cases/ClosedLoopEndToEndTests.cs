@@ -37,7 +37,7 @@ public sealed class ClosedLoopEndToEndTests(PipelineFixture pipeline)
         Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/devices", new { id = "GW-LOOP-1", site = "R-LOOP" })).StatusCode);
         // After the device: an admin record covers the gateways bound when it is recorded.
         Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/sites/R-LOOP/commissioning",
-            new { passed = true, note = "test: reviewed before the records it judges", valid_from = new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero) })).StatusCode);
+            new { passed = true, note = "test: reviewed before the records it judges", validFrom = new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero) })).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/squads",
             new { id = "SQ-LOOP", name = "环城中队 Ring squad", grids = new[] { "G-LOOP" }, members = new[] { "li.wei" } })).StatusCode);
 
@@ -85,7 +85,7 @@ public sealed class ClosedLoopEndToEndTests(PipelineFixture pipeline)
             var files = Directory.GetFiles(folder, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(folder, f)).ToList();
             Assert.Equal(files.Count - 2, sums.Length); // every file but the checksum list itself and the signature
             var verdict = Iot.Evidence.BundleVerifier.Verify(new MemoryStream(zip),
-                new Iot.Evidence.VerifyOptions([Convert.FromBase64String((string)(await http.GetFromJsonAsync<JsonObject>("/api/evidence/key"))!["current"]!["public_key"]!)]));
+                new Iot.Evidence.VerifyOptions([Convert.FromBase64String((string)(await http.GetFromJsonAsync<JsonObject>("/api/evidence/key"))!["current"]!["publicKey"]!)]));
             Assert.True(verdict.Holds, string.Join("\n", verdict.Checks));
             var raw = Assert.Single(Directory.GetFiles(Path.Combine(folder, "messages"), "*.json"));
             Assert.Equal(payload, File.ReadAllBytes(raw));

@@ -41,18 +41,18 @@ public sealed class NoticeFirstApiTests(FleetApp fleet)
 
         Assert.Equal(HttpStatusCode.Conflict, (await admin.PostAsJsonAsync($"/api/leads/{lead}/case/close", new { outcome = "confirmed" })).StatusCode);
         var svg = "data:image/svg+xml;base64," + Convert.ToBase64String("<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>"u8.ToArray());
-        var refused = await admin.PostAsJsonAsync($"/api/leads/{lead}/case/commitment", new { signed_by = "王建国", text = "承诺", scan = svg });
+        var refused = await admin.PostAsJsonAsync($"/api/leads/{lead}/case/commitment", new { signedBy = "王建国", text = "承诺", scan = svg });
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Contains("JPEG or PNG", await refused.Content.ReadAsStringAsync());
 
         var signedAt = DateTimeOffset.UtcNow;
         var letter = await Step(admin, lead, "commitment", new
         {
-            signed_by = "王建国 (项目经理)", signed_at = signedAt, text = "本单位承诺夜间不再进行打桩作业。", reference = "承诺书 2026-017", scan = Png(),
+            signedBy = "王建国 (项目经理)", signedAt = signedAt, text = "本单位承诺夜间不再进行打桩作业。", reference = "承诺书 2026-017", scan = Png(),
         });
         var commitment = letter["commitment"]!;
         Assert.Equal(("王建国 (项目经理)", "承诺书 2026-017", true, "admin-token"),
-            ((string)commitment["signed_by"]!, (string)commitment["reference"]!, (bool)commitment["has_scan"]!, (string)commitment["recorded_by"]!));
+            ((string)commitment["signedBy"]!, (string)commitment["reference"]!, (bool)commitment["hasScan"]!, (string)commitment["recordedBy"]!));
         var scan = await admin.GetAsync($"/api/leads/{lead}/case/commitment/scan");
         Assert.Equal(HttpStatusCode.OK, scan.StatusCode);
         Assert.Equal("image/png", scan.Content.Headers.ContentType!.MediaType);
@@ -73,12 +73,12 @@ public sealed class NoticeFirstApiTests(FleetApp fleet)
 
         var lateCase = (await admin.GetFromJsonAsync<JsonObject>($"/api/leads/{late}/case"))!;
         Assert.True((bool)lateCase["late"]!);
-        Assert.Null(lateCase["response_due"]);
-        Assert.NotNull(lateCase["review_due"]);
+        Assert.Null(lateCase["responseDue"]);
+        Assert.NotNull(lateCase["reviewDue"]);
         var liveCase = (await admin.GetFromJsonAsync<JsonObject>($"/api/leads/{live}/case"))!;
         Assert.False((bool)liveCase["late"]!);
-        Assert.NotNull(liveCase["response_due"]);
-        Assert.Null(liveCase["review_due"]);
+        Assert.NotNull(liveCase["responseDue"]);
+        Assert.Null(liveCase["reviewDue"]);
     }
 
     private async Task<(string Site, long Lead)> NoiseLead(HttpClient admin, double value, bool late)

@@ -1,3 +1,4 @@
+using Iot.Fleet.Api;
 using Iot.Fleet.Cases;
 using Iot.Fleet.Notifications;
 using Iot.Fleet.Rules;
@@ -132,8 +133,8 @@ public sealed class NoticeFirstTests : IDisposable
     public void An_inspector_overrides_the_judgement_with_a_reason_kept_in_the_history()
     {
         var loud = Found(_db.RaiseLead("C-1", value: 67, limit: 55, rule: "noise.night_leq"));
-        Assert.Equal(400, Assert.Throws<CaseException>(() => _db.Cases.Minor(loud.Lead, true, " ", "li.wei", null)).Status);
-        Assert.Equal(409, Assert.Throws<CaseException>(() => _db.Cases.Minor(loud.Lead, false, "already the penalty path", "li.wei", null)).Status);
+        Assert.Equal(400, Assert.Throws<RefusalException>(() => _db.Cases.Minor(loud.Lead, true, " ", "li.wei", null)).Status);
+        Assert.Equal(409, Assert.Throws<RefusalException>(() => _db.Cases.Minor(loud.Lead, false, "already the penalty path", "li.wei", null)).Status);
 
         var noticed = _db.Cases.Minor(loud.Lead, true, "pile driver stopped at once; first complaint in three years", "li.wei", null);
         Assert.Equal(CaseStatus.Noticed, noticed.Status);
@@ -149,7 +150,7 @@ public sealed class NoticeFirstTests : IDisposable
         var penalty = _db.Cases.Minor(quiet.Lead, false, "operator refused to sign the commitment letter", "chief", null);
         Assert.Equal(CaseStatus.ViolationFound, penalty.Status);
         Assert.False(penalty.Notice);
-        Assert.Equal(409, Assert.Throws<CaseException>(() =>
+        Assert.Equal(409, Assert.Throws<RefusalException>(() =>
             _db.Cases.Commitment(quiet.Lead, new CommitmentLetter("王经理", null, "整改承诺", null, null), "li.wei", null)).Status);
 
         // Reopened (a restart): the decision is read back as stored.
@@ -161,15 +162,15 @@ public sealed class NoticeFirstTests : IDisposable
     public void A_noticed_case_closes_as_confirmed_only_with_the_operators_commitment_letter()
     {
         var noticed = Found(_db.RaiseLead("D-1", value: 160, limit: 150, rule: "dust.pm10"));
-        var refused = Assert.Throws<CaseException>(() => _db.Cases.Close(noticed.Lead, CaseStatus.Confirmed, null, null, "chief", null));
+        var refused = Assert.Throws<RefusalException>(() => _db.Cases.Close(noticed.Lead, CaseStatus.Confirmed, null, null, "chief", null));
         Assert.Equal(409, refused.Status);
         Assert.Contains("commitment letter (承诺书)", refused.Message);
 
-        Assert.Equal(400, Assert.Throws<CaseException>(() =>
+        Assert.Equal(400, Assert.Throws<RefusalException>(() =>
             _db.Cases.Commitment(noticed.Lead, new CommitmentLetter("", null, "text", null, null), "li.wei", null)).Status);
-        Assert.Equal(400, Assert.Throws<CaseException>(() =>
+        Assert.Equal(400, Assert.Throws<RefusalException>(() =>
             _db.Cases.Commitment(noticed.Lead, new CommitmentLetter("王经理", null, null, " ", null), "li.wei", null)).Status);
-        Assert.Equal(400, Assert.Throws<CaseException>(() =>
+        Assert.Equal(400, Assert.Throws<RefusalException>(() =>
             _db.Cases.Commitment(noticed.Lead, new CommitmentLetter("王经理", _db.Clock.Now.AddHours(2), "text", null, null), "li.wei", null)).Status);
 
         _db.Clock.Now += TimeSpan.FromMinutes(40); // the squad serves the notice; the site manager signs

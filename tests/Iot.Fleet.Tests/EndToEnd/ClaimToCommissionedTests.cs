@@ -53,7 +53,7 @@ public sealed class ClaimToCommissionedTests(ITestOutputHelper output) : IDispos
         var identity = new FactoryIdentity(id, ClaimCode.Generate(), BootstrapSecret.Generate(), DateTimeOffset.UtcNow);
         var factoryList = Path.Combine(_state, FactoryList.FileName);
         FactoryList.Write(factoryList, [identity]);
-        var upload = await http.PostAsJsonAsync("/api/factory/devices", new[] { new { id, claim_code = identity.ClaimCode, bootstrap_secret = identity.BootstrapSecret } });
+        var upload = await http.PostAsJsonAsync("/api/factory/devices", new[] { new { id, claimCode = identity.ClaimCode, bootstrapSecret = identity.BootstrapSecret } });
         Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
         Assert.DoesNotContain(identity.BootstrapSecret, File.ReadAllText(passwords));
 
@@ -91,13 +91,13 @@ public sealed class ClaimToCommissionedTests(ITestOutputHelper output) : IDispos
         // An installer with the gateway in hand: a typo is caught by the check character; the right code claims it once.
         var (installer, installerLogin) = await FleetPeople.SignInAs(fleet, "installer");
         using var _i = installer;
-        var typo = await installer.PostAsJsonAsync("/api/claims", new { claim_code = Mistype(identity.ClaimCode), site_id = "NOPE" });
+        var typo = await installer.PostAsJsonAsync("/api/claims", new { claimCode = Mistype(identity.ClaimCode), siteId = "NOPE" });
         Assert.Equal(HttpStatusCode.BadRequest, typo.StatusCode);
-        var site = new { id = "R-CLAIMED", name = "Noodle house", kind = "fume", lat = 31.2304, lon = 121.4737, grid = "G-07", business_hours = new[] { new { from = "10:00", to = "22:00" } } };
-        var claim = await installer.PostAsJsonAsync("/api/claims", new { claim_code = identity.ClaimCode.ToLowerInvariant().Replace("-", " "), site });
+        var site = new { id = "R-CLAIMED", name = "Noodle house", kind = "fume", lat = 31.2304, lon = 121.4737, grid = "G-07", businessHours = new[] { new { from = "10:00", to = "22:00" } } };
+        var claim = await installer.PostAsJsonAsync("/api/claims", new { claimCode = identity.ClaimCode.ToLowerInvariant().Replace("-", " "), site });
         Assert.Equal(HttpStatusCode.Created, claim.StatusCode);
-        Assert.Equal("R-CLAIMED", (string?)(await claim.Content.ReadFromJsonAsync<JsonObject>())!["site_id"]);
-        var again = await installer.PostAsJsonAsync("/api/claims", new { claim_code = identity.ClaimCode, site_id = "R-CLAIMED" });
+        Assert.Equal("R-CLAIMED", (string?)(await claim.Content.ReadFromJsonAsync<JsonObject>())!["siteId"]);
+        var again = await installer.PostAsJsonAsync("/api/claims", new { claimCode = identity.ClaimCode, siteId = "R-CLAIMED" });
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
 
         // The gateway gets its own credentials, reconnects, and its bootstrap account is revoked.

@@ -24,12 +24,12 @@ public sealed class EvidenceGradeEndToEndTests(PipelineFixture pipeline)
         using var http = pipeline.Fleet.Http();
         // 52 dB(A) background, 5 dB under the 57 measured: −2 → 55, not over the night limit.
         Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/sites/N-BG-CORR/background",
-            new { level = 52, measured_at = DateTimeOffset.UtcNow.AddDays(-3), measured_by = "李工" })).StatusCode);
+            new { level = 52, measuredAt = DateTimeOffset.UtcNow.AddDays(-3), measuredBy = "李工" })).StatusCode);
         var meter = await (await http.PostAsJsonAsync("/api/devices/GW-BG-CAL/meters",
-            new { kind = "noise", make = "杭州爱华", model = "AWA5688", serial = "SN-E2E-1", installed_from = DateTimeOffset.UtcNow.AddDays(-30) })).Content.ReadFromJsonAsync<JsonObject>();
+            new { kind = "noise", make = "杭州爱华", model = "AWA5688", serial = "SN-E2E-1", installedFrom = DateTimeOffset.UtcNow.AddDays(-30) })).Content.ReadFromJsonAsync<JsonObject>();
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
         Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync($"/api/meters/{(long)meter!["id"]!}/calibrations",
-            new { certificate = "JJG188-E2E", institution = "计量院", calibrated_on = today.AddDays(-60), valid_until = today.AddDays(300) })).StatusCode);
+            new { certificate = "JJG188-E2E", institution = "计量院", calibratedOn = today.AddDays(-60), validUntil = today.AddDays(300) })).StatusCode);
 
         var local = DateTimeOffset.UtcNow.ToOffset(Shanghai).AddHours(-2);
         var night = new DateTimeOffset(local.Date, Shanghai).AddHours(23);

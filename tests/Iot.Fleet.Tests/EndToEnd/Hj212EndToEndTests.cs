@@ -26,7 +26,7 @@ public sealed class Hj212EndToEndTests(PipelineFixture pipeline)
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         Assert.Null((await created.Content.ReadFromJsonAsync<JsonObject>())!["credentials"]);
         Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync($"/api/sites/{site}/commissioning",
-            new { passed = true, note = "test: reviewed before the records it judges", valid_from = new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero) })).StatusCode);
+            new { passed = true, note = "test: reviewed before the records it judges", validFrom = new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero) })).StatusCode);
     }
 
     private static DateTimeOffset MinuteAgo(int minutes) =>

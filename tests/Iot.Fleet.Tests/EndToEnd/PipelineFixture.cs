@@ -62,7 +62,7 @@ public sealed class PipelineFixture : IDisposable
             Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/devices", new { id = device, site })).StatusCode);
         if (commissioned)
             Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync($"/api/sites/{site}/commissioning",
-                new { passed = true, note = "test fixture: reviewed before the records it judges", valid_from = WireProtocolEarliest })).StatusCode);
+                new { passed = true, note = "test fixture: reviewed before the records it judges", validFrom = WireProtocolEarliest })).StatusCode);
     }
 
     private static readonly DateTimeOffset WireProtocolEarliest = new(2020, 1, 1, 0, 0, 0, TimeSpan.Zero);

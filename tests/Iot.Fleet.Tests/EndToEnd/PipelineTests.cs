@@ -91,7 +91,7 @@ public sealed class PipelineTests(PipelineFixture pipeline)
         using (var http = pipeline.Fleet.Http())
         {
             var reviewed = await http.PostAsJsonAsync("/api/sites/R-UNREVIEWED/commissioning",
-                new { passed = true, note = "installation reviewed on site by the bureau", valid_from = DateTimeOffset.FromUnixTimeSeconds(start + 20 * 60) });
+                new { passed = true, note = "installation reviewed on site by the bureau", validFrom = DateTimeOffset.FromUnixTimeSeconds(start + 20 * 60) });
             Assert.Equal(HttpStatusCode.Created, reviewed.StatusCode);
             var noNote = await http.PostAsJsonAsync("/api/sites/R-UNREVIEWED/commissioning", new { passed = true });
             Assert.Equal(HttpStatusCode.BadRequest, noNote.StatusCode);

@@ -184,7 +184,7 @@ public sealed class RolesEndToEndTests(SecuredFleet secured, ITestOutputHelper o
         Assert.Equal(HttpStatusCode.Created, (await engineer.PostAsJsonAsync("/api/sites", new { id = "R-SECOND", name = "Hotpot", kind = "fume", grid = "G-R" })).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await engineer.PostAsJsonAsync("/api/devices", new { id = "GW-FIRST", site = "R-SECOND" })).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/sites/R-SECOND/commissioning",
-            new { passed = true, note = "reviewed on site by the bureau", valid_from = new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero) })).StatusCode);
+            new { passed = true, note = "reviewed on site by the bureau", validFrom = new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero) })).StatusCode);
         await Task.Delay(TimeSpan.FromSeconds(1.1)); // the record's second counts as before it
 
         // Someone else's commissioned site: an installer may not add a gateway to it.

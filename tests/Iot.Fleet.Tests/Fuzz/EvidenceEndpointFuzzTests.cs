@@ -44,10 +44,10 @@ public sealed class EvidenceEndpointFuzzTests(FleetApp fleet)
 
         var endpoints = new (string Path, JsonObject Good)[]
         {
-            ($"/api/devices/{device}/meters", new() { ["kind"] = "noise", ["make"] = "爱华", ["model"] = "AWA6228+", ["serial"] = "S2", ["type_approval"] = "CMC 1", ["installed_from"] = now.AddDays(-1) }),
-            ($"/api/meters/{(long)meter["id"]!}/calibrations", new() { ["certificate"] = "C-1", ["institution"] = "计量院", ["method"] = "JJG 188", ["calibrated_on"] = today, ["valid_until"] = DateOnly.FromDateTime(DateTime.UtcNow).AddYears(1).ToString("yyyy-MM-dd") }),
-            ($"/api/sites/{site}/background", new() { ["level"] = 48.5, ["measured_at"] = now.AddHours(-1), ["measured_by"] = "李工", ["note"] = "停工时测量" }),
-            ($"/api/leads/{lead.Id}/notice/services", new() { ["method"] = "post", ["served_at"] = now.AddMinutes(-1), ["served_by"] = "张三", ["recipient"] = "王五" }),
+            ($"/api/devices/{device}/meters", new() { ["kind"] = "noise", ["make"] = "爱华", ["model"] = "AWA6228+", ["serial"] = "S2", ["typeApproval"] = "CMC 1", ["installedFrom"] = now.AddDays(-1) }),
+            ($"/api/meters/{(long)meter["id"]!}/calibrations", new() { ["certificate"] = "C-1", ["institution"] = "计量院", ["method"] = "JJG 188", ["calibratedOn"] = today, ["validUntil"] = DateOnly.FromDateTime(DateTime.UtcNow).AddYears(1).ToString("yyyy-MM-dd") }),
+            ($"/api/sites/{site}/background", new() { ["level"] = 48.5, ["measuredAt"] = now.AddHours(-1), ["measuredBy"] = "李工", ["note"] = "停工时测量" }),
+            ($"/api/leads/{lead.Id}/notice/services", new() { ["method"] = "post", ["servedAt"] = now.AddMinutes(-1), ["servedBy"] = "张三", ["recipient"] = "王五" }),
             ($"/api/sites/{site}/monitoring-point", new() { ["district"] = "滨江区", ["address"] = "江南大道 1 号" }),
         };
         var answers = new List<(string Path, string Body, HttpStatusCode Code)>();
@@ -74,12 +74,12 @@ public sealed class EvidenceEndpointFuzzTests(FleetApp fleet)
         foreach (var (path, field, value) in new (string, string, JsonNode?)[]
                  {
                      (endpoints[0].Path, "kind", "laser"), (endpoints[0].Path, "kind", 7), (endpoints[0].Path, "kind", -1), (endpoints[0].Path, "make", new string('x', 201)), (endpoints[0].Path, "serial", ""),
-                     (endpoints[0].Path, "installed_from", "9999-12-31T00:00:00Z"), (endpoints[0].Path, "make", 5),
-                     (endpoints[1].Path, "valid_until", "2000-01-01"), (endpoints[1].Path, "calibrated_on", "2026-02-30"), (endpoints[1].Path, "certificate", null),
+                     (endpoints[0].Path, "installedFrom", "9999-12-31T00:00:00Z"), (endpoints[0].Path, "make", 5),
+                     (endpoints[1].Path, "validUntil", "2000-01-01"), (endpoints[1].Path, "calibratedOn", "2026-02-30"), (endpoints[1].Path, "certificate", null),
                      (endpoints[1].Path, "scan", "data:image/svg+xml;base64,PHN2Zz48L3N2Zz4="), (endpoints[1].Path, "scan", "not a data url"),
                      (endpoints[1].Path, "scan", "data:application/pdf;base64," + new string('A', MeterRegister.MaxScanBytes / 3 * 4 + 1000)),
-                     (endpoints[2].Path, "level", "loud"), (endpoints[2].Path, "level", 1e308), (endpoints[2].Path, "level", 5), (endpoints[2].Path, "measured_by", null),
-                     (endpoints[3].Path, "method", "fax"), (endpoints[3].Path, "served_at", "9999-12-31T00:00:00Z"), (endpoints[3].Path, "recipient", new string('x', 201)),
+                     (endpoints[2].Path, "level", "loud"), (endpoints[2].Path, "level", 1e308), (endpoints[2].Path, "level", 5), (endpoints[2].Path, "measuredBy", null),
+                     (endpoints[3].Path, "method", "fax"), (endpoints[3].Path, "servedAt", "9999-12-31T00:00:00Z"), (endpoints[3].Path, "recipient", new string('x', 201)),
                      (endpoints[4].Path, "district", ""), (endpoints[4].Path, "address", new JsonArray()),
                  })
         {

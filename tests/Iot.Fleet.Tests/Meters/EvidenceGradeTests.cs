@@ -30,7 +30,7 @@ public sealed class EvidenceGradeTests : IDisposable
         _db.Registry.AddDevice("GW-1", "N-1");
         _meters = new MeterRegister(_db.Database, _db.Registry, Options.Create(_options), _db.Clock);
         _leads = new LeadStore(_db.Database, _db.Outbox, _meters);
-        _audit = new AuditLog(_db.Database, _db.Clock, Options.Create(new Microsoft.AspNetCore.Http.Json.JsonOptions()));
+        _audit = new AuditLog(_db.Database, _db.Clock);
     }
 
     private DateOnly Today => DateOnly.FromDateTime(_db.Clock.Now.UtcDateTime);

@@ -33,15 +33,15 @@ public sealed class NoticeApiTests(FleetApp fleet)
         Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/devices", new { id = device, site })).StatusCode);
         var meter = await Created(admin, $"/api/devices/{device}/meters", new
         {
-            kind = "noise", make = "杭州爱华", model = "AWA5688", serial = "SN-00417", type_approval = "CMC 浙制 00000417", installed_from = DateTimeOffset.UtcNow.AddDays(-30),
+            kind = "noise", make = "杭州爱华", model = "AWA5688", serial = "SN-00417", typeApproval = "CMC 浙制 00000417", installedFrom = DateTimeOffset.UtcNow.AddDays(-30),
         });
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
         var calibration = await Created(admin, $"/api/meters/{(long)meter["id"]!}/calibrations", new
         {
-            certificate = "JJG188-2026-0417", institution = "浙江省计量科学研究院", calibrated_on = today.AddDays(-100), valid_until = today.AddDays(validUntil),
+            certificate = "JJG188-2026-0417", institution = "浙江省计量科学研究院", calibratedOn = today.AddDays(-100), validUntil = today.AddDays(validUntil),
             scan = "data:application/pdf;base64," + Convert.ToBase64String("%PDF-1.4\n% test certificate\n"u8.ToArray()),
         });
-        await Created(admin, $"/api/sites/{site}/background", new { level = 55.0, measured_at = DateTimeOffset.UtcNow.AddDays(-3), measured_by = "李工" });
+        await Created(admin, $"/api/sites/{site}/background", new { level = 55.0, measuredAt = DateTimeOffset.UtcNow.AddDays(-3), measuredBy = "李工" });
 
         // Last night, 23:00 in Shanghai: 25 minutes at 62 dB(A), 7 dB over the background: −1 → 61 against 55.
         var nightLocal = TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, Shanghai).Date.AddDays(-1).AddHours(23);
@@ -106,9 +106,9 @@ public sealed class NoticeApiTests(FleetApp fleet)
         Assert.DoesNotContain("非证据", notice);
 
         using var inspector = await fleet.As("inspector");
-        Assert.Equal(HttpStatusCode.BadRequest, (await inspector.PostAsJsonAsync($"/api/leads/{id}/notice/services", new { method = "fax", served_at = DateTimeOffset.UtcNow })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await inspector.PostAsJsonAsync($"/api/leads/{id}/notice/services", new { method = "fax", servedAt = DateTimeOffset.UtcNow })).StatusCode);
         var servedAt = DateTimeOffset.UtcNow.AddMinutes(-5);
-        var service = await Created(inspector, $"/api/leads/{id}/notice/services", new { method = "direct", served_at = servedAt, served_by = "张三 李四", recipient = "王建国（项目经理）" });
+        var service = await Created(inspector, $"/api/leads/{id}/notice/services", new { method = "direct", servedAt = servedAt, servedBy = "张三 李四", recipient = "王建国（项目经理）" });
         Assert.Equal("direct", (string)service["method"]!);
         using (var db = fleet.Database())
         {
@@ -124,7 +124,7 @@ public sealed class NoticeApiTests(FleetApp fleet)
         // Installers do not read leads, so neither their notices.
         using var installer = await fleet.As("installer");
         Assert.Equal(HttpStatusCode.Forbidden, (await installer.GetAsync($"/leads/{id}/notice")).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await installer.PostAsJsonAsync($"/api/leads/{id}/notice/services", new { method = "direct", served_at = servedAt })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await installer.PostAsJsonAsync($"/api/leads/{id}/notice/services", new { method = "direct", servedAt = servedAt })).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync($"/leads/999999/notice")).StatusCode);
         _ = site;
     }
@@ -149,7 +149,7 @@ public sealed class NoticeApiTests(FleetApp fleet)
         var meter = await Created(admin, $"/api/devices/{device}/meters", new { kind = "fume", make = "先河环保", model = "XHYY-100", serial = "FM-2231" });
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
         await Created(admin, $"/api/meters/{(long)meter["id"]!}/calibrations", new
-            { certificate = "BD-2026-88", institution = "市环境监测站", calibrated_on = today.AddDays(-10), valid_until = today.AddDays(355) });
+            { certificate = "BD-2026-88", institution = "市环境监测站", calibratedOn = today.AddDays(-10), validUntil = today.AddDays(355) });
         var hidden = FleetApp.SiteId();
         Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/sites", new { id = hidden, name = "未公示的点位 unpublished", kind = "noise" })).StatusCode);
 
@@ -179,7 +179,7 @@ public sealed class NoticeApiTests(FleetApp fleet)
             if (created["credentials"]?["password"] is { } password) Assert.DoesNotContain((string)password!, text);
         }
         var item = JsonNode.Parse(json)!["items"]!.AsArray().Single(p => (string)p!["site"]! == "江南大道金鼎餐厅")!.AsObject();
-        Assert.Equal(["district", "site", "address", "kinds", "device", "meter", "calibrated_until"], item.Select(p => p.Key));
+        Assert.Equal(["district", "site", "address", "kinds", "device", "meter", "calibratedUntil"], item.Select(p => p.Key));
 
         // A flood from one client is turned away before the database is asked; nothing fails.
         var codes = new List<HttpStatusCode>();

@@ -1,5 +1,6 @@
 using Dapper;
 using Iot.Contract.Identity;
+using Iot.Fleet.Api;
 using Iot.Fleet.Provisioning;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Storage;
@@ -37,7 +38,7 @@ public sealed class ClaimTests : IDisposable
 
     private static SiteSpec Site(string id) => new(id, "Noodle house", "fume", 31.23, 121.47, "G-01");
 
-    private int Status(Action action) => Assert.Throws<ClaimException>(action).Status;
+    private int Status(Action action) => Assert.Throws<RefusalException>(action).Status;
 
     [Fact]
     public void A_claim_code_works_once_and_binds_the_gateway_to_the_new_site()

@@ -21,7 +21,7 @@ public sealed class ImportTests : IDisposable
         sites = new object[]
         {
             new { id = "D-NEW-1", name = "Metro line 9 site", kind = "dust", lat = 31.1, lon = 121.3, grid = "G-09" },
-            new { id = "R-NEW-2", name = "Hotpot house", kind = "fume", lat = 31.2, lon = 121.4, business_hours = new[] { new { from = "11:00", to = "23:30" } } },
+            new { id = "R-NEW-2", name = "Hotpot house", kind = "fume", lat = 31.2, lon = 121.4, businessHours = new[] { new { from = "11:00", to = "23:30" } } },
         },
         devices,
     };
@@ -57,7 +57,7 @@ public sealed class ImportTests : IDisposable
         using var http = await _app.As("installer");
         var dry = await http.PostAsJsonAsync("/api/import?dry_run=true", Body(new { id = "DS-2001", site = "D-NEW-1" }, new { id = "FM-2002", site = "R-NEW-2" }));
         Assert.Equal(HttpStatusCode.OK, dry.StatusCode);
-        Assert.True((bool)(await dry.Content.ReadFromJsonAsync<JsonObject>())!["dry_run"]!);
+        Assert.True((bool)(await dry.Content.ReadFromJsonAsync<JsonObject>())!["dryRun"]!);
         Assert.Empty(await http.GetAllAsync("/api/sites"));
 
         var real = await http.PostAsJsonAsync("/api/import", Body(new { id = "DS-2001", site = "D-NEW-1" }, new { id = "FM-2002", site = "R-NEW-2" }));

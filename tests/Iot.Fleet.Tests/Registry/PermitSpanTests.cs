@@ -1,10 +1,9 @@
+using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Rules;
 using Iot.Fleet.Telemetry;
 using Iot.Fleet.Tests.Cases;
-using Microsoft.AspNetCore.Http.Json;
-using Microsoft.Extensions.Options;
 using Xunit;
 
 namespace Iot.Fleet.Tests.Registry;
@@ -18,7 +17,7 @@ public sealed class PermitSpanTests : IDisposable
 
     public PermitSpanTests()
     {
-        _audit = new AuditLog(_db.Database, _db.Clock, Options.Create(new JsonOptions()));
+        _audit = new AuditLog(_db.Database, _db.Clock);
         _db.AddSite("N-SPAN", "G-1", SiteKind.Noise);
         _db.Registry.AddDevice("GW-SPAN-1", "N-SPAN");
     }
@@ -72,9 +71,9 @@ public sealed class PermitSpanTests : IDisposable
     public void A_decision_the_status_does_not_allow_is_a_conflict()
     {
         var permit = File(DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddHours(1));
-        Assert.True(Assert.Throws<RegistryException>(() => Decide(permit.Id, PermitStatus.Revoked, "no")).Conflict);
+        Assert.Equal(409, Assert.Throws<RefusalException>(() => Decide(permit.Id, PermitStatus.Revoked, "no")).Status);
         Decide(permit.Id, PermitStatus.Refused, "incomplete application");
-        Assert.True(Assert.Throws<RegistryException>(() => Decide(permit.Id, PermitStatus.Approved)).Conflict);
+        Assert.Equal(409, Assert.Throws<RefusalException>(() => Decide(permit.Id, PermitStatus.Approved)).Status);
         Assert.Null(Decide(permit.Id + 1000, PermitStatus.Approved));
     }
 

@@ -1,3 +1,4 @@
+using Iot.Fleet.Api;
 using Iot.Fleet.Cases;
 using Iot.Fleet.Leads;
 using Iot.Fleet.Registry;
@@ -105,7 +106,7 @@ public sealed class MonthlyReportTests : IDisposable
     [InlineData("2026-13")]
     [InlineData("2026/11")]
     [InlineData("november")]
-    public void Refuses_a_month_of_another_shape(string month) => Assert.Throws<FormatException>(() => _report.Build(month));
+    public void Refuses_a_month_of_another_shape(string month) => Assert.Equal(400, Assert.Throws<RefusalException>(() => _report.Build(month)).Status);
 
     [Fact]
     public void The_sites_overview_counts_open_leads_and_lists_devices_with_their_squad()

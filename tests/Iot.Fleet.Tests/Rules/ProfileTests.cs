@@ -130,7 +130,7 @@ public sealed class ProfileTests
 
         Assert.Null(profile);
         Assert.Equal(
-            ["fog_humidity", "night_starts", "rules.dust.pm10.coverage", "rules.dust.pm10.limit", "rules.noise.day_leq.limit", "rules.noise.day_leq.window",
+            ["fogHumidity", "nightStarts", "rules.dust.pm10.coverage", "rules.dust.pm10.limit", "rules.noise.day_leq.limit", "rules.noise.day_leq.window",
                 "rules.noise.night_lmax.window", "rules.noise.nope"],
             problems.Keys.Order(StringComparer.Ordinal));
         Assert.Contains("1…1440", problems["rules.noise.day_leq.window"][0]);
@@ -138,7 +138,7 @@ public sealed class ProfileTests
 
         var sameHours = new Dictionary<string, string[]>();
         new ProfileDefinition { NightStarts = "06:00" }.Resolve(RuleProfile.Default, "x", 1, DateTimeOffset.UnixEpoch, sameHours);
-        Assert.Equal(["night_ends"], sameHours.Keys);
+        Assert.Equal(["nightEnds"], sameHours.Keys);
     }
 
     private static DeviceTimeline Timeline(DateTimeOffset start, int minutes, Func<int, Dictionary<string, double>> measure)

@@ -28,7 +28,7 @@ public sealed class ProfilesApiTests(FleetApp fleet)
         Assert.Equal(1.0, (double)byId["beijing"]["rules"]!["fume.concentration"]!["limit"]!);
         Assert.Contains("DB31/844-2014", (string)byId["shanghai"]["source"]!);
         Assert.Equal(80, (double)byId["hebei"]["rules"]!["dust.pm10"]!["limit"]!);
-        Assert.Equal(("22:00", "06:00", 90.0), ((string)byId["default"]["night_starts"]!, (string)byId["default"]["night_ends"]!, (double)byId["default"]["fog_humidity"]!));
+        Assert.Equal(("22:00", "06:00", 90.0), ((string)byId["default"]["nightStarts"]!, (string)byId["default"]["nightEnds"]!, (double)byId["default"]["fogHumidity"]!));
         Assert.Equal(20, (int)byId["default"]["rules"]!["noise.day_leq"]!["window"]!);
     }
 
@@ -39,7 +39,7 @@ public sealed class ProfilesApiTests(FleetApp fleet)
         var id = NewId();
         var created = await engineer.PostAsJsonAsync("/api/profiles", new
         {
-            id, name = "Jiangsu dust", source = "DB32/4437-2022 施工场地扬尘排放标准", based_on = "default",
+            id, name = "Jiangsu dust", source = "DB32/4437-2022 施工场地扬尘排放标准", basedOn = "default",
             rules = new Dictionary<string, object> { ["dust.pm10"] = new { limit = 80, window = 60 } },
         });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
@@ -70,7 +70,7 @@ public sealed class ProfilesApiTests(FleetApp fleet)
         using var engineer = await fleet.As(Roles.Engineer);
         var answer = await engineer.PostAsJsonAsync("/api/profiles", new
         {
-            id = "Bad Id", source = "s", night_starts = "7pm", fog_humidity = 120, based_on = "nope", valid_from = DateTimeOffset.UtcNow,
+            id = "Bad Id", source = "s", nightStarts = "7pm", fogHumidity = 120, basedOn = "nope", validFrom = DateTimeOffset.UtcNow,
             rules = new Dictionary<string, object>
             {
                 ["noise.day_leq"] = new { limit = 0, window = 0 },
@@ -81,8 +81,8 @@ public sealed class ProfilesApiTests(FleetApp fleet)
         Assert.Equal(HttpStatusCode.BadRequest, answer.StatusCode);
         var errors = (await FleetApp.Body(answer))["errors"]!.AsObject();
         Assert.Equal(
-            ["based_on", "fog_humidity", "id", "name", "night_starts", "rules.fume.concentration.coverage", "rules.noise.day_leq.limit",
-                "rules.noise.day_leq.window", "rules.noise.loudness", "valid_from"],
+            ["basedOn", "fogHumidity", "id", "name", "nightStarts", "rules.fume.concentration.coverage", "rules.noise.day_leq.limit",
+                "rules.noise.day_leq.window", "rules.noise.loudness", "validFrom"],
             errors.Select(e => e.Key).Order(StringComparer.Ordinal));
     }
 
@@ -95,15 +95,15 @@ public sealed class ProfilesApiTests(FleetApp fleet)
         var from = DateTimeOffset.UtcNow.AddHours(2);
 
         var missing = await engineer.PostAsJsonAsync($"/api/profiles/{id}/versions", new { rules = new Dictionary<string, object> { ["fume.concentration"] = new { limit = 1.0 } } });
-        Assert.Equal(["valid_from"], (await FleetApp.Body(missing))["errors"]!.AsObject().Select(e => e.Key));
-        var past = await engineer.PostAsJsonAsync($"/api/profiles/{id}/versions", new { valid_from = DateTimeOffset.UtcNow.AddDays(-1) });
+        Assert.Equal(["validFrom"], (await FleetApp.Body(missing))["errors"]!.AsObject().Select(e => e.Key));
+        var past = await engineer.PostAsJsonAsync($"/api/profiles/{id}/versions", new { validFrom = DateTimeOffset.UtcNow.AddDays(-1) });
         Assert.Equal(HttpStatusCode.BadRequest, past.StatusCode);
-        var badLimit = await engineer.PostAsJsonAsync($"/api/profiles/{id}/versions", new { valid_from = from, rules = new Dictionary<string, object> { ["fume.concentration"] = new { limit = 500 } } });
+        var badLimit = await engineer.PostAsJsonAsync($"/api/profiles/{id}/versions", new { validFrom = from, rules = new Dictionary<string, object> { ["fume.concentration"] = new { limit = 500 } } });
         Assert.Equal(["rules.fume.concentration.limit"], (await FleetApp.Body(badLimit))["errors"]!.AsObject().Select(e => e.Key));
-        Assert.Equal(HttpStatusCode.NotFound, (await engineer.PostAsJsonAsync("/api/profiles/no-such/versions", new { valid_from = from })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await engineer.PostAsJsonAsync("/api/profiles/no-such/versions", new { validFrom = from })).StatusCode);
 
         var added = await engineer.PostAsJsonAsync($"/api/profiles/{id}/versions",
-            new { valid_from = from, source = "notice 2026-2", rules = new Dictionary<string, object> { ["fume.concentration"] = new { limit = 1.0 } } });
+            new { validFrom = from, source = "notice 2026-2", rules = new Dictionary<string, object> { ["fume.concentration"] = new { limit = 1.0 } } });
         Assert.Equal(HttpStatusCode.Created, added.StatusCode);
         Assert.Equal(2, (int)(await FleetApp.Body(added))["version"]!);
 
@@ -114,8 +114,8 @@ public sealed class ProfilesApiTests(FleetApp fleet)
         Assert.Equal("notice 2026-2", (string)versions[1]!["source"]!);
 
         // Not before the latest version's start.
-        var earlier = await engineer.PostAsJsonAsync($"/api/profiles/{id}/versions", new { valid_from = from.AddMinutes(-30) });
-        Assert.Equal(["valid_from"], (await FleetApp.Body(earlier))["errors"]!.AsObject().Select(e => e.Key));
+        var earlier = await engineer.PostAsJsonAsync($"/api/profiles/{id}/versions", new { validFrom = from.AddMinutes(-30) });
+        Assert.Equal(["validFrom"], (await FleetApp.Body(earlier))["errors"]!.AsObject().Select(e => e.Key));
 
         // A site on the profile: the registry judges by version 1 now and version 2 from its start.
         var (site, device) = await SiteWithDevice(engineer, "fume", id);
@@ -135,7 +135,7 @@ public sealed class ProfilesApiTests(FleetApp fleet)
         var quiet = await engineer.PostAsJsonAsync("/api/profiles", new
         {
             id = NewId(), name = "Exam weeks 中高考禁噪期", source = "区政府通告 2027 中高考期间禁止夜间施工",
-            night_starts = "20:00", rules = new Dictionary<string, object> { ["noise.day_leq"] = new { limit = 60 } },
+            nightStarts = "20:00", rules = new Dictionary<string, object> { ["noise.day_leq"] = new { limit = 60 } },
         });
         var quietId = (string)(await FleetApp.Body(quiet))["id"]!;
         var from = new DateTimeOffset(2027, 6, 7, 0, 0, 0, TimeSpan.FromHours(8));
@@ -187,7 +187,7 @@ public sealed class ProfilesApiTests(FleetApp fleet)
             var profile = await FleetApp.Body(await http.GetAsync("/api/profiles/jiangsu"));
             Assert.Equal(("configuration", 80.0), ((string)profile["origin"]!, (double)profile["current"]!["rules"]!["dust.pm10"]!["limit"]!));
             // Configuration owns it: the API does not version it.
-            Assert.Equal(HttpStatusCode.Conflict, (await http.PostAsJsonAsync("/api/profiles/jiangsu/versions", new { valid_from = from })).StatusCode);
+            Assert.Equal(HttpStatusCode.Conflict, (await http.PostAsJsonAsync("/api/profiles/jiangsu/versions", new { validFrom = from })).StatusCode);
         }
         using (var same = app.WithWebHostBuilder(b => Jiangsu(b, "80", null)))
         {
@@ -201,7 +201,7 @@ public sealed class ProfilesApiTests(FleetApp fleet)
             http.DefaultRequestHeaders.Authorization = new("Bearer", FleetApp.AdminToken);
             var versions = (await FleetApp.Body(await http.GetAsync("/api/profiles/jiangsu")))["versions"]!.AsArray();
             Assert.Equal([80.0, 70.0], versions.Select(v => (double)v!["rules"]!["dust.pm10"]!["limit"]!));
-            Assert.Equal(from.ToUnixTimeSeconds(), DateTimeOffset.Parse((string)versions[1]!["valid_from"]!).ToUnixTimeSeconds());
+            Assert.Equal(from.ToUnixTimeSeconds(), DateTimeOffset.Parse((string)versions[1]!["validFrom"]!).ToUnixTimeSeconds());
         }
         using (var invalid = app.WithWebHostBuilder(b => b.UseSetting("Profiles:broken:Rules:dust.pm10:Window", "5000")))
         {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using Iot.Fleet.Api;
 using Iot.Fleet.Commissioning;
 using Iot.Fleet.Photos;
 using Iot.Fleet.Registry;
@@ -81,7 +82,7 @@ public sealed class CommissioningPhotoTests(FleetApp fleet) : IClassFixture<Flee
             _ => Convert.FromBase64String("iVBORw0KGgo="),
         };
 
-        var refused = Assert.Throws<RegistryException>(() => CommissioningPhoto.FromUpload(upload));
+        var refused = Assert.Throws<RefusalException>(() => CommissioningPhoto.FromUpload(upload));
         Assert.Contains("JPEG or PNG", refused.Message);
     }
 
@@ -92,14 +93,14 @@ public sealed class CommissioningPhotoTests(FleetApp fleet) : IClassFixture<Flee
         var upload = Encode(huge, new PngEncoder());
         Assert.True(upload.Length < 1024 * 1024);
 
-        var refused = Assert.Throws<RegistryException>(() => CommissioningPhoto.FromUpload(upload));
+        var refused = Assert.Throws<RefusalException>(() => CommissioningPhoto.FromUpload(upload));
         Assert.Contains("megapixels", refused.Message);
     }
 
     [Fact]
     public void An_upload_over_the_byte_limit_is_refused()
     {
-        var refused = Assert.Throws<RegistryException>(() => CommissioningPhoto.FromUpload(new byte[CommissioningPhoto.MaxUploadBytes + 1]));
+        var refused = Assert.Throws<RefusalException>(() => CommissioningPhoto.FromUpload(new byte[CommissioningPhoto.MaxUploadBytes + 1]));
         Assert.Contains("MiB", refused.Message);
     }
 

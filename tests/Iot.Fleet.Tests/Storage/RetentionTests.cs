@@ -76,7 +76,7 @@ public sealed class RetentionTests
         Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/devices", new { id = Device, site })).StatusCode);
         var now = DateTimeOffset.UtcNow;
         var (lead, _) = Seed(fleet, site, now);
-        var key = Convert.FromBase64String((string)(await admin.GetFromJsonAsync<JsonObject>("/api/evidence/key"))!["current"]!["public_key"]!);
+        var key = Convert.FromBase64String((string)(await admin.GetFromJsonAsync<JsonObject>("/api/evidence/key"))!["current"]!["publicKey"]!);
 
         var before = await Export(admin, lead, key);
         Assert.True(before.Verdict.Holds, string.Join("\n", before.Verdict.Checks));

@@ -89,8 +89,8 @@ public sealed class CampaignEndToEndTests(ITestOutputHelper output) : IDisposabl
                 && gateways.Values.All(g => g.Link.IsConnected), "every gateway online", 90);
 
             // 1. The good release, stage by stage; three gateways go silent after the first stage; the fleet crashes mid-download.
-            var a = await Create(fleet, new { version = "1.1.0", stages = new[] { 1, 10, 50, 100 }, halt_threshold = 0.1, health_timeout_s = 60,
-                silent_timeout_s = 35, resend_after_s = 5 });
+            var a = await Create(fleet, new { version = "1.1.0", stages = new[] { 1, 10, 50, 100 }, haltThreshold = 0.1, healthTimeoutSeconds = 60,
+                silentTimeoutSeconds = 35, resendAfterSeconds = 5 });
             await Eventually(fleet, async http => Stage(await Campaign(http, a), 1) is { } s && (int)s["succeeded"]! == 2, "stage 1 through", 90);
             var c1 = await Campaign(fleet.Http(), a);
             var lastStage = Devices(c1).Where(d => (int)d["stage"]! == 4).Select(d => (string)d["device"]!).ToList();
@@ -143,8 +143,8 @@ public sealed class CampaignEndToEndTests(ITestOutputHelper output) : IDisposabl
             output.WriteLine($"campaign 1 completed; {clock.Elapsed.TotalSeconds:0} s");
 
             // 2. A release that crashes on boot: halted at its first stage; every gateway there rolls back by itself.
-            var b = await Create(fleet, new { version = "1.2.0", target = new { firmware = "1.1.0" }, stages = new[] { 10, 100 }, halt_threshold = 0.2,
-                health_timeout_s = 60, silent_timeout_s = 30 });
+            var b = await Create(fleet, new { version = "1.2.0", target = new { firmware = "1.1.0" }, stages = new[] { 10, 100 }, haltThreshold = 0.2,
+                healthTimeoutSeconds = 60, silentTimeoutSeconds = 30 });
             var halted = await Eventually(fleet, async http => await Campaign(http, b) is { } c && (string)c["status"]! == "halted"
                 && Devices(c).Where(d => (int)d["stage"]! == 1).All(d => UpdateStateIsOutcome((string)d["state"]!)) ? c : null, "campaign 2 halts", 120);
             Assert.Contains("crash_loop", (string)halted["statusReason"]!);
@@ -174,7 +174,7 @@ public sealed class CampaignEndToEndTests(ITestOutputHelper output) : IDisposabl
             var bytes = await File.ReadAllBytesAsync(stored);
             bytes[^3] ^= 0x20;
             await File.WriteAllBytesAsync(stored, bytes);
-            var t = await Create(fleet, new { version = "1.3.0", target = new { devices = targets }, halt_threshold = 1.0 });
+            var t = await Create(fleet, new { version = "1.3.0", target = new { devices = targets }, haltThreshold = 1.0 });
             var refused = await Eventually(fleet, async http => await Campaign(http, t) is { } c && Devices(c).All(d => (string)d["state"]! == "failed") ? c : null,
                 "tampered bundle refused", 90);
             Assert.All(Devices(refused), d => Assert.Equal("hash_mismatch", (string)d["reason"]!));

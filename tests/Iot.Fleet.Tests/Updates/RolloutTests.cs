@@ -1,4 +1,5 @@
 using Dapper;
+using Iot.Fleet.Api;
 using Iot.Fleet.Storage;
 using Iot.Fleet.Telemetry;
 using Iot.Fleet.Tests.Rules;
@@ -155,7 +156,7 @@ public sealed class RolloutTests : IDisposable
         rollout.Pause(c.Id);
         Advance(60);
         Assert.Empty(rollout.Tick());
-        Assert.Throws<CampaignRefusedException>(() => rollout.Pause(c.Id));
+        Assert.Throws<RefusalException>(() => rollout.Pause(c.Id));
         rollout.Resume(c.Id);
         Advance(30);
         Assert.Single(rollout.Tick());
@@ -163,7 +164,7 @@ public sealed class RolloutTests : IDisposable
         Advance(600);
         Assert.Empty(rollout.Tick());
         Assert.Equal(CampaignStatus.Aborted, c.Status);
-        Assert.Throws<CampaignRefusedException>(() => rollout.Resume(c.Id));
+        Assert.Throws<RefusalException>(() => rollout.Resume(c.Id));
     }
 
     [Fact]
@@ -175,7 +176,7 @@ public sealed class RolloutTests : IDisposable
         Assert.Equal(UpdateState.Skipped, second.Devices.Single(d => d.Id == "GW-0002").State);
         Assert.Equal($"in active campaign {first.Id}", second.Devices.Single(d => d.Id == "GW-0002").Reason);
         Assert.Equal(UpdateState.Queued, second.Devices.Single(d => d.Id == "GW-0004").State);
-        var refused = Assert.Throws<CampaignRefusedException>(() =>
+        var refused = Assert.Throws<RefusalException>(() =>
             rollout.Create(new CampaignSpec("1.1.0", Target: new CampaignTarget(Devices: ["GW-0001"])), _release, Devices(4)));
         Assert.Equal(409, refused.Status);
         rollout.Abort(first.Id);
@@ -187,9 +188,9 @@ public sealed class RolloutTests : IDisposable
     {
         var rollout = NewRollout();
         var newer = Devices(3, firmware: "1.1.0");
-        var refused = Assert.Throws<CampaignRefusedException>(() => rollout.Create(new CampaignSpec("1.0.0"), Release("1.0.0"), newer));
+        var refused = Assert.Throws<RefusalException>(() => rollout.Create(new CampaignSpec("1.0.0"), Release("1.0.0"), newer));
         Assert.Contains("downgrade refused", refused.Message);
-        refused = Assert.Throws<CampaignRefusedException>(() => rollout.Create(new CampaignSpec("1.0.0", AllowDowngrade: true), Release("1.0.0"), newer));
+        refused = Assert.Throws<RefusalException>(() => rollout.Create(new CampaignSpec("1.0.0", AllowDowngrade: true), Release("1.0.0"), newer));
         Assert.Contains("not signed with allow_downgrade", refused.Message);
         var c = rollout.Create(new CampaignSpec("1.0.0+down", AllowDowngrade: true), Release("1.0.0+down", allowDowngrade: true), newer);
         Assert.Contains("\"allow_downgrade\":true", rollout.Tick()[0].Payload);
@@ -205,8 +206,8 @@ public sealed class RolloutTests : IDisposable
         var c = rollout.Create(new CampaignSpec("1.1.0", Target: new CampaignTarget(SiteKind: "NOISE", Grid: "G-2", Firmware: null)), _release, fleet);
         Assert.Equal(["GW-0002", "GW-0008"], c.Devices.Select(d => d.Id));
         Assert.Equal((UpdateState.Skipped, "already_running"), (c.Devices[0].State, c.Devices[0].Reason));
-        Assert.Throws<CampaignRefusedException>(() => rollout.Create(new CampaignSpec("1.1.0", Target: new CampaignTarget(Devices: ["NOPE-1"])), _release, fleet));
-        Assert.Throws<CampaignRefusedException>(() => rollout.Create(new CampaignSpec("1.1.0", Stages: [50, 40]), _release, fleet));
+        Assert.Throws<RefusalException>(() => rollout.Create(new CampaignSpec("1.1.0", Target: new CampaignTarget(Devices: ["NOPE-1"])), _release, fleet));
+        Assert.Throws<RefusalException>(() => rollout.Create(new CampaignSpec("1.1.0", Stages: [50, 40]), _release, fleet));
     }
 
     [Fact]
@@ -229,7 +230,7 @@ public sealed class RolloutTests : IDisposable
         restarted.Healthy(c.Id, sent[1].Device);
         Assert.Equal(2, restarted.Tick().Count);
         // Still active after the restart: its devices are not offered to another campaign.
-        Assert.Equal(409, Assert.Throws<CampaignRefusedException>(() =>
+        Assert.Equal(409, Assert.Throws<RefusalException>(() =>
             restarted.Create(new CampaignSpec("1.1.0", Target: new CampaignTarget(Devices: ["GW-0001", "GW-0004"])), _release, Devices(4))).Status);
     }
 
@@ -243,7 +244,7 @@ public sealed class RolloutTests : IDisposable
         rollout.Apply(new OtaReport(sent[1].Device, c.JobId, "failed", "hash_mismatch"));
         Assert.Equal("1.0.0", rollout.PreviousVersion(c.Id));
         var fleetAfter = Devices(3).Select(d => d.Id == sent[0].Device ? d with { Firmware = "1.1.0" } : d).ToList();
-        Assert.Throws<CampaignRefusedException>(() => rollout.Create(new CampaignSpec("1.0.0", AllowDowngrade: true), Release("1.0.0"), fleetAfter));
+        Assert.Throws<RefusalException>(() => rollout.Create(new CampaignSpec("1.0.0", AllowDowngrade: true), Release("1.0.0"), fleetAfter));
         using (var connection = _database.Open())
         {
             foreach (var d in fleetAfter) connection.Execute("INSERT INTO devices (id, created_at) VALUES (@Id, 0)", d);

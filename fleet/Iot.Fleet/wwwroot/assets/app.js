@@ -52,16 +52,16 @@ const App = (() => {
     if (!c) return { text: "", cls: "" };
     if (c.late) {
       if (c.status === "confirmed" || c.status === "dismissed") return { text: "", cls: "" };
-      if (c.status !== "open") return c.review_overdue ? { text: I18n.t("reviewedLate"), cls: "late" } : { text: I18n.t("reviewed"), cls: "met" };
-      const left = new Date(c.review_due) - Date.now();
-      return left >= 0 ? { text: I18n.t("reviewBy", time(c.review_due)), cls: "running" } : { text: I18n.t("reviewOverdueBy", duration(-left)), cls: "late" };
+      if (c.status !== "open") return c.reviewOverdue ? { text: I18n.t("reviewedLate"), cls: "late" } : { text: I18n.t("reviewed"), cls: "met" };
+      const left = new Date(c.reviewDue) - Date.now();
+      return left >= 0 ? { text: I18n.t("reviewBy", time(c.reviewDue)), cls: "running" } : { text: I18n.t("reviewOverdueBy", duration(-left)), cls: "late" };
     }
-    if (c.responded_at) {
-      const took = duration(new Date(c.responded_at) - new Date(c.raised_at));
+    if (c.respondedAt) {
+      const took = duration(new Date(c.respondedAt) - new Date(c.raisedAt));
       return c.overdue ? { text: I18n.t("respondedLate", took), cls: "late" } : { text: I18n.t("respondedIn", took), cls: "met" };
     }
     if (c.status === "confirmed" || c.status === "dismissed") return { text: "", cls: "" };
-    const left = new Date(c.response_due) - Date.now();
+    const left = new Date(c.responseDue) - Date.now();
     return left >= 0 ? { text: I18n.t("dueIn", duration(left)), cls: left < 5 * 60000 ? "soon" : "running" } : { text: I18n.t("overdueBy", duration(-left)), cls: "late" };
   };
 
@@ -132,5 +132,14 @@ const App = (() => {
   /// Roles that may take the loop's steps (People/Roles.LeadHandling, and admin).
   const handles = () => me && (me.role === "inspector" || me.role === "admin");
 
-  return { el, start, fail, live, time, clock, duration, rule, status, num, timer, handles, zone, permit, get me() { return me; } };
+  // What the fleet knows of the domain (GET /api/meta): rules with their channels and units, statuses, the states each
+  // case step starts from, quality bits. The pages keep no copies; the words of rules and statuses join I18n here.
+  let metaOnce = null;
+  const meta = () => metaOnce ??= api("/api/meta").then(m => {
+    const words = lang => Object.fromEntries([...m.rules.map(r => [`rule.${r.id}`, r.label[lang]]), ...m.statuses.map(s => [`status.${s.id}`, s.label[lang]])]);
+    I18n.add(words("zh"), words("en"));
+    return m;
+  });
+
+  return { el, start, fail, live, time, clock, duration, rule, status, num, timer, handles, zone, permit, meta, get me() { return me; } };
 })();

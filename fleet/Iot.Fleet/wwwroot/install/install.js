@@ -87,21 +87,21 @@ function locate() {
 
 async function claim() {
   $("claimError").textContent = "";
-  const body = { claim_code: $("code").value };
+  const body = { claimCode: $("code").value };
   if ($("newSite").checked) {
     const [from, to] = $("hours").value.split("-").map(s => s.trim());
     body.site = {
       id: $("siteId").value.trim().toUpperCase(), name: $("siteName").value.trim(), kind: $("siteKind").value,
       lat: parseFloat($("lat").value), lon: parseFloat($("lon").value), grid: $("grid").value.trim() || undefined,
-      business_hours: from && to ? [{ from, to }] : undefined, profile: $("profile").value,
+      businessHours: from && to ? [{ from, to }] : undefined, profile: $("profile").value,
     };
   } else if ($("siteSearch").value.trim()) {
-    body.site_id = $("siteSearch").value.trim();
+    body.siteId = $("siteSearch").value.trim();
   } else { $("claimError").textContent = I18n.t("chooseSite"); return; }
   try {
     const result = await api("/api/claims", { method: "POST", body });
-    history.replaceState(null, "", `?device=${encodeURIComponent(result.device_id)}`);
-    watch(result.device_id);
+    history.replaceState(null, "", `?device=${encodeURIComponent(result.deviceId)}`);
+    watch(result.deviceId);
   } catch (e) { $("claimError").textContent = e.message; }
 }
 

@@ -51,26 +51,15 @@ I18n.add({
 
 const $ = id => document.getElementById(id);
 const id = +new URLSearchParams(location.search).get("id");
-let evidence = null, theCase = null, site = null, squads = [], reasons = [];
+let evidence = null, theCase = null, site = null, squads = [], reasons = [], meta = null;
 
-// Which states each step may start from: the server's CaseSteps.AllowedFrom (Cases/CaseFile.cs), mirrored so the
-// buttons say what is possible; the server still judges every step.
-const OPEN = ["open", "acknowledged", "dispatched", "no_violation", "violation_found", "noticed", "rectifying", "rectified", "not_rectified"];
-const ALLOWED = {
-  acknowledge: ["open"], dispatch: ["acknowledged", "dispatched"], result: ["dispatched"], deadline: ["violation_found", "noticed", "not_rectified"],
-  recheck: ["rectifying"], confirm: ["violation_found", "noticed", "rectified", "not_rectified"], dismiss: OPEN,
-  minor: ["violation_found", "noticed"], commitment: ["noticed", "rectifying", "rectified", "not_rectified"],
-};
+// Which states each step may start from is the fleet's (GET /api/meta, Cases/CaseSteps.AllowedFrom), so the buttons say
+// what is possible; the server still judges every step. The two close buttons are one step there, with its outcome.
+const STEP = { confirm: "close:confirmed", dismiss: "close:dismissed" };
 // A commitment letter belongs to a noticed case only (the server refuses it otherwise).
-const possible = (step, c) => ALLOWED[step].includes(c.status) && (step !== "commitment" || c.notice);
+const possible = (step, c) => (meta.caseSteps[STEP[step] ?? step] ?? []).includes(c.status) && (step !== "commitment" || c.notice);
 
-// The channel each rule judges (Rules/Rule.cs); the purifier rule also shows the fan it is judged against.
-const CHANNELS = {
-  "noise.day_leq": ["laeq"], "noise.night_leq": ["laeq"], "noise.night_lmax": ["lafmax"], "dust.pm10": ["pm10"],
-  "fume.concentration": ["fume", "fan"], "fume.purifier_off": ["pur", "fan"],
-};
 const COLORS = ["#0b63ce", "#7b3fb5", "#00838f", "#5d4037"];
-const INVALID = 1 | 2 | 4 | 8 | 16; // quality bits that make a minute invalid (shared/spec/rules.md)
 
 const fact = (dl, key, ...value) => dl.append(App.el("dt", { t: key }, I18n.t(key)), App.el("dd", {}, ...value));
 
@@ -94,15 +83,15 @@ function drawSummary() {
   if (evidence.proof) fact(dl, "deviceProof", App.el("span", { "data-proof": evidence.proof, class: evidence.proof === "verified" ? "badge pass" : "badge fail" }, I18n.t(`proof.${evidence.proof}`)));
   if (l.evidence) fact(dl, "evidenceGrade", App.el("span", { "data-evidence": l.evidence, class: l.evidence === "uncalibrated" ? "badge fail" : "badge pass" }, I18n.t(l.evidence)));
   if (evidence.meters) fact(dl, "meters", evidence.meters.length ? App.el("ul", {}, ...evidence.meters.map(m => App.el("li", {},
-    `${m.device}: ${m.make} ${m.model} · ${I18n.t("serial")} ${m.serial}${m.type_approval ? ` · ${m.type_approval}` : ""} · `
-      + (m.certificate ? I18n.t("certificate", m.certificate, m.valid_until) : I18n.t("noCertificate"))))) : I18n.t("noMeter"));
+    `${m.device}: ${m.make} ${m.model} · ${I18n.t("serial")} ${m.serial}${m.typeApproval ? ` · ${m.typeApproval}` : ""} · `
+      + (m.certificate ? I18n.t("certificate", m.certificate, m.validUntil) : I18n.t("noCertificate"))))) : I18n.t("noMeter"));
   if (evidence.background) {
     const worst = (evidence.readings ?? []).reduce((w, r) => (!w || r.value > w.value ? r : w), null);
-    fact(dl, "background", I18n.t("backgroundBy", App.num(evidence.background.level), evidence.background.measured_by, App.time(evidence.background.measured_at)),
+    fact(dl, "background", I18n.t("backgroundBy", App.num(evidence.background.level), evidence.background.measuredBy, App.time(evidence.background.measuredAt)),
       worst ? ` · ${I18n.t("measuredCorrected", App.num(worst.measured), App.num(worst.value))}` : "");
   }
   // Late records may have merged, cut or withdrawn the lead: where it went and why (lead_history).
-  if (l.merged_into) fact(dl, "mergedInto", App.el("a", { href: `/leads/lead.html?id=${l.merged_into}` }, `#${l.merged_into}`));
+  if (l.mergedInto) fact(dl, "mergedInto", App.el("a", { href: `/leads/lead.html?id=${l.mergedInto}` }, `#${l.mergedInto}`));
   if (evidence.history?.length)
     fact(dl, "leadChanges", App.el("ul", {}, ...evidence.history.map(h => App.el("li", { "data-change": h.change }, `${App.time(h.at)} · ${h.change} · ${h.detail}`))));
   $("evidence").href = `/api/leads/${l.id}/evidence.zip`;
@@ -112,14 +101,15 @@ function drawSummary() {
 
 function drawChart() {
   const l = evidence.lead;
-  const channels = CHANNELS[l.rule] ?? [];
-  const lowerIsWorse = l.rule === "fume.purifier_off";
-  const over = v => (lowerIsWorse ? v < l.limit : v > l.limit);
+  // The channels the rule judges (the first against the limit) and which way is worse, from the fleet (GET /api/meta).
+  const rule = meta.rules.find(r => r.id === l.rule);
+  const channels = rule?.channels ?? [];
+  const over = v => (rule?.lowerIsWorse ? v < l.limit : v > l.limit);
   const devices = [...new Set(evidence.records.map(r => r.device))];
   const series = [];
   devices.forEach((device, d) => channels.forEach((channel, c) => {
     const points = evidence.records
-      .filter(r => r.device === device && (r.quality & INVALID) === 0 && typeof r.measurements[channel] === "number")
+      .filter(r => r.device === device && (r.quality & meta.notEvidence) === 0 && typeof r.measurements[channel] === "number")
       .map(r => [new Date(r.start).getTime(), r.measurements[channel]]);
     series.push({ label: `${device} ${channel}`, color: COLORS[(d * channels.length + c) % COLORS.length], points, dashed: c > 0, over: c === 0 ? over : null });
   }));
@@ -150,16 +140,16 @@ function drawCase() {
   $("notice").classList.toggle("hidden", !c.notice);
   const dl = $("caseFacts");
   dl.replaceChildren();
-  if (c.late) fact(dl, "reviewDue", App.el("span", { class: "pill notice", t: "backfilled" }, I18n.t("backfilled")), " ", App.time(c.review_due));
-  else fact(dl, "responseDue", App.time(c.response_due));
+  if (c.late) fact(dl, "reviewDue", App.el("span", { class: "pill notice", t: "backfilled" }, I18n.t("backfilled")), " ", App.time(c.reviewDue));
+  else fact(dl, "responseDue", App.time(c.responseDue));
   if (c.squad) fact(dl, "squad", squadName(c.squad));
-  if (c.responded_at) fact(dl, "respondedAt", App.time(c.responded_at));
-  if (c.result) fact(dl, "result", App.status(c.result), c.result_note ? ` — ${c.result_note}` : "");
+  if (c.respondedAt) fact(dl, "respondedAt", App.time(c.respondedAt));
+  if (c.result) fact(dl, "result", App.status(c.result), c.resultNote ? ` — ${c.resultNote}` : "");
   if (c.minor) fact(dl, "minorVerdict", ...minorText(c.minor));
   if (c.commitment) fact(dl, "commitment", ...letterText(c.commitment));
-  if (c.rectify_by) fact(dl, "rectifyBy", App.time(c.rectify_by));
+  if (c.rectifyBy) fact(dl, "rectifyBy", App.time(c.rectifyBy));
   if (c.recheck) fact(dl, "recheckResult", App.status(c.recheck));
-  if (c.close_reason) fact(dl, "closeReason", reasonText(c.close_reason), c.close_note ? ` — ${c.close_note}` : "");
+  if (c.closeReason) fact(dl, "closeReason", reasonText(c.closeReason), c.closeNote ? ` — ${c.closeNote}` : "");
   const may = App.handles();
   for (const button of $("steps").querySelectorAll("button")) button.disabled = !may || !possible(button.dataset.step, c);
   $("readOnly").classList.toggle("hidden", may);
@@ -184,8 +174,8 @@ function minorText(m) {
 }
 
 function letterText(k) {
-  return [`${k.signed_by} · ${App.time(k.signed_at)}`, k.reference ? ` · ${k.reference}` : "",
-    k.has_scan ? App.el("a", { href: `/api/leads/${id}/case/commitment/scan`, target: "_blank", t: "scan" }, ` 📄 ${I18n.t("scan")}`) : null,
+  return [`${k.signedBy} · ${App.time(k.signedAt)}`, k.reference ? ` · ${k.reference}` : "",
+    k.hasScan ? App.el("a", { href: `/api/leads/${id}/case/commitment/scan`, target: "_blank", t: "scan" }, ` 📄 ${I18n.t("scan")}`) : null,
     k.text ? App.el("div", { class: "muted" }, k.text) : null];
 }
 
@@ -226,7 +216,7 @@ const FORMS = {
     fields: [field("result", select("resultValue", [["violation_found", "violationFound"], ["no_violation", "noViolation"]])),
       field("noteRequired", App.el("textarea", { id: "stepNote", rows: 2, required: true })),
       field("arrivedAt", App.el("input", { id: "arrivedAt", type: "datetime-local", value: localInput(new Date()) }))],
-    send: () => ["result", { result: $("resultValue").value, note: $("stepNote").value, arrived_at: $("arrivedAt").value ? fromLocalInput($("arrivedAt").value) : undefined }],
+    send: () => ["result", { result: $("resultValue").value, note: $("stepNote").value, arrivedAt: $("arrivedAt").value ? fromLocalInput($("arrivedAt").value) : undefined }],
   }),
   deadline: () => ({
     fields: [field("due", App.el("input", { id: "dueAt", type: "datetime-local", required: true, value: localInput(new Date(Date.now() + 7 * 86400000)) })),
@@ -249,7 +239,7 @@ const FORMS = {
       field("letterText", App.el("textarea", { id: "letterText", rows: 3 })),
       field("letterScan", App.el("input", { id: "letterScan", type: "file", accept: "image/jpeg,image/png" }))],
     send: async () => ["commitment", {
-      signed_by: $("signedBy").value, signed_at: $("signedAt").value ? fromLocalInput($("signedAt").value) : undefined,
+      signedBy: $("signedBy").value, signedAt: $("signedAt").value ? fromLocalInput($("signedAt").value) : undefined,
       reference: $("letterReference").value || undefined, text: $("letterText").value || undefined,
       scan: $("letterScan").files[0] ? await dataUrl($("letterScan").files[0]) : undefined,
     }],
@@ -327,7 +317,8 @@ async function drawSite() {
 App.start("leads", async () => {
   $("steps").addEventListener("click", event => { const step = event.target.dataset?.step; if (step) openStep(step); });
   evidence = await api(`/api/leads/${id}`);
-  [site, squads, reasons] = await Promise.all([api(`/api/sites/${encodeURIComponent(evidence.lead.site)}`).catch(() => null), apiAll("/api/squads"), api("/api/cases/dismiss-reasons")]);
+  [site, squads, reasons, meta] = await Promise.all([api(`/api/sites/${encodeURIComponent(evidence.lead.site)}`).catch(() => null), apiAll("/api/squads"),
+    api("/api/cases/dismiss-reasons"), App.meta()]);
   theCase = evidence.lead.status === "new" ? await api(`/api/leads/${id}/case`) : null;
   const redraw = () => { drawSummary(); drawChart(); drawCase(); };
   redraw();

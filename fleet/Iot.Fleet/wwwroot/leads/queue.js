@@ -8,9 +8,6 @@ I18n.add({
   week: "last 7 days", month: "last 30 days", empty: "No leads match these filters.", count: "{0} leads", late: "backfilled", newLead: "new",
 });
 
-const RULES = ["noise.day_leq", "noise.night_leq", "noise.night_lmax", "dust.pm10", "fume.concentration", "fume.purifier_off"];
-const STATUSES = ["open", "acknowledged", "dispatched", "no_violation", "violation_found", "noticed", "rectifying", "rectified", "not_rectified",
-  "confirmed", "dismissed", "not_commissioned"];
 const FILTERS = ["rule", "grid", "squad", "site", "status", "time"];
 const $ = id => document.getElementById(id);
 const state = { leads: new Map(), cases: new Map(), sites: new Map(), fresh: new Set() };
@@ -95,13 +92,14 @@ function syncAddress() {
 }
 
 App.start("leads", async () => {
-  const [sites, squads] = await Promise.all([apiAll("/api/sites"), apiAll("/api/squads")]);
+  // The rules and statuses to filter by are the fleet's (GET /api/meta), with its words for them.
+  const [sites, squads, meta] = await Promise.all([apiAll("/api/sites"), apiAll("/api/squads"), App.meta()]);
   state.sites = new Map(sites.map(s => [s.id, s]));
-  options($("rule"), RULES.map(r => [r, App.rule(r), `rule.${r}`]));
+  options($("rule"), meta.rules.map(r => [r.id, App.rule(r.id), `rule.${r.id}`]));
   options($("grid"), [...new Set(sites.map(s => s.grid).filter(Boolean))].sort().map(g => [g, g]));
   options($("squad"), squads.map(s => [s.id, `${s.name} (${s.id})`]));
   options($("site"), sites.map(s => [s.id, `${s.id} · ${s.name}`]));
-  options($("status"), STATUSES.map(s => [s, App.status(s), `status.${s}`]));
+  options($("status"), meta.statuses.map(s => [s.id, App.status(s.id), `status.${s.id}`]));
   const params = new URLSearchParams(location.search);
   for (const f of FILTERS) if (params.get(f)) $(f).value = params.get(f);
 

@@ -21,26 +21,26 @@ let report = null;
 
 function draw() {
   const r = report;
-  $("total").textContent = I18n.t("total", r.leads, r.not_dispatched);
-  $("integrity").textContent = I18n.t("integrity", r.audit_chain?.entries ?? 0, r.audit_chain?.hash ?? "–", r.evidence_key ?? "–");
+  $("total").textContent = I18n.t("total", r.leads, r.notDispatched);
+  $("integrity").textContent = I18n.t("integrity", r.auditChain?.entries ?? 0, r.auditChain?.hash ?? "–", r.evidenceKey ?? "–");
   const empty = () => App.el("p", { class: "muted" }, I18n.t("nothing"));
   $("rules").replaceChildren(r.rules.length ? Charts.bars(r.rules.map(x => ({ label: App.rule(x.key), value: x.count })), { label: I18n.t("byRule") }) : empty());
   $("hours").replaceChildren(Charts.hours(r.hours, { label: I18n.t("byHour") }));
   $("grids").replaceChildren(r.grids.length ? Charts.bars(r.grids.map(x => ({ label: x.key ?? I18n.t("noGrid"), value: x.count })), { label: I18n.t("byGrid"), color: "#00838f" }) : empty());
   $("sites").replaceChildren(r.sites.length ? Charts.bars(r.sites.slice(0, 10).map(x => ({ label: `${x.key} ${x.name ?? ""}`.trim(), value: x.count })), { label: I18n.t("bySite"), color: "#7b3fb5" }) : empty());
   // Ranked on handling, then response in time, then rectification.
-  const ranked = [...r.squads].sort((a, b) => (b.handling_rate ?? -1) - (a.handling_rate ?? -1) || (b.response_rate ?? -1) - (a.response_rate ?? -1)
-    || (b.rectification_rate ?? -1) - (a.rectification_rate ?? -1));
+  const ranked = [...r.squads].sort((a, b) => (b.handlingRate ?? -1) - (a.handlingRate ?? -1) || (b.responseRate ?? -1) - (a.responseRate ?? -1)
+    || (b.rectificationRate ?? -1) - (a.rectificationRate ?? -1));
   const th = (key, n) => App.el("th", { t: key, class: n ? "n" : null }, I18n.t(key));
   $("squads").replaceChildren(
     App.el("tr", {}, th("rank"), th("squad"), th("dispatched", 1), th("inTime", 1), th("closed", 1), th("confirmed", 1), th("dismissed", 1), th("rectified", 1)),
     ...ranked.map((s, i) => App.el("tr", { "data-squad": s.squad },
       App.el("td", {}, String(i + 1)), App.el("td", {}, `${s.name ?? s.squad}`),
       App.el("td", { class: "n" }, String(s.dispatched)),
-      App.el("td", { class: "n" }, `${s.responded_in_time} · ${pct(s.response_rate)}`),
-      App.el("td", { class: "n" }, `${s.closed} · ${pct(s.handling_rate)}`),
+      App.el("td", { class: "n" }, `${s.respondedInTime} · ${pct(s.responseRate)}`),
+      App.el("td", { class: "n" }, `${s.closed} · ${pct(s.handlingRate)}`),
       App.el("td", { class: "n" }, String(s.confirmed)), App.el("td", { class: "n" }, String(s.dismissed)),
-      App.el("td", { class: "n" }, `${s.rectified} / ${s.rectify_ordered} · ${pct(s.rectification_rate)}`))));
+      App.el("td", { class: "n" }, `${s.rectified} / ${s.rectifyOrdered} · ${pct(s.rectificationRate)}`))));
 }
 
 async function load() {

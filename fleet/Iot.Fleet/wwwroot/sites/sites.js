@@ -21,13 +21,13 @@ function meterNotes(device) {
   const today = new Date().toISOString().slice(0, 10);
   const soon = new Date(Date.now() + 30 * 86400000).toISOString().slice(0, 10);
   return meters.filter(m => m.device === device).map(m => {
-    const until = m.calibrations.filter(c => c.calibrated_on <= today).map(c => c.valid_until).sort().at(-1);
+    const until = m.calibrations.filter(c => c.calibratedOn <= today).map(c => c.validUntil).sort().at(-1);
     const state = !until || until < today ? "fail" : until <= soon ? "pending" : "pass";
     return App.el("span", { class: "muted", "data-meter": m.id }, ` · ${I18n.t("meter", `${m.make} ${m.model}`)} `,
       App.el("span", { class: `badge ${state}` }, state === "fail" ? I18n.t("uncalibrated") : I18n.t(state === "pending" ? "expiring" : "calibratedUntil", until)));
   });
 }
-const level = s => (s.open_leads >= 3 ? "many" : s.open_leads > 0 ? "some" : "quiet");
+const level = s => (s.openLeads >= 3 ? "many" : s.openLeads > 0 ? "some" : "quiet");
 
 function drawMap() {
   const placed = sites.filter(s => s.lat != null && s.lon != null);
@@ -56,7 +56,7 @@ function drawMap() {
   }
   for (const s of placed) {
     const dot = Charts.svg("circle", { cx: px(s), cy: py(s), r: 6, class: `site ${level(s)}`, "data-site": s.id });
-    dot.append(Charts.svg("title", {}, `${s.id} · ${s.name} · ${I18n.t("openLeads")}: ${s.open_leads}`));
+    dot.append(Charts.svg("title", {}, `${s.id} · ${s.name} · ${I18n.t("openLeads")}: ${s.openLeads}`));
     dot.addEventListener("click", () => document.getElementById(`site-${s.id}`)?.scrollIntoView({ behavior: "smooth" }));
     map.append(dot, Charts.svg("text", { x: px(s) + 8, y: py(s) + 3, class: "site-label" }, s.id));
   }
@@ -74,14 +74,14 @@ function drawCards() {
     const owner = squads.find(q => q.id === s.squad);
     fact(dl, "grid", s.grid ?? "–", owner ? ` · ${owner.name}` : "");
     fact(dl, "commissioned", I18n.t(s.commissioned ? "yes" : "no"));
-    fact(dl, "openLeads", App.el("a", { href: `/leads/?site=${encodeURIComponent(s.id)}`, class: "open-leads" }, String(s.open_leads)));
-    fact(dl, "leads30d", String(s.leads_30d));
+    fact(dl, "openLeads", App.el("a", { href: `/leads/?site=${encodeURIComponent(s.id)}`, class: "open-leads" }, String(s.openLeads)));
+    fact(dl, "leads30d", String(s.leads30d));
     return App.el("section", { class: "card", id: `site-${s.id}`, "data-site": s.id },
       App.el("h2", {}, App.el("span", { class: "dot", style: `background:var(--${{ quiet: "pass", some: "pending", many: "fail" }[level(s)]})` }), `${s.name} · ${s.id}`),
       dl,
       App.el("ul", { class: "devices" }, ...(s.devices.length ? s.devices.map(d => App.el("li", { "data-device": d.id },
         App.el("span", { class: `dot ${d.status}` }), `${d.id} · ${I18n.t(`device.${d.status}`)}`, d.firmware ? ` · ${d.firmware}` : "",
-        d.last_seen ? App.el("span", { class: "muted" }, ` · ${I18n.t("lastSeen", App.time(d.last_seen))}`) : null, ...meterNotes(d.id)))
+        d.lastSeen ? App.el("span", { class: "muted" }, ` · ${I18n.t("lastSeen", App.time(d.lastSeen))}`) : null, ...meterNotes(d.id)))
         : [App.el("li", { class: "muted" }, I18n.t("noDevices"))])));
   }));
 }

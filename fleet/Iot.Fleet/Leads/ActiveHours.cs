@@ -1,7 +1,8 @@
 using Iot.Fleet.Registry;
+using Iot.Fleet.Rules;
 using Iot.Fleet.Telemetry;
 
-namespace Iot.Fleet.Rules;
+namespace Iot.Fleet.Leads;
 
 /// <summary>When a site is expected to send data: construction sites always; restaurants during
 /// their business hours (always, when none are recorded).</summary>
