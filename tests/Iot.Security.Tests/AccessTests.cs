@@ -1,4 +1,4 @@
-using Iot.Fleet.Security;
+using Iot.Fleet.Broker;
 using Iot.Mqtt;
 using Xunit;
 

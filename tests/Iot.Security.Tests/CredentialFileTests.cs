@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography.X509Certificates;
-using Iot.Fleet.Security;
+using Iot.Fleet.Broker;
 using Iot.Fleet.Storage;
 using Iot.Stack;
 using Xunit;

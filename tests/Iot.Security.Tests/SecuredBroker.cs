@@ -1,5 +1,5 @@
 using System.Text;
-using Iot.Fleet.Security;
+using Iot.Fleet.Broker;
 using Iot.Fleet.Storage;
 using Iot.Mqtt;
 using Iot.Stack;

@@ -1,5 +1,5 @@
 using System.Security.Authentication;
-using Iot.Fleet.Security;
+using Iot.Fleet.Broker;
 using Iot.Mqtt;
 using Iot.Stack;
 using Xunit;

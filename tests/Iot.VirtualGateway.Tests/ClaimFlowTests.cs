@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json;
 using System.Text;
 using Iot.Contract.Identity;
-using Iot.Fleet.Security;
+using Iot.Fleet.Broker;
 using Iot.Gateway.Provisioning;
 using Iot.Gateway.Virtual.Simulation;
 using Iot.Mqtt;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Iot.Fleet.Health;
-using Iot.Fleet.Security;
+using Iot.Fleet.Broker;
 using Iot.Mqtt;
 using Microsoft.Extensions.Options;
 

@@ -5,7 +5,7 @@ using Iot.Contract.Http;
 using Iot.Contract.Identity;
 using Iot.Fleet.Api;
 using Iot.Fleet.Registry;
-using Iot.Fleet.Security;
+using Iot.Fleet.Broker;
 using Iot.Fleet.Storage;
 using Iot.Fleet.Telemetry;
 using Microsoft.Extensions.Options;

@@ -2,7 +2,7 @@ using Iot.Fleet.Health;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Iot.Fleet.Ingest;
-using Iot.Fleet.Security;
+using Iot.Fleet.Broker;
 using Iot.Fleet.Telemetry;
 using Iot.Mqtt;
 

@@ -1,11 +1,11 @@
-using Iot.Fleet.Security;
+using Iot.Fleet.Broker;
 using Iot.Fleet.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Iot.Fleet.Provisioning;
 
 /// <summary>Wires broker accounts (when `Broker:Enabled`: the fleet then owns Mosquitto's password and ACL
-/// files, see Security/README.md) and the claim flow.</summary>
+/// files, see Broker/README.md) and the claim flow.</summary>
 public static class ProvisioningSetup
 {
     public static IServiceCollection AddProvisioning(this IServiceCollection services, IConfiguration configuration)

@@ -2,7 +2,7 @@ using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
 using Iot.Fleet.People;
 using Iot.Fleet.Rules;
-using Iot.Fleet.Security;
+using Iot.Fleet.Broker;
 using Iot.Fleet.Telemetry;
 
 namespace Iot.Fleet.Registry;

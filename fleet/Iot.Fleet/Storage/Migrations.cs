@@ -97,7 +97,7 @@ public static class Migrations
             name TEXT PRIMARY KEY,
             value INTEGER NOT NULL);
         """,
-        // 2: broker accounts (Security/BrokerAccounts): who may connect to Mosquitto. Password hashes only
+        // 2: broker accounts (Broker/BrokerAccounts): who may connect to Mosquitto. Password hashes only
         // (Mosquitto's $7$ format); NULL for a client-certificate device and for a revoked account.
         """
         CREATE TABLE broker_accounts (

@@ -1,4 +1,6 @@
+using System.Text.RegularExpressions;
 using Iot.Fleet.Telemetry;
+using Iot.Stack;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -42,5 +44,23 @@ public sealed class FleetLayersTests(ITestOutputHelper output)
                     if (cycle.Contains(b)) output.WriteLine($"  {a} -> {b}: {example}");
         }
         Assert.Empty(cycles);
+    }
+
+    [Fact]
+    public void The_fleet_readme_lists_every_room_below_the_rooms_that_use_it()
+    {
+        // The README's table is the map a newcomer reads; it stays true because this test reads it.
+        var readme = File.ReadAllText(Path.Combine(RepositoryPaths.Root(), "fleet", "Iot.Fleet", "README.md"));
+        var order = Regex.Matches(readme, @"^\| `(\w+)/` \|", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
+        var wrong = new List<string>();
+        foreach (var (room, uses) in Fleet.Uses)
+        {
+            if (room == "") continue; // the root composes everything
+            if (!order.Contains(room)) { wrong.Add($"{room} is not in the README's table"); continue; }
+            foreach (var (used, example) in uses)
+                if (used != "" && order.IndexOf(used) > order.IndexOf(room))
+                    wrong.Add($"{room} uses {used} ({example}) but is listed above it");
+        }
+        Assert.Empty(wrong);
     }
 }

@@ -5,7 +5,7 @@ using Iot.Fleet.Api;
 using Iot.Fleet.Storage;
 using Iot.Fleet.Telemetry;
 
-namespace Iot.Fleet.Security;
+namespace Iot.Fleet.Broker;
 
 /// <summary>Where the broker's account files live and how to make it reload them (section "Broker").</summary>
 public sealed class BrokerSecurityOptions
@@ -238,7 +238,7 @@ public sealed class BrokerAccounts : IDisposable
     {
         var root = WireProtocol.TopicRoot;
         var text = new StringBuilder();
-        text.Append("# Written by the fleet (Iot.Fleet.Security.BrokerAccounts) from its database; edits are lost.\n");
+        text.Append("# Written by the fleet (Iot.Fleet.Broker.BrokerAccounts) from its database; edits are lost.\n");
         // One explicit block per account and no %u patterns: a pattern applies to every account, so it would give
         // the fleet and bootstrap accounts a device-shaped iot/v1/{user name}/ of their own, and it would keep
         // serving a revoked certificate device, whose CN the broker still accepts.

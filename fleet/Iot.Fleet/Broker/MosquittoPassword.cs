@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Iot.Fleet.Security;
+namespace Iot.Fleet.Broker;
 
 /// <summary>
 /// Mosquitto 2.0's password file hash, <c>$7$iterations$salt$hash</c>: PBKDF2-HMAC-SHA512 over the UTF-8
