@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Dapper;
+using Iot.Fleet.Hj212;
 using Iot.Fleet.Provisioning;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Storage;
@@ -23,11 +24,14 @@ public sealed class CommissioningOptions
 /// <summary>
 /// The installer's live checklist for one gateway: connected with its own credentials, clock synced,
 /// every channel of the site kind present and plausible, signal strength, store drained. Computed
-/// from what the gateway has sent, every time it is asked.
+/// from what the gateway has sent, every time it is asked. For an HJ 212 monitor: logged in on the
+/// receiver, its clock within the allowed drift (as read over 1011 and set over 1012), its channels.
 /// </summary>
 public sealed class CommissioningChecklist(FleetDatabase database, SiteRegistry registry, FactoryGateways factory, TimeProvider clock,
-    IOptions<CommissioningOptions> options)
+    IOptions<CommissioningOptions> options, Hj212Monitors? monitors = null, Hj212Receiver? receiver = null)
 {
+    public const string MonitorConnected = "monitor_connected";
+
     public const string OwnCredentials = "own_credentials";
     public const string ClockSynced = "clock_synced";
     public const string ChannelsPresent = "channels";
@@ -44,6 +48,8 @@ public sealed class CommissioningChecklist(FleetDatabase database, SiteRegistry 
         var latest = connection.QueryFirstOrDefault<(long q, string m, long received_at)?>(
             "SELECT q, m, received_at FROM records WHERE dev = @deviceId ORDER BY row_id DESC LIMIT 1", new { deviceId });
         var site = view.Site is { } s ? registry.GetSite(s) : null;
+        if (monitors?.ByDevice(deviceId) is { } monitor)
+            return Report(deviceId, [.. MonitorChecks(monitor), Channels(site, latest)]);
 
         var checks = new List<CommissioningCheck>
         {
@@ -68,7 +74,29 @@ public sealed class CommissioningChecklist(FleetDatabase database, SiteRegistry 
                 var n => Check(StoreDrained, "Stored records sent", CommissioningCheck.Pending, $"{n} records still waiting in the gateway's store"),
             },
         };
-        return new CommissioningReport(deviceId, checks.All(c => c.Status == CommissioningCheck.Pass), checks);
+        return Report(deviceId, checks);
+    }
+
+    private static CommissioningReport Report(string deviceId, List<CommissioningCheck> checks) =>
+        new(deviceId, checks.All(c => c.Status == CommissioningCheck.Pass), checks);
+
+    /// <summary>A monitor has no broker account, status or store: it is proven by its login and its clock.</summary>
+    private IEnumerable<CommissioningCheck> MonitorChecks(Hj212Monitor monitor)
+    {
+        var connection = receiver?.Connections().FirstOrDefault(c => c.Device == monitor.Device);
+        yield return connection is null
+            ? Check(MonitorConnected, "Logged in on the HJ 212 receiver", CommissioningCheck.Pending,
+                $"no connection with MN {monitor.Mn}: check the monitor's platform address, port, MN and password")
+            : Check(MonitorConnected, "Logged in on the HJ 212 receiver", CommissioningCheck.Pass, $"MN {monitor.Mn} from {connection.Remote}");
+        yield return connection switch
+        {
+            null or { ClockDriftSeconds: null } => Check(ClockSynced, "Clock synchronised", CommissioningCheck.Pending, "the monitor's clock has not been read yet (1011)"),
+            { ClockUnsynced: true } => Check(ClockSynced, "Clock synchronised", CommissioningCheck.Fail,
+                $"off by {connection.ClockDriftSeconds:0} s and not set right: the monitor did not take the time sent (1012)"),
+            { ClockSet: true } => Check(ClockSynced, "Clock synchronised", CommissioningCheck.Pass,
+                $"was off by {connection.ClockDriftSeconds:0} s; set right over 1012"),
+            _ => Check(ClockSynced, "Clock synchronised", CommissioningCheck.Pass, $"off by {connection.ClockDriftSeconds:0} s when read"),
+        };
     }
 
     private CommissioningCheck Credentials(string deviceId, bool online)

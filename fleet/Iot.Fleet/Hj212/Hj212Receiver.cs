@@ -15,7 +15,7 @@ namespace Iot.Fleet.Hj212;
 
 /// <summary>A monitor's connection as engineers see it (GET /api/hj212/connections).</summary>
 public sealed record Hj212ConnectionView(string Remote, string? Mn, string? Device, DateTimeOffset Since, long Frames, long Rejected, long Records,
-    double? ClockDriftSeconds, bool ClockUnsynced, long GapsFetched);
+    double? ClockDriftSeconds, bool ClockUnsynced, long GapsFetched, bool ClockSet = false);
 
 /// <summary>
 /// The HJ 212 receiver: a TCP listener where third-party monitors hold one long connection each. Every connection has
@@ -51,7 +51,7 @@ public sealed class Hj212Receiver(
     protected override string Stage => ReceiverStage;
 
     public IReadOnlyList<Hj212ConnectionView> Connections() =>
-        _connections.Keys.Select(c => new Hj212ConnectionView(c.Remote, c.Mn, c.Device, c.Since, c.Frames, c.Rejected, c.Records, c.ClockDriftSeconds, c.ClockUnsynced, c.GapsFetched)).ToList();
+        _connections.Keys.Select(c => new Hj212ConnectionView(c.Remote, c.Mn, c.Device, c.Since, c.Frames, c.Rejected, c.Records, c.ClockDriftSeconds, c.ClockUnsynced, c.GapsFetched, c.ClockSet)).ToList();
 
     protected override async Task RunAsync(CancellationToken stop)
     {
@@ -121,6 +121,8 @@ public sealed class Hj212Receiver(
         /// <summary>The monitor's clock was found off by more than Hj212:MaxClockDriftSeconds and not yet set right:
         /// its records carry the clock-not-synchronised bit (not evidence).</summary>
         public bool ClockUnsynced { get; private set; }
+        /// <summary>The monitor confirmed the time it was sent (9012 after 1012); the drift stays as it was read.</summary>
+        public bool ClockSet { get; private set; }
 
         // The platform's own commands in flight, by QN: a history fetch (2051 BeginTime/EndTime), a clock read and set.
         private string? _fetchQn, _timeQn, _setQn;
@@ -311,7 +313,7 @@ public sealed class Hj212Receiver(
             if (packet.Qn == _setQn && packet.Cn == Hj212Commands.ExecutionResult)
             {
                 _setQn = null;
-                if (packet.Cp["ExeRtn"] == "1") (ClockUnsynced, ClockDriftSeconds) = (false, 0);
+                if (packet.Cp["ExeRtn"] == "1") (ClockUnsynced, ClockSet) = (false, true);
             }
             else if (packet.Qn == _fetchQn)
             {

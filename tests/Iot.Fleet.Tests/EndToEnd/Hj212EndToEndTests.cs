@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using Iot.Contract.Http;
+using Iot.Fleet.Commissioning;
 using Iot.Hj212;
 using Iot.Stack;
 using Iot.Testing;
@@ -240,6 +242,14 @@ public sealed class Hj212CommandsEndToEndTests(PipelineFixture pipeline)
         var connection = (await pipeline.Get("/api/hj212/connections")).Single(c => (string?)c!["mn"] == mn)!;
         Assert.False((bool)connection["clockUnsynced"]!);
         Assert.Equal(1, (long)connection["gapsFetched"]!);
+
+        // The installer sees the monitor's login and its clock, as read and as set, in the commissioning check.
+        var report = await pipeline.GetObject("/api/devices/HJ-GAP-1/commissioning");
+        var checks = report!["checks"]!.AsArray().ToDictionary(c => (string)c!["name"]!, c => c!);
+        Assert.Equal(CommissioningCheck.Pass, (string?)checks[CommissioningChecklist.MonitorConnected]["status"]);
+        Assert.Equal(CommissioningCheck.Pass, (string?)checks[CommissioningChecklist.ClockSynced]["status"]);
+        Assert.Matches(@"^was off by 4[12]\d s; set right over 1012$", (string?)checks[CommissioningChecklist.ClockSynced]["detail"]);
+        Assert.DoesNotContain(CommissioningChecklist.Signal, checks.Keys);
     }
 
     [Fact]
