@@ -4,6 +4,8 @@ using Iot.Fleet.Health;
 using Iot.Fleet.Security;
 using Iot.Mqtt;
 using Microsoft.Extensions.Options;
+using MQTTnet;
+using Net = MQTTnet;
 
 namespace Iot.Fleet.Ingest;
 
@@ -20,17 +22,40 @@ public sealed class FleetMqtt(IOptions<MqttIngestOptions> options, BrokerAccount
     public MqttIngestOptions Settings => options.Value;
 
     /// <summary>Client options of one session (`{ClientId}{suffix}`), with what the session needs besides.</summary>
-    public MqttClientOptions ClientOptions(string clientIdSuffix = "", Action<MqttClientOptions>? configure = null)
+    public Iot.Mqtt.MqttClientOptions ClientOptions(string clientIdSuffix = "", Action<Iot.Mqtt.MqttClientOptions>? configure = null)
     {
         var o = options.Value;
-        var (user, password) = o.UserName is { Length: > 0 } ? (o.UserName, o.Password) : _managed.Value is { } c ? (c.UserName, c.Password) : (null, null);
-        var session = new MqttClientOptions { Host = o.Host, Port = o.Port, ClientId = o.ClientId + clientIdSuffix, UserName = user, Password = password };
+        var (user, password) = Login();
+        var session = new Iot.Mqtt.MqttClientOptions { Host = o.Host, Port = o.Port, ClientId = o.ClientId + clientIdSuffix, UserName = user, Password = password };
         configure?.Invoke(session);
         return session;
     }
 
+    /// <summary>The same session for MQTTnet (MQTT 5.0): `{ClientId}{suffix}`, this instance's login, and packets no larger
+    /// than the project's broker allows; <paramref name="configure"/> adds what the session needs besides.</summary>
+    public Net.MqttClientOptions Session(string clientIdSuffix = "", Action<MqttClientOptionsBuilder>? configure = null)
+    {
+        var o = options.Value;
+        var (user, password) = Login();
+        var builder = new MqttClientOptionsBuilder()
+            .WithTcpServer(o.Host, o.Port)
+            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
+            .WithClientId(o.ClientId + clientIdSuffix)
+            .WithKeepAlivePeriod(TimeSpan.FromSeconds(30))
+            .WithMaximumPacketSize(Iot.Mqtt.MqttClientOptions.DefaultMaximumPacketSize);
+        if (user is not null) builder.WithCredentials(user, password);
+        configure?.Invoke(builder);
+        return builder.Build();
+    }
+
+    private (string? UserName, string? Password) Login()
+    {
+        var o = options.Value;
+        return o.UserName is { Length: > 0 } ? (o.UserName, o.Password) : _managed.Value is { } c ? (c.UserName, c.Password) : (null, null);
+    }
+
     /// <summary>Connects, retrying with backoff (0.2 s doubling to 10 s) until the broker answers or the fleet stops.</summary>
-    public async Task ConnectAsync(MqttClient client, ILogger logger, CancellationToken stop)
+    public async Task ConnectAsync(Iot.Mqtt.MqttClient client, ILogger logger, CancellationToken stop)
     {
         var delay = TimeSpan.FromMilliseconds(200);
         while (true)
@@ -42,11 +67,35 @@ public sealed class FleetMqtt(IOptions<MqttIngestOptions> options, BrokerAccount
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogWarning("MQTT broker at {Host}:{Port} not reachable ({Reason}); retrying", options.Value.Host, options.Value.Port, e.Message);
-                await Task.Delay(delay, stop);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+                delay = await Unreachable(e, delay, logger, stop);
             }
         }
+    }
+
+    /// <summary>Connects an MQTTnet client like <see cref="ConnectAsync(Iot.Mqtt.MqttClient, ILogger, CancellationToken)"/>: retrying
+    /// until the broker answers or the fleet stops. MQTTnet does not reconnect by itself; its callers restart on a loss.</summary>
+    public async Task<MqttClientConnectResult> ConnectAsync(IMqttClient client, Net.MqttClientOptions session, ILogger logger, CancellationToken stop)
+    {
+        var delay = TimeSpan.FromMilliseconds(200);
+        while (true)
+        {
+            try
+            {
+                return await client.ConnectAsync(session, stop);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                delay = await Unreachable(e, delay, logger, stop);
+            }
+        }
+    }
+
+    /// <summary>Logs a failed attempt and waits before the next (0.2 s doubling to 10 s); returns the next delay.</summary>
+    private async Task<TimeSpan> Unreachable(Exception e, TimeSpan delay, ILogger logger, CancellationToken stop)
+    {
+        logger.LogWarning("MQTT broker at {Host}:{Port} not reachable ({Reason}); retrying", options.Value.Host, options.Value.Port, e.Message);
+        await Task.Delay(delay, stop);
+        return TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
     }
 }
 
@@ -74,7 +123,7 @@ public sealed class BrokerQueueWatch(FleetMqtt mqtt, FleetHealth health, ILogger
     {
         await Task.Yield();
         health.Watch(Stage, () => (Queued, Interlocked.Read(ref _sent)));
-        await using var client = new MqttClient(mqtt.ClientOptions("-sys", o => o.AutoAcknowledge = true));
+        await using var client = new Iot.Mqtt.MqttClient(mqtt.ClientOptions("-sys", o => o.AutoAcknowledge = true));
         await mqtt.ConnectAsync(client, logger, stop);
         await client.SubscribeAsync(new[] { Stored, Retained, Dropped, Sent }.Select(t => new MqttSubscription(t, MqttQualityOfService.AtMostOnce)), stop);
         health.SetRunning(Stage, true);

@@ -4,8 +4,8 @@ using Iot.Fleet.Registry;
 using Iot.Fleet.Rules;
 using Iot.Fleet.Storage;
 using Iot.Fleet.Telemetry;
-using Iot.Mqtt;
 using Microsoft.Extensions.Options;
+using MQTTnet;
 
 namespace Iot.Fleet.Ingest;
 
@@ -185,42 +185,69 @@ public sealed class TelemetryIngest(
     private async Task Receive(System.Threading.Channels.ChannelWriter<StoredBatch> toJudge, CancellationToken stop)
     {
         var o = options.Value;
-        await using var client = new MqttClient(mqtt.ClientOptions(configure: session =>
+        using var client = new MqttClientFactory().CreateMqttClient();
+        // Received messages wait here unacknowledged until their batch is durable; the receive maximum below bounds them.
+        var received = System.Threading.Channels.Channel.CreateUnbounded<MqttApplicationMessageReceivedEventArgs>(
+            new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        client.ApplicationMessageReceivedAsync += e =>
         {
-            session.CleanStart = false;
-            session.SessionExpiryInterval = TimeSpan.FromDays(7);
-            session.AutoAcknowledge = false;
+            e.AutoAcknowledge = false;
+            received.Writer.TryWrite(e);
+            return Task.CompletedTask;
+        };
+        // MQTTnet does not reconnect: a lost connection ends this run, the supervisor starts a fresh one, and the
+        // broker sends the persistent session everything that was not acknowledged.
+        using var lost = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        client.DisconnectedAsync += e =>
+        {
+            if (e.ClientWasConnected && !stop.IsCancellationRequested)
+            {
+                logger.LogWarning("MQTT connection lost: {Reason} {Error}", e.Reason, e.Exception?.Message);
+                lost.Cancel();
+            }
+            return Task.CompletedTask;
+        };
+        var session = mqtt.Session(configure: session => session
+            .WithCleanStart(false)
+            .WithSessionExpiryInterval((uint)TimeSpan.FromDays(7).TotalSeconds)
             // Acks wait until a batch is durable: the broker must be allowed to send the next batches
-            // meanwhile, or it idles during every store (receive maximum, MQTT 5).
-            session.ReceiveMaximum = (ushort)Math.Min(ushort.MaxValue, o.MaxBatch * 4);
-            session.MessageBufferCapacity = Math.Max(o.MaxBatch * 4, 10_000);
-        }));
-        client.Connected += (_, e) => logger.LogInformation("Connected to MQTT {Host}:{Port} (session present: {Session})", o.Host, o.Port, e.Result.SessionPresent);
-        client.Disconnected += (_, e) => logger.LogWarning("MQTT connection lost: {Reason}", e);
-        await mqtt.ConnectAsync(client, logger, stop);
+            // meanwhile, or it idles during every store.
+            .WithReceiveMaximum((ushort)Math.Min(ushort.MaxValue, o.MaxBatch * 4)));
+        var connected = await mqtt.ConnectAsync(client, session, logger, stop);
+        logger.LogInformation("Connected to MQTT {Host}:{Port} (session present: {Session})", o.Host, o.Port, connected.IsSessionPresent);
         var prefix = string.IsNullOrEmpty(o.SharedGroup) ? "" : $"$share/{o.SharedGroup}/";
-        await client.SubscribeAsync(Kinds.Select(k => new MqttSubscription($"{prefix}{WireProtocol.TopicRoot}/+/{k}")), stop);
+        var subscribe = new MqttClientSubscribeOptionsBuilder();
+        foreach (var kind in Kinds) subscribe.WithTopicFilter($"{prefix}{WireProtocol.TopicRoot}/+/{kind}", MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce);
+        var granted = await client.SubscribeAsync(subscribe.Build(), stop);
+        if (granted.Items.FirstOrDefault(i => i.ResultCode != MqttClientSubscribeResultCode.GrantedQoS1) is { } refused)
+            throw new InvalidOperationException($"the broker refused the subscription {refused.TopicFilter.Topic}: {refused.ResultCode}");
         counters.Ready = true;
 
-        var batch = new List<MqttMessage>(o.MaxBatch);
+        var batch = new List<MqttApplicationMessageReceivedEventArgs>(o.MaxBatch);
         while (!stop.IsCancellationRequested)
         {
             batch.Clear();
             try
             {
-                batch.Add(await client.Messages.ReadAsync(stop));
+                batch.Add(await received.Reader.ReadAsync(lost.Token));
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 break;
             }
-            while (batch.Count < o.MaxBatch && client.Messages.TryRead(out var more)) batch.Add(more);
+            catch (OperationCanceledException)
+            {
+                throw new IOException($"the MQTT connection to {o.Host}:{o.Port} was lost; the unacknowledged messages come again");
+            }
+            while (batch.Count < o.MaxBatch && received.Reader.TryRead(out var more)) batch.Add(more);
             await _storing.WaitAsync(stop);
             try
             {
-                // A failure here (disk full, database gone) acknowledges nothing: the broker sends the batch again.
-                var stored = Handle(batch);
-                foreach (var message in batch) await message.AcknowledgeAsync();
+                // A failure here (disk full, database gone) acknowledges nothing: the stage restarts and the
+                // broker sends the batch again.
+                var stored = Handle(batch.ConvertAll(e => ReceivedMessage.From(e.ApplicationMessage)));
+                // PUBACKs in arrival order (MQTT 4.6).
+                foreach (var message in batch) await message.AcknowledgeAsync(stop);
                 influx.Enqueue(stored.Fresh);
                 // Durable and acknowledged: the rules judge it on their own worker while the next batch is stored.
                 await toJudge.WriteAsync(stored, stop);
@@ -232,11 +259,19 @@ public sealed class TelemetryIngest(
         }
     }
 
+    /// <summary>One message from the broker as the ingest reads it: the topic and the payload.</summary>
+    internal readonly record struct ReceivedMessage(string Topic, ReadOnlyMemory<byte> Payload)
+    {
+        /// <summary>MQTTnet hands the payload over in one segment (its own copy); a split one is joined.</summary>
+        public static ReceivedMessage From(MqttApplicationMessage m) =>
+            new(m.Topic, m.Payload.IsSingleSegment ? m.Payload.First : System.Buffers.BuffersExtensions.ToArray(m.Payload));
+    }
+
     /// <summary>What a batch added: new records in row order and new events (with fleet entries such as conflicts).</summary>
     internal sealed record StoredBatch(IReadOnlyList<TelemetryRecord> Fresh, IReadOnlyList<DeviceEvent> Events);
 
     /// <summary>Validates and stores one batch; returns only once it is durable.</summary>
-    internal StoredBatch Handle(IReadOnlyList<MqttMessage> batch)
+    internal StoredBatch Handle(IReadOnlyList<ReceivedMessage> batch)
     {
         var now = Clock.GetUtcNow();
         var accepted = new List<AcceptedTelemetry>();

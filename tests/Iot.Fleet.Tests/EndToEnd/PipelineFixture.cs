@@ -33,12 +33,13 @@ public sealed class PipelineFixture : IDisposable
     public InfluxServer Influx { get; }
     public FleetServer Fleet { get; private set; }
 
-    /// <summary>Kills the fleet with SIGKILL and starts it again on the same database.</summary>
-    public void CrashAndRestartFleet()
+    /// <summary>Kills the fleet with SIGKILL and starts it again on the same database, after <paramref name="whileDown"/>.</summary>
+    public void CrashAndRestartFleet(Action? whileDown = null)
     {
         var options = Fleet.Options;
         options.StateDirectory ??= Fleet.StateDirectory;
         Fleet.Kill();
+        whileDown?.Invoke();
         Fleet = FleetServer.Start(options);
     }
 
