@@ -2,10 +2,9 @@ using System.Globalization;
 using System.Text;
 using Iot.Fleet.Health;
 using Iot.Fleet.Security;
-using Iot.Mqtt;
+using Iot.Fleet.Telemetry;
 using Microsoft.Extensions.Options;
 using MQTTnet;
-using Net = MQTTnet;
 
 namespace Iot.Fleet.Ingest;
 
@@ -21,19 +20,13 @@ public sealed class FleetMqtt(IOptions<MqttIngestOptions> options, BrokerAccount
 
     public MqttIngestOptions Settings => options.Value;
 
-    /// <summary>Client options of one session (`{ClientId}{suffix}`), with what the session needs besides.</summary>
-    public Iot.Mqtt.MqttClientOptions ClientOptions(string clientIdSuffix = "", Action<Iot.Mqtt.MqttClientOptions>? configure = null)
-    {
-        var o = options.Value;
-        var (user, password) = Login();
-        var session = new Iot.Mqtt.MqttClientOptions { Host = o.Host, Port = o.Port, ClientId = o.ClientId + clientIdSuffix, UserName = user, Password = password };
-        configure?.Invoke(session);
-        return session;
-    }
+    /// <summary>Largest packet a fleet session sends or accepts: twice the wire protocol's envelope, the project broker's limit.</summary>
+    public const int MaximumPacketSize = 2 * WireProtocol.MaxPayloadBytes;
 
-    /// <summary>The same session for MQTTnet (MQTT 5.0): `{ClientId}{suffix}`, this instance's login, and packets no larger
-    /// than the project's broker allows; <paramref name="configure"/> adds what the session needs besides.</summary>
-    public Net.MqttClientOptions Session(string clientIdSuffix = "", Action<MqttClientOptionsBuilder>? configure = null)
+    /// <summary>Opens the MQTTnet session `{ClientId}{suffix}` (MQTT 5.0, this instance's login), retrying until the broker
+    /// answers or the fleet stops; <paramref name="configure"/> adds what the session needs besides (a persistent one:
+    /// clean start off and a session expiry).</summary>
+    public async Task<FleetSession> OpenAsync(string clientIdSuffix, ILogger logger, CancellationToken stop, Action<MqttClientOptionsBuilder>? configure = null)
     {
         var o = options.Value;
         var (user, password) = Login();
@@ -42,52 +35,41 @@ public sealed class FleetMqtt(IOptions<MqttIngestOptions> options, BrokerAccount
             .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
             .WithClientId(o.ClientId + clientIdSuffix)
             .WithKeepAlivePeriod(TimeSpan.FromSeconds(30))
-            .WithMaximumPacketSize(Iot.Mqtt.MqttClientOptions.DefaultMaximumPacketSize);
+            .WithMaximumPacketSize(MaximumPacketSize);
         if (user is not null) builder.WithCredentials(user, password);
         configure?.Invoke(builder);
-        return builder.Build();
+        var session = new FleetSession($"{o.Host}:{o.Port}", logger, stop);
+        try
+        {
+            var delay = TimeSpan.FromMilliseconds(200);
+            while (true)
+            {
+                try
+                {
+                    var connected = await session.Client.ConnectAsync(builder.Build(), stop);
+                    // MQTTnet returns a refusal (CONNACK reason code) rather than throwing it.
+                    if (connected.ResultCode != MqttClientConnectResultCode.Success)
+                        throw new IOException($"the broker refused the login: {connected.ResultCode} {connected.ReasonString}");
+                    logger.LogInformation("Connected to MQTT {Broker} as {ClientId} (session present: {Session})", session.Broker, o.ClientId + clientIdSuffix, connected.IsSessionPresent);
+                    return session;
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    delay = await Unreachable(e, delay, logger, stop);
+                }
+            }
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
     }
 
     private (string? UserName, string? Password) Login()
     {
         var o = options.Value;
         return o.UserName is { Length: > 0 } ? (o.UserName, o.Password) : _managed.Value is { } c ? (c.UserName, c.Password) : (null, null);
-    }
-
-    /// <summary>Connects, retrying with backoff (0.2 s doubling to 10 s) until the broker answers or the fleet stops.</summary>
-    public async Task ConnectAsync(Iot.Mqtt.MqttClient client, ILogger logger, CancellationToken stop)
-    {
-        var delay = TimeSpan.FromMilliseconds(200);
-        while (true)
-        {
-            try
-            {
-                await client.ConnectAsync(stop);
-                return;
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                delay = await Unreachable(e, delay, logger, stop);
-            }
-        }
-    }
-
-    /// <summary>Connects an MQTTnet client like <see cref="ConnectAsync(Iot.Mqtt.MqttClient, ILogger, CancellationToken)"/>: retrying
-    /// until the broker answers or the fleet stops. MQTTnet does not reconnect by itself; its callers restart on a loss.</summary>
-    public async Task<MqttClientConnectResult> ConnectAsync(IMqttClient client, Net.MqttClientOptions session, ILogger logger, CancellationToken stop)
-    {
-        var delay = TimeSpan.FromMilliseconds(200);
-        while (true)
-        {
-            try
-            {
-                return await client.ConnectAsync(session, stop);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                delay = await Unreachable(e, delay, logger, stop);
-            }
-        }
     }
 
     /// <summary>Logs a failed attempt and waits before the next (0.2 s doubling to 10 s); returns the next delay.</summary>
@@ -123,13 +105,31 @@ public sealed class BrokerQueueWatch(FleetMqtt mqtt, FleetHealth health, ILogger
     {
         await Task.Yield();
         health.Watch(Stage, () => (Queued, Interlocked.Read(ref _sent)));
-        await using var client = new Iot.Mqtt.MqttClient(mqtt.ClientOptions("-sys", o => o.AutoAcknowledge = true));
-        await mqtt.ConnectAsync(client, logger, stop);
-        await client.SubscribeAsync(new[] { Stored, Retained, Dropped, Sent }.Select(t => new MqttSubscription(t, MqttQualityOfService.AtMostOnce)), stop);
-        health.SetRunning(Stage, true);
-        await foreach (var message in client.Messages.ReadAllAsync(stop))
+        while (!stop.IsCancellationRequested)
         {
-            if (!long.TryParse(Encoding.ASCII.GetString(message.Payload.Span), NumberStyles.None, CultureInfo.InvariantCulture, out var value)) continue;
+            try
+            {
+                await Watch(stop);
+            }
+            catch (IOException e)
+            {
+                // A lost broker: the session is opened again (the figures are only a view, nothing to redeliver).
+                health.SetRunning(Stage, false);
+                logger.LogWarning("broker queue watch: {Reason}", e.Message);
+                await Task.Delay(TimeSpan.FromSeconds(1), stop);
+            }
+        }
+    }
+
+    private async Task Watch(CancellationToken stop)
+    {
+        using var session = await mqtt.OpenAsync("-sys", logger, stop);
+        await session.SubscribeAsync([Stored, Retained, Dropped, Sent], stop, MQTTnet.Protocol.MqttQualityOfServiceLevel.AtMostOnce);
+        health.SetRunning(Stage, true);
+        while (!stop.IsCancellationRequested)
+        {
+            var message = (await session.ReadAsync()).ApplicationMessage;
+            if (!long.TryParse(Encoding.ASCII.GetString(message.Payload), NumberStyles.None, CultureInfo.InvariantCulture, out var value)) continue;
             switch (message.Topic)
             {
                 case Stored: Interlocked.Exchange(ref _stored, value); break;

@@ -185,42 +185,14 @@ public sealed class TelemetryIngest(
     private async Task Receive(System.Threading.Channels.ChannelWriter<StoredBatch> toJudge, CancellationToken stop)
     {
         var o = options.Value;
-        using var client = new MqttClientFactory().CreateMqttClient();
-        // Received messages wait here unacknowledged until their batch is durable; the receive maximum below bounds them.
-        var received = System.Threading.Channels.Channel.CreateUnbounded<MqttApplicationMessageReceivedEventArgs>(
-            new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        client.ApplicationMessageReceivedAsync += e =>
-        {
-            e.AutoAcknowledge = false;
-            received.Writer.TryWrite(e);
-            return Task.CompletedTask;
-        };
-        // MQTTnet does not reconnect: a lost connection ends this run, the supervisor starts a fresh one, and the
-        // broker sends the persistent session everything that was not acknowledged.
-        using var lost = CancellationTokenSource.CreateLinkedTokenSource(stop);
-        client.DisconnectedAsync += e =>
-        {
-            if (e.ClientWasConnected && !stop.IsCancellationRequested)
-            {
-                logger.LogWarning("MQTT connection lost: {Reason} {Error}", e.Reason, e.Exception?.Message);
-                lost.Cancel();
-            }
-            return Task.CompletedTask;
-        };
-        var session = mqtt.Session(configure: session => session
+        using var session = await mqtt.OpenAsync("", logger, stop, session => session
             .WithCleanStart(false)
             .WithSessionExpiryInterval((uint)TimeSpan.FromDays(7).TotalSeconds)
             // Acks wait until a batch is durable: the broker must be allowed to send the next batches
             // meanwhile, or it idles during every store.
             .WithReceiveMaximum((ushort)Math.Min(ushort.MaxValue, o.MaxBatch * 4)));
-        var connected = await mqtt.ConnectAsync(client, session, logger, stop);
-        logger.LogInformation("Connected to MQTT {Host}:{Port} (session present: {Session})", o.Host, o.Port, connected.IsSessionPresent);
         var prefix = string.IsNullOrEmpty(o.SharedGroup) ? "" : $"$share/{o.SharedGroup}/";
-        var subscribe = new MqttClientSubscribeOptionsBuilder();
-        foreach (var kind in Kinds) subscribe.WithTopicFilter($"{prefix}{WireProtocol.TopicRoot}/+/{kind}", MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce);
-        var granted = await client.SubscribeAsync(subscribe.Build(), stop);
-        if (granted.Items.FirstOrDefault(i => i.ResultCode != MqttClientSubscribeResultCode.GrantedQoS1) is { } refused)
-            throw new InvalidOperationException($"the broker refused the subscription {refused.TopicFilter.Topic}: {refused.ResultCode}");
+        await session.SubscribeAsync(Kinds.Select(k => $"{prefix}{WireProtocol.TopicRoot}/+/{k}"), stop);
         counters.Ready = true;
 
         var batch = new List<MqttApplicationMessageReceivedEventArgs>(o.MaxBatch);
@@ -229,24 +201,19 @@ public sealed class TelemetryIngest(
             batch.Clear();
             try
             {
-                batch.Add(await received.Reader.ReadAsync(lost.Token));
+                batch.Add(await session.ReadAsync());
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 break;
             }
-            catch (OperationCanceledException)
-            {
-                throw new IOException($"the MQTT connection to {o.Host}:{o.Port} was lost; the unacknowledged messages come again");
-            }
-            while (batch.Count < o.MaxBatch && received.Reader.TryRead(out var more)) batch.Add(more);
+            while (batch.Count < o.MaxBatch && session.TryRead(out var more)) batch.Add(more);
             await _storing.WaitAsync(stop);
             try
             {
                 // A failure here (disk full, database gone) acknowledges nothing: the stage restarts and the
                 // broker sends the batch again.
                 var stored = Handle(batch.ConvertAll(e => ReceivedMessage.From(e.ApplicationMessage)));
-                // PUBACKs in arrival order (MQTT 4.6).
                 foreach (var message in batch) await message.AcknowledgeAsync(stop);
                 influx.Enqueue(stored.Fresh);
                 // Durable and acknowledged: the rules judge it on their own worker while the next batch is stored.

@@ -4,7 +4,7 @@ using Dapper;
 using Iot.Fleet.Ingest;
 using Iot.Fleet.Storage;
 using Iot.Fleet.Telemetry;
-using Iot.Mqtt;
+using MQTTnet;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
@@ -32,20 +32,16 @@ public sealed class CampaignRunner(
     protected override async Task RunAsync(CancellationToken stop)
     {
         await Task.Yield();
-        await using var client = new MqttClient(mqtt.ClientOptions("-ota", session =>
-        {
-            session.CleanStart = false;
-            session.SessionExpiryInterval = TimeSpan.FromDays(1);
-            session.AutoAcknowledge = true;
-        }));
-        client.Disconnected += (_, e) => Logger.LogWarning("OTA: MQTT connection lost ({Reason})", e.Exception?.Message ?? e.ReasonCode?.ToString());
-        await mqtt.ConnectAsync(client, logger, stop);
-        await client.SubscribeAsync([new MqttSubscription($"{WireProtocol.TopicRoot}/+/ack"), new MqttSubscription($"{WireProtocol.TopicRoot}/+/event")], stop);
+        using var session = await mqtt.OpenAsync("-ota", Logger, stop, session => session
+            .WithCleanStart(false)
+            .WithSessionExpiryInterval((uint)TimeSpan.FromDays(1).TotalSeconds));
+        await session.SubscribeAsync([$"{WireProtocol.TopicRoot}/+/ack", $"{WireProtocol.TopicRoot}/+/event"], stop);
         rollout.BundleBaseUrl = BaseUrl();
 
         using var ticker = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.TickSeconds), Clock);
         var tick = ticker.WaitForNextTickAsync(stop).AsTask();
-        var message = client.Messages.ReadAsync(stop).AsTask();
+        var message = session.ReadAsync().AsTask();
+        var reports = new List<MqttApplicationMessageReceivedEventArgs>();
         while (!stop.IsCancellationRequested)
         {
             try
@@ -53,25 +49,31 @@ public sealed class CampaignRunner(
                 var done = await Task.WhenAny(tick, message);
                 if (done == message)
                 {
-                    Read(await message);
-                    while (client.Messages.TryRead(out var more)) Read(more);
+                    reports.Clear();
+                    reports.Add(await message);
+                    while (session.TryRead(out var more)) reports.Add(more);
+                    foreach (var report in reports) Read(report.ApplicationMessage);
                     rollout.Save();
-                    message = client.Messages.ReadAsync(stop).AsTask();
+                    // Saved: now the broker may forget the reports (a crash before this sends them again).
+                    foreach (var report in reports) await report.AcknowledgeAsync(stop);
+                    message = session.ReadAsync().AsTask();
                     continue;
                 }
                 await tick;
                 tick = ticker.WaitForNextTickAsync(stop).AsTask();
                 CheckHealth();
                 foreach (var command in rollout.Tick())
-                    await client.PublishAsync(WireProtocol.Topic(command.Device, "cmd"), command.Payload, MqttQualityOfService.AtLeastOnce, cancellationToken: stop);
+                    await session.PublishAsync(WireProtocol.Topic(command.Device, "cmd"), command.Payload, stop);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 break;
             }
-            catch (Exception e) when (e is MqttException or IOException or Microsoft.Data.Sqlite.SqliteException or TimeoutException)
+            catch (Exception e) when (e is MQTTnet.Exceptions.MqttCommunicationException or Microsoft.Data.Sqlite.SqliteException or TimeoutException
+                                      || (e is IOException && session.Client.IsConnected))
             {
-                // A command not published stays `sent` and is re-sent after resend_after_s.
+                // A command not published stays `sent` and is re-sent after resend_after_s. A lost connection (IOException
+                // while disconnected) restarts the stage, and the broker sends the unacknowledged reports again.
                 Logger.LogWarning("OTA: {Reason}; carrying on", e.Message);
                 await Task.Delay(500, stop);
             }
@@ -79,13 +81,13 @@ public sealed class CampaignRunner(
     }
 
     /// <summary>Feeds an ack or an ota event to the rollout; anything else (other events, bad JSON) is not ours.</summary>
-    private void Read(MqttMessage message)
+    private void Read(MqttApplicationMessage message)
     {
         // One bad report never stops the campaigns of the other devices.
         try
         {
             if (!WireProtocol.TryParseTopic(message.Topic, out var device, out var kind) || message.Payload.Length > WireProtocol.MaxPayloadBytes) return;
-            if (ParseReport(device, kind, message.Payload.Span) is { } report) rollout.Apply(report);
+            if (ParseReport(device, kind, System.Buffers.BuffersExtensions.ToArray(message.Payload)) is { } report) rollout.Apply(report);
         }
         catch (Exception e) when (e is not OperationCanceledException and not Microsoft.Data.Sqlite.SqliteException)
         {
