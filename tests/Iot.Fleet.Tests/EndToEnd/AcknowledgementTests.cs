@@ -15,10 +15,14 @@ public sealed class AcknowledgementTests
 {
     private const string Fume = """{"fume":0.4,"fan":1,"pur":1}""";
 
-    [Fact]
-    public async Task A_message_whose_durable_write_fails_is_redelivered_by_the_broker_and_stored_once()
+    /// <summary>Also through a shared subscription (`$share/ingest/…`, how several fleet instances split the stream):
+    /// the broker keeps what it sent the group's session unacknowledged for that session.</summary>
+    [Theory]
+    [InlineData("")]
+    [InlineData("ingest")]
+    public async Task A_message_whose_durable_write_fails_is_redelivered_by_the_broker_and_stored_once(string sharedGroup)
     {
-        using var pipeline = new PipelineFixture();
+        using var pipeline = new PipelineFixture(new Dictionary<string, string> { ["Mqtt__SharedGroup"] = sharedGroup });
         await pipeline.Register("ACK-FAIL", "fume", "GW-ACK-1");
         await using var gateway = await pipeline.Gateway("GW-ACK-1");
         var start = Minute(DateTimeOffset.UtcNow.AddMinutes(-30));

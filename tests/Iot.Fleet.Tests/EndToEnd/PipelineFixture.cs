@@ -17,7 +17,12 @@ public sealed class PipelineFixture : IDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public PipelineFixture()
+    public PipelineFixture() : this(new Dictionary<string, string>())
+    {
+    }
+
+    /// <summary>A fixture of its own, with extra fleet configuration (environment variables, e.g. "Mqtt__SharedGroup").</summary>
+    public PipelineFixture(IReadOnlyDictionary<string, string> environment)
     {
         Broker = MosquittoBroker.Start();
         Influx = InfluxServer.Start();
@@ -26,6 +31,7 @@ public sealed class PipelineFixture : IDisposable
         options.Environment["Monitor__OfflineCheckSeconds"] = "1";
         // These tests replay hours of minutes from one device at machine speed, which no gateway does.
         options.Environment["Mqtt__DeviceMessagesPerSecond"] = "0";
+        foreach (var (name, value) in environment) options.Environment[name] = value;
         Fleet = FleetServer.Start(options);
     }
 
