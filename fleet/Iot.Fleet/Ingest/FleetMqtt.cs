@@ -23,6 +23,9 @@ public sealed class FleetMqtt(IOptions<MqttIngestOptions> options, BrokerAccount
     /// <summary>Largest packet a fleet session sends or accepts: twice the wire protocol's envelope, the project broker's limit.</summary>
     public const int MaximumPacketSize = 2 * WireProtocol.MaxPayloadBytes;
 
+    /// <summary>QoS 1 messages a session holds unacknowledged, unless it asks for more (the ingest: four batches).</summary>
+    public const ushort DefaultReceiveMaximum = 1000;
+
     /// <summary>Opens the MQTTnet session `{ClientId}{suffix}` (MQTT 5.0, this instance's login), retrying until the broker
     /// answers or the fleet stops; <paramref name="configure"/> adds what the session needs besides (a persistent one:
     /// clean start off and a session expiry).</summary>
@@ -35,7 +38,9 @@ public sealed class FleetMqtt(IOptions<MqttIngestOptions> options, BrokerAccount
             .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
             .WithClientId(o.ClientId + clientIdSuffix)
             .WithKeepAlivePeriod(TimeSpan.FromSeconds(30))
-            .WithMaximumPacketSize(MaximumPacketSize);
+            .WithMaximumPacketSize(MaximumPacketSize)
+            // Unacknowledged QoS 1 messages the broker may send at once: the bound of a session's queue.
+            .WithReceiveMaximum(DefaultReceiveMaximum);
         if (user is not null) builder.WithCredentials(user, password);
         configure?.Invoke(builder);
         var session = new FleetSession($"{o.Host}:{o.Port}", logger, stop);

@@ -22,7 +22,7 @@ public sealed class AcknowledgementTests
     [InlineData("ingest")]
     public async Task A_message_whose_durable_write_fails_is_redelivered_by_the_broker_and_stored_once(string sharedGroup)
     {
-        using var pipeline = new PipelineFixture(new Dictionary<string, string> { ["Mqtt__SharedGroup"] = sharedGroup });
+        using var pipeline = PipelineFixture.Configured(new Dictionary<string, string> { ["Mqtt__SharedGroup"] = sharedGroup });
         await pipeline.Register("ACK-FAIL", "fume", "GW-ACK-1");
         await using var gateway = await pipeline.Gateway("GW-ACK-1");
         var start = Minute(DateTimeOffset.UtcNow.AddMinutes(-30));

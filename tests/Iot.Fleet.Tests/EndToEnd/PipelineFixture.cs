@@ -21,8 +21,11 @@ public sealed class PipelineFixture : IDisposable
     {
     }
 
-    /// <summary>A fixture of its own, with extra fleet configuration (environment variables, e.g. "Mqtt__SharedGroup").</summary>
-    public PipelineFixture(IReadOnlyDictionary<string, string> environment)
+    /// <summary>A fixture of its own, with extra fleet configuration (environment variables, e.g. "Mqtt__SharedGroup").
+    /// A factory, not a constructor: xUnit allows a collection fixture only one public constructor.</summary>
+    public static PipelineFixture Configured(IReadOnlyDictionary<string, string> environment) => new(environment);
+
+    private PipelineFixture(IReadOnlyDictionary<string, string> environment)
     {
         Broker = MosquittoBroker.Start();
         Influx = InfluxServer.Start();
