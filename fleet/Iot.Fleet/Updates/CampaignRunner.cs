@@ -41,7 +41,15 @@ public sealed class CampaignRunner(
         using var ticker = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.TickSeconds), Clock);
         var tick = ticker.WaitForNextTickAsync(stop).AsTask();
         var message = session.ReadAsync().AsTask();
-        var reports = new List<MqttApplicationMessageReceivedEventArgs>();
+        // Reports applied to the rollout but not saved yet: acknowledged only once saved (a crash before sends them again).
+        var unsaved = new List<MqttApplicationMessageReceivedEventArgs>();
+        async Task SaveAndAcknowledge()
+        {
+            rollout.Save();
+            var saved = unsaved.ToArray();
+            unsaved.Clear();
+            foreach (var r in saved) await r.AcknowledgeAsync(stop);
+        }
         while (!stop.IsCancellationRequested)
         {
             try
@@ -49,18 +57,19 @@ public sealed class CampaignRunner(
                 var done = await Task.WhenAny(tick, message);
                 if (done == message)
                 {
-                    reports.Clear();
-                    reports.Add(await message);
-                    while (session.TryRead(out var more)) reports.Add(more);
-                    foreach (var report in reports) Read(report.ApplicationMessage);
-                    rollout.Save();
-                    // Saved: now the broker may forget the reports (a crash before this sends them again).
-                    foreach (var report in reports) await report.AcknowledgeAsync(stop);
+                    var report = await message;
                     message = session.ReadAsync().AsTask();
+                    do
+                    {
+                        Read(report.ApplicationMessage);
+                        unsaved.Add(report);
+                    } while (session.TryRead(out report));
+                    await SaveAndAcknowledge();
                     continue;
                 }
                 await tick;
                 tick = ticker.WaitForNextTickAsync(stop).AsTask();
+                if (unsaved.Count > 0) await SaveAndAcknowledge(); // after a failed save
                 CheckHealth();
                 foreach (var command in rollout.Tick())
                     await session.PublishAsync(WireProtocol.Topic(command.Device, "cmd"), command.Payload, stop);
