@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using System.Text.Json;
 using Iot.Fleet.Api;
+using Iot.Fleet.Broker;
 using Iot.Fleet.Cases;
 using Iot.Fleet.Commissioning;
 using Iot.Fleet.Evidence;
@@ -32,7 +33,7 @@ public static class FleetSetup
         var services = builder.Services;
         services.AddOptions<DatabaseOptions>().BindConfiguration("Database");
         services.AddOptions<InfluxOptions>().BindConfiguration("Influx");
-        services.AddOptions<MqttIngestOptions>().BindConfiguration("Mqtt");
+        services.AddOptions<FleetMqttOptions>().BindConfiguration("Mqtt");
         services.AddOptions<MonitorOptions>().BindConfiguration("Monitor");
         services.AddSingleton(TimeProvider.System);
         // Stages supervise themselves (Health/SupervisedService); should one still throw, the host keeps serving.
@@ -59,13 +60,7 @@ public static class FleetSetup
         services.AddSingleton<InfluxWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<InfluxWriter>());
         services.AddSingleton<LeadFeed>();
-        services.AddSingleton(sp =>
-        {
-            var counters = new IngestCounters();
-            var feed = sp.GetRequiredService<LeadFeed>();
-            counters.LeadsCreated += feed.Publish;
-            return counters;
-        });
+        services.AddSingleton<IngestCounters>();
         services.AddOptions<DeviceProofOptions>().BindConfiguration("DeviceProof");
         services.AddSingleton<DeviceKeys>();
         services.AddSingleton<TelemetryIngest>();

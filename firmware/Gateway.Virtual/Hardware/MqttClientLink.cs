@@ -1,47 +1,49 @@
 using System.Collections.Concurrent;
+using System.Threading.Channels;
 using Iot.Gateway.Hardware;
-using Iot.Mqtt;
+using MQTTnet;
+using MQTTnet.Protocol;
 
 namespace Iot.Gateway.Virtual.Hardware;
 
 /// <summary>
-/// IMqttLink and IMqttInbox over our async MqttClient, for a main loop that must never block: Connect starts a
-/// connection in the background and reports success on a later call; Publish copies the payload, starts a QoS 1
-/// publish and returns an id whose PUBACK TryTakeAcknowledged hands out when the publish task completes.
-/// The client's own reconnect is off: the firmware's ConnectionSupervisor decides when to try again, as on the device.
+/// IMqttLink and IMqttInbox over MQTTnet, for a main loop that must never block: Connect starts a connection in the
+/// background and reports success on a later call; Publish copies the payload, starts a QoS 1 publish and returns an
+/// id whose PUBACK TryTakeAcknowledged hands out when the publish task completes. MQTTnet does not reconnect by
+/// itself, which is what the device needs: the firmware's ConnectionSupervisor decides when to try again.
 /// Each connection attempt uses the login the firmware passes (own, configured, bootstrap or none).
 /// </summary>
 public sealed class MqttClientLink : IMqttLink, IMqttInbox, IAsyncDisposable
 {
-    private readonly MqttClient _client;
+    /// <summary>Messages the device holds unread (commands, credentials); a full inbox pauses delivery, as the device's RAM would.</summary>
+    private const int InboxCapacity = 16;
+
+    private readonly IMqttClient _client = new MqttClientFactory().CreateMqttClient();
+    private readonly string _host, _deviceId;
+    private readonly int _port;
     private readonly ConcurrentQueue<int> _acks = new();
-    private readonly MqttWillMessage _will;
+    private readonly Channel<MqttApplicationMessage> _inbox = Channel.CreateBounded<MqttApplicationMessage>(InboxCapacity);
+    private readonly CancellationTokenSource _disposed = new();
+    private readonly byte[] _willPayload;
     private Task? _connecting;
     private Task? _disconnecting;
     private volatile bool _sessionReported;
     private volatile bool _loginRefused;
+    private volatile string? _userName;
     private int _nextId;
+    private int _disposeCount;
 
     public MqttClientLink(string host, int port, string deviceId)
     {
-        _will = new MqttWillMessage
+        (_host, _port, _deviceId) = (host, port, deviceId);
+        _willPayload = System.Text.Encoding.UTF8.GetBytes($$"""{"v":1,"dev":"{{deviceId}}","online":false}""");
+        // Acknowledged once in the inbox: the device takes over from there (AutoAcknowledge, after the handler).
+        _client.ApplicationMessageReceivedAsync += e => _inbox.Writer.WriteAsync(e.ApplicationMessage, _disposed.Token).AsTask();
+        _client.DisconnectedAsync += _ =>
         {
-            Topic = $"iot/v1/{deviceId}/status",
-            Retain = true,
-            Payload = System.Text.Encoding.UTF8.GetBytes($$"""{"v":1,"dev":"{{deviceId}}","online":false}"""),
+            _sessionReported = false;
+            return Task.CompletedTask;
         };
-        _client = new MqttClient(new MqttClientOptions
-        {
-            Host = host,
-            Port = port,
-            ClientId = deviceId,
-            ProtocolVersion = MqttProtocolVersion.V500,
-            AutoReconnect = false,
-            AutoAcknowledge = true,
-            MessageBufferCapacity = 16,
-            KeepAlive = TimeSpan.FromSeconds(60),
-        });
-        _client.Disconnected += (_, _) => _sessionReported = false;
     }
 
     /// <summary>False during a scenario's network outage: the session is dropped and connecting fails.</summary>
@@ -59,7 +61,7 @@ public sealed class MqttClientLink : IMqttLink, IMqttInbox, IAsyncDisposable
     public bool LoginRefused => _loginRefused;
 
     /// <summary>The user name of the session (or of the attempt under way); null: anonymous.</summary>
-    public string? UserName => _client.Options.UserName;
+    public string? UserName => _userName;
 
     public bool Connect(string? userName, string? password, bool will)
     {
@@ -72,11 +74,18 @@ public sealed class MqttClientLink : IMqttLink, IMqttInbox, IAsyncDisposable
         }
         if (_connecting is null || _connecting.IsCompleted)
         {
-            // The options are read when the connection starts: the login and will of this attempt.
-            _client.Options.UserName = userName;
-            _client.Options.Password = password;
-            _client.Options.Will = will ? _will : null;
-            _connecting = ConnectAsync();
+            // The login and will of this attempt.
+            _userName = userName;
+            var options = new MqttClientOptionsBuilder()
+                .WithTcpServer(_host, _port)
+                .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
+                .WithClientId(_deviceId)
+                .WithKeepAlivePeriod(TimeSpan.FromSeconds(60));
+            if (userName is not null) options.WithCredentials(userName, password);
+            if (will)
+                options.WithWillTopic(Iot.Contract.Topics.For(_deviceId, Iot.Contract.Topics.Status)).WithWillPayload(_willPayload).WithWillRetain()
+                    .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
+            _connecting = ConnectAsync(options.Build());
         }
         return false;
     }
@@ -85,24 +94,16 @@ public sealed class MqttClientLink : IMqttLink, IMqttInbox, IAsyncDisposable
     {
         _sessionReported = false;
         if (_disconnecting is { IsCompleted: false }) return;
-        _disconnecting = DisconnectAsync(MqttReasonCode.Success);
+        _disconnecting = DisconnectAsync(MqttClientDisconnectOptionsReason.NormalDisconnection);
     }
 
     public int Publish(string topic, byte[] payload, int length, bool retain)
     {
         if (!IsConnected) return -1;
         int id = Interlocked.Increment(ref _nextId) & int.MaxValue;
-        Task publish;
-        try
-        {
-            publish = _client.PublishAsync(topic, payload.AsSpan(0, length).ToArray(), MqttQualityOfService.AtLeastOnce, retain);
-        }
-        catch (Exception)
-        {
-            Interlocked.Increment(ref FailedPublishes);
-            return -1;
-        }
-        _ = AwaitPubAckAsync(publish, id);
+        var message = new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload.AsSpan(0, length).ToArray())
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).WithRetainFlag(retain).Build();
+        _ = AwaitPubAckAsync(message, id);
         return id;
     }
 
@@ -117,15 +118,17 @@ public sealed class MqttClientLink : IMqttLink, IMqttInbox, IAsyncDisposable
 
     public int TryTakeMessage(byte[] buffer, out string topic)
     {
-        if (!_client.Messages.TryRead(out var message))
+        if (!_inbox.Reader.TryRead(out var message))
         {
             topic = "";
             return -1;
         }
         topic = message.Topic;
-        var payload = message.Payload.Span;
-        payload[..Math.Min(payload.Length, buffer.Length)].CopyTo(buffer);
-        return payload.Length;
+        var payload = message.Payload;
+        var length = (int)payload.Length;
+        var copied = Math.Min(length, buffer.Length);
+        System.Buffers.BuffersExtensions.CopyTo(payload.Slice(0, copied), buffer);
+        return length;
     }
 
     /// <summary>Starts or ends a network outage; going down drops the session the way a dead link does (the broker sends the will).</summary>
@@ -143,20 +146,20 @@ public sealed class MqttClientLink : IMqttLink, IMqttInbox, IAsyncDisposable
         while (_acks.TryDequeue(out _))
         {
         }
-        while (_client.Messages.TryRead(out _))
+        while (_inbox.Reader.TryRead(out _))
         {
         }
         if (_disconnecting is { IsCompleted: false }) return;
-        _disconnecting = DisconnectAsync(MqttReasonCode.DisconnectWithWillMessage);
+        _disconnecting = DisconnectAsync(MqttClientDisconnectOptionsReason.DisconnectWithWillMessage);
     }
 
     /// <summary>Ends the session; with the will the fleet sees the device go offline.</summary>
-    public async Task DisconnectAsync(MqttReasonCode reason)
+    public async Task DisconnectAsync(MqttClientDisconnectOptionsReason reason)
     {
         if (_connecting is { } connecting) await connecting.ConfigureAwait(false);
         try
         {
-            await _client.DisconnectAsync(reason).ConfigureAwait(false);
+            if (_client.IsConnected) await _client.DisconnectAsync(new MqttClientDisconnectOptions { Reason = reason }).ConfigureAwait(false);
         }
         catch (Exception)
         {
@@ -166,31 +169,38 @@ public sealed class MqttClientLink : IMqttLink, IMqttInbox, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // A runner and its caller may both dispose the gateway.
+        if (Interlocked.Exchange(ref _disposeCount, 1) != 0) return;
         if (_disconnecting is { } d) await d.ConfigureAwait(false);
-        await DisconnectAsync(MqttReasonCode.DisconnectWithWillMessage).ConfigureAwait(false);
-        await _client.DisposeAsync().ConfigureAwait(false);
+        await DisconnectAsync(MqttClientDisconnectOptionsReason.DisconnectWithWillMessage).ConfigureAwait(false);
+        await _disposed.CancelAsync().ConfigureAwait(false);
+        _client.Dispose();
+        _disposed.Dispose();
     }
 
-    private async Task ConnectAsync()
+    private async Task ConnectAsync(MqttClientOptions options)
     {
         try
         {
-            await _client.ConnectAsync().ConfigureAwait(false);
-            _loginRefused = false;
+            // MQTTnet returns a refusal in the result (CONNACK reason code) rather than throwing it.
+            var result = await _client.ConnectAsync(options).ConfigureAwait(false);
+            _loginRefused = result.ResultCode is MqttClientConnectResultCode.NotAuthorized or MqttClientConnectResultCode.BadUserNameOrPassword;
+            if (result.ResultCode != MqttClientConnectResultCode.Success) Interlocked.Increment(ref FailedConnects);
         }
-        catch (Exception e)
+        catch (Exception)
         {
-            _loginRefused = e is MqttException { ReasonCode: MqttReasonCode.NotAuthorized or MqttReasonCode.BadUserNameOrPassword };
+            _loginRefused = false;
             Interlocked.Increment(ref FailedConnects);
         }
     }
 
-    private async Task AwaitPubAckAsync(Task publish, int id)
+    private async Task AwaitPubAckAsync(MqttApplicationMessage message, int id)
     {
         try
         {
-            await publish.ConfigureAwait(false);
-            _acks.Enqueue(id);
+            var result = await _client.PublishAsync(message).ConfigureAwait(false);
+            if (result.IsSuccess) _acks.Enqueue(id);
+            else Interlocked.Increment(ref FailedPublishes);
         }
         catch (Exception)
         {
@@ -202,7 +212,7 @@ public sealed class MqttClientLink : IMqttLink, IMqttInbox, IAsyncDisposable
     {
         try
         {
-            await _client.SubscribeAsync(topic).ConfigureAwait(false);
+            await _client.SubscribeAsync(topic, MqttQualityOfServiceLevel.AtLeastOnce).ConfigureAwait(false);
         }
         catch (Exception)
         {

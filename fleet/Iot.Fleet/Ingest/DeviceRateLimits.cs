@@ -1,3 +1,5 @@
+using Iot.Contract;
+
 namespace Iot.Fleet.Ingest;
 
 /// <summary>
@@ -12,8 +14,8 @@ public sealed class DeviceRateLimits(TimeProvider clock, double telemetryPerSeco
     /// configurable (Mqtt:DeviceMessagesPerSecond, 0 = no limit, as the ingest benchmark needs).</summary>
     private (double Burst, double PerSecond) Limit(string kind) => kind switch
     {
-        "telemetry" => (telemetryPerSecond * 30, telemetryPerSecond),
-        "event" => (120, 2),
+        Topics.Telemetry => (telemetryPerSecond * 30, telemetryPerSecond),
+        Topics.Event => (120, 2),
         _ => (60, 1),
     };
 

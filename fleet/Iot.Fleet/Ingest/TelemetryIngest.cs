@@ -1,32 +1,15 @@
+using Iot.Contract;
+using Iot.Fleet.Broker;
 using Iot.Fleet.Health;
 using Iot.Fleet.Leads;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Rules;
 using Iot.Fleet.Storage;
 using Iot.Fleet.Telemetry;
-using Iot.Mqtt;
 using Microsoft.Extensions.Options;
+using MQTTnet;
 
 namespace Iot.Fleet.Ingest;
-
-/// <summary>Options of the fleet's MQTT ingest (section "Mqtt").</summary>
-public sealed class MqttIngestOptions
-{
-    public string Host { get; set; } = "127.0.0.1";
-    public int Port { get; set; } = 1883;
-    public string ClientId { get; set; } = "fleet-1";
-    public string? UserName { get; set; }
-    public string? Password { get; set; }
-
-    /// <summary>When set, subscribe as `$share/{group}/…` so several fleet instances split the load.</summary>
-    public string? SharedGroup { get; set; }
-
-    /// <summary>Messages handled per durable transaction.</summary>
-    public int MaxBatch { get; set; } = 2000;
-
-    /// <summary>Telemetry messages one device may send per second, after a burst of 30 s worth (0: no limit).</summary>
-    public double DeviceMessagesPerSecond { get; set; } = 50;
-}
 
 /// <summary>
 /// Takes device messages from the broker and makes them durable before acknowledging them:
@@ -38,7 +21,7 @@ public sealed class MqttIngestOptions
 /// error, a lost broker) restarts it with a fresh rule engine that resumes from the saved cursors.
 /// </summary>
 public sealed class TelemetryIngest(
-    IOptions<MqttIngestOptions> options,
+    IOptions<FleetMqttOptions> options,
     RecordJournal journal,
     LeadStore leads,
     SiteRegistry registry,
@@ -51,7 +34,7 @@ public sealed class TelemetryIngest(
     ILogger<TelemetryIngest> logger) : SupervisedService(health, logger, clock)
 {
     /// <summary>Message kinds the ingest reads; the others belong to provisioning and OTA.</summary>
-    public static readonly string[] Kinds = ["telemetry", "event", "status"];
+    public static readonly string[] Kinds = [Topics.Telemetry, Topics.Event, Topics.Status];
 
     /// <summary>The stages' names in /healthz.</summary>
     public const string IngestStage = "ingest", JudgingStage = "judging";
@@ -185,42 +168,36 @@ public sealed class TelemetryIngest(
     private async Task Receive(System.Threading.Channels.ChannelWriter<StoredBatch> toJudge, CancellationToken stop)
     {
         var o = options.Value;
-        await using var client = new MqttClient(mqtt.ClientOptions(configure: session =>
-        {
-            session.CleanStart = false;
-            session.SessionExpiryInterval = TimeSpan.FromDays(7);
-            session.AutoAcknowledge = false;
+        using var session = await mqtt.OpenAsync("", logger, stop, session => session
+            .WithCleanStart(false)
+            .WithSessionExpiryInterval((uint)TimeSpan.FromDays(7).TotalSeconds)
             // Acks wait until a batch is durable: the broker must be allowed to send the next batches
-            // meanwhile, or it idles during every store (receive maximum, MQTT 5).
-            session.ReceiveMaximum = (ushort)Math.Min(ushort.MaxValue, o.MaxBatch * 4);
-            session.MessageBufferCapacity = Math.Max(o.MaxBatch * 4, 10_000);
-        }));
-        client.Connected += (_, e) => logger.LogInformation("Connected to MQTT {Host}:{Port} (session present: {Session})", o.Host, o.Port, e.Result.SessionPresent);
-        client.Disconnected += (_, e) => logger.LogWarning("MQTT connection lost: {Reason}", e);
-        await mqtt.ConnectAsync(client, logger, stop);
+            // meanwhile, or it idles during every store.
+            .WithReceiveMaximum((ushort)Math.Min(ushort.MaxValue, o.MaxBatch * 4)));
         var prefix = string.IsNullOrEmpty(o.SharedGroup) ? "" : $"$share/{o.SharedGroup}/";
-        await client.SubscribeAsync(Kinds.Select(k => new MqttSubscription($"{prefix}{WireProtocol.TopicRoot}/+/{k}")), stop);
+        await session.SubscribeAsync(Kinds.Select(k => prefix + Topics.EveryDevice(k)), stop);
         counters.Ready = true;
 
-        var batch = new List<MqttMessage>(o.MaxBatch);
+        var batch = new List<MqttApplicationMessageReceivedEventArgs>(o.MaxBatch);
         while (!stop.IsCancellationRequested)
         {
             batch.Clear();
             try
             {
-                batch.Add(await client.Messages.ReadAsync(stop));
+                batch.Add(await session.ReadAsync());
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 break;
             }
-            while (batch.Count < o.MaxBatch && client.Messages.TryRead(out var more)) batch.Add(more);
+            while (batch.Count < o.MaxBatch && session.TryRead(out var more)) batch.Add(more);
             await _storing.WaitAsync(stop);
             try
             {
-                // A failure here (disk full, database gone) acknowledges nothing: the broker sends the batch again.
-                var stored = Handle(batch);
-                foreach (var message in batch) await message.AcknowledgeAsync();
+                // A failure here (disk full, database gone) acknowledges nothing: the stage restarts and the
+                // broker sends the batch again.
+                var stored = Handle(batch.ConvertAll(e => ReceivedMessage.From(e.ApplicationMessage)));
+                foreach (var message in batch) await message.AcknowledgeAsync(stop);
                 influx.Enqueue(stored.Fresh);
                 // Durable and acknowledged: the rules judge it on their own worker while the next batch is stored.
                 await toJudge.WriteAsync(stored, stop);
@@ -232,11 +209,19 @@ public sealed class TelemetryIngest(
         }
     }
 
+    /// <summary>One message from the broker as the ingest reads it: the topic and the payload.</summary>
+    internal readonly record struct ReceivedMessage(string Topic, ReadOnlyMemory<byte> Payload)
+    {
+        /// <summary>MQTTnet hands the payload over in one segment (its own copy); a split one is joined.</summary>
+        public static ReceivedMessage From(MqttApplicationMessage m) =>
+            new(m.Topic, m.Payload.IsSingleSegment ? m.Payload.First : System.Buffers.BuffersExtensions.ToArray(m.Payload));
+    }
+
     /// <summary>What a batch added: new records in row order and new events (with fleet entries such as conflicts).</summary>
     internal sealed record StoredBatch(IReadOnlyList<TelemetryRecord> Fresh, IReadOnlyList<DeviceEvent> Events);
 
     /// <summary>Validates and stores one batch; returns only once it is durable.</summary>
-    internal StoredBatch Handle(IReadOnlyList<MqttMessage> batch)
+    internal StoredBatch Handle(IReadOnlyList<ReceivedMessage> batch)
     {
         var now = Clock.GetUtcNow();
         var accepted = new List<AcceptedTelemetry>();
@@ -260,15 +245,15 @@ public sealed class TelemetryIngest(
                 var payload = message.Payload.Span;
                 switch (kind)
                 {
-                    case "telemetry":
+                    case Topics.Telemetry:
                         var envelope = MessageParser.ParseTelemetry(device, payload, now);
                         var proof = evidenceKeys.Verify(device, payload, envelope.Mac is not null);
                         accepted.Add(new AcceptedTelemetry(message.Topic, message.Payload.ToArray(), envelope, registry.SiteOf(device)?.Id) { Proof = proof });
                         break;
-                    case "event":
+                    case Topics.Event:
                         events.Add(MessageParser.ParseEvent(device, payload, now));
                         break;
-                    case "status":
+                    case Topics.Status:
                         statuses.Add(MessageParser.ParseStatus(device, payload));
                         break;
                 }
@@ -388,8 +373,6 @@ public sealed class IngestCounters
     public long RecordConflicts => Interlocked.Read(ref _conflicts);
     public long LeadsRaised => Interlocked.Read(ref _leads);
 
-    /// <summary>Raised with leads and alerts just created, after they are saved.</summary>
-    public event Action<IReadOnlyList<Lead>>? LeadsCreated;
 
     internal void Count(long received, long stored, long rejected, long conflicts)
     {
@@ -403,6 +386,5 @@ public sealed class IngestCounters
     {
         if (created.Count == 0) return;
         Interlocked.Add(ref _leads, created.Count);
-        LeadsCreated?.Invoke(created);
     }
 }

@@ -9,7 +9,7 @@ namespace Iot.Fleet.Leads;
 /// <summary>Warns engineers before a meter's certificate runs out (`meter.calibration_expiring`, an integrity alert on the
 /// meter's site), <see cref="EvidenceGradeOptions.CalibrationWarningDays"/> days ahead and once per certificate: after its
 /// last day the meter's leads are `uncalibrated` and no longer evidence-grade.</summary>
-public sealed class CalibrationWatch(MeterRegister meters, LeadStore leads, LeadFeed feed, IOptions<EvidenceGradeOptions> options, TimeProvider clock,
+public sealed class CalibrationWatch(MeterRegister meters, LeadStore leads, IOptions<EvidenceGradeOptions> options, TimeProvider clock,
     ILogger<CalibrationWatch> logger) : BackgroundService
 {
     public const string CalibrationExpiring = "meter.calibration_expiring";
@@ -35,7 +35,7 @@ public sealed class CalibrationWatch(MeterRegister meters, LeadStore leads, Lead
                 Detail = $"meter {meter.Id} ({meter.Make} {meter.Model}, serial {meter.Serial}) on {meter.Device}: certificate {calibration.Certificate} " +
                          $"valid until {calibration.ValidUntil:yyyy-MM-dd}; calibrate it again before then",
             };
-            feed.Publish(leads.Save([alert]));
+            leads.Save([alert]);
         }
     }
 }

@@ -17,7 +17,7 @@ public sealed record LeadQuery(DateTimeOffset? Since = null, DateTimeOffset? Unt
 
 /// <summary>Leads and integrity alerts in the fleet database. `status` here is the pipeline's; the inspectors'
 /// handling lives in the `cases` table (Cases/), which Save never touches.</summary>
-public sealed class LeadStore(FleetDatabase database, ILeadOutbox? outbox = null, Meters.MeterRegister? meters = null) : ILeadArchive
+public sealed class LeadStore(FleetDatabase database, ILeadOutbox? outbox = null, Meters.MeterRegister? meters = null, LeadFeed? feed = null) : ILeadArchive
 {
     /// <summary>The cursor saved with the leads: every record up to it has been judged.</summary>
     public const string RulesCursor = "rules";
@@ -81,7 +81,12 @@ public sealed class LeadStore(FleetDatabase database, ILeadOutbox? outbox = null
         if (appliedUpTo is { } cursor) RecordJournal.SetCursor(connection, tx, RulesCursor, cursor);
         if (eventsAppliedUpTo is { } eventsCursor) RecordJournal.SetCursor(connection, tx, EventsCursor, eventsCursor);
         tx.Commit();
-        if (created.Count > 0) outbox?.Wake();
+        if (created.Count > 0)
+        {
+            outbox?.Wake();
+            // The one way a lead reaches the live feed: after its commit, whoever raised it.
+            feed?.Publish(created);
+        }
         return created;
     }
 

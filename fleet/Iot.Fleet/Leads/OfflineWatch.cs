@@ -18,7 +18,7 @@ public sealed class MonitorOptions
 /// grows while the silence lasts, and closes itself as `recovered` once backfilled records cover
 /// the gap. Runs on a timer because silence raises no message to react to.
 /// </summary>
-public sealed class OfflineWatch(SiteRegistry registry, RecordJournal journal, LeadStore leads, LeadFeed feed, TimeProvider clock,
+public sealed class OfflineWatch(SiteRegistry registry, RecordJournal journal, LeadStore leads, TimeProvider clock,
     IOptions<MonitorOptions> options, ILogger<OfflineWatch> logger) : BackgroundService
 {
     public const string RuleId = "monitor.offline";
@@ -59,7 +59,7 @@ public sealed class OfflineWatch(SiteRegistry registry, RecordJournal journal, L
                         Detail = latest is { } last ? $"no record since {DateTimeOffset.FromUnixTimeSeconds(last * 60):u}" : "no record yet",
                     };
                     foreach (var d in devices) alert.Devices.Add(d);
-                    feed.Publish(leads.Save([alert]));
+                    leads.Save([alert]);
                 }
             }
             else if (open is not null && GapFilled(devices, hours, open))

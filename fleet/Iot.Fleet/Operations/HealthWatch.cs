@@ -24,7 +24,7 @@ public sealed class HealthOptions
 /// while a stage holds waiting work without moving (recovered when it moves again), and `fleet.disk_low`
 /// while the database's disk is nearly full.
 /// </summary>
-public sealed class HealthWatch(FleetHealth health, LeadStore leads, LeadFeed feed, IOptions<HealthOptions> options,
+public sealed class HealthWatch(FleetHealth health, LeadStore leads, IOptions<HealthOptions> options,
     IOptions<DatabaseOptions> database, TimeProvider clock, ILogger<HealthWatch> logger) : BackgroundService
 {
     /// <summary>The site id of the fleet's own alerts.</summary>
@@ -100,7 +100,7 @@ public sealed class HealthWatch(FleetHealth health, LeadStore leads, LeadFeed fe
             Queue = LeadQueue.Integrity, Rule = rule, Site = FleetSite, StartMinute = minute, EndMinute = minute, WindowMinutes = 1,
             Value = value, Limit = 0, Unit = "", RaisedAt = now, UpdatedAt = now, Detail = detail,
         };
-        feed.Publish(leads.Save([alert]));
+        leads.Save([alert]);
     }
 
     private void Recover(string rule, string stage)

@@ -1,10 +1,11 @@
+using Iot.Contract;
 using Iot.Fleet.Health;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Iot.Fleet.Ingest;
 using Iot.Fleet.Broker;
 using Iot.Fleet.Telemetry;
-using Iot.Mqtt;
+using MQTTnet;
 
 namespace Iot.Fleet.Provisioning;
 
@@ -24,8 +25,8 @@ public sealed class ProvisioningExchange(
     BrokerAccounts? broker = null,
     DeviceKeys? evidenceKeys = null) : SupervisedService(health, logger, clock)
 {
-    public const string HelloTopic = "prov/hello";
-    public const string CredentialsTopic = "prov/credentials";
+    public const string HelloTopic = Topics.ProvisioningHello;
+    public const string CredentialsTopic = Topics.ProvisioningCredentials;
 
     /// <summary>A gateway says hello every 30 s until it has credentials; hellos closer together than this
     /// are ignored, so a flood cannot mint passwords and reload the broker on every message.</summary>
@@ -38,46 +39,55 @@ public sealed class ProvisioningExchange(
     protected override async Task RunAsync(CancellationToken stop)
     {
         await Task.Yield();
-        await using var client = new MqttClient(mqtt.ClientOptions("-prov"));
-        await mqtt.ConnectAsync(client, logger, stop);
-        await client.SubscribeAsync([new MqttSubscription($"{WireProtocol.TopicRoot}/+/{HelloTopic}"), new MqttSubscription($"{WireProtocol.TopicRoot}/+/status")], stop);
+        using var session = await mqtt.OpenAsync("-prov", Logger, stop);
+        await session.SubscribeAsync([Topics.EveryDevice(HelloTopic), Topics.EveryDevice(Topics.Status)], stop);
         var awaiting = gateways.AwaitingSwitch().ToHashSet(StringComparer.Ordinal);
-        await foreach (var message in client.Messages.ReadAllAsync(stop))
+        while (!stop.IsCancellationRequested)
         {
+            var received = await session.ReadAsync();
+            var message = received.ApplicationMessage;
             // One bad message never stops the exchange for the other gateways.
             try
             {
-                if (!WireProtocol.TryParseTopic(message.Topic, out var device, out var kind) || !WireProtocol.DeviceId().IsMatch(device)) continue;
-                if (kind == HelloTopic && !TooSoon(device) && Hello(device, message.Payload.Span))
-                {
-                    if (broker is null)
-                    {
-                        Logger.LogWarning("gateway {Device} waits for credentials, but broker security is off (Broker:Enabled)", device);
-                        continue;
-                    }
-                    var credentials = broker.CreateDevice(device);
-                    awaiting.Add(device);
-                    var body = new JsonObject { ["v"] = WireProtocol.Version, ["dev"] = device, ["user"] = credentials.UserName, ["password"] = credentials.Password };
-                    // The evidence key that authenticates the gateway's telemetry: the same one on every answer, so whichever
-                    // answer the gateway takes, it holds the fleet's current key (Ingest/DeviceProof.cs).
-                    if (evidenceKeys is not null) body["key"] = evidenceKeys.Ensure(device, "claim").Hex;
-                    await client.PublishAsync(WireProtocol.Topic(device, CredentialsTopic), body.ToJsonString(), cancellationToken: stop);
-                    Logger.LogInformation("gateway {Device}: own credentials sent over its provisioning topic", device);
-                }
-                else if (kind == "status" && awaiting.Contains(device) && MessageParser.ParseStatus(device, message.Payload.Span).Online)
-                {
-                    if (gateways.Switched(device)) Logger.LogInformation("gateway {Device} speaks with its own credentials; bootstrap account revoked", device);
-                    awaiting.Remove(device);
-                }
+                await Handle(session, message, awaiting, stop);
             }
             catch (Exception e) when (e is RejectedMessageException or JsonException)
             {
                 Logger.LogWarning("provisioning: ignored a bad message on {Topic}: {Reason}", message.Topic, e.Message);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (e is not OperationCanceledException and not IOException)
             {
                 Logger.LogError(e, "provisioning: a message on {Topic} failed; carrying on with the others", message.Topic);
             }
+            // Handled (a gateway that missed its credentials says hello again): the broker may forget it.
+            await received.AcknowledgeAsync(stop);
+        }
+    }
+
+    private async Task Handle(FleetSession session, MqttApplicationMessage message, HashSet<string> awaiting, CancellationToken stop)
+    {
+        if (!WireProtocol.TryParseTopic(message.Topic, out var device, out var kind) || !WireProtocol.DeviceId().IsMatch(device)) return;
+        var payload = System.Buffers.BuffersExtensions.ToArray(message.Payload);
+        if (kind == HelloTopic && !TooSoon(device) && Hello(device, payload))
+        {
+            if (broker is null)
+            {
+                Logger.LogWarning("gateway {Device} waits for credentials, but broker security is off (Broker:Enabled)", device);
+                return;
+            }
+            var credentials = broker.CreateDevice(device);
+            awaiting.Add(device);
+            var body = new JsonObject { ["v"] = WireProtocol.Version, ["dev"] = device, ["user"] = credentials.UserName, ["password"] = credentials.Password };
+            // The evidence key that authenticates the gateway's telemetry: the same one on every answer, so whichever
+            // answer the gateway takes, it holds the fleet's current key (Ingest/DeviceProof.cs).
+            if (evidenceKeys is not null) body["key"] = evidenceKeys.Ensure(device, "claim").Hex;
+            await session.PublishAsync(WireProtocol.Topic(device, CredentialsTopic), body.ToJsonString(), stop);
+            Logger.LogInformation("gateway {Device}: own credentials sent over its provisioning topic", device);
+        }
+        else if (kind == Topics.Status && awaiting.Contains(device) && MessageParser.ParseStatus(device, payload).Online)
+        {
+            if (gateways.Switched(device)) Logger.LogInformation("gateway {Device} speaks with its own credentials; bootstrap account revoked", device);
+            awaiting.Remove(device);
         }
     }
 

@@ -22,11 +22,11 @@ public static class ProvisioningSetup
                 return accounts;
             });
         }
-        services.AddSingleton(sp => new Ingest.FleetMqtt(sp.GetRequiredService<IOptions<Ingest.MqttIngestOptions>>(), sp.GetService<BrokerAccounts>()));
+        services.AddSingleton(sp => new FleetMqtt(sp.GetRequiredService<IOptions<FleetMqttOptions>>(), sp.GetService<BrokerAccounts>()));
         services.AddSingleton(sp => new FactoryGateways(sp.GetRequiredService<FleetDatabase>(), sp.GetRequiredService<Registry.SiteRegistry>(),
             sp.GetRequiredService<IOptions<ProvisioningOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<BrokerAccounts>()));
         services.AddSingleton<ClaimAttempts>();
-        services.AddSingleton(sp => new ProvisioningExchange(sp.GetRequiredService<Ingest.FleetMqtt>(),
+        services.AddSingleton(sp => new ProvisioningExchange(sp.GetRequiredService<FleetMqtt>(),
             sp.GetRequiredService<FactoryGateways>(), sp.GetRequiredService<ILogger<ProvisioningExchange>>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<Health.FleetHealth>(), sp.GetService<BrokerAccounts>(), sp.GetService<Ingest.DeviceKeys>()));
         services.AddHostedService(sp => sp.GetRequiredService<ProvisioningExchange>());

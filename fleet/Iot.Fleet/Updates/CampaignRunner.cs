@@ -1,10 +1,12 @@
+using Iot.Contract;
+using Iot.Fleet.Broker;
 using Iot.Fleet.Health;
 using System.Text.Json;
 using Dapper;
 using Iot.Fleet.Ingest;
 using Iot.Fleet.Storage;
 using Iot.Fleet.Telemetry;
-using Iot.Mqtt;
+using MQTTnet;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
@@ -32,20 +34,24 @@ public sealed class CampaignRunner(
     protected override async Task RunAsync(CancellationToken stop)
     {
         await Task.Yield();
-        await using var client = new MqttClient(mqtt.ClientOptions("-ota", session =>
-        {
-            session.CleanStart = false;
-            session.SessionExpiryInterval = TimeSpan.FromDays(1);
-            session.AutoAcknowledge = true;
-        }));
-        client.Disconnected += (_, e) => Logger.LogWarning("OTA: MQTT connection lost ({Reason})", e.Exception?.Message ?? e.ReasonCode?.ToString());
-        await mqtt.ConnectAsync(client, logger, stop);
-        await client.SubscribeAsync([new MqttSubscription($"{WireProtocol.TopicRoot}/+/ack"), new MqttSubscription($"{WireProtocol.TopicRoot}/+/event")], stop);
+        using var session = await mqtt.OpenAsync("-ota", Logger, stop, session => session
+            .WithCleanStart(false)
+            .WithSessionExpiryInterval((uint)TimeSpan.FromDays(1).TotalSeconds));
+        await session.SubscribeAsync([Topics.EveryDevice(Topics.Ack), Topics.EveryDevice(Topics.Event)], stop);
         rollout.BundleBaseUrl = BaseUrl();
 
         using var ticker = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.TickSeconds), Clock);
         var tick = ticker.WaitForNextTickAsync(stop).AsTask();
-        var message = client.Messages.ReadAsync(stop).AsTask();
+        var message = session.ReadAsync().AsTask();
+        // Reports applied to the rollout but not saved yet: acknowledged only once saved (a crash before sends them again).
+        var unsaved = new List<MqttApplicationMessageReceivedEventArgs>();
+        async Task SaveAndAcknowledge()
+        {
+            rollout.Save();
+            var saved = unsaved.ToArray();
+            unsaved.Clear();
+            foreach (var r in saved) await r.AcknowledgeAsync(stop);
+        }
         while (!stop.IsCancellationRequested)
         {
             try
@@ -53,25 +59,32 @@ public sealed class CampaignRunner(
                 var done = await Task.WhenAny(tick, message);
                 if (done == message)
                 {
-                    Read(await message);
-                    while (client.Messages.TryRead(out var more)) Read(more);
-                    rollout.Save();
-                    message = client.Messages.ReadAsync(stop).AsTask();
+                    var report = await message;
+                    message = session.ReadAsync().AsTask();
+                    do
+                    {
+                        Read(report.ApplicationMessage);
+                        unsaved.Add(report);
+                    } while (session.TryRead(out report));
+                    await SaveAndAcknowledge();
                     continue;
                 }
                 await tick;
                 tick = ticker.WaitForNextTickAsync(stop).AsTask();
+                if (unsaved.Count > 0) await SaveAndAcknowledge(); // after a failed save
                 CheckHealth();
                 foreach (var command in rollout.Tick())
-                    await client.PublishAsync(WireProtocol.Topic(command.Device, "cmd"), command.Payload, MqttQualityOfService.AtLeastOnce, cancellationToken: stop);
+                    await session.PublishAsync(Topics.For(command.Device, Topics.Command), command.Payload, stop);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 break;
             }
-            catch (Exception e) when (e is MqttException or IOException or Microsoft.Data.Sqlite.SqliteException or TimeoutException)
+            catch (Exception e) when (e is MQTTnet.Exceptions.MqttCommunicationException or Microsoft.Data.Sqlite.SqliteException or TimeoutException
+                                      || (e is IOException && session.Client.IsConnected))
             {
-                // A command not published stays `sent` and is re-sent after resend_after_s.
+                // A command not published stays `sent` and is re-sent after resend_after_s. A lost connection (IOException
+                // while disconnected) restarts the stage, and the broker sends the unacknowledged reports again.
                 Logger.LogWarning("OTA: {Reason}; carrying on", e.Message);
                 await Task.Delay(500, stop);
             }
@@ -79,13 +92,13 @@ public sealed class CampaignRunner(
     }
 
     /// <summary>Feeds an ack or an ota event to the rollout; anything else (other events, bad JSON) is not ours.</summary>
-    private void Read(MqttMessage message)
+    private void Read(MqttApplicationMessage message)
     {
         // One bad report never stops the campaigns of the other devices.
         try
         {
             if (!WireProtocol.TryParseTopic(message.Topic, out var device, out var kind) || message.Payload.Length > WireProtocol.MaxPayloadBytes) return;
-            if (ParseReport(device, kind, message.Payload.Span) is { } report) rollout.Apply(report);
+            if (ParseReport(device, kind, System.Buffers.BuffersExtensions.ToArray(message.Payload)) is { } report) rollout.Apply(report);
         }
         catch (Exception e) when (e is not OperationCanceledException and not Microsoft.Data.Sqlite.SqliteException)
         {
@@ -101,13 +114,13 @@ public sealed class CampaignRunner(
             using var doc = JsonDocument.Parse(payload.ToArray());
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object || Text(root, "dev") != device) return null;
-            if (kind == "ack")
+            if (kind == Topics.Ack)
             {
                 if (Text(root, "cmd") != "ota" || Text(root, "id") is not { } ackId) return null;
                 bool ok = root.TryGetProperty("ok", out var okElement) && okElement.ValueKind == JsonValueKind.True;
                 return new OtaReport(device, ackId, ok ? Text(root, "phase") : null, ok ? null : Text(root, "error"), IsAck: true, Ok: ok);
             }
-            if (kind != "event" || Text(root, "type") != "ota" || !root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object) return null;
+            if (kind != Topics.Event || Text(root, "type") != EventType.Ota || !root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object) return null;
             if (Text(data, "id") is not { } id || Text(data, "phase") is not { } phase) return null;
             int? percent = data.TryGetProperty("percent", out var p) && p.ValueKind == JsonValueKind.Number && p.TryGetInt32(out var v) && v is >= 0 and <= 100 ? v : null;
             return new OtaReport(device, id, phase, Text(data, "reason"), percent, Text(data, "running"), Version: Text(data, "version"));

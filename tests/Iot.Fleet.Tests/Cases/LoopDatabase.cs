@@ -47,7 +47,7 @@ public sealed class LoopDatabase : IDisposable
         var monitor = new StaticOptions(Options);
         Outbox = new NotificationOutbox(Database, monitor, Clock);
         Sender = new NotificationSender(Outbox, monitor, Clock, NullLogger<NotificationSender>.Instance);
-        Leads = new LeadStore(Database, Outbox);
+        Leads = new LeadStore(Database, Outbox, feed: Feed);
         Registry = new SiteRegistry(Database);
         Squads = new Squads(Database, Clock);
         Cases = new CaseStore(Database, Leads, Feed, Clock, Outbox, Microsoft.Extensions.Options.Options.Create(LoopOptions));

@@ -17,7 +17,15 @@ public sealed class PipelineFixture : IDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public PipelineFixture()
+    public PipelineFixture() : this(new Dictionary<string, string>())
+    {
+    }
+
+    /// <summary>A fixture of its own, with extra fleet configuration (environment variables, e.g. "Mqtt__SharedGroup").
+    /// A factory, not a constructor: xUnit allows a collection fixture only one public constructor.</summary>
+    public static PipelineFixture Configured(IReadOnlyDictionary<string, string> environment) => new(environment);
+
+    private PipelineFixture(IReadOnlyDictionary<string, string> environment)
     {
         Broker = MosquittoBroker.Start();
         Influx = InfluxServer.Start();
@@ -26,6 +34,7 @@ public sealed class PipelineFixture : IDisposable
         options.Environment["Monitor__OfflineCheckSeconds"] = "1";
         // These tests replay hours of minutes from one device at machine speed, which no gateway does.
         options.Environment["Mqtt__DeviceMessagesPerSecond"] = "0";
+        foreach (var (name, value) in environment) options.Environment[name] = value;
         Fleet = FleetServer.Start(options);
     }
 
@@ -33,12 +42,13 @@ public sealed class PipelineFixture : IDisposable
     public InfluxServer Influx { get; }
     public FleetServer Fleet { get; private set; }
 
-    /// <summary>Kills the fleet with SIGKILL and starts it again on the same database.</summary>
-    public void CrashAndRestartFleet()
+    /// <summary>Kills the fleet with SIGKILL and starts it again on the same database, after <paramref name="whileDown"/>.</summary>
+    public void CrashAndRestartFleet(Action? whileDown = null)
     {
         var options = Fleet.Options;
         options.StateDirectory ??= Fleet.StateDirectory;
         Fleet.Kill();
+        whileDown?.Invoke();
         Fleet = FleetServer.Start(options);
     }
 

@@ -43,6 +43,49 @@ public sealed class PipelineTests(PipelineFixture pipeline)
     }
 
     [Fact]
+    public async Task A_lead_reaches_the_live_feed_once_when_it_is_raised()
+    {
+        await pipeline.Register("R-FEED", "fume", "GW-FEED-1");
+        using var http = pipeline.Fleet.Http();
+        http.Timeout = Timeout.InfiniteTimeSpan;
+        using var stream = await http.GetAsync("/api/leads/stream", HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await stream.Content.ReadAsStreamAsync());
+        Assert.Equal(": connected", await reader.ReadLineAsync());
+
+        await using var gateway = await pipeline.Gateway("GW-FEED-1");
+        var start = Minute(DateTimeOffset.UtcNow.AddMinutes(-12));
+        foreach (var i in Enumerable.Range(0, 12))
+            await gateway.PublishAsync("iot/v1/GW-FEED-1/telemetry", Envelope("GW-FEED-1", ((uint)(1 + i), start + i * 60, 0, """{"fume":0.8,"fan":1,"pur":0}""")));
+        var lead = Assert.Single(await pipeline.Eventually(() => pipeline.Leads("R-FEED"), l => l.Count > 0, "a purifier_off lead"))!;
+
+        // Every event until the lead's own, then a little longer: it comes once, as a lead, with the lead's id.
+        var events = new List<(string Event, string Data)>();
+        using var read = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        string? kind = null;
+        while (!read.IsCancellationRequested && !events.Any(e => e.Data.Contains("\"site\":\"R-FEED\"")))
+        {
+            var line = await reader.ReadLineAsync(read.Token);
+            if (line is null) break;
+            if (line.StartsWith("event: ", StringComparison.Ordinal)) kind = line[7..];
+            else if (line.StartsWith("data: ", StringComparison.Ordinal)) events.Add((kind!, line[6..]));
+        }
+        using (var more = new CancellationTokenSource(TimeSpan.FromSeconds(2)))
+            try
+            {
+                while (await reader.ReadLineAsync(more.Token) is { } line)
+                    if (line.StartsWith("event: ", StringComparison.Ordinal)) kind = line[7..];
+                    else if (line.StartsWith("data: ", StringComparison.Ordinal)) events.Add((kind!, line[6..]));
+            }
+            catch (OperationCanceledException)
+            {
+                // Nothing more came: as it should.
+            }
+        var ours = Assert.Single(events, e => e.Data.Contains("\"site\":\"R-FEED\""));
+        Assert.Equal("lead", ours.Event);
+        Assert.Contains($"\"id\":{(long)lead["id"]!}", ours.Data);
+    }
+
+    [Fact]
     public async Task Records_that_are_not_evidence_are_stored_but_raise_no_lead()
     {
         await pipeline.Register("R-FAULTY", "fume", "GW-FAULT-1");

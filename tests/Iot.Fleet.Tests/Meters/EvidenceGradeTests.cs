@@ -115,7 +115,7 @@ public sealed class EvidenceGradeTests : IDisposable
     {
         var meter = SoundLevelMeter();
         Calibrate(meter, Today.AddDays(-300), Today.AddDays(40));
-        var watch = new CalibrationWatch(_meters, _db.Leads, _db.Feed, Options.Create(_options), _db.Clock, NullLogger<CalibrationWatch>.Instance);
+        var watch = new CalibrationWatch(_meters, _db.Leads, Options.Create(_options), _db.Clock, NullLogger<CalibrationWatch>.Instance);
 
         watch.Check();
         Assert.Empty(Expiring());
