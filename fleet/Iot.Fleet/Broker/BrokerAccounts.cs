@@ -72,9 +72,14 @@ public sealed class BrokerAccounts : IDisposable
     // Changes committed to the database but not yet in an applied file wait on _pending; one writer at a time applies them.
     private readonly Lock _batch = new();
     private TaskCompletionSource _pending = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private bool _changed;
+    private HashSet<string> _changed = new(StringComparer.Ordinal);
     private bool _writing;
     private long _writes;
+
+    // The accounts as last written, in file order (kind, then user name), so a write re-reads only the changed rows.
+    private readonly SortedDictionary<(string Kind, string UserName), StoredAccount> _written = new(OrdinalPairs.Instance);
+    private readonly Dictionary<string, string> _writtenKind = new(StringComparer.Ordinal);
+    private bool _loaded;
 
     /// <summary><paramref name="reload"/> makes the broker re-read its files; null sends SIGHUP to the
     /// process in <see cref="BrokerSecurityOptions.PidFile"/>.</summary>
@@ -126,7 +131,7 @@ public sealed class BrokerAccounts : IDisposable
                 throw RefusalException.Conflict($"device {deviceId} is revoked; new credentials would reinstate it, which needs an engineer to ask for it explicitly (?reinstate=true)");
             Store(deviceId, BrokerAccountKind.Device, deviceId, hash);
         }
-        await Changed();
+        await Changed(deviceId);
         return new BrokerCredentials(deviceId, password);
     }
 
@@ -176,30 +181,61 @@ public sealed class BrokerAccounts : IDisposable
 
     /// <summary>Writes the password file and ACL file from the database and makes the broker reload them.
     /// Changes do this through <see cref="Changed"/>; call it at start, so the files match the database.</summary>
-    public void Apply()
+    public void Apply() => Write(changed: null);
+
+    /// <summary>Re-reads the <paramref name="changed"/> accounts (all when null), writes both files and signals the broker.</summary>
+    private void Write(IReadOnlyCollection<string>? changed)
     {
         lock (_files)
         {
             using var connection = _database.Open();
-            var accounts = connection.Query<(string UserName, string Kind, string? Device, string? Hash)>(
-                "SELECT username, kind, device, password_hash FROM broker_accounts WHERE revoked_at IS NULL ORDER BY kind, username").ToList();
-            var revokedDevices = connection.Query<string>(
-                "SELECT username FROM broker_accounts WHERE revoked_at IS NOT NULL AND kind = 'device' ORDER BY username").ToList();
-            WriteAtomically(_options.PasswordFile, PasswordFile(accounts));
-            WriteAtomically(_options.AclFile, AclFile(accounts, revokedDevices));
+            const string columns = "SELECT username, kind, device, password_hash, revoked_at IS NOT NULL FROM broker_accounts";
+            // The first write reads every account; later ones only the changed rows (this instance is the only writer).
+            if (!_loaded) changed = null;
+            if (changed is null)
+            {
+                _loaded = true;
+                _written.Clear();
+                _writtenKind.Clear();
+            }
+            var rows = changed is null
+                ? connection.Query<(string UserName, string Kind, string? Device, string? Hash, long Revoked)>(columns)
+                : changed.Chunk(500).SelectMany(names => connection.Query<(string UserName, string Kind, string? Device, string? Hash, long Revoked)>(
+                    $"{columns} WHERE username IN @names", new { names }));
+            foreach (var r in rows.ToList())
+            {
+                var row = new StoredAccount(r.UserName, r.Kind, r.Device, r.Hash, r.Revoked != 0);
+                if (_writtenKind.Remove(row.UserName, out var kind)) _written.Remove((kind, row.UserName));
+                _written[(row.Kind, row.UserName)] = row;
+                _writtenKind[row.UserName] = row.Kind;
+            }
+            WriteAtomically(_options.PasswordFile, PasswordFile(_written.Values));
+            WriteAtomically(_options.AclFile, AclFile(_written.Values));
             Interlocked.Increment(ref _writes);
             _reload();
             _settle.Change(SettleDelay, Timeout.InfiniteTimeSpan);
         }
     }
 
+    /// <summary>One row of <c>broker_accounts</c> as the files need it.</summary>
+    private sealed record StoredAccount(string UserName, string Kind, string? Device, string? Hash, bool Revoked);
+
+    /// <summary>Orders (kind, user name) as SQLite's BINARY collation would.</summary>
+    private sealed class OrdinalPairs : IComparer<(string Kind, string UserName)>
+    {
+        public static readonly OrdinalPairs Instance = new();
+
+        public int Compare((string Kind, string UserName) x, (string Kind, string UserName) y) =>
+            string.CompareOrdinal(x.Kind, y.Kind) is var kind and not 0 ? kind : string.CompareOrdinal(x.UserName, y.UserName);
+    }
+
     /// <summary>Completes once every change committed before the call is in written files and the broker was signalled.
     /// The first change of a burst starts a writer; changes that arrive while it writes share its next write.</summary>
-    private Task Changed()
+    private Task Changed(string userName)
     {
         lock (_batch)
         {
-            _changed = true;
+            _changed.Add(userName);
             var applied = _pending.Task;
             if (!_writing)
             {
@@ -216,21 +252,23 @@ public sealed class BrokerAccounts : IDisposable
         while (true)
         {
             TaskCompletionSource batch;
+            HashSet<string> changed;
             lock (_batch)
             {
-                if (!_changed)
+                if (_changed.Count == 0)
                 {
                     _writing = false;
                     return;
                 }
                 // Taken before reading the database, so every change in this batch is committed and read.
                 batch = _pending;
+                changed = _changed;
                 _pending = new(TaskCreationOptions.RunContinuationsAsynchronously);
-                _changed = false;
+                _changed = new(StringComparer.Ordinal);
             }
             try
             {
-                Apply();
+                Write(changed);
                 batch.SetResult();
             }
             catch (Exception e)
@@ -273,7 +311,7 @@ public sealed class BrokerAccounts : IDisposable
     private void Upsert(string userName, BrokerAccountKind kind, string? device, string? passwordHash)
     {
         Store(userName, kind, device, passwordHash);
-        Changed().GetAwaiter().GetResult();
+        Changed(userName).GetAwaiter().GetResult();
     }
 
     private void Store(string userName, BrokerAccountKind kind, string? device, string? passwordHash)
@@ -296,19 +334,19 @@ public sealed class BrokerAccounts : IDisposable
             revoked = connection.Execute(
                 "UPDATE broker_accounts SET revoked_at = @now, password_hash = NULL WHERE username = @userName AND kind = @kind AND revoked_at IS NULL",
                 new { userName, kind = kind.ToString().ToLowerInvariant(), now = _time.GetUtcNow().ToUnixTimeMilliseconds() });
-        if (revoked > 0) Changed().GetAwaiter().GetResult();
+        if (revoked > 0) Changed(userName).GetAwaiter().GetResult();
         return revoked > 0;
     }
 
-    private static string PasswordFile(IEnumerable<(string UserName, string Kind, string? Device, string? Hash)> accounts)
+    private static string PasswordFile(IEnumerable<StoredAccount> accounts)
     {
         var text = new StringBuilder();
-        // Certificate devices have no line: their listener takes the certificate's CN instead of a password.
-        foreach (var a in accounts.Where(a => a.Hash is not null)) text.Append(a.UserName).Append(':').Append(a.Hash).Append('\n');
+        // Certificate devices and revoked accounts have no line: the certificate listener takes the CN instead of a password.
+        foreach (var a in accounts.Where(a => a.Hash is not null && !a.Revoked)) text.Append(a.UserName).Append(':').Append(a.Hash).Append('\n');
         return text.ToString();
     }
 
-    private string AclFile(IEnumerable<(string UserName, string Kind, string? Device, string? Hash)> accounts, IEnumerable<string> revokedDevices)
+    private string AclFile(IReadOnlyCollection<StoredAccount> accounts)
     {
         var root = WireProtocol.TopicRoot;
         var text = new StringBuilder();
@@ -319,7 +357,7 @@ public sealed class BrokerAccounts : IDisposable
         // a revoked device (a certificate device still logs in by its CN) gets a block that denies everything.
         // Deny lines are checked before a user's other lines and before the patterns.
         text.Append($"\npattern readwrite {root}/%u/#\n");
-        foreach (var a in accounts)
+        foreach (var a in accounts.Where(a => !a.Revoked))
         {
             var kind = Enum.Parse<BrokerAccountKind>(a.Kind, ignoreCase: true);
             if (kind == BrokerAccountKind.Device) continue;
@@ -340,7 +378,7 @@ public sealed class BrokerAccounts : IDisposable
                     break;
             }
         }
-        foreach (var device in revokedDevices) text.Append('\n').Append("user ").Append(device).Append("\ntopic deny #\n");
+        foreach (var device in accounts.Where(a => a.Revoked && Enum.Parse<BrokerAccountKind>(a.Kind, ignoreCase: true) == BrokerAccountKind.Device)) text.Append('\n').Append("user ").Append(device.UserName).Append("\ntopic deny #\n");
         return text.ToString();
     }
 
