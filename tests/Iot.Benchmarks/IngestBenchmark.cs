@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using System.Text;
-using Iot.Fleet.People;
 using Iot.Mqtt;
 using Iot.Stack;
 

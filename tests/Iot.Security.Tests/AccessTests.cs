@@ -74,6 +74,8 @@ public sealed class AccessTests(SecuredBroker broker)
 
         var telemetry = await device.TryPublishAsync($"iot/v1/{id}/telemetry");
         Assert.Equal(version == MqttProtocolVersion.V500 ? MqttReasonCode.NotAuthorized : null, telemetry);
+        // Nor under its own user name, which the devices' %u pattern would otherwise give it.
+        Assert.Equal(version == MqttProtocolVersion.V500 ? MqttReasonCode.NotAuthorized : null, await device.TryPublishAsync($"iot/v1/{bootstrap.UserName}/telemetry"));
         Assert.Null(await device.TryPublishAsync($"iot/v1/{id}/prov/hello"));
         Assert.Equal([$"iot/v1/{id}/prov/hello"], await fleet.TopicsUntilAsync($"iot/v1/{id}/prov/hello"));
 
@@ -119,6 +121,8 @@ public sealed class AccessTests(SecuredBroker broker)
         // The fleet may not put words in a device's mouth.
         var forged = await fleet.TryPublishAsync($"iot/v1/{a.UserName}/telemetry");
         Assert.Equal(version == MqttProtocolVersion.V500 ? MqttReasonCode.NotAuthorized : null, forged);
+        // Nor in the name of a device called like itself (the devices' %u pattern).
+        Assert.Equal(version == MqttProtocolVersion.V500 ? MqttReasonCode.NotAuthorized : null, await fleet.TryPublishAsync($"iot/v1/{broker.Fleet.UserName}/telemetry"));
         foreach (var kind in new[] { "config", "cmd", "prov/offer" }) Assert.Null(await fleet.TryPublishAsync($"iot/v1/{a.UserName}/{kind}"));
         Assert.Equal([$"iot/v1/{a.UserName}/config", $"iot/v1/{a.UserName}/cmd", $"iot/v1/{a.UserName}/prov/offer"],
             await fleet.TopicsUntilAsync($"iot/v1/{a.UserName}/prov/offer"));

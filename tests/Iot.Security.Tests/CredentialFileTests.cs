@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography.X509Certificates;
+using System.Text.RegularExpressions;
 using Iot.Fleet.Broker;
 using Iot.Fleet.Storage;
 using Iot.Stack;
@@ -49,12 +50,12 @@ public sealed class CredentialFileTests : IDisposable
         var hashes = File.ReadAllLines(options.PasswordFile).ToDictionary(l => l.Split(':')[0], l => l[(l.IndexOf(':') + 1)..]);
         Assert.True(MosquittoPassword.Verify(first.Password, hashes["fleet@fleet-1"]));
         Assert.True(MosquittoPassword.Verify(second.Password, hashes["fleet@fleet-2"]));
-        Assert.Contains("user fleet@fleet-2\ntopic read iot/v1/#\n", File.ReadAllText(options.AclFile));
+        Assert.Contains("user fleet@fleet-2\ntopic deny iot/v1/fleet@fleet-2/#\ntopic read iot/v1/#\n", File.ReadAllText(options.AclFile));
         Assert.Throws<ArgumentException>(() => accounts.CreateFleetAccount("fleet 3:x"));
     }
 
     [Fact]
-    public void The_files_hold_hashes_and_one_acl_block_per_account_and_the_database_no_password()
+    public void The_files_hold_hashes_and_one_device_pattern_and_the_database_no_password()
     {
         var database = new FleetDatabase($"Data Source={Path.Combine(_directory, "fleet.db")}");
         database.Migrate();
@@ -74,12 +75,15 @@ public sealed class CredentialFileTests : IDisposable
         Assert.True(MosquittoPassword.Verify(device.Password, passwords[1].Split(':')[1]));
         Assert.True(MosquittoPassword.Verify(bootstrap.Password, passwords[0].Split(':')[1]));
         Assert.True(MosquittoPassword.Verify(fleet.Password, passwords[2].Split(':')[1]));
+        // Devices (password or certificate) share one pattern, so the file does not grow with the fleet; the other
+        // accounts deny themselves the pattern's topics (AccessTests checks that against the broker).
         var acl = File.ReadAllText(options.AclFile);
-        Assert.Contains("user NS-0001\ntopic readwrite iot/v1/NS-0001/#\n", acl);
-        Assert.Contains("user NS-0003\ntopic readwrite iot/v1/NS-0003/#\n", acl);
-        Assert.Contains("user boot-NS-0002\ntopic readwrite iot/v1/NS-0002/prov/#\n", acl);
-        Assert.Contains("user fleet\ntopic read iot/v1/#\ntopic write iot/v1/+/config\ntopic write iot/v1/+/cmd\ntopic write iot/v1/+/prov/#\n", acl);
-        Assert.DoesNotContain("pattern", acl);
+        Assert.Contains("\npattern readwrite iot/v1/%u/#\n", acl);
+        Assert.Single(Regex.Matches(acl, "^pattern ", RegexOptions.Multiline));
+        Assert.DoesNotContain("NS-0001", acl);
+        Assert.DoesNotContain("NS-0003", acl);
+        Assert.Contains("user boot-NS-0002\ntopic deny iot/v1/boot-NS-0002/#\ntopic readwrite iot/v1/NS-0002/prov/#\n", acl);
+        Assert.Contains("user fleet\ntopic deny iot/v1/fleet/#\ntopic read iot/v1/#\ntopic write iot/v1/+/config\ntopic write iot/v1/+/cmd\ntopic write iot/v1/+/prov/#\n", acl);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, File.GetUnixFileMode(options.PasswordFile));
         Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(options.PasswordFile)!, "*.tmp"));
 
@@ -95,7 +99,9 @@ public sealed class CredentialFileTests : IDisposable
         Assert.True(accounts.RevokeBootstrap("NS-0002"));
         Assert.False(accounts.RevokeBootstrap("NS-0001"));
         Assert.Equal(["fleet"], File.ReadAllLines(options.PasswordFile).Select(l => l.Split(':')[0]));
-        Assert.DoesNotContain("NS-0001", File.ReadAllText(options.AclFile));
+        // A revoked device keeps a block that denies it everything, since the pattern would still serve its user name.
+        Assert.Contains("user NS-0001\ntopic deny #\n", File.ReadAllText(options.AclFile));
+        Assert.DoesNotContain("NS-0002", File.ReadAllText(options.AclFile));
         Assert.Equal(["NS-0003", "fleet"], accounts.List().Select(a => a.UserName));
     }
 

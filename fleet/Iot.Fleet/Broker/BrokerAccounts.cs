@@ -45,9 +45,10 @@ public sealed record BrokerAccount(string UserName, BrokerAccountKind Kind, stri
 
 /// <summary>
 /// Who may connect to the broker and where they may publish and subscribe. The accounts live in the fleet
-/// database (password hashes only); every change rewrites Mosquitto's password file and ACL file from
-/// the database, atomically, and makes the broker reload them (SIGHUP), which keeps every other
-/// connection open. See README.md in this folder for what the broker does to connected clients.
+/// database (password hashes only); changes rewrite Mosquitto's password file and ACL file from the database,
+/// atomically, and make the broker reload them (SIGHUP), which keeps every other connection open. Changes that
+/// arrive while a rewrite runs share the next one, so a burst of registrations costs a few rewrites, not one each.
+/// See README.md in this folder for what the broker does to connected clients.
 /// </summary>
 public sealed class BrokerAccounts : IDisposable
 {
@@ -63,8 +64,22 @@ public sealed class BrokerAccounts : IDisposable
     private readonly BrokerSecurityOptions _options;
     private readonly Action _reload;
     private readonly TimeProvider _time;
+    // _lock keeps a check and the change it allows together (a revoked device stays revoked); _files keeps one writer.
     private readonly Lock _lock = new();
+    private readonly Lock _files = new();
     private readonly Timer _settle;
+
+    // Changes committed to the database but not yet in an applied file wait on _pending; one writer at a time applies them.
+    private readonly Lock _batch = new();
+    private TaskCompletionSource _pending = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private HashSet<string> _changed = new(StringComparer.Ordinal);
+    private bool _writing;
+    private long _writes;
+
+    // The accounts as last written, in file order (kind, then user name), so a write re-reads only the changed rows.
+    private readonly SortedDictionary<(string Kind, string UserName), StoredAccount> _written = new(OrdinalPairs.Instance);
+    private readonly Dictionary<string, string> _writtenKind = new(StringComparer.Ordinal);
+    private bool _loaded;
 
     /// <summary><paramref name="reload"/> makes the broker re-read its files; null sends SIGHUP to the
     /// process in <see cref="BrokerSecurityOptions.PidFile"/>.</summary>
@@ -81,6 +96,9 @@ public sealed class BrokerAccounts : IDisposable
         _settle = new Timer(_ => ReloadAgain());
     }
 
+    /// <summary>How many times the files were written (a burst of changes shares one write).</summary>
+    public long Writes => Interlocked.Read(ref _writes);
+
     /// <summary>Creates the fleet's own account, or gives it a new password (the old one stops working). With
     /// <paramref name="instance"/> (a fleet instance's MQTT client id) each instance has an account of its own,
     /// `{FleetUserName}@{instance}`, so an instance that starts never resets the password another one is using.</summary>
@@ -96,15 +114,25 @@ public sealed class BrokerAccounts : IDisposable
     /// A device still connected with the old password is disconnected by the reload. A revoked account gets a new
     /// password only when <paramref name="reinstate"/> says so: a new password must never quietly undo a revoke.</summary>
     /// <exception cref="RefusalException">409: the account is revoked and <paramref name="reinstate"/> is false.</exception>
-    public BrokerCredentials CreateDevice(string deviceId, bool reinstate = false)
+    public BrokerCredentials CreateDevice(string deviceId, bool reinstate = false) => CreateDeviceAsync(deviceId, reinstate).GetAwaiter().GetResult();
+
+    /// <summary><see cref="CreateDevice"/> without holding a thread while the files are written: completes once the
+    /// account is in the files the broker was told to reload, so the device can connect with the answer.</summary>
+    /// <exception cref="RefusalException">409: the account is revoked and <paramref name="reinstate"/> is false.</exception>
+    public async Task<BrokerCredentials> CreateDeviceAsync(string deviceId, bool reinstate = false)
     {
         RequireDeviceId(deviceId);
+        var password = MosquittoPassword.Generate();
+        // Hashed outside the lock: concurrent registrations hash in parallel.
+        var hash = MosquittoPassword.Hash(password);
         lock (_lock)
         {
             if (!reinstate && IsRevoked(deviceId))
                 throw RefusalException.Conflict($"device {deviceId} is revoked; new credentials would reinstate it, which needs an engineer to ask for it explicitly (?reinstate=true)");
-            return SetPassword(deviceId, BrokerAccountKind.Device, deviceId, MosquittoPassword.Generate());
+            Store(deviceId, BrokerAccountKind.Device, deviceId, hash);
         }
+        await Changed(deviceId);
+        return new BrokerCredentials(deviceId, password);
     }
 
     /// <summary>True when the device's account was revoked and has not been reinstated since.</summary>
@@ -152,18 +180,102 @@ public sealed class BrokerAccounts : IDisposable
     }
 
     /// <summary>Writes the password file and ACL file from the database and makes the broker reload them.
-    /// Every change calls this; call it at start too, so the files match the database.</summary>
-    public void Apply()
+    /// Changes do this through <see cref="Changed"/>; call it at start, so the files match the database.</summary>
+    public void Apply() => Write(changed: null);
+
+    /// <summary>Re-reads the <paramref name="changed"/> accounts (all when null), writes both files and signals the broker.</summary>
+    private void Write(IReadOnlyCollection<string>? changed)
     {
-        lock (_lock)
+        lock (_files)
         {
             using var connection = _database.Open();
-            var accounts = connection.Query<(string UserName, string Kind, string? Device, string? Hash)>(
-                "SELECT username, kind, device, password_hash FROM broker_accounts WHERE revoked_at IS NULL ORDER BY kind, username").ToList();
-            WriteAtomically(_options.PasswordFile, PasswordFile(accounts));
-            WriteAtomically(_options.AclFile, AclFile(accounts));
+            const string columns = "SELECT username, kind, device, password_hash, revoked_at IS NOT NULL FROM broker_accounts";
+            // The first write reads every account; later ones only the changed rows (this instance is the only writer).
+            if (!_loaded) changed = null;
+            if (changed is null)
+            {
+                _loaded = true;
+                _written.Clear();
+                _writtenKind.Clear();
+            }
+            var rows = changed is null
+                ? connection.Query<(string UserName, string Kind, string? Device, string? Hash, long Revoked)>(columns)
+                : changed.Chunk(500).SelectMany(names => connection.Query<(string UserName, string Kind, string? Device, string? Hash, long Revoked)>(
+                    $"{columns} WHERE username IN @names", new { names }));
+            foreach (var r in rows.ToList())
+            {
+                var row = new StoredAccount(r.UserName, r.Kind, r.Device, r.Hash, r.Revoked != 0);
+                if (_writtenKind.Remove(row.UserName, out var kind)) _written.Remove((kind, row.UserName));
+                _written[(row.Kind, row.UserName)] = row;
+                _writtenKind[row.UserName] = row.Kind;
+            }
+            WriteAtomically(_options.PasswordFile, PasswordFile(_written.Values));
+            WriteAtomically(_options.AclFile, AclFile(_written.Values));
+            Interlocked.Increment(ref _writes);
             _reload();
             _settle.Change(SettleDelay, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>One row of <c>broker_accounts</c> as the files need it.</summary>
+    private sealed record StoredAccount(string UserName, string Kind, string? Device, string? Hash, bool Revoked);
+
+    /// <summary>Orders (kind, user name) as SQLite's BINARY collation would.</summary>
+    private sealed class OrdinalPairs : IComparer<(string Kind, string UserName)>
+    {
+        public static readonly OrdinalPairs Instance = new();
+
+        public int Compare((string Kind, string UserName) x, (string Kind, string UserName) y) =>
+            string.CompareOrdinal(x.Kind, y.Kind) is var kind and not 0 ? kind : string.CompareOrdinal(x.UserName, y.UserName);
+    }
+
+    /// <summary>Completes once every change committed before the call is in written files and the broker was signalled.
+    /// The first change of a burst starts a writer; changes that arrive while it writes share its next write.</summary>
+    private Task Changed(string userName)
+    {
+        lock (_batch)
+        {
+            _changed.Add(userName);
+            var applied = _pending.Task;
+            if (!_writing)
+            {
+                _writing = true;
+                // Its own thread: callers of the synchronous methods block on the write and must not starve it.
+                new Thread(WriteWhileChanged) { IsBackground = true, Name = "broker accounts writer" }.Start();
+            }
+            return applied;
+        }
+    }
+
+    private void WriteWhileChanged()
+    {
+        while (true)
+        {
+            TaskCompletionSource batch;
+            HashSet<string> changed;
+            lock (_batch)
+            {
+                if (_changed.Count == 0)
+                {
+                    _writing = false;
+                    return;
+                }
+                // Taken before reading the database, so every change in this batch is committed and read.
+                batch = _pending;
+                changed = _changed;
+                _pending = new(TaskCreationOptions.RunContinuationsAsynchronously);
+                _changed = new(StringComparer.Ordinal);
+            }
+            try
+            {
+                Write(changed);
+                batch.SetResult();
+            }
+            catch (Exception e)
+            {
+                // The callers see why their account may not work yet (a full disk, the broker gone); the next change retries.
+                batch.SetException(e);
+            }
         }
     }
 
@@ -173,7 +285,7 @@ public sealed class BrokerAccounts : IDisposable
     {
         try
         {
-            lock (_lock) _reload();
+            lock (_files) _reload();
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or FormatException or UnauthorizedAccessException)
         {
@@ -198,54 +310,60 @@ public sealed class BrokerAccounts : IDisposable
 
     private void Upsert(string userName, BrokerAccountKind kind, string? device, string? passwordHash)
     {
-        lock (_lock)
-        {
-            using var connection = _database.Open();
-            connection.Execute(
-                """
-                INSERT INTO broker_accounts (username, kind, device, password_hash, created_at, revoked_at)
-                VALUES (@userName, @kind, @device, @passwordHash, @now, NULL)
-                ON CONFLICT (username) DO UPDATE SET kind = excluded.kind, device = excluded.device,
-                    password_hash = excluded.password_hash, created_at = excluded.created_at, revoked_at = NULL
-                """,
-                new { userName, kind = kind.ToString().ToLowerInvariant(), device, passwordHash, now = _time.GetUtcNow().ToUnixTimeMilliseconds() });
-            Apply();
-        }
+        Store(userName, kind, device, passwordHash);
+        Changed(userName).GetAwaiter().GetResult();
+    }
+
+    private void Store(string userName, BrokerAccountKind kind, string? device, string? passwordHash)
+    {
+        using var connection = _database.Open();
+        connection.Execute(
+            """
+            INSERT INTO broker_accounts (username, kind, device, password_hash, created_at, revoked_at)
+            VALUES (@userName, @kind, @device, @passwordHash, @now, NULL)
+            ON CONFLICT (username) DO UPDATE SET kind = excluded.kind, device = excluded.device,
+                password_hash = excluded.password_hash, created_at = excluded.created_at, revoked_at = NULL
+            """,
+            new { userName, kind = kind.ToString().ToLowerInvariant(), device, passwordHash, now = _time.GetUtcNow().ToUnixTimeMilliseconds() });
     }
 
     private bool Revoke(string userName, BrokerAccountKind kind)
     {
-        lock (_lock)
-        {
-            using var connection = _database.Open();
-            var revoked = connection.Execute(
+        int revoked;
+        using (var connection = _database.Open())
+            revoked = connection.Execute(
                 "UPDATE broker_accounts SET revoked_at = @now, password_hash = NULL WHERE username = @userName AND kind = @kind AND revoked_at IS NULL",
                 new { userName, kind = kind.ToString().ToLowerInvariant(), now = _time.GetUtcNow().ToUnixTimeMilliseconds() });
-            if (revoked > 0) Apply();
-            return revoked > 0;
-        }
+        if (revoked > 0) Changed(userName).GetAwaiter().GetResult();
+        return revoked > 0;
     }
 
-    private static string PasswordFile(IEnumerable<(string UserName, string Kind, string? Device, string? Hash)> accounts)
+    private static string PasswordFile(IEnumerable<StoredAccount> accounts)
     {
         var text = new StringBuilder();
-        // Certificate devices have no line: their listener takes the certificate's CN instead of a password.
-        foreach (var a in accounts.Where(a => a.Hash is not null)) text.Append(a.UserName).Append(':').Append(a.Hash).Append('\n');
+        // Certificate devices and revoked accounts have no line: the certificate listener takes the CN instead of a password.
+        foreach (var a in accounts.Where(a => a.Hash is not null && !a.Revoked)) text.Append(a.UserName).Append(':').Append(a.Hash).Append('\n');
         return text.ToString();
     }
 
-    private string AclFile(IEnumerable<(string UserName, string Kind, string? Device, string? Hash)> accounts)
+    private string AclFile(IReadOnlyCollection<StoredAccount> accounts)
     {
         var root = WireProtocol.TopicRoot;
         var text = new StringBuilder();
         text.Append("# Written by the fleet (Iot.Fleet.Broker.BrokerAccounts) from its database; edits are lost.\n");
-        // One explicit block per account and no %u patterns: a pattern applies to every account, so it would give
-        // the fleet and bootstrap accounts a device-shaped iot/v1/{user name}/ of their own, and it would keep
-        // serving a revoked certificate device, whose CN the broker still accepts.
-        foreach (var a in accounts)
+        // Every device account is covered by one pattern (user name = device id), so the file does not grow with the
+        // fleet: Mosquitto 2.0 looks each user block up in a list, on every reload and for every connected client.
+        // A pattern applies to every account, so the fleet and bootstrap blocks deny their own iot/v1/{user name}/, and
+        // a revoked device (a certificate device still logs in by its CN) gets a block that denies everything.
+        // Deny lines are checked before a user's other lines and before the patterns.
+        text.Append($"\npattern readwrite {root}/%u/#\n");
+        foreach (var a in accounts.Where(a => !a.Revoked))
         {
+            var kind = Enum.Parse<BrokerAccountKind>(a.Kind, ignoreCase: true);
+            if (kind == BrokerAccountKind.Device) continue;
             text.Append('\n').Append("user ").Append(a.UserName).Append('\n');
-            switch (Enum.Parse<BrokerAccountKind>(a.Kind, ignoreCase: true))
+            text.Append($"topic deny {root}/{a.UserName}/#\n");
+            switch (kind)
             {
                 case BrokerAccountKind.Fleet:
                     text.Append($"topic read {root}/#\n");
@@ -255,14 +373,12 @@ public sealed class BrokerAccounts : IDisposable
                     // Queue depth and dropped messages for the fleet's BrokerQueueWatch.
                     text.Append("topic read $SYS/broker/#\n");
                     break;
-                case BrokerAccountKind.Device:
-                    text.Append($"topic readwrite {root}/{a.Device}/#\n");
-                    break;
                 case BrokerAccountKind.Bootstrap:
                     text.Append($"topic readwrite {root}/{a.Device}/prov/#\n");
                     break;
             }
         }
+        foreach (var device in accounts.Where(a => a.Revoked && Enum.Parse<BrokerAccountKind>(a.Kind, ignoreCase: true) == BrokerAccountKind.Device)) text.Append('\n').Append("user ").Append(device.UserName).Append("\ntopic deny #\n");
         return text.ToString();
     }
 

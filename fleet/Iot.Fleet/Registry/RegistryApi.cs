@@ -4,6 +4,7 @@ using Iot.Fleet.People;
 using Iot.Fleet.Rules;
 using Iot.Fleet.Broker;
 using Iot.Fleet.Telemetry;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Iot.Fleet.Registry;
 
@@ -81,7 +82,7 @@ public static class RegistryApi
             registry.GetSite(id) is null ? throw RefusalException.NotFound("site", id) : TypedResults.Ok(registry.Permits(id, page)));
         api.MapGet("/sites/{id}/permits/{permitId:long}", (string id, long permitId, SiteRegistry registry) =>
             TypedResults.Ok(registry.Permit(id, permitId) ?? throw RefusalException.NotFound("permit", $"{permitId} at site {id}")));
-        api.MapPost("/devices", (DeviceRequest body, HttpContext http, SiteRegistry registry, IEnumerable<IDeviceProtocol> protocols) =>
+        api.MapPost("/devices", async Task<Created<DeviceCreated>> (DeviceRequest body, HttpContext http, SiteRegistry registry, IEnumerable<IDeviceProtocol> protocols) =>
             {
                 if (body.Protocol is not (null or "mqtt"))
                 {
@@ -94,7 +95,7 @@ public static class RegistryApi
                 }
                 var device = registry.AddDevice(body.Id, body.Site);
                 AuditScope.Of(http).Describe($"device:{device.Id}", null, device);
-                return TypedResults.Created($"/api/devices/{device.Id}", new DeviceCreated(device.Id, device.Site, NewCredentials(http, device.Id)));
+                return TypedResults.Created($"/api/devices/{device.Id}", new DeviceCreated(device.Id, device.Site, await NewCredentials(http, device.Id)));
             })
             .RequireRoles(Roles.Issuing).Audited("device.create");
         // A gateway whose flash was replaced, or whose password leaked: a new password, shown once; the old one stops working.
@@ -138,8 +139,11 @@ public static class RegistryApi
             ?? throw RefusalException.Conflict("this fleet does not manage broker accounts (Broker:Enabled is off)");
     }
 
-    /// <summary>A fresh MQTT password for the device when the fleet manages the broker's accounts; null otherwise.</summary>
-    private static DeviceCredentials? NewCredentials(HttpContext http, string device) =>
-        http.RequestServices.GetService<BrokerAccounts>()?.CreateDevice(device) is { } c ? new DeviceCredentials(c.UserName, c.Password) : null;
+    /// <summary>A fresh MQTT password for the device when the fleet manages the broker's accounts (once the broker was told to
+    /// load it, so the device can connect with the answer); null otherwise.</summary>
+    private static async Task<DeviceCredentials?> NewCredentials(HttpContext http, string device) =>
+        http.RequestServices.GetService<BrokerAccounts>() is { } broker && await broker.CreateDeviceAsync(device) is var c
+            ? new DeviceCredentials(c.UserName, c.Password)
+            : null;
 
 }

@@ -15,6 +15,8 @@ public sealed class SiteRegistry : ISiteDirectory
 {
     private readonly FleetDatabase _database;
     private readonly object _lock = new();
+    // One reload or added device at a time, so an added device is never lost under a reload that read the database before it.
+    private readonly Lock _loading = new();
     private Dictionary<string, SiteContext> _siteOfDevice = new(StringComparer.Ordinal);
     private Dictionary<string, SiteContext> _sites = new(StringComparer.Ordinal);
     private ProfileCatalog? _profiles;
@@ -166,7 +168,7 @@ public sealed class SiteRegistry : ISiteDirectory
         if (inserted == 0) throw new RefusalException($"device {id} already exists", StatusCodes.Status409Conflict);
         alsoStore?.Invoke(connection, tx);
         tx.Commit();
-        Reload();
+        AddToView(id, site);
         return new Device(id, site, now);
     }
 
@@ -291,7 +293,35 @@ public sealed class SiteRegistry : ISiteDirectory
     }
 
     /// <summary>Rebuilds the in-memory view after a write. Registry writes are rare; records are not.</summary>
+    /// <summary>Puts a just-stored device into the in-memory view without reading every site again, so registering a city's
+    /// gateways one by one costs the same for the last as for the first. A site with a commissioning record (which may
+    /// cover the new device) is read again whole.</summary>
+    private void AddToView(string id, string? site)
+    {
+        if (site is null) return;
+        lock (_loading)
+        {
+            SiteContext? context;
+            lock (_lock) _sites.TryGetValue(site, out context);
+            using (var connection = _database.Open())
+                if (context is null || connection.ExecuteScalar<long>("SELECT COUNT(*) FROM commissioning WHERE site = @site", new { site }) > 0)
+                {
+                    Load();
+                    return;
+                }
+            if (context.Devices.Contains(id)) return;
+            context.Devices = [.. context.Devices, id];
+            var map = new Dictionary<string, SiteContext>(Volatile.Read(ref _siteOfDevice), StringComparer.Ordinal) { [id] = context };
+            lock (_lock) Volatile.Write(ref _siteOfDevice, map);
+        }
+    }
+
     public void Reload()
+    {
+        lock (_loading) Load();
+    }
+
+    private void Load()
     {
         using var connection = _database.Open();
         var profiles = ProfileStore.Load(connection);
@@ -299,7 +329,8 @@ public sealed class SiteRegistry : ISiteDirectory
             .Select(r => r.ToSite())
             .ToDictionary(s => s.Id, s => Context(s, profiles));
         var devices = connection.Query<(string id, string site)>("SELECT id, site FROM devices WHERE site IS NOT NULL").ToList();
-        foreach (var (site, context) in sites) context.Devices = devices.Where(d => d.site == site).Select(d => d.id).ToList();
+        var devicesOf = devices.ToLookup(d => d.site, d => d.id, StringComparer.Ordinal);
+        foreach (var (site, context) in sites) context.Devices = devicesOf[site].ToList();
         // Approved permits count for the rules; a revoked one only up to its revocation (it counted until then); filed and
         // refused ones never.
         foreach (var permit in connection.Query<(long id, string site, long from_time, long to_time, long? revoked_at)>(
