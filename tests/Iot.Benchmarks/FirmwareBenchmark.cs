@@ -6,7 +6,6 @@ using System.Text;
 using Iot.Contract.Signing;
 using Iot.Contract;
 using Iot.Firmware.Model;
-using Iot.Fleet.Telemetry;
 using Iot.Gateway.Configuration;
 using Iot.Gateway.Hardware;
 using Iot.Gateway.Journal;
@@ -458,7 +457,7 @@ internal static class FirmwareBenchmark
         for (int i = 0; i < 32; i++) seed[i] = (byte)(i + 7);
         var publicKey = Iot.Gateway.Release.Ed25519Signer.PublicKey(seed);
         var signature = Iot.Gateway.Release.Ed25519Signer.Sign(seed, body);
-        var verifier = new Iot.Gateway.Ota.Ed25519Verifier();
+        var verifier = new Iot.Contract.Signing.Ed25519Verifier();
         if (!verifier.Verify(publicKey, signature, body, 0, body.Length)) ok = false;
         var verifyNs = new double[Runs];
         var signNs = new double[Runs];
@@ -657,9 +656,9 @@ internal static class FirmwareBenchmark
         var seed = System.Security.Cryptography.SHA256.HashData("bench release key"u8);
         var image = new byte[64 * 1024];
         new Random(7).NextBytes(image);
-        var manifest = new Iot.Gateway.Ota.ReleaseManifest { Target = "esp32", Version = "2.0.0", Size = image.Length };
+        var manifest = new Iot.Contract.Signing.ReleaseManifest { Target = "esp32", Version = "2.0.0", Size = image.Length };
         System.Security.Cryptography.SHA256.HashData(image).CopyTo(manifest.Sha256, 0);
-        var message = new byte[Iot.Gateway.Ota.ReleaseManifest.MaxMessageBytes];
+        var message = new byte[Iot.Contract.Signing.ReleaseManifest.MaxMessageBytes];
         int length = manifest.WriteSignedMessage(message);
         byte[] signature = Iot.Gateway.Release.Ed25519Signer.Sign(seed, message.AsSpan(0, length));
         var command = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new Dictionary<string, object>

@@ -18,6 +18,9 @@ public sealed class TestMqttClient : IAsyncDisposable
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
     private readonly Channel<MqttApplicationMessage> _received = Channel.CreateUnbounded<MqttApplicationMessage>();
+    /// <summary>QoS 1 publishes awaiting their PUBACK at once: MQTTnet has no window of its own, and more than 65,535
+    /// at once would reuse packet ids (a benchmark starts hundreds of thousands together).</summary>
+    private readonly SemaphoreSlim _window = new(1000);
     private readonly TaskCompletionSource<MqttClientDisconnectedEventArgs> _lost = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _closing;
 
@@ -75,9 +78,17 @@ public sealed class TestMqttClient : IAsyncDisposable
     {
         var message = new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload.ToArray())
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).WithRetainFlag(retain).Build();
-        using var timeout = new CancellationTokenSource(Timeout);
-        var result = await Client.PublishAsync(message, timeout.Token);
-        return result.IsSuccess ? null : result.ReasonCode;
+        await _window.WaitAsync();
+        try
+        {
+            using var timeout = new CancellationTokenSource(Timeout);
+            var result = await Client.PublishAsync(message, timeout.Token);
+            return result.IsSuccess ? null : result.ReasonCode;
+        }
+        finally
+        {
+            _window.Release();
+        }
     }
 
     /// <summary>Publishes UTF-8 text like <see cref="TryPublishAsync(string, ReadOnlyMemory{byte}, bool)"/>.</summary>
@@ -141,6 +152,7 @@ public sealed class TestMqttClient : IAsyncDisposable
             // Already gone.
         }
         Client.Dispose();
+        _window.Dispose();
         _received.Writer.TryComplete();
     }
 }
