@@ -1,5 +1,7 @@
 using System.Diagnostics;
-using Iot.Mqtt;
+using Iot.Testing;
+using MQTTnet;
+using MQTTnet.Formatter;
 using Iot.Stack;
 
 namespace Iot.Benchmarks;
@@ -37,12 +39,11 @@ internal static class BrokerPersistenceBenchmark
                 using var broker = MosquittoBroker.Start(new MosquittoOptions { StateDirectory = state, Persistence = persistence, AutosaveChanges = changes });
                 await Retain(broker, retained);
                 var fleet = Fleet(broker);
-                await using (var first = new MqttClient(fleet)) { await first.ConnectAsync(); await first.SubscribeAsync("bench/t/#"); await first.DisconnectAsync(); }
+                await using (var first = await TestMqttClient.ConnectAsync(fleet)) await first.SubscribeAsync("bench/t/#");
 
                 double connected;
-                await using (var drain = new MqttClient(fleet))
+                await using (var drain = await TestMqttClient.ConnectAsync(fleet))
                 {
-                    await drain.ConnectAsync();
                     using var stop = new CancellationTokenSource();
                     var reading = Task.Run(async () => { try { await foreach (var _ in drain.Messages.ReadAllAsync(stop.Token)) { } } catch (OperationCanceledException) { } });
                     connected = await Publish(broker, messages, publishers, "live");
@@ -72,9 +73,8 @@ internal static class BrokerPersistenceBenchmark
                 // Queue the backlog with time-based saving (fast), stop cleanly (Mosquitto saves), start again saving on changes.
                 using (var filling = MosquittoBroker.Start(new MosquittoOptions { StateDirectory = state, Persistence = true, AutosaveChanges = 0 }))
                 {
-                    await using (var first = new MqttClient(Fleet(filling))) { await first.ConnectAsync(); await first.SubscribeAsync("bench/t/#"); await first.DisconnectAsync(); }
-                    await using var fill = new MqttClient(new MqttClientOptions { Host = filling.Host, Port = filling.Port, ClientId = "bench-fill", AutoReconnect = false });
-                    await fill.ConnectAsync();
+                    await using (var first = await TestMqttClient.ConnectAsync(Fleet(filling))) await first.SubscribeAsync("bench/t/#");
+                    await using var fill = await TestMqttClient.ConnectAsync(filling.Host, filling.Port, "bench-fill");
                     var payload = new byte[PayloadBytes];
                     for (var done = 0; done < backlog; done += 10_000)
                         await Task.WhenAll(Enumerable.Range(0, Math.Min(10_000, backlog - done)).Select(_ => fill.PublishAsync("bench/t/fill", payload)));
@@ -93,17 +93,13 @@ internal static class BrokerPersistenceBenchmark
         return 0;
     }
 
-    private static MqttClientOptions Fleet(MosquittoBroker broker) => new()
-    {
-        Host = broker.Host, Port = broker.Port, ClientId = "bench-fleet", ProtocolVersion = MqttProtocolVersion.V311,
-        CleanStart = false, AutoAcknowledge = true, AutoReconnect = false,
-    };
+    private static MqttClientOptions Fleet(MosquittoBroker broker) =>
+        TestMqttClient.Options(broker.Host, broker.Port, "bench-fleet", MqttProtocolVersion.V311).WithCleanSession(false).Build();
 
     /// <summary>One retained status per gateway, as the fleet's broker holds.</summary>
     private static async Task Retain(MosquittoBroker broker, int count)
     {
-        await using var client = new MqttClient(new MqttClientOptions { Host = broker.Host, Port = broker.Port, ClientId = "bench-status", AutoReconnect = false });
-        await client.ConnectAsync();
+        await using var client = await TestMqttClient.ConnectAsync(broker.Host, broker.Port, "bench-status");
         var status = new byte[150];
         await Task.WhenAll(Enumerable.Range(0, count).Select(i => client.PublishAsync($"bench/s/{i}", status, retain: true)));
         await client.DisconnectAsync();
@@ -114,14 +110,12 @@ internal static class BrokerPersistenceBenchmark
     {
         var payload = new byte[PayloadBytes];
         Random.Shared.NextBytes(payload);
-        var clients = new List<MqttClient>();
+        var clients = new List<TestMqttClient>();
         try
         {
             for (var p = 0; p < publishers; p++)
             {
-                var client = new MqttClient(new MqttClientOptions { Host = broker.Host, Port = broker.Port, ClientId = $"bench-{run}-{p}", AutoReconnect = false });
-                await client.ConnectAsync();
-                clients.Add(client);
+                clients.Add(await TestMqttClient.ConnectAsync(broker.Host, broker.Port, $"bench-{run}-{p}"));
             }
             var watch = Stopwatch.StartNew();
             await Task.WhenAll(clients.Select(async (client, p) =>

@@ -3,7 +3,8 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using System.Text;
-using Iot.Mqtt;
+using Iot.Fleet.People;
+using Iot.Testing;
 using Iot.Stack;
 
 namespace Iot.Benchmarks;
@@ -25,7 +26,7 @@ internal static class IngestBenchmark
         Console.WriteLine($"  (after a warm-up of {warmUp:N0} records, so the figure is the fleet's steady state, not its JIT compiling)");
         using var broker = MosquittoBroker.Start(new MosquittoOptions { MaxQueuedMessages = records * 2 });
         using var influx = InfluxServer.Start();
-        var options = new FleetOptions { MqttHost = broker.Host, MqttPort = broker.Port, InfluxUrl = influx.Url };
+        var options = new Iot.Stack.FleetOptions { MqttHost = broker.Host, MqttPort = broker.Port, InfluxUrl = influx.Url };
         // The benchmark sends thousands of messages a second per gateway, far past the per-device limit.
         options.Environment["Mqtt__DeviceMessagesPerSecond"] = "0";
         using var fleet = FleetServer.Start(options);
@@ -231,12 +232,7 @@ internal static class IngestBenchmark
         }
     }
 
-    private static async Task<MqttClient> Publisher(MosquittoBroker broker, string id)
-    {
-        var client = new MqttClient(new MqttClientOptions { Host = broker.Host, Port = broker.Port, ClientId = id, AutoReconnect = false });
-        await client.ConnectAsync();
-        return client;
-    }
+    private static Task<TestMqttClient> Publisher(MosquittoBroker broker, string id) => TestMqttClient.ConnectAsync(broker.Host, broker.Port, id);
 
     private static double Percentile(List<double> sorted, double p) =>
         sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];

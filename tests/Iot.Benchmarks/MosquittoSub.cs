@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace Iot.Benchmarks;
 
-/// <summary>Mosquitto's own subscriber, the baseline our client is measured against.</summary>
+/// <summary>Mosquitto's own subscriber, the baseline MQTTnet's subscriber is measured against.</summary>
 internal static class MosquittoSub
 {
     /// <summary>Creates a persistent QoS 1 session subscribed to <paramref name="topic"/>, then leaves.</summary>

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Iot.Mqtt;
 using Iot.Stack;
+using Iot.Testing;
 
 namespace Iot.Benchmarks;
 
@@ -159,15 +159,10 @@ internal static class RegistrationBenchmark
     /// <summary>Null when the device's first CONNECT is accepted, else why not.</summary>
     private static async Task<string?> ConnectsAtOnce(MosquittoBroker broker, BrokerCredentialsSeen credentials)
     {
-        await using var client = new MqttClient(new MqttClientOptions
-        {
-            Host = broker.Host, Port = broker.Port, ClientId = credentials.UserName, UserName = credentials.UserName, Password = credentials.Password,
-            AutoReconnect = false,
-        });
         try
         {
-            await client.ConnectAsync();
-            await client.DisconnectAsync();
+            await using var client = await TestMqttClient.ConnectAsync(TestMqttClient.Options(broker.Host, broker.Port, credentials.UserName)
+                .WithCredentials(credentials.UserName, credentials.Password).Build());
             return null;
         }
         catch (Exception e) when (e is not OutOfMemoryException)

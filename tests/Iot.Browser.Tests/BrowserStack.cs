@@ -2,7 +2,6 @@ using System.Net.Http.Json;
 using System.Net;
 using System.Text.Json.Nodes;
 using System.Text;
-using Iot.Mqtt;
 using Iot.Stack;
 using Iot.Testing;
 using Microsoft.Playwright;
@@ -99,9 +98,7 @@ public sealed class BrowserStack : IAsyncLifetime
     /// <summary>Publishes 12 one-minute records ending now, as the gateway would; each record's measurements as JSON.</summary>
     public async Task Publish(string device, string measurements)
     {
-        var client = new MqttClient(new MqttClientOptions { Host = Broker.Host, Port = Broker.Port, ClientId = device });
-        await client.ConnectAsync();
-        await using var _ = client;
+        await using var client = await TestMqttClient.ConnectAsync(Broker.Host, Broker.Port, device);
         var start = DateTimeOffset.UtcNow.AddMinutes(-12).ToUnixTimeSeconds() / 60 * 60;
         var recs = string.Join(",", Enumerable.Range(0, 12).Select(i => $$"""{"seq":{{i + 1}},"t":{{start + i * 60}},"dur":60,"q":0,"m":{{measurements}}}"""));
         await client.PublishAsync($"iot/v1/{device}/telemetry", Encoding.UTF8.GetBytes($$"""{"v":1,"dev":"{{device}}","fw":"1.0.0","boot":1,"recs":[{{recs}}]}"""));

@@ -1,8 +1,9 @@
-using System.Text;
 using Iot.Fleet.Broker;
 using Iot.Fleet.Storage;
-using Iot.Mqtt;
 using Iot.Stack;
+using Iot.Testing;
+using MQTTnet;
+using MQTTnet.Formatter;
 using Xunit;
 
 namespace Iot.Security.Tests;
@@ -12,7 +13,7 @@ namespace Iot.Security.Tests;
 /// the project CA and a client-certificate listener.</summary>
 public sealed class SecuredBroker : IDisposable
 {
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan Timeout = TestMqttClient.Timeout;
 
     private readonly string _state;
     private MosquittoBroker? _broker;
@@ -56,49 +57,50 @@ public sealed class SecuredBroker : IDisposable
     public static string NewDeviceId() => "T" + Guid.NewGuid().ToString("N")[..11].ToUpperInvariant();
 
     /// <summary>Options for the plain loopback listener.</summary>
-    public MqttClientOptions Options(BrokerCredentials? credentials, MqttProtocolVersion version, string? clientId = null) => new()
+    public MqttClientOptionsBuilder Options(BrokerCredentials? credentials, MqttProtocolVersion version, string? clientId = null)
     {
-        Host = "127.0.0.1",
-        Port = Broker.Port,
-        ProtocolVersion = version,
-        ClientId = clientId ?? credentials?.UserName + "-" + Guid.NewGuid().ToString("N")[..6],
-        UserName = credentials?.UserName,
-        Password = credentials?.Password,
-        AutoReconnect = false,
-        AutoAcknowledge = true,
-    };
+        var options = TestMqttClient.Options("127.0.0.1", Broker.Port, clientId ?? credentials?.UserName + "-" + Guid.NewGuid().ToString("N")[..6], version);
+        if (credentials is not null) options.WithCredentials(credentials.UserName, credentials.Password);
+        return options;
+    }
 
     /// <summary>Connects, retrying while the broker has not yet reloaded a just-created account.</summary>
-    public static async Task<MqttClient> ConnectAsync(MqttClientOptions options)
+    public static async Task<TestMqttClient> ConnectAsync(MqttClientOptionsBuilder options)
     {
         var deadline = DateTime.UtcNow + Timeout;
         while (true)
         {
-            var client = new MqttClient(options);
+            var client = new TestMqttClient();
             try
             {
-                await client.ConnectAsync();
-                return client;
-            }
-            catch (MqttException e) when (e.ReasonCode is MqttReasonCode.NotAuthorized or MqttReasonCode.BadUserNameOrPassword && DateTime.UtcNow < deadline)
-            {
-                await client.DisposeAsync();
-                await Task.Delay(20);
+                var result = await client.TryConnectAsync(options.Build());
+                if (result.ResultCode == MqttClientConnectResultCode.Success) return client;
+                if (result.ResultCode is not (MqttClientConnectResultCode.NotAuthorized or MqttClientConnectResultCode.BadUserNameOrPassword) || DateTime.UtcNow >= deadline)
+                    throw new IOException($"the broker refused the login: {result.ResultCode}");
             }
             catch
             {
                 await client.DisposeAsync();
                 throw;
             }
+            await client.DisposeAsync();
+            await Task.Delay(20);
         }
     }
 
     /// <summary>Connects the fleet's account, subscribed to every device's topics.</summary>
-    public async Task<MqttClient> ConnectFleetAsync(MqttProtocolVersion version)
+    public async Task<TestMqttClient> ConnectFleetAsync(MqttProtocolVersion version)
     {
         var fleet = await ConnectAsync(Options(Fleet, version));
-        Assert.Equal(MqttReasonCode.GrantedQoS1, await fleet.SubscribeAsync("iot/v1/#"));
+        Assert.Equal([MqttClientSubscribeResultCode.GrantedQoS1], await fleet.SubscribeAsync("iot/v1/#"));
         return fleet;
+    }
+
+    /// <summary>Tries to log in once and returns the broker's CONNACK result code.</summary>
+    public static async Task<MqttClientConnectResultCode> LoginAsync(MqttClientOptionsBuilder options)
+    {
+        await using var client = new TestMqttClient();
+        return (await client.TryConnectAsync(options.Build())).ResultCode;
     }
 
     public void Dispose()
@@ -113,43 +115,4 @@ public sealed class SecuredBroker : IDisposable
 public sealed class SecuredBrokerCollection : ICollectionFixture<SecuredBroker>
 {
     public const string Name = "secured broker";
-}
-
-internal static class MqttTestExtensions
-{
-    public static async Task<MqttMessage> ReceiveAsync(this MqttClient client)
-    {
-        using var cts = new CancellationTokenSource(SecuredBroker.Timeout);
-        return await client.Messages.ReadAsync(cts.Token);
-    }
-
-    /// <summary>The topics received up to and including <paramref name="marker"/>: a message the test sent after the
-    /// one that must not arrive, so "not received" is known without waiting for a timeout.</summary>
-    public static async Task<List<string>> TopicsUntilAsync(this MqttClient client, string marker)
-    {
-        var topics = new List<string>();
-        while (true)
-        {
-            var message = await client.ReceiveAsync();
-            topics.Add(message.Topic);
-            if (message.Topic == marker) return topics;
-        }
-    }
-
-    public static string Text(this MqttMessage message) => Encoding.UTF8.GetString(message.Payload.Span);
-
-    /// <summary>Publishes at QoS 1 and returns how the broker answered: null when it acknowledged, else its reason code.
-    /// MQTT 3.1.1 has no way to refuse a publish, so a forbidden one is acknowledged and dropped.</summary>
-    public static async Task<MqttReasonCode?> TryPublishAsync(this MqttClient client, string topic, string payload = "x")
-    {
-        try
-        {
-            await client.PublishAsync(topic, payload).WaitAsync(SecuredBroker.Timeout);
-            return null;
-        }
-        catch (MqttException e) when (e is not MqttProtocolException)
-        {
-            return e.ReasonCode;
-        }
-    }
 }

@@ -1,6 +1,9 @@
 using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using Iot.Fleet.Broker;
-using Iot.Mqtt;
+using Iot.Testing;
+using MQTTnet;
+using MQTTnet.Formatter;
 using Iot.Stack;
 using Xunit;
 
@@ -10,12 +13,19 @@ namespace Iot.Security.Tests;
 [Collection(SecuredBrokerCollection.Name)]
 public sealed class TlsTests(SecuredBroker broker)
 {
-    private MqttClientOptions OverTls(BrokerCredentials? credentials, MqttProtocolVersion version, ProjectCa trusted, string? clientId = null)
+    /// <summary>Options for a TLS listener (the server-certificate one unless <paramref name="port"/> says otherwise) that
+    /// trust only <paramref name="trusted"/>, optionally checking the name <paramref name="targetHost"/> and presenting a
+    /// client certificate.</summary>
+    private MqttClientOptionsBuilder OverTls(BrokerCredentials? credentials, MqttProtocolVersion version, ProjectCa trusted, string? clientId = null,
+        int? port = null, string? targetHost = null, X509Certificate2? clientCertificate = null)
     {
-        var options = broker.Options(credentials, version, clientId);
-        options.Port = broker.Broker.TlsPort!.Value;
-        options.Tls = new MqttTlsOptions { CaCertificate = trusted.LoadCaCertificate() };
-        return options;
+        var options = broker.Options(credentials, version, clientId).WithTcpServer("127.0.0.1", port ?? broker.Broker.TlsPort!.Value);
+        return options.WithTlsOptions(tls =>
+        {
+            tls.UseTls().WithTrustChain([trusted.LoadCaCertificate()]);
+            if (targetHost is not null) tls.WithTargetHost(targetHost);
+            if (clientCertificate is not null) tls.WithClientCertificates([clientCertificate]);
+        });
     }
 
     [Theory]
@@ -28,9 +38,7 @@ public sealed class TlsTests(SecuredBroker broker)
         // The certificate names 127.0.0.1 (the default target host here) and localhost.
         await using (var client = await SecuredBroker.ConnectAsync(OverTls(device, version, broker.Ca, device.UserName)))
             Assert.Null(await client.TryPublishAsync($"iot/v1/{device.UserName}/telemetry"));
-        var byName = OverTls(device, version, broker.Ca, device.UserName);
-        byName.Tls!.TargetHost = "localhost";
-        await using (var client = await SecuredBroker.ConnectAsync(byName))
+        await using (var client = await SecuredBroker.ConnectAsync(OverTls(device, version, broker.Ca, device.UserName, targetHost: "localhost")))
             Assert.Null(await client.TryPublishAsync($"iot/v1/{device.UserName}/event"));
         Assert.Equal([$"iot/v1/{device.UserName}/telemetry", $"iot/v1/{device.UserName}/event"], await fleet.TopicsUntilAsync($"iot/v1/{device.UserName}/event"));
 
@@ -38,8 +46,9 @@ public sealed class TlsTests(SecuredBroker broker)
         try
         {
             var otherCa = ProjectCa.LoadOrCreate(otherDirectory);
-            await using var untrusting = new MqttClient(OverTls(device, version, otherCa));
-            await Assert.ThrowsAsync<AuthenticationException>(() => untrusting.ConnectAsync());
+            await using var untrusting = new TestMqttClient();
+            var refused = await Assert.ThrowsAnyAsync<Exception>(() => untrusting.TryConnectAsync(OverTls(device, version, otherCa).Build()));
+            Assert.True(Refusal<AuthenticationException>(refused), refused.ToString());
         }
         finally
         {
@@ -55,13 +64,11 @@ public sealed class TlsTests(SecuredBroker broker)
         var a = broker.Accounts.CreateDevice(SecuredBroker.NewDeviceId());
         var b = broker.Accounts.CreateDevice(SecuredBroker.NewDeviceId());
         await using var deviceB = await SecuredBroker.ConnectAsync(OverTls(b, version, broker.Ca, b.UserName));
-        var dropped = false;
-        deviceB.Disconnected += (_, _) => dropped = true;
         // A claims B's client id; the TLS listeners use the user name as client id instead.
         await using var deviceA = await SecuredBroker.ConnectAsync(OverTls(a, version, broker.Ca, b.UserName));
         Assert.Null(await deviceA.TryPublishAsync($"iot/v1/{a.UserName}/event"));
         Assert.Null(await deviceB.TryPublishAsync($"iot/v1/{b.UserName}/event"));
-        Assert.False(dropped);
+        Assert.False(deviceB.Lost.IsCompleted, "B's session was taken over");
     }
 
     [Theory]
@@ -75,10 +82,7 @@ public sealed class TlsTests(SecuredBroker broker)
         Assert.Contains(broker.Accounts.List(), a => a.UserName == id && a.ClientCertificate);
         await using var fleet = await broker.ConnectFleetAsync(version);
         using var certificate = broker.Ca.IssueClientCertificate(id).ToCertificate();
-        var options = OverTls(null, version, broker.Ca, id);
-        options.Port = broker.Broker.ClientCertificatePort!.Value;
-        options.Tls!.ClientCertificate = certificate;
-        await using var device = await SecuredBroker.ConnectAsync(options);
+        await using var device = await SecuredBroker.ConnectAsync(OverTls(null, version, broker.Ca, id, broker.Broker.ClientCertificatePort, clientCertificate: certificate));
         // The certificate logs in at once; its ACL arrives with the broker's reload.
         for (var tries = 0; !await DeliveredAsync(device, fleet, id, $"iot/v1/{id}/hello{tries}"); tries++)
         {
@@ -88,7 +92,7 @@ public sealed class TlsTests(SecuredBroker broker)
 
         Assert.Null(await device.TryPublishAsync($"iot/v1/{id}/telemetry"));
         var forged = await device.TryPublishAsync($"iot/v1/{other}/telemetry");
-        Assert.Equal(version == MqttProtocolVersion.V500 ? MqttReasonCode.NotAuthorized : null, forged);
+        Assert.Equal(version == MqttProtocolVersion.V500 ? MqttClientPublishReasonCode.NotAuthorized : null, forged);
         Assert.Null(await device.TryPublishAsync($"iot/v1/{id}/event"));
         Assert.Equal([$"iot/v1/{id}/telemetry", $"iot/v1/{id}/event"], await fleet.TopicsUntilAsync($"iot/v1/{id}/event"));
 
@@ -102,11 +106,11 @@ public sealed class TlsTests(SecuredBroker broker)
             await Task.Delay(20);
         }
         if (version == MqttProtocolVersion.V500)
-            Assert.Equal(MqttReasonCode.NotAuthorized, await device.TryPublishAsync($"iot/v1/{id}/telemetry"));
+            Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, await device.TryPublishAsync($"iot/v1/{id}/telemetry"));
     }
 
     /// <summary>Whether a publish from the device reaches the fleet, known from a command the fleet sends after it.</summary>
-    private static async Task<bool> DeliveredAsync(MqttClient device, MqttClient fleet, string id, string topic)
+    private static async Task<bool> DeliveredAsync(TestMqttClient device, TestMqttClient fleet, string id, string topic)
     {
         await device.TryPublishAsync(topic);
         var marker = $"iot/v1/{id}/cmd";
@@ -118,18 +122,17 @@ public sealed class TlsTests(SecuredBroker broker)
     public async Task The_client_certificate_listener_refuses_clients_without_a_certificate_from_the_ca()
     {
         var device = broker.Accounts.CreateDevice(SecuredBroker.NewDeviceId());
-        var options = OverTls(device, MqttProtocolVersion.V500, broker.Ca, device.UserName);
-        options.Port = broker.Broker.ClientCertificatePort!.Value;
-        await using (var withoutCertificate = new MqttClient(options))
-            await Assert.ThrowsAnyAsync<Exception>(() => withoutCertificate.ConnectAsync());
+        var port = broker.Broker.ClientCertificatePort;
+        await using (var withoutCertificate = new TestMqttClient())
+            await Assert.ThrowsAnyAsync<Exception>(() => withoutCertificate.TryConnectAsync(OverTls(device, MqttProtocolVersion.V500, broker.Ca, device.UserName, port).Build()));
 
         var otherDirectory = Directory.CreateTempSubdirectory("iot-other-ca-").FullName;
         try
         {
             using var foreign = ProjectCa.LoadOrCreate(otherDirectory).IssueClientCertificate(device.UserName).ToCertificate();
-            options.Tls!.ClientCertificate = foreign;
-            await using var withForeignCertificate = new MqttClient(options);
-            await Assert.ThrowsAnyAsync<Exception>(() => withForeignCertificate.ConnectAsync());
+            await using var withForeignCertificate = new TestMqttClient();
+            await Assert.ThrowsAnyAsync<Exception>(() => withForeignCertificate.TryConnectAsync(
+                OverTls(device, MqttProtocolVersion.V500, broker.Ca, device.UserName, port, clientCertificate: foreign).Build()));
         }
         finally
         {
@@ -137,4 +140,11 @@ public sealed class TlsTests(SecuredBroker broker)
         }
     }
 
+    /// <summary>Whether <typeparamref name="T"/> is the failure or one of its causes (MQTTnet wraps the TLS failure).</summary>
+    private static bool Refusal<T>(Exception? e) where T : Exception
+    {
+        for (; e is not null; e = e.InnerException)
+            if (e is T) return true;
+        return false;
+    }
 }

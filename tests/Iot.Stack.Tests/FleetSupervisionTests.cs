@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
-using Iot.Mqtt;
+using Iot.Testing;
+using MQTTnet;
+using MQTTnet.Formatter;
 using Xunit;
 
 namespace Iot.Stack.Tests;
@@ -15,11 +17,10 @@ public sealed class FleetSupervisionTests
         using var fleet = FleetServer.Start(new FleetOptions { MqttHost = broker.Host, MqttPort = broker.Port, InfluxUrl = influx.Url });
 
         // An absent persistent session with 300 messages waiting for it.
-        var absent = new MqttClientOptions { Host = broker.Host, Port = broker.Port, ClientId = "absent", ProtocolVersion = MqttProtocolVersion.V311, CleanStart = false };
-        await using (var first = new MqttClient(absent)) { await first.ConnectAsync(); await first.SubscribeAsync("q/#"); await first.DisconnectAsync(); }
-        await using (var publisher = new MqttClient(new MqttClientOptions { Host = broker.Host, Port = broker.Port, ClientId = "pub" }))
+        var absent = TestMqttClient.Options(broker.Host, broker.Port, "absent", MqttProtocolVersion.V311).WithCleanSession(false).Build();
+        await using (var first = await TestMqttClient.ConnectAsync(absent)) await first.SubscribeAsync("q/#");
+        await using (var publisher = await TestMqttClient.ConnectAsync(broker.Host, broker.Port, "pub"))
         {
-            await publisher.ConnectAsync();
             await Task.WhenAll(Enumerable.Range(0, 300).Select(i => publisher.PublishAsync($"q/{i}", "x")));
         }
         using var http = fleet.Http();

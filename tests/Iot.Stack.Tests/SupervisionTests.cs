@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using Iot.Mqtt;
+using Iot.Testing;
+using MQTTnet;
+using MQTTnet.Formatter;
 using Xunit;
 
 namespace Iot.Stack.Tests;
@@ -61,27 +63,16 @@ public sealed class SupervisionTests
     private static async Task<int> DeliveredAfterCrash(MosquittoOptions options, int messages)
     {
         using var broker = MosquittoBroker.Start(options);
-        var fleet = new MqttClientOptions
+        var fleet = TestMqttClient.Options(broker.Host, broker.Port, "fleet-1", MqttProtocolVersion.V311).WithCleanSession(false).Build();
+        await using (var first = await TestMqttClient.ConnectAsync(fleet)) await first.SubscribeAsync("iot/v1/+/telemetry");
+        await using (var gateway = await TestMqttClient.ConnectAsync(broker.Host, broker.Port, "NS-0001"))
         {
-            Host = broker.Host, Port = broker.Port, ClientId = "fleet-1", ProtocolVersion = MqttProtocolVersion.V311,
-            CleanStart = false, AutoAcknowledge = true, AutoReconnect = false,
-        };
-        await using (var first = new MqttClient(fleet))
-        {
-            await first.ConnectAsync();
-            await first.SubscribeAsync("iot/v1/+/telemetry");
-            await first.DisconnectAsync();
-        }
-        await using (var gateway = new MqttClient(new MqttClientOptions { Host = broker.Host, Port = broker.Port, ClientId = "NS-0001", AutoReconnect = false }))
-        {
-            await gateway.ConnectAsync();
             for (var i = 0; i < messages; i++) await gateway.PublishAsync("iot/v1/NS-0001/telemetry", $"{{\"seq\":{i}}}");
             broker.Kill();
         }
         broker.Restart();
 
-        await using var again = new MqttClient(fleet);
-        await again.ConnectAsync();
+        await using var again = await TestMqttClient.ConnectAsync(fleet);
         var received = 0;
         using var quiet = new CancellationTokenSource(TimeSpan.FromSeconds(3));
         try

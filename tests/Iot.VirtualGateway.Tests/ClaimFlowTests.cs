@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json.Nodes;
 using System.Text.Json;
 using System.Text;
@@ -5,7 +6,8 @@ using Iot.Contract.Identity;
 using Iot.Fleet.Broker;
 using Iot.Gateway.Provisioning;
 using Iot.Gateway.Virtual.Simulation;
-using Iot.Mqtt;
+using Iot.Testing;
+using MQTTnet;
 using Iot.Contract.Factory;
 using MosquittoBroker = Iot.Stack.MosquittoBroker;
 using MosquittoOptions = Iot.Stack.MosquittoOptions;
@@ -58,12 +60,8 @@ public sealed class ClaimFlowTests(ITestOutputHelper output) : IDisposable
             """);
         using var broker = MosquittoBroker.Start(new MosquittoOptions { StateDirectory = Path.Combine(_state, "mosquitto"), PasswordFile = passwords, AclFile = acl });
 
-        await using var fleet = new MqttClient(new MqttClientOptions
-        {
-            Host = broker.Host, Port = broker.Port, ClientId = "fleet-test", UserName = "fleet", Password = fleetPassword,
-            AutoReconnect = false, AutoAcknowledge = true,
-        });
-        await fleet.ConnectAsync();
+        await using var fleet = await TestMqttClient.ConnectAsync(
+            TestMqttClient.Options(broker.Host, broker.Port, "fleet-test").WithCredentials("fleet", fleetPassword).Build());
         await fleet.SubscribeAsync("iot/v1/#");
 
         var scenario = Scenario.Parse($"""

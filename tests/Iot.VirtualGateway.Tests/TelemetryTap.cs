@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using Iot.Mqtt;
+using Iot.Testing;
+using MQTTnet;
 
 namespace Iot.VirtualGateway.Tests;
 
@@ -10,15 +11,15 @@ public sealed record ReceivedRecord(string Dev, uint Seq, long T, int Q, JsonEle
     public double Value(string channel) => M.GetProperty(channel).GetDouble();
 }
 
-/// <summary>Subscribes with our MqttClient to everything the gateways publish and keeps it for assertions.</summary>
+/// <summary>Subscribes to everything the gateways publish and keeps it for assertions.</summary>
 public sealed class TelemetryTap : IAsyncDisposable
 {
-    private readonly MqttClient _client;
+    private readonly TestMqttClient _client;
     private readonly ConcurrentQueue<ReceivedRecord> _records = new();
-    private readonly ConcurrentQueue<MqttMessage> _other = new();
+    private readonly ConcurrentQueue<MqttApplicationMessage> _other = new();
     private readonly Task _reader;
 
-    private TelemetryTap(MqttClient client)
+    private TelemetryTap(TestMqttClient client)
     {
         _client = client;
         _reader = Task.Run(ReadAsync);
@@ -26,12 +27,8 @@ public sealed class TelemetryTap : IAsyncDisposable
 
     public static async Task<TelemetryTap> StartAsync(string host, int port, params string[] filters)
     {
-        var client = new MqttClient(new MqttClientOptions
-        {
-            Host = host, Port = port, ClientId = "tap-" + Guid.NewGuid().ToString("N")[..8], AutoAcknowledge = true, MessageBufferCapacity = 100_000,
-        });
-        await client.ConnectAsync();
-        await client.SubscribeAsync(filters.Select(f => new MqttSubscription(f)));
+        var client = await TestMqttClient.ConnectAsync(host, port, "tap-" + Guid.NewGuid().ToString("N")[..8]);
+        await client.SubscribeAsync(filters);
         return new TelemetryTap(client);
     }
 
@@ -39,7 +36,7 @@ public sealed class TelemetryTap : IAsyncDisposable
     public IReadOnlyList<ReceivedRecord> Records => _records.ToArray();
 
     /// <summary>Non-telemetry messages (status, events).</summary>
-    public IReadOnlyList<MqttMessage> Other => _other.ToArray();
+    public IReadOnlyList<MqttApplicationMessage> Other => _other.ToArray();
 
     /// <summary>Waits until the distinct (dev, seq) count reaches expected.</summary>
     public async Task WaitForAsync(int expectedDistinct, TimeSpan timeout)

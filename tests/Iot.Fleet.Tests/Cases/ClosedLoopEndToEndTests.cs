@@ -41,9 +41,7 @@ public sealed class ClosedLoopEndToEndTests(PipelineFixture pipeline)
         Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/squads",
             new { id = "SQ-LOOP", name = "环城中队 Ring squad", grids = new[] { "G-LOOP" }, members = new[] { "li.wei" } })).StatusCode);
 
-        var client = new Iot.Mqtt.MqttClient(new Iot.Mqtt.MqttClientOptions { Host = pipeline.Broker.Host, Port = pipeline.Broker.Port, ClientId = "GW-LOOP-1" });
-        await client.ConnectAsync();
-        await using var _ = client;
+        await using var client = await Iot.Testing.TestMqttClient.ConnectAsync(pipeline.Broker.Host, pipeline.Broker.Port, "GW-LOOP-1");
         var start = Minute(DateTimeOffset.UtcNow.AddMinutes(-12));
         var payload = Envelope("GW-LOOP-1", Enumerable.Range(0, 12).Select(i => ((uint)(i + 1), start + i * 60, 0, """{"fume":0.8,"fan":1,"pur":0}""")).ToArray());
         await client.PublishAsync("iot/v1/GW-LOOP-1/telemetry", payload);

@@ -82,7 +82,7 @@ public sealed class AcknowledgementTests
     }
 
     /// <summary>A third record behind the redelivered one, then: each of the three stored once, as one raw message each.</summary>
-    private static async Task AssertStoredOnce(PipelineFixture pipeline, Iot.Mqtt.MqttClient gateway, long start)
+    private static async Task AssertStoredOnce(PipelineFixture pipeline, Iot.Testing.TestMqttClient gateway, long start)
     {
         await gateway.PublishAsync("iot/v1/GW-ACK-1/telemetry", Envelope("GW-ACK-1", (3, start + 120, 0, Fume)));
         await pipeline.Eventually(() => Task.FromResult(pipeline.JournalCount("GW-ACK-1")), n => n == 3, "the third record stored");

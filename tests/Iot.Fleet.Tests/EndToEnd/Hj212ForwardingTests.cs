@@ -2,7 +2,6 @@ using System.Net.Http.Json;
 using System.Net;
 using System.Text.Json.Nodes;
 using Iot.Hj212;
-using Iot.Mqtt;
 using Iot.Stack;
 using Iot.Testing;
 using Xunit;
@@ -229,12 +228,7 @@ public sealed class Hj212ForwardingTests(Hj212Fixture hj) : IClassFixture<Hj212F
             Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/devices", new { id = device, site })).StatusCode);
     }
 
-    private async Task<MqttClient> Gateway(string device)
-    {
-        var client = new MqttClient(new MqttClientOptions { Host = hj.Broker.Host, Port = hj.Broker.Port, ClientId = device });
-        await client.ConnectAsync();
-        return client;
-    }
+    private Task<TestMqttClient> Gateway(string device) => TestMqttClient.ConnectAsync(hj.Broker.Host, hj.Broker.Port, device);
 
     private Task Eventually(Func<bool> done, string what, int seconds = 60) =>
         Eventually(() => Task.FromResult(done()), d => d, what, seconds);

@@ -3,7 +3,6 @@ using System.Net;
 using System.Text.Json.Nodes;
 using System.Text.Json;
 using System.Text;
-using Iot.Mqtt;
 using Iot.Stack;
 using Iot.Testing;
 using Microsoft.Data.Sqlite;
@@ -52,12 +51,7 @@ public sealed class PipelineFixture : IDisposable
         Fleet = FleetServer.Start(options);
     }
 
-    public async Task<MqttClient> Gateway(string device)
-    {
-        var client = new MqttClient(new MqttClientOptions { Host = Broker.Host, Port = Broker.Port, ClientId = device });
-        await client.ConnectAsync();
-        return client;
-    }
+    public Task<TestMqttClient> Gateway(string device) => TestMqttClient.ConnectAsync(Broker.Host, Broker.Port, device);
 
     /// <summary>Registers a site and its devices, commissioned (by an admin record, which covers the devices bound
     /// when it is recorded) unless told otherwise.</summary>

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using System.Text;
 using Iot.Fleet.Api;
 using Iot.Fleet.People;
-using Iot.Mqtt;
+using MQTTnet;
 using Iot.Stack;
 using Iot.Testing;
 using Xunit.Abstractions;
@@ -41,20 +41,17 @@ public sealed class SecuredFleet : IDisposable
     public FleetServer Fleet { get; }
 
     /// <summary>Connects as a device with its own account, retrying while the broker reloads its files.</summary>
-    public async Task<MqttClient> Gateway(string user, string password)
+    public async Task<TestMqttClient> Gateway(string user, string password)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (true)
         {
-            var client = new MqttClient(Options(user, password));
             try
             {
-                await client.ConnectAsync();
-                return client;
+                return await TestMqttClient.ConnectAsync(Options(user, password));
             }
             catch (Exception) when (DateTime.UtcNow < deadline)
             {
-                await client.DisposeAsync();
                 await Task.Delay(200);
             }
         }
@@ -66,25 +63,16 @@ public sealed class SecuredFleet : IDisposable
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (DateTime.UtcNow < deadline)
         {
-            await using var client = new MqttClient(Options(user, password));
-            try
-            {
-                await client.ConnectAsync();
-            }
-            catch (Exception e) when (e is not TimeoutException)
-            {
-                return true;
-            }
+            await using var client = new TestMqttClient();
+            var result = await client.TryConnectAsync(Options(user, password));
+            if (result.ResultCode is MqttClientConnectResultCode.NotAuthorized or MqttClientConnectResultCode.BadUserNameOrPassword) return true;
             await Task.Delay(200);
         }
         return false;
     }
 
-    private MqttClientOptions Options(string user, string password) => new()
-    {
-        Host = Broker.Host, Port = Broker.Port, ClientId = $"{user}-{Guid.NewGuid():N}"[..20], UserName = user, Password = password,
-        ProtocolVersion = MqttProtocolVersion.V500, AutoReconnect = false,
-    };
+    private MqttClientOptions Options(string user, string password) =>
+        TestMqttClient.Options(Broker.Host, Broker.Port, $"{user}-{Guid.NewGuid():N}"[..20]).WithCredentials(user, password).Build();
 
     public void Dispose()
     {
