@@ -47,7 +47,7 @@ public static class LeadProof
 
 /// <summary>GET /api/leads/{id}: the lead, what it rests on, and its history (merges, cuts, withdrawals); `meters`: the meters
 /// its windows rest on with the calibration that covered them, `background`: the site's background noise in force at its
-/// first window, `readings`: each breaching window measured and as corrected for the background (Notices/LeadReadings).</summary>
+/// first window, `readings`: each breaching window measured and as corrected for the background (Leads/LeadReadings).</summary>
 public sealed record LeadEvidence(LeadView Lead, int WindowMinutes, DateTime RaisedAt, string? Detail, ProfileVersionView? Profile,
     IReadOnlyList<DeviceView> Devices, IReadOnlyList<EvidenceRecord> Records, IReadOnlyList<LeadHistoryEntry>? History = null,
     IReadOnlyList<Meters.MeterEvidence>? Meters = null, BackgroundLevel? Background = null, IReadOnlyList<LeadReading>? Readings = null,

@@ -48,7 +48,7 @@ public sealed record PermitDecision(string? Reason);
 public sealed record DeviceView(string Id, string? Site, DateTime? LastSeen, string? Firmware, string Status, long? Buffered, long Rejected);
 
 /// <summary>Sites, devices and night-work permits. Reads need any signed-in role; writes name their roles
-/// (People/Roles) and are audited.</summary>
+/// (Api/Roles) and are audited.</summary>
 public static class RegistryApi
 {
     public static void MapRegistryApi(this IEndpointRouteBuilder app)

@@ -302,7 +302,7 @@ public static class Migrations
             reason TEXT NOT NULL,
             at INTEGER NOT NULL);
         """,
-        // The admin token (Api/AdminToken): its SHA-256 only, and the configured one's, so a rotation through the API
+        // The admin token (People/AdminToken): its SHA-256 only, and the configured one's, so a rotation through the API
         // holds until the configuration changes.
         """
         CREATE TABLE admin_token (
@@ -394,7 +394,7 @@ public static class Migrations
         // Signed evidence and retention (issue 14): the audit log becomes a hash chain. `audit_chain` holds each entry's
         // hash = SHA-256(previous hash || canonical entry), append-only like the log; SQL cannot hash, so the entries
         // already in the log are linked in id order by the fleet (Audit/AuditChain.LinkPending) at its first start after
-        // this step. The retention trim (Storage/RetentionTrim) finds the raw messages still used by a record.
+        // this step. The retention trim (Operations/RetentionTrim) finds the raw messages still used by a record.
         """
         CREATE TABLE audit_chain (
             entry INTEGER PRIMARY KEY,
