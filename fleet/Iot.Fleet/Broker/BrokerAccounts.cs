@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using Dapper;
+using Iot.Contract;
 using Iot.Fleet.Api;
 using Iot.Fleet.Storage;
 using Iot.Fleet.Telemetry;
@@ -348,7 +349,7 @@ public sealed class BrokerAccounts : IDisposable
 
     private string AclFile(IReadOnlyCollection<StoredAccount> accounts)
     {
-        var root = WireProtocol.TopicRoot;
+        var root = Topics.Root;
         var text = new StringBuilder();
         text.Append("# Written by the fleet (Iot.Fleet.Broker.BrokerAccounts) from its database; edits are lost.\n");
         // Every device account is covered by one pattern (user name = device id), so the file does not grow with the

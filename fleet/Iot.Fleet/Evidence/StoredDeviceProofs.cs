@@ -1,4 +1,5 @@
 using Dapper;
+using Iot.Contract;
 using Iot.Evidence;
 using Iot.Fleet.Ingest;
 using Iot.Fleet.Storage;
@@ -20,7 +21,7 @@ public sealed class StoredDeviceProofs(FleetDatabase database) : IDeviceProofs
         return connection.Query<(long Id, string Topic, string? Proof, string? Mac, long? KeyId, long? SignedLength)>(
                 "SELECT id, topic, proof, mac, key_id, signed_length FROM messages WHERE id IN @messageIds AND proof = @verified",
                 new { messageIds, verified = ProofStatus.Verified })
-            .Select(m => (m, Device: WireProtocol.TryParseTopic(m.Topic, out var device, out _) ? device : null))
+            .Select(m => (m, Device: Topics.TryParse(m.Topic, out var device, out _) ? device : null))
             .Where(x => x.m.Mac is not null && x.m.SignedLength is > 0 && x.Device is not null)
             .Select(x => new DeviceProof(x.m.Id, x.Device!, ProofsFormat.EnvelopePrefixScope + x.m.SignedLength, ProofsFormat.HmacSha256,
                 x.m.Mac!, VerifiedAtIngest: true, KeyId: x.m.KeyId?.ToString(System.Globalization.CultureInfo.InvariantCulture)))

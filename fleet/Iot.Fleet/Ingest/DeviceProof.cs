@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Dapper;
+using Iot.Contract;
 using Iot.Fleet.Storage;
 using Iot.Fleet.Telemetry;
 using Microsoft.Extensions.Options;
@@ -115,7 +116,7 @@ public sealed class DeviceKeys(FleetDatabase database, IOptions<DeviceProofOptio
     {
         if (message.Proof is not { Status: ProofStatus.Verified, Mac: { } mac, KeyId: { } keyId, SignedLength: { } length }) return false;
         if (Get(keyId) is not { } key || length < 0 || length > message.Payload.Length) return false;
-        if (!WireProtocol.TryParseTopic(message.Topic, out var device, out _) || device != key.Device) return false;
+        if (!Topics.TryParse(message.Topic, out var device, out _) || device != key.Device) return false;
         return TrySplit(message.Payload, out var signed, out var sent) && signed == length && sent == mac && Matches(key.Key, message.Payload.AsSpan(0, length), mac);
     }
 

@@ -234,7 +234,7 @@ public sealed class TelemetryIngest(
             string? device = null;
             try
             {
-                if (!WireProtocol.TryParseTopic(message.Topic, out device, out var kind))
+                if (!Topics.TryParse(message.Topic, out device, out var kind))
                     throw new RejectedMessageException("topic is not iot/v1/{device}/{kind}");
                 if (!_limits.TryTake(device, kind, out var firstRefusal))
                 {

@@ -66,7 +66,7 @@ public sealed class ProvisioningExchange(
 
     private async Task Handle(FleetSession session, MqttApplicationMessage message, HashSet<string> awaiting, CancellationToken stop)
     {
-        if (!WireProtocol.TryParseTopic(message.Topic, out var device, out var kind) || !WireProtocol.DeviceId().IsMatch(device)) return;
+        if (!Topics.TryParse(message.Topic, out var device, out var kind) || !WireProtocol.DeviceId().IsMatch(device)) return;
         var payload = System.Buffers.BuffersExtensions.ToArray(message.Payload);
         if (kind == HelloTopic && !TooSoon(device) && Hello(device, payload))
         {
@@ -81,7 +81,7 @@ public sealed class ProvisioningExchange(
             // The evidence key that authenticates the gateway's telemetry: the same one on every answer, so whichever
             // answer the gateway takes, it holds the fleet's current key (Ingest/DeviceProof.cs).
             if (evidenceKeys is not null) body["key"] = evidenceKeys.Ensure(device, "claim").Hex;
-            await session.PublishAsync(WireProtocol.Topic(device, CredentialsTopic), body.ToJsonString(), stop);
+            await session.PublishAsync(Topics.For(device, CredentialsTopic), body.ToJsonString(), stop);
             Logger.LogInformation("gateway {Device}: own credentials sent over its provisioning topic", device);
         }
         else if (kind == Topics.Status && awaiting.Contains(device) && MessageParser.ParseStatus(device, payload).Online)

@@ -11,7 +11,6 @@ public static partial class WireProtocol
     public const int MaxRecordsPerMessage = WireLimits.MaxRecordsPerMessage;
     public const int DefaultDurationSeconds = WireLimits.DefaultDurationSeconds;
     public const int MaxDurationSeconds = WireLimits.MaxDurationSeconds;
-    public const string TopicRoot = Topics.Root;
 
     /// <summary>Records before this are a gateway with a lost clock, not history.</summary>
     public static readonly DateTimeOffset EarliestRecord = DateTimeOffset.FromUnixTimeSeconds(WireLimits.EarliestRecordUnixSeconds);
@@ -42,9 +41,4 @@ public static partial class WireProtocol
     /// and at most <see cref="MaxClockLead"/> ahead of the fleet.</summary>
     public static (long Earliest, long Latest) TimeRange(DateTimeOffset now) =>
         (EarliestRecord.ToUnixTimeSeconds(), (now + MaxClockLead).ToUnixTimeSeconds());
-
-    /// <summary>The device id and message kind of a topic `iot/v1/{id}/{kind}`, or false.</summary>
-    public static bool TryParseTopic(string topic, out string device, out string kind) => Topics.TryParse(topic, out device, out kind);
-
-    public static string Topic(string device, string kind) => Topics.For(device, kind);
 }

@@ -97,7 +97,7 @@ public sealed class CampaignRunner(
         // One bad report never stops the campaigns of the other devices.
         try
         {
-            if (!WireProtocol.TryParseTopic(message.Topic, out var device, out var kind) || message.Payload.Length > WireProtocol.MaxPayloadBytes) return;
+            if (!Topics.TryParse(message.Topic, out var device, out var kind) || message.Payload.Length > WireProtocol.MaxPayloadBytes) return;
             if (ParseReport(device, kind, System.Buffers.BuffersExtensions.ToArray(message.Payload)) is { } report) rollout.Apply(report);
         }
         catch (Exception e) when (e is not OperationCanceledException and not Microsoft.Data.Sqlite.SqliteException)
