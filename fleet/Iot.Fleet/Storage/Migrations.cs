@@ -535,5 +535,37 @@ public static class Migrations
             set_at INTEGER NOT NULL,
             set_by TEXT NOT NULL);
         """,
+        // 20: the registers (台账, issue 18): liable parties by unified social credit code, a site's address, party, contact,
+        // cooking heads and project, and the history of every register edit as snapshots before and after (a site's
+        // evidence and notice show it as it stood when the lead was raised). `version` makes an edit fail rather than
+        // overwrite one made meanwhile.
+        """
+        CREATE TABLE parties (
+            code TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            contact TEXT,
+            phone TEXT,
+            address TEXT,
+            version INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL);
+        ALTER TABLE sites ADD COLUMN address TEXT;
+        ALTER TABLE sites ADD COLUMN party TEXT REFERENCES parties (code);
+        ALTER TABLE sites ADD COLUMN contact TEXT;
+        ALTER TABLE sites ADD COLUMN phone TEXT;
+        ALTER TABLE sites ADD COLUMN cooking_heads INTEGER;
+        ALTER TABLE sites ADD COLUMN project TEXT;
+        ALTER TABLE sites ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE register_history (
+            id INTEGER PRIMARY KEY,
+            register TEXT NOT NULL,
+            entry TEXT NOT NULL,
+            change TEXT NOT NULL,
+            changed_at INTEGER NOT NULL,
+            changed_by TEXT NOT NULL,
+            reason TEXT,
+            before TEXT,
+            after TEXT NOT NULL);
+        CREATE INDEX register_history_entry ON register_history (register, entry, changed_at);
+        """,
     ];
 }
