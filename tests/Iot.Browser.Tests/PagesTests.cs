@@ -13,7 +13,7 @@ namespace Iot.Browser.Tests;
 /// <summary>The inspector's pages in chromium at phone width: sign in, filter the queue, a lead arriving live,
 /// the closed loop on the lead page, the language switch, the sites map and the monthly report.
 /// Screenshots of every step go to <see cref="BrowserStack.Screenshots"/>.</summary>
-public sealed class PagesTests(BrowserStack stack, ITestOutputHelper output) : IClassFixture<BrowserStack>
+public sealed partial class PagesTests(BrowserStack stack, ITestOutputHelper output) : IClassFixture<BrowserStack>
 {
     private const int PhoneWidth = 360;
 
@@ -287,12 +287,12 @@ public sealed class PagesTests(BrowserStack stack, ITestOutputHelper output) : I
         await page.Context.CloseAsync();
     }
 
-    private async Task<IPage> NewPage()
+    private async Task<IPage> NewPage(int width = PhoneWidth)
     {
         var context = await stack.Browser.NewContextAsync(new()
         {
-            BaseURL = stack.Fleet.Url.ToString(), ViewportSize = new() { Width = PhoneWidth, Height = 780 }, DeviceScaleFactor = 2, Locale = "zh-CN",
-            TimezoneId = "Asia/Shanghai", IsMobile = true, HasTouch = true,
+            BaseURL = stack.Fleet.Url.ToString(), ViewportSize = new() { Width = width, Height = 780 }, DeviceScaleFactor = 2, Locale = "zh-CN",
+            TimezoneId = "Asia/Shanghai", IsMobile = width == PhoneWidth, HasTouch = width == PhoneWidth,
         });
         context.SetDefaultTimeout(15_000);
         var page = await context.NewPageAsync();

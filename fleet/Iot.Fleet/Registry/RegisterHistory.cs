@@ -8,7 +8,7 @@ namespace Iot.Fleet.Registry;
 /// <summary>One field an edit changed, with its value before and after (null: empty).</summary>
 public sealed record FieldChange(string Field, JsonElement? Before, JsonElement? After);
 
-/// <summary>One edit of a register entry: what kind (`edited`, or `moved` for a site whose place changed), when, by whom,
+/// <summary>One edit of a register entry: what kind (`edited`, or `moved` for a site whose coordinates changed), when, by whom,
 /// why, and the fields it changed.</summary>
 public sealed record RegisterChange(long Id, string Change, DateTimeOffset ChangedAt, string ChangedBy, string? Reason, IReadOnlyList<FieldChange> Fields);
 

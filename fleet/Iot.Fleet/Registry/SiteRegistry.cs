@@ -300,7 +300,7 @@ public sealed class SiteRegistry : ISiteDirectory
     }
 
     /// <summary>
-    /// Edits a site's register entry, or moves it (its coordinates, address or grid change: the history says `moved`). Its id and
+    /// Edits a site's register entry, or moves it (its coordinates change: the history says `moved`). Its id and
     /// kinds stay: a different place or kind of monitoring is a new site. The snapshots before and after go into the register
     /// history with who and why, in the same transaction as the change and its audit entry. Refused with 409 when
     /// <see cref="SiteChange.Version"/> is given and the site was edited meanwhile, or another edit wins the race.
@@ -331,7 +331,8 @@ public sealed class SiteRegistry : ISiteDirectory
                 new { after.Id, after.Name, after.Timezone, after.Grid, after.Profile, hours = JsonSerializer.Serialize(after.BusinessHours), after.Lat, after.Lon,
                     after.Address, after.Party, after.Contact, after.Phone, after.CookingHeads, after.Project, after.Version, old = before.Version }, tx) == 0)
             throw RefusalException.Conflict($"site {id} was edited meanwhile; read it again");
-        var moved = before.Lat != after.Lat || before.Lon != after.Lon || before.Address != after.Address || before.Grid != after.Grid;
+        // Moved: its place changed (a corrected or added address alone is an edit).
+        var moved = before.Lat != after.Lat || before.Lon != after.Lon;
         RegisterHistory.Add(connection, tx, RegisterHistory.Sites, id, moved ? "moved" : "edited", audit.Actor.Name, change.Reason, before, after);
         audit.Describe($"site:{id}", before, after, change.Reason).WriteIn(connection, tx);
         tx.Commit();

@@ -2,9 +2,12 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Iot.Fleet.Api;
+using Iot.Fleet.Leads;
 using Iot.Fleet.Registry;
+using Iot.Fleet.Rules;
 using Iot.Fleet.Tests.People;
 using Iot.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace Iot.Fleet.Tests.Registry;
@@ -148,5 +151,35 @@ public sealed class RegistersApiTests(FleetApp fleet)
         var listed = await inspector.GetAllAsync("/api/parties", pageSize: 50);
         Assert.Contains(listed, p => (string)p!["code"]! == code);
         Assert.Equal(HttpStatusCode.NotFound, (await inspector.GetAsync($"/api/parties/{NewCode()}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_notice_names_the_party_and_the_address_as_they_stood_when_the_breach_began()
+    {
+        using var admin = fleet.WithAdminToken();
+        var code = NewCode();
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/parties", new { code, name = "老字号餐饮有限公司", address = "旧址路 1 号" })).StatusCode);
+        var site = FleetApp.SiteId();
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/sites",
+            new { id = site, name = "老字号", kind = "fume", party = code, address = "旧址路 1 号 一楼", cookingHeads = 3 })).StatusCode);
+        var start = DateTimeOffset.UtcNow.AddDays(-1);
+        var now = DateTimeOffset.UtcNow;
+        var lead = new Lead
+        {
+            Queue = LeadQueue.Enforcement, Rule = "fume.concentration", Site = site, Devices = new(StringComparer.Ordinal) { $"GW-{site}" },
+            StartMinute = start.ToUnixTimeSeconds() / 60, EndMinute = start.ToUnixTimeSeconds() / 60 + 30, WindowMinutes = 30, Value = 3.1, Limit = 2.0,
+            Unit = "mg/m3", RaisedAt = now, UpdatedAt = now,
+        };
+        fleet.Services.GetRequiredService<LeadStore>().Save([lead]);
+        // After the breach the operator renames itself and the kitchen moves.
+        Assert.Equal(HttpStatusCode.OK, (await admin.PatchAsJsonAsync($"/api/parties/{code}", new { name = "新字号餐饮有限公司", reason = "更名" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await admin.PatchAsJsonAsync($"/api/sites/{site}", new { address = "新址路 9 号", reason = "搬迁" })).StatusCode);
+
+        var notice = await admin.GetStringAsync($"/leads/{lead.Id}/notice");
+        Assert.Contains("老字号餐饮有限公司", notice);
+        Assert.Contains(code, notice);
+        Assert.Contains("旧址路 1 号 一楼", notice);
+        Assert.DoesNotContain("新字号", notice);
+        Assert.DoesNotContain("新址路", notice);
     }
 }
