@@ -182,4 +182,39 @@ public sealed class RegistersApiTests(FleetApp fleet)
         Assert.DoesNotContain("新字号", notice);
         Assert.DoesNotContain("新址路", notice);
     }
+
+    [Fact]
+    public async Task The_registers_and_the_report_download_as_csv_and_xlsx_for_those_who_read_leads()
+    {
+        using var inspector = await fleet.As(Roles.Inspector);
+        var code = NewCode();
+        Assert.Equal(HttpStatusCode.Created, (await inspector.PostAsJsonAsync("/api/parties", new { code, name = "=CMD|' /C calc'!A0 餐饮" })).StatusCode);
+        var site = FleetApp.SiteId();
+        using var engineer = await fleet.As(Roles.Engineer);
+        Assert.Equal(HttpStatusCode.Created, (await engineer.PostAsJsonAsync("/api/sites", new { id = site, name = "下载测试店", kind = "fume", party = code, cookingHeads = 6 })).StatusCode);
+
+        var csv = await inspector.GetAsync("/api/registers/sites.csv");
+        Assert.Equal("text/csv", csv.Content.Headers.ContentType!.MediaType);
+        var text = System.Text.Encoding.UTF8.GetString(await csv.Content.ReadAsByteArrayAsync());
+        Assert.StartsWith("\uFEFF点位编号,点位名称,类型,地址,责任主体,统一社会信用代码", text);
+        Assert.Contains($"{site},下载测试店,餐饮油烟,,'=CMD|' /C calc'!A0 餐饮,{code},,,6,", text);
+        var parties = await inspector.GetStringAsync("/api/registers/parties.csv");
+        Assert.Contains($"{code},'=CMD|' /C calc'!A0 餐饮,,,,{site},0", parties);
+
+        foreach (var register in new[] { "sites", "parties", "devices", "permits", "cases" })
+        {
+            var xlsx = await inspector.GetAsync($"/api/registers/{register}.xlsx");
+            Assert.Equal(HttpStatusCode.OK, xlsx.StatusCode);
+            Assert.Equal("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", xlsx.Content.Headers.ContentType!.MediaType);
+            Assert.Equal("PK"u8.ToArray(), (await xlsx.Content.ReadAsByteArrayAsync())[..2]);
+        }
+        Assert.Equal(HttpStatusCode.NotFound, (await inspector.GetAsync("/api/registers/secrets.csv")).StatusCode);
+        var report = await inspector.GetAsync("/api/reports/monthly.xlsx?month=2026-11");
+        Assert.Equal(HttpStatusCode.OK, report.StatusCode);
+        Assert.Equal("monthly-report-2026-11.xlsx", report.Content.Headers.ContentDisposition!.FileNameStar ?? report.Content.Headers.ContentDisposition.FileName);
+        Assert.Equal(HttpStatusCode.BadRequest, (await inspector.GetAsync("/api/reports/monthly.csv?month=2026-13")).StatusCode);
+        using var installer = await fleet.As(Roles.Installer);
+        Assert.Equal(HttpStatusCode.Forbidden, (await installer.GetAsync("/api/registers/sites.csv")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await installer.GetAsync("/api/reports/monthly.xlsx")).StatusCode);
+    }
 }
