@@ -68,4 +68,34 @@ public sealed partial class PagesTests
         await Shot(desk, "32-register-desktop-english");
         await desk.Context.CloseAsync();
     }
+
+    [Fact]
+    public async Task The_report_compares_months_and_downloads_itself_and_the_registers_on_a_phone_and_a_desktop()
+    {
+        var page = await NewPage();
+        await SignIn(page, "/report/");
+        await Expect(page.Locator("#figures tr[data-figure=leads] td").Nth(0)).ToHaveTextAsync("执法线索");
+        await Expect(page.Locator("#responseTimes svg")).ToContainTextAsync("未到场");
+        await Expect(page.Locator("#permits")).ToContainTextAsync("申报");
+        var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#xlsx"));
+        Assert.Matches(@"^monthly-report-\d{4}-\d{2}\.xlsx$", download.SuggestedFilename);
+        var bytes = await File.ReadAllBytesAsync(await download.PathAsync());
+        Assert.Equal("PK"u8.ToArray(), bytes[..2]);
+        var csv = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#registers li[data-register=sites] a[href$='.csv']"));
+        var text = System.Text.Encoding.UTF8.GetString(await File.ReadAllBytesAsync(await csv.PathAsync()));
+        Assert.StartsWith("\uFEFF点位编号,", text);
+        Assert.Contains("R-WEB,老王饭店", text);
+        await AssertInTheBureausWords(page);
+        await AssertFitsThePhone(page);
+        await Shot(page, "33-report-figures");
+        await page.Context.CloseAsync();
+
+        var desk = await NewPage(width: 1280);
+        await SignIn(desk, "/report/");
+        await desk.ClickAsync("#lang");
+        await Expect(desk.Locator("#figures tr[data-figure=wrongLeadRate] td").Nth(0)).ToHaveTextAsync("Wrong-lead rate");
+        await Expect(desk.Locator("#registers li[data-register=parties]")).ToContainTextAsync("Liable parties");
+        await Shot(desk, "34-report-desktop-english");
+        await desk.Context.CloseAsync();
+    }
 }
