@@ -2,8 +2,8 @@
 // ranked on responding within 30 minutes, handling (closing) and rectification.
 I18n.add({
   month: "月份", print: "打印", total: "本月执法线索 {0} 条，其中 {1} 条尚未派遣。", byRule: "高发问题（规则）", byHour: "高发时段（北京时间；22:00–06:00 夜间为深色）",
-  byGrid: "高发网格", bySite: "高发站点（前 10）", squads: "中队处置与整改", rank: "名次", dispatched: "派遣", inTime: "30 分钟内到场",
-  closed: "已结案", confirmed: "属实", dismissed: "不予处理", rectified: "已整改 / 责令整改", noGrid: "（无网格）", nothing: "本月没有线索。",
+  byGrid: "高发网格", bySite: "高发点位（前 10）", squads: "中队处置与整改", rank: "名次", dispatched: "派遣", inTime: "30 分钟内到场",
+  closed: "已结案", confirmed: "属实", dismissed: "不予立案·销号", rectified: "已整改 / 责令整改", noGrid: "（无网格）", nothing: "本月没有线索。",
   rates: "到场率：线索发现后 30 分钟内到场的比例。处置率：已结案的比例。整改率：责令整改后复查已整改的比例。",
   integrity: "审计日志哈希链截至月末：{0} 条，链头 {1}。证据签名公钥指纹：{2}。",
 }, {
