@@ -268,8 +268,18 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
             var handlers = connection.Query<string>("SELECT DISTINCT actor FROM case_steps WHERE lead = @lead AND step IN ('result', 'recheck')", new { lead }, tx).ToList();
             if (handlers.Contains(actor))
                 throw new RefusalException($"independent verification: {actor} recorded this case's result, so someone else must verify it", StatusCodes.Status403Forbidden);
-            if (_options.Verification == VerificationRule.Squad && c.Squad is { } sq && Squads.Read(connection, tx, sq) is { } squad && squad.Members.Contains(actor))
-                throw new RefusalException($"independent verification: {actor} is in squad {squad.Id}, which handled the case; someone outside it must verify it", StatusCodes.Status403Forbidden);
+            if (_options.Verification == VerificationRule.Squad)
+            {
+                // A squad is its members' list (Squads) and each person's own squad (People): either puts the verifier in it.
+                var handling = new HashSet<string>(StringComparer.Ordinal);
+                if (c.Squad is { } dispatched) handling.Add(dispatched);
+                foreach (var handler in handlers)
+                    if (connection.ExecuteScalar<string?>("SELECT squad FROM people WHERE login = @handler", new { handler }, tx) is { } own) handling.Add(own);
+                var mine = connection.ExecuteScalar<string?>("SELECT squad FROM people WHERE login = @actor", new { actor }, tx);
+                var shared = handling.FirstOrDefault(sq => sq == mine || (Squads.Read(connection, tx, sq)?.Members.Contains(actor) ?? false));
+                if (shared is not null)
+                    throw new RefusalException($"independent verification: {actor} is in squad {shared}, which handled the case; someone outside it must verify it", StatusCodes.Status403Forbidden);
+            }
             if (c.VerifiedAt is not null)
                 throw new RefusalException($"the result of lead {lead} is already verified by {c.VerifiedBy}", StatusCodes.Status409Conflict);
             c.VerifiedBy = actor;
