@@ -65,7 +65,9 @@ let evidence = null, theCase = null, site = null, squads = [], reasons = [], cha
 const STEP = { confirm: "close:confirmed", dismiss: "close:dismissed" };
 // What the state alone does not say (the server refuses it otherwise): a commitment letter belongs to a noticed case only,
 // a penalty case is filed once and never for a notice, a check-in and a verification are made once.
-const ONCE = { commitment: c => c.notice, file: c => !c.notice && !c.caseNumber, checkin: c => !c.checkIn, verify: c => !c.verification };
+// A case closes as confirmed once verified (核查) by someone other than who recorded its result.
+const ONCE = { commitment: c => c.notice, file: c => !c.notice && !c.caseNumber, checkin: c => !c.checkIn, verify: c => !c.verification,
+  confirm: c => !!c.verification };
 const possible = (step, c) => (meta.caseSteps[STEP[step] ?? step] ?? []).includes(c.status) && (ONCE[step]?.(c) ?? true);
 
 const COLORS = ["#0b63ce", "#7b3fb5", "#00838f", "#5d4037"];
@@ -161,7 +163,7 @@ function drawCase() {
   if (c.recheck) fact(dl, "recheckResult", App.status(c.recheck));
   if (c.caseNumber) fact(dl, "case_number", c.caseNumber);
   if (c.verification) fact(dl, "verification", `${c.verification.by} · ${App.time(c.verification.at)}`, App.el("div", { class: "muted" }, c.verification.note));
-  if (c.fineYuan != null) fact(dl, "fine", App.num(c.fineYuan));
+  if (c.fineYuan != null) fact(dl, "fine", c.fineYuan.toFixed(2));
   if (c.feedback?.length) fact(dl, "feedback", App.el("ul", {}, ...c.feedback.map(f => App.el("li", { "data-channel": f.channel },
     `${channelText(f.channel)} · ${f.by} · ${App.time(f.at)}`, App.el("div", { class: "muted" }, f.text)))));
   if (c.closeReason) fact(dl, "closeReason", reasonText(c.closeReason), c.closeNote ? ` — ${c.closeNote}` : "");
@@ -179,7 +181,7 @@ function drawCase() {
     h.data?.case_number ? App.el("div", { class: "muted" }, `${I18n.t("case_number")} ${h.data.case_number}`) : null,
     h.data?.channel ? App.el("div", { class: "muted" }, `${channelText(h.data.channel)}: ${h.data.text}`) : null,
     h.data?.distance_m != null ? App.el("div", { class: "muted" }, I18n.t("distance", App.num(h.data.distance_m))) : null,
-    h.data?.fine_yuan != null ? App.el("div", { class: "muted" }, `${I18n.t("fine")} ${App.num(h.data.fine_yuan)}`) : null)));
+    h.data?.fine_yuan != null ? App.el("div", { class: "muted" }, `${I18n.t("fine")} ${Number(h.data.fine_yuan).toFixed(2)}`) : null)));
   tick();
 }
 
