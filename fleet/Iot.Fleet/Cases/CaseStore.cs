@@ -205,7 +205,8 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
 
     /// <summary>Arrival on site (到场签到) of a dispatched case: where the phone was, or, when it has no location, the time
     /// typed by hand with the reason. The distance to the site's coordinates is kept; a check-in further than
-    /// <see cref="ClosedLoopOptions.CheckInRadiusMeters"/> plus the phone's accuracy is flagged `far`, not refused.</summary>
+    /// <see cref="ClosedLoopOptions.CheckInRadiusMeters"/> plus the phone's accuracy is flagged `far`, not refused. Only a
+    /// member of the squad the case was dispatched to checks in, when that squad lists its members (403).</summary>
     public CaseView CheckIn(long lead, ArrivalFix? fix, DateTimeOffset? arrivedAt, string? reason, string actor, AuditScope? audit)
     {
         if (fix is null && arrivedAt is null)
@@ -217,6 +218,10 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
         {
             if (ReadCheckIn(connection, tx, lead) is { } earlier)
                 throw new RefusalException($"{earlier.By} already checked in on site at {earlier.At:u}", StatusCodes.Status409Conflict);
+            // A check-in says "I am there": only someone of the squad the case went to, when the squad lists its members.
+            if (c.Squad is { } sq && Squads.Read(connection, tx, sq) is { Members.Count: > 0 } squad && !squad.Members.Contains(actor)
+                && connection.ExecuteScalar<string?>("SELECT squad FROM people WHERE login = @actor", new { actor }, tx) != sq)
+                throw new RefusalException($"the case of lead {lead} went to squad {sq}; {actor} is not in it, so cannot check in for it", StatusCodes.Status403Forbidden);
             var now = clock.GetUtcNow();
             if (fix is null)
             {

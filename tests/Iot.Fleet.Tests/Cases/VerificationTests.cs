@@ -73,6 +73,17 @@ public sealed class VerificationTests : IDisposable
     }
 
     [Fact]
+    public void Only_a_member_of_the_squad_the_case_went_to_checks_in_for_it()
+    {
+        var lead = Dispatched("R-1");
+        var refused = Assert.Throws<RefusalException>(() => _db.Cases.CheckIn(lead, new ArrivalFix(30.0, 120.0, 10), null, null, "wu.lei", null));
+        Assert.Equal(403, refused.Status);
+        Assert.Contains("squad SQ-EAST", refused.Message);
+        Assert.Null(_db.Cases.Get(lead).CheckIn);
+        Assert.Equal("zhao.min", _db.Cases.CheckIn(lead, new ArrivalFix(30.0, 120.0, 10), null, null, "zhao.min", null).CheckIn!.By);
+    }
+
+    [Fact]
     public void A_wrong_verification_rule_or_radius_stops_the_start_with_the_key_to_fix()
     {
         var services = new ServiceCollection();
