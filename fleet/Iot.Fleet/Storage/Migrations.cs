@@ -567,5 +567,33 @@ public static class Migrations
             after TEXT NOT NULL);
         CREATE INDEX register_history_entry ON register_history (register, entry, changed_at);
         """,
+        // 21: the loop's missing steps (issue 18): the penalty case's number (案号, unique in the bureau) and fine in fen,
+        // the independent verification (核查), arrival by check-in with the phone's location, and feedback (反馈).
+        """
+        ALTER TABLE cases ADD COLUMN case_number TEXT;
+        ALTER TABLE cases ADD COLUMN fine_fen INTEGER;
+        ALTER TABLE cases ADD COLUMN verified_by TEXT;
+        ALTER TABLE cases ADD COLUMN verified_at INTEGER;
+        ALTER TABLE cases ADD COLUMN verify_note TEXT;
+        CREATE UNIQUE INDEX cases_case_number ON cases (case_number);
+        CREATE TABLE case_checkins (
+            lead INTEGER PRIMARY KEY REFERENCES leads (id),
+            at INTEGER NOT NULL,
+            lat REAL,
+            lon REAL,
+            accuracy_m REAL,
+            distance_m REAL,
+            far INTEGER NOT NULL,
+            reason TEXT,
+            actor TEXT NOT NULL);
+        CREATE TABLE case_feedback (
+            id INTEGER PRIMARY KEY,
+            lead INTEGER NOT NULL REFERENCES leads (id),
+            channel TEXT NOT NULL,
+            text TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            at INTEGER NOT NULL);
+        CREATE INDEX case_feedback_lead ON case_feedback (lead, id);
+        """,
     ];
 }

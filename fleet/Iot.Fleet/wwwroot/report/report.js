@@ -2,9 +2,9 @@
 // ranked on responding within 30 minutes, handling (closing) and rectification.
 I18n.add({
   month: "月份", print: "打印", total: "本月执法线索 {0} 条，其中 {1} 条尚未派遣。", byRule: "高发问题（规则）", byHour: "高发时段（北京时间；22:00–06:00 夜间为深色）",
-  byGrid: "高发网格", bySite: "高发站点（前 10）", squads: "中队处置与整改", rank: "名次", dispatched: "派遣", inTime: "30 分钟内到场",
-  closed: "已结案", confirmed: "属实", dismissed: "不予处理", rectified: "已整改 / 责令整改", noGrid: "（无网格）", nothing: "本月没有线索。",
-  rates: "到场率：线索发现后 30 分钟内到场的比例。处置率：已结案的比例。整改率：责令整改后复查已整改的比例。",
+  byGrid: "高发网格", bySite: "高发点位（前 10）", squads: "中队处置与整改", rank: "名次", dispatched: "派遣", inTime: "30 分钟内到场",
+  closed: "已结案", confirmed: "属实", dismissed: "不予立案·销号", rectified: "已整改 / 责令限期改正", noGrid: "（无网格）", nothing: "本月没有线索。",
+  rates: "到场率：线索发现后 30 分钟内到场的比例。处置率：已结案的比例。整改率：责令限期改正后复查已整改的比例。",
   integrity: "审计日志哈希链截至月末：{0} 条，链头 {1}。证据签名公钥指纹：{2}。",
   xlsx: "下载 Excel", csv: "下载 CSV", compare: "同比与环比", figure: "指标", thisMonth: "本月", previousMonth: "上月", mom: "环比",
   yearBefore: "去年同月", yoy: "同比", responseTimes: "到场用时分布（分钟）", dismissals: "无效线索原因", permitsAndMonitoring: "夜间施工证明与监测在线",
@@ -27,7 +27,7 @@ I18n.add({
   month: "Month", print: "Print", total: "{0} enforcement leads this month; {1} not dispatched yet.", byRule: "Most frequent rules",
   byHour: "Hours of day (China time; night 22:00–06:00 darker)", byGrid: "Grids", bySite: "Sites (top 10)", squads: "Squads: handling and rectification",
   rank: "Rank", dispatched: "Dispatched", inTime: "On site ≤ 30 min", closed: "Closed", confirmed: "Confirmed", dismissed: "Dismissed",
-  rectified: "Rectified / ordered", noGrid: "(no grid)", nothing: "No leads this month.",
+  rectified: "Rectified / ordered to correct", noGrid: "(no grid)", nothing: "No leads this month.",
   rates: "Response: on site within 30 minutes of the lead. Handling: cases closed. Rectification: rectified at re-check of those given a deadline.",
   integrity: "Audit log hash chain at the month's end: {0} entries, head {1}. Evidence signing key fingerprint: {2}.",
 });

@@ -1,8 +1,8 @@
 // Sites and their gateways, and a map drawn from the sites' own coordinates (no tile server): each grid cell
 // is the box around its sites, each site a dot coloured by its open enforcement leads.
 I18n.add({
-  map: "站点分布图", quiet: "无待办线索", some: "1–2 条待办", many: "3 条及以上", cell: "网格", search: "按编号、名称或网格查找",
-  count: "{0} 个站点", unplaced: "无坐标的站点：{0}", openLeads: "待办线索", leads30d: "近 30 天线索", commissioned: "已调试", kind: "类型",
+  map: "点位分布图", quiet: "无待办线索", some: "1–2 条待办", many: "3 条及以上", cell: "网格", search: "按编号、名称或网格查找",
+  count: "{0} 个点位", unplaced: "无坐标的点位：{0}", openLeads: "待办线索", leads30d: "近 30 天线索", commissioned: "已调试", kind: "类型",
   noDevices: "无设备", lastSeen: "最后上报 {0}",
   meter: "计量器具 {0}", calibratedUntil: "检定有效期至 {0}", uncalibrated: "无有效检定", expiring: "检定将于 {0} 到期",
   address: "地址", party: "责任主体", contact: "现场联系人", phone: "联系电话", cookingHeads: "灶头数", project: "工程项目", name: "名称",
