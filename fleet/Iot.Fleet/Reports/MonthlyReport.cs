@@ -43,7 +43,7 @@ public sealed record MonitoringCounts(long FumeSites, long FumeSitesOnline, long
 
 /// <summary>A month's headline figures, for the comparisons month on month and year on year.</summary>
 public sealed record MonthFigures(string Month, long Leads, long NightWithoutPermit, long Closed, long Dismissed, long RespondedInTime, long LiveDispatched,
-    long NoticesServed, long PermitsFiled)
+    long NoticesServed, long PermitsFiled, long CasesFiled = 0, decimal FinesYuan = 0)
 {
     /// <summary>Dismissed of closed: the share of leads found wrong on site (无效线索率), null with none closed.</summary>
     public double? WrongLeadRate => Closed == 0 ? null : (double)Dismissed / Closed;
@@ -216,12 +216,15 @@ public sealed class MonthlyReport(FleetDatabase database, TimeProvider clock, Ev
                 COALESCE(SUM(CASE WHEN c.status IN ('confirmed', 'dismissed') THEN 1 ELSE 0 END), 0) AS Closed,
                 COALESCE(SUM(CASE WHEN c.status = 'dismissed' THEN 1 ELSE 0 END), 0) AS Dismissed,
                 COALESCE(SUM(CASE WHEN c.squad IS NOT NULL AND m.late = 0 AND c.responded_at IS NOT NULL AND c.responded_at <= m.raised_at + @target THEN 1 ELSE 0 END), 0) AS RespondedInTime,
-                COALESCE(SUM(CASE WHEN c.squad IS NOT NULL AND m.late = 0 THEN 1 ELSE 0 END), 0) AS LiveDispatched
+                COALESCE(SUM(CASE WHEN c.squad IS NOT NULL AND m.late = 0 THEN 1 ELSE 0 END), 0) AS LiveDispatched,
+                COALESCE(SUM(CASE WHEN c.case_number IS NOT NULL THEN 1 ELSE 0 END), 0) AS CasesFiled,
+                COALESCE(SUM(c.fine_fen), 0) AS FineFen
             FROM ({MonthLeads}) m LEFT JOIN cases c ON c.lead = m.id
             """, p);
         return new MonthFigures(month, leads.Leads, leads.NightWithoutPermit, leads.Closed, leads.Dismissed, leads.RespondedInTime, leads.LiveDispatched,
             connection.ExecuteScalar<long>("SELECT COUNT(*) FROM notice_services WHERE served_at >= @fromS AND served_at < @toS", p),
-            connection.ExecuteScalar<long>("SELECT COUNT(*) FROM permit_history WHERE status = 'filed' AND at >= @fromMs AND at < @toMs", p));
+            connection.ExecuteScalar<long>("SELECT COUNT(*) FROM permit_history WHERE status = 'filed' AND at >= @fromMs AND at < @toMs", p),
+            leads.CasesFiled, leads.FineFen / 100m);
     }
 
     /// <summary>Minutes from raised to on site, in the bands the bureau's reports use around the 30-minute target.</summary>
@@ -301,6 +304,8 @@ public sealed class MonthlyReport(FleetDatabase database, TimeProvider clock, Ev
         public long Dismissed { get; set; }
         public long RespondedInTime { get; set; }
         public long LiveDispatched { get; set; }
+        public long CasesFiled { get; set; }
+        public long FineFen { get; set; }
     }
 
     private sealed class MonitoringRow

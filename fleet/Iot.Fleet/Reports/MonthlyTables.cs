@@ -48,6 +48,8 @@ public static class MonthlyTables
         Row("无效线索", f => f.Dismissed);
         Row("无效线索率（%）", f => Percent(f.WrongLeadRate));
         Row("按时到场率（%）", f => Percent(f.ResponseRate));
+        Row("处罚立案", f => f.CasesFiled);
+        Row("罚款（元）", f => (double)f.FinesYuan);
         Row("告知书送达", f => f.NoticesServed);
         Row("夜间施工证明申报", f => f.PermitsFiled);
         return new ReportTable("概况", [$"指标（{report.Month}）", "本月", "上月", "环比（%）", "去年同月", "同比（%）"], rows);

@@ -67,17 +67,20 @@ public sealed class RegisterTables(FleetDatabase database, SiteRegistry registry
     private ReportTable Cases()
     {
         using var connection = database.Open();
-        return new ReportTable("案件台账", ["线索编号", "点位编号", "点位名称", "违法类型", "开始时间", "线索时间", "状态", "中队", "到场时间", "结论", "结案原因", "开案时间"],
-            [.. connection.Query<(long lead, string site, string? name, string rule, long start_minute, long raised_at, string status, string? squad, long? responded_at,
-                    string? outcome, string? close_reason, long opened_at)>(
+        return new ReportTable("案件台账", ["线索编号", "案号", "点位编号", "点位名称", "违法类型", "开始时间", "线索时间", "状态", "中队", "到场时间", "结论", "结案原因", "罚款（元）", "核查人", "开案时间"],
+            [.. connection.Query<(long lead, string? case_number, string site, string? name, string rule, long start_minute, long raised_at, string status, string? squad,
+                    long? responded_at, string? outcome, string? close_reason, long? fine_fen, string? verified_by, long opened_at)>(
                     """
-                    SELECT c.lead, l.site, s.name, l.rule, l.start_minute, l.raised_at, c.status, q.name AS squad, c.responded_at, c.outcome, c.close_reason, c.opened_at
+                    SELECT c.lead, c.case_number, l.site, s.name, l.rule, l.start_minute, l.raised_at, c.status, q.name AS squad, c.responded_at, c.outcome,
+                        c.close_reason, c.fine_fen, c.verified_by, c.opened_at
                     FROM cases c JOIN leads l ON l.id = c.lead LEFT JOIN sites s ON s.id = l.site LEFT JOIN squads q ON q.id = c.squad ORDER BY c.lead
                     """)
                 .Select(c => new object?[]
                 {
-                    c.lead, c.site, c.name, BureauWords.RuleZh(c.rule), Local(c.start_minute * 60_000), Local(c.raised_at), BureauWords.StatusZh(c.status), c.squad,
-                    Local(c.responded_at), c.outcome, c.close_reason is { } r ? CaseRules.DismissReasons.FirstOrDefault(d => d.Id == r)?.Zh ?? r : null, Local(c.opened_at),
+                    c.lead, c.case_number, c.site, c.name, BureauWords.RuleZh(c.rule), Local(c.start_minute * 60_000), Local(c.raised_at), BureauWords.StatusZh(c.status), c.squad,
+                    Local(c.responded_at), c.outcome is { } o ? BureauWords.StatusZh(o) : null,
+                    c.close_reason is { } r ? CaseRules.DismissReasons.FirstOrDefault(d => d.Id == r)?.Zh ?? r : null, c.fine_fen is { } fen ? fen / 100m : null,
+                    c.verified_by, Local(c.opened_at),
                 })]);
     }
 

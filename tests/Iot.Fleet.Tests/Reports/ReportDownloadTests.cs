@@ -52,7 +52,9 @@ public sealed class ReportDownloadTests : IDisposable
         _db.Clock.Now += TimeSpan.FromMinutes(20);
         _db.Cases.Result(slow.Id, CaseStatus.NoViolation, "sensor wet", null, "li.wei", null);
         _db.Cases.Close(slow.Id, CaseStatus.Dismissed, "device_fault", null, "li.wei", null);
-        _db.Cases.Close(quick.Id, CaseStatus.Confirmed, null, null, "li.wei", null);
+        _db.Cases.File(quick.Id, "郑高新环罚〔2026〕17号", "li.wei", null);
+        _db.Cases.Verify(quick.Id, "photos seen", "wang.fang", null); // by someone else (independent verification)
+        _db.Cases.Close(quick.Id, CaseStatus.Confirmed, null, null, "li.wei", null, fineYuan: 20_000.50m);
         return _report.Build("2026-11");
     }
 
@@ -65,6 +67,7 @@ public sealed class ReportDownloadTests : IDisposable
         Assert.Equal((2L, 1L, 0.5), (report.Figures.Closed, report.Figures.Dismissed, report.Figures.WrongLeadRate));
         Assert.Equal(2.0 / 3, report.Figures.ResponseRate);
         Assert.Equal(1L, report.Figures.NightWithoutPermit);
+        Assert.Equal((1L, 20_000.50m), (report.Figures.CasesFiled, report.Figures.FinesYuan));
         Assert.Equal([("0-10", 1L), ("10-20", 0L), ("20-30", 1L), ("30-60", 0L), ("60+", 0L), ("none", 1L)], report.ResponseTimes.Select(r => (r.Key!, r.Count)));
         Assert.Equal([("device_fault", 1L)], report.Dismissals.Select(d => (d.Key!, d.Count)));
         Assert.Equal((1L, 0L, 0L, 0L), (report.Monitoring!.FumeSites, report.Monitoring.FumeSitesOnline, report.Monitoring.Devices, report.Monitoring.DevicesOnline));
@@ -83,6 +86,8 @@ public sealed class ReportDownloadTests : IDisposable
         Assert.Equal(["执法线索", "3", "2", "50", "1", "200"], summary[1]);
         Assert.Equal(["无效线索率（%）", "50", "", "", "", ""], summary[5]);
         Assert.Equal(["按时到场率（%）", "66.7", "", "", "", ""], summary[6]);
+        Assert.Equal(["处罚立案", "1", "0", "", "0", ""], summary[7]);
+        Assert.Equal(["罚款（元）", "20000.5", "0", "", "0", ""], summary[8]);
 
         Assert.Equal(["违法类型", "线索数"], sheets["违法类型"][0]);
         Assert.Equal(report.Rules.Select(r => new List<string> { BureauWords.RuleZh(r.Key), r.Count.ToString(CultureInfo.InvariantCulture) }), sheets["违法类型"].Skip(1));
@@ -93,6 +98,19 @@ public sealed class ReportDownloadTests : IDisposable
         Assert.Equal("东区中队", sheets["中队"][1][0]);
         Assert.Equal([["网格", "线索数"], ["G-1", "2"], ["G-2", "1"]], sheets["网格"].Take(1).Concat(sheets["网格"].Skip(1).OrderBy(r => r[0], StringComparer.Ordinal)));
         Assert.Equal([["申报", "批准", "不予批准", "撤销", "夜间线索·有证明", "夜间线索·无证明"], ["0", "0", "0", "0", "0", "1"]], sheets["夜间施工证明"]);
+    }
+
+    [Fact]
+    public void The_cases_register_names_the_case_number_the_fine_and_who_verified()
+    {
+        November();
+        var cases = new RegisterTables(_db.Database, _db.Registry, new Iot.Fleet.Registry.PartyRegister(_db.Database)).Of("cases");
+        var row = Assert.Single(cases.Rows, r => r[1] is "郑高新环罚〔2026〕17号");
+        var column = (string header) => row[cases.Headers.ToList().IndexOf(header)];
+        Assert.Equal((20_000.50m, "wang.fang", "R-1"), (column("罚款（元）"), column("核查人"), column("点位编号")));
+        Assert.Equal(3, cases.Rows.Count); // the November leads; October's and last year's were never taken in
+        int At(string header) => cases.Headers.ToList().IndexOf(header);
+        Assert.Equal(BureauWords.Zh("status.dismissed"), cases.Rows.Single(r => r[At("结案原因")] is "监测设备故障或数据异常")[At("状态")]);
     }
 
     [Fact]

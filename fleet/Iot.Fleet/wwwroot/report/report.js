@@ -9,7 +9,7 @@ I18n.add({
   xlsx: "下载 Excel", csv: "下载 CSV", compare: "同比与环比", figure: "指标", thisMonth: "本月", previousMonth: "上月", mom: "环比",
   yearBefore: "去年同月", yoy: "同比", responseTimes: "到场用时分布（分钟）", dismissals: "无效线索原因", permitsAndMonitoring: "夜间施工证明与监测在线",
   "fig.leads": "执法线索", "fig.nightWithoutPermit": "夜间施工无证明线索", "fig.closed": "已结案", "fig.dismissed": "无效线索",
-  "fig.wrongLeadRate": "无效线索率", "fig.responseRate": "按时到场率", "fig.noticesServed": "告知书送达", "fig.permitsFiled": "夜间施工证明申报",
+  "fig.wrongLeadRate": "无效线索率", "fig.responseRate": "按时到场率", "fig.noticesServed": "告知书送达", "fig.casesFiled": "处罚立案", "fig.finesYuan": "罚款（元）", "fig.permitsFiled": "夜间施工证明申报",
   "band.none": "未到场", permitsFiled: "申报", permitsApproved: "批准", permitsRefused: "不予批准", permitsRevoked: "撤销",
   fumeSites: "餐饮油烟点位（当前）", fumeOnline: "油烟净化设施在线点位（当前）", devicesOnline: "设备在线（当前）",
   registers: "台账下载", "register.sites": "点位台账", "register.parties": "责任主体台账", "register.devices": "设备台账",
@@ -19,7 +19,7 @@ I18n.add({
   previousMonth: "Month before", mom: "Change", yearBefore: "A year before", yoy: "Change", responseTimes: "Minutes from lead to on site",
   dismissals: "Wrong leads by reason", permitsAndMonitoring: "Night-work permits and monitoring",
   "fig.leads": "Enforcement leads", "fig.nightWithoutPermit": "Night work without permit", "fig.closed": "Closed", "fig.dismissed": "Wrong leads",
-  "fig.wrongLeadRate": "Wrong-lead rate", "fig.responseRate": "On site within 30 min", "fig.noticesServed": "Notices served", "fig.permitsFiled": "Permits filed",
+  "fig.wrongLeadRate": "Wrong-lead rate", "fig.responseRate": "On site within 30 min", "fig.noticesServed": "Notices served", "fig.casesFiled": "Penalty cases filed", "fig.finesYuan": "Fines (yuan)", "fig.permitsFiled": "Permits filed",
   "band.none": "not on site", permitsFiled: "filed", permitsApproved: "approved", permitsRefused: "refused", permitsRevoked: "revoked",
   fumeSites: "Restaurant sites (now)", fumeOnline: "Restaurants with a gateway online (now)", devicesOnline: "Devices online (now)",
   registers: "Registers", "register.sites": "Sites", "register.parties": "Liable parties", "register.devices": "Devices",
@@ -63,7 +63,7 @@ function draw() {
 
 // The headline figures against the month before and a year before; rates as percentages, changes in percent.
 function drawFigures(r) {
-  const keys = ["leads", "nightWithoutPermit", "closed", "dismissed", "wrongLeadRate", "responseRate", "noticesServed", "permitsFiled"];
+  const keys = ["leads", "nightWithoutPermit", "closed", "dismissed", "wrongLeadRate", "responseRate", "casesFiled", "finesYuan", "noticesServed", "permitsFiled"];
   const value = (f, k) => (f ? (k.endsWith("Rate") ? pct(f[k]) : String(f[k])) : "–");
   const change = (now, then, k) => {
     if (!now || !then || k.endsWith("Rate") || !then[k]) return "–";
