@@ -269,16 +269,23 @@ public sealed class MonthlyReport(FleetDatabase database, TimeProvider clock, Ev
             .ToLookup(d => d.Site, d => new SiteDevice(d.Id,
                 d.Online switch { 1 => "online", 0 => "offline", _ => d.LastSeen is null ? "never seen" : "unknown" },
                 d.LastSeen is { } seen ? DateTimeOffset.FromUnixTimeMilliseconds(seen).UtcDateTime : null, d.Firmware));
+        // The leads are counted in one pass grouped by site: a count per site would read the queue once for every site.
+        var counts = connection.Query<(string Site, long Open, long Recent)>(
+                """
+                SELECT l.site,
+                    COALESCE(SUM(CASE WHEN COALESCE(c.status, 'open') NOT IN ('confirmed', 'dismissed') THEN 1 ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN l.raised_at >= @since THEN 1 ELSE 0 END), 0)
+                FROM leads l LEFT JOIN cases c ON c.lead = l.id WHERE l.queue = 'enforcement' AND l.status = 'new' GROUP BY l.site
+                """, new { since })
+            .ToDictionary(c => c.Site, c => (c.Open, c.Recent), StringComparer.Ordinal);
         return connection.Query<SiteRow>(
                 """
                 SELECT s.id AS Id, s.name AS Name, s.kind AS Kind, s.grid AS Grid, s.lat AS Lat, s.lon AS Lon, g.squad AS Squad,
-                    EXISTS (SELECT 1 FROM commissioning k WHERE k.site = s.id AND k.passed = 1) AS Commissioned,
-                    (SELECT COUNT(*) FROM leads l LEFT JOIN cases c ON c.lead = l.id
-                     WHERE l.site = s.id AND l.queue = 'enforcement' AND l.status = 'new' AND COALESCE(c.status, 'open') NOT IN ('confirmed', 'dismissed')) AS OpenLeads,
-                    (SELECT COUNT(*) FROM leads l WHERE l.site = s.id AND l.queue = 'enforcement' AND l.status = 'new' AND l.raised_at >= @since) AS Leads30d
+                    EXISTS (SELECT 1 FROM commissioning k WHERE k.site = s.id AND k.passed = 1) AS Commissioned
                 FROM sites s LEFT JOIN squad_grids g ON g.grid = s.grid ORDER BY s.id
-                """, new { since })
-            .Select(r => new SiteOverview(r.Id, r.Name, r.Kind, r.Grid, r.Lat, r.Lon, r.Squad, r.Commissioned != 0, [.. devices[r.Id]], r.OpenLeads, r.Leads30d))
+                """)
+            .Select(r => new SiteOverview(r.Id, r.Name, r.Kind, r.Grid, r.Lat, r.Lon, r.Squad, r.Commissioned != 0, [.. devices[r.Id]],
+                counts.GetValueOrDefault(r.Id).Open, counts.GetValueOrDefault(r.Id).Recent))
             .ToList();
     }
 
@@ -340,7 +347,5 @@ public sealed class MonthlyReport(FleetDatabase database, TimeProvider clock, Ev
         public double? Lon { get; set; }
         public string? Squad { get; set; }
         public long Commissioned { get; set; }
-        public long OpenLeads { get; set; }
-        public long Leads30d { get; set; }
     }
 }
