@@ -47,6 +47,12 @@ public sealed partial class PagesTests(BrowserStack stack, ITestOutputHelper out
         var id = long.Parse((await fresh.GetAttributeAsync("data-id"))!);
         await Shot(page, "03-live-lead");
 
+        // On a phone the queue comes first: the filters are folded into one line above it.
+        await Expect(page.Locator("#filters")).ToBeHiddenAsync();
+        var firstLead = await page.Locator("#leads li").First.BoundingBoxAsync();
+        Assert.True(firstLead!.Y < 300, $"the first lead starts {firstLead.Y} px down the phone's screen");
+        await page.ClickAsync("#filterPanel summary");
+
         // Filters: by rule, by site, by case status; the address keeps them.
         await page.SelectOptionAsync("#rule", "fume.purifier_off");
         await Expect(page.Locator("#leads li")).ToHaveCountAsync(1);
@@ -63,6 +69,7 @@ public sealed partial class PagesTests(BrowserStack stack, ITestOutputHelper out
         await page.SelectOptionAsync("#grid", "G-EAST");
         await page.SelectOptionAsync("#status", "open");
         await Expect(page.Locator("#leads li")).ToHaveCountAsync(2);
+        await Expect(page.Locator("#activeFilters")).ToHaveTextAsync("（已选 2 项）");
         await Shot(page, "05-filter-site-grid-status");
         await AssertFitsThePhone(page);
 

@@ -66,6 +66,9 @@ public sealed partial class PagesTests
         await Expect(site.Locator("ol.history > li[data-change=moved]")).ToContainTextAsync("moved");
         await Expect(site.Locator("ol.history > li[data-change=edited] li[data-field=cookingHeads]")).ToContainTextAsync("Cooking heads: – → 2");
         await Shot(desk, "32-register-desktop-english");
+        // On a wide screen the queue's filters are open.
+        await desk.GotoAsync("/leads/");
+        await Expect(desk.Locator("#filters")).ToBeVisibleAsync();
         await desk.Context.CloseAsync();
     }
 

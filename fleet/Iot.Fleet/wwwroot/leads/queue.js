@@ -1,10 +1,10 @@
 // The lead queue: enforcement leads with their case state, filtered by rule, grid, squad, site, status and time.
 // The filters live in the address (a link or a reload keeps them); new leads and case changes arrive over SSE.
 I18n.add({
-  filters: "筛选", rule: "规则", status: "状态", time: "时间", all: "全部", anyTime: "不限", today: "今天", day: "最近 24 小时",
+  filters: "筛选", activeFilters: "（已选 {0} 项）", rule: "规则", status: "状态", time: "时间", all: "全部", anyTime: "不限", today: "今天", day: "最近 24 小时",
   week: "最近 7 天", month: "最近 30 天", empty: "没有符合条件的线索。", count: "{0} 条线索", late: "补传", newLead: "新",
 }, {
-  filters: "Filters", rule: "Rule", status: "Status", time: "Time", all: "all", anyTime: "any time", today: "today", day: "last 24 h",
+  filters: "Filters", activeFilters: "({0} set)", rule: "Rule", status: "Status", time: "Time", all: "all", anyTime: "any time", today: "today", day: "last 24 h",
   week: "last 7 days", month: "last 30 days", empty: "No leads match these filters.", count: "{0} leads", late: "backfilled", newLead: "new",
 });
 
@@ -89,6 +89,8 @@ function options(select, items) {
 function syncAddress() {
   const query = new URLSearchParams(Object.entries(filters()).filter(([, v]) => v));
   history.replaceState(null, "", query.size ? `?${query}` : location.pathname);
+  const active = [...query.keys()].length;
+  $("activeFilters").textContent = active ? I18n.t("activeFilters", active) : "";
 }
 
 App.start("leads", async () => {
@@ -102,6 +104,9 @@ App.start("leads", async () => {
   options($("status"), meta.statuses.map(s => [s.id, App.status(s.id), `status.${s.id}`]));
   const params = new URLSearchParams(location.search);
   for (const f of FILTERS) if (params.get(f)) $(f).value = params.get(f);
+  // The queue comes first on a phone: the filters stay folded there (their count shows), open on a wide screen.
+  $("filterPanel").open = matchMedia("(min-width: 48rem)").matches;
+  syncAddress();
 
   $("filters").addEventListener("change", async event => {
     syncAddress();
