@@ -258,15 +258,17 @@ public sealed partial class PagesTests(BrowserStack stack, ITestOutputHelper out
             Assert.True(factory.IsSuccessStatusCode, await factory.Content.ReadAsStringAsync());
         }
         var page = await NewPage();
-        await page.GotoAsync("/install/");
+        // The phone's camera opens the label's link (iot-prov factory --installer-url): sign in, then back with the code.
+        var label = new Iot.Provisioning.ClaimPayload(id, code, stack.Fleet.Url).ToString();
+        await page.GotoAsync(label);
         await Expect(page).ToHaveURLAsync(new Regex("/login\\.html\\?next=%2Finstall%2F"));
         await page.FillAsync("#loginName", "zhang.gong");
         await page.FillAsync("#password", "Installer-pass-2026");
         await page.ClickAsync("#signIn");
-        await Expect(page).ToHaveURLAsync(new Regex("/install/$"));
+        await Expect(page).ToHaveURLAsync(new Regex($"/install/\\?d={id}&c="));
+        await Expect(page.Locator("#code")).ToHaveValueAsync(code);
+        await Expect(page.Locator("#fromLabel")).ToContainTextAsync(id);
 
-        // Typed from the label in lower case with spaces: the page and the fleet take it as it comes.
-        await page.FillAsync("#code", code.ToLowerInvariant().Replace("-", " "));
         await page.CheckAsync("#newSite");
         await page.FillAsync("#siteId", "R-PHONE");
         await page.FillAsync("#siteName", "街角面馆");
@@ -274,7 +276,10 @@ public sealed partial class PagesTests(BrowserStack stack, ITestOutputHelper out
         await page.FillAsync("#lat", "30.2700");
         await page.FillAsync("#lon", "120.1500");
         await page.FillAsync("#grid", "G-EAST");
-        await page.FillAsync("#hours", "10:00-22:00");
+        await page.FillAsync("#hours", "10-14");
+        await page.ClickAsync("#claimButton");
+        await Expect(page.Locator("#claimError")).ToContainTextAsync("10:00-14:00;17:00-22:00");
+        await page.FillAsync("#hours", "10:00-14:00；17:00-22:00"); // lunch and dinner, with a Chinese semicolon
         await Shot(page, "14-install-claim");
         await page.ClickAsync("#claimButton");
 
@@ -290,6 +295,7 @@ public sealed partial class PagesTests(BrowserStack stack, ITestOutputHelper out
             Assert.Equal("R-PHONE", (string?)device!["site"]);
             var site = await http.GetFromJsonAsync<JsonObject>("/api/sites/R-PHONE");
             Assert.Equal(30.27, (double)site!["lat"]!, 4);
+            Assert.Equal(["10:00-14:00", "17:00-22:00"], site["businessHours"]!.AsArray().Select(h => $"{h!["from"]}-{h["to"]}"));
         }
         await page.Context.CloseAsync();
     }

@@ -51,6 +51,21 @@ public sealed class CliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Factory_labels_link_to_the_installer_page_and_refuse_a_plain_http_address()
+    {
+        var output = Path.Combine(Path.GetTempPath(), $"iot-labels-{Guid.NewGuid():N}");
+        var (exit, text) = await Cli.RunAsync("factory", "--count", "2", "--prefix", "NS", "--start", "7", "--out", output, "--installer-url", "http://fleet.example");
+        Assert.NotEqual(0, exit);
+        Assert.Contains("https", text);
+        (exit, text) = await Cli.RunAsync("factory", "--count", "2", "--prefix", "NS", "--start", "7", "--out", output, "--installer-url", "https://fleet.example");
+        Assert.Equal(0, exit);
+        var list = FactoryList.Read(CsvTable.Load(Path.Combine(output, "factory-list.csv")), out _);
+        var sheet = await File.ReadAllTextAsync(Path.Combine(output, "labels.html"));
+        Assert.Contains($"data-claim=\"https://fleet.example/install/?d=NS-000007&amp;c={list[0].ClaimCode}\"", sheet);
+        Directory.Delete(output, recursive: true);
+    }
+
+    [Fact]
     public async Task Upload_factory_sends_ids_codes_and_secrets_only()
     {
         var batch = FactoryBatch.Generate("NS", 1, 2, 6, DateTimeOffset.UtcNow);

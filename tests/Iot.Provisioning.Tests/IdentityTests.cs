@@ -83,8 +83,26 @@ public sealed class IdentityTests
         Assert.Equal(identity.Label, ClaimPayload.Parse($"IOTCLAIM:NS-000123?C={identity.ClaimCode.ToLowerInvariant().Replace("-", "")}", out _));
     }
 
+    [Fact]
+    public void A_label_links_to_the_installer_page_with_the_claim_code_and_the_link_reads_back()
+    {
+        var identity = FactoryBatch.Generate("NS", 123, 1, 6, Now)[0];
+        var label = identity.LabelFor(new Uri("https://fleet.hz.example.gov.cn/some/path?x=1"));
+        Assert.Equal($"https://fleet.hz.example.gov.cn/install/?d=NS-000123&c={identity.ClaimCode}", label.ToString());
+        Assert.DoesNotContain(identity.BootstrapSecret, label.ToString());
+        var read = ClaimPayload.Parse($"HTTPS://fleet.hz.example.gov.cn/install/?C={identity.ClaimCode.ToLowerInvariant()}&d=NS-000123", out _);
+        Assert.Equal((identity.Id, identity.ClaimCode), (read!.DeviceId, read.ClaimCode));
+        Assert.Null(ClaimPayload.InstallerUrlProblem(new Uri("https://fleet.example")));
+        Assert.Null(ClaimPayload.InstallerUrlProblem(new Uri("http://127.0.0.1:8080")));
+        Assert.Contains("https", ClaimPayload.InstallerUrlProblem(new Uri("http://fleet.example")));
+    }
+
     [Theory]
-    [InlineData("https://example.com/?c=X", "should start")]
+    [InlineData("https://example.com/?c=X", "not the installer page")]
+    [InlineData("https://example.com/install/?c=ABCD-EFGH-JK", "no device id")]
+    [InlineData("https://example.com/install/?d=ns&c=ABCD-EFGH-JK", "bad device id")]
+    [InlineData("https://example.com/install/?d=NS-000123", "no claim code")]
+    [InlineData("ftp://example.com/install/?d=NS-000123&c=X", "should start")]
     [InlineData("iotclaim:NS-000123", "no claim code")]
     [InlineData("iotclaim:ns?c=ABCD", "bad device id")]
     [InlineData("iotclaim:NS-000123?x=1", "no claim code")]

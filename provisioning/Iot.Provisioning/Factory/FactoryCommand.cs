@@ -19,17 +19,26 @@ internal static class FactoryCommand
         {
             Description = "Earlier factory lists: their ids and claim codes are not given out again (repeatable)",
         };
+        var installer = new Option<string?>("--installer-url")
+        {
+            Description = "The fleet's https address: each QR label links to its installer page with the claim code, so any phone camera or WeChat opens it",
+        };
         var command = new Command("factory", "Generate gateway identities, the factory list (secret) and printable QR labels")
         {
-            count, prefix, start, digits, output, existing,
+            count, prefix, start, digits, output, existing, installer,
         };
         command.SetAction(parsed => Run(console, parsed.GetValue(count), parsed.GetValue(prefix)!.Trim().ToUpperInvariant(),
-            parsed.GetValue(start), parsed.GetValue(digits), parsed.GetValue(output)!, parsed.GetValue(existing) ?? []));
+            parsed.GetValue(start), parsed.GetValue(digits), parsed.GetValue(output)!, parsed.GetValue(existing) ?? [], parsed.GetValue(installer)));
         return command;
     }
 
-    private static int Run(IAnsiConsole console, int count, string prefix, long start, int digits, DirectoryInfo output, FileInfo[] existing)
+    private static int Run(IAnsiConsole console, int count, string prefix, long start, int digits, DirectoryInfo output, FileInfo[] existing, string? installerUrl)
     {
+        Uri? installer = null;
+        if (installerUrl is not null && (!Uri.TryCreate(installerUrl, UriKind.Absolute, out installer) || ClaimPayload.InstallerUrlProblem(installer) is not null))
+            return console.Error($"--installer-url: {(installer is null ? $"'{installerUrl}' is not an address" : ClaimPayload.InstallerUrlProblem(installer))}");
+        if (installer is null)
+            console.MarkupLine("[yellow]no --installer-url: the labels hold iotclaim: text, which a phone camera or WeChat shows as text; the installer page's scanner still reads it[/]");
         if (count is < 1 or > 100_000) return console.Error("--count must be between 1 and 100000");
         if (digits is < 1 or > 12) return console.Error("--digits must be between 1 and 12");
         var listPath = Path.Combine(output.FullName, FactoryList.FileName);
@@ -66,7 +75,7 @@ internal static class FactoryCommand
                     var labels = progress.AddTask("labels", maxValue: count);
                     batch = FactoryBatch.Generate(prefix, start, count, digits, DateTimeOffset.UtcNow, takenIds, takenCodes,
                         done => identities.Value = done);
-                    sheet = LabelSheet.Render(batch.Select(i => i.Label).ToList(), $"Claim labels {batch[0].Id} – {batch[^1].Id}",
+                    sheet = LabelSheet.Render(batch.Select(i => i.LabelFor(installer)).ToList(), $"Claim labels {batch[0].Id} – {batch[^1].Id}",
                         done => labels.Value = done);
                 });
         }

@@ -9,6 +9,7 @@ I18n.add({
   claim: "认领网关", step3: "3 · 现场验证", live: "检查清单会自动刷新。", note: "备注（可选）", photo: "安装照片（可选）",
   sign: "签署调试记录", done: "调试完成，点位开始产生执法线索。", pass: "通过", fail: "未通过", pending: "等待中",
   noCamera: "此浏览器不能扫码，请手动输入认领码。", badQr: "这不是网关标签的二维码。", chooseSite: "请选择或新建点位。",
+  fromLabel: "来自网关 {0} 的标签", badHours: "营业时间写成 10:00-14:00;17:00-22:00（可写多段）",
   // What to do about a check that has not passed; the fleet's own detail (values, dBm …) follows in small type.
   "own_credentials.pending": "网关尚未上线或尚未换用自身凭据：检查电源和网络", "clock_synced.pending": "尚未收到网关状态",
   "clock_synced.fail": "网关时钟未同步：检查能否访问 NTP 服务器", "channels.pending": "最近 10 分钟没有数据记录",
@@ -25,6 +26,7 @@ I18n.add({
   photo: "Photo of the installation (optional)", sign: "Sign off the commissioning", done: "Commissioned. The site now raises enforcement leads.",
   pass: "pass", fail: "fail", pending: "waiting", noCamera: "This browser cannot scan; type the claim code.", badQr: "That QR code is not a gateway label.",
   chooseSite: "Choose a site or create one.",
+  fromLabel: "from the label of gateway {0}", badHours: "Write business hours as 10:00-14:00;17:00-22:00 (one span or several)",
   own_credentials: "Connected with its own credentials", clock_synced: "Clock synchronised", channels: "Every channel present and plausible",
   signal: "Signal strength", store_drained: "Stored records sent",
 });
@@ -55,6 +57,12 @@ document.addEventListener("DOMContentLoaded", async () => {
 
 async function start() {
   show("claim");
+  // Opened from a label's link: the claim code is in the address.
+  const label = new URLSearchParams(location.search);
+  if (label.get("c")) {
+    $("code").value = label.get("c").toUpperCase();
+    if (label.get("d")) $("fromLabel").textContent = I18n.t("fromLabel", label.get("d"));
+  }
   const sites = await apiAll("/api/sites");
   $("siteList").replaceChildren(...sites.map(s => Object.assign(document.createElement("option"), { value: s.id, label: `${s.id} · ${s.name}` })));
   // Profiles are data: offer the ones the fleet has, not a list written into the page.
@@ -63,7 +71,27 @@ async function start() {
     { value: p.id, textContent: `${p.id} · ${p.current.name}`, selected: p.id === "default" })));
 }
 
-// Labels carry `iotclaim:{device}?c={code}`; Chrome on Android decodes QR codes itself (BarcodeDetector).
+// The claim code a label's QR holds: a link to this page (`/install/?d={device}&c={code}`, what labels print now) or the
+// older `iotclaim:{device}?c={code}`; null for any other QR.
+function claimCodeOf(text) {
+  try {
+    const link = new URL(text.trim());
+    if (/^https?:$/.test(link.protocol) && link.pathname === "/install/" && link.searchParams.get("c")) return link.searchParams.get("c").toUpperCase();
+  } catch { /* not a link */ }
+  const match = /^iotclaim:([A-Z0-9-]+)\?c=([A-Z0-9-]+)$/i.exec(text.trim());
+  return match ? match[2].toUpperCase() : null;
+}
+
+// Opening hours as typed: one span or several ("10:00-14:00;17:00-22:00", also with , ； or spaces between, and – ~ 至 to
+// join), as the fleet's list of spans; null when a span cannot be read.
+function parseHours(text) {
+  const spans = text.split(/[;,，；\s]+/).filter(Boolean);
+  const hours = spans.map(span => /^(\d{1,2}):(\d{2})[-–~至到](\d{1,2}):(\d{2})$/.exec(span))
+    .map(m => m && { from: `${m[1].padStart(2, "0")}:${m[2]}`, to: `${m[3].padStart(2, "0")}:${m[4]}` });
+  return hours.every(Boolean) ? hours : null;
+}
+
+// Chrome on Android decodes QR codes itself (BarcodeDetector); other phones open the label's link with their camera.
 async function scan() {
   if (!("BarcodeDetector" in window)) { $("claimError").textContent = I18n.t("noCamera"); return; }
   const detector = new BarcodeDetector({ formats: ["qr_code"] });
@@ -75,8 +103,8 @@ async function scan() {
     const [code] = await detector.detect(video).catch(() => []);
     if (!code) return requestAnimationFrame(tick);
     stop();
-    const match = /^iotclaim:([A-Z0-9-]+)\?c=([A-Z0-9-]+)$/i.exec(code.rawValue.trim());
-    if (match) $("code").value = match[2].toUpperCase(); else $("claimError").textContent = I18n.t("badQr");
+    const claimCode = claimCodeOf(code.rawValue);
+    if (claimCode) $("code").value = claimCode; else $("claimError").textContent = I18n.t("badQr");
   };
   tick();
 }
@@ -89,11 +117,12 @@ async function claim() {
   $("claimError").textContent = "";
   const body = { claimCode: $("code").value };
   if ($("newSite").checked) {
-    const [from, to] = $("hours").value.split("-").map(s => s.trim());
+    const hours = parseHours($("hours").value);
+    if (!hours) { $("claimError").textContent = I18n.t("badHours"); return; }
     body.site = {
       id: $("siteId").value.trim().toUpperCase(), name: $("siteName").value.trim(), kind: $("siteKind").value,
       lat: parseFloat($("lat").value), lon: parseFloat($("lon").value), grid: $("grid").value.trim() || undefined,
-      businessHours: from && to ? [{ from, to }] : undefined, profile: $("profile").value,
+      businessHours: hours.length ? hours : undefined, profile: $("profile").value,
     };
   } else if ($("siteSearch").value.trim()) {
     body.siteId = $("siteSearch").value.trim();
