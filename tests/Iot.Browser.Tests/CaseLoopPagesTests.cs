@@ -221,23 +221,11 @@ public sealed class CaseLoopPagesTests(BrowserStack stack, ITestOutputHelper out
         await Expect(page.Locator("#caseStatus")).Not.ToBeEmptyAsync();
     }
 
-    private static async Task Step(IPage page, string step, string status)
-    {
-        await page.ClickAsync($"#{step}");
-        await page.ClickAsync("#submitStep");
-        await Expect(page.Locator("#caseStatus")).ToHaveAttributeAsync("data-status", status);
-    }
+    private static Task Step(IPage page, string step, string status) => PageChecks.Step(page, step, status);
 
-    // Chinese pages show local times and the bureau's words: no "UTC", no rule or status codes.
-    private static async Task AssertInTheBureausWords(IPage page)
-    {
-        var text = await page.Locator("body").InnerTextAsync();
-        Assert.DoesNotContain("UTC", text);
-        Assert.DoesNotMatch(@"\b(noise|dust|fume)\.[a-z_]+\b|\b(acknowledged|dispatched|violation_found|hotline_12345|checkin)\b", text);
-    }
+    private static Task AssertInTheBureausWords(IPage page) => PageChecks.InTheBureausWords(page);
 
-    private static async Task AssertFits(IPage page, int width) =>
-        Assert.True(await page.EvaluateAsync<int>("document.documentElement.scrollWidth") <= width, $"{page.Url} is wider than {width} px");
+    private static Task AssertFits(IPage page, int width) => PageChecks.Fits(page, width);
 
     private async Task Shot(IPage page, string name)
     {

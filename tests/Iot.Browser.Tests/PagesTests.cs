@@ -324,25 +324,11 @@ public sealed partial class PagesTests(BrowserStack stack, ITestOutputHelper out
         await Expect(page).ToHaveURLAsync(new Regex(Regex.Escape(path)));
     }
 
-    private static async Task Step(IPage page, string step, string status)
-    {
-        await page.ClickAsync($"#{step}");
-        await page.ClickAsync("#submitStep");
-        await Expect(page.Locator("#caseStatus")).ToHaveAttributeAsync("data-status", status);
-    }
+    private static Task Step(IPage page, string step, string status) => PageChecks.Step(page, step, status);
 
-    // Nothing wider than the phone: no sideways scrolling at 360 px.
-    // Chinese pages show local times and the bureau's words: no "UTC", no rule or status codes.
-    private static async Task AssertInTheBureausWords(IPage page)
-    {
-        var text = await page.Locator("body").InnerTextAsync();
-        Assert.DoesNotContain("UTC", text);
-        var code = System.Text.RegularExpressions.Regex.Match(text, @"\b(noise|dust|fume)\.[a-z_]+\b");
-        Assert.False(code.Success, $"a code on the page: {code.Value} in …{(code.Success ? text.Substring(Math.Max(0, code.Index - 80), Math.Min(160, text.Length - Math.Max(0, code.Index - 80))) : "")}…");
-    }
+    private static Task AssertInTheBureausWords(IPage page) => PageChecks.InTheBureausWords(page);
 
-    private static async Task AssertFitsThePhone(IPage page) =>
-        Assert.True(await page.EvaluateAsync<int>("document.documentElement.scrollWidth") <= PhoneWidth, $"{page.Url} is wider than {PhoneWidth} px");
+    private static Task AssertFitsThePhone(IPage page) => PageChecks.Fits(page, PhoneWidth);
 
     private async Task Shot(IPage page, string name)
     {
