@@ -58,6 +58,7 @@ public static class FleetSetup
         services.AddProfiles();
         services.AddSingleton<SiteRegistry>();
         services.AddSingleton<PartyRegister>();
+        services.AddSingleton<Leads.AlertHandling>();
         services.AddSingleton<InfluxWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<InfluxWriter>());
         services.AddSingleton<LeadFeed>();

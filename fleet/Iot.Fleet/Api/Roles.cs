@@ -56,6 +56,9 @@ public static class Roles
     /// <summary>Publishing a site as a monitoring point (its district and address on the public list).</summary>
     public static readonly string[] Publishing = [Inspector, Engineer];
 
+    /// <summary>Handling integrity alerts: acknowledge, resolve.</summary>
+    public static readonly string[] Maintaining = [Engineer];
+
     /// <summary>Reading the audit log.</summary>
     public static readonly string[] Auditing = [Engineer];
 

@@ -20,6 +20,19 @@ public static class BureauWords
         ["rule.fume.concentration"] = ("油烟浓度超标", "Cooking fume"),
         ["rule.fume.purifier_off"] = ("不正常使用油烟净化设施", "Fume purifier not in normal use"),
         ["rule.fleet.offline"] = ("设备离线", "Device offline"),
+        // Integrity alerts for engineers (Leads/AlertHandling: acknowledged, then resolved).
+        ["rule.monitor.offline"] = ("监测设备离线", "Gateway offline"),
+        ["rule.monitor.tamper"] = ("防拆报警", "Tamper alarm"),
+        ["rule.monitor.flatline"] = ("数据恒值（疑似故障）", "Flat readings (suspected fault)"),
+        ["rule.monitor.conflict"] = ("记录编号冲突", "Record number conflict"),
+        ["rule.monitor.unauthenticated"] = ("记录未经设备签名", "Records not signed by the device"),
+        ["rule.meter.calibration_expiring"] = ("计量检定即将到期", "Calibration expiring"),
+        ["rule.fleet.stage_failed"] = ("平台处理环节故障", "Fleet stage failed"),
+        ["rule.fleet.stage_stalled"] = ("平台处理环节停滞", "Fleet stage stalled"),
+        ["rule.fleet.disk_low"] = ("平台磁盘空间不足", "Fleet disk low"),
+        ["alert.open"] = ("待处理", "open"),
+        ["alert.acknowledged"] = ("已确认", "acknowledged"),
+        ["alert.resolved"] = ("已解决", "resolved"),
 
         // How a notice to the party words the fact of each rule's breach.
         ["fact.noise.day_leq"] = ("昼间施工噪声超过排放限值", "day construction noise above the emission limit"),

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Iot.Fleet.Api;
+using Iot.Fleet.Audit;
 using Iot.Fleet.People;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Rules;
@@ -68,6 +69,20 @@ public static class LeadsApi
             .RequireRoles(Roles.LeadReading);
         api.MapGet("/alerts", (DateTimeOffset? since, DateTimeOffset? until, string? rule, string? site, string? status, PageRequest page, LeadStore store) =>
             View(store.Find(LeadQueue.Integrity, new LeadQuery(since, until, rule, site, status), page)));
+        // Engineers' handling of alerts: `ids` (at most 200) gives each one's state, open ones too.
+        api.MapGet("/alerts/handling", (string? ids, AlertHandling handling) =>
+        {
+            var wanted = (ids ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(i => long.TryParse(i, out var id) ? id : throw new RefusalException($"`ids` holds alert ids (numbers), not '{i}'")).Distinct().ToList();
+            if (wanted.Count > 200) throw new RefusalException($"`ids` names {wanted.Count} alerts; at most 200 at a time");
+            return TypedResults.Ok(handling.Of(wanted));
+        });
+        api.MapPost("/alerts/{id:long}/acknowledge", (long id, AlertStep? body, HttpContext http, AlertHandling handling) =>
+                TypedResults.Ok(handling.Acknowledge(id, body?.Note, AuditScope.Of(http))))
+            .RequireRoles(Roles.Maintaining).Audited("alert.acknowledge");
+        api.MapPost("/alerts/{id:long}/resolve", (long id, AlertStep? body, HttpContext http, AlertHandling handling) =>
+                TypedResults.Ok(handling.Resolve(id, body?.Note, AuditScope.Of(http))))
+            .RequireRoles(Roles.Maintaining).Audited("alert.resolve");
         api.MapGet("/leads/stream", (HttpContext context, LeadFeed feed, Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json) =>
             feed.Stream(context, json.Value.SerializerOptions)).ExcludeFromDescription().RequireRoles(Roles.LeadReading);
         api.MapGet("/leads/{id:long}", (long id, LeadStore store, RecordJournal journal, SiteRegistry registry, Meters.MeterRegister meters, LeadReadings readings) =>

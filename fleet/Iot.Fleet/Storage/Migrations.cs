@@ -602,5 +602,16 @@ public static class Migrations
         CREATE INDEX leads_queue_status_start ON leads (queue, status, start_minute);
         CREATE INDEX leads_site_queue_start ON leads (site, queue, start_minute);
         """,
+        // 23: engineers' handling of integrity alerts (Leads/AlertHandling): acknowledged, then resolved with a note; the
+        // alert itself never changes.
+        """
+        CREATE TABLE alert_handling (
+            lead INTEGER PRIMARY KEY REFERENCES leads (id),
+            acknowledged_at INTEGER NOT NULL,
+            acknowledged_by TEXT NOT NULL,
+            resolved_at INTEGER,
+            resolved_by TEXT,
+            note TEXT);
+        """,
     ];
 }
