@@ -17,11 +17,17 @@ public sealed class MonitorOptions
 /// `monitor.offline`: a site with no record whose `t` falls in its last 30 active minutes. The alert
 /// grows while the silence lasts, and closes itself as `recovered` once backfilled records cover
 /// the gap. Runs on a timer because silence raises no message to react to.
+/// At a restaurant the same silence in business hours is also a lead for inspectors, `fume.suspected_evasion`: unplugging
+/// the gateway is how a kitchen would hide a purifier left off. It follows the alert (grows with it) and is withdrawn when
+/// backfilled records fill the gap, since the gateway then only lost its network and its records say what happened.
 /// </summary>
 public sealed class OfflineWatch(SiteRegistry registry, RecordJournal journal, LeadStore leads, TimeProvider clock,
     IOptions<MonitorOptions> options, ILogger<OfflineWatch> logger) : BackgroundService
 {
     public const string RuleId = "monitor.offline";
+
+    /// <summary>The inspectors' lead of a restaurant whose gateway fell silent in business hours.</summary>
+    public const string EvasionRuleId = "fume.suspected_evasion";
 
     protected override Task ExecuteAsync(CancellationToken stop) =>
         PeriodicCheck.Run(TimeSpan.FromSeconds(options.Value.OfflineCheckSeconds), clock, Check, logger, "offline check", stop);
@@ -48,6 +54,7 @@ public sealed class OfflineWatch(SiteRegistry registry, RecordJournal journal, L
                     open.Value = now - open.StartMinute;
                     open.UpdatedAt = clock.GetUtcNow();
                     leads.Save([open]);
+                    Suspect(site, devices, open.StartMinute, now, open.Detail);
                 }
                 else
                 {
@@ -60,6 +67,7 @@ public sealed class OfflineWatch(SiteRegistry registry, RecordJournal journal, L
                     };
                     foreach (var d in devices) alert.Devices.Add(d);
                     leads.Save([alert]);
+                    Suspect(site, devices, gapStart, now, alert.Detail);
                 }
             }
             else if (open is not null && GapFilled(devices, hours, open))
@@ -67,9 +75,47 @@ public sealed class OfflineWatch(SiteRegistry registry, RecordJournal journal, L
                 open.Status = LeadStatus.Recovered;
                 open.UpdatedAt = clock.GetUtcNow();
                 leads.Save([open]);
+                if (OpenEvasion(site.Id) is { } suspected)
+                {
+                    suspected.Status = LeadStatus.Withdrawn;
+                    suspected.UpdatedAt = clock.GetUtcNow();
+                    leads.Save([suspected]);
+                }
             }
         }
     }
+
+    /// <summary>Raises or grows the suspected-evasion lead of a restaurant whose gateway is silent in business hours (for a
+    /// site commissioned by then; before, it is shown, never an enforcement lead, like any breach of an uncommissioned site).</summary>
+    private void Suspect(Site site, IReadOnlyList<string> devices, long from, long now, string? detail)
+    {
+        if (!site.AllKinds.Contains(Telemetry.SiteKind.Fume)) return;
+        var context = registry.SiteOf(devices[0]);
+        var commissioned = devices.Any(d => context?.CommissionedAt(d, from) == true);
+        if (OpenEvasion(site.Id) is { } suspected && suspected.EndMinute >= from - 1)
+        {
+            suspected.EndMinute = now;
+            suspected.Value = now - suspected.StartMinute;
+            suspected.UpdatedAt = clock.GetUtcNow();
+            leads.Save([suspected]);
+            return;
+        }
+        var lead = new Lead
+        {
+            Queue = LeadQueue.Enforcement, Rule = EvasionRuleId, Site = site.Id, StartMinute = from, EndMinute = now,
+            WindowMinutes = RuleLimits.OfflineAfterMinutes, Value = now - from, Limit = RuleLimits.OfflineAfterMinutes, Unit = "min",
+            Status = commissioned ? LeadStatus.New : LeadStatus.NotCommissioned, RaisedAt = clock.GetUtcNow(), UpdatedAt = clock.GetUtcNow(),
+            Profile = site.Profile, Detail = $"gateway silent in business hours; {detail}",
+        };
+        foreach (var d in devices) lead.Devices.Add(d);
+        leads.Save([lead]);
+    }
+
+    /// <summary>The site's suspected-evasion lead still growing (new, or shown for an uncommissioned site), or null.</summary>
+    private Lead? OpenEvasion(string site) =>
+        new[] { LeadStatus.New, LeadStatus.NotCommissioned }
+            .Select(status => leads.Find(LeadQueue.Enforcement, new LeadQuery(Rule: EvasionRuleId, Site: site, Status: status), limit: 1).FirstOrDefault())
+            .OfType<Lead>().MaxBy(l => l.StartMinute);
 
     /// <summary>True when records now cover every active minute of the alert's gap.</summary>
     private bool GapFilled(IReadOnlyList<string> devices, ActiveHours hours, Lead alert)

@@ -58,5 +58,27 @@ public sealed class TimeRuleTests(PipelineFixture pipeline)
         var backfill = Enumerable.Range(1, (int)((now - first) / 60) + 1).Select(i => ((uint)(i + 1), first + i * 60, 32, """{"pm10":40,"pur":0}""")).ToArray();
         await gateway.PublishAsync("iot/v1/GW-QUIET-1/telemetry", Envelope("GW-QUIET-1", backfill));
         await pipeline.Eventually(() => pipeline.Get("/api/alerts?site=O-SILENT&rule=monitor.offline"), a => (string)a[0]!["status"]! == "recovered", "the alert to recover");
+        Assert.Empty(await pipeline.Get("/api/leads?site=O-SILENT&rule=fume.suspected_evasion")); // a construction site's silence is no evasion lead
+    }
+
+    [Fact]
+    public async Task A_restaurants_gateway_silent_in_business_hours_is_a_suspected_evasion_lead_that_backfill_withdraws()
+    {
+        await pipeline.Register("O-KITCHEN", "fume", "GW-KITCHEN-1");
+        await using var gateway = await pipeline.Gateway("GW-KITCHEN-1");
+        var first = Minute(DateTimeOffset.UtcNow.AddMinutes(-45));
+        await gateway.PublishAsync("iot/v1/GW-KITCHEN-1/telemetry", Envelope("GW-KITCHEN-1", (1, first, 0, """{"fume":0.5,"fan":1,"pur":1}""")));
+        // No business hours given: a kitchen is watched all day. The silence is an alert for engineers and a lead for inspectors.
+        await pipeline.Eventually(() => pipeline.Get("/api/alerts?site=O-KITCHEN&rule=monitor.offline"), a => a.Count == 1, "an offline alert");
+        var lead = (await pipeline.Eventually(() => pipeline.Get("/api/leads?site=O-KITCHEN&rule=fume.suspected_evasion"), l => l.Count == 1, "a suspected evasion lead"))[0]!;
+        Assert.Equal(("new", "min"), ((string)lead["status"]!, (string)lead["unit"]!));
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(first + 60).UtcDateTime, (DateTime)lead["start"]!);
+
+        // The gateway had only lost its network: its store fills the gap, and the suspicion goes with the alert.
+        var now = Minute(DateTimeOffset.UtcNow);
+        var backfill = Enumerable.Range(1, (int)((now - first) / 60) + 1).Select(i => ((uint)(i + 1), first + i * 60, 32, """{"fume":0.5,"fan":1,"pur":1}""")).ToArray();
+        await gateway.PublishAsync("iot/v1/GW-KITCHEN-1/telemetry", Envelope("GW-KITCHEN-1", backfill));
+        await pipeline.Eventually(() => pipeline.Get("/api/leads?site=O-KITCHEN&rule=fume.suspected_evasion"), l => (string)l[0]!["status"]! == "withdrawn", "the lead to be withdrawn");
+        Assert.Single(await pipeline.Get("/api/leads?site=O-KITCHEN&rule=fume.suspected_evasion"));
     }
 }
