@@ -251,8 +251,8 @@ public sealed class MonthlyReport(FleetDatabase database, TimeProvider clock, Ev
         var row = connection.QueryFirst<MonitoringRow>(
             """
             SELECT (SELECT COUNT(*) FROM sites s WHERE s.kind LIKE '%fume%') AS FumeSites,
-                (SELECT COUNT(*) FROM sites s WHERE s.kind LIKE '%fume%' AND EXISTS (
-                    SELECT 1 FROM devices d JOIN device_state st ON st.dev = d.id WHERE d.site = s.id AND st.online = 1)) AS FumeSitesOnline,
+                (SELECT COUNT(DISTINCT d.site) FROM devices d JOIN device_state st ON st.dev = d.id JOIN sites s ON s.id = d.site
+                 WHERE st.online = 1 AND s.kind LIKE '%fume%') AS FumeSitesOnline,
                 (SELECT COUNT(*) FROM devices d WHERE d.site IS NOT NULL) AS Devices,
                 (SELECT COUNT(*) FROM devices d JOIN device_state st ON st.dev = d.id WHERE d.site IS NOT NULL AND st.online = 1) AS DevicesOnline
             """);

@@ -596,11 +596,12 @@ public static class Migrations
         CREATE INDEX case_feedback_lead ON case_feedback (lead, id);
         """,
         // 22: a year of a city (issue 17, `./iot bench year`): lead lists filtered by rule, status or site, and their counts,
-        // read an index in the list's order instead of every lead of the queue.
+        // read an index in the list's order instead of every lead of the queue; a site's devices are found without reading them all.
         """
         CREATE INDEX leads_queue_rule_start ON leads (queue, rule, start_minute);
         CREATE INDEX leads_queue_status_start ON leads (queue, status, start_minute);
         CREATE INDEX leads_site_queue_start ON leads (site, queue, start_minute);
+        CREATE INDEX devices_site ON devices (site);
         """,
         // 23: engineers' handling of integrity alerts (Leads/AlertHandling): acknowledged, then resolved with a note; the
         // alert itself never changes.
