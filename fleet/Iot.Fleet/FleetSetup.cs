@@ -45,7 +45,7 @@ public static class FleetSetup
 
         services.AddSingleton(sp =>
         {
-            var database = new FleetDatabase(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<DatabaseOptions>>().Value.ConnectionString);
+            var database = new FleetDatabase(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<DatabaseOptions>>().Value);
             database.Migrate();
             return database;
         });

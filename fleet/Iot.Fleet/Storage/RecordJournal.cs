@@ -103,15 +103,15 @@ public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
     {
         var fresh = new List<TelemetryRecord>();
         if (accepted.Count == 0) return fresh;
-        // The ingest is the only writer and holds the write lock (BEGIN IMMEDIATE), so it can number the
-        // messages itself and store only those that brought something new: no insert-then-delete.
+        // The ingest holds the write lock (SQLite's BEGIN IMMEDIATE, PostgreSQL's writer lock: PostgresConnection), so it can
+        // number the messages itself and store only those that brought something new: no insert-then-delete.
         var firstMessageId = connection.ExecuteScalar<long>("SELECT COALESCE(MAX(id), 0) + 1 FROM messages", transaction: tx);
         using var insertRecord = Command(connection, tx,
             """
             INSERT INTO records (dev, seq, t, dur, q, m, fw, site, message_id, received_at)
-            VALUES ($dev, $seq, $t, $dur, $q, $m, $fw, $site, $msg, $at)
+            VALUES (@dev, @seq, @t, @dur, @q, @m, @fw, @site, @msg, @at)
             ON CONFLICT (dev, seq) DO NOTHING RETURNING row_id
-            """, "$dev", "$seq", "$t", "$dur", "$q", "$m", "$fw", "$site", "$msg", "$at");
+            """, "@dev", "@seq", "@t", "@dur", "@q", "@m", "@fw", "@site", "@msg", "@at");
         var carried = new bool[accepted.Count];
         for (var i = 0; i < accepted.Count; i++)
         {
@@ -135,8 +135,8 @@ public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
             }
         }
         using var insertMessage = Command(connection, tx,
-            "INSERT INTO messages (id, topic, payload, received_at, proof, mac, key_id, signed_length) VALUES ($id, $topic, $payload, $at, $proof, $mac, $key, $signed)",
-            "$id", "$topic", "$payload", "$at", "$proof", "$mac", "$key", "$signed");
+            "INSERT INTO messages (id, topic, payload, received_at, proof, mac, key_id, signed_length) VALUES (@id, @topic, @payload, @at, @proof, @mac, @key, @signed)",
+            "@id", "@topic", "@payload", "@at", "@proof", "@mac", "@key", "@signed");
         for (var i = 0; i < accepted.Count; i++)
         {
             if (!carried[i]) continue;

@@ -5,7 +5,6 @@ using Dapper;
 using Iot.Fleet.Api;
 using Iot.Fleet.Storage;
 using Iot.Contract.Signing;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
 namespace Iot.Fleet.Updates;
@@ -33,7 +32,7 @@ public sealed class ReleaseLibrary
         _keys = _options.ReleaseKeys.Where(k => k.Length > 0).Select(ParseKey).ToList();
         Directory = _options.Directory is { Length: > 0 } dir
             ? Path.GetFullPath(dir)
-            : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(new SqliteConnectionStringBuilder(databaseOptions.Value.ConnectionString).DataSource))!, "releases");
+            : Path.Combine(databaseOptions.Value.DataDirectory, "releases");
         System.IO.Directory.CreateDirectory(Directory);
     }
 

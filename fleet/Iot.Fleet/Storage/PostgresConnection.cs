@@ -1,0 +1,96 @@
+using System.Data;
+using System.Data.Common;
+using System.Diagnostics.CodeAnalysis;
+using Npgsql;
+
+namespace Iot.Fleet.Storage;
+
+/// <summary>
+/// A PostgreSQL connection whose every transaction first takes the fleet's writer lock (a transaction-level advisory
+/// lock, released at commit or rollback). The fleet was written for SQLite, where transactions begin IMMEDIATE and so
+/// run one at a time: the journal numbers its messages from MAX(id), the ingest, the InfluxDB writer and the forwarder
+/// follow records and events by id (an id committed after a higher one would be skipped), and the audit chain, claims,
+/// campaigns and cases read, then write. Taking turns keeps every one of those right on PostgreSQL, across fleet
+/// instances too; reads outside a transaction still run side by side.
+/// </summary>
+public sealed class PostgresConnection(NpgsqlConnection inner) : DbConnection
+{
+    /// <summary>The advisory lock key of the fleet's writers ("iotfleet" in ASCII).</summary>
+    public const long WriterLock = 0x696f74666c656574;
+
+    /// <summary>The Npgsql connection underneath, for what only PostgreSQL offers.</summary>
+    public NpgsqlConnection Inner => inner;
+
+    /// <summary>Keywords Npgsql reads: a `postgres://user:password@host:port/database?sslmode=…` URL becomes
+    /// `Host=…;Port=…;Username=…;Password=…;Database=…`; keyword strings pass unchanged.</summary>
+    public static string Keywords(string connectionString)
+    {
+        var text = connectionString.Trim();
+        if (!text.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) && !text.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase))
+            return text;
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var url))
+            throw new InvalidOperationException("Database:ConnectionString is not a valid postgres:// URL");
+        var builder = new NpgsqlConnectionStringBuilder { Host = url.Host };
+        if (url.Port > 0) builder.Port = url.Port;
+        if (url.UserInfo is { Length: > 0 } user)
+        {
+            var colon = user.IndexOf(':', StringComparison.Ordinal);
+            builder.Username = Uri.UnescapeDataString(colon < 0 ? user : user[..colon]);
+            if (colon >= 0) builder.Password = Uri.UnescapeDataString(user[(colon + 1)..]);
+        }
+        if (url.AbsolutePath.Trim('/') is { Length: > 0 } database) builder.Database = Uri.UnescapeDataString(database);
+        foreach (var pair in url.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            var key = Uri.UnescapeDataString(eq < 0 ? pair : pair[..eq]);
+            var value = eq < 0 ? "" : Uri.UnescapeDataString(pair[(eq + 1)..]);
+            try
+            {
+                builder[key] = value;
+            }
+            catch (ArgumentException e)
+            {
+                throw new InvalidOperationException($"Database:ConnectionString: '{key}' is not a PostgreSQL connection setting", e);
+            }
+        }
+        return builder.ConnectionString;
+    }
+
+    [AllowNull]
+    public override string ConnectionString
+    {
+        get => inner.ConnectionString;
+        set => inner.ConnectionString = value;
+    }
+
+    public override string Database => inner.Database;
+    public override string DataSource => inner.DataSource;
+    public override string ServerVersion => inner.ServerVersion;
+    public override ConnectionState State => inner.State;
+    public override void ChangeDatabase(string databaseName) => inner.ChangeDatabase(databaseName);
+    public override void Open() => inner.Open();
+    public override void Close() => inner.Close();
+
+    protected override DbTransaction BeginDbTransaction(IsolationLevel isolationLevel)
+    {
+        var tx = inner.BeginTransaction(isolationLevel);
+        using var take = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", inner, tx);
+        take.Parameters.AddWithValue("key", WriterLock);
+        take.ExecuteNonQuery();
+        return tx;
+    }
+
+    protected override DbCommand CreateDbCommand() => inner.CreateCommand();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) inner.Dispose();
+        base.Dispose(disposing);
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
+        return inner.DisposeAsync();
+    }
+}
