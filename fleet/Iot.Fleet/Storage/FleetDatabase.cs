@@ -95,12 +95,12 @@ public sealed class SqlDialect
 }
 
 /// <summary>Opens connections to the fleet database and brings its schema up to date.</summary>
-public sealed class FleetDatabase
+public sealed class FleetDatabase : IDisposable
 {
     private readonly string _connectionString = "";
     private readonly NpgsqlDataSource? _postgres;
 
-    /// <summary>The database <paramref name="options"/> name; PostgreSQL needs `Database:DataDirectory`.</summary>
+    /// <summary>The database <paramref name="options"/> name.</summary>
     public FleetDatabase(DatabaseOptions options)
     {
         Dialect = SqlDialect.Of(options);
@@ -113,7 +113,6 @@ public sealed class FleetDatabase
         else
         {
             _postgres = NpgsqlDataSource.Create(PostgresConnection.Keywords(options.ConnectionString));
-            Directory.CreateDirectory(options.DataDirectory);
         }
     }
 
@@ -140,6 +139,9 @@ public sealed class FleetDatabase
         connection.Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;");
         return connection;
     }
+
+    /// <summary>Closes PostgreSQL's pooled connections (SQLite pools per file, process-wide).</summary>
+    public void Dispose() => _postgres?.Dispose();
 
     /// <summary>Runs the migration steps this database has not seen yet, each in its own transaction (which on
     /// PostgreSQL holds the writer lock, so two fleets starting at once run each step once); returns the schema version.</summary>

@@ -74,7 +74,8 @@ public sealed class PostgresConnection(NpgsqlConnection inner) : DbConnection
     protected override DbTransaction BeginDbTransaction(IsolationLevel isolationLevel)
     {
         var tx = inner.BeginTransaction(isolationLevel);
-        using var take = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", inner, tx);
+        // Waiting gives up after 10 s, like SQLite's busy timeout (FleetDatabase.Open): the stage fails and retries.
+        using var take = new NpgsqlCommand("SET LOCAL lock_timeout = '10s'; SELECT pg_advisory_xact_lock(@key)", inner, tx);
         take.Parameters.AddWithValue("key", WriterLock);
         take.ExecuteNonQuery();
         return tx;

@@ -54,7 +54,7 @@ public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
             {
                 connection.Execute(
                     """
-                    INSERT INTO device_state (dev, rejected) VALUES (@dev, 1) ON CONFLICT (dev) DO UPDATE SET rejected = rejected + 1;
+                    INSERT INTO device_state (dev, rejected) VALUES (@dev, 1) ON CONFLICT (dev) DO UPDATE SET rejected = device_state.rejected + 1;
                     DELETE FROM rejections WHERE dev = @dev AND id <= (SELECT MAX(id) FROM rejections WHERE dev = @dev) - @keep;
                     """,
                     new { dev = rejection.Device, keep = RejectionsPerDevice }, tx);
@@ -73,9 +73,9 @@ public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
                 """
                 INSERT INTO device_state (dev, last_seen, firmware, boot, online, status, buffered) VALUES (@Device, @seen, @Firmware, @Boot, @online, @status, @Buffered)
                 ON CONFLICT (dev) DO UPDATE SET online = excluded.online, status = excluded.status,
-                    last_seen = CASE WHEN excluded.online = 1 THEN excluded.last_seen ELSE last_seen END,
-                    firmware = COALESCE(excluded.firmware, firmware), boot = COALESCE(excluded.boot, boot),
-                    buffered = COALESCE(excluded.buffered, buffered)
+                    last_seen = CASE WHEN excluded.online = 1 THEN excluded.last_seen ELSE device_state.last_seen END,
+                    firmware = COALESCE(excluded.firmware, device_state.firmware), boot = COALESCE(excluded.boot, device_state.boot),
+                    buffered = COALESCE(excluded.buffered, device_state.buffered)
                 """,
                 new { s.Device, seen = now.ToUnixTimeMilliseconds(), s.Firmware, s.Boot, online = s.Online ? 1 : 0, status = JsonSerializer.Serialize(s), s.Buffered }, tx);
         if (rejections.Count > 0)
@@ -86,8 +86,8 @@ public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
             connection.Execute(
                 """
                 INSERT INTO device_state (dev, last_seen, firmware, boot, online) VALUES (@dev, @seen, @fw, @boot, @online)
-                ON CONFLICT (dev) DO UPDATE SET last_seen = excluded.last_seen, online = COALESCE(excluded.online, online),
-                    firmware = COALESCE(excluded.firmware, firmware), boot = COALESCE(excluded.boot, boot)
+                ON CONFLICT (dev) DO UPDATE SET last_seen = excluded.last_seen, online = COALESCE(excluded.online, device_state.online),
+                    firmware = COALESCE(excluded.firmware, device_state.firmware), boot = COALESCE(excluded.boot, device_state.boot)
                 """,
                 new { dev = latest.Device, seen = now.ToUnixTimeMilliseconds(), fw = latest.Firmware, boot = latest.Boot, online = reported.Contains(latest.Device) ? (int?)null : 1 }, tx);
         tx.Commit();
@@ -309,7 +309,7 @@ public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
         return last is { } l ? (l.t + l.dur - 1) / 60 : null;
     }
 
-    private static DbCommand Command(DbConnection connection, DbTransaction tx, string sql, params string[] parameters)
+    private static Statement Command(DbConnection connection, DbTransaction tx, string sql, params string[] parameters)
     {
         var command = connection.CreateCommand();
         command.Transaction = tx;
@@ -320,15 +320,30 @@ public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
             p.ParameterName = name;
             command.Parameters.Add(p);
         }
-        command.Prepare();
-        return command;
+        return new Statement(command);
     }
 
-    private static object? Run(DbCommand command, params object[] values)
+    private static object? Run(Statement statement, params object[] values) => statement.Run(values);
+
+    /// <summary>A command run many times in one batch, prepared once its parameters have values (Npgsql types them from
+    /// the first ones).</summary>
+    private sealed class Statement(DbCommand command) : IDisposable
     {
-        for (var i = 0; i < values.Length; i++) command.Parameters[i].Value = values[i];
-        var result = command.ExecuteScalar();
-        return result is DBNull ? null : result;
+        private bool _prepared;
+
+        public object? Run(object[] values)
+        {
+            for (var i = 0; i < values.Length; i++) command.Parameters[i].Value = values[i];
+            if (!_prepared)
+            {
+                command.Prepare();
+                _prepared = true;
+            }
+            var result = command.ExecuteScalar();
+            return result is DBNull ? null : result;
+        }
+
+        public void Dispose() => command.Dispose();
     }
 
     private sealed record RecordRow(long row_id, string dev, long seq, long t, long dur, long q, string m, string? fw, string? site, long received_at)

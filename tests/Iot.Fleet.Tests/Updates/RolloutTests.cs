@@ -18,7 +18,7 @@ public sealed class RolloutTests : IDisposable
 
     public RolloutTests()
     {
-        _database = new FleetDatabase($"Data Source={_dir}/fleet.db");
+        _database = new FleetDatabase(Iot.Testing.TestDatabase.For(_dir));
         _database.Migrate();
         using var connection = _database.Open();
         foreach (var r in new[] { _release, Release("1.0.0"), Release("1.0.0+down", allowDowngrade: true) })
