@@ -81,7 +81,7 @@ public sealed class PostgresConnection(NpgsqlConnection inner) : DbConnection
         return tx;
     }
 
-    protected override DbCommand CreateDbCommand() => inner.CreateCommand();
+    protected override DbCommand CreateDbCommand() => new PostgresCommand(inner.CreateCommand(), this);
 
     protected override void Dispose(bool disposing)
     {
@@ -93,5 +93,77 @@ public sealed class PostgresConnection(NpgsqlConnection inner) : DbConnection
     {
         GC.SuppressFinalize(this);
         return inner.DisposeAsync();
+    }
+}
+
+/// <summary>An Npgsql command that names <see cref="PostgresConnection"/> as its connection. Dapper hands an Npgsql
+/// connection's `IN @list` to PostgreSQL as one array parameter (valid only as `= ANY(@list)`); through this it expands
+/// the list into `IN (@list1, @list2, …)` as it does for SQLite, so the fleet's SQL stays the same for both.</summary>
+internal sealed class PostgresCommand(NpgsqlCommand inner, PostgresConnection connection) : DbCommand
+{
+    [AllowNull]
+    public override string CommandText
+    {
+        get => inner.CommandText;
+        set => inner.CommandText = value;
+    }
+
+    public override int CommandTimeout
+    {
+        get => inner.CommandTimeout;
+        set => inner.CommandTimeout = value;
+    }
+
+    public override CommandType CommandType
+    {
+        get => inner.CommandType;
+        set => inner.CommandType = value;
+    }
+
+    public override bool DesignTimeVisible
+    {
+        get => inner.DesignTimeVisible;
+        set => inner.DesignTimeVisible = value;
+    }
+
+    public override UpdateRowSource UpdatedRowSource
+    {
+        get => inner.UpdatedRowSource;
+        set => inner.UpdatedRowSource = value;
+    }
+
+    protected override DbConnection? DbConnection
+    {
+        get => connection;
+        set
+        {
+            if (value is not null && value != connection) throw new InvalidOperationException("a fleet command stays on its connection");
+        }
+    }
+
+    protected override DbParameterCollection DbParameterCollection => inner.Parameters;
+
+    protected override DbTransaction? DbTransaction
+    {
+        get => inner.Transaction;
+        set => inner.Transaction = (NpgsqlTransaction?)value;
+    }
+
+    public override void Cancel() => inner.Cancel();
+    public override void Prepare() => inner.Prepare();
+    public override int ExecuteNonQuery() => inner.ExecuteNonQuery();
+    public override object? ExecuteScalar() => inner.ExecuteScalar();
+    public override Task<int> ExecuteNonQueryAsync(CancellationToken cancellationToken) => inner.ExecuteNonQueryAsync(cancellationToken);
+    public override Task<object?> ExecuteScalarAsync(CancellationToken cancellationToken) => inner.ExecuteScalarAsync(cancellationToken);
+    protected override DbParameter CreateDbParameter() => inner.CreateParameter();
+    protected override DbDataReader ExecuteDbDataReader(CommandBehavior behavior) => inner.ExecuteReader(behavior);
+
+    protected override async Task<DbDataReader> ExecuteDbDataReaderAsync(CommandBehavior behavior, CancellationToken cancellationToken) =>
+        await inner.ExecuteReaderAsync(behavior, cancellationToken);
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) inner.Dispose();
+        base.Dispose(disposing);
     }
 }

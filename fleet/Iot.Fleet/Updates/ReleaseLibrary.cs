@@ -130,7 +130,7 @@ public sealed class ReleaseLibrary
             """
             INSERT INTO releases (version, target, size, sha256, allow_downgrade, sig, key, notes, uploaded_at)
             VALUES (@Version, @Target, @Size, @Sha256, @AllowDowngrade, @Sig, @Key, @Notes, @at)
-            """, new { release.Version, release.Target, release.Size, release.Sha256, release.AllowDowngrade, release.Sig, release.Key, release.Notes, at = now.ToUnixTimeMilliseconds() });
+            """, new { release.Version, release.Target, release.Size, release.Sha256, AllowDowngrade = release.AllowDowngrade ? 1 : 0, release.Sig, release.Key, release.Notes, at = now.ToUnixTimeMilliseconds() });
         return release;
     }
 
