@@ -49,7 +49,7 @@ public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
         {
             connection.Execute(
                 "INSERT INTO rejections (dev, topic, reason, payload, received_at) VALUES (@Device, @Topic, @Reason, @Payload, @at)",
-                new { rejection.Device, rejection.Topic, rejection.Reason, rejection.Payload, at = rejection.ReceivedAt.ToUnixTimeMilliseconds() }, tx);
+                new { rejection.Device, rejection.Topic, Reason = Printable(rejection.Reason), Payload = Printable(rejection.Payload), at = rejection.ReceivedAt.ToUnixTimeMilliseconds() }, tx);
             if (rejection.Device is not null)
             {
                 connection.Execute(
@@ -94,6 +94,10 @@ public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
         storedEvents.Sort((a, b) => a.Id.CompareTo(b.Id));
         return new StoredBatchResult(fresh, storedEvents, conflicts.Count);
     }
+
+    /// <summary>A rejected payload or a reason quoting it, storable as text: PostgreSQL's text cannot hold U+0000, which a
+    /// hostile message may carry (SQLite's can); it is kept as U+FFFD so the rest of the sample is not lost.</summary>
+    private static string Printable(string text) => text.Contains('\0') ? text.Replace('\0', '\uFFFD') : text;
 
     /// <summary>Inserts the records of the accepted messages, skipping (dev, seq) pairs already stored,
     /// then the raw messages that brought at least one new record; returns the new records in row order.
