@@ -45,21 +45,7 @@ public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
         using var tx = connection.BeginTransaction();
         var conflicts = new List<DeviceEvent>();
         var fresh = StoreTelemetry(connection, tx, accepted, now, conflicts);
-        foreach (var rejection in rejections)
-        {
-            connection.Execute(
-                "INSERT INTO rejections (dev, topic, reason, payload, received_at) VALUES (@Device, @Topic, @Reason, @Payload, @at)",
-                new { rejection.Device, rejection.Topic, Reason = Printable(rejection.Reason), Payload = Printable(rejection.Payload), at = rejection.ReceivedAt.ToUnixTimeMilliseconds() }, tx);
-            if (rejection.Device is not null)
-            {
-                connection.Execute(
-                    """
-                    INSERT INTO device_state (dev, rejected) VALUES (@dev, 1) ON CONFLICT (dev) DO UPDATE SET rejected = device_state.rejected + 1;
-                    DELETE FROM rejections WHERE dev = @dev AND id <= (SELECT MAX(id) FROM rejections WHERE dev = @dev) - @keep;
-                    """,
-                    new { dev = rejection.Device, keep = RejectionsPerDevice }, tx);
-            }
-        }
+        StoreRejections(connection, tx, rejections);
         var storedEvents = new List<DeviceEvent>(events.Count + conflicts.Count);
         foreach (var e in events.Concat(conflicts))
         {
@@ -93,6 +79,36 @@ public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
         tx.Commit();
         storedEvents.Sort((a, b) => a.Id.CompareTo(b.Id));
         return new StoredBatchResult(fresh, storedEvents, conflicts.Count);
+    }
+
+    /// <summary>The batch's rejections in a few statements, not a few per rejection: a hostile burst brings thousands in one
+    /// batch, and on PostgreSQL every statement is a round trip made while the batch holds the writer lock. Each device's
+    /// count goes up by its rejections and its sample is cut to the last <see cref="RejectionsPerDevice"/> once.</summary>
+    private static void StoreRejections(DbConnection connection, DbTransaction tx, IReadOnlyList<Rejection> rejections)
+    {
+        foreach (var chunk in rejections.Chunk(500))
+        {
+            var sql = new System.Text.StringBuilder("INSERT INTO rejections (dev, topic, reason, payload, received_at) VALUES ");
+            var values = new DynamicParameters();
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var r = chunk[i];
+                sql.Append(i == 0 ? "" : ", ").Append($"(@d{i}, @t{i}, @r{i}, @p{i}, @a{i})");
+                values.Add($"d{i}", r.Device, System.Data.DbType.String);
+                values.Add($"t{i}", r.Topic, System.Data.DbType.String);
+                values.Add($"r{i}", Printable(r.Reason), System.Data.DbType.String);
+                values.Add($"p{i}", Printable(r.Payload), System.Data.DbType.String);
+                values.Add($"a{i}", r.ReceivedAt.ToUnixTimeMilliseconds(), System.Data.DbType.Int64);
+            }
+            connection.Execute(sql.ToString(), values, tx);
+        }
+        foreach (var device in rejections.Where(r => r.Device is not null).GroupBy(r => r.Device!, StringComparer.Ordinal))
+            connection.Execute(
+                """
+                INSERT INTO device_state (dev, rejected) VALUES (@dev, @count) ON CONFLICT (dev) DO UPDATE SET rejected = device_state.rejected + excluded.rejected;
+                DELETE FROM rejections WHERE dev = @dev AND id <= (SELECT MAX(id) FROM rejections WHERE dev = @dev) - @keep;
+                """,
+                new { dev = device.Key, count = (long)device.Count(), keep = RejectionsPerDevice }, tx);
     }
 
     /// <summary>A rejected payload or a reason quoting it, storable as text: PostgreSQL's text cannot hold U+0000, which a
