@@ -108,7 +108,7 @@ public sealed class LocalStack(string stateDirectory)
         Console.WriteLine($"  Admin token  in {tokenPath}");
         Console.WriteLine($"  Sign in      {endpoints.FleetUrl}/  as admin, password in {passwordPath}   (installers: {endpoints.FleetUrl}/install/)");
         Console.WriteLine($"  Endpoints    {endpointsPath}");
-        Console.WriteLine("  Watching     Mosquitto, InfluxDB and the fleet: one that dies is restarted, with a line here (!!)");
+        Console.WriteLine($"  Watching     Mosquitto, InfluxDB, {(database is null ? "" : "PostgreSQL, ")}and the fleet: one that dies is restarted, with a line here (!!)");
         Console.WriteLine();
         using var gateways = demo ? StartDemo(broker, fleet) : null;
         using var monitorStop = new CancellationTokenSource();
