@@ -103,7 +103,7 @@ public sealed class PostgresServer : ISupervisedServer, IDisposable
                 "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=500", "-c", "logging_collector=off",
                 .. options.Durable ? Array.Empty<string>() : ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
             ];
-            var process = Launch(bin, arguments, dir);
+            var process = Launch(bin, arguments, dir, ownedTemp);
             var server = new PostgresServer(process, arguments, port, dir, password, ownedTemp);
             if (Ready.WaitUntil(server.Answers, () => process.IsRunning, TimeSpan.FromSeconds(30)))
                 return server;
@@ -119,7 +119,7 @@ public sealed class PostgresServer : ISupervisedServer, IDisposable
     public void Restart()
     {
         StopServer();
-        _process = Launch(BinaryFolder(), _arguments, StateDirectory);
+        _process = Launch(BinaryFolder(), _arguments, StateDirectory, _ownedTemp);
         if (!Ready.WaitUntil(Answers, () => _process.IsRunning, TimeSpan.FromSeconds(30)))
             throw new InvalidOperationException($"postgres did not restart on port {Port}:\n{_process.RecentOutput}");
     }
@@ -185,10 +185,12 @@ public sealed class PostgresServer : ISupervisedServer, IDisposable
         }
     }
 
-    private static ServerProcess Launch(string bin, string[] arguments, string dir)
+    /// <summary>Starts `postgres`; a temp cluster is deleted by the guard when this process dies without stopping it (a
+    /// test run's process may end before its exit handlers do).</summary>
+    private static ServerProcess Launch(string bin, string[] arguments, string dir, string? ownedTemp)
     {
         var (program, args) = AsServerUser(Path.Combine(bin, "postgres"), arguments);
-        return ServerProcess.Start("postgres", program, args, dir);
+        return ServerProcess.Start("postgres", program, args, dir, removeWhenDone: ownedTemp);
     }
 
     /// <summary>As root, the program runs as `postgres` through setpriv, which execs it (no process in between, so
