@@ -47,10 +47,7 @@ public static class TestDatabase
     /// <summary>A new, empty PostgreSQL database on the test run's server.</summary>
     public static string Fresh() => Server.Value.CreateDatabase($"fleet_{Environment.ProcessId}_{Interlocked.Increment(ref _next)}");
 
-    private static PostgresServer StartServer()
-    {
-        var server = PostgresServer.Start(new PostgresOptions { Durable = false });
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Dispose();
-        return server;
-    }
+    /// <summary>Lives as long as the test process: its guard stops it and deletes its temp folder once the process is gone
+    /// (an exit handler raced the test host's end and sometimes lost).</summary>
+    private static PostgresServer StartServer() => PostgresServer.Start(new PostgresOptions { Durable = false });
 }
