@@ -45,7 +45,10 @@ public static class FleetSetup
 
         services.AddSingleton(sp =>
         {
-            var database = new FleetDatabase(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<DatabaseOptions>>().Value.ConnectionString);
+            var options = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<DatabaseOptions>>().Value;
+            // The data folder first: a PostgreSQL deployment without Database:DataDirectory stops here, saying so.
+            Directory.CreateDirectory(options.DataDirectory);
+            var database = new FleetDatabase(options);
             database.Migrate();
             return database;
         });

@@ -17,6 +17,8 @@ public sealed class Endpoints
     [JsonPropertyName("fleet_url")] public string? FleetUrl { get; set; }
     /// <summary>The fleet's HJ 212 receiver: plain TCP on loopback, for third-party monitors and their simulators.</summary>
     [JsonPropertyName("hj212_port")] public int? Hj212Port { get; set; }
+    /// <summary>The fleet's database under `./iot up --db postgres` (the password is in .iot/postgres/password); null on SQLite.</summary>
+    [JsonPropertyName("postgres_url")] public string? PostgresUrl { get; set; }
     [JsonPropertyName("admin_token")] public string? AdminToken { get; set; }
 
     /// <summary>Password of the person `admin`, as the fleet was first started with (the pages' sign-in).</summary>

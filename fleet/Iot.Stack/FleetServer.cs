@@ -11,8 +11,11 @@ public sealed class FleetOptions
     public required int MqttPort { get; init; }
     public required Uri InfluxUrl { get; init; }
 
-    /// <summary>Folder for the fleet database; a temp folder when null.</summary>
+    /// <summary>Folder for the fleet database (SQLite) or its data folder (PostgreSQL); a temp folder when null.</summary>
     public string? StateDirectory { get; set; }
+
+    /// <summary>A PostgreSQL connection string (e.g. <see cref="PostgresServer.CreateDatabase"/>); null: SQLite in <see cref="StateDirectory"/>.</summary>
+    public string? DatabaseConnectionString { get; set; }
     public string AdminToken { get; set; } = Guid.NewGuid().ToString("N");
     public string ClientId { get; set; } = "fleet-1";
 
@@ -68,7 +71,8 @@ public sealed class FleetServer : ISupervisedServer, IDisposable
         {
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
             ["DOTNET_ENVIRONMENT"] = "Production",
-            ["Database__ConnectionString"] = $"Data Source={Path.Combine(dir, "fleet.db")}",
+            ["Database__ConnectionString"] = options.DatabaseConnectionString ?? $"Data Source={Path.Combine(dir, "fleet.db")}",
+            ["Database__DataDirectory"] = dir,
             ["Influx__Url"] = options.InfluxUrl.ToString(),
             ["Mqtt__Host"] = options.MqttHost,
             ["Mqtt__Port"] = options.MqttPort.ToString(),

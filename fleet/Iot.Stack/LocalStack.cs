@@ -7,8 +7,9 @@ namespace Iot.Stack;
 /// virtual gateways, with state under .iot/ so a second run finds its data again.</summary>
 public sealed class LocalStack(string stateDirectory)
 {
-    /// <summary>Starts everything, prints the addresses and blocks until Ctrl-C or SIGTERM.</summary>
-    public int Run(bool demo)
+    /// <summary>Starts everything, prints the addresses and blocks until Ctrl-C or SIGTERM. With <paramref name="postgres"/>
+    /// the fleet's database is a private PostgreSQL (state in .iot/postgres, database `fleet`) instead of SQLite.</summary>
+    public int Run(bool demo, bool postgres = false)
     {
         var endpointsPath = Path.Combine(stateDirectory, "endpoints.json");
         using var stop = new ManualResetEventSlim();
@@ -45,6 +46,8 @@ public sealed class LocalStack(string stateDirectory)
             StateDirectory = Path.Combine(stateDirectory, "influxdb"),
         });
 
+        using var database = postgres ? StartPostgres() : null;
+
         // The demo's environmental platform: the forwarder reports two demo sites to it (see DemoPlatformSites).
         using var platform = demo ? new SimulatedPlatform() : null;
 
@@ -64,6 +67,7 @@ public sealed class LocalStack(string stateDirectory)
             InfluxUrl = influx.Url,
             StateDirectory = Path.Combine(stateDirectory, "fleet"),
             AdminToken = adminToken,
+            DatabaseConnectionString = database?.CreateDatabase("fleet"),
             Environment =
             {
                 ["Fleet__InitialAdminPassword"] = adminPassword,
@@ -77,7 +81,7 @@ public sealed class LocalStack(string stateDirectory)
         using var fleet = FleetServer.Start(fleetOptions);
 
         // Declared after the servers, so it stops watching before they are stopped on purpose.
-        using var supervisor = new Supervisor([broker, influx, fleet]);
+        using var supervisor = new Supervisor(database is null ? [broker, influx, fleet] : [broker, influx, database, fleet]);
 
         var endpoints = new Endpoints
         {
@@ -89,19 +93,22 @@ public sealed class LocalStack(string stateDirectory)
             Hj212Port = fleet.Options.Hj212Port,
             AdminToken = fleet.Options.AdminToken,
             AdminPassword = adminPassword,
+            PostgresUrl = database is null ? null : $"postgres://{PostgresServer.User}@{database.Host}:{database.Port}/fleet",
         };
         endpoints.Write(endpointsPath);
 
         Console.WriteLine();
         Console.WriteLine($"  MQTT broker  mqtt://{broker.Host}:{broker.Port}, mqtts://{broker.Host}:{broker.TlsPort} (CA {ca.CaCertificatePath})");
         Console.WriteLine($"  InfluxDB     {endpoints.InfluxUrl}");
+        if (database is not null)
+            Console.WriteLine($"  PostgreSQL   {endpoints.PostgresUrl}   (database fleet, user {PostgresServer.User}, password in {Path.Combine(database.StateDirectory, "password")})");
         Console.WriteLine($"  HJ 212       tcp://127.0.0.1:{endpoints.Hj212Port}   (monitors: POST /api/devices with protocol hj212, mn, password)");
         Console.WriteLine($"  Fleet        {endpoints.FleetUrl}   (API: /openapi/v1.json, leads: /api/leads, health: /healthz)");
         // Secrets stay in their files (mode 0600): a console is often copied into a log.
         Console.WriteLine($"  Admin token  in {tokenPath}");
         Console.WriteLine($"  Sign in      {endpoints.FleetUrl}/  as admin, password in {passwordPath}   (installers: {endpoints.FleetUrl}/install/)");
         Console.WriteLine($"  Endpoints    {endpointsPath}");
-        Console.WriteLine("  Watching     Mosquitto, InfluxDB and the fleet: one that dies is restarted, with a line here (!!)");
+        Console.WriteLine($"  Watching     Mosquitto, InfluxDB, {(database is null ? "" : "PostgreSQL, ")}and the fleet: one that dies is restarted, with a line here (!!)");
         Console.WriteLine();
         using var gateways = demo ? StartDemo(broker, fleet) : null;
         using var monitorStop = new CancellationTokenSource();
@@ -120,6 +127,12 @@ public sealed class LocalStack(string stateDirectory)
         gateways?.Stop(TimeSpan.FromSeconds(10));
         File.Delete(endpointsPath);
         return 0;
+    }
+
+    private PostgresServer StartPostgres()
+    {
+        Console.WriteLine("Starting PostgreSQL ...");
+        return PostgresServer.Start(new PostgresOptions { Port = LocalPort.PreferredOrFree(5432), StateDirectory = Path.Combine(stateDirectory, "postgres") });
     }
 
     /// <summary>The demo scenario's virtual gateways (a few restaurants and construction sites, some

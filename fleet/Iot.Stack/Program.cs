@@ -11,8 +11,14 @@ if (command is "production-broker-config" or "production-influx-config")
 }
 if (command != "up")
 {
-    Console.Error.WriteLine("usage: Iot.Stack up [--no-demo] | Iot.Stack production-broker-config | Iot.Stack production-influx-config");
+    Console.Error.WriteLine("usage: Iot.Stack up [--no-demo] [--db sqlite|postgres] | Iot.Stack production-broker-config | Iot.Stack production-influx-config");
     return 2;
 }
 var demo = !args.Contains("--no-demo");
-return new LocalStack(Path.Combine(root, ".iot")).Run(demo);
+var db = args.SkipWhile(a => a != "--db").Skip(1).FirstOrDefault() ?? "sqlite";
+if (db is not ("sqlite" or "postgres"))
+{
+    Console.Error.WriteLine($"--db is sqlite (the default) or postgres, not '{db}'");
+    return 2;
+}
+return new LocalStack(Path.Combine(root, ".iot")).Run(demo, postgres: db == "postgres");

@@ -34,8 +34,10 @@ public sealed class ServerProcess : IDisposable
     }
 
     /// <summary>Starts <paramref name="executable"/> with <paramref name="arguments"/>.</summary>
+    /// <param name="removeWhenDone">A temp folder the guard deletes once the server has ended without being stopped on
+    /// purpose (its owner died), since the owner cannot any more.</param>
     public static ServerProcess Start(string name, string executable, IEnumerable<string> arguments, string workingDirectory,
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string>? environment = null, string? removeWhenDone = null)
     {
         var binary = Which(executable) ?? throw new InvalidOperationException(
             $"{executable} is not installed. Run ./iot test or ./iot up once; they install it with apt-get.");
@@ -44,7 +46,8 @@ public sealed class ServerProcess : IDisposable
         var script = $"{Quote(binary)} {quoted} & child=$!; " +
                      $"trap 'kill -TERM $child 2>/dev/null; wait $child; exit 0' TERM INT; " +
                      $"while kill -0 {Environment.ProcessId} 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 0.5; done; " +
-                     "kill -TERM $child 2>/dev/null; wait $child";
+                     "kill -TERM $child 2>/dev/null; wait $child" +
+                     (removeWhenDone is null ? "" : $"; kill -0 {Environment.ProcessId} 2>/dev/null || rm -rf -- {Quote(removeWhenDone)}");
         var info = new ProcessStartInfo("/bin/sh")
         {
             WorkingDirectory = workingDirectory,

@@ -19,6 +19,7 @@ public static class ApiJson
     public static void Configure(JsonSerializerOptions options)
     {
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+        options.Converters.Add(new TextWithoutNul());
         options.TypeInfoResolver = (options.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver()).WithAddedModifier(CamelCaseProperties);
     }
 
@@ -42,5 +43,18 @@ public static class ApiJson
         if (type.Kind != JsonTypeInfoKind.Object) return;
         foreach (var property in type.Properties)
             property.Name = CamelCase(property.AttributeProvider is MemberInfo member ? member.Name : property.Name);
+    }
+
+    /// <summary>Strings in request bodies may not hold U+0000: PostgreSQL's text cannot store it, so a body with one is a
+    /// 400 on either database rather than a 500 on one.</summary>
+    private sealed class TextWithoutNul : JsonConverter<string>
+    {
+        public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            var text = reader.GetString();
+            return text is not null && text.Contains('\0') ? throw new JsonException("a string may not hold U+0000") : text;
+        }
+
+        public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);
     }
 }

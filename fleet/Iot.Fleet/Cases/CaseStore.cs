@@ -458,7 +458,7 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
               AND (@Status IS NULL OR COALESCE(c.status, 'open') = @Status)
               AND (@Squad IS NULL OR c.squad = @Squad)
               AND (@Grid IS NULL OR s.grid = @Grid)
-              AND (@overdue IS NULL OR (l.late = 0 AND COALESCE(c.responded_at, c.closed_at, @now) > l.raised_at + @target) = @overdue)
+              AND (@overdue IS NULL OR (CASE WHEN l.late = 0 AND COALESCE(c.responded_at, c.closed_at, @now) > l.raised_at + @target THEN 1 ELSE 0 END) = @overdue)
             """;
         var p = new DynamicParameters(new { query.Status, query.Squad, query.Grid, overdue = query.Overdue is { } o ? (o ? 1 : 0) : (int?)null, now = now.ToUnixTimeMilliseconds(),
             target = (long)CaseRules.ResponseTarget.TotalMilliseconds, limit = page.Limit + 1 });

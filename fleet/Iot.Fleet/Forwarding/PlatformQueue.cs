@@ -206,7 +206,8 @@ public sealed class PlatformQueue(FleetDatabase database, RecordJournal journal,
         using var connection = database.Open();
         var frames = connection.Query<(string site, string platform, string mn, long pending, long unacked, long acked, long? oldest, long? last)>(
             """
-            SELECT site, platform, mn, SUM(acked_at IS NULL), SUM(acked_at IS NULL AND sends > 0), SUM(acked_at IS NOT NULL),
+            SELECT site, platform, mn, SUM(CASE WHEN acked_at IS NULL THEN 1 ELSE 0 END), SUM(CASE WHEN acked_at IS NULL AND sends > 0 THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN acked_at IS NOT NULL THEN 1 ELSE 0 END),
                    MIN(CASE WHEN acked_at IS NULL THEN data_time END), MAX(acked_at)
             FROM hj212_frames GROUP BY site, platform, mn
             """).ToDictionary(f => (f.site, f.mn));

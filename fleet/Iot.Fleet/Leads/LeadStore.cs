@@ -101,7 +101,7 @@ public sealed class LeadStore(FleetDatabase database, ILeadOutbox? outbox = null
                 lead.MergedInto = into.Id;
                 connection.Execute("UPDATE leads SET merged_into = @into WHERE id = @id", new { into = into.Id, id = lead.Id }, tx);
                 // The case's steps point at the case: both move together, checked at commit.
-                connection.Execute("PRAGMA defer_foreign_keys = ON", transaction: tx);
+                connection.Execute(database.Dialect.DeferForeignKeys, transaction: tx);
                 if (connection.Execute("UPDATE cases SET lead = @into WHERE lead = @id AND NOT EXISTS (SELECT 1 FROM cases WHERE lead = @into)",
                         new { into = into.Id, id = lead.Id }, tx) > 0)
                 {

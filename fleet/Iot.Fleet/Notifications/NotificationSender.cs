@@ -43,7 +43,7 @@ public sealed class NotificationSender(NotificationOutbox outbox, IOptionsMonito
             {
                 break;
             }
-            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
+            catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException)
             {
                 Logger.LogWarning("Notification outbox: {Reason}; trying again shortly", e.Message);
                 await Task.Delay(TimeSpan.FromSeconds(1), stop).ContinueWith(_ => { }, TaskScheduler.Default);

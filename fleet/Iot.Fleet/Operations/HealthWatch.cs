@@ -2,7 +2,6 @@ using Iot.Fleet.Health;
 using Iot.Fleet.Leads;
 using Iot.Fleet.Rules;
 using Iot.Fleet.Storage;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
 namespace Iot.Fleet.Operations;
@@ -72,11 +71,10 @@ public sealed class HealthWatch(FleetHealth health, LeadStore leads, IOptions<He
     {
         try
         {
-            var file = new SqliteConnectionStringBuilder(database.Value.ConnectionString).DataSource;
-            var folder = Path.GetDirectoryName(Path.GetFullPath(file)) ?? ".";
-            return new DriveInfo(folder).AvailableFreeSpace;
+            // The data folder: SQLite's file lives there; a PostgreSQL server's disk is that server's to watch.
+            return new DriveInfo(database.Value.DataDirectory).AvailableFreeSpace;
         }
-        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException or InvalidOperationException)
         {
             return null;
         }

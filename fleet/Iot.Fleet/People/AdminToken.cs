@@ -57,7 +57,7 @@ public sealed class AdminToken
                 """
                 INSERT INTO admin_token (id, sha256, configured_sha256, changed_at) VALUES (1, @configured, @configured, @now)
                 ON CONFLICT (id) DO UPDATE SET sha256 = excluded.sha256, configured_sha256 = excluded.configured_sha256, changed_at = excluded.changed_at
-                WHERE admin_token.configured_sha256 IS NOT excluded.configured_sha256
+                WHERE admin_token.configured_sha256 IS DISTINCT FROM excluded.configured_sha256
                 """, new { configured, now });
             if (changed > 0) audit.RecordSystem("fleet", "admin_token.configure", "admin-token:fleet", null, null, "the configured admin token took effect");
         }

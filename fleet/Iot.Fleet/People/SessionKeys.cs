@@ -12,7 +12,7 @@ public sealed class SessionKeys(FleetDatabase database) : IXmlRepository
     public IReadOnlyCollection<XElement> GetAllElements()
     {
         using var connection = database.Open();
-        return connection.Query<string>("SELECT xml FROM session_keys ORDER BY rowid").Select(x => XElement.Parse(x)).ToList();
+        return connection.Query<string>("SELECT xml FROM session_keys ORDER BY name").Select(x => XElement.Parse(x)).ToList();
     }
 
     public void StoreElement(XElement element, string friendlyName)

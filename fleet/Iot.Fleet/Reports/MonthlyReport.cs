@@ -134,7 +134,7 @@ public sealed class MonthlyReport(FleetDatabase database, TimeProvider clock, Ev
         var p = Parameters(from, to);
 
         using var connection = database.Open();
-        var total = connection.ExecuteScalar<long>($"SELECT COUNT(*) FROM ({MonthLeads})", p);
+        var total = connection.ExecuteScalar<long>($"SELECT COUNT(*) FROM ({MonthLeads}) m", p);
         var rules = Counts(connection, $"SELECT m.rule AS Key, COUNT(*) AS Count, NULL AS Name FROM ({MonthLeads}) m GROUP BY m.rule", p);
         var grids = Counts(connection, $"SELECT m.grid AS Key, COUNT(*) AS Count, NULL AS Name FROM ({MonthLeads}) m GROUP BY m.grid", p);
         var sites = Counts(connection, $"SELECT m.site AS Key, COUNT(*) AS Count, MAX(m.site_name) AS Name FROM ({MonthLeads}) m GROUP BY m.site", p);
@@ -148,16 +148,16 @@ public sealed class MonthlyReport(FleetDatabase database, TimeProvider clock, Ev
             $"SELECT COUNT(*) FROM ({MonthLeads}) m LEFT JOIN cases c ON c.lead = m.id WHERE c.squad IS NULL", p);
         var squads = connection.Query<SquadRow>(
             $"""
-            SELECT c.squad AS Squad, q.name AS Name, COUNT(*) AS Dispatched, SUM(m.late <> 0) AS Backfilled,
-                SUM(m.late = 0 AND c.responded_at IS NOT NULL AND c.responded_at <= m.raised_at + @target) AS RespondedInTime,
-                SUM(c.status IN ('confirmed', 'dismissed')) AS Closed,
-                SUM(c.status = 'confirmed') AS Confirmed,
-                SUM(c.status = 'dismissed') AS Dismissed,
-                SUM(c.rectify_by IS NOT NULL) AS RectifyOrdered,
-                SUM(c.recheck = 'rectified') AS Rectified
+            SELECT c.squad AS Squad, q.name AS Name, COUNT(*) AS Dispatched, SUM(CASE WHEN m.late <> 0 THEN 1 ELSE 0 END) AS Backfilled,
+                SUM(CASE WHEN m.late = 0 AND c.responded_at IS NOT NULL AND c.responded_at <= m.raised_at + @target THEN 1 ELSE 0 END) AS RespondedInTime,
+                SUM(CASE WHEN c.status IN ('confirmed', 'dismissed') THEN 1 ELSE 0 END) AS Closed,
+                SUM(CASE WHEN c.status = 'confirmed' THEN 1 ELSE 0 END) AS Confirmed,
+                SUM(CASE WHEN c.status = 'dismissed' THEN 1 ELSE 0 END) AS Dismissed,
+                SUM(CASE WHEN c.rectify_by IS NOT NULL THEN 1 ELSE 0 END) AS RectifyOrdered,
+                SUM(CASE WHEN c.recheck = 'rectified' THEN 1 ELSE 0 END) AS Rectified
             FROM ({MonthLeads}) m JOIN cases c ON c.lead = m.id LEFT JOIN squads q ON q.id = c.squad
             WHERE c.squad IS NOT NULL
-            GROUP BY c.squad ORDER BY Dispatched DESC, c.squad
+            GROUP BY c.squad, q.name ORDER BY Dispatched DESC, c.squad
             """, p)
             .Select(r => new SquadReport(r.Squad, r.Name, r.Dispatched, r.Backfilled, r.RespondedInTime, r.Closed, r.Confirmed, r.Dismissed, r.RectifyOrdered,
                 r.Rectified, Rate(r.RespondedInTime, r.Dispatched - r.Backfilled), Rate(r.Closed, r.Dispatched), Rate(r.Rectified, r.RectifyOrdered)))

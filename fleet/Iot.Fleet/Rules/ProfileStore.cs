@@ -272,7 +272,7 @@ public sealed class ProfileStore
     }
 
     private static bool Stored(DbConnection connection, DbTransaction tx, string id) =>
-        connection.ExecuteScalar<long>("SELECT COUNT(*) FROM rule_profiles WHERE id = @id", new { id }, tx) > 0;
+        connection.ExecuteScalar<long>("SELECT COUNT(*) FROM rule_profiles WHERE lower(id) = lower(@id)", new { id }, tx) > 0;
 
     private void Insert(DbConnection connection, DbTransaction tx, RuleProfile p, string origin, string by) =>
         connection.Execute(

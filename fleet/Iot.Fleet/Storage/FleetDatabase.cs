@@ -1,34 +1,138 @@
 using System.Data.Common;
 using Dapper;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace Iot.Fleet.Storage;
 
 /// <summary>Options of the fleet database (section "Database").</summary>
 public sealed class DatabaseOptions
 {
-    /// <summary>ADO.NET connection string; SQLite by default, one file under .iot/.</summary>
+    private string? _dataDirectory;
+
+    /// <summary>ADO.NET connection string; SQLite by default, one file under .iot/. `Host=…` or `postgres://…` is PostgreSQL.</summary>
     public string ConnectionString { get; set; } = "Data Source=.iot/fleet.db";
 
-    /// <summary>The folder of the database file: the fleet's data folder.</summary>
-    public string DataDirectory => Path.GetDirectoryName(Path.GetFullPath(new SqliteConnectionStringBuilder(ConnectionString).DataSource)) ?? ".";
+    /// <summary>`sqlite` or `postgres`; empty: told by <see cref="ConnectionString"/>.</summary>
+    public string? Provider { get; set; }
+
+    /// <summary>The fleet's data folder (keys, secrets, photos, releases, audit heads): the folder of the SQLite file
+    /// unless set; a PostgreSQL deployment must set it.</summary>
+    public string DataDirectory
+    {
+        get
+        {
+            if (_dataDirectory is { Length: > 0 } dir) return Path.GetFullPath(dir);
+            if (SqlDialect.Of(this) != SqlDialect.Sqlite)
+                throw new InvalidOperationException(
+                    "Database:DataDirectory must be set when the fleet database is PostgreSQL: it is the folder for the fleet's keys, photos and releases");
+            return Path.GetDirectoryName(Path.GetFullPath(new SqliteConnectionStringBuilder(ConnectionString).DataSource)) ?? ".";
+        }
+        set => _dataDirectory = value;
+    }
+}
+
+/// <summary>What differs between the fleet's two databases, in one place. Everything else the fleet writes is SQL both
+/// run alike (ON CONFLICT, RETURNING, COALESCE; no rowid, INSERT OR, or SQLite-only functions).</summary>
+public sealed class SqlDialect
+{
+    /// <summary>The embedded default: one file, one writer at a time.</summary>
+    public static readonly SqlDialect Sqlite = new("sqlite", Migrations.Steps);
+
+    /// <summary>PostgreSQL through Npgsql; transactions take the fleet's writer lock (<see cref="PostgresConnection"/>).</summary>
+    public static readonly SqlDialect Postgres = new("postgres", PostgresMigrations.Steps);
+
+    private SqlDialect(string name, IReadOnlyList<string> migrations)
+    {
+        Name = name;
+        MigrationSteps = migrations;
+    }
+
+    /// <summary>`sqlite` or `postgres`, as `Database:Provider` spells it.</summary>
+    public string Name { get; }
+
+    /// <summary>Foreign keys checked at commit for the rest of the transaction (on PostgreSQL, those declared DEFERRABLE).</summary>
+    public string DeferForeignKeys => this == Sqlite ? "PRAGMA defer_foreign_keys = ON" : "SET CONSTRAINTS ALL DEFERRED";
+
+    /// <summary>This database's schema steps (<see cref="Migrations"/>, <see cref="PostgresMigrations"/>).</summary>
+    public IReadOnlyList<string> MigrationSteps { get; }
+
+    /// <summary>The database the options name: `Database:Provider` when given, else the connection string's form
+    /// (`Data Source=`/`Filename=` SQLite, `Host=`/`Server=`/`postgres://` PostgreSQL). Anything else stops the start.</summary>
+    public static SqlDialect Of(DatabaseOptions options)
+    {
+        switch (options.Provider?.Trim().ToLowerInvariant())
+        {
+            case "sqlite":
+                return Sqlite;
+            case "postgres" or "postgresql" or "npgsql":
+                return Postgres;
+            case null or "":
+                break;
+            default:
+                throw new InvalidOperationException($"Database:Provider must be sqlite or postgres, not '{options.Provider}'");
+        }
+        var text = options.ConnectionString?.Trim() ?? "";
+        if (text.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || text.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase))
+            return Postgres;
+        DbConnectionStringBuilder keys;
+        try
+        {
+            keys = new DbConnectionStringBuilder { ConnectionString = text };
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidOperationException($"Database:ConnectionString cannot be read: {e.Message}", e);
+        }
+        if (keys.ContainsKey("Data Source") || keys.ContainsKey("DataSource") || keys.ContainsKey("Filename")) return Sqlite;
+        if (keys.ContainsKey("Host") || keys.ContainsKey("Server")) return Postgres;
+        throw new InvalidOperationException(
+            "Database:ConnectionString names neither a SQLite file (Data Source=…) nor a PostgreSQL server (Host=… or postgres://…); " +
+            "set Database:Provider to sqlite or postgres");
+    }
+
+    public override string ToString() => Name;
 }
 
 /// <summary>Opens connections to the fleet database and brings its schema up to date.</summary>
-public sealed class FleetDatabase
+public sealed class FleetDatabase : IDisposable
 {
-    private readonly string _connectionString;
+    private readonly string _connectionString = "";
+    private readonly NpgsqlDataSource? _postgres;
 
-    public FleetDatabase(string connectionString)
+    /// <summary>The database <paramref name="options"/> name.</summary>
+    public FleetDatabase(DatabaseOptions options)
     {
-        var builder = new SqliteConnectionStringBuilder(connectionString) { Pooling = true };
-        if (Path.GetDirectoryName(Path.GetFullPath(builder.DataSource)) is { } dir) Directory.CreateDirectory(dir);
-        _connectionString = builder.ToString();
+        Dialect = SqlDialect.Of(options);
+        if (Dialect == SqlDialect.Sqlite)
+        {
+            var builder = new SqliteConnectionStringBuilder(options.ConnectionString) { Pooling = true };
+            if (Path.GetDirectoryName(Path.GetFullPath(builder.DataSource)) is { } dir) Directory.CreateDirectory(dir);
+            _connectionString = builder.ToString();
+        }
+        else
+        {
+            _postgres = NpgsqlDataSource.Create(PostgresConnection.Keywords(options.ConnectionString));
+        }
     }
 
-    /// <summary>An open connection, in WAL mode so pages can read while the ingest writes.</summary>
+    /// <summary>A SQLite file, or whatever <paramref name="connectionString"/> names (the tests' way in).</summary>
+    public FleetDatabase(string connectionString) : this(new DatabaseOptions { ConnectionString = connectionString })
+    {
+    }
+
+    /// <summary>SQLite or PostgreSQL: where the two differ.</summary>
+    public SqlDialect Dialect { get; }
+
+    /// <summary>An open connection. SQLite: in WAL mode so pages can read while the ingest writes. PostgreSQL: its
+    /// transactions take turns like SQLite's writers (<see cref="PostgresConnection"/>).</summary>
     public DbConnection Open()
     {
+        if (_postgres is not null)
+        {
+            var inner = _postgres.OpenConnection();
+            return new PostgresConnection(inner);
+        }
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         // synchronous=FULL: a committed batch survives a power cut, not only a crash of the fleet.
@@ -36,19 +140,29 @@ public sealed class FleetDatabase
         return connection;
     }
 
-    /// <summary>Runs the migration steps this database has not seen yet; returns the schema version.</summary>
+    /// <summary>Closes PostgreSQL's pooled connections (SQLite pools per file, process-wide).</summary>
+    public void Dispose() => _postgres?.Dispose();
+
+    /// <summary>Runs the migration steps this database has not seen yet, each in its own transaction (which on
+    /// PostgreSQL holds the writer lock, so two fleets starting at once run each step once); returns the schema version.</summary>
     public int Migrate()
     {
+        var steps = Dialect.MigrationSteps;
         using var connection = Open();
-        connection.Execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
-        var version = connection.ExecuteScalar<int?>("SELECT MAX(version) FROM schema_version") ?? 0;
-        for (var step = version; step < Migrations.Steps.Count; step++)
+        using (var tx = connection.BeginTransaction())
         {
-            using var tx = connection.BeginTransaction();
-            connection.Execute(Migrations.Steps[step], transaction: tx);
-            connection.Execute("INSERT INTO schema_version (version) VALUES (@v)", new { v = step + 1 }, tx);
+            connection.Execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)", transaction: tx);
             tx.Commit();
         }
-        return Migrations.Steps.Count;
+        while (true)
+        {
+            using var tx = connection.BeginTransaction();
+            var version = connection.ExecuteScalar<long?>("SELECT MAX(version) FROM schema_version", transaction: tx) ?? 0;
+            if (version >= steps.Count) break;
+            connection.Execute(steps[(int)version], transaction: tx);
+            connection.Execute("INSERT INTO schema_version (version) VALUES (@v)", new { v = version + 1 }, tx);
+            tx.Commit();
+        }
+        return steps.Count;
     }
 }

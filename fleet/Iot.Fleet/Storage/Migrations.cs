@@ -4,7 +4,9 @@ using Iot.Fleet.People;
 namespace Iot.Fleet.Storage;
 
 /// <summary>The fleet database's schema, one step per version. Steps are only ever appended:
-/// a deployed database runs the ones it has not seen, in order, each in its own transaction.</summary>
+/// a deployed database runs the ones it has not seen, in order, each in its own transaction.
+/// Every step has a PostgreSQL twin at the same index in <see cref="PostgresMigrations"/> (BIGINT, identity ids, bytea,
+/// double precision): append both together. Storage/MigrationsTests fails while the two lists differ in length.</summary>
 public static class Migrations
 {
     public static readonly IReadOnlyList<string> Steps =

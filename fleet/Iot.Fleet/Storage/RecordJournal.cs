@@ -45,21 +45,7 @@ public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
         using var tx = connection.BeginTransaction();
         var conflicts = new List<DeviceEvent>();
         var fresh = StoreTelemetry(connection, tx, accepted, now, conflicts);
-        foreach (var rejection in rejections)
-        {
-            connection.Execute(
-                "INSERT INTO rejections (dev, topic, reason, payload, received_at) VALUES (@Device, @Topic, @Reason, @Payload, @at)",
-                new { rejection.Device, rejection.Topic, rejection.Reason, rejection.Payload, at = rejection.ReceivedAt.ToUnixTimeMilliseconds() }, tx);
-            if (rejection.Device is not null)
-            {
-                connection.Execute(
-                    """
-                    INSERT INTO device_state (dev, rejected) VALUES (@dev, 1) ON CONFLICT (dev) DO UPDATE SET rejected = rejected + 1;
-                    DELETE FROM rejections WHERE dev = @dev AND id <= (SELECT MAX(id) FROM rejections WHERE dev = @dev) - @keep;
-                    """,
-                    new { dev = rejection.Device, keep = RejectionsPerDevice }, tx);
-            }
-        }
+        StoreRejections(connection, tx, rejections);
         var storedEvents = new List<DeviceEvent>(events.Count + conflicts.Count);
         foreach (var e in events.Concat(conflicts))
         {
@@ -73,9 +59,9 @@ public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
                 """
                 INSERT INTO device_state (dev, last_seen, firmware, boot, online, status, buffered) VALUES (@Device, @seen, @Firmware, @Boot, @online, @status, @Buffered)
                 ON CONFLICT (dev) DO UPDATE SET online = excluded.online, status = excluded.status,
-                    last_seen = CASE WHEN excluded.online = 1 THEN excluded.last_seen ELSE last_seen END,
-                    firmware = COALESCE(excluded.firmware, firmware), boot = COALESCE(excluded.boot, boot),
-                    buffered = COALESCE(excluded.buffered, buffered)
+                    last_seen = CASE WHEN excluded.online = 1 THEN excluded.last_seen ELSE device_state.last_seen END,
+                    firmware = COALESCE(excluded.firmware, device_state.firmware), boot = COALESCE(excluded.boot, device_state.boot),
+                    buffered = COALESCE(excluded.buffered, device_state.buffered)
                 """,
                 new { s.Device, seen = now.ToUnixTimeMilliseconds(), s.Firmware, s.Boot, online = s.Online ? 1 : 0, status = JsonSerializer.Serialize(s), s.Buffered }, tx);
         if (rejections.Count > 0)
@@ -86,14 +72,48 @@ public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
             connection.Execute(
                 """
                 INSERT INTO device_state (dev, last_seen, firmware, boot, online) VALUES (@dev, @seen, @fw, @boot, @online)
-                ON CONFLICT (dev) DO UPDATE SET last_seen = excluded.last_seen, online = COALESCE(excluded.online, online),
-                    firmware = COALESCE(excluded.firmware, firmware), boot = COALESCE(excluded.boot, boot)
+                ON CONFLICT (dev) DO UPDATE SET last_seen = excluded.last_seen, online = COALESCE(excluded.online, device_state.online),
+                    firmware = COALESCE(excluded.firmware, device_state.firmware), boot = COALESCE(excluded.boot, device_state.boot)
                 """,
                 new { dev = latest.Device, seen = now.ToUnixTimeMilliseconds(), fw = latest.Firmware, boot = latest.Boot, online = reported.Contains(latest.Device) ? (int?)null : 1 }, tx);
         tx.Commit();
         storedEvents.Sort((a, b) => a.Id.CompareTo(b.Id));
         return new StoredBatchResult(fresh, storedEvents, conflicts.Count);
     }
+
+    /// <summary>The batch's rejections in a few statements, not a few per rejection: a hostile burst brings thousands in one
+    /// batch, and on PostgreSQL every statement is a round trip made while the batch holds the writer lock. Each device's
+    /// count goes up by its rejections and its sample is cut to the last <see cref="RejectionsPerDevice"/> once.</summary>
+    private static void StoreRejections(DbConnection connection, DbTransaction tx, IReadOnlyList<Rejection> rejections)
+    {
+        foreach (var chunk in rejections.Chunk(500))
+        {
+            var sql = new System.Text.StringBuilder("INSERT INTO rejections (dev, topic, reason, payload, received_at) VALUES ");
+            var values = new DynamicParameters();
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var r = chunk[i];
+                sql.Append(i == 0 ? "" : ", ").Append($"(@d{i}, @t{i}, @r{i}, @p{i}, @a{i})");
+                values.Add($"d{i}", r.Device, System.Data.DbType.String);
+                values.Add($"t{i}", r.Topic, System.Data.DbType.String);
+                values.Add($"r{i}", Printable(r.Reason), System.Data.DbType.String);
+                values.Add($"p{i}", Printable(r.Payload), System.Data.DbType.String);
+                values.Add($"a{i}", r.ReceivedAt.ToUnixTimeMilliseconds(), System.Data.DbType.Int64);
+            }
+            connection.Execute(sql.ToString(), values, tx);
+        }
+        foreach (var device in rejections.Where(r => r.Device is not null).GroupBy(r => r.Device!, StringComparer.Ordinal))
+            connection.Execute(
+                """
+                INSERT INTO device_state (dev, rejected) VALUES (@dev, @count) ON CONFLICT (dev) DO UPDATE SET rejected = device_state.rejected + excluded.rejected;
+                DELETE FROM rejections WHERE dev = @dev AND id <= (SELECT MAX(id) FROM rejections WHERE dev = @dev) - @keep;
+                """,
+                new { dev = device.Key, count = (long)device.Count(), keep = RejectionsPerDevice }, tx);
+    }
+
+    /// <summary>A rejected payload or a reason quoting it, storable as text: PostgreSQL's text cannot hold U+0000, which a
+    /// hostile message may carry (SQLite's can); it is kept as U+FFFD so the rest of the sample is not lost.</summary>
+    private static string Printable(string text) => text.Contains('\0') ? text.Replace('\0', '\uFFFD') : text;
 
     /// <summary>Inserts the records of the accepted messages, skipping (dev, seq) pairs already stored,
     /// then the raw messages that brought at least one new record; returns the new records in row order.
@@ -103,15 +123,15 @@ public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
     {
         var fresh = new List<TelemetryRecord>();
         if (accepted.Count == 0) return fresh;
-        // The ingest is the only writer and holds the write lock (BEGIN IMMEDIATE), so it can number the
-        // messages itself and store only those that brought something new: no insert-then-delete.
+        // The ingest holds the write lock (SQLite's BEGIN IMMEDIATE, PostgreSQL's writer lock: PostgresConnection), so it can
+        // number the messages itself and store only those that brought something new: no insert-then-delete.
         var firstMessageId = connection.ExecuteScalar<long>("SELECT COALESCE(MAX(id), 0) + 1 FROM messages", transaction: tx);
         using var insertRecord = Command(connection, tx,
             """
             INSERT INTO records (dev, seq, t, dur, q, m, fw, site, message_id, received_at)
-            VALUES ($dev, $seq, $t, $dur, $q, $m, $fw, $site, $msg, $at)
+            VALUES (@dev, @seq, @t, @dur, @q, @m, @fw, @site, @msg, @at)
             ON CONFLICT (dev, seq) DO NOTHING RETURNING row_id
-            """, "$dev", "$seq", "$t", "$dur", "$q", "$m", "$fw", "$site", "$msg", "$at");
+            """, "@dev", "@seq", "@t", "@dur", "@q", "@m", "@fw", "@site", "@msg", "@at");
         var carried = new bool[accepted.Count];
         for (var i = 0; i < accepted.Count; i++)
         {
@@ -135,8 +155,8 @@ public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
             }
         }
         using var insertMessage = Command(connection, tx,
-            "INSERT INTO messages (id, topic, payload, received_at, proof, mac, key_id, signed_length) VALUES ($id, $topic, $payload, $at, $proof, $mac, $key, $signed)",
-            "$id", "$topic", "$payload", "$at", "$proof", "$mac", "$key", "$signed");
+            "INSERT INTO messages (id, topic, payload, received_at, proof, mac, key_id, signed_length) VALUES (@id, @topic, @payload, @at, @proof, @mac, @key, @signed)",
+            "@id", "@topic", "@payload", "@at", "@proof", "@mac", "@key", "@signed");
         for (var i = 0; i < accepted.Count; i++)
         {
             if (!carried[i]) continue;
@@ -309,7 +329,7 @@ public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
         return last is { } l ? (l.t + l.dur - 1) / 60 : null;
     }
 
-    private static DbCommand Command(DbConnection connection, DbTransaction tx, string sql, params string[] parameters)
+    private static Statement Command(DbConnection connection, DbTransaction tx, string sql, params string[] parameters)
     {
         var command = connection.CreateCommand();
         command.Transaction = tx;
@@ -320,15 +340,30 @@ public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
             p.ParameterName = name;
             command.Parameters.Add(p);
         }
-        command.Prepare();
-        return command;
+        return new Statement(command);
     }
 
-    private static object? Run(DbCommand command, params object[] values)
+    private static object? Run(Statement statement, params object[] values) => statement.Run(values);
+
+    /// <summary>A command run many times in one batch, prepared once its parameters have values (Npgsql types them from
+    /// the first ones).</summary>
+    private sealed class Statement(DbCommand command) : IDisposable
     {
-        for (var i = 0; i < values.Length; i++) command.Parameters[i].Value = values[i];
-        var result = command.ExecuteScalar();
-        return result is DBNull ? null : result;
+        private bool _prepared;
+
+        public object? Run(object[] values)
+        {
+            for (var i = 0; i < values.Length; i++) command.Parameters[i].Value = values[i];
+            if (!_prepared)
+            {
+                command.Prepare();
+                _prepared = true;
+            }
+            var result = command.ExecuteScalar();
+            return result is DBNull ? null : result;
+        }
+
+        public void Dispose() => command.Dispose();
     }
 
     private sealed record RecordRow(long row_id, string dev, long seq, long t, long dur, long q, string m, string? fw, string? site, long received_at)

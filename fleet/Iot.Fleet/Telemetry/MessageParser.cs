@@ -273,7 +273,9 @@ public static class MessageParser
         if (!element.TryGetProperty(name, out var e) || e.ValueKind == JsonValueKind.Null) return null;
         if (e.ValueKind != JsonValueKind.String) throw new RejectedMessageException($"`{Encoding.UTF8.GetString(name)}` is not a string");
         var value = e.GetString()!;
-        return value.Length <= maxLength ? value : throw new RejectedMessageException($"`{Encoding.UTF8.GetString(name)}` is longer than {maxLength}");
+        if (value.Length > maxLength) throw new RejectedMessageException($"`{Encoding.UTF8.GetString(name)}` is longer than {maxLength}");
+        // A version or clock is printable; PostgreSQL's text cannot even hold U+0000.
+        return value.Any(char.IsControl) ? throw new RejectedMessageException($"`{Encoding.UTF8.GetString(name)}` holds a control character") : value;
     }
 
     /// <summary>Keeps forged or garbage strings from bloating the rejection log.</summary>

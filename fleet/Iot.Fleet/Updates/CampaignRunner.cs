@@ -80,7 +80,7 @@ public sealed class CampaignRunner(
             {
                 break;
             }
-            catch (Exception e) when (e is MQTTnet.Exceptions.MqttCommunicationException or Microsoft.Data.Sqlite.SqliteException or TimeoutException
+            catch (Exception e) when (e is MQTTnet.Exceptions.MqttCommunicationException or System.Data.Common.DbException or TimeoutException
                                       || (e is IOException && session.Client.IsConnected))
             {
                 // A command not published stays `sent` and is re-sent after resend_after_s. A lost connection (IOException
@@ -100,7 +100,7 @@ public sealed class CampaignRunner(
             if (!Topics.TryParse(message.Topic, out var device, out var kind) || message.Payload.Length > WireProtocol.MaxPayloadBytes) return;
             if (ParseReport(device, kind, System.Buffers.BuffersExtensions.ToArray(message.Payload)) is { } report) rollout.Apply(report);
         }
-        catch (Exception e) when (e is not OperationCanceledException and not Microsoft.Data.Sqlite.SqliteException)
+        catch (Exception e) when (e is not OperationCanceledException and not System.Data.Common.DbException)
         {
             Logger.LogWarning(e, "OTA: ignored a report on {Topic} that could not be applied", message.Topic);
         }

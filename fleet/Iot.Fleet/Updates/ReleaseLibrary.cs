@@ -5,7 +5,6 @@ using Dapper;
 using Iot.Fleet.Api;
 using Iot.Fleet.Storage;
 using Iot.Contract.Signing;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
 namespace Iot.Fleet.Updates;
@@ -33,7 +32,7 @@ public sealed class ReleaseLibrary
         _keys = _options.ReleaseKeys.Where(k => k.Length > 0).Select(ParseKey).ToList();
         Directory = _options.Directory is { Length: > 0 } dir
             ? Path.GetFullPath(dir)
-            : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(new SqliteConnectionStringBuilder(databaseOptions.Value.ConnectionString).DataSource))!, "releases");
+            : Path.Combine(databaseOptions.Value.DataDirectory, "releases");
         System.IO.Directory.CreateDirectory(Directory);
     }
 
@@ -131,7 +130,7 @@ public sealed class ReleaseLibrary
             """
             INSERT INTO releases (version, target, size, sha256, allow_downgrade, sig, key, notes, uploaded_at)
             VALUES (@Version, @Target, @Size, @Sha256, @AllowDowngrade, @Sig, @Key, @Notes, @at)
-            """, new { release.Version, release.Target, release.Size, release.Sha256, release.AllowDowngrade, release.Sig, release.Key, release.Notes, at = now.ToUnixTimeMilliseconds() });
+            """, new { release.Version, release.Target, release.Size, release.Sha256, AllowDowngrade = release.AllowDowngrade ? 1 : 0, release.Sig, release.Key, release.Notes, at = now.ToUnixTimeMilliseconds() });
         return release;
     }
 

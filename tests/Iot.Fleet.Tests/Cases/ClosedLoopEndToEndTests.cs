@@ -22,7 +22,8 @@ public sealed class ClosedLoopEndToEndTests(PipelineFixture pipeline)
     public async Task A_breach_becomes_a_lead_handled_to_closure_with_one_webhook_per_event_and_a_verifiable_bundle()
     {
         using var receiver = new WebhookReceiver();
-        var options = new FleetOptions { MqttHost = pipeline.Broker.Host, MqttPort = pipeline.Broker.Port, InfluxUrl = pipeline.Influx.Url, ClientId = "fleet-loop" };
+        var options = new FleetOptions { MqttHost = pipeline.Broker.Host, MqttPort = pipeline.Broker.Port, InfluxUrl = pipeline.Influx.Url, ClientId = "fleet-loop",
+            DatabaseConnectionString = Iot.Testing.TestDatabase.ForFleetServer() };
         options.Environment["Notifications__Targets__0__Kind"] = "webhook";
         options.Environment["Notifications__Targets__0__Name"] = "platform";
         options.Environment["Notifications__Targets__0__Url"] = receiver.Url;

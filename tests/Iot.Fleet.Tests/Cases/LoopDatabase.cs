@@ -42,7 +42,7 @@ public sealed class LoopDatabase : IDisposable
     {
         Sender?.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Database = new FleetDatabase($"Data Source={_dir}/fleet.db");
+        Database = new FleetDatabase(Iot.Testing.TestDatabase.For(_dir));
         Database.Migrate();
         var monitor = new StaticOptions(Options);
         Outbox = new NotificationOutbox(Database, monitor, Clock);

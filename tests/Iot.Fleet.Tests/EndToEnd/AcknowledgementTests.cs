@@ -1,6 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Microsoft.Data.Sqlite;
+using Dapper;
 using Xunit;
 using static Iot.Fleet.Tests.EndToEnd.PipelineFixture;
 
@@ -70,15 +70,24 @@ public sealed class AcknowledgementTests
         await AssertStoredOnce(pipeline, gateway, start);
     }
 
-    /// <summary>A write lock on the fleet's database (readers go on, in WAL mode); disposing it releases the lock.</summary>
-    private static SqliteConnection Lock(PipelineFixture pipeline)
+    /// <summary>The fleet's write lock held by the test (readers go on): SQLite's, or on PostgreSQL the writer lock every
+    /// fleet transaction takes (Storage/PostgresConnection); disposing it releases the lock.</summary>
+    private static IDisposable Lock(PipelineFixture pipeline)
     {
-        var connection = new SqliteConnection($"Data Source={Path.Combine(pipeline.Fleet.StateDirectory, "fleet.db")};Pooling=False");
-        connection.Open();
-        using var begin = connection.CreateCommand();
-        begin.CommandText = "BEGIN EXCLUSIVE";
-        begin.ExecuteNonQuery();
-        return connection;
+        var connection = pipeline.OpenDatabase();
+        var tx = connection.BeginTransaction();
+        // SQLite's transaction takes the write lock at its first write; PostgreSQL's took the writer lock at its start.
+        connection.Execute("DELETE FROM cursors WHERE name = 'no such cursor'", transaction: tx);
+        return new Held(connection, tx);
+    }
+
+    private sealed class Held(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction tx) : IDisposable
+    {
+        public void Dispose()
+        {
+            tx.Dispose();
+            connection.Dispose();
+        }
     }
 
     /// <summary>A third record behind the redelivered one, then: each of the three stored once, as one raw message each.</summary>
@@ -86,13 +95,9 @@ public sealed class AcknowledgementTests
     {
         await gateway.PublishAsync("iot/v1/GW-ACK-1/telemetry", Envelope("GW-ACK-1", (3, start + 120, 0, Fume)));
         await pipeline.Eventually(() => Task.FromResult(pipeline.JournalCount("GW-ACK-1")), n => n == 3, "the third record stored");
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(pipeline.Fleet.StateDirectory, "fleet.db")};Mode=ReadOnly;Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM messages WHERE topic = 'iot/v1/GW-ACK-1/telemetry'";
-        Assert.Equal(3L, (long)command.ExecuteScalar()!);
-        command.CommandText = "SELECT COUNT(DISTINCT seq) FROM records WHERE dev = 'GW-ACK-1'";
-        Assert.Equal(3L, (long)command.ExecuteScalar()!);
+        using var connection = pipeline.OpenDatabase();
+        Assert.Equal(3L, connection.ExecuteScalar<long>("SELECT COUNT(*) FROM messages WHERE topic = 'iot/v1/GW-ACK-1/telemetry'"));
+        Assert.Equal(3L, connection.ExecuteScalar<long>("SELECT COUNT(DISTINCT seq) FROM records WHERE dev = 'GW-ACK-1'"));
     }
 
     /// <summary>Failures of the ingest stage in /healthz, read whether the fleet answers 200 or 503 (not ready while it restarts).</summary>

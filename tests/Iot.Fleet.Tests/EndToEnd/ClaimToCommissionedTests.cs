@@ -40,7 +40,8 @@ public sealed class ClaimToCommissionedTests(ITestOutputHelper output) : IDispos
         File.WriteAllText(acl, "");
         using var broker = MosquittoBroker.Start(new MosquittoOptions { StateDirectory = brokerState, PasswordFile = passwords, AclFile = acl });
         using var influx = InfluxServer.Start();
-        var options = new Iot.Stack.FleetOptions { MqttHost = broker.Host, MqttPort = broker.Port, InfluxUrl = influx.Url };
+        var options = new Iot.Stack.FleetOptions { MqttHost = broker.Host, MqttPort = broker.Port, InfluxUrl = influx.Url,
+            DatabaseConnectionString = Iot.Testing.TestDatabase.ForFleetServer() };
         options.Environment["Broker__Enabled"] = "true";
         options.Environment["Broker__PasswordFile"] = passwords;
         options.Environment["Broker__AclFile"] = acl;

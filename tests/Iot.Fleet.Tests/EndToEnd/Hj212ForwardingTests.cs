@@ -20,7 +20,7 @@ public sealed class Hj212Fixture : IDisposable
         Broker = MosquittoBroker.Start();
         Influx = InfluxServer.Start();
         Platform = new SimulatedPlatform();
-        var options = new FleetOptions { MqttHost = Broker.Host, MqttPort = Broker.Port, InfluxUrl = Influx.Url };
+        var options = new FleetOptions { MqttHost = Broker.Host, MqttPort = Broker.Port, InfluxUrl = Influx.Url, DatabaseConnectionString = Iot.Testing.TestDatabase.ForFleetServer() };
         options.Environment["Mqtt__DeviceMessagesPerSecond"] = "0";
         var e = options.Environment;
         e["Hj212__Platforms__sim__Host"] = Platform.Host;
@@ -204,8 +204,8 @@ public sealed class Hj212ForwardingTests(Hj212Fixture hj) : IClassFixture<Hj212F
     /// their frame, records the forwarder has not read yet.</summary>
     private long Owed()
     {
-        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(hj.Fleet.StateDirectory, "fleet.db")};Mode=ReadOnly");
-        connection.Open();
+        using var database = new Iot.Fleet.Storage.FleetDatabase(Iot.Testing.TestDatabase.Of(hj.Fleet));
+        using var connection = database.Open();
         using var command = connection.CreateCommand();
         command.CommandText =
             """

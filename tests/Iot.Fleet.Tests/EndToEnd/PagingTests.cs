@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Iot.Testing;
-using Microsoft.Data.Sqlite;
 using Xunit;
 
 namespace Iot.Fleet.Tests.EndToEnd;
@@ -68,8 +67,7 @@ public sealed class PagingTests(PipelineFixture pipeline)
     /// <summary>Stores enforcement leads straight into the fleet's database, as the rules engine would; returns their ids.</summary>
     private List<long> InsertLeads(string site, IEnumerable<long> startMinutes)
     {
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(pipeline.Fleet.StateDirectory, "fleet.db")};Default Timeout=30");
-        connection.Open();
+        using var connection = pipeline.OpenDatabase();
         using var tx = connection.BeginTransaction();
         var ids = new List<long>();
         foreach (var minute in startMinutes)
@@ -79,12 +77,16 @@ public sealed class PagingTests(PipelineFixture pipeline)
             command.CommandText =
                 """
                 INSERT INTO leads (queue, rule, site, devices, start_minute, end_minute, window_minutes, value, lim, unit, late, status, raised_at, updated_at, profile)
-                VALUES ('enforcement', 'dust.pm10', $site, '["GW-PAGES-1"]', $minute, $minute, 60, 200, 150, 'µg/m³', 0, 'new', $now, $now, 'default')
+                VALUES ('enforcement', 'dust.pm10', @site, '["GW-PAGES-1"]', @minute, @minute, 60, 200, 150, 'µg/m³', 0, 'new', @now, @now, 'default')
                 RETURNING id
                 """;
-            command.Parameters.AddWithValue("$site", site);
-            command.Parameters.AddWithValue("$minute", minute);
-            command.Parameters.AddWithValue("$now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            foreach (var (name, value) in new (string, object)[] { ("site", site), ("minute", minute), ("now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) })
+            {
+                var p = command.CreateParameter();
+                p.ParameterName = name;
+                p.Value = value;
+                command.Parameters.Add(p);
+            }
             ids.Add((long)command.ExecuteScalar()!);
         }
         tx.Commit();

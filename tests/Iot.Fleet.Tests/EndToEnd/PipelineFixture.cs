@@ -5,7 +5,7 @@ using System.Text.Json;
 using System.Text;
 using Iot.Stack;
 using Iot.Testing;
-using Microsoft.Data.Sqlite;
+using Dapper;
 using Xunit;
 
 namespace Iot.Fleet.Tests.EndToEnd;
@@ -29,7 +29,8 @@ public sealed class PipelineFixture : IDisposable
         Broker = MosquittoBroker.Start();
         Influx = InfluxServer.Start();
         // The HJ 212 receiver too, for the simulated third-party monitors (Hj212EndToEndTests).
-        var options = new FleetOptions { MqttHost = Broker.Host, MqttPort = Broker.Port, InfluxUrl = Influx.Url, Hj212Port = LocalPort.Free() };
+        var options = new FleetOptions { MqttHost = Broker.Host, MqttPort = Broker.Port, InfluxUrl = Influx.Url, Hj212Port = LocalPort.Free(),
+            DatabaseConnectionString = TestDatabase.ForFleetServer() };
         options.Environment["Monitor__OfflineCheckSeconds"] = "1";
         // These tests replay hours of minutes from one device at machine speed, which no gateway does.
         options.Environment["Mqtt__DeviceMessagesPerSecond"] = "0";
@@ -129,19 +130,21 @@ public sealed class PipelineFixture : IDisposable
     /// <summary>Rows of a device in one table of the fleet's database file (`records`, `events`, …).</summary>
     public long RowCount(string table, string device)
     {
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(Fleet.StateDirectory, "fleet.db")};Mode=ReadOnly");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT COUNT(*) FROM {table} WHERE dev = $dev";
-        command.Parameters.AddWithValue("$dev", device);
-        return (long)command.ExecuteScalar()!;
+        using var connection = OpenDatabase();
+        return connection.ExecuteScalar<long>($"SELECT COUNT(*) FROM {table} WHERE dev = @device", new { device });
     }
+
+    /// <summary>A connection to the fleet's database (SQLite file or PostgreSQL, as the tests run).</summary>
+    public System.Data.Common.DbConnection OpenDatabase() => (_database ??= new Iot.Fleet.Storage.FleetDatabase(TestDatabase.Of(Fleet))).Open();
+
+    private Iot.Fleet.Storage.FleetDatabase? _database;
 
     public static long Minute(DateTimeOffset t) => t.ToUnixTimeSeconds() / 60 * 60;
 
     public void Dispose()
     {
         Fleet.Dispose();
+        _database?.Dispose();
         Influx.Dispose();
         Broker.Dispose();
     }

@@ -28,7 +28,8 @@ public sealed class SecuredFleet : IDisposable
         File.WriteAllText(acl, "");
         Broker = MosquittoBroker.Start(new MosquittoOptions { StateDirectory = brokerState, PasswordFile = passwords, AclFile = acl });
         Influx = InfluxServer.Start();
-        var options = new Iot.Stack.FleetOptions { MqttHost = Broker.Host, MqttPort = Broker.Port, InfluxUrl = Influx.Url };
+        var options = new Iot.Stack.FleetOptions { MqttHost = Broker.Host, MqttPort = Broker.Port, InfluxUrl = Influx.Url,
+            DatabaseConnectionString = Iot.Testing.TestDatabase.ForFleetServer() };
         options.Environment["Broker__Enabled"] = "true";
         options.Environment["Broker__PasswordFile"] = passwords;
         options.Environment["Broker__AclFile"] = acl;

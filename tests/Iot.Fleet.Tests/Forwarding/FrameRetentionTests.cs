@@ -23,7 +23,7 @@ public sealed class FrameRetentionTests : IDisposable
 
     public FrameRetentionTests()
     {
-        _database = new FleetDatabase($"Data Source={_dir}/fleet.db");
+        _database = new FleetDatabase(Iot.Testing.TestDatabase.For(_dir));
         _database.Migrate();
     }
 

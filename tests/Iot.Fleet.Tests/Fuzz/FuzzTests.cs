@@ -94,7 +94,7 @@ public sealed class FuzzTests(PipelineFixture pipeline, ITestOutputHelper output
         Assert.True((bool)after["ready"]!, after.ToJsonString());
         var rejected = (long)after["messagesRejected"]! - (long)before["messagesRejected"]!;
         output.WriteLine($"the fleet rejected {rejected:N0} messages; {clock.Elapsed.TotalSeconds:F1} s in all");
-        Assert.True(rejected >= 10_000, $"only {rejected} messages were rejected");
+        Assert.True(rejected >= 10_000, $"only {rejected} messages were rejected; /healthz: {after.ToJsonString()}\n{pipeline.Fleet.RecentOutput}");
         Assert.All(after["stages"]!.AsArray(), s => Assert.Equal(0, (int)s!["failures"]!));
         using var http = pipeline.Fleet.Http();
         foreach (var path in new[] { "/api/leads", "/api/alerts", "/api/sites", "/api/rejections", "/api/conflicts", "/api/devices/GW-FUZZ-00", "/api/reports/monthly",

@@ -25,7 +25,7 @@ public sealed class DeviceProofUnitTests : IDisposable
 
     public DeviceProofUnitTests()
     {
-        _database = new FleetDatabase($"Data Source={_dir}/fleet.db");
+        _database = new FleetDatabase(Iot.Testing.TestDatabase.For(_dir));
         _database.Migrate();
         _keys = new DeviceKeys(_database, Options.Create(new DeviceProofOptions()), TimeProvider.System);
     }

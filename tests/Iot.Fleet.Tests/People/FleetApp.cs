@@ -10,6 +10,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Xunit;
+using Iot.Fleet.Storage;
 
 namespace Iot.Fleet.Tests.People;
 
@@ -24,11 +25,15 @@ public sealed class FleetApp : WebApplicationFactory<Program>
     private readonly string _directory = Directory.CreateTempSubdirectory("iot-people-").FullName;
     private int _next;
 
-    public string DatabasePath => Path.Combine(_directory, "fleet.db");
+    private FleetDatabase? _database;
+
+    /// <summary>The fleet's database (Iot.Testing.TestDatabase: SQLite in the temp folder, or PostgreSQL).</summary>
+    public string ConnectionString => Iot.Testing.TestDatabase.For(_directory);
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseSetting("Database:ConnectionString", $"Data Source={DatabasePath}");
+        builder.UseSetting("Database:ConnectionString", ConnectionString);
+        builder.UseSetting("Database:DataDirectory", _directory);
         builder.UseSetting("Fleet:AdminToken", AdminToken);
         builder.UseSetting("Fleet:InitialAdminPassword", AdminPassword);
         builder.UseSetting("Mqtt:Port", "1"); // nothing listens there; the ingest is removed below anyway
@@ -88,17 +93,13 @@ public sealed class FleetApp : WebApplicationFactory<Program>
 
     public static async Task<JsonNode> Body(HttpResponseMessage answer) => JsonNode.Parse(await answer.Content.ReadAsStringAsync())!;
 
-    /// <summary>A connection to the fleet's database file, for what the API does not show.</summary>
-    public SqliteConnection Database()
-    {
-        var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
-        connection.Open();
-        return connection;
-    }
+    /// <summary>A connection to the fleet's database, for what the API does not show.</summary>
+    public System.Data.Common.DbConnection Database() => (_database ??= new FleetDatabase(ConnectionString)).Open();
 
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
+        _database?.Dispose();
         SqliteConnection.ClearAllPools();
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
     }

@@ -22,7 +22,7 @@ public sealed class ClaimTests : IDisposable
 
     public ClaimTests()
     {
-        _database = new FleetDatabase($"Data Source={_dir}/fleet.db");
+        _database = new FleetDatabase(Iot.Testing.TestDatabase.For(_dir));
         _database.Migrate();
         _registry = new SiteRegistry(_database);
         _gateways = new FactoryGateways(_database, _registry, Options.Create(new ProvisioningOptions { ClaimCodeLifetime = TimeSpan.FromDays(30) }), _time);

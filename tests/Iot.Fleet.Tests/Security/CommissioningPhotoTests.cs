@@ -12,6 +12,7 @@ using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.Metadata.Profiles.Exif;
 using SixLabors.ImageSharp.PixelFormats;
 using Xunit;
+using Dapper;
 
 namespace Iot.Fleet.Tests.Security;
 
@@ -146,15 +147,10 @@ public sealed class CommissioningPhotoTests(FleetApp fleet) : IClassFixture<Flee
     private long Insert(string site, byte[] photo, string type)
     {
         using var db = fleet.Database();
-        using var command = db.CreateCommand();
-        command.CommandText = """
+        return db.ExecuteScalar<long>("""
             INSERT INTO commissioning (site, passed, method, results, signed_by, signed_at, valid_from, photo, photo_type)
-            VALUES ($site, 1, 'admin-record', '[]', 'test', 0, 0, $photo, $type) RETURNING id
-            """;
-        command.Parameters.AddWithValue("$site", site);
-        command.Parameters.AddWithValue("$photo", photo);
-        command.Parameters.AddWithValue("$type", type);
-        return (long)command.ExecuteScalar()!;
+            VALUES (@site, 1, 'admin-record', '[]', 'test', 0, 0, @photo, @type) RETURNING id
+            """, new { site, photo, type });
     }
 
     private static byte[] Encode(Image image, SixLabors.ImageSharp.Formats.IImageEncoder encoder)

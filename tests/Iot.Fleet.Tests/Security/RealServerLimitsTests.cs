@@ -21,7 +21,7 @@ public sealed class RealServerLimitsTests(RealServerLimitsTests.Stack stack) : I
         private readonly MosquittoBroker _broker = MosquittoBroker.Start();
         private readonly InfluxServer _influx = InfluxServer.Start();
 
-        public Stack() => Fleet = FleetServer.Start(new Iot.Stack.FleetOptions { MqttHost = _broker.Host, MqttPort = _broker.Port, InfluxUrl = _influx.Url });
+        public Stack() => Fleet = FleetServer.Start(new Iot.Stack.FleetOptions { MqttHost = _broker.Host, MqttPort = _broker.Port, InfluxUrl = _influx.Url, DatabaseConnectionString = Iot.Testing.TestDatabase.ForFleetServer() });
 
         public FleetServer Fleet { get; }
 

@@ -9,6 +9,7 @@ using Iot.Fleet.People;
 using Iot.Fleet.Tests.People;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Dapper;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Xunit;
@@ -141,7 +142,8 @@ public sealed class SecretsTests(FleetApp fleet) : IClassFixture<FleetApp>, IDis
     private WebApplicationFactory<Program> Fresh(params (string Key, string Value)[] settings) =>
         fleet.WithWebHostBuilder(b =>
         {
-            b.UseSetting("Database:ConnectionString", $"Data Source={Path.Combine(_directory, "fleet.db")}");
+            b.UseSetting("Database:ConnectionString", Iot.Testing.TestDatabase.For(_directory));
+            b.UseSetting("Database:DataDirectory", _directory);
             b.UseSetting("Logging:LogLevel:Default", "Information");
             foreach (var (key, value) in settings) b.UseSetting(key, value);
             b.ConfigureLogging(l => l.AddProvider(_log));
@@ -156,17 +158,26 @@ public sealed class SecretsTests(FleetApp fleet) : IClassFixture<FleetApp>, IDis
 
     private async Task<string?> Scalar(string sql)
     {
-        await using var connection = new SqliteConnection($"Data Source={Path.Combine(_directory, "fleet.db")};Pooling=False");
-        await connection.OpenAsync();
+        using var database = new Iot.Fleet.Storage.FleetDatabase(Iot.Testing.TestDatabase.For(_directory));
+        await using var connection = database.Open();
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         return (string?)await command.ExecuteScalarAsync();
     }
 
-    /// <summary>Everything the database files hold, as text.</summary>
+    /// <summary>Everything the database holds, as text: its files (SQLite), or every row of every table (PostgreSQL).</summary>
     private async Task<string> StoredText()
     {
         var text = new StringBuilder();
+        if (Iot.Testing.TestDatabase.IsPostgres)
+        {
+            using var database = new Iot.Fleet.Storage.FleetDatabase(Iot.Testing.TestDatabase.For(_directory));
+            await using var connection = database.Open();
+            foreach (var table in await connection.QueryAsync<string>("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"))
+                foreach (var row in await connection.QueryAsync<string>($"SELECT CAST(t AS text) FROM {table} t"))
+                    text.AppendLine(row);
+            return text.ToString();
+        }
         foreach (var file in Directory.GetFiles(_directory, "fleet.db*"))
         {
             await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);

@@ -16,7 +16,7 @@ public sealed class RecordJournalTests : IDisposable
 
     public RecordJournalTests()
     {
-        _database = new FleetDatabase($"Data Source={_dir}/fleet.db");
+        _database = new FleetDatabase(Iot.Testing.TestDatabase.For(_dir));
         _database.Migrate();
         _journal = new RecordJournal(_database);
     }

@@ -34,7 +34,9 @@ public sealed class RetentionTests
             {
                 var m = "{\"laeq\":" + ((t / 60) % 17 + 50) + "}";
                 var payload = "{\"v\":1,\"dev\":\"" + dev + "\",\"recs\":[{\"seq\":" + ++seq + ",\"t\":" + t + ",\"dur\":60,\"q\":0,\"m\":" + m + "}]}";
-                var message = db.ExecuteScalar<long>("INSERT INTO messages (topic, payload, received_at) VALUES (@topic, @payload, @at) RETURNING id",
+                var message = db.ExecuteScalar<long>(
+                    // The journal numbers raw messages itself (RecordJournal), so on PostgreSQL the id has no default.
+                    "INSERT INTO messages (id, topic, payload, received_at) VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM messages), @topic, @payload, @at) RETURNING id",
                     new { topic = $"iot/v1/{dev}/telemetry", payload = System.Text.Encoding.UTF8.GetBytes(payload), at = (t + 61) * 1000 }, tx);
                 maxRow = db.ExecuteScalar<long>(
                     """

@@ -43,7 +43,7 @@ public sealed class CampaignEndToEndTests(ITestOutputHelper output) : IDisposabl
         var fleetOptions = new StackFleetOptions
         {
             MqttHost = broker.Host, MqttPort = broker.Port, InfluxUrl = new Uri("http://127.0.0.1:9"), Port = LocalPort.Free(),
-            StateDirectory = Path.Combine(_dir, "fleet"),
+            StateDirectory = Path.Combine(_dir, "fleet"), DatabaseConnectionString = Iot.Testing.TestDatabase.ForFleetServer(),
         };
         fleetOptions.Environment["Updates__ReleaseKeys__0"] = key.PublicKeyHex;
         fleetOptions.Environment["Updates__BundleBaseUrl"] = $"http://127.0.0.1:{fleetOptions.Port}";

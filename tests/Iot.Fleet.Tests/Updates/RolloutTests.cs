@@ -18,11 +18,12 @@ public sealed class RolloutTests : IDisposable
 
     public RolloutTests()
     {
-        _database = new FleetDatabase($"Data Source={_dir}/fleet.db");
+        _database = new FleetDatabase(Iot.Testing.TestDatabase.For(_dir));
         _database.Migrate();
         using var connection = _database.Open();
         foreach (var r in new[] { _release, Release("1.0.0"), Release("1.0.0+down", allowDowngrade: true) })
-            connection.Execute("INSERT INTO releases VALUES (@Version, @Target, @Size, @Sha256, @AllowDowngrade, @Sig, @Key, @Notes, 0)", r);
+            connection.Execute("INSERT INTO releases VALUES (@Version, @Target, @Size, @Sha256, @allow, @Sig, @Key, @Notes, 0)",
+                new { r.Version, r.Target, r.Size, r.Sha256, allow = r.AllowDowngrade ? 1 : 0, r.Sig, r.Key, r.Notes });
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
