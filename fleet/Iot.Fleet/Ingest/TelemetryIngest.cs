@@ -14,8 +14,8 @@ namespace Iot.Fleet.Ingest;
 /// <summary>
 /// Takes device messages from the broker and makes them durable before acknowledging them:
 /// validate → store the batch in one transaction (records de-duplicated by dev+seq, events by their
-/// content) → PUBACK in arrival order → judge the new records and events → save leads with the rules
-/// cursors. Telemetry sent late from a device's store (and anything of that device after it, so a device's
+/// content) → PUBACK in arrival order → judge the new records and events (the rules may start on what is durable before the
+/// PUBACK goes) → save leads with the rules cursors. Telemetry sent late from a device's store (and anything of that device after it, so a device's
 /// records keep their order) takes the backfill lane: written to the <see cref="IngestBacklog"/> as it came,
 /// acknowledged, and moved into the journal in large batches whenever the judging has nothing else queued. A crash anywhere loses nothing: unacknowledged messages come again and are de-duplicated;
 /// stored but unjudged records and events are judged on start. Each message is checked on its own, so a
@@ -210,14 +210,18 @@ public sealed class TelemetryIngest(
             {
                 // A failure here (disk full, database gone) acknowledges nothing: the stage restarts (reading the
                 // lane's counts again) and the broker sends the batch again.
+                // The live part first: durable, it goes to the rules while the backfill part is written to its lane.
                 Sort(batch, live, late);
+                if (live.Count > 0)
+                {
+                    var stored = Handle(live);
+                    influx.Enqueue(stored.Fresh);
+                    await toJudge.WriteAsync(stored, stop);
+                }
                 backlog.Add(late, Clock.GetUtcNow());
-                var stored = live.Count > 0 ? Handle(live) : new StoredBatch([], []);
+                // Everything durable: acknowledged in arrival order.
                 foreach (var message in batch) await message.AcknowledgeAsync(stop);
                 if (late.Count > 0) _backlogAdded.Release();
-                influx.Enqueue(stored.Fresh);
-                // Durable and acknowledged: the rules judge it on their own worker while the next batch is stored.
-                await toJudge.WriteAsync(stored, stop);
             }
             finally
             {
