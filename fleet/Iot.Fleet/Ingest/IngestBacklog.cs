@@ -46,8 +46,8 @@ public sealed class IngestBacklog(FleetDatabase database)
         var next = connection.ExecuteScalar<long>("SELECT COALESCE(MAX(id), 0) + 1 FROM ingest_backlog", transaction: tx);
         using var insert = connection.CreateCommand();
         insert.Transaction = tx;
-        insert.CommandText = "INSERT INTO ingest_backlog (id, dev, topic, payload, received_at) VALUES ($id, $dev, $topic, $payload, $at)";
-        var parameters = new[] { "$id", "$dev", "$topic", "$payload", "$at" }.Select(name =>
+        insert.CommandText = "INSERT INTO ingest_backlog (id, dev, topic, payload, received_at) VALUES (@id, @dev, @topic, @payload, @at)";
+        var parameters = new[] { "@id", "@dev", "@topic", "@payload", "@at" }.Select(name =>
         {
             var p = insert.CreateParameter();
             p.ParameterName = name;
