@@ -57,6 +57,7 @@ public static class FleetSetup
         services.AddSingleton<LeadStore>();
         services.AddProfiles();
         services.AddSingleton<SiteRegistry>();
+        services.AddSingleton<PartyRegister>();
         services.AddSingleton<InfluxWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<InfluxWriter>());
         services.AddSingleton<LeadFeed>();

@@ -12,6 +12,7 @@ return args.FirstOrDefault() switch
         perProcess: Arg("--per-process", 2500), storm: !args.Contains("--no-storm"), live: Arg("--live", 50), stormMinutes: Arg("--storm-minutes", 12)),
     "storm" => await FleetBenchmark.Run(gateways: Arg("--gateways", 10_000), minutes: 0, parallel: Arg("--parallel", 1),
         perProcess: Arg("--per-process", 2500), storm: true, live: Arg("--live", 50), stormMinutes: Arg("--storm-minutes", 12)),
+    "year" => await YearBenchmark.Run(gateways: Arg("--gateways", 10_000), leads: Arg("--leads", 200_000), evidence: Arg("--evidence", 20_000), samples: Arg("--samples", 500)),
     _ => Usage(),
 };
 
@@ -30,5 +31,6 @@ static int Usage()
     Console.Error.WriteLine("       ./iot bench registration [--devices N] [--parallel N]");
     Console.Error.WriteLine("       ./iot bench fleet [--gateways 10000] [--minutes 10] [--parallel 1] [--per-process 2500] [--no-storm] [--live 50] [--storm-minutes 12]");
     Console.Error.WriteLine("       ./iot bench storm [--gateways 10000] [--parallel 1] [--per-process 2500] [--live 50] [--storm-minutes 12]");
+    Console.Error.WriteLine("       ./iot bench year [--gateways N] [--leads N] [--evidence N] [--samples N]");
     return 2;
 }

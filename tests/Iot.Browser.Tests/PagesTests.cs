@@ -13,7 +13,7 @@ namespace Iot.Browser.Tests;
 /// <summary>The inspector's pages in chromium at phone width: sign in, filter the queue, a lead arriving live,
 /// the closed loop on the lead page, the language switch, the sites map and the monthly report.
 /// Screenshots of every step go to <see cref="BrowserStack.Screenshots"/>.</summary>
-public sealed class PagesTests(BrowserStack stack, ITestOutputHelper output) : IClassFixture<BrowserStack>
+public sealed partial class PagesTests(BrowserStack stack, ITestOutputHelper output) : IClassFixture<BrowserStack>
 {
     private const int PhoneWidth = 360;
 
@@ -42,7 +42,7 @@ public sealed class PagesTests(BrowserStack stack, ITestOutputHelper output) : I
         var fresh = page.Locator("#leads li.fresh");
         await Expect(fresh).ToHaveCountAsync(1, new() { Timeout = 30_000 });
         await Expect(fresh).ToContainTextAsync("R-WEB");
-        await Expect(fresh).ToContainTextAsync("未正常使用油烟净化设施");
+        await Expect(fresh).ToContainTextAsync("不正常使用油烟净化设施");
         await Expect(fresh.Locator(".timer")).ToContainTextAsync("距到场时限");
         var id = long.Parse((await fresh.GetAttributeAsync("data-id"))!);
         await Shot(page, "03-live-lead");
@@ -77,7 +77,7 @@ public sealed class PagesTests(BrowserStack stack, ITestOutputHelper output) : I
         await Expect(page.Locator("#commissioning li")).ToHaveCountAsync(1);
         await Expect(page.Locator("#siteHistory")).ToContainTextAsync("无以往线索");
         await Expect(page.Locator("#evidence")).ToHaveAttributeAsync("href", $"/api/leads/{id}/evidence.zip");
-        await Expect(page.Locator("#caseStatus")).ToHaveTextAsync("待受理");
+        await Expect(page.Locator("#caseStatus")).ToHaveTextAsync("待立案");
         await Expect(page.Locator("#timer")).ToContainTextAsync("距到场时限");
         Assert.False(await page.Locator("#acknowledge").IsDisabledAsync());
         Assert.True(await page.Locator("#result").IsDisabledAsync());
@@ -103,7 +103,7 @@ public sealed class PagesTests(BrowserStack stack, ITestOutputHelper output) : I
         Assert.True(await page.Locator("#confirm").IsDisabledAsync());
         await page.ClickAsync("#dismiss");
         await page.SelectOptionAsync("#dismissReason", "no_violation_on_site");
-        await page.FillAsync("#stepNote", "复核监测数据后不予处理");
+        await page.FillAsync("#stepNote", "复核监测数据后不予立案");
         await Shot(page, "08-dismiss");
         await page.ClickAsync("#submitStep");
         await Expect(page.Locator("#caseError")).ToContainTextAsync("two-person rule");
@@ -111,10 +111,10 @@ public sealed class PagesTests(BrowserStack stack, ITestOutputHelper output) : I
         await page.ClickAsync("#cancelStep");
         using (var colleague = await stack.SignIn(BrowserStack.Colleague, BrowserStack.ColleaguePassword))
             Assert.Equal(HttpStatusCode.OK, (await colleague.PostAsJsonAsync($"/api/leads/{id}/case/close",
-                new { outcome = "dismissed", reason = "no_violation_on_site", note = "复核监测数据后不予处理" })).StatusCode);
+                new { outcome = "dismissed", reason = "no_violation_on_site", note = "复核监测数据后不予立案" })).StatusCode);
         // The page follows the colleague's step live.
         await Expect(page.Locator("#caseStatus")).ToHaveAttributeAsync("data-status", "dismissed");
-        await Expect(page.Locator("#caseStatus")).ToHaveTextAsync("结案·不予处理");
+        await Expect(page.Locator("#caseStatus")).ToHaveTextAsync("不予立案·销号");
         await Expect(page.Locator("#history li")).ToHaveCountAsync(4);
         Assert.True(await page.Locator("#dismiss").IsDisabledAsync());
         await Shot(page, "09-closed");
@@ -134,11 +134,11 @@ public sealed class PagesTests(BrowserStack stack, ITestOutputHelper output) : I
 
         // Chinese first; English one tap away, remembered, and back.
         await Expect(page.Locator("header nav a").First).ToHaveTextAsync("线索");
-        await Expect(page.Locator("#acknowledge")).ToHaveTextAsync("受理");
+        await Expect(page.Locator("#acknowledge")).ToHaveTextAsync("立案");
         await page.ClickAsync("#lang");
         await Expect(page.Locator("header nav a").First).ToHaveTextAsync("Leads");
-        await Expect(page.Locator("#acknowledge")).ToHaveTextAsync("Acknowledge");
-        await Expect(page.Locator("#caseStatus")).ToHaveTextAsync("closed · dismissed");
+        await Expect(page.Locator("#acknowledge")).ToHaveTextAsync("Register");
+        await Expect(page.Locator("#caseStatus")).ToHaveTextAsync("not filed · written off");
         await Expect(page.Locator("#title")).ToContainTextAsync("Fume purifier not in normal use");
         await Shot(page, "10-english");
         await page.GotoAsync("/leads/");
@@ -287,12 +287,12 @@ public sealed class PagesTests(BrowserStack stack, ITestOutputHelper output) : I
         await page.Context.CloseAsync();
     }
 
-    private async Task<IPage> NewPage()
+    private async Task<IPage> NewPage(int width = PhoneWidth)
     {
         var context = await stack.Browser.NewContextAsync(new()
         {
-            BaseURL = stack.Fleet.Url.ToString(), ViewportSize = new() { Width = PhoneWidth, Height = 780 }, DeviceScaleFactor = 2, Locale = "zh-CN",
-            TimezoneId = "Asia/Shanghai", IsMobile = true, HasTouch = true,
+            BaseURL = stack.Fleet.Url.ToString(), ViewportSize = new() { Width = width, Height = 780 }, DeviceScaleFactor = 2, Locale = "zh-CN",
+            TimezoneId = "Asia/Shanghai", IsMobile = width == PhoneWidth, HasTouch = width == PhoneWidth,
         });
         context.SetDefaultTimeout(15_000);
         var page = await context.NewPageAsync();

@@ -21,7 +21,9 @@ public sealed record HoursSpan(
     [property: JsonPropertyName("from")] string From,
     [property: JsonPropertyName("to")] string To);
 
-/// <summary>A site to create: a restaurant kitchen or a construction site. Coordinates are WGS-84 degrees.</summary>
+/// <summary>A site to create: a restaurant kitchen or a construction site. Coordinates are WGS-84 degrees. The register fields
+/// (address, liable party by unified social credit code, on-site contact and phone, a kitchen's cooking heads, the construction
+/// project) are optional; the party must already be in the fleet's register.</summary>
 public sealed record SiteSpec(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("name")] string Name,
@@ -31,7 +33,13 @@ public sealed record SiteSpec(
     [property: JsonPropertyName("grid")] string? Grid = null,
     [property: JsonPropertyName("businessHours")] IReadOnlyList<HoursSpan>? BusinessHours = null,
     [property: JsonPropertyName("profile")] string? Profile = null,
-    [property: JsonPropertyName("timezone")] string? Timezone = null);
+    [property: JsonPropertyName("timezone")] string? Timezone = null,
+    [property: JsonPropertyName("address")] string? Address = null,
+    [property: JsonPropertyName("party")] string? Party = null,
+    [property: JsonPropertyName("contact")] string? Contact = null,
+    [property: JsonPropertyName("phone")] string? Phone = null,
+    [property: JsonPropertyName("cookingHeads")] int? CookingHeads = null,
+    [property: JsonPropertyName("project")] string? Project = null);
 
 /// <summary>Body of POST /api/claims: a claim code and either an existing site or a new one.</summary>
 public sealed record ClaimRequest(

@@ -50,6 +50,9 @@ public static class Roles
     /// <summary>Recording that a lead's notice (告知书) was served on the party.</summary>
     public static readonly string[] Serving = [Inspector];
 
+    /// <summary>Keeping the registers (台账): liable parties, and editing or moving a site.</summary>
+    public static readonly string[] Registering = [Inspector, Engineer];
+
     /// <summary>Publishing a site as a monitoring point (its district and address on the public list).</summary>
     public static readonly string[] Publishing = [Inspector, Engineer];
 

@@ -70,7 +70,7 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
 
     /// <summary>What the squad found on site. A violation that is a minor first offence by the bureau's list
     /// (<see cref="MinorOffences"/>) becomes a notice; the judgement is kept with the case either way.</summary>
-    public CaseView Result(long lead, string result, string? note, DateTimeOffset? arrivedAt, string actor, AuditScope? audit)
+    public CaseView Result(long lead, string result, string? note, DateTimeOffset? arrivedAt, string actor, AuditScope? audit, string? arrivalReason = null)
     {
         if (result is not (CaseStatus.ViolationFound or CaseStatus.NoViolation))
             throw new RefusalException($"result must be {CaseStatus.ViolationFound} or {CaseStatus.NoViolation}", StatusCodes.Status400BadRequest);
@@ -78,10 +78,23 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
         return Step(lead, CaseSteps.Result, actor, audit, (c, l, connection, tx) =>
         {
             var now = clock.GetUtcNow();
-            var arrived = arrivedAt ?? now;
-            if (arrived > now + TimeSpan.FromMinutes(1)) throw new RefusalException("arrivedAt is in the future", StatusCodes.Status400BadRequest);
-            if (arrived < l.RaisedAt - TimeSpan.FromMinutes(1)) throw new RefusalException("arrivedAt is before the lead was raised", StatusCodes.Status400BadRequest);
+            var checkedIn = ReadCheckIn(connection, tx, lead);
+            DateTimeOffset arrived;
+            if (checkedIn is not null)
+            {
+                if (arrivedAt is not null)
+                    throw new RefusalException($"arrival was recorded by the check-in at {checkedIn.At:u}; leave out arrivedAt", StatusCodes.Status400BadRequest);
+                arrived = new DateTimeOffset(checkedIn.At, TimeSpan.Zero);
+            }
+            else if (arrivedAt is { } typed)
+            {
+                // Typed by hand: the same record as a check-in without location, so the reason stays with the case.
+                arrived = ArrivalTyped(typed, arrivalReason, l, now);
+                InsertCheckIn(connection, tx, lead, arrived, null, null, null, null, far: false, arrivalReason!.Trim(), actor);
+            }
+            else arrived = now;
             c.RespondedAt = arrived.ToUnixTimeMilliseconds();
+            c.ClearVerification();
             c.Result = result;
             c.ResultNote = note!.Trim();
             c.Status = result;
@@ -101,7 +114,8 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
                     c.Extra.Add((CaseSteps.Notice, CaseStatus.Noticed, Data(("why", minor.Why))));
                 }
             }
-            return Data(("result", result), ("note", c.ResultNote), ("arrived_at", arrived.UtcDateTime), ("minor", minor));
+            return Data(("result", result), ("note", c.ResultNote), ("arrived_at", arrived.UtcDateTime), ("arrival_reason", checkedIn is null ? arrivalReason?.Trim() : null),
+                ("minor", minor));
         });
     }
 
@@ -119,6 +133,7 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
             c.Minor = fleet with { Minor = minor, By = actor, Reason = reason!.Trim() };
             c.Notice = minor ? 1 : 0;
             c.Status = minor ? CaseStatus.Noticed : CaseStatus.ViolationFound;
+            c.ClearVerification();
             return Data(("minor", minor), ("reason", c.Minor.Reason), ("fleet", fleet.Why));
         });
     }
@@ -169,6 +184,7 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
             if (due <= clock.GetUtcNow()) throw new RefusalException("the rectification deadline must be in the future", StatusCodes.Status400BadRequest);
             c.RectifyBy = due.ToUnixTimeMilliseconds();
             c.Recheck = null;
+            c.ClearVerification();
             c.Status = CaseStatus.Rectifying;
             return Data(("due", due.UtcDateTime), ("note", note));
         });
@@ -182,17 +198,158 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
         {
             c.Recheck = result;
             c.Status = result;
+            c.ClearVerification();
             return Data(("result", result), ("note", note));
         });
     }
 
+    /// <summary>Arrival on site (到场签到) of a dispatched case: where the phone was, or, when it has no location, the time
+    /// typed by hand with the reason. The distance to the site's coordinates is kept; a check-in further than
+    /// <see cref="ClosedLoopOptions.CheckInRadiusMeters"/> plus the phone's accuracy is flagged `far`, not refused. Only a
+    /// member of the squad the case was dispatched to checks in, when that squad lists its members (403).</summary>
+    public CaseView CheckIn(long lead, ArrivalFix? fix, DateTimeOffset? arrivedAt, string? reason, string actor, AuditScope? audit)
+    {
+        if (fix is null && arrivedAt is null)
+            throw new RefusalException("give the phone's location (`lat`, `lon`, `accuracy`), or when it has none the time you arrived (`arrivedAt`) and `reason`", StatusCodes.Status400BadRequest);
+        if (fix is not null && arrivedAt is not null)
+            throw new RefusalException("give either the phone's location or a typed arrival time, not both", StatusCodes.Status400BadRequest);
+        fix?.Check();
+        return Step(lead, CaseSteps.CheckIn, actor, audit, (c, l, connection, tx) =>
+        {
+            if (ReadCheckIn(connection, tx, lead) is { } earlier)
+                throw new RefusalException($"{earlier.By} already checked in on site at {earlier.At:u}", StatusCodes.Status409Conflict);
+            // A check-in says "I am there": only someone of the squad the case went to, when the squad lists its members.
+            if (c.Squad is { } sq && Squads.Read(connection, tx, sq) is { Members.Count: > 0 } squad && !squad.Members.Contains(actor)
+                && connection.ExecuteScalar<string?>("SELECT squad FROM people WHERE login = @actor", new { actor }, tx) != sq)
+                throw new RefusalException($"the case of lead {lead} went to squad {sq}; {actor} is not in it, so cannot check in for it", StatusCodes.Status403Forbidden);
+            var now = clock.GetUtcNow();
+            if (fix is null)
+            {
+                var arrived = ArrivalTyped(arrivedAt!.Value, reason, l, now);
+                InsertCheckIn(connection, tx, lead, arrived, null, null, null, null, far: false, reason!.Trim(), actor);
+                c.RespondedAt = arrived.ToUnixTimeMilliseconds();
+                return Data(("arrived_at", arrived.UtcDateTime), ("reason", reason.Trim()));
+            }
+            var site = connection.QueryFirstOrDefault<(double? Lat, double? Lon)>("SELECT lat, lon FROM sites WHERE id = @Site", new { l.Site }, tx);
+            double? distance = site is { Lat: { } lat, Lon: { } lon } ? Math.Round(CaseRules.DistanceMeters(fix.Lat, fix.Lon, lat, lon), 1) : null;
+            var far = distance > _options.CheckInRadiusMeters + fix.Accuracy;
+            InsertCheckIn(connection, tx, lead, now, fix.Lat, fix.Lon, fix.Accuracy, distance, far, null, actor);
+            c.RespondedAt = now.ToUnixTimeMilliseconds();
+            return Data(("arrived_at", now.UtcDateTime), ("lat", fix.Lat), ("lon", fix.Lon), ("accuracy_m", fix.Accuracy), ("distance_m", distance), ("far", far));
+        });
+    }
+
+    /// <summary>Files the penalty case (处罚立案) under its case number (案号), unique in the bureau. Not for a noticed case:
+    /// notice first is the path without a penalty (an override takes it back to the penalty path first).</summary>
+    public CaseView File(long lead, string? caseNumber, string actor, AuditScope? audit)
+    {
+        var number = string.Join(' ', (caseNumber ?? "").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        if (number.Length == 0) throw new RefusalException("give the case number (`caseNumber`, 案号) the penalty case was filed under", StatusCodes.Status400BadRequest);
+        if (number.Length > CaseRules.MaxCaseNumberLength)
+            throw new RefusalException($"the case number is {number.Length} characters; at most {CaseRules.MaxCaseNumberLength}", StatusCodes.Status400BadRequest);
+        if (number.Any(char.IsControl)) throw new RefusalException("the case number holds control characters", StatusCodes.Status400BadRequest);
+        return Step(lead, CaseSteps.File, actor, audit, (c, _, connection, tx) =>
+        {
+            if (c.Notice != 0)
+                throw new RefusalException($"the case of lead {lead} is a notice (告知承诺), not a penalty case: decide it is not minor first", StatusCodes.Status409Conflict);
+            if (c.CaseNumber is { } filed)
+                throw new RefusalException($"the case of lead {lead} is already filed as {filed}", StatusCodes.Status409Conflict);
+            if (connection.ExecuteScalar<long?>("SELECT lead FROM cases WHERE case_number = @number", new { number }, tx) is { } other)
+                throw new RefusalException($"case number {number} is already the case of lead {other}", StatusCodes.Status409Conflict);
+            c.CaseNumber = number;
+            return Data(("case_number", number));
+        });
+    }
+
+    /// <summary>Independent verification (核查) of the result: never by who recorded a result or re-check of the case, and
+    /// with <see cref="VerificationRule.Squad"/> not by a member of the squad it was dispatched to (403 otherwise). A
+    /// later result, override, deadline or re-check needs a new verification.</summary>
+    public CaseView Verify(long lead, string? note, string actor, AuditScope? audit)
+    {
+        if (string.IsNullOrWhiteSpace(note)) throw new RefusalException("say in `note` what the verification found", StatusCodes.Status400BadRequest);
+        if (note.Length > CommitmentLetter.MaxTextLength) throw new RefusalException($"the note is {note.Length} characters; at most {CommitmentLetter.MaxTextLength}", StatusCodes.Status400BadRequest);
+        return Step(lead, CaseSteps.Verify, actor, audit, (c, _, connection, tx) =>
+        {
+            var handlers = connection.Query<string>("SELECT DISTINCT actor FROM case_steps WHERE lead = @lead AND step IN ('result', 'recheck')", new { lead }, tx).ToList();
+            if (handlers.Contains(actor))
+                throw new RefusalException($"independent verification: {actor} recorded this case's result, so someone else must verify it", StatusCodes.Status403Forbidden);
+            if (_options.Verification == VerificationRule.Squad)
+            {
+                // A squad is its members' list (Squads) and each person's own squad (People): either puts the verifier in it.
+                var handling = new HashSet<string>(StringComparer.Ordinal);
+                if (c.Squad is { } dispatched) handling.Add(dispatched);
+                foreach (var handler in handlers)
+                    if (connection.ExecuteScalar<string?>("SELECT squad FROM people WHERE login = @handler", new { handler }, tx) is { } own) handling.Add(own);
+                var mine = connection.ExecuteScalar<string?>("SELECT squad FROM people WHERE login = @actor", new { actor }, tx);
+                var shared = handling.FirstOrDefault(sq => sq == mine || (Squads.Read(connection, tx, sq)?.Members.Contains(actor) ?? false));
+                if (shared is not null)
+                    throw new RefusalException($"independent verification: {actor} is in squad {shared}, which handled the case; someone outside it must verify it", StatusCodes.Status403Forbidden);
+            }
+            if (c.VerifiedAt is not null)
+                throw new RefusalException($"the result of lead {lead} is already verified by {c.VerifiedBy}", StatusCodes.Status409Conflict);
+            c.VerifiedBy = actor;
+            c.VerifiedAt = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            c.VerifyNote = note.Trim();
+            return Data(("note", c.VerifyNote));
+        });
+    }
+
+    /// <summary>Feedback (反馈) on the case to the complainant, the party or a city platform (<see cref="CaseRules.FeedbackChannels"/>).</summary>
+    public CaseView Feedback(long lead, string? channel, string? text, string actor, AuditScope? audit)
+    {
+        if (!CaseRules.FeedbackChannels.Contains(channel ?? ""))
+            throw new RefusalException($"channel must be one of: {string.Join(", ", CaseRules.FeedbackChannels)}", StatusCodes.Status400BadRequest);
+        if (string.IsNullOrWhiteSpace(text)) throw new RefusalException("say in `text` what was fed back", StatusCodes.Status400BadRequest);
+        if (text.Trim().Length > CaseRules.MaxFeedbackLength)
+            throw new RefusalException($"the feedback is {text.Trim().Length} characters; at most {CaseRules.MaxFeedbackLength}", StatusCodes.Status400BadRequest);
+        return Step(lead, CaseSteps.Feedback, actor, audit, (_, _, connection, tx) =>
+        {
+            connection.Execute("INSERT INTO case_feedback (lead, channel, text, actor, at) VALUES (@lead, @channel, @text, @actor, @at)",
+                new { lead, channel, text = text.Trim(), actor, at = clock.GetUtcNow().ToUnixTimeMilliseconds() }, tx);
+            return Data(("channel", channel), ("text", text.Trim()));
+        });
+    }
+
+    /// <summary>A typed arrival time, checked; a reason is required (the location was unavailable).</summary>
+    private static DateTimeOffset ArrivalTyped(DateTimeOffset arrived, string? reason, Lead l, DateTimeOffset now)
+    {
+        if (string.IsNullOrWhiteSpace(reason))
+            throw new RefusalException("a typed arrival time needs `reason`: why the phone's location was unavailable", StatusCodes.Status400BadRequest);
+        if (reason.Trim().Length > CaseRules.MaxFeedbackLength)
+            throw new RefusalException($"the reason is {reason.Trim().Length} characters; at most {CaseRules.MaxFeedbackLength}", StatusCodes.Status400BadRequest);
+        if (arrived > now + TimeSpan.FromMinutes(1)) throw new RefusalException("arrivedAt is in the future", StatusCodes.Status400BadRequest);
+        if (arrived < l.RaisedAt - TimeSpan.FromMinutes(1)) throw new RefusalException("arrivedAt is before the lead was raised", StatusCodes.Status400BadRequest);
+        return arrived;
+    }
+
+    private static void InsertCheckIn(DbConnection connection, DbTransaction tx, long lead, DateTimeOffset at, double? lat, double? lon, double? accuracy,
+        double? distance, bool far, string? reason, string actor) =>
+        connection.Execute(
+            """
+            INSERT INTO case_checkins (lead, at, lat, lon, accuracy_m, distance_m, far, reason, actor)
+            VALUES (@lead, @at, @lat, @lon, @accuracy, @distance, @far, @reason, @actor)
+            """, new { lead, at = at.ToUnixTimeMilliseconds(), lat, lon, accuracy, distance, far = far ? 1 : 0, reason, actor }, tx);
+
+    private static CheckInView? ReadCheckIn(DbConnection connection, DbTransaction? tx, long lead) =>
+        connection.QueryFirstOrDefault<(long At, double? Lat, double? Lon, double? Accuracy, double? Distance, long Far, string? Reason, string Actor)?>(
+            "SELECT at, lat, lon, accuracy_m, distance_m, far, reason, actor FROM case_checkins WHERE lead = @lead", new { lead }, tx) is { } r
+            ? new CheckInView(Utc(r.At)!.Value, r.Lat, r.Lon, r.Accuracy, r.Distance, r.Far != 0, r.Reason, r.Actor)
+            : null;
+
     /// <summary>Closes as confirmed, or as dismissed with one of <see cref="CaseRules.DismissReasons"/>. With the two-person
     /// rule (<see cref="ClosedLoopOptions.TwoPersonDismissal"/>), dismissing needs an acknowledged case (409 while it is
     /// open) and someone other than who acknowledged it (403).</summary>
-    public CaseView Close(long lead, string outcome, string? reason, string? note, string actor, AuditScope? audit)
+    public CaseView Close(long lead, string outcome, string? reason, string? note, string actor, AuditScope? audit, decimal? fineYuan = null)
     {
         if (outcome is not (CaseStatus.Confirmed or CaseStatus.Dismissed))
             throw new RefusalException($"outcome must be {CaseStatus.Confirmed} or {CaseStatus.Dismissed}", StatusCodes.Status400BadRequest);
+        if (fineYuan is { } fine)
+        {
+            if (outcome != CaseStatus.Confirmed) throw new RefusalException("a fine belongs to a case closed as confirmed", StatusCodes.Status400BadRequest);
+            if (fine < 0) throw new RefusalException("the fine (`fineYuan`) cannot be negative", StatusCodes.Status400BadRequest);
+            if (fine > CaseRules.MaxFineYuan) throw new RefusalException($"the fine is above {CaseRules.MaxFineYuan:0} yuan; check the amount", StatusCodes.Status400BadRequest);
+            if (decimal.Round(fine, 2) != fine) throw new RefusalException("the fine is in yuan with at most two decimals (fen)", StatusCodes.Status400BadRequest);
+        }
         if (outcome == CaseStatus.Dismissed)
         {
             if (CaseRules.DismissReasons.All(r => r.Id != reason))
@@ -207,6 +364,16 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
                 && connection.ExecuteScalar<long>("SELECT COUNT(*) FROM case_commitments WHERE lead = @lead", new { lead }, tx) == 0)
                 throw new RefusalException(
                     $"lead {lead} was noticed as a minor offence: record the operator's commitment letter (承诺书) first, or decide it is not minor", StatusCodes.Status409Conflict);
+            if (outcome == CaseStatus.Confirmed)
+            {
+                if (c.VerifiedAt is null)
+                    throw new RefusalException($"the result of lead {lead} is not verified: someone other than who recorded it verifies it (核查) first", StatusCodes.Status409Conflict);
+                if (c.CaseNumber is null && fineYuan is not null)
+                    throw new RefusalException($"lead {lead} has no penalty case: file it (立案, case number) before recording a fine", StatusCodes.Status409Conflict);
+                if (c.CaseNumber is not null && fineYuan is null)
+                    throw new RefusalException($"lead {lead} is penalty case {c.CaseNumber}: give the fine (`fineYuan`, 0 for a warning)", StatusCodes.Status400BadRequest);
+                c.FineFen = fineYuan is { } f ? (long)(f * 100) : null;
+            }
             if (outcome == CaseStatus.Dismissed && _options.TwoPersonDismissal)
             {
                 var raisedBy = connection.ExecuteScalar<string?>(
@@ -222,7 +389,7 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
             c.ClosedAt = clock.GetUtcNow().ToUnixTimeMilliseconds();
             c.ReviewedAt ??= c.ClosedAt;
             c.Status = outcome;
-            return Data(("outcome", outcome), ("reason", c.CloseReason), ("note", note));
+            return Data(("outcome", outcome), ("reason", c.CloseReason), ("note", note), ("fine_yuan", fineYuan));
         });
     }
 
@@ -377,14 +544,15 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
         connection.Execute(
             """
             INSERT INTO cases (lead, status, squad, responded_at, result, result_note, notice, rectify_by, recheck, outcome, close_reason, close_note,
-                overdue_notified_at, opened_at, updated_at, closed_at, minor, reviewed_at)
+                overdue_notified_at, opened_at, updated_at, closed_at, minor, reviewed_at, case_number, fine_fen, verified_by, verified_at, verify_note)
             VALUES (@Lead, @Status, @Squad, @RespondedAt, @Result, @ResultNote, @Notice, @RectifyBy, @Recheck, @Outcome, @CloseReason, @CloseNote,
-                @OverdueNotifiedAt, @OpenedAt, @UpdatedAt, @ClosedAt, @MinorJson, @ReviewedAt)
+                @OverdueNotifiedAt, @OpenedAt, @UpdatedAt, @ClosedAt, @MinorJson, @ReviewedAt, @CaseNumber, @FineFen, @VerifiedBy, @VerifiedAt, @VerifyNote)
             ON CONFLICT (lead) DO UPDATE SET status = excluded.status, squad = excluded.squad, responded_at = excluded.responded_at,
                 result = excluded.result, result_note = excluded.result_note, notice = excluded.notice, rectify_by = excluded.rectify_by,
                 recheck = excluded.recheck, outcome = excluded.outcome, close_reason = excluded.close_reason, close_note = excluded.close_note,
                 overdue_notified_at = excluded.overdue_notified_at, updated_at = excluded.updated_at, closed_at = excluded.closed_at,
-                minor = excluded.minor, reviewed_at = excluded.reviewed_at
+                minor = excluded.minor, reviewed_at = excluded.reviewed_at, case_number = excluded.case_number, fine_fen = excluded.fine_fen,
+                verified_by = excluded.verified_by, verified_at = excluded.verified_at, verify_note = excluded.verify_note
             """, c, tx);
 
     private static CaseRow? ReadRow(DbConnection connection, DbTransaction? tx, long lead) =>
@@ -393,7 +561,8 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
             SELECT lead AS Lead, status AS Status, squad AS Squad, responded_at AS RespondedAt, result AS Result, result_note AS ResultNote, notice AS Notice,
                 rectify_by AS RectifyBy, recheck AS Recheck, outcome AS Outcome, close_reason AS CloseReason, close_note AS CloseNote,
                 overdue_notified_at AS OverdueNotifiedAt, opened_at AS OpenedAt, updated_at AS UpdatedAt, closed_at AS ClosedAt,
-                minor AS MinorJson, reviewed_at AS ReviewedAt
+                minor AS MinorJson, reviewed_at AS ReviewedAt, case_number AS CaseNumber, fine_fen AS FineFen, verified_by AS VerifiedBy,
+                verified_at AS VerifiedAt, verify_note AS VerifyNote
             FROM cases WHERE lead = @lead
             """, new { lead }, tx);
 
@@ -417,8 +586,13 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
         var commitment = letter is { } k
             ? new CommitmentView(k.SignedBy, Utc(k.SignedAt)!.Value, k.Text, k.Reference, k.HasScan != 0, k.RecordedBy, Utc(k.RecordedAt)!.Value)
             : null;
+        var feedback = connection.Query<(string Channel, string Text, string Actor, long At)>(
+                "SELECT channel, text, actor, at FROM case_feedback WHERE lead = @Id ORDER BY id", new { lead.Id }, tx)
+            .Select(f => new FeedbackView(f.Channel, f.Text, f.Actor, Utc(f.At)!.Value)).ToList();
+        var verification = c is { VerifiedBy: { } by, VerifiedAt: { } at } ? new VerificationView(by, Utc(at)!.Value, c.VerifyNote ?? "") : null;
         return new CaseView(lead.Id, c.Status, lead.Site, grid, lead.Rule, c.Squad, lead.RaisedAt.UtcDateTime, lead.Late, response?.UtcDateTime, review?.UtcDateTime,
-            Utc(c.RespondedAt), overdue, reviewOverdue, c.Result, c.ResultNote, c.Notice != 0, c.Minor, commitment, Utc(c.RectifyBy), c.Recheck, c.Outcome,
+            Utc(c.RespondedAt), overdue, reviewOverdue, c.Result, c.ResultNote, c.Notice != 0, c.Minor, commitment, Utc(c.RectifyBy), c.Recheck,
+            ReadCheckIn(connection, tx, lead.Id), c.CaseNumber, c.FineFen is { } fen ? fen / 100m : null, verification, feedback, c.Outcome,
             c.CloseReason, c.CloseNote, Utc(c.ClosedAt), c.UpdatedAt == 0 ? null : Utc(c.UpdatedAt), withHistory ? History(connection, tx, lead.Id) : null);
     }
 
@@ -446,6 +620,15 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
         /// <summary>When the case was first acknowledged or closed: a late lead's review.</summary>
         public long? ReviewedAt { get; set; }
         public MinorDecision? Minor { get; set; }
+        /// <summary>The penalty case's number (案号) once filed, and its fine in fen once closed.</summary>
+        public string? CaseNumber { get; set; }
+        public long? FineFen { get; set; }
+        public string? VerifiedBy { get; set; }
+        public long? VerifiedAt { get; set; }
+        public string? VerifyNote { get; set; }
+
+        /// <summary>A new result, decision, deadline or re-check is not what was verified: it needs its own verification.</summary>
+        public void ClearVerification() => (VerifiedBy, VerifiedAt, VerifyNote) = (null, null, null);
 
         /// <summary><see cref="Minor"/> as the `minor` column holds it.</summary>
         public string? MinorJson

@@ -2,6 +2,7 @@ using Iot.Fleet.Api;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Iot.Fleet.Audit;
 using Iot.Fleet.Commissioning;
+using Iot.Fleet.Glossary;
 using Iot.Fleet.Leads;
 using Iot.Fleet.People;
 using Iot.Fleet.Photos;
@@ -18,8 +19,22 @@ public sealed record AcknowledgeRequest(string? Note);
 /// <summary>Body of dispatch: a squad id, or none for the squad owning the site's grid.</summary>
 public sealed record DispatchRequest(string? Squad, string? Note);
 
-/// <summary>Body of result: `violation_found` or `no_violation`, what was found, and when the squad arrived (default: now).</summary>
-public sealed record ResultRequest(string Result, string? Note, DateTimeOffset? ArrivedAt);
+/// <summary>Body of result: `violation_found` or `no_violation`, what was found; the arrival is the check-in's, or typed here
+/// (`arrivedAt` with `arrivalReason`) when nobody checked in, or now.</summary>
+public sealed record ResultRequest(string Result, string? Note, DateTimeOffset? ArrivedAt, string? ArrivalReason = null);
+
+/// <summary>Body of checkin: the phone's location (`lat`, `lon` in degrees, `accuracy` in metres), or when it has none
+/// `arrivedAt` typed with the `reason`.</summary>
+public sealed record CheckInRequest(double? Lat, double? Lon, double? Accuracy, DateTimeOffset? ArrivedAt, string? Reason);
+
+/// <summary>Body of file: the penalty case's number (案号).</summary>
+public sealed record FileRequest(string? CaseNumber);
+
+/// <summary>Body of verify: what the verification (核查) found.</summary>
+public sealed record VerifyRequest(string? Note);
+
+/// <summary>Body of feedback: a channel from GET /api/cases/feedback-channels and what was said.</summary>
+public sealed record FeedbackRequest(string? Channel, string? Text);
 
 /// <summary>Body of minor: an inspector treats the violation as minor (`true`: a notice) or not (`false`: the penalty
 /// path), against the fleet's judgement, and says why.</summary>
@@ -39,8 +54,9 @@ public sealed record DeadlineRequest(DateTimeOffset Due, string? Note);
 /// <summary>Body of recheck: `rectified` or `not_rectified`.</summary>
 public sealed record RecheckRequest(string Result, string? Note);
 
-/// <summary>Body of close: `confirmed`, or `dismissed` with a reason from GET /api/cases/dismiss-reasons.</summary>
-public sealed record CloseRequest(string Outcome, string? Reason, string? Note);
+/// <summary>Body of close: `confirmed` (a filed penalty case with its fine in yuan), or `dismissed` with a reason from
+/// GET /api/cases/dismiss-reasons.</summary>
+public sealed record CloseRequest(string Outcome, string? Reason, string? Note, decimal? FineYuan = null);
 
 /// <summary>The closed loop over HTTP: squads, and per enforcement lead its case (`/api/leads/{id}/case/...`).
 /// Writes are for inspectors and admins and are audited; reads of cases for those who read leads (not installers).</summary>
@@ -67,6 +83,7 @@ public static class CasesApi
                 : TypedResults.Ok(cases.Find(new CaseQuery(status, squad, grid, overdue), page)))
             .RequireRoles(Roles.LeadReading);
         api.MapGet("/cases/dismiss-reasons", () => CaseRules.DismissReasons);
+        api.MapGet("/cases/feedback-channels", () => CaseRules.FeedbackChannels.Select(c => new FeedbackChannel(c, BureauWords.Zh($"feedback.{c}") ?? c, BureauWords.En($"feedback.{c}") ?? c)));
         api.MapGet("/leads/{id:long}/case", (long id, CaseStore cases) => TypedResults.Ok(cases.Get(id))).RequireRoles(Roles.LeadReading);
 
         var step = api.MapGroup("/leads/{id:long}/case").RequireRoles(Roles.LeadHandling);
@@ -75,7 +92,16 @@ public static class CasesApi
         step.MapPost("/dispatch", (long id, DispatchRequest? body, CaseStore cases, HttpContext http) =>
             TypedResults.Ok(cases.Dispatch(id, body?.Squad, Actor(http), body?.Note, AuditScope.Of(http)))).Audited("case.dispatch");
         step.MapPost("/result", (long id, ResultRequest body, CaseStore cases, HttpContext http) =>
-            TypedResults.Ok(cases.Result(id, body.Result ?? "", body.Note, body.ArrivedAt, Actor(http), AuditScope.Of(http)))).Audited("case.result");
+            TypedResults.Ok(cases.Result(id, body.Result ?? "", body.Note, body.ArrivedAt, Actor(http), AuditScope.Of(http), body.ArrivalReason))).Audited("case.result");
+        step.MapPost("/checkin", (long id, CheckInRequest body, CaseStore cases, HttpContext http) =>
+            TypedResults.Ok(cases.CheckIn(id, ArrivalFix.From(body.Lat, body.Lon, body.Accuracy), body.ArrivedAt, body.Reason, Actor(http), AuditScope.Of(http))))
+            .Audited("case.checkin");
+        step.MapPost("/file", (long id, FileRequest body, CaseStore cases, HttpContext http) =>
+            TypedResults.Ok(cases.File(id, body.CaseNumber, Actor(http), AuditScope.Of(http)))).Audited("case.file");
+        step.MapPost("/verify", (long id, VerifyRequest body, CaseStore cases, HttpContext http) =>
+            TypedResults.Ok(cases.Verify(id, body.Note, Actor(http), AuditScope.Of(http)))).Audited("case.verify");
+        step.MapPost("/feedback", (long id, FeedbackRequest body, CaseStore cases, HttpContext http) =>
+            TypedResults.Ok(cases.Feedback(id, body.Channel, body.Text, Actor(http), AuditScope.Of(http)))).Audited("case.feedback");
         step.MapPost("/minor", (long id, MinorRequest body, CaseStore cases, HttpContext http) =>
             TypedResults.Ok(cases.Minor(id, body.Minor, body.Reason, Actor(http), AuditScope.Of(http)))).Audited("case.minor");
         step.MapPost("/commitment", (long id, CommitmentRequest body, CaseStore cases, HttpContext http) =>
@@ -99,7 +125,7 @@ public static class CasesApi
         step.MapPost("/recheck", (long id, RecheckRequest body, CaseStore cases, HttpContext http) =>
             TypedResults.Ok(cases.Recheck(id, body.Result ?? "", body.Note, Actor(http), AuditScope.Of(http)))).Audited("case.recheck");
         step.MapPost("/close", (long id, CloseRequest body, CaseStore cases, HttpContext http) =>
-            TypedResults.Ok(cases.Close(id, body.Outcome ?? "", body.Reason, body.Note, Actor(http), AuditScope.Of(http)))).Audited("case.close");
+            TypedResults.Ok(cases.Close(id, body.Outcome ?? "", body.Reason, body.Note, Actor(http), AuditScope.Of(http), body.FineYuan))).Audited("case.close");
     }
 
     /// <summary>Who takes the step, as the case history names them (a login, or admin-token).</summary>

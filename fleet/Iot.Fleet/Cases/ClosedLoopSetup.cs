@@ -18,6 +18,22 @@ public sealed class ClosedLoopOptions
     /// tells of the past, so the 30-minute arrival target does not apply. Plain hours, not working days: the centre
     /// runs day and night, and working days move with the holiday swaps (调休). 24 h: the next shift sees it.</summary>
     public int ReviewHours { get; set; } = 24;
+
+    /// <summary>Who may verify (核查) a result: someone other than who recorded it (`Person`), or also outside the squad
+    /// the case was dispatched to (`Squad`).</summary>
+    public VerificationRule Verification { get; set; } = VerificationRule.Person;
+
+    /// <summary>A check-in further from the site than this plus the phone's stated accuracy is flagged `far` (kept, not refused).</summary>
+    public double CheckInRadiusMeters { get; set; } = 300;
+}
+
+/// <summary>How independent a verification (核查) must be.</summary>
+public enum VerificationRule
+{
+    /// <summary>Not the person who recorded the result or re-check.</summary>
+    Person,
+    /// <summary>Not that person, nor a member of the squad the case was dispatched to.</summary>
+    Squad,
 }
 
 /// <summary>Checks the closed loop's options at start, so a mistyped margin stops the fleet with the key to fix
@@ -28,6 +44,10 @@ public sealed class ClosedLoopOptionsValidation : IValidateOptions<ClosedLoopOpt
     {
         MinorOffences.Parse(options.MinorOffences, out var errors);
         var all = errors.ToList();
+        if (!Enum.IsDefined(options.Verification))
+            all.Add($"ClosedLoop:Verification = {options.Verification}: give Person or Squad");
+        if (!(options.CheckInRadiusMeters is >= 10 and <= 10_000))
+            all.Add($"ClosedLoop:CheckInRadiusMeters = {options.CheckInRadiusMeters}: give the metres (10 to 10000) a check-in may be from its site");
         if (options.ReviewHours is < 1 or > 24 * 14)
             all.Add($"ClosedLoop:ReviewHours = {options.ReviewHours}: give the hours (1 to 336) the command centre has to review a backfilled lead");
         return all.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(all);

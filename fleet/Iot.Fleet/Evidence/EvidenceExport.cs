@@ -93,7 +93,7 @@ public sealed class EvidenceExport(FleetDatabase database, LeadStore leads, Site
             .ToList();
         CaseView? caseView = null;
         if (lead.Status == LeadStatus.New) caseView = cases.Get(lead.Id);
-        return new EvidenceSources(lead, registry.GetSite(lead.Site), lead.Devices.Select(registry.View).OfType<DeviceView>().ToList(),
+        return new EvidenceSources(lead, registry.GetSite(lead.Site, lead.Start), lead.Devices.Select(registry.View).OfType<DeviceView>().ToList(),
             commissioning.OfSite(lead.Site), caseView, records, messages, from, to, clock.GetUtcNow(), exporter,
             registry.ProfileVersion(lead.Profile, lead.ProfileVersion), proofs.ForMessages(messages.Select(m => m.Id).ToList()),
             meters?.Behind(lead), meters?.CertificatesOf(lead));

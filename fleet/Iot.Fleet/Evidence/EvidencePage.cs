@@ -109,6 +109,23 @@ public static class EvidencePage
         {
             html.Append(CultureInfo.InvariantCulture,
                 $"<p>状态 Status: {E(BureauWords.StatusZh(caseView.Status))} · 中队 Squad: {E(caseView.Squad ?? "—")} · {(caseView.ResponseDue is { } due ? $"到场时限 Response due: {E(LocalUtc(due))} · 超时 Overdue: {(caseView.Overdue ? "是 yes" : "否 no")}" : $"补传 Backfilled · 复核时限 Review due: {E(LocalUtc(caseView.ReviewDue!.Value))}")}</p>");
+            // The loop's records in the glossary's words: arrival by check-in, the penalty case and its fine, 核查, 反馈.
+            var facts = new List<(string Key, string Value)>();
+            if (caseView.CheckIn is { } k)
+                facts.Add(("step.checkin", k.Lat is { } lat && k.Lon is { } lon
+                    ? $"{LocalUtc(k.At)} · {Num(lat)}, {Num(lon)} ±{Num(k.AccuracyM ?? 0)} m · {(k.DistanceM is { } d ? $"{Num(d)} m" : "—")}{(k.Far ? " · 距点位过远 far from the point" : "")} · {k.By}"
+                    : $"{LocalUtc(k.At)} · 手工录入 typed: {k.Reason} · {k.By}"));
+            if (caseView.CaseNumber is { } number) facts.Add(("case_number", number));
+            if (caseView.FineYuan is { } fine) facts.Add(("fine", fine.ToString("0.00", CultureInfo.InvariantCulture)));
+            if (caseView.Verification is { } v) facts.Add(("step.verify", $"{v.By} · {LocalUtc(v.At)} · {v.Note}"));
+            foreach (var f in caseView.Feedback ?? [])
+                facts.Add(("step.feedback", $"{BureauWords.Zh("feedback." + f.Channel) ?? f.Channel} · {f.By} · {LocalUtc(f.At)} · {f.Text}"));
+            if (facts.Count > 0)
+            {
+                html.Append("<table>");
+                foreach (var (key, value) in facts) Row(html, $"{BureauWords.Zh(key)} {BureauWords.En(key)}", value);
+                html.Append("</table>\n");
+            }
             html.Append("<table><tr><th>步骤 Step</th><th>从 From</th><th>到 To</th><th>操作人 By</th><th>时间 At</th><th>内容 Data</th></tr>");
             foreach (var step in caseView.History ?? [])
                 html.Append(CultureInfo.InvariantCulture,

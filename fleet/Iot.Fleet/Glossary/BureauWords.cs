@@ -18,7 +18,7 @@ public static class BureauWords
         ["rule.noise.night_lmax"] = ("夜间最大声级超标", "Night maximum sound level"),
         ["rule.dust.pm10"] = ("扬尘 PM10 超标", "Dust PM10"),
         ["rule.fume.concentration"] = ("油烟浓度超标", "Cooking fume"),
-        ["rule.fume.purifier_off"] = ("未正常使用油烟净化设施", "Fume purifier not in normal use"),
+        ["rule.fume.purifier_off"] = ("不正常使用油烟净化设施", "Fume purifier not in normal use"),
         ["rule.fleet.offline"] = ("设备离线", "Device offline"),
 
         // How a notice to the party words the fact of each rule's breach.
@@ -27,11 +27,11 @@ public static class BureauWords
         ["fact.noise.night_lmax"] = ("夜间施工噪声最大声级超过限值", "night maximum sound level above the limit"),
         ["fact.dust.pm10"] = ("施工扬尘（PM10）超过限值", "construction dust (PM10) above the limit"),
         ["fact.fume.concentration"] = ("餐饮油烟排放浓度超过限值", "cooking fume concentration above the emission limit"),
-        ["fact.fume.purifier_off"] = ("未正常使用油烟净化设施（排风机运行时净化设施未同步运行）", "fume purifier not in normal use (off while the fan ran)"),
+        ["fact.fume.purifier_off"] = ("不正常使用油烟净化设施（排风机运行时净化设施未同步运行）", "fume purifier not in normal use (off while the fan ran)"),
 
         ["status.new"] = ("新线索", "new"),
-        ["status.open"] = ("待受理", "open"),
-        ["status.acknowledged"] = ("已受理", "acknowledged"),
+        ["status.open"] = ("待立案", "open"),
+        ["status.acknowledged"] = ("已立案", "registered"),
         ["status.dispatched"] = ("已派遣", "dispatched"),
         ["status.no_violation"] = ("现场未发现违法", "no violation on site"),
         ["status.violation_found"] = ("现场发现违法", "violation found"),
@@ -40,31 +40,49 @@ public static class BureauWords
         ["status.rectified"] = ("已整改", "rectified"),
         ["status.not_rectified"] = ("未整改", "not rectified"),
         ["status.confirmed"] = ("结案·属实", "closed · confirmed"),
-        ["status.dismissed"] = ("结案·不予处理", "closed · dismissed"),
-        ["status.not_commissioned"] = ("未调试站点", "site not commissioned"),
+        ["status.dismissed"] = ("不予立案·销号", "not filed · written off"),
+        ["status.not_commissioned"] = ("点位未调试", "monitoring point not commissioned"),
         ["status.recovered"] = ("已恢复", "recovered"),
         ["status.merged"] = ("已并入其他线索", "merged"),
         ["status.withdrawn"] = ("已撤回", "withdrawn"),
 
-        ["step.acknowledge"] = ("受理", "acknowledged"),
-        ["step.dispatch"] = ("派遣", "dispatched"),
-        ["step.result"] = ("现场结果", "on-site result"),
-        ["step.notice"] = ("告知承诺", "notice first"),
-        ["step.deadline"] = ("整改期限", "deadline set"),
-        ["step.recheck"] = ("复查", "re-checked"),
-        ["step.close"] = ("结案", "closed"),
-        ["step.overdue"] = ("超时未到场", "response target missed"),
-        ["step.minor"] = ("人工认定（轻微与否）", "inspector's decision (minor or not)"),
-        ["step.commitment"] = ("承诺书", "commitment letter"),
+        ["step.acknowledge"] = ("立案", "Register"),
+        ["step.dispatch"] = ("派遣", "Dispatch"),
+        ["step.checkin"] = ("到场签到", "Check in on site"),
+        ["step.result"] = ("现场处置结果", "On-site result"),
+        ["step.notice"] = ("告知承诺", "Notice first"),
+        ["step.file"] = ("处罚立案", "File the penalty case"),
+        ["step.deadline"] = ("责令限期改正", "Order correction by a deadline"),
+        ["step.recheck"] = ("复查", "Re-check"),
+        ["step.verify"] = ("核查", "Verify"),
+        ["step.close"] = ("结案", "Close"),
+        ["step.feedback"] = ("反馈", "Feedback"),
+        ["step.overdue"] = ("超时未到场", "Response target missed"),
+        ["step.minor"] = ("人工认定（轻微与否）", "Inspector's decision (minor or not)"),
+        ["step.commitment"] = ("承诺书", "Commitment letter"),
 
         ["kind.fume"] = ("餐饮油烟", "restaurant fume"),
         ["kind.noise"] = ("工地噪声", "construction noise"),
         ["kind.dust"] = ("工地扬尘", "construction dust"),
 
-        ["permit.filed"] = ("已申报", "filed"),
-        ["permit.approved"] = ("已批准", "approved"),
-        ["permit.refused"] = ("不予批准", "refused"),
+        // Night work needs the authorities' certificate (夜间施工证明, 噪声污染防治法 art. 43), which bureaus keep as a
+        // registration (报备): applied, registered, refused, revoked — the four numbers of their yearly reports.
+        ["permit"] = ("夜间施工证明（报备）", "night-work certificate (registration)"),
+        ["permit.filed"] = ("已申请", "applied"),
+        ["permit.approved"] = ("已报备（有证明）", "registered (certificate issued)"),
+        ["permit.refused"] = ("不予报备", "refused"),
         ["permit.revoked"] = ("已撤销", "revoked"),
+
+        // Where feedback (反馈) goes: the closed loop's last step.
+        ["feedback.complainant"] = ("投诉举报人", "complainant"),
+        ["feedback.party"] = ("当事人（经营者、施工单位）", "the party (operator or contractor)"),
+        ["feedback.hotline_12345"] = ("12345 政务服务便民热线", "12345 city hotline platform"),
+        ["feedback.grid_platform"] = ("城市网格化管理平台", "city grid management platform"),
+
+        // The place the bureau monitors, and the words of the loop the pages and the report share.
+        ["site"] = ("点位", "monitoring point"),
+        ["case_number"] = ("案号", "case number"),
+        ["fine"] = ("罚款金额（元）", "fine (yuan)"),
 
         ["device.online"] = ("在线", "online"),
         ["device.offline"] = ("离线", "offline"),
@@ -76,6 +94,20 @@ public static class BureauWords
         ["proof.unproven"] = ("记录无设备签名（仅凭设备登录凭证）", "records not signed by the device (its broker login only)"),
 
         ["unit.share"] = ("运行比例", "share"),
+    };
+
+    /// <summary>Words the bureau does not use for what this system means, each with the glossary's word that replaces it
+    /// and why (Glossary/README.md). A test fails when a page or a server-side text uses one.</summary>
+    public static readonly IReadOnlyDictionary<string, (string Use, string Why)> Replaced = new Dictionary<string, (string, string)>(StringComparer.Ordinal)
+    {
+        ["受理"] = ("立案", "the bureau's loop is 信息收集→立案→派遣→处置→核查→结案→反馈"),
+        ["不予处理"] = ("不予立案·销号", "a lead that is not a case is not filed, or written off as invalid (无效线索销号)"),
+        ["设定整改期限"] = ("责令限期改正", "the order's name in the Administrative Penalty Law art. 28"),
+        ["夜间突发噪声"] = ("夜间最大声级", "GB 3096's term; GB 12523-2011 judges the night's maximum sound level"),
+        ["站点"] = ("点位", "a monitored place is a monitoring point (监测点位), as the notice and its publication say"),
+        ["夜间施工许可"] = ("夜间施工证明（报备）", "night work is certified and registered, not licensed (噪声污染防治法 art. 43)"),
+        ["未正常使用油烟净化设施"] = ("不正常使用油烟净化设施", "the wording of the Air Pollution Prevention Law art. 118"),
+        ["净化器未开启"] = ("不正常使用油烟净化设施", "the wording of the Air Pollution Prevention Law art. 118"),
     };
 
     /// <summary>The Chinese word for key (for example "rule.dust.pm10"), or null when there is none.</summary>

@@ -37,7 +37,7 @@ public static class NoticePage
         @media print{body{margin:0}.noprint{display:none}}</style>
         """;
 
-    public static string Notice(Lead lead, Site site, MonitoringPoint? point, IReadOnlyList<MeterEvidence> meters, IReadOnlyList<LeadReading> readings,
+    public static string Notice(Lead lead, Site site, LiableParty? party, MonitoringPoint? point, IReadOnlyList<MeterEvidence> meters, IReadOnlyList<LeadReading> readings,
         BackgroundLevel? background, RuleProfile? profile, IReadOnlyList<NoticeService> services, NoticeOptions options)
     {
         var zone = LocalTime.Zone(site.Timezone);
@@ -54,10 +54,20 @@ public static class NoticePage
             """);
         if (lead.Evidence == EvidenceGrade.Uncalibrated)
             html.Append("<p class=\"warn\">注意：监测时段内计量器具无有效检定证书，本记录不作为执法证据，不得据此送达。</p>\n");
+        if (party is not null)
+        {
+            // The party as the register named it when the breach began.
+            html.Append("<h2>当事人</h2><table>");
+            Row(html, "名称", party.Name);
+            Row(html, "统一社会信用代码", party.Code);
+            Row(html, "住所", party.Address ?? "—");
+            Row(html, "联系人及电话", string.Join(" ", new[] { party.Contact, party.Phone }.OfType<string>()) is { Length: > 0 } contact ? contact : "—");
+            html.Append("</table>\n");
+        }
         html.Append("<h2>一、监测点位</h2><table>");
         Row(html, "点位名称", site.Name);
         Row(html, "所在区域", point?.District ?? "（未公示）");
-        Row(html, "地址", point?.Address ?? "（未公示）");
+        Row(html, "地址", point?.Address ?? site.Address ?? "（未公示）");
         Row(html, "监测类别", string.Join("、", site.AllKinds.Select(BureauWords.KindZh)));
         html.Append("</table>\n<h2>二、监测设备与计量检定</h2><table><tr><th>监测设备</th><th>计量器具（厂家/型号/出厂编号）</th><th>型式批准</th><th>检定证书</th><th>检定机构</th><th>有效期至</th></tr>");
         foreach (var device in lead.Devices)

@@ -68,12 +68,14 @@ public static class NoticesApi
             TypedResults.Ok(notices.Point(id) ?? throw new RefusalException($"site {id} is not published", StatusCodes.Status404NotFound)));
 
         // The notice: a page to print and hand over (inspectors and engineers, like the lead itself).
-        app.MapGet("/leads/{id:long}/notice", (long id, LeadStore leads, SiteRegistry registry, NoticeRecords notices, MeterRegister meters, LeadReadings readings,
-                IOptions<NoticeOptions> options) =>
+        app.MapGet("/leads/{id:long}/notice", (long id, LeadStore leads, SiteRegistry registry, PartyRegister parties, NoticeRecords notices, MeterRegister meters,
+                LeadReadings readings, IOptions<NoticeOptions> options) =>
             {
-                if (leads.Get(id) is not { Queue: LeadQueue.Enforcement } lead || registry.GetSite(lead.Site) is not { } site)
+                // The site and its party as the register had them when the breach began, not as edited since.
+                if (leads.Get(id) is not { Queue: LeadQueue.Enforcement } lead || registry.GetSite(lead.Site, lead.Start) is not { } site)
                     throw RefusalException.NotFound("lead", id);
-                var html = NoticePage.Notice(lead, site, notices.Point(site.Id), meters.Behind(lead), readings.Of(lead), readings.BackgroundOf(lead),
+                var party = site.Party is { } code ? parties.At(code, lead.Start) : null;
+                var html = NoticePage.Notice(lead, site, party, notices.Point(site.Id), meters.Behind(lead), readings.Of(lead), readings.BackgroundOf(lead),
                     registry.ProfileVersion(lead.Profile, lead.ProfileVersion), notices.Services(id), options.Value);
                 return TypedResults.Content(html, "text/html; charset=utf-8");
             })

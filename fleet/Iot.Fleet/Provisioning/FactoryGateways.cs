@@ -137,7 +137,9 @@ public sealed class FactoryGateways(FleetDatabase database, SiteRegistry registr
         if (!Enum.TryParse<Telemetry.SiteKind>(spec.Kind, ignoreCase: true, out var kind) || !Enum.IsDefined(kind))
             throw new RefusalException($"unknown site kind '{spec.Kind}'; use fume, noise or dust");
         return new Site(spec.Id, spec.Name, kind, spec.Timezone ?? "Asia/Shanghai", spec.Grid, spec.Profile ?? Rules.RuleProfile.Default.Id,
-            spec.BusinessHours?.Select(h => new BusinessHours(h.From, h.To)).ToList() ?? [], spec.Lat, spec.Lon);
+            spec.BusinessHours?.Select(h => new BusinessHours(h.From, h.To)).ToList() ?? [], spec.Lat, spec.Lon,
+            Address: RegisterText.Optional(spec.Address), Party: RegisterText.Optional(spec.Party)?.ToUpperInvariant(), Contact: RegisterText.Optional(spec.Contact),
+            Phone: RegisterText.Optional(spec.Phone), CookingHeads: spec.CookingHeads, Project: RegisterText.Optional(spec.Project));
     }
 
     private static string Hash(string claimCode) =>

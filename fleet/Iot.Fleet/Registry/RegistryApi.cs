@@ -8,11 +8,21 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Iot.Fleet.Registry;
 
-/// <summary>Body of POST /api/sites.</summary>
-/// <summary>Body of POST /api/sites: `kind` for a site of one kind, or `kinds` (e.g. ["noise","dust"]) for several.</summary>
+/// <summary>Body of POST /api/sites: `kind` for a site of one kind, or `kinds` (e.g. ["noise","dust"]) for several; the register
+/// fields (address, liable `party` by its unified social credit code, on-site `contact` and `phone`, `cookingHeads` of a
+/// kitchen, the construction `project`) are optional.</summary>
 public sealed record SiteRequest(string Id, string Name, SiteKind? Kind, string? Timezone, string? Grid, string? Profile, List<BusinessHours>? BusinessHours,
-    double? Lat = null, double? Lon = null, List<SiteKind>? Kinds = null)
+    double? Lat = null, double? Lon = null, List<SiteKind>? Kinds = null, string? Address = null, string? Party = null, string? Contact = null,
+    string? Phone = null, int? CookingHeads = null, string? Project = null)
 {
+    public Site ToSite()
+    {
+        var kinds = ResolvedKinds();
+        return new Site(Id, Name, kinds[0], Timezone ?? "Asia/Shanghai", Grid, Profile ?? RuleProfile.Default.Id, BusinessHours ?? [], Lat, Lon,
+            kinds.Count > 1 ? kinds : null, RegisterText.Optional(Address), RegisterText.Optional(Party)?.ToUpperInvariant(), RegisterText.Optional(Contact),
+            RegisterText.Optional(Phone), CookingHeads, RegisterText.Optional(Project));
+    }
+
     /// <summary>The site's kinds, the first one first; a clear refusal when neither or conflicting ones are given.</summary>
     public IReadOnlyList<SiteKind> ResolvedKinds()
     {
@@ -56,15 +66,33 @@ public static class RegistryApi
         var api = app.MapGroup("/api").WithTags("Registry").RequireAuthorization();
         api.MapPost("/sites", (SiteRequest body, HttpContext http, SiteRegistry registry) =>
             {
-                var kinds = body.ResolvedKinds();
-                var site = registry.AddSite(new Site(body.Id, body.Name, kinds[0], body.Timezone ?? "Asia/Shanghai", body.Grid,
-                    body.Profile ?? RuleProfile.Default.Id, body.BusinessHours ?? [], body.Lat, body.Lon, kinds.Count > 1 ? kinds : null));
+                var site = registry.AddSite(body.ToSite());
                 AuditScope.Of(http).Describe($"site:{site.Id}", null, site);
                 return TypedResults.Created($"/api/sites/{site.Id}", site);
             })
             .RequireRoles(Roles.Installing).Audited("site.create");
         api.MapGet("/sites", (PageRequest page, SiteRegistry registry) => page.Of(registry.Sites(), s => s.Id));
-        api.MapGet("/sites/{id}", (string id, SiteRegistry registry) => TypedResults.Ok(registry.GetSite(id) ?? throw RefusalException.NotFound("site", id)));
+        // `at`: the site as it stood then (its register history), e.g. when a lead was raised.
+        api.MapGet("/sites/{id}", (string id, DateTimeOffset? at, SiteRegistry registry) =>
+            TypedResults.Ok((at is { } then ? registry.GetSite(id, then) : registry.GetSite(id)) ?? throw RefusalException.NotFound("site", id)));
+        api.MapPatch("/sites/{id}", (string id, SiteChange body, HttpContext http, SiteRegistry registry) =>
+                TypedResults.Ok(registry.Edit(id, body, AuditScope.Of(http))))
+            .RequireRoles(Roles.Registering).Audited("site.edit");
+        api.MapGet("/sites/{id}/history", (string id, SiteRegistry registry) =>
+            TypedResults.Ok(registry.History(id) ?? throw RefusalException.NotFound("site", id)));
+        api.MapPost("/parties", (PartyRequest body, HttpContext http, PartyRegister parties) =>
+            {
+                var party = parties.Add(body, AuditScope.Of(http));
+                return TypedResults.Created($"/api/parties/{party.Code}", party);
+            })
+            .RequireRoles(Roles.Registering).Audited("party.create");
+        api.MapGet("/parties", (PageRequest page, PartyRegister parties) => page.Of(parties.All(), p => p.Code));
+        api.MapGet("/parties/{code}", (string code, PartyRegister parties) => TypedResults.Ok(parties.Get(code) ?? throw RefusalException.NotFound("liable party", code)));
+        api.MapPatch("/parties/{code}", (string code, PartyRequest body, HttpContext http, PartyRegister parties) =>
+                TypedResults.Ok(parties.Edit(code, body, AuditScope.Of(http))))
+            .RequireRoles(Roles.Registering).Audited("party.edit");
+        api.MapGet("/parties/{code}/history", (string code, PartyRegister parties) =>
+            TypedResults.Ok(parties.History(code) ?? throw RefusalException.NotFound("liable party", code)));
         // Inspectors file permits and decide them; an admin may record one the permit office already approved (an import).
         api.MapPost("/sites/{id}/permits", (string id, PermitRequest body, HttpContext http, SiteRegistry registry) =>
             {

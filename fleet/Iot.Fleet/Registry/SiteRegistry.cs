@@ -50,6 +50,7 @@ public sealed class SiteRegistry : ISiteDirectory
         if (Problems(site).FirstOrDefault() is { Message: { } problem }) throw new RefusalException(problem);
         using var connection = _database.Open();
         if (UnknownProfile(connection, null, site) is { } unknown) throw new RefusalException(unknown);
+        if (UnknownParty(connection, null, site) is { } noParty) throw new RefusalException(noParty);
         if (!Insert(connection, null, site)) throw new RefusalException($"site {site.Id} already exists", StatusCodes.Status409Conflict);
         Reload();
         return site;
@@ -69,6 +70,15 @@ public sealed class SiteRegistry : ISiteDirectory
         if (site.Lat is < -90 or > 90 || site.Lat is double.NaN) yield return ("lat", $"latitude {site.Lat} is outside -90..90");
         if (site.Lon is < -180 or > 180 || site.Lon is double.NaN) yield return ("lon", $"longitude {site.Lon} is outside -180..180");
         if (site.Lat is null != site.Lon is null) yield return (site.Lat is null ? "lat" : "lon", "give both latitude and longitude, or neither");
+        foreach (var (column, value, max) in new[] { ("address", site.Address, 200), ("project", site.Project, 200), ("contact", site.Contact, 50) })
+            if (value is { Length: var length } && length > max) yield return (column, $"{column} has {length} characters; at most {max}");
+        if (site.Phone is { } phone && PhoneNumber.Problem(phone) is { } badPhone) yield return ("phone", badPhone);
+        if (site.Party is { } party && UnifiedSocialCreditCode.Problem(party) is { } wrong) yield return ("party", wrong);
+        if (site.CookingHeads is { } heads)
+        {
+            if (!site.AllKinds.Contains(SiteKind.Fume)) yield return ("cooking_heads", "cooking heads (灶头数) are counted for a kitchen (a fume site)");
+            else if (heads is < 1 or > 500) yield return ("cooking_heads", $"{heads} cooking heads? a kitchen has 1 to 500");
+        }
     }
 
     /// <summary>Stores sites and devices all together or not at all (bulk onboarding). The caller has
@@ -86,6 +96,7 @@ public sealed class SiteRegistry : ISiteDirectory
         {
             if (!newSites.Add(sites[i].Id)) errors.Add(("sites", i, "id", $"site {sites[i].Id} appears twice in the import"));
             else if (UnknownProfile(connection, tx, sites[i]) is { } unknown) errors.Add(("sites", i, "profile", unknown));
+            else if (UnknownParty(connection, tx, sites[i]) is { } noParty) errors.Add(("sites", i, "party", noParty));
             else if (!Insert(connection, tx, sites[i])) errors.Add(("sites", i, "id", $"site {sites[i].Id} already exists"));
         }
         var newDevices = new HashSet<string>(StringComparer.Ordinal);
@@ -126,11 +137,19 @@ public sealed class SiteRegistry : ISiteDirectory
     private static bool Insert(DbConnection connection, DbTransaction? tx, Site site) =>
         connection.Execute(
             """
-            INSERT INTO sites (id, name, kind, timezone, grid, profile, business_hours, lat, lon, created_at)
-            VALUES (@Id, @Name, @kind, @Timezone, @Grid, @Profile, @hours, @Lat, @Lon, @now) ON CONFLICT (id) DO NOTHING
+            INSERT INTO sites (id, name, kind, timezone, grid, profile, business_hours, lat, lon, address, party, contact, phone, cooking_heads, project, created_at)
+            VALUES (@Id, @Name, @kind, @Timezone, @Grid, @Profile, @hours, @Lat, @Lon, @Address, @Party, @Contact, @Phone, @CookingHeads, @Project, @now)
+            ON CONFLICT (id) DO NOTHING
             """,
             new { site.Id, site.Name, kind = Site.StoredKinds(site.AllKinds), site.Timezone, site.Grid, site.Profile,
-                hours = JsonSerializer.Serialize(site.BusinessHours), site.Lat, site.Lon, now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }, tx) > 0;
+                hours = JsonSerializer.Serialize(site.BusinessHours), site.Lat, site.Lon, site.Address, site.Party, site.Contact, site.Phone, site.CookingHeads,
+                site.Project, now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }, tx) > 0;
+
+    /// <summary>Why the site's liable party cannot be named (not in the register), or null.</summary>
+    private static string? UnknownParty(DbConnection connection, DbTransaction? tx, Site site) =>
+        site.Party is { } code && connection.ExecuteScalar<long>("SELECT COUNT(*) FROM parties WHERE code = @code", new { code }, tx) == 0
+            ? $"no liable party {code} in the register: add it first (POST /api/parties)"
+            : null;
 
     /// <summary>
     /// Where an installer may bind a gateway: a site with no passed commissioning yet (it is still being installed), or
@@ -263,13 +282,68 @@ public sealed class SiteRegistry : ISiteDirectory
     public Site? GetSite(string id)
     {
         using var connection = _database.Open();
-        return connection.QueryFirstOrDefault<SiteRow>("SELECT id, name, kind, timezone, grid, profile, business_hours, lat, lon FROM sites WHERE id = @id", new { id })?.ToSite();
+        return connection.QueryFirstOrDefault<SiteRow>($"SELECT {SiteColumns} FROM sites WHERE id = @id", new { id })?.ToSite();
+    }
+
+    /// <summary>The site as it stood at <paramref name="at"/> (its register history); null when there is no such site.</summary>
+    public Site? GetSite(string id, DateTimeOffset at)
+    {
+        using var connection = _database.Open();
+        return RegisterHistory.At<Site>(connection, RegisterHistory.Sites, id, at) ?? GetSite(id);
+    }
+
+    /// <summary>Every edit of the site, oldest first; null when there is no such site.</summary>
+    public IReadOnlyList<RegisterChange>? History(string id)
+    {
+        using var connection = _database.Open();
+        return connection.ExecuteScalar<long>("SELECT COUNT(*) FROM sites WHERE id = @id", new { id }) == 0 ? null : RegisterHistory.Of(connection, RegisterHistory.Sites, id);
+    }
+
+    /// <summary>
+    /// Edits a site's register entry, or moves it (its coordinates change: the history says `moved`). Its id and
+    /// kinds stay: a different place or kind of monitoring is a new site. The snapshots before and after go into the register
+    /// history with who and why, in the same transaction as the change and its audit entry. Refused with 409 when
+    /// <see cref="SiteChange.Version"/> is given and the site was edited meanwhile, or another edit wins the race.
+    /// </summary>
+    public Site Edit(string id, SiteChange change, AuditScope audit)
+    {
+        if (string.IsNullOrWhiteSpace(change.Reason)) throw new RefusalException("say why the site changes (`reason`): its history keeps it");
+        if (change.Reason.Length > 500) throw new RefusalException($"the reason has {change.Reason.Length} characters; at most 500");
+        using var connection = _database.Open();
+        using var tx = connection.BeginTransaction();
+        var before = connection.QueryFirstOrDefault<SiteRow>($"SELECT {SiteColumns} FROM sites WHERE id = @id", new { id }, tx)?.ToSite()
+            ?? throw RefusalException.NotFound("site", id);
+        if (change.Version is { } expected && expected != before.Version)
+            throw RefusalException.Conflict($"site {id} was edited meanwhile (version {before.Version}, not {expected}); read it again");
+        var after = change.ApplyTo(before);
+        if (RegisterHistory.Snapshot(after) == RegisterHistory.Snapshot(before)) return before;
+        if (Problems(after).FirstOrDefault() is { Message: { } problem }) throw new RefusalException(problem);
+        if (UnknownProfile(connection, tx, after) is { } unknown) throw new RefusalException(unknown);
+        if (UnknownParty(connection, tx, after) is { } noParty) throw new RefusalException(noParty);
+        after = after with { Version = before.Version + 1 };
+        // Guarded on the version read above: of two edits at once, the second changes nothing and is refused.
+        if (connection.Execute(
+                """
+                UPDATE sites SET name = @Name, timezone = @Timezone, grid = @Grid, profile = @Profile, business_hours = @hours, lat = @Lat, lon = @Lon,
+                    address = @Address, party = @Party, contact = @Contact, phone = @Phone, cooking_heads = @CookingHeads, project = @Project, version = @Version
+                WHERE id = @Id AND version = @old
+                """,
+                new { after.Id, after.Name, after.Timezone, after.Grid, after.Profile, hours = JsonSerializer.Serialize(after.BusinessHours), after.Lat, after.Lon,
+                    after.Address, after.Party, after.Contact, after.Phone, after.CookingHeads, after.Project, after.Version, old = before.Version }, tx) == 0)
+            throw RefusalException.Conflict($"site {id} was edited meanwhile; read it again");
+        // Moved: its place changed (a corrected or added address alone is an edit).
+        var moved = before.Lat != after.Lat || before.Lon != after.Lon;
+        RegisterHistory.Add(connection, tx, RegisterHistory.Sites, id, moved ? "moved" : "edited", audit.Actor.Name, change.Reason, before, after);
+        audit.Describe($"site:{id}", before, after, change.Reason).WriteIn(connection, tx);
+        tx.Commit();
+        Reload();
+        return after;
     }
 
     public IReadOnlyList<Site> Sites()
     {
         using var connection = _database.Open();
-        return connection.Query<SiteRow>("SELECT id, name, kind, timezone, grid, profile, business_hours, lat, lon FROM sites ORDER BY id").Select(r => r.ToSite()).ToList();
+        return connection.Query<SiteRow>($"SELECT {SiteColumns} FROM sites ORDER BY id").Select(r => r.ToSite()).ToList();
     }
 
     /// <summary>A device with what the ingest last heard from it; null when the device is unknown.</summary>
@@ -325,7 +399,7 @@ public sealed class SiteRegistry : ISiteDirectory
     {
         using var connection = _database.Open();
         var profiles = ProfileStore.Load(connection);
-        var sites = connection.Query<SiteRow>("SELECT id, name, kind, timezone, grid, profile, business_hours, lat, lon FROM sites")
+        var sites = connection.Query<SiteRow>($"SELECT {SiteColumns} FROM sites")
             .Select(r => r.ToSite())
             .ToDictionary(s => s.Id, s => Context(s, profiles));
         var devices = connection.Query<(string id, string site)>("SELECT id, site FROM devices WHERE site IS NOT NULL").ToList();
@@ -385,13 +459,16 @@ public sealed class SiteRegistry : ISiteDirectory
         lock (_lock) return _profiles?.Version(id, version);
     }
 
-    private sealed record SiteRow(string id, string name, string kind, string timezone, string? grid, string profile, string business_hours, double? lat, double? lon)
+    private const string SiteColumns = "id, name, kind, timezone, grid, profile, business_hours, lat, lon, address, party, contact, phone, cooking_heads, project, version";
+
+    private sealed record SiteRow(string id, string name, string kind, string timezone, string? grid, string profile, string business_hours, double? lat, double? lon,
+        string? address, string? party, string? contact, string? phone, long? cooking_heads, string? project, long version)
     {
         public Site ToSite()
         {
             var kinds = Site.ParseKinds(kind);
             return new(id, name, kinds[0], timezone, grid, profile, JsonSerializer.Deserialize<List<BusinessHours>>(business_hours) ?? [], lat, lon,
-                kinds.Count > 1 ? kinds : null);
+                kinds.Count > 1 ? kinds : null, address, party, contact, phone, (int?)cooking_heads, project, version);
         }
     }
 }

@@ -34,6 +34,24 @@ public sealed record SquadReport(
 /// <summary>The month's night leads: over the limit during permitted night work, and night work without a permit.</summary>
 public sealed record NightWorkCounts(long Permitted, long WithoutPermit);
 
+/// <summary>The month's night-work permits (夜间施工证明): filed, approved, refused and revoked in the month (by the day of the step).</summary>
+public sealed record PermitCounts(long Filed, long Approved, long Refused, long Revoked);
+
+/// <summary>Monitoring as it stands now (not per month: the registry keeps no past state): fume sites (restaurants with a
+/// purifier watched), those with a gateway online, all devices and those online. `onlineRate` is online / devices.</summary>
+public sealed record MonitoringCounts(long FumeSites, long FumeSitesOnline, long Devices, long DevicesOnline, double? OnlineRate);
+
+/// <summary>A month's headline figures, for the comparisons month on month and year on year.</summary>
+public sealed record MonthFigures(string Month, long Leads, long NightWithoutPermit, long Closed, long Dismissed, long RespondedInTime, long LiveDispatched,
+    long NoticesServed, long PermitsFiled)
+{
+    /// <summary>Dismissed of closed: the share of leads found wrong on site (无效线索率), null with none closed.</summary>
+    public double? WrongLeadRate => Closed == 0 ? null : (double)Dismissed / Closed;
+
+    /// <summary>On site within 30 minutes of dispatched live leads, null with none.</summary>
+    public double? ResponseRate => LiveDispatched == 0 ? null : (double)RespondedInTime / LiveDispatched;
+}
+
 /// <summary>GET /api/reports/monthly: the month's most frequent rules, grids, sites and hours of day, the night leads
 /// with and without a permit, and the squads. `hours[h]` counts leads whose episode began in local hour h. `audit_chain`
 /// is the audit log's hash-chain head at the month's end (or now, for the running month): printed, it fixes the log as
@@ -52,7 +70,28 @@ public sealed record MonthlyReportView(
     IReadOnlyList<SquadReport> Squads,
     NightWorkCounts NightWork,
     AuditHead? AuditChain = null,
-    string? EvidenceKey = null);
+    string? EvidenceKey = null)
+{
+    /// <summary>Night-work permits filed and decided in the month.</summary>
+    public PermitCounts Permits { get; init; } = new(0, 0, 0, 0);
+
+    /// <summary>Notices (告知书) served in the month.</summary>
+    public long NoticesServed { get; init; }
+
+    /// <summary>The month's dismissed leads by reason (<see cref="CaseRules.DismissReasons"/>).</summary>
+    public IReadOnlyList<ReportCount> Dismissals { get; init; } = [];
+
+    /// <summary>Dispatched live leads by minutes from raised to on site: `0-10`, `10-20`, `20-30`, `30-60`, `60+`, and `none`
+    /// (nobody on site yet).</summary>
+    public IReadOnlyList<ReportCount> ResponseTimes { get; init; } = [];
+
+    public MonitoringCounts? Monitoring { get; init; }
+
+    /// <summary>This month's, the month before's and the same month a year before's headline figures.</summary>
+    public MonthFigures? Figures { get; init; }
+    public MonthFigures? PreviousMonth { get; init; }
+    public MonthFigures? YearBefore { get; init; }
+}
 
 /// <summary>A device of a site with what the ingest last heard (`status` as in GET /api/devices/{id}).</summary>
 public sealed record SiteDevice(string Id, string Status, DateTime? LastSeen, string? Firmware);
@@ -90,15 +129,9 @@ public sealed class MonthlyReport(FleetDatabase database, TimeProvider clock, Ev
     /// <summary>The report of <paramref name="month"/> (`YYYY-MM`); refuses another shape (400).</summary>
     public MonthlyReportView Build(string month)
     {
-        if (!DateTime.TryParseExact(month, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.None, out var first))
-            throw new RefusalException($"month must look like 2026-05, not '{month}'");
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(Timezone);
-        var from = new DateTimeOffset(first, zone.GetUtcOffset(first));
-        var next = first.AddMonths(1);
-        var to = new DateTimeOffset(next, zone.GetUtcOffset(next));
+        var (first, from, to) = Span(month);
         // Asia/Shanghai keeps one offset all year, so an hour of day is (UTC seconds + offset) / 3600 mod 24 in SQL.
-        var p = new { from = from.ToUnixTimeSeconds() / 60, to = to.ToUnixTimeSeconds() / 60, offset = (long)from.Offset.TotalSeconds,
-            target = (long)CaseRules.ResponseTarget.TotalMilliseconds, night = Rule.All.Where(r => r.AtNight).Select(r => r.Id).ToList() };
+        var p = Parameters(from, to);
 
         using var connection = database.Open();
         var total = connection.ExecuteScalar<long>($"SELECT COUNT(*) FROM ({MonthLeads})", p);
@@ -130,8 +163,97 @@ public sealed class MonthlyReport(FleetDatabase database, TimeProvider clock, Ev
                 r.Rectified, Rate(r.RespondedInTime, r.Dispatched - r.Backfilled), Rate(r.Closed, r.Dispatched), Rate(r.Rectified, r.RectifyOrdered)))
             .ToList();
         var head = AuditChain.Head(connection, Math.Min(to.ToUnixTimeMilliseconds(), clock.GetUtcNow().ToUnixTimeMilliseconds() + 1));
+        var permits = connection.QueryFirst<PermitRow>(
+            """
+            SELECT COALESCE(SUM(CASE WHEN status = 'filed' THEN 1 ELSE 0 END), 0) AS Filed, COALESCE(SUM(CASE WHEN status = 'approved' THEN 1 ELSE 0 END), 0) AS Approved,
+                COALESCE(SUM(CASE WHEN status = 'refused' THEN 1 ELSE 0 END), 0) AS Refused, COALESCE(SUM(CASE WHEN status = 'revoked' THEN 1 ELSE 0 END), 0) AS Revoked
+            FROM permit_history WHERE at >= @fromMs AND at < @toMs
+            """, p);
+        var dismissals = Counts(connection,
+            $"SELECT COALESCE(c.close_reason, 'other') AS Key, COUNT(*) AS Count, NULL AS Name FROM ({MonthLeads}) m JOIN cases c ON c.lead = m.id WHERE c.status = 'dismissed' GROUP BY COALESCE(c.close_reason, 'other')", p);
+        var responses = connection.Query<long?>(
+            $"SELECT c.responded_at - m.raised_at FROM ({MonthLeads}) m JOIN cases c ON c.lead = m.id WHERE c.squad IS NOT NULL AND m.late = 0", p).ToList();
         return new MonthlyReportView(month, Timezone, from.UtcDateTime, to.UtcDateTime, total, notDispatched, rules, grids, sites, hours, squads,
-            new NightWorkCounts(night.Permitted, night.WithoutPermit), head, keys?.Current.Fingerprint);
+            new NightWorkCounts(night.Permitted, night.WithoutPermit), head, keys?.Current.Fingerprint)
+        {
+            Permits = new PermitCounts(permits.Filed, permits.Approved, permits.Refused, permits.Revoked),
+            NoticesServed = connection.ExecuteScalar<long>("SELECT COUNT(*) FROM notice_services WHERE served_at >= @fromS AND served_at < @toS", p),
+            Dismissals = dismissals,
+            ResponseTimes = ResponseBuckets(responses),
+            Monitoring = Monitoring(connection),
+            Figures = Figures(connection, month),
+            PreviousMonth = Figures(connection, first.AddMonths(-1).ToString("yyyy-MM", CultureInfo.InvariantCulture)),
+            YearBefore = Figures(connection, first.AddYears(-1).ToString("yyyy-MM", CultureInfo.InvariantCulture)),
+        };
+    }
+
+    /// <summary>The first day of <paramref name="month"/> and its span in the bureau's zone; refuses another shape (400).</summary>
+    private static (DateTime First, DateTimeOffset From, DateTimeOffset To) Span(string month)
+    {
+        if (!DateTime.TryParseExact(month, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.None, out var first) || first.Year < 2000)
+            throw new RefusalException($"month must look like 2026-05, not '{month}'");
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(Timezone);
+        var next = first.AddMonths(1);
+        return (first, new DateTimeOffset(first, zone.GetUtcOffset(first)), new DateTimeOffset(next, zone.GetUtcOffset(next)));
+    }
+
+    private static object Parameters(DateTimeOffset from, DateTimeOffset to) => new
+    {
+        from = from.ToUnixTimeSeconds() / 60, to = to.ToUnixTimeSeconds() / 60, offset = (long)from.Offset.TotalSeconds,
+        fromMs = from.ToUnixTimeMilliseconds(), toMs = to.ToUnixTimeMilliseconds(), fromS = from.ToUnixTimeSeconds(), toS = to.ToUnixTimeSeconds(),
+        target = (long)CaseRules.ResponseTarget.TotalMilliseconds, night = Rule.All.Where(r => r.AtNight).Select(r => r.Id).ToList(),
+    };
+
+    /// <summary>The headline figures of <paramref name="month"/>, counted the same way as the report's tables.</summary>
+    private static MonthFigures Figures(DbConnection connection, string month)
+    {
+        var (_, from, to) = Span(month);
+        var p = Parameters(from, to);
+        var leads = connection.QueryFirst<FigureRow>(
+            $"""
+            SELECT COUNT(*) AS Leads,
+                COALESCE(SUM(CASE WHEN m.rule IN @night AND m.permit IS NULL THEN 1 ELSE 0 END), 0) AS NightWithoutPermit,
+                COALESCE(SUM(CASE WHEN c.status IN ('confirmed', 'dismissed') THEN 1 ELSE 0 END), 0) AS Closed,
+                COALESCE(SUM(CASE WHEN c.status = 'dismissed' THEN 1 ELSE 0 END), 0) AS Dismissed,
+                COALESCE(SUM(CASE WHEN c.squad IS NOT NULL AND m.late = 0 AND c.responded_at IS NOT NULL AND c.responded_at <= m.raised_at + @target THEN 1 ELSE 0 END), 0) AS RespondedInTime,
+                COALESCE(SUM(CASE WHEN c.squad IS NOT NULL AND m.late = 0 THEN 1 ELSE 0 END), 0) AS LiveDispatched
+            FROM ({MonthLeads}) m LEFT JOIN cases c ON c.lead = m.id
+            """, p);
+        return new MonthFigures(month, leads.Leads, leads.NightWithoutPermit, leads.Closed, leads.Dismissed, leads.RespondedInTime, leads.LiveDispatched,
+            connection.ExecuteScalar<long>("SELECT COUNT(*) FROM notice_services WHERE served_at >= @fromS AND served_at < @toS", p),
+            connection.ExecuteScalar<long>("SELECT COUNT(*) FROM permit_history WHERE status = 'filed' AND at >= @fromMs AND at < @toMs", p));
+    }
+
+    /// <summary>Minutes from raised to on site, in the bands the bureau's reports use around the 30-minute target.</summary>
+    private static IReadOnlyList<ReportCount> ResponseBuckets(IReadOnlyList<long?> tookMs)
+    {
+        string Band(long? ms) => ms switch
+        {
+            null => "none",
+            <= 10 * 60_000 => "0-10",
+            <= 20 * 60_000 => "10-20",
+            <= 30 * 60_000 => "20-30",
+            <= 60 * 60_000 => "30-60",
+            _ => "60+",
+        };
+        var counts = tookMs.GroupBy(Band).ToDictionary(g => g.Key, g => (long)g.Count());
+        return ResponseBands.Select(b => new ReportCount(b, counts.GetValueOrDefault(b))).ToList();
+    }
+
+    /// <summary>The response bands in order (the keys of <see cref="MonthlyReportView.ResponseTimes"/>).</summary>
+    public static readonly IReadOnlyList<string> ResponseBands = ["0-10", "10-20", "20-30", "30-60", "60+", "none"];
+
+    private static MonitoringCounts Monitoring(DbConnection connection)
+    {
+        var row = connection.QueryFirst<MonitoringRow>(
+            """
+            SELECT (SELECT COUNT(*) FROM sites s WHERE s.kind LIKE '%fume%') AS FumeSites,
+                (SELECT COUNT(*) FROM sites s WHERE s.kind LIKE '%fume%' AND EXISTS (
+                    SELECT 1 FROM devices d JOIN device_state st ON st.dev = d.id WHERE d.site = s.id AND st.online = 1)) AS FumeSitesOnline,
+                (SELECT COUNT(*) FROM devices d WHERE d.site IS NOT NULL) AS Devices,
+                (SELECT COUNT(*) FROM devices d JOIN device_state st ON st.dev = d.id WHERE d.site IS NOT NULL AND st.online = 1) AS DevicesOnline
+            """);
+        return new MonitoringCounts(row.FumeSites, row.FumeSitesOnline, row.Devices, row.DevicesOnline, Rate(row.DevicesOnline, row.Devices));
     }
 
     /// <summary>Every site for the map and the sites page: open leads are enforcement leads whose case is not closed.</summary>
@@ -163,6 +285,32 @@ public sealed class MonthlyReport(FleetDatabase database, TimeProvider clock, Ev
     private static double? Rate(long part, long whole) => whole == 0 ? null : Math.Round((double)part / whole, 4);
 
     // Classes with setters, not records: Dapper then maps computed SQLite columns by name whatever type the first row has.
+    private sealed class PermitRow
+    {
+        public long Filed { get; set; }
+        public long Approved { get; set; }
+        public long Refused { get; set; }
+        public long Revoked { get; set; }
+    }
+
+    private sealed class FigureRow
+    {
+        public long Leads { get; set; }
+        public long NightWithoutPermit { get; set; }
+        public long Closed { get; set; }
+        public long Dismissed { get; set; }
+        public long RespondedInTime { get; set; }
+        public long LiveDispatched { get; set; }
+    }
+
+    private sealed class MonitoringRow
+    {
+        public long FumeSites { get; set; }
+        public long FumeSitesOnline { get; set; }
+        public long Devices { get; set; }
+        public long DevicesOnline { get; set; }
+    }
+
     private sealed class SquadRow
     {
         public string Squad { get; set; } = "";

@@ -12,16 +12,35 @@ public static class ReportsApi
     public static IEndpointRouteBuilder MapReportsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/reports").WithTags("Reports").RequireRoles(Roles.LeadReading);
-        api.MapGet("/monthly", (string? month, HttpContext http) =>
+        api.MapGet("/monthly", (string? month, HttpContext http) => TypedResults.Ok(Monthly(http, month)));
+        // Downloads: one sheet per table, the bureau's headers (Reports/MonthlyTables).
+        api.MapGet("/monthly.xlsx", (string? month, HttpContext http) =>
         {
-            var report = Report(http);
-            month ??= TimeZoneInfo.ConvertTime(http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow(),
-                TimeZoneInfo.FindSystemTimeZoneById(MonthlyReport.Timezone)).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
-            return TypedResults.Ok(report.Build(month));
+            var report = Monthly(http, month);
+            return TypedResults.File(TableDownload.Xlsx(MonthlyTables.Of(report)), TableDownload.XlsxType, $"monthly-report-{report.Month}.xlsx");
+        });
+        api.MapGet("/monthly.csv", (string? month, HttpContext http) =>
+        {
+            var report = Monthly(http, month);
+            return TypedResults.File(TableDownload.Csv(MonthlyTables.Of(report)), TableDownload.CsvType, $"monthly-report-{report.Month}.csv");
         });
         api.MapGet("/sites", (HttpContext http, PageRequest page) => page.Of(Report(http).Sites(), s => s.Id));
+
+        // The registers (台账): sites, parties, devices, permits, cases.
+        var registers = app.MapGroup("/api/registers").WithTags("Reports").RequireRoles(Roles.LeadReading);
+        registers.MapGet("/{register}.xlsx", (string register, HttpContext http) =>
+            TypedResults.File(TableDownload.Xlsx([Registers(http).Of(register)]), TableDownload.XlsxType, $"register-{register}.xlsx"));
+        registers.MapGet("/{register}.csv", (string register, HttpContext http) =>
+            TypedResults.File(TableDownload.Csv([Registers(http).Of(register)]), TableDownload.CsvType, $"register-{register}.csv"));
         return app;
     }
+
+    /// <summary>The report of <paramref name="month"/>, or of the running month in the bureau's zone.</summary>
+    private static MonthlyReportView Monthly(HttpContext http, string? month) =>
+        Report(http).Build(month ?? TimeZoneInfo.ConvertTime(http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow(),
+            TimeZoneInfo.FindSystemTimeZoneById(MonthlyReport.Timezone)).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture));
+
+    private static RegisterTables Registers(HttpContext http) => ActivatorUtilities.CreateInstance<RegisterTables>(http.RequestServices);
 
     // Built per request from the singletons it reads: the report keeps no state, and FleetSetup stays one line.
     private static MonthlyReport Report(HttpContext http) =>

@@ -535,7 +535,67 @@ public static class Migrations
             set_at INTEGER NOT NULL,
             set_by TEXT NOT NULL);
         """,
-        // 20: the ingest's backfill lane (issue 17, item 4): telemetry sent late from a device's store, written here as it
+        // 20: the registers (台账, issue 18): liable parties by unified social credit code, a site's address, party, contact,
+        // cooking heads and project, and the history of every register edit as snapshots before and after (a site's
+        // evidence and notice show it as it stood when the lead was raised). `version` makes an edit fail rather than
+        // overwrite one made meanwhile.
+        """
+        CREATE TABLE parties (
+            code TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            contact TEXT,
+            phone TEXT,
+            address TEXT,
+            version INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL);
+        ALTER TABLE sites ADD COLUMN address TEXT;
+        ALTER TABLE sites ADD COLUMN party TEXT REFERENCES parties (code);
+        ALTER TABLE sites ADD COLUMN contact TEXT;
+        ALTER TABLE sites ADD COLUMN phone TEXT;
+        ALTER TABLE sites ADD COLUMN cooking_heads INTEGER;
+        ALTER TABLE sites ADD COLUMN project TEXT;
+        ALTER TABLE sites ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE register_history (
+            id INTEGER PRIMARY KEY,
+            register TEXT NOT NULL,
+            entry TEXT NOT NULL,
+            change TEXT NOT NULL,
+            changed_at INTEGER NOT NULL,
+            changed_by TEXT NOT NULL,
+            reason TEXT,
+            before TEXT,
+            after TEXT NOT NULL);
+        CREATE INDEX register_history_entry ON register_history (register, entry, changed_at);
+        """,
+        // 21: the loop's missing steps (issue 18): the penalty case's number (案号, unique in the bureau) and fine in fen,
+        // the independent verification (核查), arrival by check-in with the phone's location, and feedback (反馈).
+        """
+        ALTER TABLE cases ADD COLUMN case_number TEXT;
+        ALTER TABLE cases ADD COLUMN fine_fen INTEGER;
+        ALTER TABLE cases ADD COLUMN verified_by TEXT;
+        ALTER TABLE cases ADD COLUMN verified_at INTEGER;
+        ALTER TABLE cases ADD COLUMN verify_note TEXT;
+        CREATE UNIQUE INDEX cases_case_number ON cases (case_number);
+        CREATE TABLE case_checkins (
+            lead INTEGER PRIMARY KEY REFERENCES leads (id),
+            at INTEGER NOT NULL,
+            lat REAL,
+            lon REAL,
+            accuracy_m REAL,
+            distance_m REAL,
+            far INTEGER NOT NULL,
+            reason TEXT,
+            actor TEXT NOT NULL);
+        CREATE TABLE case_feedback (
+            id INTEGER PRIMARY KEY,
+            lead INTEGER NOT NULL REFERENCES leads (id),
+            channel TEXT NOT NULL,
+            text TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            at INTEGER NOT NULL);
+        CREATE INDEX case_feedback_lead ON case_feedback (lead, id);
+        """,
+        // 22: the ingest's backfill lane (issue 17, item 4): telemetry sent late from a device's store, written here as it
         // arrived (one cheap insert per message) so the broker's queue drains at once and live data is never behind it;
         // moved into the journal in large batches and deleted (Ingest/IngestBacklog).
         """

@@ -62,13 +62,17 @@ public sealed class CaseStoreTests : IDisposable
         _db.Cases.Deadline(lead.Id, _db.Clock.Now.AddDays(3), "clean the filter", "li.wei", null);
         _db.Clock.Now += TimeSpan.FromDays(3);
         _db.Cases.Recheck(lead.Id, CaseStatus.Rectified, "filter cleaned", "li.wei", null);
+        var verifying = Assert.Throws<RefusalException>(() => _db.Cases.Close(lead.Id, CaseStatus.Confirmed, null, null, "chief", null));
+        Assert.Equal((409, true), (verifying.Status, verifying.Message.Contains("not verified")));
+        _db.Cases.Verify(lead.Id, "photos of the cleaned filter seen", "chief", null);
         var closed = _db.Cases.Close(lead.Id, CaseStatus.Confirmed, null, "penalty decision 2025-17", "chief", null);
 
         Assert.Equal(CaseStatus.Confirmed, closed.Status);
         Assert.Equal(_db.Clock.Now.UtcDateTime, closed.ClosedAt);
-        Assert.Equal(["acknowledge", "dispatch", "result", "deadline", "recheck", "close"], closed.History!.Select(h => h.Step));
-        Assert.Equal(["centre", "centre", "li.wei", "li.wei", "li.wei", "chief"], closed.History!.Select(h => h.By));
-        Assert.Equal([CaseStatus.Open, CaseStatus.Acknowledged, CaseStatus.Dispatched, CaseStatus.ViolationFound, CaseStatus.Rectifying, CaseStatus.Rectified],
+        Assert.Equal(["acknowledge", "dispatch", "result", "deadline", "recheck", "verify", "close"], closed.History!.Select(h => h.Step));
+        Assert.Equal(["centre", "centre", "li.wei", "li.wei", "li.wei", "chief", "chief"], closed.History!.Select(h => h.By));
+        Assert.Equal([CaseStatus.Open, CaseStatus.Acknowledged, CaseStatus.Dispatched, CaseStatus.ViolationFound, CaseStatus.Rectifying, CaseStatus.Rectified,
+                CaseStatus.Rectified],
             closed.History!.Select(h => h.From));
         Assert.Equal("SQ-EAST", (string)closed.History![1].Data!["squad"]!);
     }
@@ -82,6 +86,7 @@ public sealed class CaseStoreTests : IDisposable
         Assert.True(noticed.Notice);
         Assert.Equal(["acknowledge", "dispatch", "result", "notice"], noticed.History!.Select(h => h.Step));
         _db.Cases.Commitment(first.Id, new CommitmentLetter("张老板 (owner)", null, "承诺三日内清洗净化器", null, null), "li.wei", null);
+        _db.Cases.Verify(first.Id, "letter seen", "chief", null);
         Assert.Equal(CaseStatus.Confirmed, _db.Cases.Close(first.Id, CaseStatus.Confirmed, null, "notice served; operator committed", "chief", null).Status);
 
         _db.Clock.Now += TimeSpan.FromDays(30);

@@ -56,9 +56,13 @@ public sealed class ClosedLoopEndToEndTests(PipelineFixture pipeline)
         Assert.Equal("SQ-LOOP", (string)dispatched["squad"]!);
         var found = await Step(http, id, "result", new { result = "violation_found", note = "fan on, purifier switched off at the wall" }, "violation_found");
         Assert.False((bool)found["overdue"]!);
+        // Independent verification (核查): someone other than who recorded the result.
+        var (verifier, login) = await FleetPeople.SignInAs(fleet, "inspector");
+        using (verifier)
+            await Step(verifier, id, "verify", new { note = "photos of the switched-off purifier seen" }, "violation_found");
         var closed = await Step(http, id, "close", new { outcome = "confirmed", note = "penalty decision drafted" }, "confirmed");
-        Assert.Equal(["acknowledge", "dispatch", "result", "close"], closed["history"]!.AsArray().Select(h => (string)h!["step"]!));
-        Assert.All(closed["history"]!.AsArray(), h => Assert.Equal("admin-token", (string)h!["by"]!));
+        Assert.Equal(["acknowledge", "dispatch", "result", "verify", "close"], closed["history"]!.AsArray().Select(h => (string)h!["step"]!));
+        Assert.Equal(["admin-token", "admin-token", "admin-token", login, "admin-token"], closed["history"]!.AsArray().Select(h => (string)h!["by"]!));
         var cases = await http.GetAllAsync("/api/cases?squad=SQ-LOOP&status=confirmed");
         Assert.Equal(id, (long)Assert.Single(cases)!["lead"]!);
 

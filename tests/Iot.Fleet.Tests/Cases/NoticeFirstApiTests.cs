@@ -59,8 +59,10 @@ public sealed class NoticeFirstApiTests(FleetApp fleet)
         Assert.Equal("承诺书 2026-017", (string)(await admin.GetFromJsonAsync<JsonObject>($"/api/leads/{lead}/case"))!["commitment"]!["reference"]!);
         Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync($"/api/leads/{lead - 1}/case/commitment/scan")).StatusCode);
 
+        using (var colleague = await fleet.As("inspector"))
+            await Step(colleague, lead, "verify", new { note = "letter and site photos seen" });
         var closed = await Step(admin, lead, "close", new { outcome = "confirmed", note = "notice served" });
-        Assert.Equal(["acknowledge", "dispatch", "result", "minor", "commitment", "close"], closed["history"]!.AsArray().Select(h => (string)h!["step"]!));
+        Assert.Equal(["acknowledge", "dispatch", "result", "minor", "commitment", "verify", "close"], closed["history"]!.AsArray().Select(h => (string)h!["step"]!));
         Assert.Equal(site, (string)closed["site"]!);
     }
 

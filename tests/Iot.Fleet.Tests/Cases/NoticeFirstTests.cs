@@ -71,6 +71,7 @@ public sealed class NoticeFirstTests : IDisposable
         var first = Found(_db.RaiseLead("D-1", value: 160, limit: 150, rule: "dust.pm10"));
         Assert.Equal(CaseStatus.Noticed, first.Status);
         _db.Cases.Commitment(first.Lead, new CommitmentLetter("王经理 (site manager)", null, null, "承诺书 2026-031", null), "li.wei", null);
+        _db.Cases.Verify(first.Lead, "letter seen", "chief", null);
         _db.Cases.Close(first.Lead, CaseStatus.Confirmed, null, "notice served", "chief", null);
 
         _db.Clock.Now += TimeSpan.FromDays(10);
@@ -183,10 +184,11 @@ public sealed class NoticeFirstTests : IDisposable
         Assert.Equal(("commitment", CaseStatus.Noticed, CaseStatus.Noticed), (recorded.History![^1].Step, recorded.History[^1].From, recorded.History[^1].To));
         Assert.Null(_db.Cases.CommitmentScan(noticed.Lead));
 
+        _db.Cases.Verify(noticed.Lead, "letter seen", "chief", null);
         var closed = _db.Cases.Close(noticed.Lead, CaseStatus.Confirmed, null, "notice served; operator committed", "chief", null);
         Assert.Equal(CaseStatus.Confirmed, closed.Status);
         Assert.Equal("承诺书 2026-017", closed.Commitment!.Reference);
-        Assert.Equal(["acknowledge", "dispatch", "result", "notice", "commitment", "close"], closed.History!.Select(h => h.Step));
+        Assert.Equal(["acknowledge", "dispatch", "result", "notice", "commitment", "verify", "close"], closed.History!.Select(h => h.Step));
     }
 
     /// <summary>Acknowledged, dispatched and a violation found on site.</summary>

@@ -80,12 +80,14 @@ public sealed class MonthlyReportTests : IDisposable
         _db.Cases.Result(rectified.Id, CaseStatus.ViolationFound, "purifier off", null, "li.wei", null);
         _db.Cases.Deadline(rectified.Id, _db.Clock.Now.AddDays(2), null, "li.wei", null);
         _db.Cases.Result(west.Id, CaseStatus.ViolationFound, "night piling", null, "wang.fang", null);
+        _db.Cases.Verify(west.Id, "photos seen", "li.wei", null); // by someone else (Cases: independent verification)
         _db.Cases.Close(west.Id, CaseStatus.Confirmed, null, null, "wang.fang", null);
         _db.Clock.Now += TimeSpan.FromMinutes(25);
         _db.Cases.Result(late.Id, CaseStatus.NoViolation, "kitchen closed", null, "li.wei", null);
         _db.Cases.Close(late.Id, CaseStatus.Dismissed, "no_violation_on_site", null, "li.wei", null);
         _db.Clock.Now += TimeSpan.FromDays(2);
         _db.Cases.Recheck(rectified.Id, CaseStatus.Rectified, "filter cleaned", "li.wei", null);
+        _db.Cases.Verify(rectified.Id, "filter seen", "wang.fang", null);
         _db.Cases.Close(rectified.Id, CaseStatus.Confirmed, null, null, "li.wei", null);
 
         var report = _report.Build("2026-11");

@@ -2,11 +2,11 @@
 // time formatting in the bureau's zone; the domain's words (rules, case states, steps) come from the fleet's
 // glossary as /assets/words.js. Load after i18n.js and words.js; a page calls App.start(async me => { … }) once its DOM is ready.
 I18n.add({
-  brand: "执法线索", navLeads: "线索", navSites: "站点与设备", navReport: "月报", signOut: "退出", langSwitch: "EN",
+  brand: "执法线索", navLeads: "线索", navSites: "点位与设备", navReport: "月报", signOut: "退出", langSwitch: "EN",
   loading: "加载中…", none: "无", yes: "是", no: "否", live: "实时", offline: "已断开，重连中…",
   dueIn: "距到场时限 {0}", overdueBy: "已超时 {0}", respondedIn: "{0} 到场", respondedLate: "{0} 到场（超时）",
   backfilled: "补传", reviewBy: "复核截止 {0}", reviewOverdueBy: "复核已超时 {0}", reviewed: "已复核", reviewedLate: "已复核（超时）",
-  minutes: "{0} 分钟", grid: "网格", squad: "中队", site: "站点",
+  minutes: "{0} 分钟", grid: "网格", squad: "中队", site: "点位",
   permitted: "有证明/报备", noPermit: "无证明",
 }, {
   brand: "Enforcement leads", navLeads: "Leads", navSites: "Sites & devices", navReport: "Monthly report", signOut: "Sign out", langSwitch: "中文",

@@ -3,12 +3,12 @@
 I18n.add({
   title: "安装网关",
   step1: "1 · 扫描或输入认领码", scan: "扫描标签", code: "认领码（见标签）", codeHint: "XXXX-XXXX-XX",
-  step2: "2 · 选择站点", existingSite: "已有站点", siteHint: "输入站点编号或名称", createSite: "新建站点",
-  siteId: "站点编号", kind: "类型", fume: "餐饮（油烟）", noise: "工地（噪声）", dust: "工地（扬尘）", siteName: "名称",
+  step2: "2 · 选择点位", existingSite: "已有点位", siteHint: "输入点位编号或名称", createSite: "新建点位",
+  siteId: "点位编号", kind: "类型", fume: "餐饮（油烟）", noise: "工地（噪声）", dust: "工地（扬尘）", siteName: "名称",
   lat: "纬度", lon: "经度", here: "使用当前位置", grid: "网格", hours: "营业时间", profile: "标准档",
   claim: "认领网关", step3: "3 · 现场验证", live: "检查清单会自动刷新。", note: "备注（可选）", photo: "安装照片（可选）",
-  sign: "签署调试记录", done: "调试完成，站点开始产生执法线索。", pass: "通过", fail: "未通过", pending: "等待中",
-  noCamera: "此浏览器不能扫码，请手动输入认领码。", badQr: "这不是网关标签的二维码。", chooseSite: "请选择或新建站点。",
+  sign: "签署调试记录", done: "调试完成，点位开始产生执法线索。", pass: "通过", fail: "未通过", pending: "等待中",
+  noCamera: "此浏览器不能扫码，请手动输入认领码。", badQr: "这不是网关标签的二维码。", chooseSite: "请选择或新建点位。",
   // What to do about a check that has not passed; the fleet's own detail (values, dBm …) follows in small type.
   "own_credentials.pending": "网关尚未上线或尚未换用自身凭据：检查电源和网络", "clock_synced.pending": "尚未收到网关状态",
   "clock_synced.fail": "网关时钟未同步：检查能否访问 NTP 服务器", "channels.pending": "最近 10 分钟没有数据记录",

@@ -1,20 +1,24 @@
 // One lead: what it rests on (readings against the limit, devices, commissioning, the site's permits and past),
-// and its case, moved through the closed loop: acknowledge → dispatch → on-site result → deadline → re-check → close.
+// and its case, moved through the bureau's closed loop: 立案 → 派遣 → 到场签到 → 处置 → (处罚立案 · 责令限期改正 · 复查) → 核查 →
+// 结案 → 反馈. The steps' names are the glossary's (step.*, status.*: /assets/words.js).
 I18n.add({
   back: "← 全部线索", evidence: "下载证据包（zip）", readings: "事件期间的监测数据", case: "案件", history: "处置记录",
-  devices: "设备与调试", commissioning: "调试记录", siteTitle: "站点", permits: "夜间施工许可", siteHistory: "该站点以往线索",
-  doAcknowledge: "受理", doDispatch: "派遣", doResult: "录入现场结果", doDeadline: "设定整改期限", doRecheck: "复查", doConfirm: "结案·属实",
-  doDismiss: "结案·不予处理", readOnly: "只有执法人员可以处置案件。",
+  devices: "设备与调试", commissioning: "调试记录", siteTitle: "点位", permits: "夜间施工证明（报备）", siteHistory: "该点位以往线索",
+  readOnly: "只有执法人员可以处置案件。",
+  locating: "正在获取手机定位…", fixAt: "定位 {0}, {1}（精度 ±{2} 米）", noFix: "无法获取定位：{0}。请手工录入到场时间并说明原因。",
+  arrivalReason: "无法定位的原因（必填）", checkIn: "到场签到", distance: "距点位 {0} 米", far: "距点位过远，请核实",
+  noSiteCoordinates: "点位无坐标，未计算距离", typed: "手工录入：{0}", verification: "核查", feedback: "反馈", channel: "反馈对象",
+  feedbackText: "反馈内容（500 字以内）", arrivalTyped: "到场时间（无签到时手工录入，须说明原因）",
   noticeFirst: "轻微违法：向经营者送达告知书，由其签署承诺书，不走处罚程序（轻微违法告知承诺）。",
   rule: "规则", value: "最高值 / 限值", episode: "超标时段", raised: "发现时间", profile: "标准", late: "补传数据", detail: "说明",
-  squad: "中队", responseDue: "到场时限", respondedAt: "到场时间", result: "现场结果", rectifyBy: "整改期限", recheckResult: "复查结果",
+  squad: "中队", responseDue: "到场时限", respondedAt: "到场时间", result: "现场处置结果", rectifyBy: "改正期限", recheckResult: "复查结果",
   closeReason: "结案理由", note: "备注", noteRequired: "备注（必填）", squadAuto: "网格所属中队（自动）：{0}", squadNone: "（该网格无所属中队）",
-  arrivedAt: "到场时间", violationFound: "发现违法", noViolation: "未发现违法", due: "整改期限", rectified: "已整改", notRectified: "未整改",
+  arrivedAt: "到场时间", violationFound: "发现违法", noViolation: "未发现违法", due: "改正期限", rectified: "已整改", notRectified: "未整改",
   reason: "理由", submit: "提交", cancel: "取消", limit: "限值 {0}", episodeBand: "超标时段", edgeBand: "首末超标窗口", overLimit: "超限分钟",
   device: "设备", status: "状态", lastSeen: "最后上报", firmware: "固件", buffered: "缓存", rejected: "拒收", passed: "通过", failed: "未通过",
-  signedBy: "{0} 签署于 {1}，自 {2} 起有效", adminRecord: "管理员补录", noPermits: "无许可。", noHistory: "无以往线索。", kind: "类型",
+  signedBy: "{0} 签署于 {1}，自 {2} 起有效", adminRecord: "管理员补录", noPermits: "无夜间施工证明或报备。", noHistory: "无以往线索。", kind: "类型",
   coordinates: "坐标", open: "打开", inspectorsOnly: "证据包仅限执法人员下载。",
-  reviewDue: "复核时限", doMinor: "认定是否轻微", doCommitment: "录入承诺书", minorVerdict: "轻微违法认定", minorYes: "轻微（告知承诺）",
+  reviewDue: "复核时限", minorVerdict: "轻微违法认定", minorYes: "轻微（告知承诺）",
   minorNo: "不属轻微（处罚程序）", minorUpTo: "轻微上限 {0}", minorNever: "不按超标幅度认定轻微", decidedBy: "认定：{0}", fleetDecided: "系统按清单判定",
   minorChoice: "认定", reasonRequired: "理由（必填）", commitment: "承诺书", signedFor: "经营者签字人", signedAt: "签署时间", letterText: "承诺内容",
   letterReference: "承诺书编号", letterScan: "承诺书扫描件（JPEG/PNG，可选）", scan: "扫描件",
@@ -29,21 +33,24 @@ I18n.add({
   meters: "Meters", noMeter: "no meter registered", serial: "serial", certificate: "certificate {0}, valid until {1}", noCertificate: "no valid certificate",
   background: "Background noise", backgroundBy: "{0} dB(A) (measured by {1} at {2})", measuredCorrected: "highest measured {0}, corrected {1}", notice: "Notice to the party (print)",
   back: "← All leads", evidence: "Download the evidence bundle (zip)", readings: "Readings over the episode", case: "Case", history: "History",
-  devices: "Devices and commissioning", commissioning: "Commissioning records", siteTitle: "Site", permits: "Night-work permits",
-  siteHistory: "Earlier leads at this site",
-  doAcknowledge: "Acknowledge", doDispatch: "Dispatch", doResult: "On-site result", doDeadline: "Rectification deadline", doRecheck: "Re-check",
-  doConfirm: "Close · confirmed", doDismiss: "Close · dismiss", readOnly: "Only inspectors take the loop's steps.",
+  devices: "Devices and commissioning", commissioning: "Commissioning records", siteTitle: "Monitoring point", permits: "Night-work certificates (registrations)",
+  siteHistory: "Earlier leads at this monitoring point",
+  readOnly: "Only inspectors take the loop's steps.",
+  locating: "Asking the phone for its location…", fixAt: "location {0}, {1} (±{2} m)", noFix: "No location: {0}. Type the arrival time and say why.",
+  arrivalReason: "Why there is no location (required)", checkIn: "Check-in", distance: "{0} m from the monitoring point", far: "far from the monitoring point: check",
+  noSiteCoordinates: "the monitoring point has no coordinates: no distance", typed: "typed by hand: {0}", verification: "Verification", feedback: "Feedback",
+  channel: "Feedback to", feedbackText: "What was said (up to 500 characters)", arrivalTyped: "Arrived at (typed without a check-in, with a reason)",
   noticeFirst: "Minor offence: the operator gets a notice and signs a commitment letter (承诺书) instead of the penalty path.",
   rule: "Rule", value: "Worst / limit", episode: "Episode", raised: "Raised", profile: "Standard", late: "Backfilled data", detail: "Detail",
-  squad: "Squad", responseDue: "Response due", respondedAt: "On site", result: "On-site result", rectifyBy: "Rectify by", recheckResult: "Re-check",
+  squad: "Squad", responseDue: "Response due", respondedAt: "On site", result: "On-site result", rectifyBy: "Correct by", recheckResult: "Re-check",
   closeReason: "Close reason", note: "Note", noteRequired: "Note (required)", squadAuto: "Squad owning the grid (automatic): {0}", squadNone: "(no squad owns this grid)",
   mergedInto: "Merged into lead", leadChanges: "Changes from late data",
-  arrivedAt: "Arrived at", violationFound: "violation found", noViolation: "no violation", due: "Rectify by", rectified: "rectified", notRectified: "not rectified",
+  arrivedAt: "Arrived at", violationFound: "violation found", noViolation: "no violation", due: "Correct by", rectified: "rectified", notRectified: "not rectified",
   reason: "Reason", submit: "Submit", cancel: "Cancel", limit: "limit {0}", episodeBand: "episode", edgeBand: "first and last breaching window", overLimit: "minute over the limit",
   device: "Device", status: "Status", lastSeen: "Last seen", firmware: "Firmware", buffered: "Buffered", rejected: "Rejected", passed: "passed", failed: "failed",
-  signedBy: "signed by {0} at {1}, valid from {2}", adminRecord: "admin record", noPermits: "No permits.", noHistory: "No earlier leads.", kind: "Kind",
+  signedBy: "signed by {0} at {1}, valid from {2}", adminRecord: "admin record", noPermits: "No night-work certificates or registrations.", noHistory: "No earlier leads.", kind: "Kind",
   coordinates: "Coordinates", open: "open", inspectorsOnly: "The evidence bundle is for inspectors.",
-  reviewDue: "Review due", doMinor: "Minor or not", doCommitment: "Commitment letter", minorVerdict: "Minor offence", minorYes: "minor (notice)",
+  reviewDue: "Review due", minorVerdict: "Minor offence", minorYes: "minor (notice)",
   minorNo: "not minor (penalty path)", minorUpTo: "minor up to {0}", minorNever: "never minor by margin", decidedBy: "decided by {0}", fleetDecided: "judged by the bureau's list",
   minorChoice: "Decision", reasonRequired: "Reason (required)", commitment: "Commitment letter", signedFor: "Signed for the operator by", signedAt: "Signed at",
   letterText: "What the operator commits to", letterReference: "Letter number", letterScan: "Scan of the letter (JPEG/PNG, optional)", scan: "scan",
@@ -51,13 +58,17 @@ I18n.add({
 
 const $ = id => document.getElementById(id);
 const id = +new URLSearchParams(location.search).get("id");
-let evidence = null, theCase = null, site = null, squads = [], reasons = [], meta = null;
+let evidence = null, theCase = null, site = null, squads = [], reasons = [], channels = [], meta = null;
 
 // Which states each step may start from is the fleet's (GET /api/meta, Cases/CaseSteps.AllowedFrom), so the buttons say
 // what is possible; the server still judges every step. The two close buttons are one step there, with its outcome.
 const STEP = { confirm: "close:confirmed", dismiss: "close:dismissed" };
-// A commitment letter belongs to a noticed case only (the server refuses it otherwise).
-const possible = (step, c) => (meta.caseSteps[STEP[step] ?? step] ?? []).includes(c.status) && (step !== "commitment" || c.notice);
+// What the state alone does not say (the server refuses it otherwise): a commitment letter belongs to a noticed case only,
+// a penalty case is filed once and never for a notice, a check-in and a verification are made once.
+// A case closes as confirmed once verified (核查) by someone other than who recorded its result.
+const ONCE = { commitment: c => c.notice, file: c => !c.notice && !c.caseNumber, checkin: c => !c.checkIn, verify: c => !c.verification,
+  confirm: c => !!c.verification };
+const possible = (step, c) => (meta.caseSteps[STEP[step] ?? step] ?? []).includes(c.status) && (ONCE[step]?.(c) ?? true);
 
 const COLORS = ["#0b63ce", "#7b3fb5", "#00838f", "#5d4037"];
 
@@ -144,11 +155,17 @@ function drawCase() {
   else fact(dl, "responseDue", App.time(c.responseDue));
   if (c.squad) fact(dl, "squad", squadName(c.squad));
   if (c.respondedAt) fact(dl, "respondedAt", App.time(c.respondedAt));
+  if (c.checkIn) fact(dl, "checkIn", ...checkInText(c.checkIn));
   if (c.result) fact(dl, "result", App.status(c.result), c.resultNote ? ` — ${c.resultNote}` : "");
   if (c.minor) fact(dl, "minorVerdict", ...minorText(c.minor));
   if (c.commitment) fact(dl, "commitment", ...letterText(c.commitment));
   if (c.rectifyBy) fact(dl, "rectifyBy", App.time(c.rectifyBy));
   if (c.recheck) fact(dl, "recheckResult", App.status(c.recheck));
+  if (c.caseNumber) fact(dl, "case_number", c.caseNumber);
+  if (c.verification) fact(dl, "verification", `${c.verification.by} · ${App.time(c.verification.at)}`, App.el("div", { class: "muted" }, c.verification.note));
+  if (c.fineYuan != null) fact(dl, "fine", c.fineYuan.toFixed(2));
+  if (c.feedback?.length) fact(dl, "feedback", App.el("ul", {}, ...c.feedback.map(f => App.el("li", { "data-channel": f.channel },
+    `${channelText(f.channel)} · ${f.by} · ${App.time(f.at)}`, App.el("div", { class: "muted" }, f.text)))));
   if (c.closeReason) fact(dl, "closeReason", reasonText(c.closeReason), c.closeNote ? ` — ${c.closeNote}` : "");
   const may = App.handles();
   for (const button of $("steps").querySelectorAll("button")) button.disabled = !may || !possible(button.dataset.step, c);
@@ -160,7 +177,11 @@ function drawCase() {
     h.data?.reason ? App.el("div", { class: "muted" }, reasonText(h.data.reason)) : null,
     h.data?.why ? App.el("div", { class: "muted" }, h.data.why) : null,
     h.data?.minor?.why ? App.el("div", { class: "muted" }, h.data.minor.why) : null,
-    h.data?.signed_by ? App.el("div", { class: "muted" }, `${h.data.signed_by} · ${App.time(h.data.signed_at)}`) : null)));
+    h.data?.signed_by ? App.el("div", { class: "muted" }, `${h.data.signed_by} · ${App.time(h.data.signed_at)}`) : null,
+    h.data?.case_number ? App.el("div", { class: "muted" }, `${I18n.t("case_number")} ${h.data.case_number}`) : null,
+    h.data?.channel ? App.el("div", { class: "muted" }, `${channelText(h.data.channel)}: ${h.data.text}`) : null,
+    h.data?.distance_m != null ? App.el("div", { class: "muted" }, I18n.t("distance", App.num(h.data.distance_m))) : null,
+    h.data?.fine_yuan != null ? App.el("div", { class: "muted" }, `${I18n.t("fine")} ${Number(h.data.fine_yuan).toFixed(2)}`) : null)));
   tick();
 }
 
@@ -171,6 +192,13 @@ function minorText(m) {
   return [I18n.t(m.minor ? "minorYes" : "minorNo"), ` · ${over} (${allowed}) · `,
     m.by === "fleet" ? I18n.t("fleetDecided") : I18n.t("decidedBy", m.by),
     m.reason ? App.el("div", { class: "muted" }, m.reason) : null, App.el("div", { class: "muted" }, m.why)];
+}
+
+// Where the check-in was: the distance to the monitoring point and a warning when far, or the typed time's reason.
+function checkInText(k) {
+  if (k.lat == null) return [App.time(k.at), " · ", I18n.t("typed", k.reason)];
+  return [App.time(k.at), " · ", k.distanceM == null ? I18n.t("noSiteCoordinates") : I18n.t("distance", App.num(k.distanceM)),
+    k.far ? App.el("span", { class: "badge fail", "data-far": "true" }, ` ${I18n.t("far")}`) : null];
 }
 
 function letterText(k) {
@@ -193,6 +221,7 @@ function tick() {
 }
 
 const squadName = sid => { const s = squads.find(q => q.id === sid); return s ? `${s.name} (${s.id})` : sid; };
+const channelText = cid => { const c = channels.find(x => x.id === cid); return c ? (I18n.lang === "zh" ? c.zh : c.en) : cid; };
 const reasonText = rid => { const r = reasons.find(x => x.id === rid); return r ? (I18n.lang === "zh" ? r.zh : r.en) : rid; };
 const owner = () => squads.find(s => site?.grid && s.grids.includes(site.grid));
 
@@ -212,11 +241,49 @@ const FORMS = {
       ...squads.map(s => App.el("option", { value: s.id }, `${s.name} (${s.id})`)))), field("note", App.el("input", { id: "stepNote" }))],
     send: () => ["dispatch", { squad: $("dispatchSquad").value || undefined, note: $("stepNote").value || undefined }],
   }),
+  // Arrival by the phone's location (navigator.geolocation); only when it has none, typed by hand with the reason.
+  checkin: () => ({
+    fields: [App.el("p", { id: "fixStatus", class: "muted" }, I18n.t("locating")),
+      App.el("div", { id: "typedArrival", class: "hidden" },
+        field("arrivedAt", App.el("input", { id: "arrivedAt", type: "datetime-local", value: localInput(new Date()) })),
+        field("arrivalReason", App.el("textarea", { id: "arrivalReason", rows: 2 })))],
+    after: () => {
+      $("submitStep").disabled = true;
+      const typed = why => {
+        $("fixStatus").textContent = I18n.t("noFix", why);
+        $("typedArrival").classList.remove("hidden");
+        $("arrivalReason").required = true;
+        $("submitStep").disabled = false;
+      };
+      if (!navigator.geolocation) { typed("navigator.geolocation"); return; }
+      navigator.geolocation.getCurrentPosition(p => {
+        fix = { lat: p.coords.latitude, lon: p.coords.longitude, accuracy: p.coords.accuracy };
+        $("fixStatus").textContent = I18n.t("fixAt", fix.lat.toFixed(5), fix.lon.toFixed(5), Math.round(fix.accuracy));
+        $("submitStep").disabled = false;
+      }, e => typed(e.message || String(e.code)), { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+    },
+    send: () => ["checkin", fix ?? { arrivedAt: fromLocalInput($("arrivedAt").value), reason: $("arrivalReason").value }],
+  }),
   result: () => ({
     fields: [field("result", select("resultValue", [["violation_found", "violationFound"], ["no_violation", "noViolation"]])),
       field("noteRequired", App.el("textarea", { id: "stepNote", rows: 2, required: true })),
-      field("arrivedAt", App.el("input", { id: "arrivedAt", type: "datetime-local", value: localInput(new Date()) }))],
-    send: () => ["result", { result: $("resultValue").value, note: $("stepNote").value, arrivedAt: $("arrivedAt").value ? fromLocalInput($("arrivedAt").value) : undefined }],
+      ...(theCase.checkIn ? [] : [field("arrivalTyped", App.el("input", { id: "arrivedAt", type: "datetime-local" })),
+        field("arrivalReason", App.el("input", { id: "arrivalReason" }))])],
+    send: () => ["result", { result: $("resultValue").value, note: $("stepNote").value,
+      arrivedAt: $("arrivedAt")?.value ? fromLocalInput($("arrivedAt").value) : undefined, arrivalReason: $("arrivalReason")?.value || undefined }],
+  }),
+  file: () => ({
+    fields: [field("case_number", App.el("input", { id: "caseNumber", required: true, maxlength: 64 }))],
+    send: () => ["file", { caseNumber: $("caseNumber").value }],
+  }),
+  verify: () => ({
+    fields: [field("noteRequired", App.el("textarea", { id: "stepNote", rows: 2, required: true }))],
+    send: () => ["verify", { note: $("stepNote").value }],
+  }),
+  feedback: () => ({
+    fields: [field("channel", App.el("select", { id: "feedbackChannel" }, ...channels.map(c => App.el("option", { value: c.id }, I18n.lang === "zh" ? c.zh : c.en)))),
+      field("feedbackText", App.el("textarea", { id: "feedbackText", rows: 2, required: true, maxlength: 500 }))],
+    send: () => ["feedback", { channel: $("feedbackChannel").value, text: $("feedbackText").value }],
   }),
   deadline: () => ({
     fields: [field("due", App.el("input", { id: "dueAt", type: "datetime-local", required: true, value: localInput(new Date(Date.now() + 7 * 86400000)) })),
@@ -244,7 +311,12 @@ const FORMS = {
       scan: $("letterScan").files[0] ? await dataUrl($("letterScan").files[0]) : undefined,
     }],
   }),
-  confirm: () => ({ fields: [field("note", App.el("input", { id: "stepNote" }))], send: () => ["close", { outcome: "confirmed", note: $("stepNote").value || undefined }] }),
+  // A filed penalty case closes with its fine (0 for a warning).
+  confirm: () => ({
+    fields: [...(theCase.caseNumber ? [field("fine", App.el("input", { id: "fineYuan", type: "number", min: 0, step: "0.01", required: true }))] : []),
+      field("note", App.el("input", { id: "stepNote" }))],
+    send: () => ["close", { outcome: "confirmed", note: $("stepNote").value || undefined, fineYuan: $("fineYuan") ? Number($("fineYuan").value) : undefined }],
+  }),
   dismiss: () => ({
     fields: [field("reason", App.el("select", { id: "dismissReason" }, ...reasons.map(r => App.el("option", { value: r.id }, I18n.lang === "zh" ? r.zh : r.en)))),
       field("note", App.el("textarea", { id: "stepNote", rows: 2 }))],
@@ -252,11 +324,16 @@ const FORMS = {
   }),
 };
 
+// The step's name as its button shows it (the glossary's word).
+const stepWord = step => $(step).dataset.t;
+let fix = null;
+
 function openStep(step) {
-  const { fields, send } = FORMS[step]();
+  fix = null;
+  const { fields, send, after } = FORMS[step]();
   const form = $("stepForm");
   $("caseError").textContent = "";
-  form.replaceChildren(App.el("h2", { t: `do${step[0].toUpperCase()}${step.slice(1)}` }, I18n.t(`do${step[0].toUpperCase()}${step.slice(1)}`)), ...fields.flat(),
+  form.replaceChildren(App.el("h2", { t: stepWord(step) }, I18n.t(stepWord(step))), ...fields.flat(),
     App.el("div", { class: "steps" },
       App.el("button", { type: "submit", class: "primary", id: "submitStep", t: "submit" }, I18n.t("submit")),
       App.el("button", { type: "button", id: "cancelStep", t: "cancel", onclick: () => form.classList.add("hidden") }, I18n.t("cancel"))));
@@ -275,6 +352,7 @@ function openStep(step) {
     }
   };
   form.querySelector("input, select, textarea")?.focus();
+  after?.();
 }
 
 async function drawDevices() {
@@ -317,8 +395,8 @@ async function drawSite() {
 App.start("leads", async () => {
   $("steps").addEventListener("click", event => { const step = event.target.dataset?.step; if (step) openStep(step); });
   evidence = await api(`/api/leads/${id}`);
-  [site, squads, reasons, meta] = await Promise.all([api(`/api/sites/${encodeURIComponent(evidence.lead.site)}`).catch(() => null), apiAll("/api/squads"),
-    api("/api/cases/dismiss-reasons"), App.meta()]);
+  [site, squads, reasons, channels, meta] = await Promise.all([api(`/api/sites/${encodeURIComponent(evidence.lead.site)}`).catch(() => null), apiAll("/api/squads"),
+    api("/api/cases/dismiss-reasons"), api("/api/cases/feedback-channels"), App.meta()]);
   theCase = evidence.lead.status === "new" ? await api(`/api/leads/${id}/case`) : null;
   const redraw = () => { drawSummary(); drawChart(); drawCase(); };
   redraw();
