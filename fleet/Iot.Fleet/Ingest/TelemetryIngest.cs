@@ -54,6 +54,8 @@ public sealed class TelemetryIngest(
     private Dictionary<string, int> _waiting = new(StringComparer.Ordinal);
     private long _waitingTotal, _moved;
     private readonly SemaphoreSlim _backlogAdded = new(0);
+    // The session being read, so the backfill lane can yield while the broker has more for us.
+    private FleetSession? _session;
 
     protected override string Stage => IngestStage;
 
@@ -188,6 +190,7 @@ public sealed class TelemetryIngest(
             .WithReceiveMaximum((ushort)Math.Min(ushort.MaxValue, o.MaxBatch * 4)));
         var prefix = string.IsNullOrEmpty(o.SharedGroup) ? "" : $"$share/{o.SharedGroup}/";
         await session.SubscribeAsync(Kinds.Select(k => prefix + Topics.EveryDevice(k)), stop);
+        _session = session;
         counters.Ready = true;
 
         var batch = new List<MqttApplicationMessageReceivedEventArgs>(o.MaxBatch);
@@ -252,7 +255,7 @@ public sealed class TelemetryIngest(
     }
 
     /// <summary>Moves the backfill lane into the journal, oldest first, <see cref="FleetMqttOptions.BacklogBatch"/> messages
-    /// per step, each step only when the judging has nothing queued: live batches go first. Each step stores like the live
+    /// per step, each step only when nothing received waits to be read and the judging has nothing queued: live batches go first. Each step stores like the live
     /// path (de-duplicated by dev+seq) and then deletes what it moved, so a crash between the two stores nothing twice.</summary>
     private async Task BackfillLoop(System.Threading.Channels.Channel<StoredBatch> toJudge, CancellationToken stop, CancellationTokenSource failed)
     {
@@ -266,7 +269,9 @@ public sealed class TelemetryIngest(
                     await _backlogAdded.WaitAsync(stop);
                     continue;
                 }
-                while (toJudge.Reader.Count > 0) await Task.Delay(5, stop);
+                // Live first: the broker's queue is emptied (a backfill message costs an insert there) and the judging has
+                // nothing queued before a step moves backfill into the journal.
+                while (toJudge.Reader.Count > 0 || _session?.Waiting > 0) await Task.Delay(5, stop);
                 await _storing.WaitAsync(stop);
                 try
                 {
