@@ -1,10 +1,11 @@
 using System.Globalization;
 using Iot.Gateway.Virtual.Simulation;
 
-// dotnet Iot.Gateway.Virtual.dll --scenario file --mqtt-host h --mqtt-port p [--speed 60] [--state dir] [--fresh] [--factory csv] [--release-key hex]
-const string Usage = "usage: Iot.Gateway.Virtual --scenario <file> --mqtt-host <host> --mqtt-port <port> [--speed <n>] [--state <dir>] [--fresh] [--register <fleet-url> --token <admin-token> [--commission]] [--factory <factory-list.csv>] [--release-key <hex>]";
+// dotnet Iot.Gateway.Virtual.dll --scenario file --mqtt-host h --mqtt-port p [--mqtt-ca pem] [--speed 60] [--state dir] [--fresh] [--factory csv] [--release-key hex]
+const string Usage = "usage: Iot.Gateway.Virtual --scenario <file> --mqtt-host <host> --mqtt-port <port> [--mqtt-ca <ca.crt>] [--speed <n>] [--state <dir>] [--fresh] [--register <fleet-url> --token <admin-token> [--commission] | --kept-credentials] [--factory <factory-list.csv>] [--release-key <hex>]";
 
-string? scenarioPath = null, host = null, state = "virtual-state", register = null, token = null, factory = null;
+string? scenarioPath = null, host = null, state = "virtual-state", register = null, token = null, factory = null, ca = null;
+var kept = false;
 byte[]? releaseKey = null;
 int port = 0;
 double speed = 1;
@@ -26,6 +27,8 @@ for (int i = 0; i < args.Length; i++)
                 if (!double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out speed) || speed is <= 0 or > 100_000)
                     throw new ArgumentException("--speed must be a positive number (1 = real time)");
                 break;
+            case "--mqtt-ca": ca = Value(); break;
+            case "--kept-credentials": kept = true; break;
             case "--state": state = Value(); break;
             case "--fresh": fresh = true; break;
             case "--commission": commission = true; break;
@@ -100,6 +103,11 @@ using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Creat
     stop.Cancel();
 });
 
+if (kept)
+{
+    foreach (var (id, login) in FleetRegistration.KeptLogins(scenario, state)) logins[id] = login;
+    Console.WriteLine($"{logins.Count} of {scenario.Devices.Count} gateways have credentials kept in {Path.GetFullPath(state)}");
+}
 if (register is not null)
 {
     try
@@ -118,10 +126,10 @@ if (register is not null)
 await using var runner = new FleetRunner(scenario, new FleetOptions
 {
     Host = host, Port = port, Speed = speed, StateDirectory = state, Fresh = fresh, Log = Console.WriteLine, ReleaseKey = releaseKey,
-    Logins = logins,
+    Logins = logins, CaFile = ca,
 });
 Console.WriteLine($"{scenario.Devices.Count} gateways, {scenario.DurationSeconds / 60} simulated minutes from " +
-    $"{DateTimeOffset.FromUnixTimeSeconds(runner.StartUtc):yyyy-MM-dd HH:mm}Z at {speed}x, broker {host}:{port}, state in {Path.GetFullPath(state)}");
+    $"{DateTimeOffset.FromUnixTimeSeconds(runner.StartUtc):yyyy-MM-dd HH:mm}Z at {speed}x, broker {host}:{port}{(ca is null ? "" : " over TLS")}, state in {Path.GetFullPath(state)}");
 try
 {
     var summary = await runner.RunAsync(cancellationToken: stop.Token);

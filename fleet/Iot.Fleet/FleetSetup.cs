@@ -68,6 +68,7 @@ public static class FleetSetup
         services.AddSingleton<IngestCounters>();
         services.AddOptions<DeviceProofOptions>().BindConfiguration("DeviceProof");
         services.AddSingleton<DeviceKeys>();
+        services.AddSingleton<IngestBacklog>();
         services.AddSingleton<TelemetryIngest>();
         services.AddHostedService(sp => sp.GetRequiredService<TelemetryIngest>());
         services.AddHj212(builder.Configuration);

@@ -50,6 +50,9 @@ public sealed class FleetServer : ISupervisedServer, IDisposable
     public Uri Url => new($"http://127.0.0.1:{Port}");
     public string RecentOutput => _process.RecentOutput;
     public bool IsRunning => _process.IsRunning;
+
+    /// <summary>The fleet's process id (benchmarks read its CPU and memory from /proc).</summary>
+    public int ProcessId => _process.ServerId ?? throw new InvalidOperationException("the fleet is not running");
     public int? ExitCode => _process.ExitCode;
 
     /// <summary>An HTTP client for the API, with the admin token.</summary>

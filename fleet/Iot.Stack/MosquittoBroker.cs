@@ -178,6 +178,9 @@ public sealed class MosquittoBroker : ISupervisedServer, IDisposable
 
     public bool IsRunning => _process.IsRunning;
 
+    /// <summary>The broker's process id (benchmarks read its CPU, memory and limits from /proc).</summary>
+    public int ProcessId => _process.ServerId ?? throw new InvalidOperationException("the broker is not running");
+
     public int? ExitCode => _process.ExitCode;
 
     private string ConfigFile => Path.Combine(StateDirectory, "mosquitto.conf");

@@ -68,6 +68,24 @@ public sealed class ServerProcess : IDisposable
         return server;
     }
 
+    /// <summary>The server's own process id (the guard's child that is not its `sleep`), for reading its CPU and memory
+    /// from /proc; null when it is not running.</summary>
+    public int? ServerId
+    {
+        get
+        {
+            try
+            {
+                foreach (var child in File.ReadAllText($"/proc/{Id}/task/{Id}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                    if (File.ReadAllText($"/proc/{child}/comm").Trim() != "sleep") return int.Parse(child, System.Globalization.CultureInfo.InvariantCulture);
+            }
+            catch (IOException)
+            {
+            }
+            return null;
+        }
+    }
+
     /// <summary>Sends a signal to the server itself (not the guard), e.g. HUP to reload.</summary>
     public void Signal(string signal)
     {

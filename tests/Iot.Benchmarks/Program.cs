@@ -8,6 +8,10 @@ return args.FirstOrDefault() switch
     "broker" => await BrokerPersistenceBenchmark.Run(messages: Arg("--messages", 20_000), publishers: Arg("--publishers", 200), retained: Arg("--retained", 10_000), backlogs: [100_000, Arg("--backlog", 1_000_000)]),
     "firmware" => FirmwareBenchmark.Run(minutes: Arg("--minutes", 1000), records: Arg("--records", 50)),
     "registration" => await RegistrationBenchmark.Run(devices: Arg("--devices", 2000), parallel: Arg("--parallel", 1)),
+    "fleet" => await FleetBenchmark.Run(gateways: Arg("--gateways", 10_000), minutes: Arg("--minutes", 10), parallel: Arg("--parallel", 1),
+        perProcess: Arg("--per-process", 2500), storm: !args.Contains("--no-storm"), live: Arg("--live", 50), stormMinutes: Arg("--storm-minutes", 12)),
+    "storm" => await FleetBenchmark.Run(gateways: Arg("--gateways", 10_000), minutes: 0, parallel: Arg("--parallel", 1),
+        perProcess: Arg("--per-process", 2500), storm: true, live: Arg("--live", 50), stormMinutes: Arg("--storm-minutes", 12)),
     "year" => await YearBenchmark.Run(gateways: Arg("--gateways", 10_000), leads: Arg("--leads", 200_000), evidence: Arg("--evidence", 20_000), samples: Arg("--samples", 500)),
     _ => Usage(),
 };
@@ -25,6 +29,8 @@ static int Usage()
     Console.Error.WriteLine("       ./iot bench broker [--messages N] [--publishers N] [--retained N] [--backlog N]");
     Console.Error.WriteLine("       ./iot bench firmware [--minutes N] [--records N]");
     Console.Error.WriteLine("       ./iot bench registration [--devices N] [--parallel N]");
+    Console.Error.WriteLine("       ./iot bench fleet [--gateways 10000] [--minutes 10] [--parallel 1] [--per-process 2500] [--no-storm] [--live 50] [--storm-minutes 12]");
+    Console.Error.WriteLine("       ./iot bench storm [--gateways 10000] [--parallel 1] [--per-process 2500] [--live 50] [--storm-minutes 12]");
     Console.Error.WriteLine("       ./iot bench year [--gateways N] [--leads N] [--evidence N] [--samples N]");
     return 2;
 }

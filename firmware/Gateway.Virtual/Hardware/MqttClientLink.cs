@@ -21,6 +21,7 @@ public sealed class MqttClientLink : IMqttLink, IMqttInbox, IAsyncDisposable
     private readonly IMqttClient _client = new MqttClientFactory().CreateMqttClient();
     private readonly string _host, _deviceId;
     private readonly int _port;
+    private readonly System.Security.Cryptography.X509Certificates.X509Certificate2? _ca;
     private readonly ConcurrentQueue<int> _acks = new();
     private readonly Channel<MqttApplicationMessage> _inbox = Channel.CreateBounded<MqttApplicationMessage>(InboxCapacity);
     private readonly CancellationTokenSource _disposed = new();
@@ -33,9 +34,10 @@ public sealed class MqttClientLink : IMqttLink, IMqttInbox, IAsyncDisposable
     private int _nextId;
     private int _disposeCount;
 
-    public MqttClientLink(string host, int port, string deviceId)
+    /// <summary>A link to host:port, over TLS trusting only <paramref name="ca"/> when it is given (the broker's TLS listener).</summary>
+    public MqttClientLink(string host, int port, string deviceId, System.Security.Cryptography.X509Certificates.X509Certificate2? ca = null)
     {
-        (_host, _port, _deviceId) = (host, port, deviceId);
+        (_host, _port, _deviceId, _ca) = (host, port, deviceId, ca);
         _willPayload = System.Text.Encoding.UTF8.GetBytes($$"""{"v":1,"dev":"{{deviceId}}","online":false}""");
         // Acknowledged once in the inbox: the device takes over from there (AutoAcknowledge, after the handler).
         _client.ApplicationMessageReceivedAsync += e => _inbox.Writer.WriteAsync(e.ApplicationMessage, _disposed.Token).AsTask();
@@ -82,6 +84,7 @@ public sealed class MqttClientLink : IMqttLink, IMqttInbox, IAsyncDisposable
                 .WithClientId(_deviceId)
                 .WithKeepAlivePeriod(TimeSpan.FromSeconds(60));
             if (userName is not null) options.WithCredentials(userName, password);
+            if (_ca is not null) options.WithTlsOptions(tls => tls.UseTls().WithTrustChain([_ca]));
             if (will)
                 options.WithWillTopic(Iot.Contract.Topics.For(_deviceId, Iot.Contract.Topics.Status)).WithWillPayload(_willPayload).WithWillRetain()
                     .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);

@@ -134,6 +134,28 @@ public static class FleetRegistration
             throw new HttpRequestException($"the fleet refused the demo calibration of {device}: {(int)calibration.StatusCode} {await calibration.Content.ReadAsStringAsync(cancellationToken)}");
     }
 
+    /// <summary>The logins kept in the state folder (`{id}.credentials.json`, as <see cref="RegisterAsync"/> or
+    /// <see cref="Keep"/> wrote them) for the scenario's devices, without asking the fleet.</summary>
+    public static Dictionary<string, DeviceLogin> KeptLogins(Scenario scenario, string stateDirectory)
+    {
+        var logins = new Dictionary<string, DeviceLogin>(StringComparer.Ordinal);
+        foreach (var device in scenario.Devices)
+        {
+            var path = CredentialsPath(stateDirectory, device.Id);
+            if (!File.Exists(path)) continue;
+            var c = JsonSerializer.Deserialize<Credentials>(File.ReadAllText(path));
+            if (c is { UserName.Length: > 0, Password.Length: > 0 }) logins[device.Id] = new DeviceLogin(c.UserName, c.Password, EvidenceKey: c.EvidenceKey);
+        }
+        return logins;
+    }
+
+    /// <summary>Keeps a gateway's broker credentials in the state folder (owner-only), as registering does.</summary>
+    public static void Keep(string stateDirectory, string deviceId, string userName, string password)
+    {
+        Directory.CreateDirectory(stateDirectory);
+        WriteOwnerOnly(CredentialsPath(stateDirectory, deviceId), JsonSerializer.Serialize(new Credentials(userName, password)));
+    }
+
     /// <summary>Where a registered gateway's broker credentials are kept.</summary>
     public static string CredentialsPath(string stateDirectory, string deviceId) => Path.Combine(stateDirectory, deviceId + ".credentials.json");
 

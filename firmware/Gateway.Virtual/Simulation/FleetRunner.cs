@@ -23,6 +23,8 @@ public sealed class FleetOptions
     public int OtaTrialSeconds { get; init; } = 600;
     /// <summary>Broker logins by device id (own credentials, or a bootstrap secret from the factory list); others connect anonymously.</summary>
     public IReadOnlyDictionary<string, DeviceLogin>? Logins { get; init; }
+    /// <summary>The CA (PEM file) of the broker's TLS listener: connect over TLS trusting only it; null: plain TCP.</summary>
+    public string? CaFile { get; init; }
 }
 
 /// <summary>What a run did.</summary>
@@ -49,6 +51,7 @@ public sealed class FleetRunner : IAsyncDisposable
         long start = options.StartUtc ?? now + offset;
         StartUtc = start - (start % 60 + 60) % 60; // records then start on whole minutes
         Directory.CreateDirectory(options.StateDirectory);
+        var ca = options.CaFile is null ? null : System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(options.CaFile));
         foreach (var device in scenario.Devices)
         {
             if (options.Fresh)
@@ -60,7 +63,7 @@ public sealed class FleetRunner : IAsyncDisposable
                     Directory.Delete(Path.Combine(options.StateDirectory, device.Id + ".firmware"), recursive: true);
             }
             _gateways.Add(new VirtualGateway(device, StartUtc, options.Host, options.Port, options.StateDirectory, options.ReleaseKey, options.OtaTrialSeconds,
-                options.Logins?.GetValueOrDefault(device.Id)));
+                options.Logins?.GetValueOrDefault(device.Id), ca));
         }
     }
 

@@ -28,7 +28,7 @@ public sealed class VirtualGateway : IAsyncDisposable
     /// <summary>Seconds a crash_on_boot firmware runs before it crashes.</summary>
     public const int CrashAfterSeconds = 5;
     // 16 journal segments of 4 KiB (64 KiB): a virtual gateway keeps about ten hours of records offline.
-    private const int JournalSegments = 16;
+    public const int JournalSegments = 16;
     private const int ConfigBytes = 8 * 1024;
     private const int BootBytes = 8 * 1024;
 
@@ -57,13 +57,13 @@ public sealed class VirtualGateway : IAsyncDisposable
     /// the device received when it was claimed is kept in {id}.login.flash.
     /// </summary>
     public VirtualGateway(DeviceScenario device, long startUtc, string host, int port, string stateDirectory, byte[]? releaseKey = null,
-        int trialSeconds = 600, DeviceLogin? login = null)
+        int trialSeconds = 600, DeviceLogin? login = null, System.Security.Cryptography.X509Certificates.X509Certificate2? ca = null)
     {
         _device = device;
         _login = login ?? new DeviceLogin();
         Clock = new SimulatedClock(startUtc);
         Meter = new SimulatedModbusMeter(MeterProfiles.ForSite(device.Site), (byte)new GatewayConfig().MeterSlave);
-        Link = new MqttClientLink(host, port, device.Id);
+        Link = new MqttClientLink(host, port, device.Id, ca);
         _flash = new FlashFile(Path.Combine(stateDirectory, device.Id + ".flash"), ConfigBytes + BootBytes);
         _loginFlash = new FlashFile(Path.Combine(stateDirectory, device.Id + ".login.flash"), 2 * FlashFile.SectorSize);
         _random = new Random(StableHash(device.Id)); // the same variation on every run

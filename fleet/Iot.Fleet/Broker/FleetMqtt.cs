@@ -22,6 +22,9 @@ public sealed class FleetMqttOptions
     /// <summary>Messages handled per durable transaction.</summary>
     public int MaxBatch { get; set; } = 2000;
 
+    /// <summary>Messages moved from the ingest's backfill lane into the journal per transaction (Ingest/IngestBacklog).</summary>
+    public int BacklogBatch { get; set; } = 20;
+
     /// <summary>Telemetry messages one device may send per second, after a burst of 30 s worth (0: no limit).</summary>
     public double DeviceMessagesPerSecond { get; set; } = 50;
 }

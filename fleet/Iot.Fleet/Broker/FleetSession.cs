@@ -26,6 +26,7 @@ public sealed class FleetSession : IDisposable
         Client.ApplicationMessageReceivedAsync += e =>
         {
             e.AutoAcknowledge = false;
+            Interlocked.Increment(ref _waiting);
             _received.Writer.TryWrite(e);
             return Task.CompletedTask;
         };
@@ -51,7 +52,9 @@ public sealed class FleetSession : IDisposable
     {
         try
         {
-            return await _received.Reader.ReadAsync(_lost.Token);
+            var message = await _received.Reader.ReadAsync(_lost.Token);
+            Interlocked.Decrement(ref _waiting);
+            return message;
         }
         catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
         {
@@ -59,8 +62,18 @@ public sealed class FleetSession : IDisposable
         }
     }
 
+    /// <summary>Messages received and not yet read.</summary>
+    public int Waiting => Volatile.Read(ref _waiting);
+    // Counted here: the single-reader channel cannot count.
+    private int _waiting;
+
     /// <summary>A message already queued, without waiting.</summary>
-    public bool TryRead(out MqttApplicationMessageReceivedEventArgs message) => _received.Reader.TryRead(out message!);
+    public bool TryRead(out MqttApplicationMessageReceivedEventArgs message)
+    {
+        if (!_received.Reader.TryRead(out message!)) return false;
+        Interlocked.Decrement(ref _waiting);
+        return true;
+    }
 
     /// <summary>Subscribes to every topic filter at <paramref name="qos"/>; a refusal, or a lower grant, throws.</summary>
     public async Task SubscribeAsync(IEnumerable<string> topicFilters, CancellationToken stop, MqttQualityOfServiceLevel qos = MqttQualityOfServiceLevel.AtLeastOnce)

@@ -14,8 +14,10 @@ namespace Iot.Fleet.Ingest;
 /// <summary>
 /// Takes device messages from the broker and makes them durable before acknowledging them:
 /// validate → store the batch in one transaction (records de-duplicated by dev+seq, events by their
-/// content) → PUBACK in arrival order → judge the new records and events → save leads with the rules
-/// cursors. A crash anywhere loses nothing: unacknowledged messages come again and are de-duplicated;
+/// content) → PUBACK in arrival order → judge the new records and events (the rules may start on what is durable before the
+/// PUBACK goes) → save leads with the rules cursors. Telemetry sent late from a device's store (and anything of that device after it, so a device's
+/// records keep their order) takes the backfill lane: written to the <see cref="IngestBacklog"/> as it came,
+/// acknowledged, and moved into the journal in large batches whenever the judging has nothing else queued. A crash anywhere loses nothing: unacknowledged messages come again and are de-duplicated;
 /// stored but unjudged records and events are judged on start. Each message is checked on its own, so a
 /// bad one becomes a rejection and never stops the others; a failure of the stage itself (a database
 /// error, a lost broker) restarts it with a fresh rule engine that resumes from the saved cursors.
@@ -23,6 +25,7 @@ namespace Iot.Fleet.Ingest;
 public sealed class TelemetryIngest(
     IOptions<FleetMqttOptions> options,
     RecordJournal journal,
+    IngestBacklog backlog,
     LeadStore leads,
     SiteRegistry registry,
     InfluxWriter influx,
@@ -37,7 +40,7 @@ public sealed class TelemetryIngest(
     public static readonly string[] Kinds = [Topics.Telemetry, Topics.Event, Topics.Status];
 
     /// <summary>The stages' names in /healthz.</summary>
-    public const string IngestStage = "ingest", JudgingStage = "judging";
+    public const string IngestStage = "ingest", JudgingStage = "judging", BacklogStage = "backlog";
 
     private readonly DeviceRateLimits _limits = new(clock, options.Value.DeviceMessagesPerSecond);
     // Telemetry from other transports (HJ 212 monitors) waits here; it outlives a restart of the stage.
@@ -47,6 +50,12 @@ public sealed class TelemetryIngest(
     private readonly SemaphoreSlim _storing = new(1, 1);
     private RuleEngine _engine = null!;
     private long _eventsAppliedUpTo;
+    // The backfill lane: messages waiting per device (read and changed under _storing), their sum, and those moved so far.
+    private Dictionary<string, int> _waiting = new(StringComparer.Ordinal);
+    private long _waitingTotal, _moved;
+    private readonly SemaphoreSlim _backlogAdded = new(0);
+    // The session being read, so the backfill lane can yield while the broker has more for us.
+    private FleetSession? _session;
 
     protected override string Stage => IngestStage;
 
@@ -55,6 +64,9 @@ public sealed class TelemetryIngest(
         // A fresh engine each run: after a failure, memory may hold half-applied state; the journal does not.
         _engine = new RuleEngine(registry, journal, leads, Clock);
         Health.Watch(JudgingStage, () => (journal.LatestRowId() - _engine.AppliedUpTo, _engine.AppliedUpTo));
+        _waiting = backlog.WaitingByDevice();
+        Interlocked.Exchange(ref _waitingTotal, _waiting.Values.Sum());
+        Health.Watch(BacklogStage, () => (Interlocked.Read(ref _waitingTotal), Interlocked.Read(ref _moved)));
         CatchUpRules();
         var toJudge = System.Threading.Channels.Channel.CreateBounded<StoredBatch>(
             new System.Threading.Channels.BoundedChannelOptions(8) { SingleReader = true });
@@ -63,6 +75,7 @@ public sealed class TelemetryIngest(
         // Stopped on its own at the end, so the judging worker still drains what was stored (as before foreign input).
         using var foreignStop = CancellationTokenSource.CreateLinkedTokenSource(failed.Token);
         var foreign = ForeignLoop(toJudge.Writer, foreignStop.Token, failed);
+        var backfill = BackfillLoop(toJudge, foreignStop.Token, failed);
         try
         {
             await Receive(toJudge.Writer, failed.Token);
@@ -75,6 +88,7 @@ public sealed class TelemetryIngest(
         {
             await foreignStop.CancelAsync();
             await foreign;
+            await backfill;
             toJudge.Writer.TryComplete();
             counters.Ready = false;
             await judging;
@@ -176,9 +190,12 @@ public sealed class TelemetryIngest(
             .WithReceiveMaximum((ushort)Math.Min(ushort.MaxValue, o.MaxBatch * 4)));
         var prefix = string.IsNullOrEmpty(o.SharedGroup) ? "" : $"$share/{o.SharedGroup}/";
         await session.SubscribeAsync(Kinds.Select(k => prefix + Topics.EveryDevice(k)), stop);
+        _session = session;
         counters.Ready = true;
 
         var batch = new List<MqttApplicationMessageReceivedEventArgs>(o.MaxBatch);
+        var live = new List<ReceivedMessage>(o.MaxBatch);
+        var late = new List<(string Device, ReceivedMessage Message)>();
         while (!stop.IsCancellationRequested)
         {
             batch.Clear();
@@ -194,18 +211,108 @@ public sealed class TelemetryIngest(
             await _storing.WaitAsync(stop);
             try
             {
-                // A failure here (disk full, database gone) acknowledges nothing: the stage restarts and the
-                // broker sends the batch again.
-                var stored = Handle(batch.ConvertAll(e => ReceivedMessage.From(e.ApplicationMessage)));
+                // A failure here (disk full, database gone) acknowledges nothing: the stage restarts (reading the
+                // lane's counts again) and the broker sends the batch again.
+                // The live part first: durable, it goes to the rules while the backfill part is written to its lane.
+                Sort(batch, live, late);
+                if (live.Count > 0)
+                {
+                    var stored = Handle(live);
+                    influx.Enqueue(stored.Fresh);
+                    await toJudge.WriteAsync(stored, stop);
+                }
+                backlog.Add(late, Clock.GetUtcNow());
+                // Everything durable: acknowledged in arrival order.
                 foreach (var message in batch) await message.AcknowledgeAsync(stop);
-                influx.Enqueue(stored.Fresh);
-                // Durable and acknowledged: the rules judge it on their own worker while the next batch is stored.
-                await toJudge.WriteAsync(stored, stop);
+                if (late.Count > 0) _backlogAdded.Release();
             }
             finally
             {
                 _storing.Release();
             }
+        }
+    }
+
+    /// <summary>Splits a received batch into the live lane and the backfill lane: telemetry with a record sent late from
+    /// the device's store, and every telemetry message of a device that has messages waiting in the lane (so each device's
+    /// records reach the journal in the order it sent them). Events and statuses are small and always live.</summary>
+    private void Sort(List<MqttApplicationMessageReceivedEventArgs> batch, List<ReceivedMessage> live, List<(string, ReceivedMessage)> late)
+    {
+        live.Clear();
+        late.Clear();
+        foreach (var e in batch)
+        {
+            var message = ReceivedMessage.From(e.ApplicationMessage);
+            if (Topics.TryParse(message.Topic, out var device, out var kind) && kind == Topics.Telemetry && WireProtocol.DeviceId().IsMatch(device)
+                && (_waiting.ContainsKey(device) || IngestBacklog.IsBackfill(message.Payload.Span)))
+            {
+                late.Add((device, message));
+                _waiting[device] = _waiting.GetValueOrDefault(device) + 1;
+                Interlocked.Increment(ref _waitingTotal);
+            }
+            else live.Add(message);
+        }
+    }
+
+    /// <summary>Moves the backfill lane into the journal, oldest first, <see cref="FleetMqttOptions.BacklogBatch"/> messages
+    /// per step, each step only when nothing received waits to be read and the judging has nothing queued: live batches go first. Each step stores like the live
+    /// path (de-duplicated by dev+seq) and then deletes what it moved, so a crash between the two stores nothing twice.</summary>
+    private async Task BackfillLoop(System.Threading.Channels.Channel<StoredBatch> toJudge, CancellationToken stop, CancellationTokenSource failed)
+    {
+        await Task.Yield();
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                if (Interlocked.Read(ref _waitingTotal) == 0)
+                {
+                    await _backlogAdded.WaitAsync(stop);
+                    continue;
+                }
+                // Live first: the broker's queue is emptied (a backfill message costs an insert there) and the judging has
+                // nothing queued before a step moves backfill into the journal.
+                while (toJudge.Reader.Count > 0 || _session?.Waiting > 0) await Task.Delay(5, stop);
+                await _storing.WaitAsync(stop);
+                try
+                {
+                    var entries = backlog.Oldest(options.Value.BacklogBatch);
+                    if (entries.Count == 0)
+                    {
+                        _waiting.Clear();
+                        Interlocked.Exchange(ref _waitingTotal, 0);
+                        continue;
+                    }
+                    var fresh = new List<TelemetryRecord>();
+                    var events = new List<DeviceEvent>();
+                    // Read as of when each arrived (the parser's clock check, the records' received time): one store per arrival.
+                    foreach (var run in entries.GroupBy(e => e.ReceivedAt))
+                    {
+                        var stored = Handle(run.Select(e => new ReceivedMessage(e.Topic, e.Payload)).ToList(), run.Key);
+                        fresh.AddRange(stored.Fresh);
+                        events.AddRange(stored.Events);
+                    }
+                    backlog.RemoveUpTo(entries[^1].Id);
+                    foreach (var e in entries)
+                        if (_waiting.TryGetValue(e.Device, out var n)) { if (n <= 1) _waiting.Remove(e.Device); else _waiting[e.Device] = n - 1; }
+                    Interlocked.Add(ref _waitingTotal, -entries.Count);
+                    Interlocked.Add(ref _moved, entries.Count);
+                    influx.Enqueue(fresh);
+                    await toJudge.Writer.WriteAsync(new StoredBatch(fresh, events), stop);
+                }
+                finally
+                {
+                    _storing.Release();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // What was not moved stays in the lane for the next start.
+        }
+        catch
+        {
+            await failed.CancelAsync();
+            throw;
         }
     }
 
@@ -220,10 +327,11 @@ public sealed class TelemetryIngest(
     /// <summary>What a batch added: new records in row order and new events (with fleet entries such as conflicts).</summary>
     internal sealed record StoredBatch(IReadOnlyList<TelemetryRecord> Fresh, IReadOnlyList<DeviceEvent> Events);
 
-    /// <summary>Validates and stores one batch; returns only once it is durable.</summary>
-    internal StoredBatch Handle(IReadOnlyList<ReceivedMessage> batch)
+    /// <summary>Validates and stores one batch, read as of <paramref name="receivedAt"/> (now by default); returns only
+    /// once it is durable.</summary>
+    internal StoredBatch Handle(IReadOnlyList<ReceivedMessage> batch, DateTimeOffset? receivedAt = null)
     {
-        var now = Clock.GetUtcNow();
+        var now = receivedAt ?? Clock.GetUtcNow();
         var accepted = new List<AcceptedTelemetry>();
         var rejections = new List<Rejection>();
         var events = new List<DeviceEvent>();

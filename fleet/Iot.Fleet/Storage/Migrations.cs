@@ -616,5 +616,16 @@ public static class Migrations
             resolved_by TEXT,
             note TEXT);
         """,
+        // 24: the ingest's backfill lane (issue 17, item 4): telemetry sent late from a device's store, written here as it
+        // arrived (one cheap insert per message) so the broker's queue drains at once and live data is never behind it;
+        // moved into the journal in large batches and deleted (Ingest/IngestBacklog).
+        """
+        CREATE TABLE ingest_backlog (
+            id INTEGER PRIMARY KEY,
+            dev TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            payload BLOB NOT NULL,
+            received_at INTEGER NOT NULL);
+        """,
     ];
 }

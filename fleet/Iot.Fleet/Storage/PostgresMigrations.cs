@@ -585,5 +585,14 @@ public static class PostgresMigrations
             resolved_by TEXT,
             note TEXT);
         """,
+        // 24: the ingest's backfill lane; ids are numbered by the lane (COALESCE(MAX(id), 0) + 1), not by an identity.
+        """
+        CREATE TABLE ingest_backlog (
+            id BIGINT PRIMARY KEY,
+            dev TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            payload BYTEA NOT NULL,
+            received_at BIGINT NOT NULL);
+        """,
     ];
 }
