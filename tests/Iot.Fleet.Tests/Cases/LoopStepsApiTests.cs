@@ -121,7 +121,7 @@ public sealed class LoopStepsApiTests(FleetApp fleet)
             await Refused(inspector, first, "file", new { caseNumber = "" }, HttpStatusCode.BadRequest, "caseNumber");
             await Refused(inspector, first, "file", new { }, HttpStatusCode.BadRequest, "caseNumber");
             await Refused(inspector, first, "file", new { caseNumber = new string('号', CaseRules.MaxCaseNumberLength + 1) }, HttpStatusCode.BadRequest, "at most");
-            await Refused(inspector, first, "file", new { caseNumber = "罚\u00001" }, HttpStatusCode.BadRequest, "control");
+            await Refused(inspector, first, "file", new { caseNumber = "罚\u00071" }, HttpStatusCode.BadRequest, "control");
             await Refused(inspector, first, "file", new { caseNumber = 12345 }, HttpStatusCode.BadRequest, null);
             await Step(inspector, first, "file", new { caseNumber = number });
             await Refused(inspector, first, "file", new { caseNumber = number + "-2" }, HttpStatusCode.Conflict, "already filed");
