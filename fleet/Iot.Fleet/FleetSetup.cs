@@ -49,6 +49,12 @@ public static class FleetSetup
             database.Migrate();
             return database;
         });
+        services.AddOptions<RawMessageOptions>().BindConfiguration("RawMessages").Validate(o => o.HotMinutes is >= 1 and <= 24 * 60,
+            "RawMessages:HotMinutes: give 1 to 1440 minutes");
+        services.AddSingleton(sp => new RawMessageStore(sp.GetRequiredService<FleetDatabase>(),
+            Path.Combine(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<DatabaseOptions>>().Value.DataDirectory,
+                sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<RawMessageOptions>>().Value.Directory)));
+        services.AddHostedService<RawSegmentCompactor>();
         services.AddSingleton<RecordJournal>();
         services.AddOptions<RetentionOptions>().BindConfiguration("Retention").ValidateOnStart();
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<RetentionOptions>, RetentionOptionsValidation>();
