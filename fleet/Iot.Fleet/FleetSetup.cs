@@ -32,7 +32,10 @@ public static class FleetSetup
     {
         var services = builder.Services;
         services.AddOptions<DatabaseOptions>().BindConfiguration("Database");
-        services.AddOptions<InfluxOptions>().BindConfiguration("Influx");
+        services.AddOptions<InfluxOptions>().BindConfiguration("Influx")
+            .Validate(o => InfluxRetention.Duration().IsMatch(o.MinuteRetention) && InfluxRetention.Duration().IsMatch(o.HourlyRetention),
+                "Influx:MinuteRetention and Influx:HourlyRetention: give an InfluxQL duration in hours, days or weeks (104w, 730d) or INF")
+            .ValidateOnStart();
         services.AddOptions<FleetMqttOptions>().BindConfiguration("Mqtt");
         services.AddOptions<MonitorOptions>().BindConfiguration("Monitor");
         services.AddSingleton(TimeProvider.System);
