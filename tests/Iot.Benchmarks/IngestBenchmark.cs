@@ -155,6 +155,9 @@ internal static class IngestBenchmark
             ("influx/rules: follow the journal", "SELECT row_id FROM records WHERE row_id > 0 AND row_id < 9 ORDER BY row_id LIMIT 5000"),
             ("offline watch: latest record", "SELECT t + dur - 1 FROM records WHERE dev = 'X' ORDER BY t DESC LIMIT 1"),
             ("compactor: hot messages", "SELECT MAX(id) FROM messages WHERE received_at < 0"),
+            ("retention: next device", "SELECT MIN(dev) FROM records WHERE dev > 'X'"),
+            ("retention: a device's old records", "SELECT r.row_id FROM records r WHERE r.dev = 'X' AND r.t < 9 AND r.row_id <= 9 LIMIT 5000"),
+            ("retention: blocks nothing needs", "SELECT b.first_id FROM raw_blocks b WHERE b.received_to < 9 AND NOT EXISTS (SELECT 1 FROM records r WHERE r.message_id >= b.first_id AND r.message_id <= b.last_id) LIMIT 1000"),
         ];
         Console.WriteLine("  EXPLAIN QUERY PLAN on the filled journal (the INSERTs check UNIQUE (dev, seq) and the primary keys by index; " +
                           "SCAN raw_blocks under ORDER BY first_id DESC LIMIT 1 reads one row from the end):");

@@ -116,21 +116,29 @@ public sealed class RetentionTrim(FleetDatabase database, RawMessageStore raw, A
         long records = 0, messages = 0;
         try
         {
+            // Device by device through the (dev, t) index, so a trim costs what it deletes and a seek per device, not a scan
+            // of the whole journal: the next device is the least id above the last one (an index seek each).
             int deleted;
-            do
+            for (var device = connection.ExecuteScalar<string?>("SELECT MIN(dev) FROM records");
+                 device is not null;
+                 device = connection.ExecuteScalar<string?>("SELECT MIN(dev) FROM records WHERE dev > @device", new { device }))
             {
-                using var tx = connection.BeginTransaction();
-                deleted = connection.Execute(
-                    """
-                    DELETE FROM records WHERE row_id IN (
-                        SELECT r.row_id FROM records r WHERE r.t < @before AND r.row_id <= @processed
-                          AND r.t < (SELECT MAX(n.t) FROM records n WHERE n.dev = r.dev)
-                          AND NOT EXISTS (SELECT 1 FROM retention_keep k WHERE k.dev = r.dev AND r.t >= k.lo AND r.t < k.hi AND r.t + r.dur > k.from_time)
-                        LIMIT @Batch)
-                    """, new { before = before.ToUnixTimeSeconds(), processed, Batch }, tx);
-                tx.Commit();
-                records += deleted;
-            } while (deleted == Batch);
+                // The device's newest record stays: where its silence and a gap fetch start.
+                var cut = Math.Min(before.ToUnixTimeSeconds(), connection.ExecuteScalar<long>("SELECT MAX(t) FROM records WHERE dev = @device", new { device }));
+                do
+                {
+                    using var tx = connection.BeginTransaction();
+                    deleted = connection.Execute(
+                        """
+                        DELETE FROM records WHERE row_id IN (
+                            SELECT r.row_id FROM records r WHERE r.dev = @device AND r.t < @cut AND r.row_id <= @processed
+                              AND NOT EXISTS (SELECT 1 FROM retention_keep k WHERE k.dev = r.dev AND r.t >= k.lo AND r.t < k.hi AND r.t + r.dur > k.from_time)
+                            LIMIT @Batch)
+                        """, new { device, cut, processed, Batch }, tx);
+                    tx.Commit();
+                    records += deleted;
+                } while (deleted == Batch);
+            }
             do
             {
                 using var tx = connection.BeginTransaction();
