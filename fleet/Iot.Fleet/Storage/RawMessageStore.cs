@@ -135,8 +135,9 @@ public sealed class RawMessageStore(FleetDatabase database, string directory)
                     new { upTo, limit = SegmentMessages }).ToList();
                 if (rows.Count == 0) break;
                 var written = WriteSegment(rows, before);
-                using (var tx = connection.BeginTransaction())
+                try
                 {
+                    using var tx = connection.BeginTransaction();
                     var segment = connection.ExecuteScalar<long>(
                         "INSERT INTO raw_segments (name, bytes, created_at) VALUES (@Name, @Bytes, @at) RETURNING id",
                         new { written.Name, written.Bytes, at = before.ToUnixTimeMilliseconds() }, tx);
@@ -146,6 +147,12 @@ public sealed class RawMessageStore(FleetDatabase database, string directory)
                             new { b.First, b.Last, segment, b.Position, b.Length, b.Messages, b.ReceivedTo }, tx);
                     connection.Execute("DELETE FROM messages WHERE id >= @first AND id <= @last", new { first = rows[0].id, last = rows[^1].id }, tx);
                     tx.Commit();
+                }
+                catch
+                {
+                    // Not indexed (a full disk, say): the rows stay hot and the file goes; the next pass writes it again.
+                    DeleteFile(written.Name);
+                    throw;
                 }
                 messages += rows.Count;
                 bytes += written.Bytes;
@@ -232,14 +239,21 @@ public sealed class RawMessageStore(FleetDatabase database, string directory)
             }
             bytes = stream.Position;
         });
-        using (var tx = connection.BeginTransaction())
+        try
         {
+            using var tx = connection.BeginTransaction();
             var segment = connection.ExecuteScalar<long>("INSERT INTO raw_segments (name, bytes, created_at) VALUES (@newName, @bytes, @at) RETURNING id",
                 new { newName, bytes, at = at.ToUnixTimeMilliseconds() }, tx);
             foreach (var (first, position) in positions)
                 connection.Execute("UPDATE raw_blocks SET segment = @segment, position = @position WHERE first_id = @first", new { segment, position, first }, tx);
             connection.Execute("DELETE FROM raw_segments WHERE id = @id", new { id }, tx);
             tx.Commit();
+        }
+        catch
+        {
+            // The blocks still point at the old file, which stays; the copy goes.
+            DeleteFile(newName);
+            throw;
         }
         DeleteFile(name);
         return bytes;
