@@ -53,7 +53,7 @@ public static class FleetSetup
             return database;
         });
         services.AddOptions<RawMessageOptions>().BindConfiguration("RawMessages").Validate(o => o.HotMinutes is >= 1 and <= 24 * 60,
-            "RawMessages:HotMinutes: give 1 to 1440 minutes");
+            "RawMessages:HotMinutes: give 1 to 1440 minutes").ValidateOnStart();
         services.AddSingleton(sp => new RawMessageStore(sp.GetRequiredService<FleetDatabase>(),
             Path.Combine(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<DatabaseOptions>>().Value.DataDirectory,
                 sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<RawMessageOptions>>().Value.Directory)));
