@@ -32,7 +32,10 @@ public static class FleetSetup
     {
         var services = builder.Services;
         services.AddOptions<DatabaseOptions>().BindConfiguration("Database");
-        services.AddOptions<InfluxOptions>().BindConfiguration("Influx");
+        services.AddOptions<InfluxOptions>().BindConfiguration("Influx")
+            .Validate(o => InfluxRetention.Duration().IsMatch(o.MinuteRetention) && InfluxRetention.Duration().IsMatch(o.HourlyRetention),
+                "Influx:MinuteRetention and Influx:HourlyRetention: give an InfluxQL duration in hours, days or weeks (104w, 730d) or INF")
+            .ValidateOnStart();
         services.AddOptions<FleetMqttOptions>().BindConfiguration("Mqtt");
         services.AddOptions<MonitorOptions>().BindConfiguration("Monitor");
         services.AddSingleton(TimeProvider.System);
@@ -52,6 +55,12 @@ public static class FleetSetup
             database.Migrate();
             return database;
         });
+        services.AddOptions<RawMessageOptions>().BindConfiguration("RawMessages").Validate(o => o.HotMinutes is >= 1 and <= 24 * 60,
+            "RawMessages:HotMinutes: give 1 to 1440 minutes").ValidateOnStart();
+        services.AddSingleton(sp => new RawMessageStore(sp.GetRequiredService<FleetDatabase>(),
+            Path.Combine(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<DatabaseOptions>>().Value.DataDirectory,
+                sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<RawMessageOptions>>().Value.Directory)));
+        services.AddHostedService<RawSegmentCompactor>();
         services.AddSingleton<RecordJournal>();
         services.AddOptions<RetentionOptions>().BindConfiguration("Retention").ValidateOnStart();
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<RetentionOptions>, RetentionOptionsValidation>();

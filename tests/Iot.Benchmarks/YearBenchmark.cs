@@ -200,7 +200,7 @@ internal static class YearBenchmark
         }
 
         // The hour of minute records around a lead's start, as its gateway sent them: what GET /api/leads/{id} reads.
-        var journal = new RecordJournal(database);
+        var journal = new RecordJournal(database, new RawMessageStore(database, Path.Combine(Path.GetDirectoryName(file)!, "raw")));
         var leadRows = new List<(long Start, string Site)>();
         using (var connection = database.Open())
             leadRows = connection.Query<(long, string)>("SELECT start_minute, site FROM leads ORDER BY id LIMIT @evidence", new { evidence }).ToList();

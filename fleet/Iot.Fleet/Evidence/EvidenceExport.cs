@@ -45,7 +45,7 @@ public sealed record ExportedBundle(byte[] Zip, string Sha256, string ManifestSh
 /// all offline), and `manifest.sha256` in `sha256sum` format so anyone can check the unzipped folder with
 /// `sha256sum -c manifest.sha256`.
 /// </summary>
-public sealed class EvidenceExport(FleetDatabase database, LeadStore leads, SiteRegistry registry, CommissioningRecords commissioning, CaseStore cases,
+public sealed class EvidenceExport(FleetDatabase database, RawMessageStore raw, LeadStore leads, SiteRegistry registry, CommissioningRecords commissioning, CaseStore cases,
     TimeProvider clock, EvidenceKeys keys, IDeviceProofs proofs, Meters.MeterRegister? meters = null)
 {
     /// <summary>Context kept either side of the lead's windows.</summary>
@@ -85,11 +85,10 @@ public sealed class EvidenceExport(FleetDatabase database, LeadStore leads, Site
                 .Select(r => new BundleRecord(r.Dev, r.Seq, r.T, (int)r.Dur, (int)r.Q, JsonSerializer.Deserialize<Dictionary<string, double>>(r.M)!, r.Fw,
                     r.MessageId, r.ReceivedAt)));
         records = records.OrderBy(r => r.Time).ThenBy(r => r.Device, StringComparer.Ordinal).ThenBy(r => r.Seq).ToList();
-        var messages = records.Select(r => r.MessageId).Distinct().Order()
-            .Select(id => connection.QueryFirstOrDefault<(long Id, string Topic, byte[] Payload, long ReceivedAt)?>(
-                "SELECT id, topic, payload, received_at FROM messages WHERE id = @id", new { id }))
-            .OfType<(long Id, string Topic, byte[] Payload, long ReceivedAt)>()
-            .Select(m => new BundleMessage(m.Id, m.Topic, m.Payload, m.ReceivedAt))
+        // From the hot table or the segments, wherever the raw message is now (Storage/RawMessageStore).
+        var messages = raw.Get(records.Select(r => r.MessageId).Distinct().ToList()).Values
+            .OrderBy(m => m.Id)
+            .Select(m => new BundleMessage(m.Id, m.Topic, m.Payload, m.ReceivedAt.ToUnixTimeMilliseconds()))
             .ToList();
         CaseView? caseView = null;
         if (lead.Status == LeadStatus.New) caseView = cases.Get(lead.Id);

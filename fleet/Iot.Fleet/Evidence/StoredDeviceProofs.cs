@@ -12,19 +12,17 @@ namespace Iot.Fleet.Evidence;
 /// bundle carries them: HMAC-SHA256 over the payload's bytes before its closing `,"mac":"…"}` (scope
 /// "envelope-prefix:N"), verified at ingest. Unproven messages (a device without a key) have no proof to carry.
 /// </summary>
-public sealed class StoredDeviceProofs(FleetDatabase database) : IDeviceProofs
+public sealed class StoredDeviceProofs(RawMessageStore raw) : IDeviceProofs
 {
     public IReadOnlyList<DeviceProof> ForMessages(IReadOnlyCollection<long> messageIds)
     {
         if (messageIds.Count == 0) return [];
-        using var connection = database.Open();
-        return connection.Query<(long Id, string Topic, string? Proof, string? Mac, long? KeyId, long? SignedLength)>(
-                "SELECT id, topic, proof, mac, key_id, signed_length FROM messages WHERE id IN @messageIds AND proof = @verified",
-                new { messageIds, verified = ProofStatus.Verified })
+        return raw.Get(messageIds).Values
+            .Where(m => m.Proof is { Status: ProofStatus.Verified, Mac: not null, SignedLength: > 0 })
             .Select(m => (m, Device: Topics.TryParse(m.Topic, out var device, out _) ? device : null))
-            .Where(x => x.m.Mac is not null && x.m.SignedLength is > 0 && x.Device is not null)
-            .Select(x => new DeviceProof(x.m.Id, x.Device!, ProofsFormat.EnvelopePrefixScope + x.m.SignedLength, ProofsFormat.HmacSha256,
-                x.m.Mac!, VerifiedAtIngest: true, KeyId: x.m.KeyId?.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            .Where(x => x.Device is not null)
+            .Select(x => new DeviceProof(x.m.Id, x.Device!, ProofsFormat.EnvelopePrefixScope + x.m.Proof!.SignedLength, ProofsFormat.HmacSha256,
+                x.m.Proof.Mac!, VerifiedAtIngest: true, KeyId: x.m.Proof.KeyId?.ToString(System.Globalization.CultureInfo.InvariantCulture)))
             .OrderBy(p => p.MessageId)
             .ToList();
     }

@@ -22,10 +22,11 @@ public sealed class RetentionOptions
     /// 30 years or for good keeps the exported bundle in the file, and may set this higher.</summary>
     public int EvidenceYears { get; set; } = 10;
 
-    /// <summary>Days bulk readings (records and raw messages) are kept; older ones no lead's evidence rests on are
-    /// deleted. 0 (the default) keeps everything; otherwise at least 30, so late (backfilled) records still find their
-    /// neighbours when judged.</summary>
-    public int ReadingsDays { get; set; }
+    /// <summary>Days of the hot journal: bulk readings (records and raw messages) older than this that no lead's evidence
+    /// rests on are deleted from the fleet's database and raw segments (InfluxDB keeps the readings for charts under its own
+    /// retention policies). Default 14; at least 7, twice a gateway's flash journal (over 72 hours) and far more than the
+    /// HJ 212 gap fetch (24 hours), so late (backfilled) records still find their neighbours when judged. 0 keeps everything.</summary>
+    public int ReadingsDays { get; set; } = 14;
 
     /// <summary>Hours between two trims.</summary>
     public int TrimHours { get; set; } = 6;
@@ -34,12 +35,15 @@ public sealed class RetentionOptions
 /// <summary>Checks the retention options at start: a mistyped key stops the fleet instead of deleting readings.</summary>
 public sealed class RetentionOptionsValidation : IValidateOptions<RetentionOptions>
 {
+    /// <summary>The shortest hot journal: see <see cref="RetentionOptions.ReadingsDays"/>.</summary>
+    public const int MinReadingsDays = 7;
+
     public ValidateOptionsResult Validate(string? name, RetentionOptions o)
     {
         var errors = new List<string>();
         if (o.EvidenceYears is < 1 or > 100) errors.Add($"Retention:EvidenceYears = {o.EvidenceYears}: give the years (1 to 100) a lead's evidence is kept");
-        if (o.ReadingsDays is not 0 and (< 30 or > 36500))
-            errors.Add($"Retention:ReadingsDays = {o.ReadingsDays}: 0 keeps every reading; otherwise give 30 days or more");
+        if (o.ReadingsDays is not 0 and (< MinReadingsDays or > 36500))
+            errors.Add($"Retention:ReadingsDays = {o.ReadingsDays}: 0 keeps every reading; otherwise give {MinReadingsDays} days or more");
         if (o.TrimHours is < 1 or > 24 * 7) errors.Add($"Retention:TrimHours = {o.TrimHours}: give 1 to 168 hours");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
@@ -53,12 +57,14 @@ public sealed record RetentionResult(long Records, long Messages, int LeadsKept,
 /// <see cref="RetentionOptions.ReadingsDays"/> and raw messages that old no remaining record came in, except what a
 /// lead's evidence rests on: the records of its devices in its evidence window (<see cref="EvidenceExport"/>: an hour
 /// either side of its windows), for every lead raised within <see cref="RetentionOptions.EvidenceYears"/> or with a
-/// case still open, and the raw messages of those records. Only records the rules and the InfluxDB writer have passed
-/// are deleted. Nothing else is touched: leads, cases, events, commissioning records and photos, the audit log.
+/// case still open, and the raw messages of those records; and the newest record of each device (how long a device has
+/// been silent, where a gap fetch starts). Only records the rules and the InfluxDB writer have passed are deleted. Raw
+/// messages already moved into segments go block by block (<see cref="RawMessageStore.Trim"/>): a block stays while any
+/// record still refers to one of its messages. Nothing else is touched: leads, cases, events, commissioning records and photos, the audit log.
 /// Each trim that deletes something is in the audit log (`retention.trim`). Deletes in batches, each its own
 /// transaction, so the ingest is never held up for long.
 /// </summary>
-public sealed class RetentionTrim(FleetDatabase database, AuditLog audit, IOptionsMonitor<RetentionOptions> options, FleetHealth health,
+public sealed class RetentionTrim(FleetDatabase database, RawMessageStore raw, AuditLog audit, IOptionsMonitor<RetentionOptions> options, FleetHealth health,
     ILogger<RetentionTrim> logger, TimeProvider clock) : SupervisedService(health, logger, clock)
 {
     private const int Batch = 5000;
@@ -110,20 +116,31 @@ public sealed class RetentionTrim(FleetDatabase database, AuditLog audit, IOptio
         long records = 0, messages = 0;
         try
         {
+            // Device by device through the (dev, t) index, so a trim costs what it deletes and a seek per device, not a scan
+            // of the whole journal: the next device is the least id above the last one (an index seek each).
             int deleted;
-            do
+            for (var device = connection.ExecuteScalar<string?>("SELECT MIN(dev) FROM records");
+                 device is not null;
+                 device = connection.ExecuteScalar<string?>("SELECT MIN(dev) FROM records WHERE dev > @device", new { device }))
             {
-                using var tx = connection.BeginTransaction();
-                deleted = connection.Execute(
-                    """
-                    DELETE FROM records WHERE row_id IN (
-                        SELECT r.row_id FROM records r WHERE r.t < @before AND r.row_id <= @processed
-                          AND NOT EXISTS (SELECT 1 FROM retention_keep k WHERE k.dev = r.dev AND r.t >= k.lo AND r.t < k.hi AND r.t + r.dur > k.from_time)
-                        LIMIT @Batch)
-                    """, new { before = before.ToUnixTimeSeconds(), processed, Batch }, tx);
-                tx.Commit();
-                records += deleted;
-            } while (deleted == Batch);
+                // The device's newest record stays: where its silence and a gap fetch start.
+                var cut = Math.Min(before.ToUnixTimeSeconds(), connection.ExecuteScalar<long>("SELECT MAX(t) FROM records WHERE dev = @device", new { device }));
+                // Most devices have nothing old enough: a read finds that without taking the write lock from the ingest.
+                if (connection.ExecuteScalar<long?>("SELECT MIN(t) FROM records WHERE dev = @device", new { device }) >= cut) continue;
+                do
+                {
+                    using var tx = connection.BeginTransaction();
+                    deleted = connection.Execute(
+                        """
+                        DELETE FROM records WHERE row_id IN (
+                            SELECT r.row_id FROM records r WHERE r.dev = @device AND r.t < @cut AND r.row_id <= @processed
+                              AND NOT EXISTS (SELECT 1 FROM retention_keep k WHERE k.dev = r.dev AND r.t >= k.lo AND r.t < k.hi AND r.t + r.dur > k.from_time)
+                            LIMIT @Batch)
+                        """, new { device, cut, processed, Batch }, tx);
+                    tx.Commit();
+                    records += deleted;
+                } while (deleted == Batch);
+            }
             do
             {
                 using var tx = connection.BeginTransaction();
@@ -136,6 +153,7 @@ public sealed class RetentionTrim(FleetDatabase database, AuditLog audit, IOptio
                 tx.Commit();
                 messages += deleted;
             } while (deleted == Batch);
+            messages += raw.Trim(before, Batch).Messages;
         }
         finally
         {

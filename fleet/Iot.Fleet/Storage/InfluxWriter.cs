@@ -19,6 +19,12 @@ public sealed class InfluxOptions
 
     /// <summary>Lines per write; InfluxDB's own guidance is 5,000.</summary>
     public int BatchLines { get; set; } = 5000;
+
+    /// <summary>How long minute readings stay (the default policy `autogen`): InfluxQL duration (`104w`, `730d`) or INF.</summary>
+    public string MinuteRetention { get; set; } = "104w";
+
+    /// <summary>How long hourly means stay (policy `hourly`, filled by a continuous query; <see cref="InfluxRetention"/>).</summary>
+    public string HourlyRetention { get; set; } = "520w";
 }
 
 /// <summary>
@@ -155,12 +161,36 @@ public sealed class InfluxWriter(RecordJournal journal, FleetDatabase database, 
         return batch;
     }
 
+    /// <summary>Creates the database, its retention policies and the hourly continuous query (InfluxRetention); true when
+    /// InfluxDB answered. 2.x/3.x answer 4xx through the compatibility API: the bucket and its retention are set up there.</summary>
     private async Task<bool> CreateDatabase(CancellationToken stop)
     {
-        using var response = await _http.PostAsync("query", new FormUrlEncodedContent(
-            new Dictionary<string, string> { ["q"] = $"CREATE DATABASE \"{options.Value.Database}\"" }), stop);
-        // 2.x/3.x answer 4xx to CREATE DATABASE through the compatibility API: the bucket must exist there.
-        return response.IsSuccessStatusCode || (int)response.StatusCode is >= 400 and < 500;
+        foreach (var (create, whenItExists) in InfluxRetention.Statements(options.Value))
+        {
+            var error = await Query(create, stop);
+            if (error is null) continue;
+            if (error.Contains("already exists", StringComparison.Ordinal) && whenItExists.Length > 0)
+            {
+                foreach (var statement in whenItExists)
+                    if (await Query(statement, stop) is { } again) logger.LogError("InfluxDB refused {Statement}: {Error}", statement, again);
+                continue;
+            }
+            if (create.StartsWith("CREATE DATABASE", StringComparison.Ordinal)) return true;
+            logger.LogError("InfluxDB refused {Statement}: {Error}; readings are written, but InfluxDB keeps them by its own policy", create, error);
+        }
+        return true;
+    }
+
+    /// <summary>Runs one InfluxQL statement; null when it held, else the error InfluxDB gave. Throws when InfluxDB is away.</summary>
+    private async Task<string?> Query(string statement, CancellationToken stop)
+    {
+        using var response = await _http.PostAsync("query", new FormUrlEncodedContent(new Dictionary<string, string> { ["q"] = statement }), stop);
+        var body = await response.Content.ReadAsStringAsync(stop);
+        if ((int)response.StatusCode >= 500) throw new InfluxUnavailableException($"InfluxDB answered {(int)response.StatusCode} to {statement}");
+        if (!response.IsSuccessStatusCode) return $"{(int)response.StatusCode}: {body}";
+        using var json = System.Text.Json.JsonDocument.Parse(body);
+        return json.RootElement.TryGetProperty("results", out var results) && results.GetArrayLength() > 0
+               && results[0].TryGetProperty("error", out var error) ? error.GetString() : null;
     }
 
     /// <summary>Writes lines; null when InfluxDB took them, InfluxDB's reason when it refused the data (400, 422).

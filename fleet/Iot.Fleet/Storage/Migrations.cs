@@ -627,5 +627,23 @@ public static class Migrations
             payload BLOB NOT NULL,
             received_at INTEGER NOT NULL);
         """,
+        // 25: bounded storage (issue 17): raw messages move from the hot table `messages` into compressed segment files
+        // (Storage/RawMessageStore); `raw_segments` names each file, `raw_blocks` indexes its blocks by message id range.
+        """
+        CREATE TABLE raw_segments (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            bytes INTEGER NOT NULL,
+            created_at INTEGER NOT NULL);
+        CREATE TABLE raw_blocks (
+            first_id INTEGER PRIMARY KEY,
+            last_id INTEGER NOT NULL,
+            segment INTEGER NOT NULL REFERENCES raw_segments (id),
+            position INTEGER NOT NULL,
+            length INTEGER NOT NULL,
+            messages INTEGER NOT NULL,
+            received_to INTEGER NOT NULL);
+        CREATE INDEX raw_blocks_segment ON raw_blocks (segment);
+        """,
     ];
 }

@@ -30,7 +30,7 @@ public sealed record Rejection(string? Device, string Topic, string Reason, stri
 /// is never stored again. It is also the spool in front of InfluxDB: the writer follows a cursor
 /// through it, so readings wait here, on disk, for as long as InfluxDB is away.
 /// </summary>
-public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
+public sealed class RecordJournal(FleetDatabase database, RawMessageStore raw) : IRecordHistory
 {
     /// <summary>Rejected payloads kept per device for engineers, and in all; older ones are dropped.</summary>
     public const int RejectionSampleSize = 1000, RejectionsPerDevice = 50;
@@ -125,7 +125,8 @@ public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
         if (accepted.Count == 0) return fresh;
         // The ingest holds the write lock (SQLite's BEGIN IMMEDIATE, PostgreSQL's writer lock: PostgresConnection), so it can
         // number the messages itself and store only those that brought something new: no insert-then-delete.
-        var firstMessageId = connection.ExecuteScalar<long>("SELECT COALESCE(MAX(id), 0) + 1 FROM messages", transaction: tx);
+        // Ids go on after the highest one in either place, the hot table or the segments the compactor moved messages to.
+        var firstMessageId = connection.ExecuteScalar<long>(RawMessageStore.HighestIdSql, transaction: tx) + 1;
         using var insertRecord = Command(connection, tx,
             """
             INSERT INTO records (dev, seq, t, dur, q, m, fw, site, message_id, received_at)
@@ -197,11 +198,9 @@ public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
     public RawMessage? MessageOf(string device, uint seq)
     {
         using var connection = database.Open();
-        return connection.QueryFirstOrDefault<MessageRow>(
-            """
-            SELECT m.id, m.topic, m.payload, m.received_at, m.proof, m.mac, m.key_id, m.signed_length
-            FROM records r JOIN messages m ON m.id = r.message_id WHERE r.dev = @device AND r.seq = @seq
-            """, new { device, seq = (long)seq })?.ToMessage();
+        return connection.ExecuteScalar<long?>("SELECT message_id FROM records WHERE dev = @device AND seq = @seq", new { device, seq = (long)seq }) is { } id
+            ? raw.Get(id)
+            : null;
     }
 
     /// <summary>
@@ -210,28 +209,17 @@ public sealed class RecordJournal(FleetDatabase database) : IRecordHistory
     /// </summary>
     public IReadOnlyDictionary<uint, MessageProof?> ProofsBetween(string device, long fromTime, long toTime)
     {
-        using var connection = database.Open();
-        return connection.Query<(long seq, string? proof, string? mac, long? key_id, long? signed_length)>(
-                """
-                SELECT r.seq, m.proof, m.mac, m.key_id, m.signed_length FROM records r JOIN messages m ON m.id = r.message_id
-                WHERE r.dev = @device AND r.t >= @lower AND r.t < @toTime AND r.t + r.dur > @fromTime
-                """, new { device, lower = fromTime - WireProtocol.MaxDurationSeconds, fromTime, toTime })
-            .ToDictionary(p => (uint)p.seq, p => p.proof is null ? null : new MessageProof(p.proof, p.mac, p.key_id, (int?)p.signed_length));
+        List<(long seq, long message_id)> records;
+        using (var connection = database.Open())
+            records = connection.Query<(long seq, long message_id)>(
+                "SELECT seq, message_id FROM records WHERE dev = @device AND t >= @lower AND t < @toTime AND t + dur > @fromTime",
+                new { device, lower = fromTime - WireProtocol.MaxDurationSeconds, fromTime, toTime }).ToList();
+        var messages = raw.Get(records.Select(r => r.message_id).ToList());
+        return records.Where(r => messages.ContainsKey(r.message_id)).ToDictionary(r => (uint)r.seq, r => messages[r.message_id].Proof);
     }
 
     /// <summary>A raw message by its id (records.message_id), with its proof; null when there is none.</summary>
-    public RawMessage? Message(long id)
-    {
-        using var connection = database.Open();
-        return connection.QueryFirstOrDefault<MessageRow>(
-            "SELECT id, topic, payload, received_at, proof, mac, key_id, signed_length FROM messages WHERE id = @id", new { id })?.ToMessage();
-    }
-
-    private sealed record MessageRow(long id, string topic, byte[] payload, long received_at, string? proof, string? mac, long? key_id, long? signed_length)
-    {
-        public RawMessage ToMessage() => new(id, topic, payload, DateTimeOffset.FromUnixTimeMilliseconds(received_at),
-            proof is null ? null : new MessageProof(proof, mac, key_id, (int?)signed_length));
-    }
+    public RawMessage? Message(long id) => raw.Get(id);
 
     /// <summary>Highest row id in the journal (0 when empty).</summary>
     public long LatestRowId()

@@ -30,7 +30,7 @@ public sealed class FrameRetentionTests : IDisposable
     private PlatformQueue Queue(ForwardingOptions options)
     {
         var registry = new SiteRegistry(_database);
-        return new(_database, new RecordJournal(_database), registry, new ReportingSites(_database, registry, Options.Create(options), new FixedClock(Now)),
+        return new(_database, new RecordJournal(_database, new RawMessageStore(_database, Path.Combine(_dir, "raw"))), registry, new ReportingSites(_database, registry, Options.Create(options), new FixedClock(Now)),
             Options.Create(options), new FixedClock(Now), NullLogger<PlatformQueue>.Instance);
     }
 

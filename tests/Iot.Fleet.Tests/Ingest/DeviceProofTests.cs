@@ -108,7 +108,7 @@ public sealed class DeviceProofUnitTests : IDisposable
         var key = _keys.Issue("NS-0001", "test");
         var payload = Signed(key.Key);
         var envelope = MessageParser.ParseTelemetry("NS-0001", payload, Now);
-        var journal = new RecordJournal(_database);
+        var journal = new RecordJournal(_database, new RawMessageStore(_database, Path.Combine(_dir, "raw")));
         journal.Store([new AcceptedTelemetry("iot/v1/NS-0001/telemetry", payload, envelope, "S1") { Proof = _keys.Verify("NS-0001", payload, true) }], [], [], [], Now);
         return (key, payload, journal);
     }
@@ -129,6 +129,7 @@ public sealed class DeviceProofUnitTests : IDisposable
         Assert.Equal(ProofStatus.Verified, Assert.Single(proofs).Value!.Status);
         Assert.Empty(journal.ProofsBetween("NS-0001", 1795000080, 1795000200));
 
+
         // A payload changed in the database no longer checks; nor does a proof moved to another device's message.
         using (var connection = _database.Open())
             connection.Execute("UPDATE messages SET payload = @p WHERE id = @id", new { p = payload.Select(b => b == (byte)'5' ? (byte)'6' : b).ToArray(), id = message.Id });
@@ -137,12 +138,28 @@ public sealed class DeviceProofUnitTests : IDisposable
     }
 
     [Fact]
+    public void A_message_moved_into_a_segment_keeps_its_proof_and_still_checks()
+    {
+        var (_, payload, journal) = StoreSigned();
+        var hot = journal.MessageOf("NS-0001", 1)!;
+
+        Assert.Equal(1, new RawMessageStore(_database, Path.Combine(_dir, "raw")).Compact(Now.AddHours(1)).Messages);
+
+        var moved = journal.MessageOf("NS-0001", 1)!;
+        Assert.Equal(payload, moved.Payload);
+        Assert.Equal(hot.Proof, moved.Proof);
+        Assert.True(_keys.Recheck(moved));
+        Assert.Equal(ProofStatus.Verified, Assert.Single(journal.ProofsBetween("NS-0001", 1795000020, 1795000080)).Value!.Status);
+        Assert.Single(new StoredDeviceProofs(new RawMessageStore(_database, Path.Combine(_dir, "raw"))).ForMessages([moved.Id]));
+    }
+
+    [Fact]
     public void A_stored_proof_goes_into_the_bundle_and_the_offline_verifier_recomputes_it_with_the_device_key()
     {
         var (key, payload, journal) = StoreSigned();
         var message = journal.MessageOf("NS-0001", 1)!;
 
-        var proof = Assert.Single(new StoredDeviceProofs(_database).ForMessages([message.Id, message.Id + 1000]));
+        var proof = Assert.Single(new StoredDeviceProofs(new RawMessageStore(_database, Path.Combine(_dir, "raw"))).ForMessages([message.Id, message.Id + 1000]));
         Assert.Equal("NS-0001", proof.Device);
         Assert.StartsWith(Iot.Evidence.ProofsFormat.EnvelopePrefixScope, proof.Scope);
 

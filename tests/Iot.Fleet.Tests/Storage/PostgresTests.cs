@@ -29,7 +29,7 @@ public sealed class PostgresTests
         using var first = new FleetDatabase(connectionString);
         using var second = new FleetDatabase(connectionString);
         first.Migrate();
-        var journals = new[] { new RecordJournal(first), new RecordJournal(second) };
+        var journals = new[] { new RecordJournal(first, Raw(first)), new RecordJournal(second, Raw(second)) };
         using var start = new Barrier(journals.Length);
 
         // Both store the same 40 batches (a gateway's resend reaching two fleet instances), racing batch by batch.
@@ -63,13 +63,13 @@ public sealed class PostgresTests
         var writing = Enumerable.Range(0, writers).Select(w => Task.Run(() =>
         {
             using var own = new FleetDatabase(connectionString);
-            var journal = new RecordJournal(own);
+            var journal = new RecordJournal(own, Raw(own));
             for (uint b = 0; b < batches; b++) journal.Store([Message($"PG-W{w}", b * 2 + 1, b * 2 + 2)], [], [], [], Now);
         })).ToArray();
 
         // The InfluxDB writer's and the rules' way of reading: everything after the last row id seen. A row id committed
         // after a higher one would be skipped for ever; the writer lock keeps commits in row id order.
-        var follower = new RecordJournal(database);
+        var follower = new RecordJournal(database, Raw(database));
         var seen = new List<TelemetryRecord>();
         long cursor = 0;
         var deadline = DateTime.UtcNow.AddSeconds(60);
@@ -119,4 +119,9 @@ public sealed class PostgresTests
         connection.Execute(insert, new { id = "Beijing-Site" });
         Assert.ThrowsAny<System.Data.Common.DbException>(() => connection.Execute(insert, new { id = "beijing-site" }));
     }
+
+    /// <summary>Raw messages of a test database: the hot table, and segment files in a folder of the test's own (these tests
+    /// write fewer messages than the compactor waits for).</summary>
+    private static RawMessageStore Raw(FleetDatabase database) =>
+        new(database, Path.Combine(Path.GetTempPath(), $"iot-pg-raw-{Guid.NewGuid():N}"));
 }

@@ -18,7 +18,7 @@ public sealed class RecordJournalTests : IDisposable
     {
         _database = new FleetDatabase(Iot.Testing.TestDatabase.For(_dir));
         _database.Migrate();
-        _journal = new RecordJournal(_database);
+        _journal = new RecordJournal(_database, new RawMessageStore(_database, Path.Combine(_dir, "raw")));
     }
 
     public void Dispose()

@@ -84,17 +84,22 @@ public sealed class RetentionTests
         Assert.True(before.Verdict.Holds, string.Join("\n", before.Verdict.Checks));
         Assert.Equal(25 + 2 * 60, before.Readings); // the lead's 25 minutes and an hour either side
 
+        // The raw messages are in compressed segments by now (the compactor moves them after ten minutes).
+        var raw = fleet.Services.GetRequiredService<RawMessageStore>();
+        raw.Compact(now);
         var trim = fleet.Services.GetRequiredService<RetentionTrim>();
-        // Off by default: nothing goes.
-        Assert.Equal(0, trim.Trim(now, fleet.Services.GetRequiredService<IOptions<RetentionOptions>>().Value).Records);
-        var result = trim.Trim(now, new RetentionOptions { ReadingsDays = 30, EvidenceYears = 10 });
-        Assert.Equal(2 * 360 - before.Readings, result.Records);
-        Assert.Equal(result.Records, result.Messages);
+        // On by default: a 14-day hot journal. What goes is every record but the lead's evidence and each device's newest
+        // (the offline watch and the gap fetch start from it).
+        var result = trim.Trim(now, fleet.Services.GetRequiredService<IOptions<RetentionOptions>>().Value);
+        Assert.Equal(2 * 360 - before.Readings - 2, result.Records);
         using (var db = fleet.Database())
         {
-            Assert.Equal(before.Readings, db.ExecuteScalar<long>("SELECT COUNT(*) FROM records WHERE dev IN (@Device, @Idle)", new { Device, Idle }));
-            Assert.Equal(0, db.ExecuteScalar<long>("SELECT COUNT(*) FROM records WHERE dev = @Idle", new { Idle }));
-            Assert.Equal(before.Readings, db.ExecuteScalar<long>("SELECT COUNT(*) FROM messages WHERE topic LIKE 'iot/v1/GW-RET-%'"));
+            Assert.Equal(before.Readings + 2, db.ExecuteScalar<long>("SELECT COUNT(*) FROM records WHERE dev IN (@Device, @Idle)", new { Device, Idle }));
+            Assert.Equal(1, db.ExecuteScalar<long>("SELECT COUNT(*) FROM records WHERE dev = @Idle", new { Idle }));
+            // Every record left still has its raw message, byte for byte where it was stored.
+            var kept = db.Query<long>("SELECT message_id FROM records WHERE dev IN (@Device, @Idle)", new { Device, Idle }).ToList();
+            Assert.Equal(kept.Count, raw.Get(kept).Count);
+            Assert.Equal(0, db.ExecuteScalar<long>("SELECT COUNT(*) FROM messages WHERE topic LIKE 'iot/v1/GW-RET-%'"));
         }
 
         var after = await Export(admin, lead, key);
@@ -105,9 +110,18 @@ public sealed class RetentionTests
             foreach (var name in new[] { "readings.csv", "messages/index.csv" })
                 Assert.Equal(new StreamReader(a.GetEntry(name)!.Open()).ReadToEnd(), new StreamReader(b.GetEntry(name)!.Open()).ReadToEnd());
 
-        // A second trim finds nothing more; a lead past its evidence years no longer holds its readings.
+        // A second trim finds nothing more; a lead past its evidence years no longer holds its readings, nor their raw
+        // messages: only the blocks of the two newest records stay.
         Assert.Equal(0, trim.Trim(now, new RetentionOptions { ReadingsDays = 30, EvidenceYears = 10 }).Records);
-        Assert.Equal(before.Readings, trim.Trim(now.AddYears(11), new RetentionOptions { ReadingsDays = 30, EvidenceYears = 10 }).Records);
+        var late = trim.Trim(now.AddYears(11), new RetentionOptions { ReadingsDays = 30, EvidenceYears = 10 });
+        Assert.Equal(before.Readings, late.Records);
+        Assert.True(late.Messages >= RawMessageStore.BlockMessages, $"{late.Messages} raw messages dropped");
+        using (var db = fleet.Database())
+        {
+            var newest = db.Query<long>("SELECT message_id FROM records WHERE dev IN (@Device, @Idle)", new { Device, Idle }).ToList();
+            Assert.Equal(2, newest.Count);
+            Assert.Equal(2, raw.Get(newest).Count);
+        }
 
         // Every export and the trim are in the audit log: who, and the digest of what they took away.
         var exports = (await admin.GetFromJsonAsync<JsonObject>($"/api/audit?action=evidence.export&subject=lead:{lead}"))!["items"]!.AsArray();
@@ -123,7 +137,9 @@ public sealed class RetentionTests
         var check = new RetentionOptionsValidation();
         Assert.True(check.Validate(null, new RetentionOptions()).Succeeded);
         Assert.Equal(10, new RetentionOptions().EvidenceYears);
-        Assert.Contains("Retention:ReadingsDays", check.Validate(null, new RetentionOptions { ReadingsDays = 7 }).FailureMessage);
+        Assert.Equal(14, new RetentionOptions().ReadingsDays);
+        Assert.True(check.Validate(null, new RetentionOptions { ReadingsDays = 0 }).Succeeded);
+        Assert.Contains("Retention:ReadingsDays", check.Validate(null, new RetentionOptions { ReadingsDays = 6 }).FailureMessage);
         Assert.Contains("Retention:EvidenceYears", check.Validate(null, new RetentionOptions { EvidenceYears = 0 }).FailureMessage);
     }
 }
