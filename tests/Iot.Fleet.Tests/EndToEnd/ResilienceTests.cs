@@ -34,7 +34,7 @@ public sealed class ResilienceTests(PipelineFixture pipeline)
 
         await pipeline.Eventually(() => Task.FromResult(pipeline.JournalCount("GW-KILL-1")), n => n == count, $"all {count} records in the journal", 60);
         await pipeline.Eventually(() => pipeline.InfluxCount("GW-KILL-1"), n => n == count, $"all {count} readings in InfluxDB", 60);
-        var leads = await pipeline.Eventually(() => pipeline.Leads("K-CRASH"), l => l.Count >= 3, "three leads");
+        var leads = await pipeline.Eventually(() => pipeline.Leads("K-CRASH", "fume.purifier_off"), l => l.Count >= 3, "three leads");
         Assert.Equal(3, leads.Count);
         var starts = leads.Select(l => (DateTime)l!["start"]!).Order().ToList();
         Assert.Equal([2000, 6000, 10000], starts.Select(s => (int)((new DateTimeOffset(s, TimeSpan.Zero).ToUnixTimeSeconds() - start) / 60)));

@@ -87,7 +87,7 @@ public sealed class FuzzTests(PipelineFixture pipeline, ITestOutputHelper output
         await good;
         await pipeline.Eventually(() => Task.FromResult(pipeline.JournalCount("GW-FUZZ-GOOD")), n => n == GoodRecords, "every good record in the journal", 120);
         await pipeline.Eventually(() => pipeline.InfluxCount("GW-FUZZ-GOOD"), n => n == GoodRecords, "every good reading in InfluxDB", 120);
-        var leads = await pipeline.Eventually(() => pipeline.Leads("F-GOOD"), l => l.Count == 1, "the good gateway's lead");
+        var leads = await pipeline.Eventually(() => pipeline.Leads("F-GOOD", "fume.purifier_off"), l => l.Count == 1, "the good gateway's lead");
         Assert.Equal("fume.purifier_off", (string)leads[0]!["rule"]!);
 
         var after = await pipeline.GetObject("/healthz");
