@@ -1,8 +1,9 @@
-using System.Text.Json.Serialization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Iot.Fleet.Api;
 using Iot.Fleet.Broker;
 using Iot.Fleet.Cases;
+using Iot.Fleet.Cluster;
 using Iot.Fleet.Commissioning;
 using Iot.Fleet.Evidence;
 using Iot.Fleet.Forwarding;
@@ -55,36 +56,41 @@ public static class FleetSetup
             database.Migrate();
             return database;
         });
+        // Which instance judges, watches and sends (one on SQLite; the holder of a lock on PostgreSQL).
+        services.AddSingleton<FleetLeadership>();
+        services.AddHostedService(sp => sp.GetRequiredService<FleetLeadership>());
+        services.AddHostedService<ChangeListener>();
         services.AddOptions<RawMessageOptions>().BindConfiguration("RawMessages").Validate(o => o.HotMinutes is >= 1 and <= 24 * 60,
             "RawMessages:HotMinutes: give 1 to 1440 minutes").ValidateOnStart();
         services.AddSingleton(sp => new RawMessageStore(sp.GetRequiredService<FleetDatabase>(),
             Path.Combine(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<DatabaseOptions>>().Value.DataDirectory,
                 sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<RawMessageOptions>>().Value.Directory)));
-        services.AddHostedService<RawSegmentCompactor>();
+        services.AddLeaderOnly<RawSegmentCompactor>();
         services.AddSingleton<RecordJournal>();
         services.AddOptions<RetentionOptions>().BindConfiguration("Retention").ValidateOnStart();
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<RetentionOptions>, RetentionOptionsValidation>();
         services.AddSingleton<RetentionTrim>();
-        services.AddHostedService(sp => sp.GetRequiredService<RetentionTrim>());
+        services.AddLeaderOnly<RetentionTrim>();
         services.AddSingleton<LeadStore>();
         services.AddProfiles();
         services.AddSingleton<SiteRegistry>();
         services.AddSingleton<PartyRegister>();
         services.AddSingleton<Leads.AlertHandling>();
         services.AddSingleton<InfluxWriter>();
-        services.AddHostedService(sp => sp.GetRequiredService<InfluxWriter>());
+        services.AddLeaderOnly<InfluxWriter>();
         services.AddSingleton<LeadFeed>();
         services.AddSingleton<IngestCounters>();
         services.AddOptions<DeviceProofOptions>().BindConfiguration("DeviceProof");
         services.AddSingleton<DeviceKeys>();
         services.AddSingleton<IngestBacklog>();
+        services.AddSingleton<FleetInstances>();
         services.AddSingleton<TelemetryIngest>();
         services.AddHostedService(sp => sp.GetRequiredService<TelemetryIngest>());
         services.AddHj212(builder.Configuration);
 
-        services.AddHostedService<OfflineWatch>();
+        services.AddLeaderOnly<OfflineWatch>();
         services.AddSingleton<CalibrationWatch>();
-        services.AddHostedService(sp => sp.GetRequiredService<CalibrationWatch>());
+        services.AddLeaderOnly<CalibrationWatch>();
         services.AddHostedService<BrokerQueueWatch>();
         services.AddClosedLoop();
         services.AddEvidence();

@@ -73,14 +73,15 @@ public sealed class BrokerAccounts : IDisposable
     // Changes committed to the database but not yet in an applied file wait on _pending; one writer at a time applies them.
     private readonly Lock _batch = new();
     private TaskCompletionSource _pending = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private HashSet<string> _changed = new(StringComparer.Ordinal);
+    private bool _changed;
     private bool _writing;
     private long _writes;
 
-    // The accounts as last written, in file order (kind, then user name), so a write re-reads only the changed rows.
+    // The accounts as last written, in file order (kind, then user name), so a write reads only the rows changed since.
     private readonly SortedDictionary<(string Kind, string UserName), StoredAccount> _written = new(OrdinalPairs.Instance);
     private readonly Dictionary<string, string> _writtenKind = new(StringComparer.Ordinal);
     private bool _loaded;
+    private long _seenRevision;
 
     /// <summary><paramref name="reload"/> makes the broker re-read its files; null sends SIGHUP to the
     /// process in <see cref="BrokerSecurityOptions.PidFile"/>.</summary>
@@ -132,7 +133,7 @@ public sealed class BrokerAccounts : IDisposable
                 throw RefusalException.Conflict($"device {deviceId} is revoked; new credentials would reinstate it, which needs an engineer to ask for it explicitly (?reinstate=true)");
             Store(deviceId, BrokerAccountKind.Device, deviceId, hash);
         }
-        await Changed(deviceId);
+        await Changed();
         return new BrokerCredentials(deviceId, password);
     }
 
@@ -182,39 +183,63 @@ public sealed class BrokerAccounts : IDisposable
 
     /// <summary>Writes the password file and ACL file from the database and makes the broker reload them.
     /// Changes do this through <see cref="Changed"/>; call it at start, so the files match the database.</summary>
-    public void Apply() => Write(changed: null);
+    public void Apply()
+    {
+        lock (_files) _loaded = false;
+        Write();
+    }
 
-    /// <summary>Re-reads the <paramref name="changed"/> accounts (all when null), writes both files and signals the broker.</summary>
-    private void Write(IReadOnlyCollection<string>? changed)
+    /// <summary>Reads the accounts changed since this instance's last write (all, the first time), writes both files and
+    /// signals the broker. Another fleet instance on the same broker writes the same files: the lock file next to them
+    /// keeps one writer at a time across processes, and each reads every change up to its write, whoever made it, so
+    /// the files never go back to an older state.</summary>
+    private void Write()
     {
         lock (_files)
         {
+            using var across = LockFiles();
             using var connection = _database.Open();
-            const string columns = "SELECT username, kind, device, password_hash, revoked_at IS NOT NULL FROM broker_accounts";
-            // The first write reads every account; later ones only the changed rows (this instance is the only writer).
-            if (!_loaded) changed = null;
-            if (changed is null)
+            const string columns = "SELECT username, kind, device, password_hash, revoked_at IS NOT NULL, revision FROM broker_accounts";
+            if (!_loaded)
             {
-                _loaded = true;
                 _written.Clear();
                 _writtenKind.Clear();
             }
-            var rows = changed is null
-                ? connection.Query<(string UserName, string Kind, string? Device, string? Hash, long Revoked)>(columns)
-                : changed.Chunk(500).SelectMany(names => connection.Query<(string UserName, string Kind, string? Device, string? Hash, long Revoked)>(
-                    $"{columns} WHERE username IN @names", new { names }));
-            foreach (var r in rows.ToList())
+            var rows = connection.Query<(string UserName, string Kind, string? Device, string? Hash, long Revoked, long Revision)>(
+                _loaded ? $"{columns} WHERE revision > @seen" : columns, new { seen = _seenRevision }).ToList();
+            _loaded = true;
+            foreach (var r in rows)
             {
                 var row = new StoredAccount(r.UserName, r.Kind, r.Device, r.Hash, r.Revoked != 0);
                 if (_writtenKind.Remove(row.UserName, out var kind)) _written.Remove((kind, row.UserName));
                 _written[(row.Kind, row.UserName)] = row;
                 _writtenKind[row.UserName] = row.Kind;
+                _seenRevision = Math.Max(_seenRevision, r.Revision);
             }
             WriteAtomically(_options.PasswordFile, PasswordFile(_written.Values));
             WriteAtomically(_options.AclFile, AclFile(_written.Values));
             Interlocked.Increment(ref _writes);
             _reload();
             _settle.Change(SettleDelay, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>An exclusive lock on `{password file}.lock`, held by one fleet process at a time (flock underneath).</summary>
+    private FileStream LockFiles()
+    {
+        var path = _options.PasswordFile + ".lock";
+        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir) Directory.CreateDirectory(dir);
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (attempt < 400)
+            {
+                // The other instance is writing (a few milliseconds); give up after about 10 s.
+                Thread.Sleep(25);
+            }
         }
     }
 
@@ -232,11 +257,11 @@ public sealed class BrokerAccounts : IDisposable
 
     /// <summary>Completes once every change committed before the call is in written files and the broker was signalled.
     /// The first change of a burst starts a writer; changes that arrive while it writes share its next write.</summary>
-    private Task Changed(string userName)
+    private Task Changed()
     {
         lock (_batch)
         {
-            _changed.Add(userName);
+            _changed = true;
             var applied = _pending.Task;
             if (!_writing)
             {
@@ -253,23 +278,21 @@ public sealed class BrokerAccounts : IDisposable
         while (true)
         {
             TaskCompletionSource batch;
-            HashSet<string> changed;
             lock (_batch)
             {
-                if (_changed.Count == 0)
+                if (!_changed)
                 {
                     _writing = false;
                     return;
                 }
                 // Taken before reading the database, so every change in this batch is committed and read.
                 batch = _pending;
-                changed = _changed;
                 _pending = new(TaskCreationOptions.RunContinuationsAsynchronously);
-                _changed = new(StringComparer.Ordinal);
+                _changed = false;
             }
             try
             {
-                Write(changed);
+                Write();
                 batch.SetResult();
             }
             catch (Exception e)
@@ -312,30 +335,39 @@ public sealed class BrokerAccounts : IDisposable
     private void Upsert(string userName, BrokerAccountKind kind, string? device, string? passwordHash)
     {
         Store(userName, kind, device, passwordHash);
-        Changed(userName).GetAwaiter().GetResult();
+        Changed().GetAwaiter().GetResult();
     }
 
     private void Store(string userName, BrokerAccountKind kind, string? device, string? passwordHash)
     {
         using var connection = _database.Open();
+        // In a transaction: writers take turns (on PostgreSQL too), so revisions follow the order of the commits.
+        using var tx = connection.BeginTransaction();
         connection.Execute(
-            """
-            INSERT INTO broker_accounts (username, kind, device, password_hash, created_at, revoked_at)
-            VALUES (@userName, @kind, @device, @passwordHash, @now, NULL)
+            $"""
+            INSERT INTO broker_accounts (username, kind, device, password_hash, created_at, revoked_at, revision)
+            VALUES (@userName, @kind, @device, @passwordHash, @now, NULL, {NextRevision})
             ON CONFLICT (username) DO UPDATE SET kind = excluded.kind, device = excluded.device,
-                password_hash = excluded.password_hash, created_at = excluded.created_at, revoked_at = NULL
+                password_hash = excluded.password_hash, created_at = excluded.created_at, revoked_at = NULL, revision = excluded.revision
             """,
-            new { userName, kind = kind.ToString().ToLowerInvariant(), device, passwordHash, now = _time.GetUtcNow().ToUnixTimeMilliseconds() });
+            new { userName, kind = kind.ToString().ToLowerInvariant(), device, passwordHash, now = _time.GetUtcNow().ToUnixTimeMilliseconds() }, tx);
+        tx.Commit();
     }
+
+    private const string NextRevision = "(SELECT COALESCE(MAX(revision), 0) + 1 FROM broker_accounts)";
 
     private bool Revoke(string userName, BrokerAccountKind kind)
     {
         int revoked;
         using (var connection = _database.Open())
+        using (var tx = connection.BeginTransaction())
+        {
             revoked = connection.Execute(
-                "UPDATE broker_accounts SET revoked_at = @now, password_hash = NULL WHERE username = @userName AND kind = @kind AND revoked_at IS NULL",
-                new { userName, kind = kind.ToString().ToLowerInvariant(), now = _time.GetUtcNow().ToUnixTimeMilliseconds() });
-        if (revoked > 0) Changed(userName).GetAwaiter().GetResult();
+                $"UPDATE broker_accounts SET revoked_at = @now, password_hash = NULL, revision = {NextRevision} WHERE username = @userName AND kind = @kind AND revoked_at IS NULL",
+                new { userName, kind = kind.ToString().ToLowerInvariant(), now = _time.GetUtcNow().ToUnixTimeMilliseconds() }, tx);
+            tx.Commit();
+        }
+        if (revoked > 0) Changed().GetAwaiter().GetResult();
         return revoked > 0;
     }
 

@@ -50,14 +50,17 @@ public sealed class FleetMqtt(IOptions<FleetMqttOptions> options, BrokerAccounts
     /// <summary>Opens the MQTTnet session `{ClientId}{suffix}` (MQTT 5.0, this instance's login), retrying until the broker
     /// answers or the fleet stops; <paramref name="configure"/> adds what the session needs besides (a persistent one:
     /// clean start off and a session expiry).</summary>
-    public async Task<FleetSession> OpenAsync(string clientIdSuffix, ILogger logger, CancellationToken stop, Action<MqttClientOptionsBuilder>? configure = null)
+    /// <param name="clientId">Another instance's client id instead (the leader reading a silent instance's session).</param>
+    public async Task<FleetSession> OpenAsync(string clientIdSuffix, ILogger logger, CancellationToken stop, Action<MqttClientOptionsBuilder>? configure = null,
+        string? clientId = null)
     {
         var o = options.Value;
+        clientId ??= o.ClientId + clientIdSuffix;
         var (user, password) = Login();
         var builder = new MqttClientOptionsBuilder()
             .WithTcpServer(o.Host, o.Port)
             .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
-            .WithClientId(o.ClientId + clientIdSuffix)
+            .WithClientId(clientId)
             .WithKeepAlivePeriod(TimeSpan.FromSeconds(30))
             .WithMaximumPacketSize(MaximumPacketSize)
             // Unacknowledged QoS 1 messages the broker may send at once: the bound of a session's queue.
@@ -76,7 +79,7 @@ public sealed class FleetMqtt(IOptions<FleetMqttOptions> options, BrokerAccounts
                     // MQTTnet returns a refusal (CONNACK reason code) rather than throwing it.
                     if (connected.ResultCode != MqttClientConnectResultCode.Success)
                         throw new IOException($"the broker refused the login: {connected.ResultCode} {connected.ReasonString}");
-                    logger.LogInformation("Connected to MQTT {Broker} as {ClientId} (session present: {Session})", session.Broker, o.ClientId + clientIdSuffix, connected.IsSessionPresent);
+                    logger.LogInformation("Connected to MQTT {Broker} as {ClientId} (session present: {Session})", session.Broker, clientId, connected.IsSessionPresent);
                     return session;
                 }
                 catch (Exception e) when (e is not OperationCanceledException)

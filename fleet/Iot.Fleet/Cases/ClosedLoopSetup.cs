@@ -1,3 +1,4 @@
+using Iot.Fleet.Cluster;
 using Iot.Fleet.Leads;
 using Iot.Fleet.Notifications;
 using Microsoft.Extensions.Options;
@@ -67,10 +68,10 @@ public static class ClosedLoopSetup
         services.AddSingleton(sp => new NotificationSender(sp.GetRequiredService<NotificationOutbox>(),
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<NotificationOptions>>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<NotificationSender>>(), health: sp.GetRequiredService<Health.FleetHealth>()));
-        services.AddHostedService(sp => sp.GetRequiredService<NotificationSender>());
+        services.AddLeaderOnly<NotificationSender>();
         services.AddSingleton<Squads>();
         services.AddSingleton<CaseStore>();
-        services.AddHostedService<OverdueWatch>();
+        services.AddLeaderOnly<OverdueWatch>();
         return services;
     }
 

@@ -1,7 +1,8 @@
 using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
-using Iot.Fleet.Registry;
+using Iot.Fleet.Cluster;
 using Iot.Fleet.People;
+using Iot.Fleet.Registry;
 using Microsoft.Extensions.Options;
 
 namespace Iot.Fleet.Forwarding;
@@ -18,7 +19,7 @@ public static class ForwardingApi
         services.AddSingleton<ReportingSites>();
         services.AddSingleton<PlatformQueue>();
         services.AddSingleton<PlatformForwarder>();
-        services.AddHostedService(sp => sp.GetRequiredService<PlatformForwarder>());
+        services.AddLeaderOnly<PlatformForwarder>();
         return services;
     }
 

@@ -22,6 +22,9 @@ public sealed class FleetHealth(TimeProvider clock)
     /// <summary>Registers how to read a stage's waiting work and its position (anything that grows as it works).</summary>
     public void Watch(string stage, Func<(long Pending, long Position)> probe) => Get(stage).Probe = probe;
 
+    /// <summary>Stops probing a stage that no longer runs here (a leader-only stage on a standby).</summary>
+    public void Unwatch(string stage) => Get(stage).Probe = null;
+
     /// <summary>Marks a stage as running (or not); a stage that never said so is not ready.</summary>
     public void SetRunning(string stage, bool running) => Get(stage).Running = running;
 

@@ -25,6 +25,19 @@ public abstract class SupervisedService(FleetHealth health, ILogger logger, Time
 
     protected sealed override async Task ExecuteAsync(CancellationToken stop)
     {
+        try
+        {
+            await Supervise(stop);
+        }
+        finally
+        {
+            // Stopped (the host ends, or a leader-only stage on an instance that no longer leads): no waiting work to watch here.
+            Health.Unwatch(Stage);
+        }
+    }
+
+    private async Task Supervise(CancellationToken stop)
+    {
         await Task.Yield();
         var delay = FirstDelay;
         while (!stop.IsCancellationRequested)

@@ -1,13 +1,14 @@
 using Iot.Contract;
 using Iot.Fleet.Broker;
+using Iot.Fleet.Cluster;
 using Iot.Fleet.Health;
 using Iot.Fleet.Leads;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Rules;
 using Iot.Fleet.Storage;
 using Iot.Fleet.Telemetry;
-using Microsoft.Extensions.Options;
 using MQTTnet;
+using Microsoft.Extensions.Options;
 
 namespace Iot.Fleet.Ingest;
 
@@ -34,7 +35,9 @@ public sealed class TelemetryIngest(
     FleetMqtt mqtt,
     FleetHealth health,
     TimeProvider clock,
-    ILogger<TelemetryIngest> logger) : SupervisedService(health, logger, clock)
+    ILogger<TelemetryIngest> logger,
+    FleetLeadership? leadership = null,
+    FleetInstances? instances = null) : SupervisedService(health, logger, clock)
 {
     /// <summary>Message kinds the ingest reads; the others belong to provisioning and OTA.</summary>
     public static readonly string[] Kinds = [Topics.Telemetry, Topics.Event, Topics.Status];
@@ -48,8 +51,11 @@ public sealed class TelemetryIngest(
         System.Threading.Channels.Channel.CreateBounded<ForeignBatch>(new System.Threading.Channels.BoundedChannelOptions(256));
     // One writer at a time: the journal numbers messages itself, and the rules must see batches in row order.
     private readonly SemaphoreSlim _storing = new(1, 1);
-    private RuleEngine _engine = null!;
+    // Null while this instance does not lead: the leader judges what every instance stores, from the journal.
+    private RuleEngine? _engine;
     private long _eventsAppliedUpTo;
+    // The cursors as this engine last saved them: a save that finds others there knows another leader judged meanwhile.
+    private long _savedRules, _savedEvents;
     // The backfill lane: messages waiting per device (read and changed under _storing), their sum, and those moved so far.
     private Dictionary<string, int> _waiting = new(StringComparer.Ordinal);
     private long _waitingTotal, _moved;
@@ -62,12 +68,12 @@ public sealed class TelemetryIngest(
     protected override async Task RunAsync(CancellationToken stop)
     {
         // A fresh engine each run: after a failure, memory may hold half-applied state; the journal does not.
-        _engine = new RuleEngine(registry, journal, leads, Clock);
-        Health.Watch(JudgingStage, () => (journal.LatestRowId() - _engine.AppliedUpTo, _engine.AppliedUpTo));
+        _engine = null;
+        Health.Watch(JudgingStage, () => _engine is { } engine ? (journal.LatestRowId() - engine.AppliedUpTo, engine.AppliedUpTo) : (0, 0));
         _waiting = backlog.WaitingByDevice();
         Interlocked.Exchange(ref _waitingTotal, _waiting.Values.Sum());
         Health.Watch(BacklogStage, () => (Interlocked.Read(ref _waitingTotal), Interlocked.Read(ref _moved)));
-        CatchUpRules();
+        if (Leading) StartJudging();
         var toJudge = System.Threading.Channels.Channel.CreateBounded<StoredBatch>(
             new System.Threading.Channels.BoundedChannelOptions(8) { SingleReader = true });
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(stop);
@@ -76,6 +82,7 @@ public sealed class TelemetryIngest(
         using var foreignStop = CancellationTokenSource.CreateLinkedTokenSource(failed.Token);
         var foreign = ForeignLoop(toJudge.Writer, foreignStop.Token, failed);
         var backfill = BackfillLoop(toJudge, foreignStop.Token, failed);
+        var adopting = AdoptLoop(toJudge.Writer, foreignStop.Token);
         try
         {
             await Receive(toJudge.Writer, failed.Token);
@@ -89,6 +96,7 @@ public sealed class TelemetryIngest(
             await foreignStop.CancelAsync();
             await foreign;
             await backfill;
+            await adopting;
             toJudge.Writer.TryComplete();
             counters.Ready = false;
             await judging;
@@ -160,13 +168,55 @@ public sealed class TelemetryIngest(
         }
     }
 
-    /// <summary>Judges stored batches in order; on a failure it stops the receiving side too, so the
-    /// supervisor restarts the stage and the records are judged again from the journal.</summary>
+    /// <summary>How often the leader looks for records other instances stored when its own ingest brings none.</summary>
+    public static readonly TimeSpan FollowInterval = TimeSpan.FromMilliseconds(250);
+
+    private bool Leading => leadership?.IsLeader ?? true;
+
+    /// <summary>Judges stored batches in order while this instance leads, and what other instances store between them; a
+    /// standby drops its batches (they are in the journal, where the leader reads them). On a failure it stops the
+    /// receiving side too, so the supervisor restarts the stage and the records are judged again from the journal.</summary>
     private async Task JudgeLoop(System.Threading.Channels.ChannelReader<StoredBatch> reader, CancellationTokenSource failed)
     {
         try
         {
-            await foreach (var stored in reader.ReadAllAsync(failed.Token)) Judge(stored);
+            while (true)
+            {
+                bool open;
+                using (var tick = CancellationTokenSource.CreateLinkedTokenSource(failed.Token))
+                {
+                    tick.CancelAfter(FollowInterval);
+                    try
+                    {
+                        open = await reader.WaitToReadAsync(tick.Token);
+                    }
+                    catch (OperationCanceledException) when (!failed.IsCancellationRequested)
+                    {
+                        open = true;
+                    }
+                }
+                if (!open) break;
+                if (!Leading)
+                {
+                    if (_engine is not null) Logger.LogWarning("Judging stops here: this instance no longer leads");
+                    _engine = null;
+                    while (reader.TryRead(out _)) { }
+                    continue;
+                }
+                try
+                {
+                    if (_engine is null) StartJudging();
+                    if (reader.TryRead(out var stored)) Judge(stored);
+                    else if (CatchUp(long.MaxValue, long.MaxValue) > 0) Save();
+                }
+                catch (CursorMovedException e)
+                {
+                    // Another instance judged meanwhile (this one lost its lock and has not noticed yet): what this engine
+                    // held is dropped unsaved; the leader has judged those records.
+                    Logger.LogError("Judging stops here: {Reason}", e.Message);
+                    _engine = null;
+                }
+            }
         }
         catch (OperationCanceledException) when (failed.IsCancellationRequested)
         {
@@ -179,19 +229,89 @@ public sealed class TelemetryIngest(
         }
     }
 
-    private async Task Receive(System.Threading.Channels.ChannelWriter<StoredBatch> toJudge, CancellationToken stop)
+    /// <summary>Beats for this instance every second and, while it leads, reads the sessions of silent instances
+    /// (<see cref="FleetInstances"/>) until they take them back.</summary>
+    private async Task AdoptLoop(System.Threading.Channels.ChannelWriter<StoredBatch> toJudge, CancellationToken stop)
+    {
+        if (instances is null) return;
+        await Task.Yield();
+        var self = options.Value.ClientId;
+        var adopted = new Dictionary<string, (Task Reading, CancellationTokenSource Stop)>(StringComparer.Ordinal);
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    instances.Beat(self);
+                    foreach (var (peer, (reading, _)) in adopted.Where(p => p.Value.Reading.IsCompleted).ToList()) adopted.Remove(peer);
+                    if (Leading)
+                        foreach (var peer in instances.Silent(self).Where(p => !adopted.ContainsKey(p)))
+                        {
+                            var end = CancellationTokenSource.CreateLinkedTokenSource(stop);
+                            adopted[peer] = (ReadAdopted(peer, toJudge, end.Token), end);
+                        }
+                    else
+                        foreach (var (_, (_, end)) in adopted) await end.CancelAsync();
+                }
+                catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException or InvalidOperationException)
+                {
+                    Logger.LogWarning("Cannot beat or look for silent fleet instances ({Reason}); trying again", e.Message);
+                }
+                await Task.Delay(FleetLeadership.Interval, stop);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            foreach (var (_, (reading, end)) in adopted)
+            {
+                await end.CancelAsync();
+                await reading;
+                end.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Reads a silent instance's session like this instance's own, until the instance takes it back (the broker
+    /// then drops this connection), this one stops leading, or the stage stops.</summary>
+    private async Task ReadAdopted(string peer, System.Threading.Channels.ChannelWriter<StoredBatch> toJudge, CancellationToken stop)
+    {
+        try
+        {
+            Logger.LogWarning("Fleet instance {Peer} is silent: reading its MQTT session until it is back", peer);
+            await Receive(toJudge, stop, peer);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException)
+        {
+            Logger.LogWarning("Stopped reading the session of fleet instance {Peer}: {Reason}", peer, e.Message);
+        }
+        catch (Exception e)
+        {
+            // A store that failed acknowledged nothing: the session's owner gets those messages again.
+            Logger.LogError(e, "Reading the session of fleet instance {Peer} failed", peer);
+        }
+    }
+
+    /// <param name="adopted">A silent instance's client id, whose session this reads; null for this instance's own.</param>
+    private async Task Receive(System.Threading.Channels.ChannelWriter<StoredBatch> toJudge, CancellationToken stop, string? adopted = null)
     {
         var o = options.Value;
         using var session = await mqtt.OpenAsync("", logger, stop, session => session
             .WithCleanStart(false)
-            .WithSessionExpiryInterval((uint)TimeSpan.FromDays(7).TotalSeconds)
+            .WithSessionExpiryInterval((uint)FleetInstances.SessionExpiry.TotalSeconds)
             // Acks wait until a batch is durable: the broker must be allowed to send the next batches
             // meanwhile, or it idles during every store.
-            .WithReceiveMaximum((ushort)Math.Min(ushort.MaxValue, o.MaxBatch * 4)));
+            .WithReceiveMaximum((ushort)Math.Min(ushort.MaxValue, o.MaxBatch * 4)), clientId: adopted);
         var prefix = string.IsNullOrEmpty(o.SharedGroup) ? "" : $"$share/{o.SharedGroup}/";
         await session.SubscribeAsync(Kinds.Select(k => prefix + Topics.EveryDevice(k)), stop);
-        _session = session;
-        counters.Ready = true;
+        if (adopted is null)
+        {
+            _session = session;
+            counters.Ready = true;
+        }
 
         var batch = new List<MqttApplicationMessageReceivedEventArgs>(o.MaxBatch);
         var live = new List<ReceivedMessage>(o.MaxBatch);
@@ -392,9 +512,10 @@ public sealed class TelemetryIngest(
     /// saves the leads together with the rules cursors.</summary>
     internal void Judge(StoredBatch stored)
     {
+        if (_engine is null) StartJudging();
         CatchUp(stored.Fresh.Count > 0 ? stored.Fresh[0].RowId : long.MaxValue, stored.Events.Count > 0 ? stored.Events[0].Id : long.MaxValue);
         foreach (var record in stored.Fresh)
-            if (record.RowId > _engine.AppliedUpTo) Apply(record);
+            if (record.RowId > _engine!.AppliedUpTo) Apply(record);
         foreach (var e in stored.Events)
             if (e.Id > _eventsAppliedUpTo) Apply(e);
         Save();
@@ -405,7 +526,7 @@ public sealed class TelemetryIngest(
     {
         try
         {
-            _engine.Apply(record);
+            _engine!.Apply(record);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -418,9 +539,9 @@ public sealed class TelemetryIngest(
     {
         try
         {
-            if (e.Type == "tamper") _engine.ApplyTamperEvent(e.Device, e.Time);
-            else if (e.Type == FleetEventTypes.SeqConflict) _engine.ApplyConflict(e.Device, e.Time);
-            else if (e.Type == FleetEventTypes.ProofFailed) _engine.ApplyProofFailure(e.Device, e.Time);
+            if (e.Type == "tamper") _engine!.ApplyTamperEvent(e.Device, e.Time);
+            else if (e.Type == FleetEventTypes.SeqConflict) _engine!.ApplyConflict(e.Device, e.Time);
+            else if (e.Type == FleetEventTypes.ProofFailed) _engine!.ApplyProofFailure(e.Device, e.Time);
         }
         catch (Exception error) when (error is not OutOfMemoryException)
         {
@@ -430,14 +551,16 @@ public sealed class TelemetryIngest(
         _eventsAppliedUpTo = e.Id;
     }
 
-    /// <summary>Applies journal records and events the rules have not seen, below the given ids:
-    /// after a crash, the ones stored but not judged.</summary>
-    private void CatchUp(long beforeRowId, long beforeEventId)
+    /// <summary>Applies journal records and events the rules have not seen, below the given ids: after a crash, the
+    /// ones stored but not judged; on the leader, also those other instances stored. Returns how many it applied.</summary>
+    private int CatchUp(long beforeRowId, long beforeEventId)
     {
+        var applied = 0;
         while (true)
         {
-            var pending = journal.ReadAfter(_engine.AppliedUpTo, 5000, beforeRowId);
+            var pending = journal.ReadAfter(_engine!.AppliedUpTo, 5000, beforeRowId);
             foreach (var record in pending) Apply(record);
+            applied += pending.Count;
             if (pending.Count < 5000) break;
             Save();
         }
@@ -445,22 +568,30 @@ public sealed class TelemetryIngest(
         {
             var pending = journal.EventsAfter(_eventsAppliedUpTo, 5000, beforeEventId);
             foreach (var e in pending) Apply(e);
+            applied += pending.Count;
             if (pending.Count < 5000) break;
             Save();
         }
+        return applied;
     }
 
     private void Save()
     {
-        var created = leads.Save(_engine.TakeChanges(), _engine.AppliedUpTo, _eventsAppliedUpTo);
+        var engine = _engine!;
+        var created = leads.Save(engine.TakeChanges(), engine.AppliedUpTo, _eventsAppliedUpTo, previous: (_savedRules, _savedEvents));
+        (_savedRules, _savedEvents) = (engine.AppliedUpTo, _eventsAppliedUpTo);
         counters.OnLeadsCreated(created);
     }
 
-    /// <summary>On start: records and events stored before a crash but not judged yet are judged now.</summary>
-    private void CatchUpRules()
+    /// <summary>At the start of the stage or of a term as leader: a fresh engine from the saved cursors, and records and
+    /// events stored but not judged yet (before a crash, or by other instances) judged now.</summary>
+    private void StartJudging()
     {
-        _engine.ResumeAfter(journal.Cursor(LeadStore.RulesCursor));
-        _eventsAppliedUpTo = journal.Cursor(LeadStore.EventsCursor);
+        _engine = new RuleEngine(registry, journal, leads, Clock);
+        _savedRules = journal.Cursor(LeadStore.RulesCursor);
+        _savedEvents = journal.Cursor(LeadStore.EventsCursor);
+        _engine.ResumeAfter(_savedRules);
+        _eventsAppliedUpTo = _savedEvents;
         CatchUp(long.MaxValue, long.MaxValue);
         Save();
     }

@@ -27,13 +27,17 @@ public sealed class LeadStore(FleetDatabase database, ILeadOutbox? outbox = null
 
     /// <summary>Saves the engine's changes and its cursor in one transaction, so a crash either keeps
     /// both or neither and the replay after it raises nothing twice.</summary>
+    /// <param name="previous">The cursors as the caller last saved them: when the database holds others, another
+    /// instance judged meanwhile and nothing is saved (<see cref="CursorMovedException"/>), so two leaders never both
+    /// raise the same lead.</param>
     /// <returns>The leads that were new.</returns>
-    public IReadOnlyList<Lead> Save(IReadOnlyCollection<Lead> changes, long? appliedUpTo = null, long? eventsAppliedUpTo = null)
+    public IReadOnlyList<Lead> Save(IReadOnlyCollection<Lead> changes, long? appliedUpTo = null, long? eventsAppliedUpTo = null,
+        (long Rules, long Events)? previous = null)
     {
         var created = new List<Lead>();
         try
         {
-            return SaveOnce(changes, appliedUpTo, eventsAppliedUpTo, created);
+            return SaveOnce(changes, appliedUpTo, eventsAppliedUpTo, previous, created);
         }
         catch
         {
@@ -43,10 +47,16 @@ public sealed class LeadStore(FleetDatabase database, ILeadOutbox? outbox = null
         }
     }
 
-    private IReadOnlyList<Lead> SaveOnce(IReadOnlyCollection<Lead> changes, long? appliedUpTo, long? eventsAppliedUpTo, List<Lead> created)
+    private IReadOnlyList<Lead> SaveOnce(IReadOnlyCollection<Lead> changes, long? appliedUpTo, long? eventsAppliedUpTo,
+        (long Rules, long Events)? previous, List<Lead> created)
     {
         using var connection = database.Open();
         using var tx = connection.BeginTransaction();
+        if (previous is { } was)
+        {
+            RecordJournal.RequireCursor(connection, tx, RulesCursor, was.Rules);
+            RecordJournal.RequireCursor(connection, tx, EventsCursor, was.Events);
+        }
         foreach (var lead in changes)
         {
             // Graded on every save: an episode that runs past its certificate's last day becomes uncalibrated.

@@ -1,4 +1,5 @@
 using Iot.Fleet.Api;
+using Iot.Fleet.Cluster;
 using Iot.Fleet.Health;
 using Iot.Fleet.Ingest;
 using Iot.Fleet.Leads;
@@ -12,13 +13,15 @@ public static class HealthApi
 {
     public static void MapHealth(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", (IngestCounters counters, InfluxWriter influx, FleetHealth health, HealthWatch watch) =>
+        app.MapGet("/healthz", (IngestCounters counters, InfluxWriter influx, FleetHealth health, HealthWatch watch, FleetLeadership leadership) =>
         {
             var stages = health.Report();
             var ready = counters.Ready && !stages.Any(s => s.Stalled);
             var body = new
             {
                 ready,
+                // Every instance ingests and serves; the leader also judges, watches and sends (Cluster/).
+                leader = leadership.IsLeader,
                 recordsReceived = counters.RecordsReceived,
                 recordsStored = counters.RecordsStored,
                 messagesRejected = counters.MessagesRejected,

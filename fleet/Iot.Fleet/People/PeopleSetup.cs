@@ -1,11 +1,12 @@
 using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
+using Iot.Fleet.Cluster;
 using Iot.Fleet.Storage;
-using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.Options;
 
 namespace Iot.Fleet.People;
@@ -33,7 +34,7 @@ public static class PeopleSetup
         services.AddSingleton<AuditLog>();
         services.AddOptions<Audit.AuditHeadOptions>().BindConfiguration("Audit");
         services.AddSingleton<Audit.AuditHeadExport>();
-        services.AddHostedService(sp => sp.GetRequiredService<Audit.AuditHeadExport>());
+        services.AddLeaderOnly<Audit.AuditHeadExport>();
 
         services.AddDataProtection().SetApplicationName("iot-fleet");
         services.AddOptions<KeyManagementOptions>().Configure<FleetDatabase>((o, database) => o.XmlRepository = new SessionKeys(database));

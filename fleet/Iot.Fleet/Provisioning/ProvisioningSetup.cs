@@ -1,4 +1,5 @@
 using Iot.Fleet.Broker;
+using Iot.Fleet.Cluster;
 using Iot.Fleet.Storage;
 using Microsoft.Extensions.Options;
 
@@ -29,7 +30,7 @@ public static class ProvisioningSetup
         services.AddSingleton(sp => new ProvisioningExchange(sp.GetRequiredService<FleetMqtt>(),
             sp.GetRequiredService<FactoryGateways>(), sp.GetRequiredService<ILogger<ProvisioningExchange>>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<Health.FleetHealth>(), sp.GetService<BrokerAccounts>(), sp.GetService<Ingest.DeviceKeys>()));
-        services.AddHostedService(sp => sp.GetRequiredService<ProvisioningExchange>());
+        services.AddLeaderOnly<ProvisioningExchange>();
         return services;
     }
 }

@@ -25,8 +25,13 @@ public sealed class SiteRegistry : ISiteDirectory
     public SiteRegistry(FleetDatabase database, ProfileStore? profiles = null)
     {
         _database = database;
-        Reload();
+        lock (_loading) Load();
+        // Another fleet instance registered or changed a site or device (Cluster/ChangeListener).
+        database.OnAnnounced(Announcement, () => { lock (_loading) Load(); });
     }
+
+    /// <summary>What this registry's changes are announced as to the other fleet instances.</summary>
+    public const string Announcement = "sites";
 
     /// <summary>Read without the lock: the map is replaced whole on reload and never changed after, and the ingest and
     /// the rules ask for every message and record from two threads.</summary>
@@ -366,7 +371,6 @@ public sealed class SiteRegistry : ISiteDirectory
         connection.Execute("INSERT INTO device_state (dev, online) VALUES (@id, 0) ON CONFLICT (dev) DO UPDATE SET online = 0", new { id });
     }
 
-    /// <summary>Rebuilds the in-memory view after a write. Registry writes are rare; records are not.</summary>
     /// <summary>Puts a just-stored device into the in-memory view without reading every site again, so registering a city's
     /// gateways one by one costs the same for the last as for the first. A site with a commissioning record (which may
     /// cover the new device) is read again whole.</summary>
@@ -381,6 +385,7 @@ public sealed class SiteRegistry : ISiteDirectory
                 if (context is null || connection.ExecuteScalar<long>("SELECT COUNT(*) FROM commissioning WHERE site = @site", new { site }) > 0)
                 {
                     Load();
+                    _database.Announce(Announcement);
                     return;
                 }
             if (context.Devices.Contains(id)) return;
@@ -388,11 +393,14 @@ public sealed class SiteRegistry : ISiteDirectory
             var map = new Dictionary<string, SiteContext>(Volatile.Read(ref _siteOfDevice), StringComparer.Ordinal) { [id] = context };
             lock (_lock) Volatile.Write(ref _siteOfDevice, map);
         }
+        _database.Announce(Announcement);
     }
 
+    /// <summary>Reads sites and devices again after a change, and tells the other fleet instances to do the same.</summary>
     public void Reload()
     {
         lock (_loading) Load();
+        _database.Announce(Announcement);
     }
 
     private void Load()

@@ -112,9 +112,13 @@ public sealed class FleetDatabase : IDisposable
         }
         else
         {
-            _postgres = NpgsqlDataSource.Create(PostgresConnection.Keywords(options.ConnectionString));
+            PostgresConnectionString = PostgresConnection.Keywords(options.ConnectionString);
+            _postgres = NpgsqlDataSource.Create(PostgresConnectionString);
         }
     }
+
+    /// <summary>PostgreSQL's connection keywords (null on SQLite), for a session outside the pool (Operations/FleetLeadership).</summary>
+    public string? PostgresConnectionString { get; }
 
     /// <summary>A SQLite file, or whatever <paramref name="connectionString"/> names (the tests' way in).</summary>
     public FleetDatabase(string connectionString) : this(new DatabaseOptions { ConnectionString = connectionString })
@@ -138,6 +142,66 @@ public sealed class FleetDatabase : IDisposable
         // synchronous=FULL: a committed batch survives a power cut, not only a crash of the fleet.
         connection.Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;");
         return connection;
+    }
+
+    /// <summary>The PostgreSQL channel on which fleet instances tell each other what they changed (Cluster/ChangeListener).</summary>
+    public const string ChangeChannel = "iot_fleet";
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Coalesced> _onChange = new(StringComparer.Ordinal);
+
+    /// <summary>This process among the fleet instances on one database (its own announcements come back to it and are skipped).</summary>
+    public string Instance { get; } = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6));
+
+    /// <summary>Tells the other fleet instances on this database that <paramref name="what"/> changed, so they reload their
+    /// view of it (PostgreSQL NOTIFY; nothing to tell on SQLite, where one instance runs). Call it after the commit.</summary>
+    public void Announce(string what)
+    {
+        if (_postgres is null) return;
+        using var connection = Open();
+        connection.Execute($"SELECT pg_notify('{ChangeChannel}', @payload)", new { payload = $"{what}:{Instance}" });
+    }
+
+    /// <summary>What to do when another instance announces that <paramref name="what"/> changed.</summary>
+    public void OnAnnounced(string what, Action reload) => _onChange[what] = new Coalesced(reload);
+
+    /// <summary>Runs the reload for an announcement another instance made (`{what}:{instance}`); null runs every one (after
+    /// the listener was away and may have missed some).</summary>
+    public void Delivered(string? payload)
+    {
+        if (payload is null)
+        {
+            foreach (var reload in _onChange.Values) reload.Run();
+            return;
+        }
+        var colon = payload.LastIndexOf(':');
+        if (colon < 0 || payload[(colon + 1)..] == Instance) return;
+        if (_onChange.TryGetValue(payload[..colon], out var announced)) announced.Run();
+    }
+
+    /// <summary>A reload on the thread pool that runs once more after the last request, however many arrive while it runs:
+    /// a thousand devices registered on one instance cost the others a few reloads, not a thousand.</summary>
+    private sealed class Coalesced(Action reload)
+    {
+        private int _state; // 0 idle, 1 running, 2 running and asked again
+
+        public void Run()
+        {
+            if (Interlocked.Increment(ref _state) == 1) ThreadPool.QueueUserWorkItem(_ => Loop());
+            else Interlocked.CompareExchange(ref _state, 2, 3);
+        }
+
+        private void Loop()
+        {
+            do
+            {
+                Volatile.Write(ref _state, 1);
+                try { reload(); }
+                catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
+                {
+                    // The next announcement, or the listener's catch-up after reconnecting, reads again.
+                }
+            } while (Interlocked.CompareExchange(ref _state, 0, 1) != 1);
+        }
     }
 
     /// <summary>Closes PostgreSQL's pooled connections (SQLite pools per file, process-wide).</summary>

@@ -645,5 +645,15 @@ public static class Migrations
             received_to INTEGER NOT NULL);
         CREATE INDEX raw_blocks_segment ON raw_blocks (segment);
         """,
+        // 26: two fleet instances (issue 17 item 7): each change of a broker account takes the next revision, so an instance
+        // writing the broker's files reads every change since its last write, whoever made it (Broker/BrokerAccounts); each
+        // instance's ingest beats in `fleet_instances`, so the leader reads a silent one's MQTT session until it is back (Cluster/).
+        """
+        ALTER TABLE broker_accounts ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX broker_accounts_revision ON broker_accounts (revision);
+        CREATE TABLE fleet_instances (
+            client_id TEXT PRIMARY KEY,
+            seen_at INTEGER NOT NULL);
+        """,
     ];
 }

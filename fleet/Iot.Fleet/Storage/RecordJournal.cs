@@ -293,6 +293,15 @@ public sealed class RecordJournal(FleetDatabase database, RawMessageStore raw) :
         connection.Execute("INSERT INTO cursors (name, value) VALUES (@name, @value) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
             new { name, value }, tx);
 
+    /// <summary>Checks, inside the caller's transaction, that a cursor still stands where the caller left it.</summary>
+    /// <exception cref="CursorMovedException">Someone else moved it.</exception>
+    public static void RequireCursor(DbConnection connection, DbTransaction tx, string name, long expected)
+    {
+        var now = connection.ExecuteScalar<long?>("SELECT value FROM cursors WHERE name = @name", new { name }, tx) ?? 0;
+        if (now != expected)
+            throw new CursorMovedException($"cursor '{name}' stands at {now}, not at {expected} where this instance left it: another instance moved it");
+    }
+
     public void SetCursor(string name, long value)
     {
         using var connection = database.Open();
@@ -367,3 +376,6 @@ public sealed class RecordJournal(FleetDatabase database, RawMessageStore raw) :
             };
     }
 }
+
+/// <summary>A cursor was moved by someone else since the caller read it (two fleet instances both judging).</summary>
+public sealed class CursorMovedException(string message) : Exception(message);

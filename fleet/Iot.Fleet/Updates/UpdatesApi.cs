@@ -1,5 +1,6 @@
 using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
+using Iot.Fleet.Cluster;
 using Iot.Fleet.People;
 using Iot.Fleet.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -50,7 +51,7 @@ public static class UpdatesApi
         services.AddOptions<UpdatesOptions>().BindConfiguration("Updates");
         services.AddSingleton<ReleaseLibrary>();
         services.AddSingleton(sp => new Rollout(sp.GetRequiredService<FleetDatabase>(), sp.GetRequiredService<TimeProvider>()));
-        services.AddHostedService<CampaignRunner>();
+        services.AddLeaderOnly<CampaignRunner>();
         return services;
     }
 
