@@ -59,6 +59,11 @@ public static class UpdatesApi
     {
         // Writes need the engineer role (or admin) and are audited; reads need a signed-in caller (the fleet's fallback policy).
         static RouteHandlerBuilder Write(RouteHandlerBuilder endpoint, string action) => endpoint.RequireRoles(Roles.Releasing).Audited(action);
+        // Campaigns run on the leading instance (Cluster/): its Rollout holds them in memory, so a standby refuses to change one.
+        static RouteHandlerBuilder Campaign(RouteHandlerBuilder endpoint, string action) => Write(endpoint, action).AddEndpointFilter((context, next) =>
+            context.HttpContext.RequestServices.GetRequiredService<FleetLeadership>().IsLeader ? next(context)
+                : throw new RefusalException("this fleet instance is a standby and campaigns are run by the leading one; send the request again to the leader " +
+                    "(its /healthz says \"leader\": true), or through a load balancer that routes campaign changes there", StatusCodes.Status503ServiceUnavailable));
 
         var api = app.MapGroup("/api").WithTags("Updates");
         // The bundle, with room for release.json and the form's framing.
@@ -76,7 +81,7 @@ public static class UpdatesApi
             return TypedResults.PhysicalFile(Path.GetFullPath(library.BundlePath(release)), "application/octet-stream", $"firmware-{release.Target}-{release.Version}.bin", enableRangeProcessing: true);
         }).AllowAnonymous();
 
-        Write(api.MapPost("/campaigns", (CampaignSpec spec, Rollout rollout, ReleaseLibrary library) =>
+        Campaign(api.MapPost("/campaigns", (CampaignSpec spec, Rollout rollout, ReleaseLibrary library) =>
         {
             var release = library.Find(spec.Version ?? "") ?? throw new RefusalException($"no release {spec.Version}; upload it first (POST /api/releases)");
             var campaign = rollout.Create(spec, release, rollout.FleetDevices());
@@ -85,10 +90,10 @@ public static class UpdatesApi
         api.MapGet("/campaigns", (PageRequest page, Rollout rollout) => page.Of(rollout.All().Select(c => CampaignView.Of(c, devices: false)), c => c.Id));
         api.MapGet("/campaigns/{id:long}", (long id, Rollout rollout) =>
             TypedResults.Ok(CampaignView.Of(rollout.Find(id) ?? throw RefusalException.NotFound("campaign", id), devices: true)));
-        Write(api.MapPost("/campaigns/{id:long}/pause", (long id, Rollout rollout) => TypedResults.Ok(CampaignView.Of(rollout.Pause(id), false))), "campaign.pause");
-        Write(api.MapPost("/campaigns/{id:long}/resume", (long id, Rollout rollout) => TypedResults.Ok(CampaignView.Of(rollout.Resume(id), false))), "campaign.resume");
-        Write(api.MapPost("/campaigns/{id:long}/abort", (long id, Rollout rollout) => TypedResults.Ok(CampaignView.Of(rollout.Abort(id), false))), "campaign.abort");
-        Write(api.MapPost("/campaigns/{id:long}/rollback", (long id, RollbackRequest? body, Rollout rollout, ReleaseLibrary library) =>
+        Campaign(api.MapPost("/campaigns/{id:long}/pause", (long id, Rollout rollout) => TypedResults.Ok(CampaignView.Of(rollout.Pause(id), false))), "campaign.pause");
+        Campaign(api.MapPost("/campaigns/{id:long}/resume", (long id, Rollout rollout) => TypedResults.Ok(CampaignView.Of(rollout.Resume(id), false))), "campaign.resume");
+        Campaign(api.MapPost("/campaigns/{id:long}/abort", (long id, Rollout rollout) => TypedResults.Ok(CampaignView.Of(rollout.Abort(id), false))), "campaign.abort");
+        Campaign(api.MapPost("/campaigns/{id:long}/rollback", (long id, RollbackRequest? body, Rollout rollout, ReleaseLibrary library) =>
         {
             var version = body?.Version ?? rollout.PreviousVersion(id)
                 ?? throw new RefusalException($"campaign {id} does not know which version its devices ran before; give `version`");

@@ -60,6 +60,15 @@ public sealed class TwoInstancesTests(ITestOutputHelper output) : IDisposable
         _servers.Add(b);
         var leader = await Eventually(async () => (await IsLeader(a), await IsLeader(b)), l => l.Item1 != l.Item2, "exactly one leader", [a, b]) is (true, _) ? a : b;
         var standby = leader == a ? b : a;
+        // Campaigns live in the leader's memory: a standby refuses to change one, saying where to go.
+        using (var http = standby.Http())
+        {
+            var refused = await http.PostAsJsonAsync("/api/campaigns", new { version = "9.9.9" });
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Contains("standby", await refused.Content.ReadAsStringAsync());
+        }
+        using (var http = leader.Http())
+            Assert.Equal(HttpStatusCode.BadRequest, (await http.PostAsJsonAsync("/api/campaigns", new { version = "9.9.9" })).StatusCode);
 
         // Devices registered through either instance: both write the broker's files, and neither drops the other's accounts.
         var credentials = new Dictionary<string, string>();
