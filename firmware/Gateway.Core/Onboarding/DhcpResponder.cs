@@ -118,6 +118,7 @@ namespace Iot.Gateway.Onboarding
         /// <summary>The address leased to hardware address (6 bytes), or null.</summary>
         public byte[] LeaseOf(byte[] hardwareAddress)
         {
+            if (hardwareAddress == null || hardwareAddress.Length != 6 || IsZero(hardwareAddress, 0)) return null;
             for (int slot = 0; slot < _pool; slot++)
             {
                 if (Same(_leases, 6 * slot, hardwareAddress, 0, 6)) return new byte[] { _server[0], _server[1], _server[2], HostOf(slot) };
@@ -132,6 +133,7 @@ namespace Iot.Gateway.Onboarding
 
         private int SlotOf(byte[] request)
         {
+            if (IsZero(request, 28)) return -1; // a free slot's zeros are nobody's address
             for (int slot = 0; slot < _pool; slot++)
             {
                 if (Same(_leases, 6 * slot, request, 28, 6)) return slot;
@@ -141,14 +143,10 @@ namespace Iot.Gateway.Onboarding
 
         private int FreeSlot(byte[] request)
         {
-            bool zero = true;
-            for (int i = 0; i < 6; i++) if (request[28 + i] != 0) zero = false;
-            if (zero) return -1;
+            if (IsZero(request, 28)) return -1;
             for (int slot = 0; slot < _pool; slot++)
             {
-                bool free = true;
-                for (int i = 0; i < 6; i++) if (_leases[6 * slot + i] != 0) free = false;
-                if (!free) continue;
+                if (!IsZero(_leases, 6 * slot)) continue;
                 for (int i = 0; i < 6; i++) _leases[6 * slot + i] = request[28 + i];
                 return slot;
             }
@@ -205,6 +203,12 @@ namespace Iot.Gateway.Onboarding
             }
             response[n++] = 255;
             return n < ReplyMinBytes ? ReplyMinBytes : n;
+        }
+
+        private static bool IsZero(byte[] bytes, int at)
+        {
+            for (int i = 0; i < 6; i++) if (bytes[at + i] != 0) return false;
+            return true;
         }
 
         private static int Address(byte[] response, int n, byte code, byte[] address)

@@ -55,7 +55,7 @@ namespace Iot.Gateway.Onboarding
                     string value = equals < end ? Decode(body, equals + 1, end) : "";
                     if (name == null || value == null)
                     {
-                        problem = "表单编码错误（% 后须为两位十六进制数，且须为 UTF-8）/ bad form encoding (% must be followed by two hex digits, text must be UTF-8)";
+                        problem = "表单编码错误（% 后须为两位十六进制数，且须为 UTF-8） / bad form encoding (% must be followed by two hex digits, text must be UTF-8)";
                         return null;
                     }
                     if (name == "ssid")
