@@ -1,0 +1,87 @@
+using System.Net.NetworkInformation;
+
+namespace Iot.Gateway.Esp32.Adapters
+{
+    /// <summary>
+    /// The ESP32's soft-AP as nanoFramework configures it: a WirelessAPConfiguration saved in the device's network
+    /// configuration. The image starts the Wi-Fi stack from the saved configuration (station, AP, or both: nf-interpreter
+    /// targets/ESP32/_Network/NF_ESP32_Wireless.cpp, NF_ESP32_CheckExpectedWifiMode), so a change takes effect at the
+    /// next boot, which is how nanoFramework's WiFiAP sample applies it too (it reboots after saving). With both enabled
+    /// the ESP32 runs station and AP at once (APSTA): the page can try the site's network while the phone stays on the
+    /// hotspot. The image does not start ESP-IDF's DHCP server for the AP; OnboardingServer answers DHCP itself.
+    /// </summary>
+    public static class SoftAccessPoint
+    {
+        /// <summary>The hotspot's address (and the gateway's in its /24).</summary>
+        public const string Address = "192.168.4.1";
+
+        /// <summary>The hotspot's address as bytes.</summary>
+        public static readonly byte[] AddressBytes = new byte[] { 192, 168, 4, 1 };
+
+        /// <summary>The hotspot's subnet mask.</summary>
+        public const string SubnetMask = "255.255.255.0";
+
+        /// <summary>Phones at once: the installer's and a spare (each reserves memory in the Wi-Fi driver).</summary>
+        public const byte MaxStations = 2;
+
+        /// <summary>True when the saved configuration enables the hotspot (it is running since boot).</summary>
+        public static bool IsEnabled()
+        {
+            WirelessAPConfiguration ap = Configuration();
+            return ap != null && (ap.Options & WirelessAPConfiguration.ConfigurationOptions.Enable) != 0;
+        }
+
+        /// <summary>True when the device's network configuration holds a Wi-Fi network to join.</summary>
+        public static bool StationConfigured()
+        {
+            NetworkInterface station = Interface(NetworkInterfaceType.Wireless80211);
+            if (station == null) return false;
+            Wireless80211Configuration[] all = Wireless80211Configuration.GetAllWireless80211Configurations();
+            if (station.SpecificConfigId >= all.Length) return false;
+            string ssid = all[station.SpecificConfigId].Ssid;
+            return ssid != null && ssid.Length > 0;
+        }
+
+        /// <summary>Saves the hotspot enabled (WPA2 with password, the static address); it starts at the next boot.</summary>
+        public static void Enable(string ssid, string password)
+        {
+            NetworkInterface ni = Interface(NetworkInterfaceType.WirelessAP);
+            WirelessAPConfiguration ap = Configuration();
+            if (ni == null || ap == null) throw new System.InvalidOperationException("this image has no Wi-Fi AP interface");
+            ni.EnableStaticIPv4(Address, SubnetMask, Address);
+            ap.Options = WirelessAPConfiguration.ConfigurationOptions.AutoStart | WirelessAPConfiguration.ConfigurationOptions.Enable;
+            ap.Ssid = ssid;
+            ap.Password = password;
+            ap.Authentication = AuthenticationType.WPA2;
+            ap.MaxConnections = MaxStations;
+            ap.SaveConfiguration();
+        }
+
+        /// <summary>Saves the hotspot disabled; it is gone after the next boot.</summary>
+        public static void Disable()
+        {
+            WirelessAPConfiguration ap = Configuration();
+            if (ap == null) return;
+            ap.Options = WirelessAPConfiguration.ConfigurationOptions.None;
+            ap.SaveConfiguration();
+        }
+
+        private static WirelessAPConfiguration Configuration()
+        {
+            NetworkInterface ni = Interface(NetworkInterfaceType.WirelessAP);
+            if (ni == null) return null;
+            WirelessAPConfiguration[] all = WirelessAPConfiguration.GetAllWirelessAPConfigurations();
+            return ni.SpecificConfigId < all.Length ? all[ni.SpecificConfigId] : null;
+        }
+
+        private static NetworkInterface Interface(NetworkInterfaceType type)
+        {
+            NetworkInterface[] all = NetworkInterface.GetAllNetworkInterfaces();
+            for (int i = 0; i < all.Length; i++)
+            {
+                if (all[i].NetworkInterfaceType == type) return all[i];
+            }
+            return null;
+        }
+    }
+}
