@@ -1,5 +1,6 @@
 using System.Text;
 using Iot.Gateway.Onboarding;
+using Xunit.Abstractions;
 
 namespace Iot.Firmware.Tests.Onboarding;
 
@@ -10,8 +11,11 @@ public class CaptivePortalTests
     private readonly WifiOnboarding _onboarding;
     private readonly CaptivePortal _portal;
 
-    public CaptivePortalTests()
+    private readonly ITestOutputHelper _output;
+
+    public CaptivePortalTests(ITestOutputHelper output)
     {
+        _output = output;
         _onboarding = new WifiOnboarding(_wifi);
         _onboarding.Open(WifiOnboarding.OpenedUnconfigured, 0);
         _portal = new CaptivePortal(_onboarding, "NS-0001", "192.168.4.1");
@@ -144,6 +148,21 @@ public class CaptivePortalTests
         Assert.Equal(status, r.Status);
         Assert.Contains("class=\"error\"", r.Body);
         if (status == 405) Assert.Equal("GET, POST", r.Headers["Allow"]);
+    }
+
+    [Fact]
+    public void A_page_is_small_and_costs_little_heap()
+    {
+        var get = Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: 192.168.4.1\r\n\r\n");
+        var reader = new HttpRequestReader();
+        reader.Push(get, 0, get.Length);
+        _portal.Respond(reader, 0); // warm up
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var page = _portal.Respond(reader, 0);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        _output.WriteLine($"GET / response: {page.Length} bytes; allocated on .NET: {allocated} bytes");
+        Assert.InRange(page.Length, 1000, 4096);
+        Assert.InRange(allocated, 1, 64 * 1024);
     }
 
     [Fact]
