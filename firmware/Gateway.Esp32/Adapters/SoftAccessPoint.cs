@@ -34,20 +34,27 @@ namespace Iot.Gateway.Esp32.Adapters
         /// <summary>True when the device's network configuration holds a Wi-Fi network to join.</summary>
         public static bool StationConfigured()
         {
-            NetworkInterface station = Interface(NetworkInterfaceType.Wireless80211);
-            if (station == null) return false;
-            Wireless80211Configuration[] all = Wireless80211Configuration.GetAllWireless80211Configurations();
-            if (station.SpecificConfigId >= all.Length) return false;
-            string ssid = all[station.SpecificConfigId].Ssid;
-            return ssid != null && ssid.Length > 0;
+            Wireless80211Configuration station = StationConfiguration();
+            return station != null && station.Ssid != null && station.Ssid.Length > 0;
         }
 
-        /// <summary>Saves the hotspot enabled (WPA2 with password, the static address); it starts at the next boot.</summary>
+        /// <summary>
+        /// Saves the hotspot enabled (WPA2 with password, the static address); it starts at the next boot. The station
+        /// is saved enabled too, so the image starts both (APSTA) and the page's join needs no change of Wi-Fi mode:
+        /// the image starts the station only when its configuration says Enable, and WifiNetworkHelper.ConnectDhcp
+        /// saves the network but not that option (nanoFramework's WiFiAP sample sets it before joining for this reason).
+        /// </summary>
         public static void Enable(string ssid, string password)
         {
             NetworkInterface ni = Interface(NetworkInterfaceType.WirelessAP);
             WirelessAPConfiguration ap = Configuration();
             if (ni == null || ap == null) throw new System.InvalidOperationException("this image has no Wi-Fi AP interface");
+            Wireless80211Configuration station = StationConfiguration();
+            if (station != null && (station.Options & Wireless80211Configuration.ConfigurationOptions.AutoConnect) != Wireless80211Configuration.ConfigurationOptions.AutoConnect)
+            {
+                station.Options = Wireless80211Configuration.ConfigurationOptions.AutoConnect;
+                station.SaveConfiguration();
+            }
             ni.EnableStaticIPv4(Address, SubnetMask, Address);
             ap.Options = WirelessAPConfiguration.ConfigurationOptions.AutoStart | WirelessAPConfiguration.ConfigurationOptions.Enable;
             ap.Ssid = ssid;
@@ -71,6 +78,14 @@ namespace Iot.Gateway.Esp32.Adapters
             NetworkInterface ni = Interface(NetworkInterfaceType.WirelessAP);
             if (ni == null) return null;
             WirelessAPConfiguration[] all = WirelessAPConfiguration.GetAllWirelessAPConfigurations();
+            return ni.SpecificConfigId < all.Length ? all[ni.SpecificConfigId] : null;
+        }
+
+        private static Wireless80211Configuration StationConfiguration()
+        {
+            NetworkInterface ni = Interface(NetworkInterfaceType.Wireless80211);
+            if (ni == null) return null;
+            Wireless80211Configuration[] all = Wireless80211Configuration.GetAllWireless80211Configurations();
             return ni.SpecificConfigId < all.Length ? all[ni.SpecificConfigId] : null;
         }
 

@@ -61,8 +61,20 @@ namespace System.Net.NetworkInformation
     public class Wireless80211Configuration
     {
         public Wireless80211Configuration(uint id) { }
+        public ConfigurationOptions Options { get { throw new NotImplementedException(); } set { } }
         public string Password { get { throw new NotImplementedException(); } set { } }
         public string Ssid { get { throw new NotImplementedException(); } set { } }
+        public void SaveConfiguration() { }
         public static Wireless80211Configuration[] GetAllWireless80211Configurations() { throw new NotImplementedException(); }
+
+        [Flags]
+        public enum ConfigurationOptions : byte
+        {
+            None = 0,
+            Disable = 0x01,
+            Enable = 0x02,
+            AutoConnect = 0x04 | Enable,
+            SmartConfig = 0x08 | Enable
+        }
     }
 }
