@@ -77,25 +77,19 @@ namespace Iot.Gateway.Esp32
             string hotspotSsid = WifiOnboarding.AccessPointSsid(settings.DeviceId);
             bool hotspotAllowed = WifiOnboarding.IsValidAccessPointPassword(settings.HotspotPassword);
             bool wifiConfigured = (settings.WifiSsid != null && settings.WifiSsid.Length > 0) || SoftAccessPoint.StationConfigured();
-            bool hotspotOn = SoftAccessPoint.IsEnabled();
-            if (!hotspotAllowed)
-            {
-                Debug.WriteLine("setup hotspot off: device.json has no ap_password of 8 to 63 printable characters");
-                if (hotspotOn) CloseHotspotAndReboot(null);
-            }
-            else if (!hotspotOn && WifiOnboarding.ShouldOpenAtBoot(wifiConfigured, button.IsPressed))
-            {
-                OpenHotspotAndReboot(hotspotSsid, settings.HotspotPassword, null);
-            }
+            if (!hotspotAllowed) Debug.WriteLine("setup hotspot off: device.json has no ap_password of 8 to 63 printable characters");
+            int atBoot = WifiOnboarding.AtBoot(hotspotAllowed, SoftAccessPoint.IsEnabled(), wifiConfigured, button.IsPressed);
+            if (atBoot == WifiOnboarding.BootOpenAndReboot) OpenHotspotAndReboot(hotspotSsid, settings.HotspotPassword, null);
+            if (atBoot == WifiOnboarding.BootCloseAndReboot) CloseHotspotAndReboot(null);
 
             if (wifiConfigured) JoinWifi(settings);
             var clock = new SntpClock(settings.NtpServer1, settings.NtpServer2);
             var mqtt = new M2MqttLink(settings.BrokerHost, settings.BrokerPort, settings.UseTls, settings.DeviceId);
             ImprovSerial improv = OpenImprov(settings.DeviceId, station, clock);
             OnboardingServer hotspot = null;
-            if (hotspotAllowed && hotspotOn)
+            if (atBoot == WifiOnboarding.BootServe)
             {
-                hotspot = StartHotspot(onboarding, settings.DeviceId, clock, wifiConfigured ? WifiOnboarding.OpenedByButton : WifiOnboarding.OpenedUnconfigured);
+                hotspot = StartHotspot(onboarding, settings.DeviceId, clock, WifiOnboarding.ReasonAtBoot(wifiConfigured));
                 Debug.WriteLine("setup hotspot " + hotspotSsid + " open at http://" + SoftAccessPoint.Address + "/");
             }
             var reboot = new DeviceReboot();

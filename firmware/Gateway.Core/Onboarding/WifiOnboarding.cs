@@ -76,6 +76,33 @@ namespace Iot.Gateway.Onboarding
         /// <summary>Set when the hotspot should close now (joined, or idle); the platform closes it and calls <see cref="Close"/>.</summary>
         public bool CloseRequested { get; private set; }
 
+        /// <summary>At boot: the hotspot stays closed.</summary>
+        public const int BootKeepClosed = 0;
+        /// <summary>At boot: save the hotspot open and reboot into it (the image starts it from the saved configuration).</summary>
+        public const int BootOpenAndReboot = 1;
+        /// <summary>At boot: the hotspot is running; serve it.</summary>
+        public const int BootServe = 2;
+        /// <summary>At boot: the hotspot is running but may not be (no valid password): save it closed and reboot.</summary>
+        public const int BootCloseAndReboot = 3;
+
+        /// <summary>
+        /// What the platform does with the hotspot at boot, from whether it may run (a valid password), whether the saved
+        /// configuration has it on, whether a Wi-Fi network is known and whether the button is held. Each reboot it
+        /// asks for leads to BootServe or BootKeepClosed at the next boot, never to another reboot.
+        /// </summary>
+        public static int AtBoot(bool hotspotAllowed, bool hotspotOn, bool wifiConfigured, bool buttonHeld)
+        {
+            if (!hotspotAllowed) return hotspotOn ? BootCloseAndReboot : BootKeepClosed;
+            if (hotspotOn) return BootServe;
+            return ShouldOpenAtBoot(wifiConfigured, buttonHeld) ? BootOpenAndReboot : BootKeepClosed;
+        }
+
+        /// <summary>Why a hotspot found running at boot is open: without a known network it was opened for that.</summary>
+        public static int ReasonAtBoot(bool wifiConfigured)
+        {
+            return wifiConfigured ? OpenedByButton : OpenedUnconfigured;
+        }
+
         /// <summary>Whether the hotspot opens at boot: no network known, or the button held while powering up.</summary>
         public static bool ShouldOpenAtBoot(bool wifiConfigured, bool buttonHeld)
         {

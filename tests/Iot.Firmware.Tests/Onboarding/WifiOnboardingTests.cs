@@ -26,6 +26,29 @@ public class WifiOnboardingTests
         Assert.Equal(opens, WifiOnboarding.ShouldOpenAtBoot(configured, button));
 
     [Theory]
+    [InlineData(false, false, false, false, WifiOnboarding.BootKeepClosed)]     // no ap_password: never
+    [InlineData(false, true, true, true, WifiOnboarding.BootCloseAndReboot)]   // ... and an open one is closed
+    [InlineData(true, false, false, false, WifiOnboarding.BootOpenAndReboot)]  // factory-fresh: open it
+    [InlineData(true, false, true, true, WifiOnboarding.BootOpenAndReboot)]    // button held at power-up
+    [InlineData(true, false, true, false, WifiOnboarding.BootKeepClosed)]      // a normal boot
+    [InlineData(true, true, false, false, WifiOnboarding.BootServe)]
+    [InlineData(true, true, true, true, WifiOnboarding.BootServe)]             // held again while open: no second reboot
+    public void Decides_at_boot_without_reboot_loops(bool allowed, bool on, bool configured, bool button, int expected)
+    {
+        Assert.Equal(expected, WifiOnboarding.AtBoot(allowed, on, configured, button));
+        // The boot after a requested reboot (the saved state flipped, the button released) never asks for another one.
+        if (expected == WifiOnboarding.BootOpenAndReboot) Assert.Equal(WifiOnboarding.BootServe, WifiOnboarding.AtBoot(allowed, true, configured, false));
+        if (expected == WifiOnboarding.BootCloseAndReboot) Assert.Equal(WifiOnboarding.BootKeepClosed, WifiOnboarding.AtBoot(allowed, false, configured, false));
+    }
+
+    [Fact]
+    public void A_hotspot_found_open_without_a_network_was_opened_for_that()
+    {
+        Assert.Equal(WifiOnboarding.OpenedUnconfigured, WifiOnboarding.ReasonAtBoot(false));
+        Assert.Equal(WifiOnboarding.OpenedByButton, WifiOnboarding.ReasonAtBoot(true));
+    }
+
+    [Theory]
     [InlineData("NS-0001", "IOT-NS-0001")]
     [InlineData("FUME-SHANGHAI-000123", "IOT-I-000123")]
     [InlineData("AB-CD-1234567", "IOT-1234567")]
