@@ -35,7 +35,6 @@ namespace Iot.Gateway.Onboarding
         /// <summary>The response to a request that is complete or refused.</summary>
         public byte[] Respond(HttpRequestReader request, long nowMs)
         {
-            _onboarding.Touch(nowMs);
             if (request.State == HttpRequestReader.Refused)
             {
                 return Page(request.RefusalStatus, Notice("error", Escape(request.Problem)), false);
@@ -45,11 +44,14 @@ namespace Iot.Gateway.Onboarding
             bool ours = request.Host == null || request.Host == _host;
             if (request.Method == "GET")
             {
+                // The phones' background probes are redirected without counting as an installer at work.
                 if (!ours || request.Path != "/") return Redirect();
+                _onboarding.Touch(nowMs);
                 return Page(200, StatusBlock(), FormShown());
             }
 
             // POST
+            _onboarding.Touch(nowMs);
             if (request.Path != WifiPath || !ours) return Page(404, Notice("error", "没有这个地址 / not found"), false);
             if (request.ContentType != "application/x-www-form-urlencoded")
             {

@@ -159,7 +159,7 @@ namespace Iot.Gateway.Onboarding
             }
         }
 
-        /// <summary>A page request arrived: an installer is at work, so a button-opened hotspot stays open.</summary>
+        /// <summary>The page was requested: an installer is at work, so a button-opened hotspot stays open.</summary>
         public void Touch(long nowMs)
         {
             lock (_gate)

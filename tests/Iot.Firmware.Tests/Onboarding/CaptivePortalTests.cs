@@ -151,6 +151,28 @@ public class CaptivePortalTests
     }
 
     [Fact]
+    public void Only_the_page_keeps_a_button_opened_hotspot_open_not_the_phones_probes()
+    {
+        _onboarding.Open(WifiOnboarding.OpenedByButton, 0);
+        Respond("GET /generate_204 HTTP/1.1\r\nHost: connectivitycheck.gstatic.com\r\n\r\n", WifiOnboarding.IdleCloseMs - 1);
+        _onboarding.Tick(WifiOnboarding.IdleCloseMs);
+        Assert.True(_onboarding.CloseRequested);
+
+        _onboarding.Open(WifiOnboarding.OpenedByButton, 0);
+        Respond("GET / HTTP/1.1\r\nHost: 192.168.4.1\r\n\r\n", WifiOnboarding.IdleCloseMs - 1);
+        _onboarding.Tick(WifiOnboarding.IdleCloseMs);
+        Assert.False(_onboarding.CloseRequested);
+    }
+
+    private void Respond(string request, long nowMs)
+    {
+        var reader = new HttpRequestReader();
+        var bytes = Encoding.ASCII.GetBytes(request);
+        reader.Push(bytes, 0, bytes.Length);
+        _portal.Respond(reader, nowMs);
+    }
+
+    [Fact]
     public void A_page_is_small_and_costs_little_heap()
     {
         var get = Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: 192.168.4.1\r\n\r\n");
