@@ -79,8 +79,10 @@ namespace Iot.Gateway.Esp32
             bool wifiConfigured = (settings.WifiSsid != null && settings.WifiSsid.Length > 0) || SoftAccessPoint.StationConfigured();
             if (!hotspotAllowed) Debug.WriteLine("setup hotspot off: device.json has no ap_password of 8 to 63 printable characters");
             int atBoot = WifiOnboarding.AtBoot(hotspotAllowed, SoftAccessPoint.IsEnabled(), wifiConfigured, button.IsPressed);
+            // Returns only when the configuration could not be saved: then the boot goes on without the hotspot.
             if (atBoot == WifiOnboarding.BootOpenAndReboot) OpenHotspotAndReboot(hotspotSsid, settings.HotspotPassword, null);
             if (atBoot == WifiOnboarding.BootCloseAndReboot) CloseHotspotAndReboot(null);
+            if (atBoot != WifiOnboarding.BootServe) atBoot = WifiOnboarding.BootKeepClosed;
 
             if (wifiConfigured) JoinWifi(settings);
             var clock = new SntpClock(settings.NtpServer1, settings.NtpServer2);
@@ -244,18 +246,36 @@ namespace Iot.Gateway.Esp32
             }
         }
 
+        // The hotspot is the installer's convenience, never a reason not to measure: a configuration that cannot be
+        // saved means no hotspot (and no reboot).
         private static void OpenHotspotAndReboot(string ssid, string password, GatewayRuntime runtime)
         {
+            try
+            {
+                SoftAccessPoint.Enable(ssid, password);
+            }
+            catch (Exception e)
+            {
+                Debug.WriteLine("setup hotspot cannot open: " + e.Message);
+                return;
+            }
             Debug.WriteLine("opening the setup hotspot " + ssid + ": rebooting");
-            SoftAccessPoint.Enable(ssid, password);
             if (runtime != null) runtime.Shutdown();
             NativePower.RebootDevice();
         }
 
         private static void CloseHotspotAndReboot(GatewayRuntime runtime)
         {
+            try
+            {
+                SoftAccessPoint.Disable();
+            }
+            catch (Exception e)
+            {
+                Debug.WriteLine("setup hotspot cannot close: " + e.Message);
+                return;
+            }
             Debug.WriteLine("closing the setup hotspot: rebooting");
-            SoftAccessPoint.Disable();
             if (runtime != null) runtime.Shutdown();
             NativePower.RebootDevice();
         }

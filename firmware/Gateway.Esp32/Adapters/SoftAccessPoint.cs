@@ -27,15 +27,29 @@ namespace Iot.Gateway.Esp32.Adapters
         /// <summary>True when the saved configuration enables the hotspot (it is running since boot).</summary>
         public static bool IsEnabled()
         {
-            WirelessAPConfiguration ap = Configuration();
-            return ap != null && (ap.Options & WirelessAPConfiguration.ConfigurationOptions.Enable) != 0;
+            try
+            {
+                WirelessAPConfiguration ap = Configuration();
+                return ap != null && (ap.Options & WirelessAPConfiguration.ConfigurationOptions.Enable) != 0;
+            }
+            catch (System.Exception)
+            {
+                return false; // no readable AP configuration: no hotspot
+            }
         }
 
         /// <summary>True when the device's network configuration holds a Wi-Fi network to join.</summary>
         public static bool StationConfigured()
         {
-            Wireless80211Configuration station = StationConfiguration();
-            return station != null && station.Ssid != null && station.Ssid.Length > 0;
+            try
+            {
+                Wireless80211Configuration station = StationConfiguration();
+                return station != null && station.Ssid != null && station.Ssid.Length > 0;
+            }
+            catch (System.Exception)
+            {
+                return false;
+            }
         }
 
         /// <summary>
