@@ -12,7 +12,7 @@ namespace Iot.Gateway.Esp32
     /// What one gateway must know before it can reach the fleet, written by the installer to the internal drive as
     /// I:\device.json (see README.md): <c>{"id":"NS-0001","wifi_ssid":"...","wifi_password":"...",
     /// "broker":"mqtt.example.cn","port":8883,"tls":true,"user":"NS-0001","password":"...","bootstrap_secret":"...","site":"noise",
-    /// "meter_baud":9600,"ntp1":"ntp.aliyun.com","ntp2":"cn.pool.ntp.org","release_key":"<64 hex>"}</c>. Everything else comes from the
+    /// "meter_baud":9600,"ntp1":"ntp.aliyun.com","ntp2":"cn.pool.ntp.org","release_key":"<64 hex>","ap_password":"<label>"}</c>. Everything else comes from the
     /// fleet's retained configuration.
     /// </summary>
     public sealed class DeviceSettings
@@ -42,6 +42,8 @@ namespace Iot.Gateway.Esp32
         public string EvidenceKey;
         /// <summary>Bootstrap secret flashed at the factory (from factory-list.csv): logs in as boot-{id} until claimed.</summary>
         public string BootstrapSecret;
+        /// <summary>WPA2 password of the onboarding hotspot ("ap_password", printed on the device's label); null: no hotspot.</summary>
+        public string HotspotPassword;
         /// <summary>Site kind until the fleet's configuration arrives.</summary>
         public SiteKind Site = SiteKind.Noise;
         /// <summary>Baud rate the RS-485 line is opened with.</summary>
@@ -91,6 +93,7 @@ namespace Iot.Gateway.Esp32
                 else if (r.ValueEquals("password")) Password = ReadString(r);
                 else if (r.ValueEquals("evidence_key")) EvidenceKey = ReadString(r);
                 else if (r.ValueEquals("bootstrap_secret")) BootstrapSecret = ReadString(r);
+                else if (r.ValueEquals("ap_password")) HotspotPassword = ReadString(r);
                 else if (r.ValueEquals("ntp1")) NtpServer1 = ReadString(r);
                 else if (r.ValueEquals("ntp2")) NtpServer2 = ReadString(r);
                 else if (r.ValueEquals("release_key"))

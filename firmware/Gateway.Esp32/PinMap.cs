@@ -44,5 +44,9 @@ namespace Iot.Gateway.Esp32
 
         /// <summary>Tamper switch to GND, internal pull-up: low while the lid is shut, high when it opens or the wire is cut.</summary>
         public const int TamperSwitch = 27;
+
+        /// <summary>Installer's onboarding button to GND inside the lid, internal pull-up: held 5 s (or at power-up) opens the
+        /// Wi-Fi setup hotspot. GPIO23: plain I/O, no strapping role, so holding it at power-up does not change the boot mode.</summary>
+        public const int OnboardingButton = 23;
     }
 }

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Threading;
 using Iot.Gateway.Esp32.Adapters;
 using Iot.Gateway.Hardware;
+using Iot.Gateway.Onboarding;
 using Iot.Gateway.Provisioning;
 using Iot.Gateway.Runtime;
 using Iot.Gateway.Sensors;
@@ -44,6 +45,9 @@ namespace Iot.Gateway.Esp32
         private const int BootRetryMs = 60000;
         // Refused logins in a row after which the console says so (the runtime keeps retrying with backoff).
         private const int ReportRefusalsAfter = 3;
+        // Addresses the hotspot's DHCP hands out (192.168.4.2 to .5): more than the stations it admits, so a phone that
+        // rejoins with a new random MAC still gets one.
+        private const int HotspotLeases = 4;
 
         /// <summary>Entry point.</summary>
         public static void Main()
@@ -65,10 +69,31 @@ namespace Iot.Gateway.Esp32
             PinFunctions.SetPinFunction(PinMap.ImprovTx, DeviceFunction.COM3_TX);
             PinFunctions.SetPinFunction(PinMap.ImprovRx, DeviceFunction.COM3_RX);
 
-            JoinWifi(settings);
+            // Wi-Fi onboarding from a phone (README.md): the hotspot opens at boot when no network is known or the
+            // installer holds the button, and later when the button is held for 5 s. Its settings take effect at a boot.
+            var station = new WifiStation();
+            var onboarding = new WifiOnboarding(station);
+            var button = new GpioButton(PinMap.OnboardingButton);
+            string hotspotSsid = WifiOnboarding.AccessPointSsid(settings.DeviceId);
+            bool hotspotAllowed = WifiOnboarding.IsValidAccessPointPassword(settings.HotspotPassword);
+            bool wifiConfigured = (settings.WifiSsid != null && settings.WifiSsid.Length > 0) || SoftAccessPoint.StationConfigured();
+            if (!hotspotAllowed) Debug.WriteLine("setup hotspot off: device.json has no ap_password of 8 to 63 printable characters");
+            int atBoot = WifiOnboarding.AtBoot(hotspotAllowed, SoftAccessPoint.IsEnabled(), wifiConfigured, button.IsPressed);
+            // Returns only when the configuration could not be saved: then the boot goes on without the hotspot.
+            if (atBoot == WifiOnboarding.BootOpenAndReboot) OpenHotspotAndReboot(hotspotSsid, settings.HotspotPassword, null);
+            if (atBoot == WifiOnboarding.BootCloseAndReboot) CloseHotspotAndReboot(null);
+            if (atBoot != WifiOnboarding.BootServe) atBoot = WifiOnboarding.BootKeepClosed;
+
+            if (wifiConfigured) JoinWifi(settings);
             var clock = new SntpClock(settings.NtpServer1, settings.NtpServer2);
             var mqtt = new M2MqttLink(settings.BrokerHost, settings.BrokerPort, settings.UseTls, settings.DeviceId);
-            ImprovSerial improv = OpenImprov(settings.DeviceId, clock);
+            ImprovSerial improv = OpenImprov(settings.DeviceId, station, clock);
+            OnboardingServer hotspot = null;
+            if (atBoot == WifiOnboarding.BootServe)
+            {
+                hotspot = StartHotspot(onboarding, settings.DeviceId, clock, WifiOnboarding.ReasonAtBoot(wifiConfigured));
+                Debug.WriteLine("setup hotspot " + hotspotSsid + " open at http://" + SoftAccessPoint.Address + "/");
+            }
             var reboot = new DeviceReboot();
 
             var hardware = new GatewayHardware();
@@ -121,6 +146,7 @@ namespace Iot.Gateway.Esp32
             {
                 watchdog.Feed();
                 PollImprov(improv);
+                TendOnboarding(onboarding, hotspot, hotspotAllowed, button, improv, clock, runtime, hotspotSsid, settings.HotspotPassword);
                 runtime.Tick();
                 if (runtime.RestartRequested)
                 {
@@ -155,11 +181,11 @@ namespace Iot.Gateway.Esp32
         }
 
         // Improv is the installer's convenience, never a reason not to measure: a port that cannot open means no Improv.
-        private static ImprovSerial OpenImprov(string deviceId, SntpClock clock)
+        private static ImprovSerial OpenImprov(string deviceId, WifiStation station, SntpClock clock)
         {
             try
             {
-                return new ImprovSerial(new UartLink(PinMap.ImprovPort, ImprovBaud, clock, rs485: false), new WifiStation(), "Iot.Gateway", FirmwareVersion, "esp32", deviceId);
+                return new ImprovSerial(new UartLink(PinMap.ImprovPort, ImprovBaud, clock, rs485: false), station, "Iot.Gateway", FirmwareVersion, "esp32", deviceId);
             }
             catch (Exception e)
             {
@@ -179,6 +205,79 @@ namespace Iot.Gateway.Esp32
             {
                 Debug.WriteLine("Improv: " + e.Message);
             }
+        }
+
+        // The hotspot's DHCP, DNS and page on their own thread; the page's Wi-Fi attempts run in TendOnboarding.
+        private static OnboardingServer StartHotspot(WifiOnboarding onboarding, string deviceId, SntpClock clock, int reason)
+        {
+            onboarding.Open(reason, clock.MonotonicMs);
+            var portal = new CaptivePortal(onboarding, deviceId, SoftAccessPoint.Address);
+            var dns = new DnsResponder(SoftAccessPoint.AddressBytes);
+            var dhcp = new DhcpResponder(SoftAccessPoint.AddressBytes, HotspotLeases, portal.PageUrl);
+            var server = new OnboardingServer(portal, dns, dhcp, clock);
+            server.Start();
+            return server;
+        }
+
+        // Once a second: the button opens the hotspot; an open hotspot joins what the page submitted and closes when
+        // WifiOnboarding says so (joined, idle, or a network given over Improv meanwhile).
+        private static void TendOnboarding(WifiOnboarding onboarding, OnboardingServer hotspot, bool hotspotAllowed, GpioButton button,
+            ImprovSerial improv, SntpClock clock, GatewayRuntime runtime, string ssid, string password)
+        {
+            try
+            {
+                long now = clock.MonotonicMs;
+                if (hotspot == null)
+                {
+                    if (hotspotAllowed && onboarding.SampleButton(button.IsPressed, now)) OpenHotspotAndReboot(ssid, password, runtime);
+                    return;
+                }
+                onboarding.Tick(now);
+                bool improvJoined = improv != null && improv.NetworksJoined > 0 && onboarding.State == WifiOnboarding.Waiting;
+                if (onboarding.CloseRequested || improvJoined)
+                {
+                    hotspot.Stop();
+                    CloseHotspotAndReboot(runtime);
+                }
+            }
+            catch (Exception e)
+            {
+                Debug.WriteLine("setup hotspot: " + e.Message);
+            }
+        }
+
+        // The hotspot is the installer's convenience, never a reason not to measure: a configuration that cannot be
+        // saved means no hotspot (and no reboot).
+        private static void OpenHotspotAndReboot(string ssid, string password, GatewayRuntime runtime)
+        {
+            try
+            {
+                SoftAccessPoint.Enable(ssid, password);
+            }
+            catch (Exception e)
+            {
+                Debug.WriteLine("setup hotspot cannot open: " + e.Message);
+                return;
+            }
+            Debug.WriteLine("opening the setup hotspot " + ssid + ": rebooting");
+            if (runtime != null) runtime.Shutdown();
+            NativePower.RebootDevice();
+        }
+
+        private static void CloseHotspotAndReboot(GatewayRuntime runtime)
+        {
+            try
+            {
+                SoftAccessPoint.Disable();
+            }
+            catch (Exception e)
+            {
+                Debug.WriteLine("setup hotspot cannot close: " + e.Message);
+                return;
+            }
+            Debug.WriteLine("closing the setup hotspot: rebooting");
+            if (runtime != null) runtime.Shutdown();
+            NativePower.RebootDevice();
         }
 
         /// <summary>IReboot as a software reset of the ESP32; the loader starts the firmware again.</summary>
