@@ -20,8 +20,8 @@ public static class BureauWords
         ["rule.fume.concentration"] = ("油烟浓度超标", "Cooking fume"),
         ["rule.fume.purifier_off"] = ("不正常使用油烟净化设施", "Fume purifier not in normal use"),
         ["rule.fleet.offline"] = ("设备离线", "Device offline"),
-        ["rule.fume.suspected_evasion"] = ("营业时间监控设备离线（疑似逃避监管）", "Gateway silent in business hours (suspected evasion)"),
-        ["fact.fume.suspected_evasion"] = ("营业时间内油烟在线监控设备中断上传数据", "the fume monitoring gateway stopped sending data during business hours"),
+        ["rule.fume.suspected_evasion"] = ("营业时间监控设备离线或被拆（疑似逃避监管）", "Gateway silent or opened in business hours (suspected evasion)"),
+        ["fact.fume.suspected_evasion"] = ("营业时间内油烟在线监控设备中断上传数据或被拆开", "the fume monitoring gateway stopped sending data or was opened during business hours"),
         // Integrity alerts for engineers (Leads/AlertHandling: acknowledged, then resolved).
         ["rule.monitor.offline"] = ("监测设备离线", "Gateway offline"),
         ["rule.monitor.tamper"] = ("防拆报警", "Tamper alarm"),
