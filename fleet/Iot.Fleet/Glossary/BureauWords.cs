@@ -22,6 +22,9 @@ public static class BureauWords
         ["rule.fleet.offline"] = ("设备离线", "Device offline"),
         ["rule.fume.suspected_evasion"] = ("营业时间监控设备离线或被拆（疑似逃避监管）", "Gateway silent or opened in business hours (suspected evasion)"),
         ["fact.fume.suspected_evasion"] = ("营业时间内油烟在线监控设备中断上传数据或被拆开", "the fume monitoring gateway stopped sending data or was opened during business hours"),
+        // What a suspected-evasion lead rests on (Rules/SuspectedEvasion.CauseOf).
+        ["evasion.silence"] = ("营业时间内设备停止上传数据", "the gateway stopped sending data in business hours"),
+        ["evasion.tamper"] = ("营业时间内设备外壳被打开（防拆开关触发）", "the gateway's enclosure was opened in business hours (tamper switch)"),
         // Integrity alerts for engineers (Leads/AlertHandling: acknowledged, then resolved).
         ["rule.monitor.offline"] = ("监测设备离线", "Gateway offline"),
         ["rule.monitor.tamper"] = ("防拆报警", "Tamper alarm"),

@@ -18,4 +18,7 @@ public static class SuspectedEvasion
 
     /// <summary>True for a lead raised by a tamper event rather than by silence.</summary>
     public static bool IsTamper(Lead lead) => lead.Detail?.StartsWith(TamperDetail, StringComparison.Ordinal) == true;
+
+    /// <summary>What a suspected-evasion lead rests on, `tamper` or `silence` (the glossary's `evasion.*`); null for other leads.</summary>
+    public static string? CauseOf(Lead lead) => lead.Rule != RuleId ? null : IsTamper(lead) ? "tamper" : "silence";
 }

@@ -95,10 +95,11 @@ public sealed class TimeRuleTests(PipelineFixture pipeline)
         await gateway.PublishAsync("iot/v1/GW-LID-1/event", tamper);
         var leads = await pipeline.Eventually(() => pipeline.Get("/api/leads?site=O-LID&rule=fume.suspected_evasion"), l => l.Count == 2, "a lead of silence and one of the tamper event");
         // The evidence says which is which.
-        var details = new Dictionary<long, string>();
-        foreach (var l in leads) details[(long)l!["id"]!] = (string)(await pipeline.GetObject($"/api/leads/{(long)l["id"]!}"))["detail"]!;
-        var opened = Assert.Single(leads, l => details[(long)l!["id"]!].StartsWith("tamper event in business hours", StringComparison.Ordinal))!;
-        Assert.Single(details.Values, d => d.StartsWith("gateway silent in business hours", StringComparison.Ordinal));
+        var evidence = new Dictionary<long, System.Text.Json.Nodes.JsonObject>();
+        foreach (var l in leads) evidence[(long)l!["id"]!] = await pipeline.GetObject($"/api/leads/{(long)l["id"]!}");
+        var opened = Assert.Single(leads, l => (string?)evidence[(long)l!["id"]!]["evasion"] == "tamper")!;
+        Assert.StartsWith("tamper event in business hours: GW-LID-1", (string)evidence[(long)opened["id"]!]["detail"]!);
+        Assert.Single(evidence.Values, e => (string?)e["evasion"] == "silence" && ((string)e["detail"]!).StartsWith("gateway silent in business hours", StringComparison.Ordinal));
         Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(first + 60).UtcDateTime, (DateTime)opened["start"]!);
         Assert.Single(await pipeline.Get("/api/alerts?site=O-LID&rule=monitor.tamper"));
 
