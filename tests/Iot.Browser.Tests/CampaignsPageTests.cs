@@ -105,6 +105,11 @@ public sealed class CampaignsPageTests(BrowserStack stack, ITestOutputHelper out
         await Expect(back.Locator("li[data-device='GW-OTHER-1']")).ToBeVisibleAsync();
         await Expect(back).Not.ToContainTextAsync("rollback of"); // the fleet's English note says what 回退任务 says
         await Expect(card.Locator("button.rollback")).ToHaveCountAsync(0); // its rollback is under way
+        // A finished campaign's gateways are folded away, and fetched when unfolded.
+        await Expect(card.Locator("li[data-device]")).ToHaveCountAsync(0);
+        await card.Locator("details.devices summary").ClickAsync();
+        await Expect(card.Locator("li[data-device='GW-OTHER-1']")).ToContainTextAsync("运行正常"); // seen healthy on 1.1.0 by the fleet
+        await Expect(card.Locator("li[data-device='GW-WEB-1']")).ToHaveAttributeAsync("data-state", "sent");
         using (var http = stack.Fleet.Http())
         {
             var rollback = (await http.GetAllAsync("/api/campaigns")).Single(c => (long?)c!["rollbackOf"] == id)!;
@@ -173,6 +178,18 @@ public sealed class CampaignsPageTests(BrowserStack stack, ITestOutputHelper out
         await Expect(inspector.Locator("#newCampaign")).ToBeHiddenAsync();
         await Expect(inspector.Locator("#readOnly")).ToBeVisibleAsync();
         await Expect(inspector.Locator("header nav a[href='/engineer/campaigns/']")).ToHaveCountAsync(0); // not on an inspector's bar
+        // GW-WEST-1 refuses the bundle: its stage fails past the 20 % threshold and the fleet halts the campaign; the open page
+        // follows within its 5 s refresh.
+        await using (var gateway = await TestMqttClient.ConnectAsync(stack.Broker.Host, stack.Broker.Port, "GW-WEST-1"))
+            await gateway.PublishAsync("iot/v1/GW-WEST-1/event", Encoding.UTF8.GetBytes(
+                $$$"""{"v":1,"dev":"GW-WEST-1","t":{{{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}}},"type":"ota","data":{"id":"campaign-{{{id}}}","phase":"failed","reason":"hash_mismatch","version":"1.1.0","running":"1.0.0"}}"""));
+        var halted = inspector.Locator($"#campaigns li[data-id='{id}']");
+        await Expect(halted).ToHaveAttributeAsync("data-status", "halted", new() { Timeout = 20_000 });
+        await Expect(halted.Locator(".pill.campaign")).ToHaveTextAsync("已熔断（失败过多）");
+        await Expect(halted.Locator(".why")).ToHaveTextAsync("第 1 批 1 台中 1 台失败，超过 20% 的熔断阈值");
+        await halted.Locator("details.devices summary").ClickAsync();
+        await Expect(halted.Locator("li[data-device='GW-WEST-1']")).ToContainTextAsync("失败");
+        await Expect(halted.Locator("li[data-device='GW-WEST-1'] code")).ToHaveTextAsync("hash_mismatch"); // the gateway's own word
         await AssertInTheBureausWords(inspector);
         await PageChecks.Fits(inspector, PhoneWidth);
         await Shot(inspector, "campaigns-zh-360-04-inspector");
