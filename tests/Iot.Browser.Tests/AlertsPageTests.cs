@@ -18,10 +18,13 @@ public sealed partial class PagesTests
             var engineer = await http.PostAsJsonAsync("/api/people", new { login = "zhao.gong", name = "赵工", role = "engineer", password = "Engineer-pass-2026" });
             Assert.True(engineer.IsSuccessStatusCode, await engineer.Content.ReadAsStringAsync());
         }
-        // The lid of GW-WEST-1 is opened: its tamper event raises an integrity alert.
+        // The lid of GW-WEST-1 is opened while 西湖面馆 is closed: its tamper event raises an integrity alert for engineers (in
+        // business hours it would also be a suspected-evasion lead for inspectors, Rules/SuspectedEvasion).
+        var opened = DateTimeOffset.UtcNow.AddSeconds(-30);
+        while (BrowserStack.WestOpen(opened)) opened = opened.AddMinutes(-10);
         await using (var gateway = await TestMqttClient.ConnectAsync(stack.Broker.Host, stack.Broker.Port, "GW-WEST-1"))
             await gateway.PublishAsync("iot/v1/GW-WEST-1/event",
-                Encoding.UTF8.GetBytes($$$"""{"v":1,"dev":"GW-WEST-1","t":{{{DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 30}}},"type":"tamper","data":{"switch":"open"}}"""));
+                Encoding.UTF8.GetBytes($$$"""{"v":1,"dev":"GW-WEST-1","t":{{{opened.ToUnixTimeSeconds()}}},"type":"tamper","data":{"switch":"open"}}"""));
 
         var page = await NewPage();
         await page.GotoAsync("/engineer/alerts/");
@@ -32,6 +35,8 @@ public sealed partial class PagesTests
         await Expect(alarm).ToHaveCountAsync(1, new() { Timeout = 30_000 });
         await Expect(alarm).ToContainTextAsync("R-WEST");
         await Expect(alarm).ToHaveAttributeAsync("data-state", "open");
+        using (var http = stack.Fleet.Http())
+            Assert.Empty(await http.GetAllAsync("/api/leads?site=R-WEST&rule=fume.suspected_evasion")); // closed: no lead for inspectors
         await alarm.Locator("button.acknowledge").ClickAsync();
         await alarm.Locator("input[name=note]").FillAsync("已派人到场");
         await alarm.Locator("button[type=submit]").ClickAsync();

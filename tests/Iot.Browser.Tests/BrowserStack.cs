@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Net;
 using System.Text.Json.Nodes;
 using System.Text;
+using Iot.Gateway.Release;
 using Iot.Stack;
 using Iot.Testing;
 using Microsoft.Playwright;
@@ -30,6 +31,9 @@ public sealed class BrowserStack : IAsyncLifetime
     public FleetServer Fleet { get; private set; } = null!;
     public IBrowser Browser { get; private set; } = null!;
 
+    /// <summary>The release key the fleet trusts (`Updates:ReleaseKeys`): releases signed with it can be uploaded.</summary>
+    public ReleaseKey ReleaseKey { get; } = ReleaseKey.Generate();
+
     /// <summary>Where the screenshots go: TestResults/screenshots beside the test assembly.</summary>
     public static string Screenshots { get; } = Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots");
 
@@ -42,6 +46,8 @@ public sealed class BrowserStack : IAsyncLifetime
         Influx = InfluxServer.Start();
         var options = new FleetOptions { MqttHost = Broker.Host, MqttPort = Broker.Port, InfluxUrl = Influx.Url, ClientId = "fleet-browser" };
         options.Environment["Fleet__InitialAdminPassword"] = AdminPassword;
+        options.Environment["Updates__ReleaseKeys__0"] = ReleaseKey.PublicKeyHex;
+        options.Environment["Updates__TickSeconds"] = "0.25";
         Fleet = FleetServer.Start(options);
         await Seed();
         // A lead that is already there when the queue opens (the live one comes from the test).
@@ -71,7 +77,8 @@ public sealed class BrowserStack : IAsyncLifetime
             {
                 new { id = "R-WEB", name = "老王饭店", kind = "fume", lat = 30.2741, lon = 120.1551, grid = "G-EAST" },
                 new { id = "R-OTHER", name = "川味小馆", kind = "fume", lat = 30.2790, lon = 120.1602, grid = "G-EAST" },
-                new { id = "R-WEST", name = "西湖面馆", kind = "fume", lat = 30.2602, lon = 120.1301, grid = "G-WEST" },
+                new { id = "R-WEST", name = "西湖面馆", kind = "fume", lat = 30.2602, lon = 120.1301, grid = "G-WEST",
+                    businessHours = WestHours.Select(h => new { from = h.From, to = h.To }).ToArray() },
             },
             devices = new[] { new { id = "GW-WEB-1", site = "R-WEB" }, new { id = "GW-OTHER-1", site = "R-OTHER" }, new { id = "GW-WEST-1", site = "R-WEST" } },
         });
@@ -79,6 +86,16 @@ public sealed class BrowserStack : IAsyncLifetime
         foreach (var site in new[] { "R-WEB", "R-OTHER", "R-WEST" })
             await Created(http.PostAsJsonAsync($"/api/sites/{site}/commissioning",
                 new { passed = true, note = "browser test: reviewed before the records it judges", validFrom = new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero) }));
+    }
+
+    /// <summary>When 西湖面馆 (R-WEST) is open, Shanghai time: a tamper event there in these hours is also a suspected-evasion lead.</summary>
+    public static readonly (string From, string To)[] WestHours = [("10:00", "14:00"), ("17:00", "21:00")];
+
+    /// <summary>True when 西湖面馆 is open at the time.</summary>
+    public static bool WestOpen(DateTimeOffset time)
+    {
+        var local = TimeOnly.FromDateTime(time.ToOffset(TimeSpan.FromHours(8)).DateTime);
+        return WestHours.Any(h => local >= TimeOnly.Parse(h.From) && local < TimeOnly.Parse(h.To));
     }
 
     /// <summary>An API client signed in as a person (cookie session), as a colleague's browser would be.</summary>
@@ -102,6 +119,29 @@ public sealed class BrowserStack : IAsyncLifetime
         var start = DateTimeOffset.UtcNow.AddMinutes(-12).ToUnixTimeSeconds() / 60 * 60;
         var recs = string.Join(",", Enumerable.Range(0, 12).Select(i => $$"""{"seq":{{i + 1}},"t":{{start + i * 60}},"dur":60,"q":0,"m":{{measurements}}}"""));
         await client.PublishAsync($"iot/v1/{device}/telemetry", Encoding.UTF8.GetBytes($$"""{"v":1,"dev":"{{device}}","fw":"1.0.0","boot":1,"recs":[{{recs}}]}"""));
+    }
+
+    /// <summary>Signs a firmware release with <see cref="ReleaseKey"/> (the release tool's own publish) and uploads it.</summary>
+    public async Task UploadRelease(string version, string notes, bool allowDowngrade = false)
+    {
+        var dir = Directory.CreateTempSubdirectory("iot-browser-release-").FullName;
+        try
+        {
+            var source = Path.Combine(dir, "firmware.bin");
+            await File.WriteAllTextAsync(source, $$"""{"version":"{{version}}","pad":"{{new string('x', 4096)}}"}""");
+            var document = Releases.Publish(source, version, notes, ReleaseKey, Path.Combine(dir, "out"), "esp32", allowDowngrade, DateTimeOffset.UtcNow);
+            using var form = new MultipartFormDataContent();
+            form.Add(new ByteArrayContent(await File.ReadAllBytesAsync(Path.Combine(dir, "out", ReleaseDocument.FileName))), "release", ReleaseDocument.FileName);
+            var bundle = new ByteArrayContent(await File.ReadAllBytesAsync(Path.Combine(dir, "out", document.File)));
+            bundle.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+            form.Add(bundle, "bundle", document.File);
+            using var http = Fleet.Http();
+            await Created(http.PostAsync("/api/releases", form));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     /// <summary>The enforcement leads of a site, once there is at least one.</summary>

@@ -8,26 +8,12 @@ namespace Iot.Fleet.Leads;
 /// their business hours (always, when none are recorded).</summary>
 public sealed class ActiveHours
 {
-    private readonly TimeZoneInfo _zone;
-    private readonly (TimeOnly From, TimeOnly To)[] _spans;
+    private readonly OpeningHours _hours;
 
-    public ActiveHours(Site site)
-    {
-        _zone = TimeZoneInfo.FindSystemTimeZoneById(site.Timezone);
-        _spans = site.Kind == SiteKind.Fume
-            ? site.BusinessHours.Select(h => (TimeOnly.ParseExact(h.From, "HH:mm"), TimeOnly.ParseExact(h.To, "HH:mm"))).ToArray()
-            : [];
-    }
+    public ActiveHours(Site site) => _hours = site.Kind == SiteKind.Fume ? site.OpeningHours() : OpeningHours.Always;
 
     /// <summary>True when the minute (UTC minutes since the epoch) is within active hours.</summary>
-    public bool IsActive(long minute)
-    {
-        if (_spans.Length == 0) return true;
-        var local = TimeOnly.FromDateTime(TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeSeconds(minute * 60), _zone).DateTime);
-        foreach (var (from, to) in _spans)
-            if (from <= to ? local >= from && local < to : local >= from || local < to) return true;
-        return false;
-    }
+    public bool IsActive(long minute) => _hours.IsOpen(minute);
 
     /// <summary>The first of the last <paramref name="minutes"/> active minutes before <paramref name="now"/>,
     /// or null when there were not that many in the past week (a site closed all week is not offline).</summary>

@@ -48,11 +48,12 @@ public static class LeadProof
 
 /// <summary>GET /api/leads/{id}: the lead, what it rests on, and its history (merges, cuts, withdrawals); `meters`: the meters
 /// its windows rest on with the calibration that covered them, `background`: the site's background noise in force at its
-/// first window, `readings`: each breaching window measured and as corrected for the background (Leads/LeadReadings).</summary>
+/// first window, `readings`: each breaching window measured and as corrected for the background (Leads/LeadReadings);
+/// `evasion`: what a suspected-evasion lead rests on, `silence` or `tamper` (Rules/SuspectedEvasion).</summary>
 public sealed record LeadEvidence(LeadView Lead, int WindowMinutes, DateTime RaisedAt, string? Detail, ProfileVersionView? Profile,
     IReadOnlyList<DeviceView> Devices, IReadOnlyList<EvidenceRecord> Records, IReadOnlyList<LeadHistoryEntry>? History = null,
     IReadOnlyList<Meters.MeterEvidence>? Meters = null, BackgroundLevel? Background = null, IReadOnlyList<LeadReading>? Readings = null,
-    string? Proof = null);
+    string? Proof = null, string? Evasion = null);
 
 /// <summary>The enforcement lead queue (inspectors, engineers, admins) and the integrity alert queue (anyone signed in).</summary>
 public static class LeadsApi
@@ -114,6 +115,9 @@ public static class LeadsApi
         var devices = lead.Devices.Select(registry.View).OfType<DeviceView>().ToList();
         // The version the lead was judged by, not the current one: old leads stay explainable.
         var profile = registry.ProfileVersion(lead.Profile, lead.ProfileVersion) is { } judgedBy ? ProfileVersionView.Of(judgedBy) : null;
-        return new LeadEvidence(LeadView.Of(lead), lead.WindowMinutes, lead.RaisedAt.UtcDateTime, lead.Detail, profile, devices, records) { Proof = LeadProof.Of(records) };
+        return new LeadEvidence(LeadView.Of(lead), lead.WindowMinutes, lead.RaisedAt.UtcDateTime, lead.Detail, profile, devices, records)
+        {
+            Proof = LeadProof.Of(records), Evasion = SuspectedEvasion.CauseOf(lead),
+        };
     }
 }

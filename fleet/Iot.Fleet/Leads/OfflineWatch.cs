@@ -26,8 +26,8 @@ public sealed class OfflineWatch(SiteRegistry registry, RecordJournal journal, L
 {
     public const string RuleId = "monitor.offline";
 
-    /// <summary>The inspectors' lead of a restaurant whose gateway fell silent in business hours.</summary>
-    public const string EvasionRuleId = "fume.suspected_evasion";
+    /// <summary>The inspectors' lead of a restaurant whose gateway fell silent (or was tampered with: RuleEngine) in business hours.</summary>
+    public const string EvasionRuleId = SuspectedEvasion.RuleId;
 
     protected override Task ExecuteAsync(CancellationToken stop) =>
         PeriodicCheck.Run(TimeSpan.FromSeconds(options.Value.OfflineCheckSeconds), clock, Check, logger, "offline check", stop);
@@ -105,16 +105,18 @@ public sealed class OfflineWatch(SiteRegistry registry, RecordJournal journal, L
             Queue = LeadQueue.Enforcement, Rule = EvasionRuleId, Site = site.Id, StartMinute = from, EndMinute = now,
             WindowMinutes = RuleLimits.OfflineAfterMinutes, Value = now - from, Limit = RuleLimits.OfflineAfterMinutes, Unit = "min",
             Status = commissioned ? LeadStatus.New : LeadStatus.NotCommissioned, RaisedAt = clock.GetUtcNow(), UpdatedAt = clock.GetUtcNow(),
-            Profile = site.Profile, Detail = $"gateway silent in business hours; {detail}",
+            Profile = site.Profile, Detail = $"{SuspectedEvasion.SilenceDetail}; {detail}",
         };
         foreach (var d in devices) lead.Devices.Add(d);
         leads.Save([lead]);
     }
 
-    /// <summary>The site's suspected-evasion lead still growing (new, or shown for an uncommissioned site), or null.</summary>
+    /// <summary>The site's suspected-evasion lead of silence still growing (new, or shown for an uncommissioned site), or null.
+    /// A tamper event's lead (RuleEngine) is not this watch's: backfill never withdraws it.</summary>
     private Lead? OpenEvasion(string site) =>
         new[] { LeadStatus.New, LeadStatus.NotCommissioned }
-            .Select(status => leads.Find(LeadQueue.Enforcement, new LeadQuery(Rule: EvasionRuleId, Site: site, Status: status), limit: 1).FirstOrDefault())
+            .Select(status => leads.Find(LeadQueue.Enforcement, new LeadQuery(Rule: EvasionRuleId, Site: site, Status: status), limit: 50)
+                .FirstOrDefault(l => !SuspectedEvasion.IsTamper(l)))
             .OfType<Lead>().MaxBy(l => l.StartMinute);
 
     /// <summary>True when records now cover every active minute of the alert's gap.</summary>

@@ -81,8 +81,12 @@ public static class NoticePage
         }
         html.Append("</table>\n<h2>三、监测数据</h2>");
         var corrected = readings.Any(r => r.Background is not null);
-        html.Append(CultureInfo.InvariantCulture, $"<p>违法事实：{E(BureauWords.FactZh(lead.Rule))}。自 {E(Local(lead.Start))} 至 {E(Local(lead.End.AddMinutes(lead.WindowMinutes)))}，");
-        html.Append(CultureInfo.InvariantCulture, $"最不利时段数值 {Num(lead.Value)} {E(BureauWords.UnitZh(lead.Unit))}，限值 {Num(lead.Limit)} {E(BureauWords.UnitZh(lead.Unit))}。</p>\n");
+        // A suspected evasion names what it rests on (silence or an opened enclosure); an opened enclosure has no value to set
+        // against a limit.
+        var evasion = SuspectedEvasion.CauseOf(lead) is { } cause ? BureauWords.Zh($"evasion.{cause}") : null;
+        html.Append(CultureInfo.InvariantCulture, $"<p>违法事实：{E(evasion ?? BureauWords.FactZh(lead.Rule))}。自 {E(Local(lead.Start))} 至 {E(Local(lead.End.AddMinutes(lead.WindowMinutes)))}");
+        if (SuspectedEvasion.IsTamper(lead)) html.Append("，设备上报防拆开关触发。</p>\n");
+        else html.Append(CultureInfo.InvariantCulture, $"，最不利时段数值 {Num(lead.Value)} {E(BureauWords.UnitZh(lead.Unit))}，限值 {Num(lead.Limit)} {E(BureauWords.UnitZh(lead.Unit))}。</p>\n");
         if (background is not null)
             html.Append(CultureInfo.InvariantCulture,
                 $"<p>背景噪声：{Num(background.Level)} dB(A)（{E(Local(background.MeasuredAt))} 由 {E(background.MeasuredBy)} 测量），测量值按 GB 12523-2011 背景噪声修正后与限值比较。</p>\n");

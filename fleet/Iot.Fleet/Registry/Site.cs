@@ -18,6 +18,10 @@ public sealed record Site(string Id, string Name, SiteKind Kind, string Timezone
     /// <summary>Every kind of the site, <see cref="Kind"/> first.</summary>
     public IReadOnlyList<SiteKind> AllKinds => Kinds is { Count: > 0 } kinds ? kinds : [Kind];
 
+    /// <summary>Its business hours in its time zone (always open when none are recorded).</summary>
+    public OpeningHours OpeningHours() =>
+        Rules.OpeningHours.Parse(TimeZoneInfo.FindSystemTimeZoneById(Timezone), BusinessHours.Select(h => (h.From, h.To)));
+
     /// <summary>How the kinds are stored in the `kind` column: comma-separated, the first one alone for a site of one kind.</summary>
     public static string StoredKinds(IEnumerable<SiteKind> kinds) => string.Join(",", kinds.Select(k => k.ToString().ToLowerInvariant()));
 

@@ -458,7 +458,7 @@ public sealed class SiteRegistry : ISiteDirectory
     {
         var schedule = profiles.ScheduleOf(site.Id, site.Profile);
         return new SiteContext(site.Id, site.Kind, TimeZoneInfo.FindSystemTimeZoneById(site.Timezone),
-            ProfileSchedule.VersionAt(schedule.Versions, DateTimeOffset.UtcNow)) { Schedule = schedule, Kinds = site.AllKinds };
+            ProfileSchedule.VersionAt(schedule.Versions, DateTimeOffset.UtcNow)) { Schedule = schedule, Kinds = site.AllKinds, BusinessHours = site.OpeningHours() };
     }
 
     /// <summary>A version of a profile as stored (what an old lead was judged by), or null.</summary>

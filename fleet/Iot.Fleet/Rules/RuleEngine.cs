@@ -105,12 +105,53 @@ public sealed partial class RuleEngine(ISiteDirectory sites, IRecordHistory hist
         }
     }
 
-    /// <summary>Records a `tamper` event from a device as an integrity alert.</summary>
+    /// <summary>Records a `tamper` event from a device as an integrity alert; at a restaurant, in its business hours by the
+    /// event's own time (never its arrival), also as a suspected-evasion lead for inspectors.</summary>
     public void ApplyTamperEvent(string device, long time)
     {
         var site = sites.SiteOf(device);
         if (site is null) return;
-        RaiseIntegrity(site, "monitor.tamper", device, time / 60, time / 60, 1, 0, "", "tamper event");
+        var minute = time / 60;
+        RaiseIntegrity(site, "monitor.tamper", device, minute, minute, 1, 0, "", "tamper event");
+        if (site.Kinds.Contains(SiteKind.Fume) && site.BusinessHours.IsOpen(minute)) SuspectTamper(site, device, minute);
+    }
+
+    /// <summary>Raises the suspected-evasion lead of a tamper event, or finds the one it already belongs to: the same device's
+    /// tamper lead reaching within 10 minutes of it. A re-delivered or replayed event falls inside its lead and changes
+    /// nothing; events close together are one lead.</summary>
+    private void SuspectTamper(SiteContext site, string device, long minute)
+    {
+        var leads = LeadsOf(site.Id, SuspectedEvasion.RuleId);
+        var open = leads.LastOrDefault(l => SuspectedEvasion.IsTamper(l) && l.Devices.Contains(device)
+            && l.StartMinute <= minute + RuleLimits.EpisodeEndsAfterMinutes && l.EndMinute >= minute - RuleLimits.EpisodeEndsAfterMinutes);
+        var now = clock.GetUtcNow();
+        if (open is not null)
+        {
+            if (minute < open.StartMinute || minute > open.EndMinute)
+            {
+                open.StartMinute = Math.Min(open.StartMinute, minute);
+                open.EndMinute = Math.Max(open.EndMinute, minute);
+                open.UpdatedAt = now;
+                _changed.Add(open);
+            }
+            return;
+        }
+        var profile = site.ProfileAt(minute);
+        var local = TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeSeconds(minute * 60), site.TimeZone);
+        var lead = new Lead
+        {
+            Queue = LeadQueue.Enforcement, Rule = SuspectedEvasion.RuleId, Site = site.Id, StartMinute = minute, EndMinute = minute, WindowMinutes = 1,
+            Value = 1, Limit = 0, Unit = "",
+            Late = now - DateTimeOffset.FromUnixTimeSeconds((minute + 1) * 60) > RuleLimits.LateAfter,
+            RaisedAt = now, UpdatedAt = now, Profile = profile.Id, ProfileVersion = profile.Version,
+            // Art. 41: only data from a reviewed installation may be used; before, it is shown, never pursued.
+            Status = site.CommissionedAt(device, minute) ? LeadStatus.New : LeadStatus.NotCommissioned,
+            Detail = $"{SuspectedEvasion.TamperDetail}: {device} reported its enclosure opened at {local:yyyy-MM-dd HH:mm} local time ({local:zzz})",
+        };
+        lead.Devices.Add(device);
+        leads.Add(lead);
+        leads.Sort((a, b) => a.StartMinute.CompareTo(b.StartMinute));
+        _changed.Add(lead);
     }
 
     /// <summary>Records a (dev, seq) that arrived again with other content as an integrity alert: the device's

@@ -26,6 +26,10 @@ public sealed class SiteContext(string id, SiteKind kind, TimeZoneInfo timeZone,
     /// lasts, else the site's own; of either, the version valid at that minute.</summary>
     public RuleProfile ProfileAt(long minute) => Schedule?.At(minute) ?? Profile;
 
+    /// <summary>A restaurant's business hours (always open when none are recorded): a tamper event at a fume site in them is
+    /// suspected evasion (<see cref="SuspectedEvasion"/>).</summary>
+    public OpeningHours BusinessHours { get; set; } = OpeningHours.Always;
+
     /// <summary>Approved night-work permits, by start; replaced as a whole when one is added or decided.</summary>
     public IReadOnlyList<PermitSpan> Permits { get; set; } = [];
 

@@ -43,7 +43,7 @@ public sealed record RollbackRequest(string? Version = null, List<double>? Stage
 public sealed record ReleaseView(string Version, string Target, long Size, string Sha256, bool AllowDowngrade, string Key, string Notes, DateTimeOffset UploadedAt,
     string Bundle);
 
-/// <summary>Over-the-air updates: releases (upload, list, bundle downloads with Range), campaigns and the engineer's page.</summary>
+/// <summary>Over-the-air updates: releases (upload, list, bundle downloads with Range) and campaigns.</summary>
 public static class UpdatesApi
 {
     public static IServiceCollection AddUpdates(this IServiceCollection services)
@@ -104,8 +104,8 @@ public static class UpdatesApi
             return TypedResults.Created($"/api/campaigns/{campaign.Id}", CampaignView.Of(campaign, devices: true));
         }), "campaign.rollback");
 
-        app.MapGet("/engineer/campaigns", (Rollout rollout) => TypedResults.Content(EngineerPage.Render(rollout.All()), "text/html; charset=utf-8"))
-            .WithTags("Updates").ExcludeFromDescription();
+        // The engineers' page is wwwroot/engineer/campaigns/ (zh/en, with the actions above); the static files answer its old
+        // address /engineer/campaigns with a redirect there.
         return app;
     }
 

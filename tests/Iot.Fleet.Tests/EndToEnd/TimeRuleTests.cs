@@ -81,4 +81,36 @@ public sealed class TimeRuleTests(PipelineFixture pipeline)
         await pipeline.Eventually(() => pipeline.Get("/api/leads?site=O-KITCHEN&rule=fume.suspected_evasion"), l => (string)l[0]!["status"]! == "withdrawn", "the lead to be withdrawn");
         Assert.Single(await pipeline.Get("/api/leads?site=O-KITCHEN&rule=fume.suspected_evasion"));
     }
+
+    [Fact]
+    public async Task A_restaurants_gateway_opened_in_business_hours_is_a_suspected_evasion_lead_that_backfill_never_withdraws()
+    {
+        await pipeline.Register("O-LID", "fume", "GW-LID-1");
+        await using var gateway = await pipeline.Gateway("GW-LID-1");
+        var first = Minute(DateTimeOffset.UtcNow.AddMinutes(-45));
+        await gateway.PublishAsync("iot/v1/GW-LID-1/telemetry", Envelope("GW-LID-1", (1, first, 0, """{"fume":0.5,"fan":1,"pur":1}""")));
+        // The lid is opened a minute later, and the gateway falls silent; its tamper event arrives twice (QoS 1 redelivery).
+        var tamper = System.Text.Encoding.UTF8.GetBytes($$$"""{"v":1,"dev":"GW-LID-1","t":{{{first + 60}}},"type":"tamper","data":{"switch":"open"}}""");
+        await gateway.PublishAsync("iot/v1/GW-LID-1/event", tamper);
+        await gateway.PublishAsync("iot/v1/GW-LID-1/event", tamper);
+        var leads = await pipeline.Eventually(() => pipeline.Get("/api/leads?site=O-LID&rule=fume.suspected_evasion"), l => l.Count == 2, "a lead of silence and one of the tamper event");
+        // The evidence says which is which.
+        var evidence = new Dictionary<long, System.Text.Json.Nodes.JsonObject>();
+        foreach (var l in leads) evidence[(long)l!["id"]!] = await pipeline.GetObject($"/api/leads/{(long)l["id"]!}");
+        var opened = Assert.Single(leads, l => (string?)evidence[(long)l!["id"]!]["evasion"] == "tamper")!;
+        Assert.StartsWith("tamper event in business hours: GW-LID-1", (string)evidence[(long)opened["id"]!]["detail"]!);
+        Assert.Single(evidence.Values, e => (string?)e["evasion"] == "silence" && ((string)e["detail"]!).StartsWith("gateway silent in business hours", StringComparison.Ordinal));
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(first + 60).UtcDateTime, (DateTime)opened["start"]!);
+        Assert.Single(await pipeline.Get("/api/alerts?site=O-LID&rule=monitor.tamper"));
+
+        // The store fills the gap: the silence was only the network, and goes; the opened lid stays a lead.
+        var now = Minute(DateTimeOffset.UtcNow);
+        var backfill = Enumerable.Range(1, (int)((now - first) / 60) + 1).Select(i => ((uint)(i + 1), first + i * 60, 32, """{"fume":0.5,"fan":1,"pur":1}""")).ToArray();
+        await gateway.PublishAsync("iot/v1/GW-LID-1/telemetry", Envelope("GW-LID-1", backfill));
+        await pipeline.Eventually(() => pipeline.Get("/api/leads?site=O-LID&rule=fume.suspected_evasion"),
+            l => l.Any(x => (string)x!["status"]! == "withdrawn"), "the silence lead to be withdrawn");
+        var after = await pipeline.Get("/api/leads?site=O-LID&rule=fume.suspected_evasion");
+        Assert.Equal(2, after.Count);
+        Assert.Equal("new", (string)after.Single(l => (long)l!["id"]! == (long)opened["id"]!)!["status"]!);
+    }
 }

@@ -72,6 +72,13 @@ public sealed class RuleBench : ISiteDirectory, IRecordHistory, ILeadArchive
         Commit();
     }
 
+    /// <summary>Applies a `tamper` event of the device at its event time (seconds), as the ingest does, and stores the changes.</summary>
+    public void Tamper(string device, long time)
+    {
+        Engine.ApplyTamperEvent(device, time);
+        Commit();
+    }
+
     /// <summary>Stores records without judging them, as if the fleet died before the rules ran.</summary>
     public void StoreOnly(TelemetryRecord record) => _journal.Add(record with { RowId = _journal.Count + 1 });
 

@@ -10,7 +10,7 @@ I18n.add({
   noSiteCoordinates: "点位无坐标，未计算距离", typed: "手工录入：{0}", verification: "核查", feedback: "反馈", channel: "反馈对象",
   feedbackText: "反馈内容（500 字以内）", arrivalTyped: "到场时间（无签到时手工录入，须说明原因）",
   noticeFirst: "轻微违法：向经营者送达告知书，由其签署承诺书，不走处罚程序（轻微违法告知承诺）。",
-  rule: "规则", value: "最高值 / 限值", episode: "超标时段", raised: "发现时间", profile: "标准", late: "补传数据", detail: "说明",
+  rule: "规则", value: "最高值 / 限值", episode: "超标时段", raised: "发现时间", profile: "标准", late: "补传数据", detail: "说明", evasion: "疑似逃避方式",
   squad: "中队", responseDue: "到场时限", respondedAt: "到场时间", result: "现场处置结果", rectifyBy: "改正期限", recheckResult: "复查结果",
   closeReason: "结案理由", note: "备注", noteRequired: "备注（必填）", squadAuto: "网格所属中队（自动）：{0}", squadNone: "（该网格无所属中队）",
   arrivedAt: "到场时间", violationFound: "发现违法", noViolation: "未发现违法", due: "改正期限", rectified: "已整改", notRectified: "未整改",
@@ -41,7 +41,7 @@ I18n.add({
   noSiteCoordinates: "the monitoring point has no coordinates: no distance", typed: "typed by hand: {0}", verification: "Verification", feedback: "Feedback",
   channel: "Feedback to", feedbackText: "What was said (up to 500 characters)", arrivalTyped: "Arrived at (typed without a check-in, with a reason)",
   noticeFirst: "Minor offence: the operator gets a notice and signs a commitment letter (承诺书) instead of the penalty path.",
-  rule: "Rule", value: "Worst / limit", episode: "Episode", raised: "Raised", profile: "Standard", late: "Backfilled data", detail: "Detail",
+  rule: "Rule", value: "Worst / limit", episode: "Episode", raised: "Raised", profile: "Standard", late: "Backfilled data", detail: "Detail", evasion: "Suspected evasion by",
   squad: "Squad", responseDue: "Response due", respondedAt: "On site", result: "On-site result", rectifyBy: "Correct by", recheckResult: "Re-check",
   closeReason: "Close reason", note: "Note", noteRequired: "Note (required)", squadAuto: "Squad owning the grid (automatic): {0}", squadNone: "(no squad owns this grid)",
   mergedInto: "Merged into lead", leadChanges: "Changes from late data",
@@ -80,7 +80,9 @@ function drawSummary() {
   const dl = $("facts");
   dl.replaceChildren();
   fact(dl, "rule", App.rule(l.rule));
-  fact(dl, "value", `${App.num(l.value)} / ${App.num(l.limit)} ${l.unit}`);
+  // A suspected evasion says what it rests on; an opened enclosure has no measure to set against a limit.
+  if (evidence.evasion) fact(dl, "evasion", App.el("span", { "data-evasion": evidence.evasion }, I18n.t(`evasion.${evidence.evasion}`)));
+  if (evidence.evasion !== "tamper") fact(dl, "value", `${App.num(l.value)} / ${App.num(l.limit)} ${l.unit}`);
   fact(dl, "episode", `${App.time(l.start)} – ${App.clock(new Date(new Date(l.end).getTime() + evidence.windowMinutes * 60000))} (${I18n.t("minutes", evidence.windowMinutes)})`);
   fact(dl, "raised", App.time(evidence.raisedAt));
   fact(dl, "siteTitle", App.el("a", { href: `/sites/#site-${l.site}` }, `${site?.name ?? l.site} · ${l.site}`), site?.grid ? ` · ${I18n.t("grid")} ${site.grid}` : "");
