@@ -113,6 +113,8 @@ public sealed class DeviceProofTests(PipelineFixture pipeline)
 
         // A MAC the fleet holds no key for is refused; once a key is issued, an envelope without a MAC is.
         await gateway.PublishAsync(Topic, Sign(Envelope("GW-OLD-1", (2, t + 60, 0, Clean)), RandomNumberGenerator.GetBytes(32)));
+        // Judged before the key exists (the broker's PUBACK says only that the broker has it).
+        await pipeline.Eventually(() => pipeline.Get("/api/devices/GW-OLD-1/rejections"), r => r.Count >= 1, "the MAC without a key refused");
         var key = await IssueKey("GW-OLD-1");
         await gateway.PublishAsync(Topic, Envelope("GW-OLD-1", (3, t + 120, 0, Clean)));
         await gateway.PublishAsync(Topic, Sign(Envelope("GW-OLD-1", (4, t + 180, 0, Clean)), key));
