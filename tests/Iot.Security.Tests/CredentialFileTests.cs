@@ -55,6 +55,76 @@ public sealed class CredentialFileTests : IDisposable
     }
 
     [Fact]
+    public void Two_fleet_instances_writing_the_same_files_never_drop_each_others_accounts()
+    {
+        // Two processes on one database and one broker, each with its own view of what it last wrote.
+        using var first = new FleetDatabase($"Data Source={Path.Combine(_directory, "fleet.db")}");
+        first.Migrate();
+        using var second = new FleetDatabase($"Data Source={Path.Combine(_directory, "fleet.db")}");
+        var options = new BrokerSecurityOptions { PasswordFile = Path.Combine(_directory, "m", "passwords"), AclFile = Path.Combine(_directory, "m", "acl") };
+        using var a = new BrokerAccounts(first, options, () => { });
+        using var b = new BrokerAccounts(second, options, () => { });
+        a.CreateFleetAccount("fleet-a");
+        b.CreateFleetAccount("fleet-b");
+        a.CreateDevice("NS-0001");
+        b.CreateDevice("NS-0002");
+        a.RevokeDevice("NS-0002");
+        b.CreateDevice("NS-0003");
+
+        // Whoever wrote last wrote everything, in the order every change was committed.
+        var users = File.ReadAllLines(options.PasswordFile).Select(l => l.Split(':')[0]).ToList();
+        Assert.Equal(["NS-0001", "NS-0003", "fleet@fleet-a", "fleet@fleet-b"], users);
+        Assert.Contains("user NS-0002\ntopic deny #\n", File.ReadAllText(options.AclFile));
+    }
+
+    [Fact]
+    public void The_broker_authority_is_told_every_account_and_what_changed_since_it_was_last_told()
+    {
+        using var database = new FleetDatabase($"Data Source={Path.Combine(_directory, "fleet.db")}");
+        database.Migrate();
+        var authority = new RecordingAuthority();
+        using var accounts = new BrokerAccounts(database, new BrokerSecurityOptions(), authority);
+        accounts.CreateFleetAccount();
+        accounts.CreateDevice("NS-0001");
+        accounts.AddBootstrap("NS-0002", "label-password-0002");
+        Assert.True(accounts.RevokeDevice("NS-0001"));
+
+        var last = authority.Calls[^1];
+        Assert.Equal(["boot-NS-0002", "NS-0001", "fleet"], last.All.Select(e => e.UserName));
+        var revoked = Assert.Single(last.Changed);
+        Assert.Equal(new BrokerAccountEntry("NS-0001", BrokerAccountKind.Device, "NS-0001", null, Revoked: true), revoked);
+        Assert.Equal(BrokerAccountKind.Bootstrap, last.All.Single(e => e.UserName == "boot-NS-0002").Kind);
+        // Each apply ran inside the authority's exclusive section, and nothing was applied twice for one change.
+        Assert.Equal(authority.Calls.Count, authority.Exclusives);
+        Assert.Equal(4, authority.Calls.Sum(c => c.Changed.Count));
+    }
+
+    private sealed class RecordingAuthority : IBrokerAuthority
+    {
+        public List<(List<BrokerAccountEntry> All, List<BrokerAccountEntry> Changed)> Calls { get; } = [];
+        public int Exclusives { get; private set; }
+        private bool _inside;
+
+        public IDisposable Exclusive()
+        {
+            Exclusives++;
+            _inside = true;
+            return new Exit(this);
+        }
+
+        public void Apply(IReadOnlyCollection<BrokerAccountEntry> all, IReadOnlyCollection<BrokerAccountEntry> changed)
+        {
+            Assert.True(_inside, "applied outside the exclusive section");
+            Calls.Add(([.. all], [.. changed]));
+        }
+
+        private sealed class Exit(RecordingAuthority owner) : IDisposable
+        {
+            public void Dispose() => owner._inside = false;
+        }
+    }
+
+    [Fact]
     public void The_files_hold_hashes_and_one_device_pattern_and_the_database_no_password()
     {
         var database = new FleetDatabase($"Data Source={Path.Combine(_directory, "fleet.db")}");

@@ -32,7 +32,7 @@ public sealed class SecuredBroker : IDisposable
         // Before the broker runs there is nothing to reload; afterwards, signal it through its pid file.
         Accounts = new BrokerAccounts(database, security, () =>
         {
-            if (_broker is { } broker) BrokerAccounts.SignalReload(broker.PidFile);
+            if (_broker is { } broker) MosquittoAccountFiles.SignalReload(broker.PidFile);
         });
         Fleet = Accounts.CreateFleetAccount();
         var tls = MosquittoTlsOptions.From(Ca);

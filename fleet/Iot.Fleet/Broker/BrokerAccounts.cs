@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-using System.Text;
 using Dapper;
 using Iot.Contract;
 using Iot.Fleet.Api;
@@ -46,29 +44,25 @@ public sealed record BrokerAccount(string UserName, BrokerAccountKind Kind, stri
 
 /// <summary>
 /// Who may connect to the broker and where they may publish and subscribe. The accounts live in the fleet
-/// database (password hashes only); changes rewrite Mosquitto's password file and ACL file from the database,
-/// atomically, and make the broker reload them (SIGHUP), which keeps every other connection open. Changes that
-/// arrive while a rewrite runs share the next one, so a burst of registrations costs a few rewrites, not one each.
+/// database (password hashes only), each change with the next revision; after changes, the accounts changed since
+/// the last apply are read and handed to the broker's <see cref="IBrokerAuthority"/> (Mosquitto:
+/// <see cref="MosquittoAccountFiles"/> rewrites its files and makes it reload them). Changes that arrive while an apply
+/// runs share the next one, so a burst of registrations costs a few applies, not one each.
 /// See README.md in this folder for what the broker does to connected clients.
 /// </summary>
 public sealed class BrokerAccounts : IDisposable
 {
-    /// <summary>Mosquitto clears its reload flag after reloading, so a SIGHUP that arrives during a reload is
-    /// lost. Each change therefore signals at once and once more this long after the last change.</summary>
-    public static readonly TimeSpan SettleDelay = TimeSpan.FromMilliseconds(250);
-
     /// <summary>Prefix of bootstrap user names. Device ids are upper case (<c>^[A-Z0-9][A-Z0-9-]{2,31}$</c>),
     /// so <c>boot-{id}</c> can never be a device's user name.</summary>
     public const string BootstrapPrefix = "boot-";
 
     private readonly FleetDatabase _database;
     private readonly BrokerSecurityOptions _options;
-    private readonly Action _reload;
+    private readonly IBrokerAuthority _authority;
     private readonly TimeProvider _time;
     // _lock keeps a check and the change it allows together (a revoked device stays revoked); _files keeps one writer.
     private readonly Lock _lock = new();
     private readonly Lock _files = new();
-    private readonly Timer _settle;
 
     // Changes committed to the database but not yet in an applied file wait on _pending; one writer at a time applies them.
     private readonly Lock _batch = new();
@@ -77,28 +71,31 @@ public sealed class BrokerAccounts : IDisposable
     private bool _writing;
     private long _writes;
 
-    // The accounts as last written, in file order (kind, then user name), so a write reads only the rows changed since.
-    private readonly SortedDictionary<(string Kind, string UserName), StoredAccount> _written = new(OrdinalPairs.Instance);
+    // The accounts as last applied, in file order (kind, then user name), so an apply reads only the rows changed since.
+    private readonly SortedDictionary<(string Kind, string UserName), BrokerAccountEntry> _written = new(OrdinalPairs.Instance);
     private readonly Dictionary<string, string> _writtenKind = new(StringComparer.Ordinal);
     private bool _loaded;
     private long _seenRevision;
 
-    /// <summary><paramref name="reload"/> makes the broker re-read its files; null sends SIGHUP to the
-    /// process in <see cref="BrokerSecurityOptions.PidFile"/>.</summary>
+    /// <summary>Accounts for Mosquitto (<see cref="MosquittoAccountFiles"/>): <paramref name="reload"/> makes the broker re-read
+    /// its files; null sends SIGHUP to the process in <see cref="BrokerSecurityOptions.PidFile"/>.</summary>
     public BrokerAccounts(FleetDatabase database, BrokerSecurityOptions options, Action? reload = null, TimeProvider? time = null)
+        : this(database, options, new MosquittoAccountFiles(options, reload), time)
+    {
+    }
+
+    /// <summary>Accounts for the broker <paramref name="authority"/> makes enforce them.</summary>
+    public BrokerAccounts(FleetDatabase database, BrokerSecurityOptions options, IBrokerAuthority authority, TimeProvider? time = null)
     {
         _database = database;
         _options = options;
+        _authority = authority;
         _time = time ?? TimeProvider.System;
-        _reload = reload ?? (options.PidFile is { } pidFile
-            ? () => SignalReload(pidFile)
-            : throw new ArgumentException("Give a reload delegate or BrokerSecurityOptions.PidFile.", nameof(reload)));
         if (options.FleetUserName.StartsWith(BootstrapPrefix, StringComparison.Ordinal) || WireProtocol.DeviceId().IsMatch(options.FleetUserName))
             throw new ArgumentException($"The fleet's user name '{options.FleetUserName}' could be a device's or a bootstrap account's.", nameof(options));
-        _settle = new Timer(_ => ReloadAgain());
     }
 
-    /// <summary>How many times the files were written (a burst of changes shares one write).</summary>
+    /// <summary>How many times the accounts were applied to the broker (a burst of changes shares one).</summary>
     public long Writes => Interlocked.Read(ref _writes);
 
     /// <summary>Creates the fleet's own account, or gives it a new password (the old one stops working). With
@@ -189,15 +186,15 @@ public sealed class BrokerAccounts : IDisposable
         Write();
     }
 
-    /// <summary>Reads the accounts changed since this instance's last write (all, the first time), writes both files and
-    /// signals the broker. Another fleet instance on the same broker writes the same files: the lock file next to them
-    /// keeps one writer at a time across processes, and each reads every change up to its write, whoever made it, so
-    /// the files never go back to an older state.</summary>
+    /// <summary>Reads the accounts changed since this instance's last apply (all, the first time) and has the broker enforce
+    /// them. Another fleet instance may apply to the same broker: the authority's exclusive section keeps one at a time
+    /// across processes, and each reads every change up to its apply, whoever made it, so the broker never goes back to an
+    /// older state.</summary>
     private void Write()
     {
         lock (_files)
         {
-            using var across = LockFiles();
+            using var across = _authority.Exclusive();
             using var connection = _database.Open();
             const string columns = "SELECT username, kind, device, password_hash, revoked_at IS NOT NULL, revision FROM broker_accounts";
             if (!_loaded)
@@ -208,43 +205,20 @@ public sealed class BrokerAccounts : IDisposable
             var rows = connection.Query<(string UserName, string Kind, string? Device, string? Hash, long Revoked, long Revision)>(
                 _loaded ? $"{columns} WHERE revision > @seen" : columns, new { seen = _seenRevision }).ToList();
             _loaded = true;
+            var changed = new List<BrokerAccountEntry>(rows.Count);
             foreach (var r in rows)
             {
-                var row = new StoredAccount(r.UserName, r.Kind, r.Device, r.Hash, r.Revoked != 0);
+                var row = new BrokerAccountEntry(r.UserName, Enum.Parse<BrokerAccountKind>(r.Kind, ignoreCase: true), r.Device, r.Hash, r.Revoked != 0);
                 if (_writtenKind.Remove(row.UserName, out var kind)) _written.Remove((kind, row.UserName));
-                _written[(row.Kind, row.UserName)] = row;
-                _writtenKind[row.UserName] = row.Kind;
+                _written[(r.Kind, row.UserName)] = row;
+                _writtenKind[row.UserName] = r.Kind;
                 _seenRevision = Math.Max(_seenRevision, r.Revision);
+                changed.Add(row);
             }
-            WriteAtomically(_options.PasswordFile, PasswordFile(_written.Values));
-            WriteAtomically(_options.AclFile, AclFile(_written.Values));
+            _authority.Apply(_written.Values, changed);
             Interlocked.Increment(ref _writes);
-            _reload();
-            _settle.Change(SettleDelay, Timeout.InfiniteTimeSpan);
         }
     }
-
-    /// <summary>An exclusive lock on `{password file}.lock`, held by one fleet process at a time (flock underneath).</summary>
-    private FileStream LockFiles()
-    {
-        var path = _options.PasswordFile + ".lock";
-        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir) Directory.CreateDirectory(dir);
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (attempt < 400)
-            {
-                // The other instance is writing (a few milliseconds); give up after about 10 s.
-                Thread.Sleep(25);
-            }
-        }
-    }
-
-    /// <summary>One row of <c>broker_accounts</c> as the files need it.</summary>
-    private sealed record StoredAccount(string UserName, string Kind, string? Device, string? Hash, bool Revoked);
 
     /// <summary>Orders (kind, user name) as SQLite's BINARY collation would.</summary>
     private sealed class OrdinalPairs : IComparer<(string Kind, string UserName)>
@@ -303,28 +277,7 @@ public sealed class BrokerAccounts : IDisposable
         }
     }
 
-    public void Dispose() => _settle.Dispose();
-
-    private void ReloadAgain()
-    {
-        try
-        {
-            lock (_files) _reload();
-        }
-        catch (Exception e) when (e is IOException or InvalidOperationException or FormatException or UnauthorizedAccessException)
-        {
-            // The broker is gone or restarting; it reads the current files when it starts.
-        }
-    }
-
-    /// <summary>Sends SIGHUP to the process whose id is in <paramref name="pidFile"/>.</summary>
-    public static void SignalReload(string pidFile)
-    {
-        var pid = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
-        const int sighup = 1;
-        if (kill(pid, sighup) != 0)
-            throw new InvalidOperationException($"Cannot signal the broker (pid {pid} from {pidFile}): errno {Marshal.GetLastPInvokeError()}.");
-    }
+    public void Dispose() => (_authority as IDisposable)?.Dispose();
 
     private BrokerCredentials SetPassword(string userName, BrokerAccountKind kind, string? device, string password)
     {
@@ -371,61 +324,10 @@ public sealed class BrokerAccounts : IDisposable
         return revoked > 0;
     }
 
-    private static string PasswordFile(IEnumerable<StoredAccount> accounts)
-    {
-        var text = new StringBuilder();
-        // Certificate devices and revoked accounts have no line: the certificate listener takes the CN instead of a password.
-        foreach (var a in accounts.Where(a => a.Hash is not null && !a.Revoked)) text.Append(a.UserName).Append(':').Append(a.Hash).Append('\n');
-        return text.ToString();
-    }
-
-    private string AclFile(IReadOnlyCollection<StoredAccount> accounts)
-    {
-        var root = Topics.Root;
-        var text = new StringBuilder();
-        text.Append("# Written by the fleet (Iot.Fleet.Broker.BrokerAccounts) from its database; edits are lost.\n");
-        // Every device account is covered by one pattern (user name = device id), so the file does not grow with the
-        // fleet: Mosquitto 2.0 looks each user block up in a list, on every reload and for every connected client.
-        // A pattern applies to every account, so the fleet and bootstrap blocks deny their own iot/v1/{user name}/, and
-        // a revoked device (a certificate device still logs in by its CN) gets a block that denies everything.
-        // Deny lines are checked before a user's other lines and before the patterns.
-        text.Append($"\npattern readwrite {root}/%u/#\n");
-        foreach (var a in accounts.Where(a => !a.Revoked))
-        {
-            var kind = Enum.Parse<BrokerAccountKind>(a.Kind, ignoreCase: true);
-            if (kind == BrokerAccountKind.Device) continue;
-            text.Append('\n').Append("user ").Append(a.UserName).Append('\n');
-            text.Append($"topic deny {root}/{a.UserName}/#\n");
-            switch (kind)
-            {
-                case BrokerAccountKind.Fleet:
-                    text.Append($"topic read {root}/#\n");
-                    text.Append($"topic write {root}/+/config\n");
-                    text.Append($"topic write {root}/+/cmd\n");
-                    text.Append($"topic write {root}/+/prov/#\n");
-                    // Queue depth and dropped messages for the fleet's BrokerQueueWatch.
-                    text.Append("topic read $SYS/broker/#\n");
-                    break;
-                case BrokerAccountKind.Bootstrap:
-                    text.Append($"topic readwrite {root}/{a.Device}/prov/#\n");
-                    break;
-            }
-        }
-        foreach (var device in accounts.Where(a => a.Revoked && Enum.Parse<BrokerAccountKind>(a.Kind, ignoreCase: true) == BrokerAccountKind.Device)) text.Append('\n').Append("user ").Append(device.UserName).Append("\ntopic deny #\n");
-        return text.ToString();
-    }
-
-    /// <summary>The broker reads either the old file or the new one. Owner read-write, group read: run the broker in the
-    /// fleet's group when they are different users.</summary>
-    private static void WriteAtomically(string path, string text) =>
-        AtomicFile.Write(path, text, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
-
     private static void RequireDeviceId(string deviceId)
     {
         if (!WireProtocol.DeviceId().IsMatch(deviceId))
             throw new ArgumentException($"'{deviceId}' is not a device id ({Iot.Contract.WireLimits.DeviceIdPattern}).", nameof(deviceId));
     }
 
-    [DllImport("libc", SetLastError = true)]
-    private static extern int kill(int pid, int sig);
 }
