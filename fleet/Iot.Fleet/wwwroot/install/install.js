@@ -8,7 +8,8 @@ I18n.add({
   lat: "纬度", lon: "经度", here: "使用当前位置", grid: "网格", hours: "营业时间", profile: "标准档",
   claim: "认领网关", step3: "3 · 现场验证", live: "检查清单会自动刷新。", note: "备注（可选）", photo: "安装照片（可选）",
   sign: "签署调试记录", done: "调试完成，点位开始产生执法线索。", pass: "通过", fail: "未通过", pending: "等待中",
-  noCamera: "此浏览器不能扫码，请手动输入认领码。", badQr: "这不是网关标签的二维码。", chooseSite: "请选择或新建点位。",
+  noCamera: "无法打开摄像头，请拍摄标签照片或手动输入认领码。", badQr: "这不是网关标签的二维码。", chooseSite: "请选择或新建点位。",
+  labelPhoto: "或拍摄标签照片", noQrInPhoto: "照片中未找到二维码：请靠近标签、对准后重拍。",
   fromLabel: "来自网关 {0} 的标签", badHours: "营业时间写成 10:00-14:00;17:00-22:00（可写多段）",
   // What to do about a check that has not passed; the fleet's own detail (values, dBm …) follows in small type.
   "own_credentials.pending": "网关尚未上线或尚未换用自身凭据：检查电源和网络", "clock_synced.pending": "尚未收到网关状态",
@@ -24,7 +25,8 @@ I18n.add({
   lat: "Latitude", lon: "Longitude", here: "Use my location", grid: "Grid cell", hours: "Business hours", profile: "Rule profile",
   claim: "Claim the gateway", step3: "3 · Prove it works", live: "The checklist refreshes by itself.", note: "Note (optional)",
   photo: "Photo of the installation (optional)", sign: "Sign off the commissioning", done: "Commissioned. The site now raises enforcement leads.",
-  pass: "pass", fail: "fail", pending: "waiting", noCamera: "This browser cannot scan; type the claim code.", badQr: "That QR code is not a gateway label.",
+  pass: "pass", fail: "fail", pending: "waiting", noCamera: "The camera cannot be opened; take a photo of the label or type the claim code.",
+  badQr: "That QR code is not a gateway label.", labelPhoto: "Or take a photo of the label", noQrInPhoto: "No QR code found in the photo: go closer to the label and take it again.",
   chooseSite: "Choose a site or create one.",
   fromLabel: "from the label of gateway {0}", badHours: "Write business hours as 10:00-14:00;17:00-22:00 (one span or several)",
   own_credentials: "Connected with its own credentials", clock_synced: "Clock synchronised", channels: "Every channel present and plausible",
@@ -40,6 +42,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("lang").onclick = () => I18n.toggle();
   document.addEventListener("langchange", () => device && refresh());
   $("scan").onclick = scan;
+  $("labelPhoto").onchange = readLabelPhoto;
   $("newSite").onchange = e => show("siteForm", e.target.checked);
   $("locate").onclick = locate;
   $("claimButton").onclick = claim;
@@ -71,15 +74,25 @@ async function start() {
     { value: p.id, textContent: `${p.id} · ${p.current.name}`, selected: p.id === "default" })));
 }
 
-// The claim code a label's QR holds: a link to this page (`/install/?d={device}&c={code}`, what labels print now) or the
-// older `iotclaim:{device}?c={code}`; null for any other QR.
-function claimCodeOf(text) {
+// What a label's QR holds: a link to this page (`/install/?d={device}&c={code}`, what labels print now) or the older
+// `iotclaim:{device}?c={code}`, as { device, code }; null for any other QR.
+function labelOf(text) {
   try {
     const link = new URL(text.trim());
-    if (/^https?:$/.test(link.protocol) && link.pathname === "/install/" && link.searchParams.get("c")) return link.searchParams.get("c").toUpperCase();
+    if (/^https?:$/.test(link.protocol) && link.pathname === "/install/" && link.searchParams.get("c"))
+      return { device: link.searchParams.get("d"), code: link.searchParams.get("c").toUpperCase() };
   } catch { /* not a link */ }
   const match = /^iotclaim:([A-Z0-9-]+)\?c=([A-Z0-9-]+)$/i.exec(text.trim());
-  return match ? match[2].toUpperCase() : null;
+  return match ? { device: match[1].toUpperCase(), code: match[2].toUpperCase() } : null;
+}
+
+// A label read by the camera or from a photo fills in the claim code, as opening its link would.
+function useLabel(text) {
+  const label = labelOf(text);
+  if (!label) { $("claimError").textContent = I18n.t("badQr"); return; }
+  $("claimError").textContent = "";
+  $("code").value = label.code;
+  $("fromLabel").textContent = label.device ? I18n.t("fromLabel", label.device) : "";
 }
 
 // Opening hours as typed: one span or several ("10:00-14:00;17:00-22:00", also with , ； or spaces between, and – ~ 至 to
@@ -91,22 +104,67 @@ function parseHours(text) {
   return hours.every(Boolean) ? hours : null;
 }
 
-// Chrome on Android decodes QR codes itself (BarcodeDetector); other phones open the label's link with their camera.
+// QR codes in a picture (a video frame, a photo): the browser's own BarcodeDetector where there is one (Chrome on
+// Android), else jsQR (vendored in /assets/vendor/jsqr) on the picture drawn to a canvas: iOS Safari and WeChat have none.
+const qrReader = () => {
+  if ("BarcodeDetector" in window) {
+    const detector = new BarcodeDetector({ formats: ["qr_code"] });
+    return async picture => (await detector.detect(picture).catch(() => []))[0]?.rawValue ?? null;
+  }
+  const canvas = document.createElement("canvas");
+  const context = canvas.getContext("2d", { willReadFrequently: true });
+  return async (picture, width, height, maxSide) => {
+    const scale = Math.min(1, maxSide / Math.max(width, height));
+    canvas.width = Math.round(width * scale); canvas.height = Math.round(height * scale);
+    context.drawImage(picture, 0, 0, canvas.width, canvas.height);
+    const pixels = context.getImageData(0, 0, canvas.width, canvas.height);
+    return jsQR(pixels.data, canvas.width, canvas.height, { inversionAttempts: "attemptBoth" })?.data ?? null;
+  };
+};
+
+// The camera, frame by frame until a QR code is read; a phone without a usable camera gets the photo or the typed code.
 async function scan() {
-  if (!("BarcodeDetector" in window)) { $("claimError").textContent = I18n.t("noCamera"); return; }
-  const detector = new BarcodeDetector({ formats: ["qr_code"] });
-  const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
+  $("claimError").textContent = "";
+  let stream;
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
+  } catch { $("claimError").textContent = I18n.t("noCamera"); return; }
   const video = $("camera");
   video.srcObject = stream; show("camera"); await video.play();
+  const read = qrReader();
   const stop = () => { stream.getTracks().forEach(t => t.stop()); show("camera", false); };
   const tick = async () => {
-    const [code] = await detector.detect(video).catch(() => []);
-    if (!code) return requestAnimationFrame(tick);
+    if (!stream.active) return;
+    const text = video.videoWidth ? await read(video, video.videoWidth, video.videoHeight, 640) : null;
+    if (!text) return setTimeout(tick, 150); // jsQR on a phone: a few frames a second is enough and spares the battery
     stop();
-    const claimCode = claimCodeOf(code.rawValue);
-    if (claimCode) $("code").value = claimCode; else $("claimError").textContent = I18n.t("badQr");
+    useLabel(text);
   };
   tick();
+}
+
+// A photo of the label works on every phone: the camera app takes it, the page reads it (small first, then finer).
+async function readLabelPhoto(e) {
+  const file = e.target.files[0];
+  if (!file) return;
+  $("claimError").textContent = "";
+  try {
+    const picture = await pictureOf(file);
+    const read = qrReader();
+    const text = await read(picture, picture.width, picture.height, 1024) ?? await read(picture, picture.width, picture.height, 2400);
+    if (text) useLabel(text); else $("claimError").textContent = I18n.t("noQrInPhoto");
+  } catch { $("claimError").textContent = I18n.t("noQrInPhoto"); }
+  e.target.value = "";
+}
+
+// The photo as something a canvas can draw; a data: URL where createImageBitmap is missing (the policy allows no blob: images).
+async function pictureOf(file) {
+  if (window.createImageBitmap) return createImageBitmap(file);
+  const url = await new Promise(resolve => { const r = new FileReader(); r.onload = () => resolve(r.result); r.readAsDataURL(file); });
+  const image = new Image();
+  image.src = url;
+  await image.decode();
+  return image;
 }
 
 function locate() {

@@ -1,0 +1,101 @@
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
+using Iot.Contract.Identity;
+using Iot.Provisioning;
+using Iot.Provisioning.Labels;
+using Microsoft.Playwright;
+using QRCoder;
+using Xunit;
+using static Microsoft.Playwright.Assertions;
+
+namespace Iot.Browser.Tests;
+
+/// <summary>The installer's page on a phone without the browser's own QR reader (iOS Safari, WeChat): a photo of the
+/// printed label is read by the vendored jsQR and fills in the claim code.</summary>
+public sealed partial class PagesTests
+{
+    [Fact]
+    public async Task Without_BarcodeDetector_a_photo_of_the_printed_label_fills_in_the_claim_code_in_both_languages()
+    {
+        const string id = "NS-PHOTO01";
+        var code = await FactoryGateway(id);
+        const string login = "zhao.gong";
+        await NewInstaller(login);
+
+        // The label as iot-prov prints it (LabelSheet, QRCoder's code), photographed: a screenshot of it in the browser.
+        var label = new ClaimPayload(id, code, stack.Fleet.Url);
+        var photo = await PhotoOf(LabelSheet.Render([label], "labels"), ".label");
+        // A restaurant's menu link: a QR code, but no gateway's label.
+        using var menu = new QRCodeGenerator().CreateQrCode("https://example.com/menu?table=4", QRCodeGenerator.ECCLevel.M);
+        var notALabel = new PngByteQRCode(menu).GetGraphic(8);
+
+        var page = await NewPage();
+        // As on iOS and in WeChat; headless chromium on Linux has none either, but the page must not rely on that.
+        await page.AddInitScriptAsync("delete window.BarcodeDetector; delete Window.prototype.BarcodeDetector;");
+        await SignInAs(page, "/install/", login);
+        Assert.False(await page.EvaluateAsync<bool>("'BarcodeDetector' in window"));
+        await Expect(page.Locator("#code")).ToHaveValueAsync("");
+
+        // A photo with no QR code in it says so, in the bureau's words.
+        await page.SetInputFilesAsync("#labelPhoto", new FilePayload { Name = "blank.png", MimeType = "image/png", Buffer = Convert.FromBase64String(BlankPng) });
+        await Expect(page.Locator("#claimError")).ToContainTextAsync("照片中未找到二维码");
+
+        await page.SetInputFilesAsync("#labelPhoto", new FilePayload { Name = "label.png", MimeType = "image/png", Buffer = photo });
+        await Expect(page.Locator("#code")).ToHaveValueAsync(code);
+        await Expect(page.Locator("#fromLabel")).ToHaveTextAsync($"来自网关 {id} 的标签");
+        await Expect(page.Locator("#claimError")).ToBeEmptyAsync();
+        await Shot(page, "16-install-label-photo");
+        await AssertFitsThePhone(page);
+
+        // English, and a QR code that is not a gateway's label (the older iotclaim: text reads too; this one is neither).
+        await page.ClickAsync("#lang");
+        await Expect(page.Locator("label[for='labelPhoto']")).ToHaveTextAsync("Or take a photo of the label");
+        await page.SetInputFilesAsync("#labelPhoto", new FilePayload { Name = "other.png", MimeType = "image/png", Buffer = notALabel });
+        await Expect(page.Locator("#claimError")).ToHaveTextAsync("That QR code is not a gateway label.");
+        await Expect(page.Locator("#code")).ToHaveValueAsync(code);
+        await page.ClickAsync("#lang");
+        await page.Context.CloseAsync();
+    }
+
+    /// <summary>A 1×1 white PNG: a photo with no QR code in it.</summary>
+    private const string BlankPng = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4AAAAAElFTkSuQmCC";
+
+    /// <summary>A gateway on the factory list; its claim code.</summary>
+    private async Task<string> FactoryGateway(string id)
+    {
+        var code = ClaimCode.Generate();
+        using var http = stack.Fleet.Http();
+        var factory = await http.PostAsJsonAsync("/api/factory/devices", new[] { new { id, claimCode = code, bootstrapSecret = BootstrapSecret.Generate() } });
+        Assert.True(factory.IsSuccessStatusCode, await factory.Content.ReadAsStringAsync());
+        return code;
+    }
+
+    private const string InstallerPassword = "Installer-pass-2026";
+
+    private async Task NewInstaller(string login)
+    {
+        using var http = stack.Fleet.Http();
+        var installer = await http.PostAsJsonAsync("/api/people", new { login, name = "安装工", role = "installer", password = InstallerPassword });
+        Assert.True(installer.IsSuccessStatusCode, await installer.Content.ReadAsStringAsync());
+    }
+
+    private static async Task SignInAs(IPage page, string path, string login)
+    {
+        await page.GotoAsync(path);
+        await Expect(page).ToHaveURLAsync(new Regex("/login\\.html"));
+        await page.FillAsync("#loginName", login);
+        await page.FillAsync("#password", InstallerPassword);
+        await page.ClickAsync("#signIn");
+        await Expect(page).ToHaveURLAsync(new Regex(Regex.Escape(path)));
+    }
+
+    /// <summary>What a phone's camera would take of <paramref name="html"/>: a PNG of one element of it.</summary>
+    private async Task<byte[]> PhotoOf(string html, string selector)
+    {
+        var page = await stack.Browser.NewPageAsync(new() { ViewportSize = new() { Width = 900, Height = 700 } });
+        await page.SetContentAsync(html);
+        var png = await page.Locator(selector).First.ScreenshotAsync();
+        await page.CloseAsync();
+        return png;
+    }
+}
