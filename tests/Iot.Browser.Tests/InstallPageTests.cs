@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Iot.Contract.Identity;
 using Iot.Provisioning;
 using Iot.Provisioning.Labels;
+using Iot.Testing;
 using Microsoft.Playwright;
 using QRCoder;
 using Xunit;
@@ -54,6 +55,62 @@ public sealed partial class PagesTests
         await Expect(page.Locator("#claimError")).ToHaveTextAsync("That QR code is not a gateway label.");
         await Expect(page.Locator("#code")).ToHaveValueAsync(code);
         await page.ClickAsync("#lang");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_claim_made_without_signal_waits_on_the_phone_and_reaches_the_fleet_once_when_the_signal_returns()
+    {
+        const string id = "NS-CELLAR1";
+        var code = await FactoryGateway(id);
+        const string login = "sun.gong";
+        await NewInstaller(login);
+        var page = await NewPage();
+        // Every claim the fleet answered, as the browser saw it.
+        var answered = new List<int>();
+        page.Response += (_, r) => { if (r.Request.Method == "POST" && r.Url.EndsWith("/api/claims", StringComparison.Ordinal)) answered.Add(r.Status); };
+        await SignInAs(page, $"/install/?d={id}&c={code}", login); // the label's link
+        await Expect(page.Locator("#code")).ToHaveValueAsync(code);
+        await page.CheckAsync("#newSite");
+        await page.FillAsync("#siteId", "R-CELLAR");
+        await page.FillAsync("#siteName", "地下美食城");
+        await page.FillAsync("#lat", "30.2710");
+        await page.FillAsync("#lon", "120.1520");
+        await page.FillAsync("#hours", "10:00-22:00");
+
+        // In the basement: no signal. The claim waits on the phone, shown with what it is.
+        await page.Context.SetOfflineAsync(true);
+        await page.ClickAsync("#claimButton");
+        await Expect(page.Locator("#outbox")).ToBeVisibleAsync();
+        await Expect(page.Locator("#outboxTitle")).ToHaveTextAsync("等待发送（1）");
+        await Expect(page.Locator("#outboxList li")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#outboxList li")).ToContainTextAsync($"认领网关（认领码 {code}）");
+        await Expect(page.Locator("#claimButton")).ToBeDisabledAsync();
+        Assert.Equal(1, await page.EvaluateAsync<int>("Outbox.waiting().then(w => w.length)")); // in IndexedDB, not in the page's memory
+        await Shot(page, "17-install-offline-queue");
+        await AssertFitsThePhone(page);
+        await page.ClickAsync("#lang");
+        await Expect(page.Locator("#outboxTitle")).ToHaveTextAsync("Waiting to send (1)");
+        await Expect(page.Locator("#outboxList li")).ToContainTextAsync($"Claim of the gateway with code {code}");
+        await page.ClickAsync("#lang");
+        using (var http = stack.Fleet.Http())
+            Assert.Null((await http.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>($"/api/factory/devices/{id}"))!["claimedAt"]);
+        Assert.Empty(answered);
+
+        // Back in signal: sent by itself, and the page goes on to the checklist.
+        await page.Context.SetOfflineAsync(false);
+        await Expect(page.Locator("#deviceId")).ToHaveTextAsync(id, new() { Timeout = 40_000 });
+        await Expect(page.Locator("#outbox")).ToBeHiddenAsync();
+        Assert.Equal(0, await page.EvaluateAsync<int>("Outbox.waiting().then(w => w.length)"));
+        Assert.Equal([201], answered);
+        using (var http = stack.Fleet.Http())
+        {
+            var gateway = (await http.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>($"/api/factory/devices/{id}"))!;
+            Assert.Equal(login, (string?)gateway["claimedBy"]);
+            Assert.Equal("R-CELLAR", (string?)gateway["site"]);
+            var claims = (await http.GetAllAsync($"/api/audit?subject=device:{id}")).Where(e => (string)e!["action"]! == "device.claim").ToList();
+            Assert.Single(claims);
+        }
         await page.Context.CloseAsync();
     }
 

@@ -10,6 +10,8 @@ I18n.add({
   sign: "签署调试记录", done: "调试完成，点位开始产生执法线索。", pass: "通过", fail: "未通过", pending: "等待中",
   noCamera: "无法打开摄像头，请拍摄标签照片或手动输入认领码。", badQr: "这不是网关标签的二维码。", chooseSite: "请选择或新建点位。",
   labelPhoto: "或拍摄标签照片", noQrInPhoto: "照片中未找到二维码：请靠近标签、对准后重拍。",
+  outboxTitle: "等待发送（{0}）", outboxHint: "暂无信号：恢复网络后按顺序自动发送。", queuedClaim: "认领网关（认领码 {0}）",
+  queuedSignOff: "签署网关 {0} 的调试记录", queuedAt: "{0} 记录", refusedQueued: "“{0}”未被接受：{1}",
   fromLabel: "来自网关 {0} 的标签", badHours: "营业时间写成 10:00-14:00;17:00-22:00（可写多段）",
   // What to do about a check that has not passed; the fleet's own detail (values, dBm …) follows in small type.
   "own_credentials.pending": "网关尚未上线或尚未换用自身凭据：检查电源和网络", "clock_synced.pending": "尚未收到网关状态",
@@ -26,6 +28,9 @@ I18n.add({
   claim: "Claim the gateway", step3: "3 · Prove it works", live: "The checklist refreshes by itself.", note: "Note (optional)",
   photo: "Photo of the installation (optional)", sign: "Sign off the commissioning", done: "Commissioned. The site now raises enforcement leads.",
   pass: "pass", fail: "fail", pending: "waiting", noCamera: "The camera cannot be opened; take a photo of the label or type the claim code.",
+  outboxTitle: "Waiting to send ({0})", outboxHint: "No signal: these are sent by themselves, in this order, when the phone is back online.",
+  queuedClaim: "Claim of the gateway with code {0}", queuedSignOff: "Sign-off of gateway {0}", queuedAt: "made at {0}",
+  refusedQueued: "“{0}” was not accepted: {1}",
   badQr: "That QR code is not a gateway label.", labelPhoto: "Or take a photo of the label", noQrInPhoto: "No QR code found in the photo: go closer to the label and take it again.",
   chooseSite: "Choose a site or create one.",
   fromLabel: "from the label of gateway {0}", badHours: "Write business hours as 10:00-14:00;17:00-22:00 (one span or several)",
@@ -35,12 +40,13 @@ I18n.add({
 
 const $ = id => document.getElementById(id);
 const show = (id, on = true) => $(id).classList.toggle("hidden", !on);
-let device = null, polling = null;
+let device = null, polling = null, signOffQueued = false;
+const toLogin = () => { location.href = `/login.html?next=${encodeURIComponent(location.pathname + location.search)}`; };
 
 document.addEventListener("DOMContentLoaded", async () => {
   I18n.apply();
   $("lang").onclick = () => I18n.toggle();
-  document.addEventListener("langchange", () => device && refresh());
+  document.addEventListener("langchange", () => { renderOutbox(); if (device) refresh(); });
   $("scan").onclick = scan;
   $("labelPhoto").onchange = readLabelPhoto;
   $("newSite").onchange = e => show("siteForm", e.target.checked);
@@ -51,12 +57,44 @@ document.addEventListener("DOMContentLoaded", async () => {
   try {
     await api("/api/me");
     resume ? watch(resume) : await start();
+    // What waited on the phone since the signal went goes now (or when it comes back).
+    Outbox.start({ sent: queuedSent, refused: queuedRefused, changed: renderOutbox, signIn: toLogin });
   } catch (e) {
     // One sign-in page for everyone; it brings the installer back here.
-    if (e.status === 401) location.href = `/login.html?next=${encodeURIComponent(location.pathname + location.search)}`;
+    if (e.status === 401) toLogin();
     else $("claimError").textContent = e.message;
   }
 });
+
+// The requests waiting on the phone, in the order they go.
+const describe = item => item.kind === "claim" ? I18n.t("queuedClaim", item.subject) : I18n.t("queuedSignOff", item.subject);
+async function renderOutbox() {
+  const items = await Outbox.waiting();
+  $("outboxTitle").textContent = I18n.t("outboxTitle", items.length);
+  $("outboxList").replaceChildren(...items.map(item => {
+    const li = Object.assign(document.createElement("li"), { className: "queued" });
+    li.dataset.kind = item.kind;
+    const at = new Date(item.at).toLocaleTimeString(I18n.lang === "zh" ? "zh-CN" : "en-GB", { hour: "2-digit", minute: "2-digit" });
+    li.append(Object.assign(document.createElement("span"), { className: "badge pending", textContent: I18n.t("pending") }),
+      Object.assign(document.createElement("div"), { textContent: describe(item) }),
+      Object.assign(document.createElement("div"), { className: "muted", textContent: I18n.t("queuedAt", at) }));
+    return li;
+  }));
+  show("outbox", items.length > 0 || $("outboxError").textContent !== "");
+  $("claimButton").disabled = items.some(i => i.kind === "claim");
+}
+
+// A waiting request reached the fleet: the page goes on as if it had been answered at once.
+function queuedSent(item, answer) {
+  if (item.kind === "claim" && !device) claimed(answer);
+  if (item.kind === "signOff" && item.subject === device) signedOff();
+}
+
+// The fleet refused a request that waited (the code was used meanwhile, the checklist no longer passes …): say so.
+function queuedRefused(item, e) {
+  $("outboxError").textContent = I18n.t("refusedQueued", describe(item), e.message);
+  if (item.kind === "signOff") { signOffQueued = false; refresh(); }
+}
 
 async function start() {
   show("claim");
@@ -186,10 +224,14 @@ async function claim() {
     body.siteId = $("siteSearch").value.trim();
   } else { $("claimError").textContent = I18n.t("chooseSite"); return; }
   try {
-    const result = await api("/api/claims", { method: "POST", body });
-    history.replaceState(null, "", `?device=${encodeURIComponent(result.deviceId)}`);
-    watch(result.deviceId);
+    const sent = await Outbox.post("claim", "/api/claims", body, body.claimCode.trim().toUpperCase());
+    if (sent.answer) claimed(sent.answer);
   } catch (e) { $("claimError").textContent = e.message; }
+}
+
+function claimed(result) {
+  history.replaceState(null, "", `?device=${encodeURIComponent(result.deviceId)}`);
+  watch(result.deviceId);
 }
 
 function watch(id) {
@@ -213,8 +255,11 @@ async function refresh() {
       li.append(badge, text);
       return li;
     }));
-    show("signOff", report.complete && $("done").classList.contains("hidden"));
-  } catch (e) { $("signError").textContent = e.message; }
+    show("signOff", report.complete && !signOffQueued && $("done").classList.contains("hidden"));
+  } catch (e) {
+    // No signal: the last checklist stays on screen until the next refresh gets through.
+    if (!(e instanceof TypeError)) $("signError").textContent = e.message;
+  }
 }
 
 async function signOff() {
@@ -222,8 +267,14 @@ async function signOff() {
   const file = $("photo").files[0];
   const photo = file ? await new Promise(resolve => { const r = new FileReader(); r.onload = () => resolve(r.result); r.readAsDataURL(file); }) : undefined;
   try {
-    await api(`/api/devices/${encodeURIComponent(device)}/commissioning`, { method: "POST", body: { note: $("note").value || undefined, photo } });
-    clearInterval(polling);
-    show("signOff", false); show("done");
+    const sent = await Outbox.post("signOff", `/api/devices/${encodeURIComponent(device)}/commissioning`, { note: $("note").value || undefined, photo }, device);
+    if (sent.answer) signedOff();
+    else { signOffQueued = true; show("signOff", false); }
   } catch (e) { $("signError").textContent = e.message; }
+}
+
+function signedOff() {
+  clearInterval(polling);
+  signOffQueued = false;
+  show("signOff", false); show("done");
 }
