@@ -59,6 +59,66 @@ public sealed partial class PagesTests
     }
 
     [Fact]
+    public async Task Without_BarcodeDetector_the_camera_reads_the_label_frame_by_frame()
+    {
+        const string id = "NS-CAMERA1";
+        var code = await FactoryGateway(id);
+        const string login = "zhou.gong";
+        await NewInstaller(login);
+        // The phone's camera looking at the label: chromium's fake camera plays a video of its QR code.
+        var video = Path.Combine(BrowserStack.Screenshots, $"{id}-label.y4m");
+        await File.WriteAllBytesAsync(video, VideoOf(new ClaimPayload(id, code, stack.Fleet.Url).ToString()));
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = BrowserStack.Chromium, Headless = true,
+            Args = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", $"--use-file-for-fake-video-capture={video}"],
+        });
+        var context = await browser.NewContextAsync(new()
+        {
+            BaseURL = stack.Fleet.Url.ToString(), ViewportSize = new() { Width = PhoneWidth, Height = 780 }, Locale = "zh-CN", IsMobile = true, HasTouch = true,
+            Permissions = ["camera"],
+        });
+        context.SetDefaultTimeout(15_000);
+        var page = await context.NewPageAsync();
+        page.PageError += (_, e) => output.WriteLine($"page error: {e}");
+        await page.AddInitScriptAsync("delete window.BarcodeDetector; delete Window.prototype.BarcodeDetector;");
+        await SignInAs(page, "/install/", login);
+
+        await page.ClickAsync("#scan");
+        await Expect(page.Locator("#code")).ToHaveValueAsync(code);
+        await Expect(page.Locator("#fromLabel")).ToHaveTextAsync($"来自网关 {id} 的标签");
+        await Expect(page.Locator("#camera")).ToBeHiddenAsync(); // the camera is let go once the label is read
+        Assert.False(await page.EvaluateAsync<bool>("'BarcodeDetector' in window"));
+        await context.CloseAsync();
+    }
+
+    /// <summary>A Y4M video (what chromium's fake camera plays) of the QR code of <paramref name="text"/>, black on white.</summary>
+    private static byte[] VideoOf(string text)
+    {
+        const int width = 640, height = 480;
+        using var qr = new QRCodeGenerator().CreateQrCode(text, QRCodeGenerator.ECCLevel.M);
+        var modules = qr.ModuleMatrix; // with its quiet zone
+        var scale = 420 / modules.Count;
+        var (left, top) = ((width - modules.Count * scale) / 2, (height - modules.Count * scale) / 2);
+        var luma = new byte[width * height];
+        Array.Fill(luma, (byte)235);
+        for (var y = 0; y < modules.Count * scale; y++)
+            for (var x = 0; x < modules.Count * scale; x++)
+                if (modules[y / scale][x / scale]) luma[(top + y) * width + left + x] = 16;
+        var chroma = Enumerable.Repeat((byte)128, width * height / 2).ToArray(); // U and V at a quarter size each: grey
+        using var file = new MemoryStream();
+        file.Write(System.Text.Encoding.ASCII.GetBytes($"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n"));
+        for (var frame = 0; frame < 5; frame++)
+        {
+            file.Write("FRAME\n"u8);
+            file.Write(luma);
+            file.Write(chroma);
+        }
+        return file.ToArray();
+    }
+
+    [Fact]
     public async Task A_claim_made_without_signal_waits_on_the_phone_and_reaches_the_fleet_once_when_the_signal_returns()
     {
         const string id = "NS-CELLAR1";
