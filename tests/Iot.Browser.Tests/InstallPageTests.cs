@@ -20,7 +20,7 @@ public sealed partial class PagesTests
     {
         const string id = "NS-PHOTO01";
         var code = await FactoryGateway(id);
-        const string login = "zhao.gong";
+        const string login = "wu.gong";
         await NewInstaller(login);
 
         // The label as iot-prov prints it (LabelSheet, QRCoder's code), photographed: a screenshot of it in the browser.

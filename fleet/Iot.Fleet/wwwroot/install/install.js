@@ -82,6 +82,9 @@ async function renderOutbox() {
   }));
   show("outbox", items.length > 0 || $("outboxError").textContent !== "");
   $("claimButton").disabled = items.some(i => i.kind === "claim");
+  // A sign-off of this gateway that waits (also one from before the page was opened again) is not offered twice.
+  signOffQueued = items.some(i => i.kind === "signOff" && i.subject === device);
+  if (signOffQueued) show("signOff", false);
 }
 
 // A waiting request reached the fleet: the page goes on as if it had been answered at once.
@@ -151,12 +154,13 @@ const qrReader = () => {
   }
   const canvas = document.createElement("canvas");
   const context = canvas.getContext("2d", { willReadFrequently: true });
-  return async (picture, width, height, maxSide) => {
+  return async (picture, width, height, maxSide, inverted = false) => {
     const scale = Math.min(1, maxSide / Math.max(width, height));
     canvas.width = Math.round(width * scale); canvas.height = Math.round(height * scale);
     context.drawImage(picture, 0, 0, canvas.width, canvas.height);
     const pixels = context.getImageData(0, 0, canvas.width, canvas.height);
-    return jsQR(pixels.data, canvas.width, canvas.height, { inversionAttempts: "attemptBoth" })?.data ?? null;
+    // Labels print black on white; a photo may also be of a light-on-dark copy, a camera frame is tried as it is (faster).
+    return jsQR(pixels.data, canvas.width, canvas.height, { inversionAttempts: inverted ? "attemptBoth" : "dontInvert" })?.data ?? null;
   };
 };
 
@@ -189,7 +193,7 @@ async function readLabelPhoto(e) {
   try {
     const picture = await pictureOf(file);
     const read = qrReader();
-    const text = await read(picture, picture.width, picture.height, 1024) ?? await read(picture, picture.width, picture.height, 2400);
+    const text = await read(picture, picture.width, picture.height, 1024, true) ?? await read(picture, picture.width, picture.height, 2400, true);
     if (text) useLabel(text); else $("claimError").textContent = I18n.t("noQrInPhoto");
   } catch { $("claimError").textContent = I18n.t("noQrInPhoto"); }
   e.target.value = "";
