@@ -174,6 +174,49 @@ public sealed partial class PagesTests
         await page.Context.CloseAsync();
     }
 
+    [Fact]
+    public async Task A_claim_whose_answer_is_lost_is_sent_again_with_its_key_and_done_once()
+    {
+        const string id = "NS-LOSTANS";
+        var code = await FactoryGateway(id);
+        const string login = "zheng.gong";
+        await NewInstaller(login);
+        var page = await NewPage();
+        // The claim reaches the fleet, but its answer never reaches the phone (the signal went just then); later ones pass.
+        var lost = 0;
+        await page.RouteAsync("**/api/claims", async route =>
+        {
+            if (Interlocked.Increment(ref lost) > 1) { await route.ContinueAsync(); return; }
+            await route.FetchAsync();
+            await route.AbortAsync("internetdisconnected");
+        });
+        var answered = new List<int>();
+        page.Response += (_, r) => { if (r.Request.Method == "POST" && r.Url.EndsWith("/api/claims", StringComparison.Ordinal)) answered.Add(r.Status); };
+        await SignInAs(page, $"/install/?d={id}&c={code}", login);
+        await page.CheckAsync("#newSite");
+        await page.FillAsync("#siteId", "R-LOSTANS");
+        await page.FillAsync("#siteName", "信号不好的面馆");
+        await page.FillAsync("#lat", "30.2730");
+        await page.FillAsync("#lon", "120.1540");
+        await page.FillAsync("#hours", "10:00-22:00");
+        await page.ClickAsync("#claimButton");
+
+        // Sent again from the phone's queue with the same key: the fleet answers what the first made, and nothing twice.
+        await Expect(page.Locator("#deviceId")).ToHaveTextAsync(id, new() { Timeout = 40_000 });
+        Assert.Equal(2, lost);
+        Assert.Equal([200], answered);
+        await Expect(page.Locator("#claimError")).ToBeEmptyAsync();
+        using (var http = stack.Fleet.Http())
+        {
+            Assert.Equal(login, (string?)(await http.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>($"/api/factory/devices/{id}"))!["claimedBy"]);
+            var claims = (await http.GetAllAsync($"/api/audit?subject=device:{id}")).Where(e => (string)e!["action"]! == "device.claim").ToList();
+            Assert.Equal(2, claims.Count);
+            Assert.Contains(claims, e => ((string?)e!["note"])?.Contains("nothing changed") == true);
+            Assert.Single(await http.GetAllAsync("/api/sites"), s => (string?)s!["id"] == "R-LOSTANS");
+        }
+        await page.Context.CloseAsync();
+    }
+
     /// <summary>A 1×1 white PNG: a photo with no QR code in it.</summary>
     private const string BlankPng = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4AAAAAElFTkSuQmCC";
 

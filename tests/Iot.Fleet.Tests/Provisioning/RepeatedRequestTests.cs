@@ -85,6 +85,19 @@ public sealed class RepeatedRequestTests : IDisposable
         Assert.Single(_records.OfSite("R-SIGN"));
     }
 
+    [Theory]
+    [InlineData(null, null)]
+    [InlineData("0b7f3c1e-9a4d-4f6b-8c2e-5d1a7e9b3f20", "0b7f3c1e-9a4d-4f6b-8c2e-5d1a7e9b3f20")]
+    [InlineData("short", "400")]
+    [InlineData("has space in it", "400")]
+    public void The_key_is_a_short_plain_token(string? header, string? expected)
+    {
+        var http = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        if (header is not null) http.Request.Headers[IdempotencyKey.Header] = header;
+        if (expected == "400") Assert.Equal(400, Assert.Throws<RefusalException>(() => IdempotencyKey.Of(http)).Status);
+        else Assert.Equal(expected, IdempotencyKey.Of(http));
+    }
+
     /// <summary>What a working gateway has sent: its status (online, clock synced, good signal, store empty) and a recent record.</summary>
     private void Passing(string device)
     {
