@@ -38,20 +38,8 @@ public sealed class ClaimToCommissionedPageTests(ITestOutputHelper output) : IDi
     public async Task An_installer_takes_a_factory_gateway_from_its_label_to_commissioned_on_a_phone_timed_step_by_step()
     {
         // Mosquitto whose accounts the fleet writes, InfluxDB, the fleet with broker security on.
-        var brokerState = Path.Combine(_state, "mosquitto");
-        Directory.CreateDirectory(brokerState);
-        var passwords = Path.Combine(brokerState, "passwords");
-        var acl = Path.Combine(brokerState, "acl");
-        File.WriteAllText(passwords, "");
-        File.WriteAllText(acl, "");
-        using var broker = MosquittoBroker.Start(new MosquittoOptions { StateDirectory = brokerState, PasswordFile = passwords, AclFile = acl });
-        using var influx = InfluxServer.Start();
-        var options = new Iot.Stack.FleetOptions { MqttHost = broker.Host, MqttPort = broker.Port, InfluxUrl = influx.Url, ClientId = "fleet-claim-page" };
-        options.Environment["Broker__Enabled"] = "true";
-        options.Environment["Broker__PasswordFile"] = passwords;
-        options.Environment["Broker__AclFile"] = acl;
-        options.Environment["Broker__PidFile"] = broker.PidFile;
-        using var fleet = FleetServer.Start(options);
+        using var stack = new SecuredFleet();
+        var (broker, fleet) = (stack.Broker, stack.Fleet);
         using var http = fleet.Http();
 
         // Two gateways from the factory's list; the fleet keeps hashes only. They say hello with their bootstrap accounts.

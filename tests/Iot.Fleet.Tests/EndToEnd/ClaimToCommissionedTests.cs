@@ -32,21 +32,8 @@ public sealed class ClaimToCommissionedTests(ITestOutputHelper output) : IDispos
     [Fact]
     public async Task A_factory_gateway_is_claimed_switches_to_its_own_account_and_is_commissioned()
     {
-        var brokerState = Path.Combine(_state, "mosquitto");
-        Directory.CreateDirectory(brokerState);
-        var passwords = Path.Combine(brokerState, "passwords");
-        var acl = Path.Combine(brokerState, "acl");
-        File.WriteAllText(passwords, "");
-        File.WriteAllText(acl, "");
-        using var broker = MosquittoBroker.Start(new MosquittoOptions { StateDirectory = brokerState, PasswordFile = passwords, AclFile = acl });
-        using var influx = InfluxServer.Start();
-        var options = new Iot.Stack.FleetOptions { MqttHost = broker.Host, MqttPort = broker.Port, InfluxUrl = influx.Url,
-            DatabaseConnectionString = Iot.Testing.TestDatabase.ForFleetServer() };
-        options.Environment["Broker__Enabled"] = "true";
-        options.Environment["Broker__PasswordFile"] = passwords;
-        options.Environment["Broker__AclFile"] = acl;
-        options.Environment["Broker__PidFile"] = broker.PidFile;
-        using var fleet = FleetServer.Start(options);
+        using var stack = new SecuredFleet();
+        var (broker, fleet, passwords) = (stack.Broker, stack.Fleet, stack.PasswordFile);
         using var http = fleet.Http();
 
         // The factory made this gateway and uploaded its list; the fleet keeps hashes only.
