@@ -70,7 +70,8 @@ public sealed class ClaimToCommissionedTests(ITestOutputHelper output) : IDispos
             Host = broker.Host, Port = broker.Port, Speed = 10, StateDirectory = _state, Log = output.WriteLine,
             Logins = FleetRegistration.FromFactoryList(factoryList),
         });
-        var run = runner.RunAsync(TimeSpan.FromSeconds(120));
+        using var stopGateway = new CancellationTokenSource();
+        var run = runner.RunAsync(TimeSpan.FromSeconds(120), stopGateway.Token);
 
         var announced = await Eventually(() => http.GetFromJsonAsync<JsonObject>($"/api/factory/devices/{id}"), g => g!["announcedAt"] is not null, "the gateway's hello");
         Assert.Null(announced!["claimedAt"]);
@@ -136,6 +137,7 @@ public sealed class ClaimToCommissionedTests(ITestOutputHelper output) : IDispos
         Assert.Contains("device.revoke", audit!.Select(e => (string)e!["action"]!));
         Assert.Equal(installerLogin, (string)audit!.Single(e => (string)e!["action"]! == "device.claim")!["actor"]!);
 
+        await stopGateway.CancelAsync(); // the scenario's half hour need not play to its end
         await runner.DisposeAsync();
         await run.ContinueWith(_ => { }, TaskScheduler.Default);
     }
