@@ -56,6 +56,19 @@ public sealed partial class PagesTests
         await Expect(page.Locator("#code")).ToHaveValueAsync(code);
         await page.ClickAsync("#lang");
         await page.Context.CloseAsync();
+
+        // On a desktop (an installer at the office with the photo on a laptop), in both languages.
+        const int desktop = 1280;
+        var desk = await NewPage(desktop);
+        await SignInAs(desk, "/install/", login);
+        await desk.SetInputFilesAsync("#labelPhoto", new FilePayload { Name = "label.png", MimeType = "image/png", Buffer = photo });
+        await Expect(desk.Locator("#code")).ToHaveValueAsync(code);
+        await Expect(desk.Locator("label[for='labelPhoto']")).ToHaveTextAsync("或拍摄标签照片");
+        await PageChecks.Fits(desk, desktop);
+        await desk.ClickAsync("#lang");
+        await Expect(desk.Locator("#fromLabel")).ToHaveTextAsync($"from the label of gateway {id}");
+        await desk.ClickAsync("#lang");
+        await desk.Context.CloseAsync();
     }
 
     [Fact]

@@ -40,13 +40,15 @@ I18n.add({
 
 const $ = id => document.getElementById(id);
 const show = (id, on = true) => $(id).classList.toggle("hidden", !on);
-let device = null, polling = null, signOffQueued = false;
+let device = null, polling = null, signOffQueued = false, labelDevice = null;
+// Which gateway's label the code came from, in the language on screen.
+const showFromLabel = () => { $("fromLabel").textContent = labelDevice ? I18n.t("fromLabel", labelDevice) : ""; };
 const toLogin = () => { location.href = `/login.html?next=${encodeURIComponent(location.pathname + location.search)}`; };
 
 document.addEventListener("DOMContentLoaded", async () => {
   I18n.apply();
   $("lang").onclick = () => I18n.toggle();
-  document.addEventListener("langchange", () => { renderOutbox(); if (device) refresh(); });
+  document.addEventListener("langchange", () => { renderOutbox(); showFromLabel(); if (device) refresh(); });
   $("scan").onclick = scan;
   $("labelPhoto").onchange = readLabelPhoto;
   $("newSite").onchange = e => show("siteForm", e.target.checked);
@@ -105,7 +107,8 @@ async function start() {
   const label = new URLSearchParams(location.search);
   if (label.get("c")) {
     $("code").value = label.get("c").toUpperCase();
-    if (label.get("d")) $("fromLabel").textContent = I18n.t("fromLabel", label.get("d"));
+    labelDevice = label.get("d");
+    showFromLabel();
   }
   const sites = await apiAll("/api/sites");
   $("siteList").replaceChildren(...sites.map(s => Object.assign(document.createElement("option"), { value: s.id, label: `${s.id} · ${s.name}` })));
@@ -133,7 +136,8 @@ function useLabel(text) {
   if (!label) { $("claimError").textContent = I18n.t("badQr"); return; }
   $("claimError").textContent = "";
   $("code").value = label.code;
-  $("fromLabel").textContent = label.device ? I18n.t("fromLabel", label.device) : "";
+  labelDevice = label.device;
+  showFromLabel();
 }
 
 // Opening hours as typed: one span or several ("10:00-14:00;17:00-22:00", also with , ； or spaces between, and – ~ 至 to
