@@ -98,7 +98,7 @@ function queuedSent(item, answer) {
 // The fleet refused a request that waited (the code was used meanwhile, the checklist no longer passes …): say so.
 function queuedRefused(item, e) {
   $("outboxError").textContent = I18n.t("refusedQueued", describe(item), e.message);
-  if (item.kind === "signOff") { signOffQueued = false; refresh(); }
+  if (item.kind === "signOff" && item.subject === device) { signOffQueued = false; refresh(); }
 }
 
 async function start() {
