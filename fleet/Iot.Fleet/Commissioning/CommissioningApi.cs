@@ -3,6 +3,7 @@ using Iot.Fleet.Audit;
 using Iot.Fleet.People;
 using Iot.Fleet.Photos;
 using Iot.Fleet.Registry;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Iot.Fleet.Commissioning;
 
@@ -23,9 +24,16 @@ public static class CommissioningApi
         var api = app.MapGroup("/api").WithTags("Commissioning").RequireAuthorization();
         api.MapGet("/devices/{id}/commissioning", (string id, CommissioningChecklist checklist) =>
             TypedResults.Ok(checklist.For(id) ?? throw RefusalException.NotFound("device", id)));
-        api.MapPost("/devices/{id}/commissioning", (string id, SignOffRequest body, HttpContext http, CommissioningRecords records) =>
+        api.MapPost("/devices/{id}/commissioning", Results<Created<CommissioningRecord>, Ok<CommissioningRecord>> (string id, SignOffRequest body, HttpContext http,
+                CommissioningRecords records) =>
             {
-                var record = records.SignOff(id, AuditActor.Of(http.User).Name, body.Note, CommissioningPhoto.FromDataUrl(body.Photo));
+                var (record, repeated) = records.SignOff(id, AuditActor.Of(http.User).Name, body.Note, CommissioningPhoto.FromDataUrl(body.Photo), IdempotencyKey.Of(http));
+                if (repeated)
+                {
+                    // The phone lost the first answer and sent the sign-off again: the same record, no second one.
+                    AuditScope.Of(http).Describe($"site:{record.Site}", null, record, $"repeated with its {IdempotencyKey.Header}; nothing changed");
+                    return TypedResults.Ok(record);
+                }
                 AuditScope.Of(http).Describe($"site:{record.Site}", null, record);
                 return TypedResults.Created($"/api/sites/{record.Site}/commissioning", record);
             })

@@ -26,15 +26,40 @@ public sealed class CommissioningRecords(FleetDatabase database, SiteRegistry re
 {
     /// <summary>Signs off a gateway whose checklist passes now; throws with the failing checks otherwise.
     /// The photo is one <see cref="CommissioningPhoto.FromUpload"/> made.</summary>
-    public CommissioningRecord SignOff(string deviceId, string signedBy, string? note, CommissioningPhoto? photo)
+    public CommissioningRecord SignOff(string deviceId, string signedBy, string? note, CommissioningPhoto? photo) =>
+        SignOff(deviceId, signedBy, note, photo, null).Record;
+
+    /// <summary>The sign-off with the caller's idempotency key (<see cref="IdempotencyKey"/>): sent again with its key by the
+    /// same person for the same device, it answers the record the first made (Repeated), whatever the checklist says now.</summary>
+    public (CommissioningRecord Record, bool Repeated) SignOff(string deviceId, string signedBy, string? note, CommissioningPhoto? photo, string? requestKey)
     {
+        if (requestKey is not null && ByRequestKey(requestKey) is { } earlier)
+            return earlier.Device == deviceId && earlier.SignedBy == signedBy ? (earlier, true) : throw IdempotencyKey.Reused(requestKey);
         var report = checklist.For(deviceId) ?? throw new RefusalException($"no device {deviceId}");
         var site = registry.View(deviceId)?.Site ?? throw new RefusalException($"device {deviceId} is not bound to a site");
         if (!report.Complete)
             throw new RefusalException("the checklist has not passed: " +
                 string.Join("; ", report.Checks.Where(c => c.Status != CommissioningCheck.Pass).Select(c => $"{c.Name}: {c.Detail ?? c.Status}")), StatusCodes.Status409Conflict);
         var now = clock.GetUtcNow();
-        return Store(site, deviceId, passed: true, CommissioningMethod.Checklist, report.Checks, signedBy, now, note, photo);
+        try
+        {
+            return (Store(site, deviceId, passed: true, CommissioningMethod.Checklist, report.Checks, signedBy, now, note, photo, requestKey: requestKey), false);
+        }
+        // The same key twice at once: one insert wins the unique index, the other answers what it made.
+        catch (System.Data.Common.DbException) when (requestKey is not null && ByRequestKey(requestKey) is { } won)
+        {
+            return won.Device == deviceId && won.SignedBy == signedBy ? (won, true) : throw IdempotencyKey.Reused(requestKey);
+        }
+    }
+
+    private CommissioningRecord? ByRequestKey(string requestKey)
+    {
+        using var connection = database.Open();
+        return connection.Query<Row>(
+                "SELECT id, site, device, passed, method, results, signed_by, signed_at, valid_from, note, photo IS NOT NULL AS has_photo FROM commissioning WHERE request_key = @requestKey",
+                new { requestKey })
+            .Select(r => r.ToRecord())
+            .FirstOrDefault();
     }
 
     /// <summary>Records a review done outside the checklist (gateways installed before this system).</summary>
@@ -65,17 +90,17 @@ public sealed class CommissioningRecords(FleetDatabase database, SiteRegistry re
     }
 
     private CommissioningRecord Store(string site, string? device, bool passed, string method, IReadOnlyList<CommissioningCheck> results, string signedBy,
-        DateTimeOffset validFrom, string? note, CommissioningPhoto? photo, DateTimeOffset? signedAt = null)
+        DateTimeOffset validFrom, string? note, CommissioningPhoto? photo, DateTimeOffset? signedAt = null, string? requestKey = null)
     {
         var at = signedAt ?? validFrom;
         using var connection = database.Open();
         var id = connection.ExecuteScalar<long>(
             """
-            INSERT INTO commissioning (site, device, passed, method, results, signed_by, signed_at, valid_from, note, photo, photo_type)
-            VALUES (@site, @device, @passed, @method, @results, @signedBy, @at, @from, @note, @bytes, @type) RETURNING id
+            INSERT INTO commissioning (site, device, passed, method, results, signed_by, signed_at, valid_from, note, photo, photo_type, request_key)
+            VALUES (@site, @device, @passed, @method, @results, @signedBy, @at, @from, @note, @bytes, @type, @requestKey) RETURNING id
             """,
             new { site, device, passed = passed ? 1 : 0, method, results = JsonSerializer.Serialize(results), signedBy, at = at.ToUnixTimeSeconds(),
-                from = validFrom.ToUnixTimeSeconds(), note, bytes = photo?.Bytes, type = photo?.ContentType });
+                from = validFrom.ToUnixTimeSeconds(), note, bytes = photo?.Bytes, type = photo?.ContentType, requestKey });
         registry.Reload();
         return new CommissioningRecord(id, site, device, passed, method, results, signedBy, DateTimeOffset.FromUnixTimeSeconds(at.ToUnixTimeSeconds()),
             DateTimeOffset.FromUnixTimeSeconds(validFrom.ToUnixTimeSeconds()), note, photo is not null);

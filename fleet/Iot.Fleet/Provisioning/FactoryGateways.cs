@@ -71,16 +71,22 @@ public sealed class FactoryGateways(FleetDatabase database, SiteRegistry registr
     }
 
     /// <summary>Binds the gateway behind a claim code to an existing site or a new one.</summary>
-    public ClaimResult Claim(ClaimRequest request, string claimedBy)
+    public ClaimResult Claim(ClaimRequest request, string claimedBy) => Claim(request, claimedBy, null).Result;
+
+    /// <summary>The claim with the caller's idempotency key (<see cref="IdempotencyKey"/>): the same claim sent again with
+    /// its key by the same caller answers what the first made (Repeated) instead of "already claimed".</summary>
+    public (ClaimResult Result, bool Repeated) Claim(ClaimRequest request, string claimedBy, string? requestKey)
     {
         if (ClaimCode.Normalize(request.ClaimCode, out var error) is not { } code) throw new RefusalException(error, StatusCodes.Status400BadRequest);
         if ((request.SiteId is null) == (request.Site is null))
             throw new RefusalException("give either siteId (an existing site) or site (a new one)", StatusCodes.Status400BadRequest);
         var now = clock.GetUtcNow();
         using var connection = database.Open();
-        var gateway = connection.QueryFirstOrDefault<(string id, long expires_at, long? claimed_at)?>(
-            "SELECT id, expires_at, claimed_at FROM factory_devices WHERE claim_code_hash = @hash", new { hash = Hash(code) });
+        var gateway = connection.QueryFirstOrDefault<(string id, long expires_at, long? claimed_at, string? claimed_by, string? site, string? claim_key)?>(
+            "SELECT id, expires_at, claimed_at, claimed_by, site, claim_key FROM factory_devices WHERE claim_code_hash = @hash", new { hash = Hash(code) });
         if (gateway is not { } g) throw new RefusalException("no gateway has this claim code; check the label", StatusCodes.Status404NotFound);
+        if (g.claimed_at is not null && requestKey is not null && g.claim_key == requestKey)
+            return g.claimed_by == claimedBy && g.site == (request.SiteId ?? request.Site!.Id) ? (new ClaimResult(g.id, g.site!), true) : throw IdempotencyKey.Reused(requestKey);
         if (g.claimed_at is not null) throw new RefusalException($"gateway {g.id} has already been claimed; a claim code works once", StatusCodes.Status409Conflict);
         if (now.ToUnixTimeMilliseconds() > g.expires_at) throw new RefusalException($"the claim code of gateway {g.id} has expired; ask for a new one", StatusCodes.Status410Gone);
 
@@ -89,10 +95,11 @@ public sealed class FactoryGateways(FleetDatabase database, SiteRegistry registr
         else if (registry.GetSite(siteId) is null) throw new RefusalException($"site {siteId} does not exist", StatusCodes.Status400BadRequest);
         registry.AddDevice(g.id, siteId);
         // Only one claim wins, even if two installers type the same code at once.
-        var won = connection.Execute("UPDATE factory_devices SET claimed_at = @now, claimed_by = @claimedBy, site = @siteId WHERE id = @id AND claimed_at IS NULL",
-            new { now = now.ToUnixTimeMilliseconds(), claimedBy, siteId, id = g.id });
+        var won = connection.Execute(
+            "UPDATE factory_devices SET claimed_at = @now, claimed_by = @claimedBy, site = @siteId, claim_key = @requestKey WHERE id = @id AND claimed_at IS NULL",
+            new { now = now.ToUnixTimeMilliseconds(), claimedBy, siteId, requestKey, id = g.id });
         if (won == 0) throw new RefusalException($"gateway {g.id} has already been claimed; a claim code works once", StatusCodes.Status409Conflict);
-        return new ClaimResult(g.id, siteId);
+        return (new ClaimResult(g.id, siteId), false);
     }
 
     /// <summary>A gateway announced itself on its provisioning topic; true when it is claimed and waits for credentials.</summary>

@@ -3,6 +3,7 @@ using Iot.Fleet.Audit;
 using Iot.Fleet.People;
 using Iot.Fleet.Registry;
 using Iot.Contract.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Iot.Fleet.Provisioning;
 
@@ -20,7 +21,7 @@ public static class ProvisioningApi
             })
             .RequireRoles(Roles.Engineer).Audited("factory.upload")
             .WithBodyLimit(RequestLimits.BulkList);
-        api.MapPost("/claims", (ClaimRequest body, HttpContext http, FactoryGateways gateways, ClaimAttempts attempts, SiteRegistry registry) =>
+        api.MapPost("/claims", Results<Created<ClaimResult>, Ok<ClaimResult>> (ClaimRequest body, HttpContext http, FactoryGateways gateways, ClaimAttempts attempts, SiteRegistry registry) =>
             {
                 var caller = AuditActor.Of(http.User).Name;
                 if (!attempts.Allowed(caller))
@@ -28,15 +29,22 @@ public static class ProvisioningApi
                 if (body.SiteId is { } siteId && http.User.Role() == Roles.Installer && !registry.InstallerMayAddTo(siteId, caller))
                     throw RefusalException.Forbidden(SiteRegistry.InstallerRefusal(siteId));
                 ClaimResult result;
+                bool repeated;
                 try
                 {
-                    result = gateways.Claim(body, caller);
+                    (result, repeated) = gateways.Claim(body, caller, IdempotencyKey.Of(http));
                 }
                 // A wrong, used-up or expired code counts against the caller: guessing codes must stay slow.
                 catch (RefusalException e) when (e.Status is StatusCodes.Status400BadRequest or StatusCodes.Status404NotFound or StatusCodes.Status410Gone)
                 {
                     attempts.Failed(caller);
                     throw;
+                }
+                if (repeated)
+                {
+                    // The phone lost the first answer and sent the claim again: the same answer, nothing changed.
+                    AuditScope.Of(http).Describe($"device:{result.DeviceId}", null, result, $"repeated with its {IdempotencyKey.Header}; nothing changed");
+                    return TypedResults.Ok(result);
                 }
                 AuditScope.Of(http).Describe($"device:{result.DeviceId}", null, new { result.DeviceId, result.SiteId, newSite = body.Site });
                 return TypedResults.Created($"/api/devices/{result.DeviceId}", result);

@@ -621,5 +621,12 @@ public static class PostgresMigrations
             client_id TEXT PRIMARY KEY,
             seen_at BIGINT NOT NULL);
         """,
+        // 27: an installer's phone may send a claim or a sign-off again after losing the answer (the install page's offline
+        // queue): the Idempotency-Key it sent is kept with what the request made (Api/IdempotencyKey).
+        """
+        ALTER TABLE factory_devices ADD COLUMN claim_key TEXT;
+        ALTER TABLE commissioning ADD COLUMN request_key TEXT;
+        CREATE UNIQUE INDEX commissioning_request_key ON commissioning (request_key) WHERE request_key IS NOT NULL;
+        """,
     ];
 }

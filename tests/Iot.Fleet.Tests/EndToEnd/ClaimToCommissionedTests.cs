@@ -32,21 +32,8 @@ public sealed class ClaimToCommissionedTests(ITestOutputHelper output) : IDispos
     [Fact]
     public async Task A_factory_gateway_is_claimed_switches_to_its_own_account_and_is_commissioned()
     {
-        var brokerState = Path.Combine(_state, "mosquitto");
-        Directory.CreateDirectory(brokerState);
-        var passwords = Path.Combine(brokerState, "passwords");
-        var acl = Path.Combine(brokerState, "acl");
-        File.WriteAllText(passwords, "");
-        File.WriteAllText(acl, "");
-        using var broker = MosquittoBroker.Start(new MosquittoOptions { StateDirectory = brokerState, PasswordFile = passwords, AclFile = acl });
-        using var influx = InfluxServer.Start();
-        var options = new Iot.Stack.FleetOptions { MqttHost = broker.Host, MqttPort = broker.Port, InfluxUrl = influx.Url,
-            DatabaseConnectionString = Iot.Testing.TestDatabase.ForFleetServer() };
-        options.Environment["Broker__Enabled"] = "true";
-        options.Environment["Broker__PasswordFile"] = passwords;
-        options.Environment["Broker__AclFile"] = acl;
-        options.Environment["Broker__PidFile"] = broker.PidFile;
-        using var fleet = FleetServer.Start(options);
+        using var stack = new SecuredFleet();
+        var (broker, fleet, passwords) = (stack.Broker, stack.Fleet, stack.PasswordFile);
         using var http = fleet.Http();
 
         // The factory made this gateway and uploaded its list; the fleet keeps hashes only.
@@ -83,7 +70,8 @@ public sealed class ClaimToCommissionedTests(ITestOutputHelper output) : IDispos
             Host = broker.Host, Port = broker.Port, Speed = 10, StateDirectory = _state, Log = output.WriteLine,
             Logins = FleetRegistration.FromFactoryList(factoryList),
         });
-        var run = runner.RunAsync(TimeSpan.FromSeconds(120));
+        using var stopGateway = new CancellationTokenSource();
+        var run = runner.RunAsync(TimeSpan.FromSeconds(120), stopGateway.Token);
 
         var announced = await Eventually(() => http.GetFromJsonAsync<JsonObject>($"/api/factory/devices/{id}"), g => g!["announcedAt"] is not null, "the gateway's hello");
         Assert.Null(announced!["claimedAt"]);
@@ -149,6 +137,7 @@ public sealed class ClaimToCommissionedTests(ITestOutputHelper output) : IDispos
         Assert.Contains("device.revoke", audit!.Select(e => (string)e!["action"]!));
         Assert.Equal(installerLogin, (string)audit!.Single(e => (string)e!["action"]! == "device.claim")!["actor"]!);
 
+        await stopGateway.CancelAsync(); // the scenario's half hour need not play to its end
         await runner.DisposeAsync();
         await run.ContinueWith(_ => { }, TaskScheduler.Default);
     }

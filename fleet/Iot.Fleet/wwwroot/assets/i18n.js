@@ -26,8 +26,8 @@ const I18n = (() => {
 async function api(path, options = {}) {
   const response = await fetch(path, {
     credentials: "same-origin",
-    headers: options.body ? { "Content-Type": "application/json" } : {},
     ...options,
+    headers: { ...(options.body ? { "Content-Type": "application/json" } : {}), ...options.headers },
     body: options.body ? JSON.stringify(options.body) : undefined,
   });
   const text = await response.text();

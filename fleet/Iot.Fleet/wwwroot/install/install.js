@@ -8,7 +8,10 @@ I18n.add({
   lat: "纬度", lon: "经度", here: "使用当前位置", grid: "网格", hours: "营业时间", profile: "标准档",
   claim: "认领网关", step3: "3 · 现场验证", live: "检查清单会自动刷新。", note: "备注（可选）", photo: "安装照片（可选）",
   sign: "签署调试记录", done: "调试完成，点位开始产生执法线索。", pass: "通过", fail: "未通过", pending: "等待中",
-  noCamera: "此浏览器不能扫码，请手动输入认领码。", badQr: "这不是网关标签的二维码。", chooseSite: "请选择或新建点位。",
+  noCamera: "无法打开摄像头，请拍摄标签照片或手动输入认领码。", badQr: "这不是网关标签的二维码。", chooseSite: "请选择或新建点位。",
+  labelPhoto: "或拍摄标签照片", noQrInPhoto: "照片中未找到二维码：请靠近标签、对准后重拍。",
+  outboxTitle: "等待发送（{0}）", outboxHint: "暂无信号：恢复网络后按顺序自动发送。", queuedClaim: "认领网关（认领码 {0}）",
+  queuedSignOff: "签署网关 {0} 的调试记录", queuedAt: "{0} 记录", refusedQueued: "“{0}”未被接受：{1}",
   fromLabel: "来自网关 {0} 的标签", badHours: "营业时间写成 10:00-14:00;17:00-22:00（可写多段）",
   // What to do about a check that has not passed; the fleet's own detail (values, dBm …) follows in small type.
   "own_credentials.pending": "网关尚未上线或尚未换用自身凭据：检查电源和网络", "clock_synced.pending": "尚未收到网关状态",
@@ -24,7 +27,11 @@ I18n.add({
   lat: "Latitude", lon: "Longitude", here: "Use my location", grid: "Grid cell", hours: "Business hours", profile: "Rule profile",
   claim: "Claim the gateway", step3: "3 · Prove it works", live: "The checklist refreshes by itself.", note: "Note (optional)",
   photo: "Photo of the installation (optional)", sign: "Sign off the commissioning", done: "Commissioned. The site now raises enforcement leads.",
-  pass: "pass", fail: "fail", pending: "waiting", noCamera: "This browser cannot scan; type the claim code.", badQr: "That QR code is not a gateway label.",
+  pass: "pass", fail: "fail", pending: "waiting", noCamera: "The camera cannot be opened; take a photo of the label or type the claim code.",
+  outboxTitle: "Waiting to send ({0})", outboxHint: "No signal: these are sent by themselves, in this order, when the phone is back online.",
+  queuedClaim: "Claim of the gateway with code {0}", queuedSignOff: "Sign-off of gateway {0}", queuedAt: "made at {0}",
+  refusedQueued: "“{0}” was not accepted: {1}",
+  badQr: "That QR code is not a gateway label.", labelPhoto: "Or take a photo of the label", noQrInPhoto: "No QR code found in the photo: go closer to the label and take it again.",
   chooseSite: "Choose a site or create one.",
   fromLabel: "from the label of gateway {0}", badHours: "Write business hours as 10:00-14:00;17:00-22:00 (one span or several)",
   own_credentials: "Connected with its own credentials", clock_synced: "Clock synchronised", channels: "Every channel present and plausible",
@@ -33,13 +40,17 @@ I18n.add({
 
 const $ = id => document.getElementById(id);
 const show = (id, on = true) => $(id).classList.toggle("hidden", !on);
-let device = null, polling = null;
+let device = null, polling = null, signOffQueued = false, labelDevice = null;
+// Which gateway's label the code came from, in the language on screen.
+const showFromLabel = () => { $("fromLabel").textContent = labelDevice ? I18n.t("fromLabel", labelDevice) : ""; };
+const toLogin = () => { location.href = `/login.html?next=${encodeURIComponent(location.pathname + location.search)}`; };
 
 document.addEventListener("DOMContentLoaded", async () => {
   I18n.apply();
   $("lang").onclick = () => I18n.toggle();
-  document.addEventListener("langchange", () => device && refresh());
+  document.addEventListener("langchange", () => { renderOutbox(); showFromLabel(); if (device) refresh(); });
   $("scan").onclick = scan;
+  $("labelPhoto").onchange = readLabelPhoto;
   $("newSite").onchange = e => show("siteForm", e.target.checked);
   $("locate").onclick = locate;
   $("claimButton").onclick = claim;
@@ -48,12 +59,47 @@ document.addEventListener("DOMContentLoaded", async () => {
   try {
     await api("/api/me");
     resume ? watch(resume) : await start();
+    // What waited on the phone since the signal went goes now (or when it comes back).
+    Outbox.start({ sent: queuedSent, refused: queuedRefused, changed: renderOutbox, signIn: toLogin });
   } catch (e) {
     // One sign-in page for everyone; it brings the installer back here.
-    if (e.status === 401) location.href = `/login.html?next=${encodeURIComponent(location.pathname + location.search)}`;
+    if (e.status === 401) toLogin();
     else $("claimError").textContent = e.message;
   }
 });
+
+// The requests waiting on the phone, in the order they go.
+const describe = item => item.kind === "claim" ? I18n.t("queuedClaim", item.subject) : I18n.t("queuedSignOff", item.subject);
+async function renderOutbox() {
+  const items = await Outbox.waiting();
+  $("outboxTitle").textContent = I18n.t("outboxTitle", items.length);
+  $("outboxList").replaceChildren(...items.map(item => {
+    const li = Object.assign(document.createElement("li"), { className: "queued" });
+    li.dataset.kind = item.kind;
+    const at = new Date(item.at).toLocaleTimeString(I18n.lang === "zh" ? "zh-CN" : "en-GB", { hour: "2-digit", minute: "2-digit" });
+    li.append(Object.assign(document.createElement("span"), { className: "badge pending", textContent: I18n.t("pending") }),
+      Object.assign(document.createElement("div"), { textContent: describe(item) }),
+      Object.assign(document.createElement("div"), { className: "muted", textContent: I18n.t("queuedAt", at) }));
+    return li;
+  }));
+  show("outbox", items.length > 0 || $("outboxError").textContent !== "");
+  $("claimButton").disabled = items.some(i => i.kind === "claim");
+  // A sign-off of this gateway that waits (also one from before the page was opened again) is not offered twice.
+  signOffQueued = items.some(i => i.kind === "signOff" && i.subject === device);
+  if (signOffQueued) show("signOff", false);
+}
+
+// A waiting request reached the fleet: the page goes on as if it had been answered at once.
+function queuedSent(item, answer) {
+  if (item.kind === "claim" && !device) claimed(answer);
+  if (item.kind === "signOff" && item.subject === device) signedOff();
+}
+
+// The fleet refused a request that waited (the code was used meanwhile, the checklist no longer passes …): say so.
+function queuedRefused(item, e) {
+  $("outboxError").textContent = I18n.t("refusedQueued", describe(item), e.message);
+  if (item.kind === "signOff" && item.subject === device) { signOffQueued = false; refresh(); }
+}
 
 async function start() {
   show("claim");
@@ -61,7 +107,8 @@ async function start() {
   const label = new URLSearchParams(location.search);
   if (label.get("c")) {
     $("code").value = label.get("c").toUpperCase();
-    if (label.get("d")) $("fromLabel").textContent = I18n.t("fromLabel", label.get("d"));
+    labelDevice = label.get("d");
+    showFromLabel();
   }
   const sites = await apiAll("/api/sites");
   $("siteList").replaceChildren(...sites.map(s => Object.assign(document.createElement("option"), { value: s.id, label: `${s.id} · ${s.name}` })));
@@ -71,15 +118,26 @@ async function start() {
     { value: p.id, textContent: `${p.id} · ${p.current.name}`, selected: p.id === "default" })));
 }
 
-// The claim code a label's QR holds: a link to this page (`/install/?d={device}&c={code}`, what labels print now) or the
-// older `iotclaim:{device}?c={code}`; null for any other QR.
-function claimCodeOf(text) {
+// What a label's QR holds: a link to this page (`/install/?d={device}&c={code}`, what labels print now) or the older
+// `iotclaim:{device}?c={code}`, as { device, code }; null for any other QR.
+function labelOf(text) {
   try {
     const link = new URL(text.trim());
-    if (/^https?:$/.test(link.protocol) && link.pathname === "/install/" && link.searchParams.get("c")) return link.searchParams.get("c").toUpperCase();
+    if (/^https?:$/.test(link.protocol) && link.pathname === "/install/" && link.searchParams.get("c"))
+      return { device: link.searchParams.get("d"), code: link.searchParams.get("c").toUpperCase() };
   } catch { /* not a link */ }
   const match = /^iotclaim:([A-Z0-9-]+)\?c=([A-Z0-9-]+)$/i.exec(text.trim());
-  return match ? match[2].toUpperCase() : null;
+  return match ? { device: match[1].toUpperCase(), code: match[2].toUpperCase() } : null;
+}
+
+// A label read by the camera or from a photo fills in the claim code, as opening its link would.
+function useLabel(text) {
+  const label = labelOf(text);
+  if (!label) { $("claimError").textContent = I18n.t("badQr"); return; }
+  $("claimError").textContent = "";
+  $("code").value = label.code;
+  labelDevice = label.device;
+  showFromLabel();
 }
 
 // Opening hours as typed: one span or several ("10:00-14:00;17:00-22:00", also with , ； or spaces between, and – ~ 至 to
@@ -91,22 +149,68 @@ function parseHours(text) {
   return hours.every(Boolean) ? hours : null;
 }
 
-// Chrome on Android decodes QR codes itself (BarcodeDetector); other phones open the label's link with their camera.
+// QR codes in a picture (a video frame, a photo): the browser's own BarcodeDetector where there is one (Chrome on
+// Android), else jsQR (vendored in /assets/vendor/jsqr) on the picture drawn to a canvas: iOS Safari and WeChat have none.
+const qrReader = () => {
+  if ("BarcodeDetector" in window) {
+    const detector = new BarcodeDetector({ formats: ["qr_code"] });
+    return async picture => (await detector.detect(picture).catch(() => []))[0]?.rawValue ?? null;
+  }
+  const canvas = document.createElement("canvas");
+  const context = canvas.getContext("2d", { willReadFrequently: true });
+  return async (picture, width, height, maxSide, inverted = false) => {
+    const scale = Math.min(1, maxSide / Math.max(width, height));
+    canvas.width = Math.round(width * scale); canvas.height = Math.round(height * scale);
+    context.drawImage(picture, 0, 0, canvas.width, canvas.height);
+    const pixels = context.getImageData(0, 0, canvas.width, canvas.height);
+    // Labels print black on white; a photo may also be of a light-on-dark copy, a camera frame is tried as it is (faster).
+    return jsQR(pixels.data, canvas.width, canvas.height, { inversionAttempts: inverted ? "attemptBoth" : "dontInvert" })?.data ?? null;
+  };
+};
+
+// The camera, frame by frame until a QR code is read; a phone without a usable camera gets the photo or the typed code.
 async function scan() {
-  if (!("BarcodeDetector" in window)) { $("claimError").textContent = I18n.t("noCamera"); return; }
-  const detector = new BarcodeDetector({ formats: ["qr_code"] });
-  const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
+  $("claimError").textContent = "";
+  let stream;
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
+  } catch { $("claimError").textContent = I18n.t("noCamera"); return; }
   const video = $("camera");
   video.srcObject = stream; show("camera"); await video.play();
+  const read = qrReader();
   const stop = () => { stream.getTracks().forEach(t => t.stop()); show("camera", false); };
   const tick = async () => {
-    const [code] = await detector.detect(video).catch(() => []);
-    if (!code) return requestAnimationFrame(tick);
+    if (!stream.active) return;
+    const text = video.videoWidth ? await read(video, video.videoWidth, video.videoHeight, 640) : null;
+    if (!text) return setTimeout(tick, 150); // jsQR on a phone: a few frames a second is enough and spares the battery
     stop();
-    const claimCode = claimCodeOf(code.rawValue);
-    if (claimCode) $("code").value = claimCode; else $("claimError").textContent = I18n.t("badQr");
+    useLabel(text);
   };
   tick();
+}
+
+// A photo of the label works on every phone: the camera app takes it, the page reads it (small first, then finer).
+async function readLabelPhoto(e) {
+  const file = e.target.files[0];
+  if (!file) return;
+  $("claimError").textContent = "";
+  try {
+    const picture = await pictureOf(file);
+    const read = qrReader();
+    const text = await read(picture, picture.width, picture.height, 1024, true) ?? await read(picture, picture.width, picture.height, 2400, true);
+    if (text) useLabel(text); else $("claimError").textContent = I18n.t("noQrInPhoto");
+  } catch { $("claimError").textContent = I18n.t("noQrInPhoto"); }
+  e.target.value = "";
+}
+
+// The photo as something a canvas can draw; a data: URL where createImageBitmap is missing (the policy allows no blob: images).
+async function pictureOf(file) {
+  if (window.createImageBitmap) return createImageBitmap(file);
+  const url = await new Promise(resolve => { const r = new FileReader(); r.onload = () => resolve(r.result); r.readAsDataURL(file); });
+  const image = new Image();
+  image.src = url;
+  await image.decode();
+  return image;
 }
 
 function locate() {
@@ -128,10 +232,14 @@ async function claim() {
     body.siteId = $("siteSearch").value.trim();
   } else { $("claimError").textContent = I18n.t("chooseSite"); return; }
   try {
-    const result = await api("/api/claims", { method: "POST", body });
-    history.replaceState(null, "", `?device=${encodeURIComponent(result.deviceId)}`);
-    watch(result.deviceId);
+    const sent = await Outbox.post("claim", "/api/claims", body, body.claimCode.trim().toUpperCase());
+    if (sent.answer) claimed(sent.answer);
   } catch (e) { $("claimError").textContent = e.message; }
+}
+
+function claimed(result) {
+  history.replaceState(null, "", `?device=${encodeURIComponent(result.deviceId)}`);
+  watch(result.deviceId);
 }
 
 function watch(id) {
@@ -155,8 +263,11 @@ async function refresh() {
       li.append(badge, text);
       return li;
     }));
-    show("signOff", report.complete && $("done").classList.contains("hidden"));
-  } catch (e) { $("signError").textContent = e.message; }
+    show("signOff", report.complete && !signOffQueued && $("done").classList.contains("hidden"));
+  } catch (e) {
+    // No signal: the last checklist stays on screen until the next refresh gets through.
+    if (!(e instanceof TypeError)) $("signError").textContent = e.message;
+  }
 }
 
 async function signOff() {
@@ -164,8 +275,14 @@ async function signOff() {
   const file = $("photo").files[0];
   const photo = file ? await new Promise(resolve => { const r = new FileReader(); r.onload = () => resolve(r.result); r.readAsDataURL(file); }) : undefined;
   try {
-    await api(`/api/devices/${encodeURIComponent(device)}/commissioning`, { method: "POST", body: { note: $("note").value || undefined, photo } });
-    clearInterval(polling);
-    show("signOff", false); show("done");
+    const sent = await Outbox.post("signOff", `/api/devices/${encodeURIComponent(device)}/commissioning`, { note: $("note").value || undefined, photo }, device);
+    if (sent.answer) signedOff();
+    else { signOffQueued = true; show("signOff", false); }
   } catch (e) { $("signError").textContent = e.message; }
+}
+
+function signedOff() {
+  clearInterval(polling);
+  signOffQueued = false;
+  show("signOff", false); show("done");
 }
