@@ -6,6 +6,7 @@ using Iot.Gateway.Release;
 using Iot.Stack;
 using Iot.Testing;
 using Microsoft.Playwright;
+using Xunit.Abstractions;
 using Xunit;
 
 namespace Iot.Browser.Tests;
@@ -33,6 +34,31 @@ public sealed class BrowserStack : IAsyncLifetime
 
     /// <summary>The release key the fleet trusts (`Updates:ReleaseKeys`): releases signed with it can be uploaded.</summary>
     public ReleaseKey ReleaseKey { get; } = ReleaseKey.Generate();
+
+    /// <summary>The phone width every page is checked at.</summary>
+    public const int PhoneWidth = 360;
+
+    /// <summary>A page in a fresh browser context on the fleet: a phone (touch, 2× pixels) at <see cref="PhoneWidth"/> or
+    /// less, a desktop above; China's time zone; console errors and page errors written to the test's output.</summary>
+    public async Task<IPage> NewPage(int width, ITestOutputHelper output, string locale = "zh-CN", Geolocation? location = null)
+    {
+        var phone = width <= PhoneWidth;
+        var context = await Browser.NewContextAsync(new()
+        {
+            BaseURL = Fleet.Url.ToString(), ViewportSize = new() { Width = width, Height = phone ? 780 : 900 }, DeviceScaleFactor = phone ? 2 : 1,
+            Locale = locale, TimezoneId = "Asia/Shanghai", IsMobile = phone, HasTouch = phone,
+        });
+        if (location is not null)
+        {
+            await context.SetGeolocationAsync(location);
+            await context.GrantPermissionsAsync(["geolocation"]);
+        }
+        context.SetDefaultTimeout(15_000);
+        var page = await context.NewPageAsync();
+        page.Console += (_, m) => { if (m.Type == "error") output.WriteLine($"console: {m.Text}"); };
+        page.PageError += (_, e) => output.WriteLine($"page error: {e}");
+        return page;
+    }
 
     /// <summary>Where the screenshots go: TestResults/screenshots beside the test assembly.</summary>
     public static string Screenshots { get; } = Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots");

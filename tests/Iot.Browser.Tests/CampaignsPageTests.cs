@@ -16,7 +16,7 @@ namespace Iot.Browser.Tests;
 /// a campaign created from the form on a desktop in English; read-only for an inspector; the old address leads to the page.</summary>
 public sealed class CampaignsPageTests(BrowserStack stack, ITestOutputHelper output) : IClassFixture<BrowserStack>
 {
-    private const int PhoneWidth = 360;
+    private const int PhoneWidth = BrowserStack.PhoneWidth;
     private const string Engineer = "qian.gong";
     private const string EngineerPassword = "Engineer-pass-2026";
 
@@ -250,31 +250,6 @@ public sealed class CampaignsPageTests(BrowserStack stack, ITestOutputHelper out
         }
     }
 
-    private async Task<IPage> NewPage(int width)
-    {
-        var phone = width <= PhoneWidth;
-        var context = await stack.Browser.NewContextAsync(new()
-        {
-            BaseURL = stack.Fleet.Url.ToString(), ViewportSize = new() { Width = width, Height = phone ? 780 : 900 }, DeviceScaleFactor = phone ? 2 : 1,
-            Locale = "zh-CN", TimezoneId = "Asia/Shanghai", IsMobile = phone, HasTouch = phone,
-        });
-        context.SetDefaultTimeout(15_000);
-        var page = await context.NewPageAsync();
-        page.Console += (_, m) => { if (m.Type == "error") output.WriteLine($"console: {m.Text}"); };
-        page.PageError += (_, e) => output.WriteLine($"page error: {e}");
-        return page;
-    }
-
-    private static async Task SignIn(IPage page, string path, string login, string password)
-    {
-        await page.GotoAsync(path);
-        await Expect(page).ToHaveURLAsync(new Regex("/login\\.html"));
-        await page.FillAsync("#loginName", login);
-        await page.FillAsync("#password", password);
-        await page.ClickAsync("#signIn");
-        await Expect(page).ToHaveURLAsync(new Regex(Regex.Escape(path)));
-    }
-
     private static Task AssertInTheBureausWords(IPage page) => PageChecks.InTheBureausWords(page);
 
     private async Task Shot(IPage page, string name)
@@ -283,4 +258,8 @@ public sealed class CampaignsPageTests(BrowserStack stack, ITestOutputHelper out
         await page.ScreenshotAsync(new() { Path = path, FullPage = true });
         output.WriteLine($"screenshot: {path}");
     }
+
+    private Task<IPage> NewPage(int width) => stack.NewPage(width, output);
+
+    private static Task SignIn(IPage page, string path, string login, string password) => PageChecks.SignIn(page, path, login, password);
 }

@@ -13,7 +13,7 @@ namespace Iot.Browser.Tests;
 /// English on a desktop, a far check-in flagged, and a typed arrival with its reason when the phone has no location.</summary>
 public sealed class CaseLoopPagesTests(BrowserStack stack, ITestOutputHelper output) : IClassFixture<BrowserStack>
 {
-    private const int PhoneWidth = 360;
+    private const int PhoneWidth = BrowserStack.PhoneWidth;
 
     [Fact]
     public async Task On_a_phone_in_chinese_a_penalty_case_walks_from_filing_to_feedback_with_the_check_in_by_location()
@@ -190,34 +190,11 @@ public sealed class CaseLoopPagesTests(BrowserStack stack, ITestOutputHelper out
         }
     }
 
-    private async Task<IPage> NewPage(int width, string locale, Geolocation? location)
-    {
-        var phone = width <= PhoneWidth;
-        var context = await stack.Browser.NewContextAsync(new()
-        {
-            BaseURL = stack.Fleet.Url.ToString(), ViewportSize = new() { Width = width, Height = phone ? 780 : 900 }, DeviceScaleFactor = phone ? 2 : 1,
-            Locale = locale, TimezoneId = "Asia/Shanghai", IsMobile = phone, HasTouch = phone,
-        });
-        if (location is not null)
-        {
-            await context.SetGeolocationAsync(location);
-            await context.GrantPermissionsAsync(["geolocation"]);
-        }
-        context.SetDefaultTimeout(15_000);
-        var page = await context.NewPageAsync();
-        page.Console += (_, m) => { if (m.Type == "error") output.WriteLine($"console: {m.Text}"); };
-        page.PageError += (_, e) => output.WriteLine($"page error: {e}");
-        return page;
-    }
+    private Task<IPage> NewPage(int width, string locale, Geolocation? location) => stack.NewPage(width, output, locale, location);
 
     private static async Task SignIn(IPage page, string path, string login, string password)
     {
-        await page.GotoAsync(path);
-        await Expect(page).ToHaveURLAsync(new Regex("/login\\.html"));
-        await page.FillAsync("#loginName", login);
-        await page.FillAsync("#password", password);
-        await page.ClickAsync("#signIn");
-        await Expect(page).ToHaveURLAsync(new Regex(Regex.Escape(path)));
+        await PageChecks.SignIn(page, path, login, password);
         await Expect(page.Locator("#caseStatus")).Not.ToBeEmptyAsync();
     }
 

@@ -13,7 +13,7 @@ namespace Iot.Browser.Tests;
 /// its lead page says what it rests on in the bureau's words, in Chinese at 360 px and in English on a desktop.</summary>
 public sealed class EvasionLeadPageTests(BrowserStack stack, ITestOutputHelper output) : IClassFixture<BrowserStack>
 {
-    private const int PhoneWidth = 360;
+    private const int PhoneWidth = BrowserStack.PhoneWidth;
 
     [Fact]
     public async Task An_inspector_reads_a_suspected_evasion_by_an_opened_gateway_on_a_phone_and_a_desktop()
@@ -58,35 +58,14 @@ public sealed class EvasionLeadPageTests(BrowserStack stack, ITestOutputHelper o
         }
     }
 
-    private async Task<IPage> NewPage(int width)
-    {
-        var phone = width <= PhoneWidth;
-        var context = await stack.Browser.NewContextAsync(new()
-        {
-            BaseURL = stack.Fleet.Url.ToString(), ViewportSize = new() { Width = width, Height = phone ? 780 : 900 }, DeviceScaleFactor = phone ? 2 : 1,
-            Locale = "zh-CN", TimezoneId = "Asia/Shanghai", IsMobile = phone, HasTouch = phone,
-        });
-        context.SetDefaultTimeout(15_000);
-        var page = await context.NewPageAsync();
-        page.Console += (_, m) => { if (m.Type == "error") output.WriteLine($"console: {m.Text}"); };
-        page.PageError += (_, e) => output.WriteLine($"page error: {e}");
-        return page;
-    }
-
-    private static async Task SignIn(IPage page, string path)
-    {
-        await page.GotoAsync(path);
-        await Expect(page).ToHaveURLAsync(new Regex("/login\\.html"));
-        await page.FillAsync("#loginName", BrowserStack.Inspector);
-        await page.FillAsync("#password", BrowserStack.InspectorPassword);
-        await page.ClickAsync("#signIn");
-        await Expect(page).ToHaveURLAsync(new Regex(Regex.Escape(path)));
-    }
-
     private async Task Shot(IPage page, string name)
     {
         var path = Path.Combine(BrowserStack.Screenshots, $"{name}.png");
         await page.ScreenshotAsync(new() { Path = path, FullPage = true });
         output.WriteLine($"screenshot: {path}");
     }
+
+    private Task<IPage> NewPage(int width) => stack.NewPage(width, output);
+
+    private static Task SignIn(IPage page, string path) => PageChecks.SignIn(page, path);
 }

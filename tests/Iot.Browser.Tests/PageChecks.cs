@@ -8,6 +8,17 @@ namespace Iot.Browser.Tests;
 /// <summary>What every page test checks the same way: a case step taken on the lead page, the bureau's words, the width.</summary>
 internal static class PageChecks
 {
+    /// <summary>Opens <paramref name="path"/>, is sent to sign in, signs in and is back at <paramref name="path"/>.</summary>
+    public static async Task SignIn(IPage page, string path, string login = BrowserStack.Inspector, string password = BrowserStack.InspectorPassword)
+    {
+        await page.GotoAsync(path);
+        await Expect(page).ToHaveURLAsync(new Regex("/login\\.html"));
+        await page.FillAsync("#loginName", login);
+        await page.FillAsync("#password", password);
+        await page.ClickAsync("#signIn");
+        await Expect(page).ToHaveURLAsync(new Regex(Regex.Escape(path)));
+    }
+
     /// <summary>Takes a case step that needs nothing typed and waits for the case's new status.</summary>
     public static async Task Step(IPage page, string step, string status)
     {

@@ -15,7 +15,7 @@ namespace Iot.Browser.Tests;
 /// Screenshots of every step go to <see cref="BrowserStack.Screenshots"/>.</summary>
 public sealed partial class PagesTests(BrowserStack stack, ITestOutputHelper output) : IClassFixture<BrowserStack>
 {
-    private const int PhoneWidth = 360;
+    private const int PhoneWidth = BrowserStack.PhoneWidth;
 
     [Fact]
     public async Task An_inspector_signs_in_filters_the_queue_sees_a_live_lead_and_takes_it_through_the_loop_in_both_languages()
@@ -300,30 +300,6 @@ public sealed partial class PagesTests(BrowserStack stack, ITestOutputHelper out
         await page.Context.CloseAsync();
     }
 
-    private async Task<IPage> NewPage(int width = PhoneWidth)
-    {
-        var context = await stack.Browser.NewContextAsync(new()
-        {
-            BaseURL = stack.Fleet.Url.ToString(), ViewportSize = new() { Width = width, Height = 780 }, DeviceScaleFactor = 2, Locale = "zh-CN",
-            TimezoneId = "Asia/Shanghai", IsMobile = width == PhoneWidth, HasTouch = width == PhoneWidth,
-        });
-        context.SetDefaultTimeout(15_000);
-        var page = await context.NewPageAsync();
-        page.Console += (_, m) => { if (m.Type == "error") output.WriteLine($"console: {m.Text}"); };
-        page.PageError += (_, e) => output.WriteLine($"page error: {e}");
-        return page;
-    }
-
-    private static async Task SignIn(IPage page, string path)
-    {
-        await page.GotoAsync(path);
-        await Expect(page).ToHaveURLAsync(new Regex("/login\\.html"));
-        await page.FillAsync("#loginName", BrowserStack.Inspector);
-        await page.FillAsync("#password", BrowserStack.InspectorPassword);
-        await page.ClickAsync("#signIn");
-        await Expect(page).ToHaveURLAsync(new Regex(Regex.Escape(path)));
-    }
-
     private static Task Step(IPage page, string step, string status) => PageChecks.Step(page, step, status);
 
     private static Task AssertInTheBureausWords(IPage page) => PageChecks.InTheBureausWords(page);
@@ -336,4 +312,8 @@ public sealed partial class PagesTests(BrowserStack stack, ITestOutputHelper out
         await page.ScreenshotAsync(new() { Path = path, FullPage = true });
         output.WriteLine($"screenshot: {path}");
     }
+
+    private Task<IPage> NewPage(int width = PhoneWidth) => stack.NewPage(width, output);
+
+    private static Task SignIn(IPage page, string path) => PageChecks.SignIn(page, path);
 }
