@@ -75,7 +75,13 @@ public sealed partial class RuleEngine(ISiteDirectory sites, IRecordHistory hist
             timeline.Add(record);
 
             if ((record.Quality & QualityBits.Tamper) != 0)
+            {
                 RaiseIntegrity(site, "monitor.tamper", record.Device, firstMinute, lastMinute, 1, 0, "", "tamper switch open");
+                // A record marked opened is the same evidence as the tamper event, minute by minute.
+                if (site.Kinds.Contains(SiteKind.Fume))
+                    for (var m = firstMinute; m <= lastMinute; m++)
+                        if (site.BusinessHours.IsOpen(m)) SuspectTamper(site, record.Device, m);
+            }
 
             // An index loop: this runs for every record, and an iterator per record is garbage the GC must chase.
             for (var r = 0; r < Rule.All.Count; r++)
@@ -106,7 +112,8 @@ public sealed partial class RuleEngine(ISiteDirectory sites, IRecordHistory hist
     }
 
     /// <summary>Records a `tamper` event from a device as an integrity alert; at a restaurant, in its business hours by the
-    /// event's own time (never its arrival), also as a suspected-evasion lead for inspectors.</summary>
+    /// event's own time (never its arrival), also as a suspected-evasion lead for inspectors (as are records marked with the
+    /// tamper quality bit).</summary>
     public void ApplyTamperEvent(string device, long time)
     {
         var site = sites.SiteOf(device);

@@ -1,3 +1,4 @@
+using Iot.Contract;
 using Iot.Fleet.Rules;
 using Iot.Fleet.Telemetry;
 using Xunit;
@@ -95,6 +96,22 @@ public sealed class SuspectedEvasionTests
         Assert.Equal(lead.Id, bench.AllLeads[0].Id);
         Tamper(bench, opened.AddMinutes(40));
         Assert.Equal(2, bench.AllLeads.Count);
+    }
+
+    [Fact]
+    public void Records_marked_with_the_tamper_bit_in_business_hours_are_one_suspected_evasion_lead()
+    {
+        var (bench, _) = Kitchen();
+        // Opened 13:55 to 14:04: five minutes in business hours (they end at 14:00), five after; the same minutes come twice.
+        for (var round = 0; round < 2; round++)
+            bench.Minutes("GW1", Day.AddHours(13).AddMinutes(55), 10, _ => new() { ["fume"] = 0.4, ["fan"] = 1, ["pur"] = 1 }, QualityBits.Tamper);
+
+        var lead = Assert.Single(bench.Leads);
+        Assert.Equal(SuspectedEvasion.RuleId, lead.Rule);
+        Assert.True(SuspectedEvasion.IsTamper(lead));
+        Assert.Equal(RuleBench.Utc(Day.AddHours(13).AddMinutes(55)) / 60, lead.StartMinute);
+        Assert.Equal(RuleBench.Utc(Day.AddHours(13).AddMinutes(59)) / 60, lead.EndMinute);
+        Assert.Contains(bench.Alerts, a => a.Rule == "monitor.tamper");
     }
 
     [Fact]
