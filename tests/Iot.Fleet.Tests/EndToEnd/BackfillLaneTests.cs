@@ -1,7 +1,7 @@
 using System.Net.Http.Json;
 using System.Text;
+using Dapper;
 using Iot.Fleet.Ingest;
-using Microsoft.Data.Sqlite;
 using Xunit;
 using static Iot.Fleet.Tests.EndToEnd.PipelineFixture;
 
@@ -64,7 +64,7 @@ public sealed class BackfillLaneTests
         await pipeline.Eventually(() => Task.FromResult(BackfillRecords(pipeline)), n => n == Devices * Minutes, "the whole backfill stored", 180);
 
         using var db = Database(pipeline);
-        Assert.Equal(Devices, Scalar(db, "SELECT COUNT(*) FROM (SELECT dev FROM records WHERE dev LIKE 'BF-%' GROUP BY dev HAVING COUNT(*) = @n AND COUNT(DISTINCT seq) = @n)", Minutes));
+        Assert.Equal(Devices, Scalar(db, "SELECT COUNT(*) FROM (SELECT dev FROM records WHERE dev LIKE 'BF-%' GROUP BY dev HAVING COUNT(*) = @n AND COUNT(DISTINCT seq) = @n) complete", Minutes));
         // Each message brought its records once: one raw message each, none twice.
         Assert.Equal(Devices * Minutes / PerEnvelope, Scalar(db, "SELECT COUNT(*) FROM messages WHERE topic LIKE 'iot/v1/BF-%'"));
         await pipeline.Eventually(() => Task.FromResult(Scalar(db, "SELECT COUNT(*) FROM ingest_backlog")), n => n == 0, "the lane empty");
@@ -86,12 +86,8 @@ public sealed class BackfillLaneTests
     public void The_backfill_bit_of_any_record_sends_an_envelope_to_the_lane(string payload, bool late) =>
         Assert.Equal(late, IngestBacklog.IsBackfill(Encoding.UTF8.GetBytes(payload)));
 
-    private static SqliteConnection Database(PipelineFixture pipeline)
-    {
-        var connection = new SqliteConnection($"Data Source={Path.Combine(pipeline.Fleet.StateDirectory, "fleet.db")};Mode=ReadOnly;Pooling=False");
-        connection.Open();
-        return connection;
-    }
+    /// <summary>The fleet's database, SQLite or PostgreSQL as the tests run.</summary>
+    private static System.Data.Common.DbConnection Database(PipelineFixture pipeline) => pipeline.OpenDatabase();
 
     private static long BackfillRecords(PipelineFixture pipeline)
     {
@@ -99,11 +95,5 @@ public sealed class BackfillLaneTests
         return Scalar(db, "SELECT COUNT(*) FROM records WHERE dev LIKE 'BF-%'");
     }
 
-    private static long Scalar(SqliteConnection db, string sql, long n = 0)
-    {
-        using var command = db.CreateCommand();
-        command.CommandText = sql;
-        command.Parameters.AddWithValue("@n", n);
-        return (long)command.ExecuteScalar()!;
-    }
+    private static long Scalar(System.Data.Common.DbConnection db, string sql, long n = 0) => db.ExecuteScalar<long>(sql, new { n });
 }

@@ -49,13 +49,23 @@ public sealed class BackfillOrderTests(PipelineFixture pipeline)
         await pipeline.Eventually(() => Task.FromResult(pipeline.JournalCount("GW-SHUF-1")), n => n == minutes.Count, "every shuffled record");
         await pipeline.Eventually(() => Task.FromResult(pipeline.JournalCount("GW-ORD-1")), n => n == minutes.Count, "every ordered record");
         var expected = await pipeline.Eventually(async () => Shape(await pipeline.Leads("E-ORDERED")), l => l.Count >= 4, "the time-ordered leads");
-        var actual = await pipeline.Eventually(async () => Shape(await pipeline.Leads("E-SHUFFLED")), l => l.SequenceEqual(expected), "the shuffled leads to settle", 60);
-        Assert.Equal(expected, actual);
+        List<string> actual;
+        try
+        {
+            actual = await pipeline.Eventually(async () => Shape(await pipeline.Leads("E-SHUFFLED")), l => l.SequenceEqual(expected), "the shuffled leads to settle", 60);
+        }
+        catch (TimeoutException)
+        {
+            actual = Shape(await pipeline.Leads("E-SHUFFLED"));
+        }
+        Assert.True(expected.SequenceEqual(actual), $"time order:\n  {string.Join("\n  ", expected)}\nshuffled:\n  {string.Join("\n  ", actual)}");
     }
 
-    /// <summary>What a lead says about the records (not when or how it was raised), for open leads.</summary>
+    /// <summary>What a lead says about the records (not when or how it was raised), for open leads judged from the records:
+    /// a suspected evasion by silence is what the fleet saw live (the gateway quiet while its restaurant was open), so it
+    /// depends on when each twin's stream arrived, which is not what this test compares.</summary>
     private static List<string> Shape(JsonArray leads) => leads
-        .Where(l => (string)l!["status"]! is not ("merged" or "withdrawn"))
+        .Where(l => (string)l!["status"]! is not ("merged" or "withdrawn") && (string)l["rule"]! != "fume.suspected_evasion")
         .Select(l => $"{l!["rule"]} {l["start"]} {l["end"]} {(double)l["value"]!:R}")
         .Order(StringComparer.Ordinal).ToList();
 }
