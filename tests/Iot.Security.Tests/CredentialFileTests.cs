@@ -73,8 +73,74 @@ public sealed class CredentialFileTests : IDisposable
 
         // Whoever wrote last wrote everything, in the order every change was committed.
         var users = File.ReadAllLines(options.PasswordFile).Select(l => l.Split(':')[0]).ToList();
-        Assert.Equal(["NS-0001", "NS-0003", "fleet@fleet-a", "fleet@fleet-b"], users);
+        Assert.Equal(["NS-0001", "NS-0003", "fleet@fleet-a", "fleet@fleet-b"], users.Order(StringComparer.Ordinal));
         Assert.Contains("user NS-0002\ntopic deny #\n", File.ReadAllText(options.AclFile));
+    }
+
+    [Fact]
+    public void New_accounts_are_appended_and_a_new_password_or_a_revocation_rewrites_the_file()
+    {
+        using var database = new FleetDatabase($"Data Source={Path.Combine(_directory, "fleet.db")}");
+        database.Migrate();
+        var options = new BrokerSecurityOptions { PasswordFile = Path.Combine(_directory, "m", "passwords"), AclFile = Path.Combine(_directory, "m", "acl") };
+        using var accounts = new BrokerAccounts(database, options, () => { });
+        accounts.Apply();
+        var first = accounts.CreateDevice("NS-0001");
+        var inode = Inode(options.PasswordFile);
+        accounts.CreateDevice("NS-0002");
+        accounts.CreateDevice("NS-0003");
+        Assert.Equal(inode, Inode(options.PasswordFile)); // appended in place, not replaced
+
+        var replaced = accounts.CreateDevice("NS-0001"); // a new password: the old line must go
+        Assert.NotEqual(inode, Inode(options.PasswordFile));
+        Assert.True(accounts.RevokeDevice("NS-0002"));
+        var lines = File.ReadAllLines(options.PasswordFile);
+        Assert.Equal(["NS-0001", "NS-0003"], lines.Select(l => l.Split(':')[0]).Order(StringComparer.Ordinal));
+        var hash = lines.Single(l => l.StartsWith("NS-0001:", StringComparison.Ordinal))["NS-0001:".Length..];
+        Assert.True(MosquittoPassword.Verify(replaced.Password, hash));
+        Assert.False(MosquittoPassword.Verify(first.Password, hash));
+        Assert.Contains("user NS-0002\ntopic deny #\n", File.ReadAllText(options.AclFile));
+
+        // Written by someone else meanwhile (another instance, an operator): the next change rewrites, never appends to it.
+        File.WriteAllText(options.PasswordFile, "stranger:$7$x\n");
+        accounts.CreateDevice("NS-0004");
+        Assert.Equal(["NS-0001", "NS-0003", "NS-0004"], File.ReadAllLines(options.PasswordFile).Select(l => l.Split(':')[0]).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Changes_made_while_the_broker_reloads_share_the_next_write()
+    {
+        using var database = new FleetDatabase($"Data Source={Path.Combine(_directory, "fleet.db")}");
+        database.Migrate();
+        var options = new BrokerSecurityOptions { PasswordFile = Path.Combine(_directory, "m", "passwords"), AclFile = Path.Combine(_directory, "m", "acl") };
+        using var inReload = new SemaphoreSlim(0);
+        using var release = new ManualResetEventSlim();
+        var reloads = 0;
+        using var accounts = new BrokerAccounts(database, options, () =>
+        {
+            if (Interlocked.Increment(ref reloads) != 1) return;
+            inReload.Release();
+            release.Wait();
+        });
+        var first = accounts.CreateDeviceAsync("NS-0001");
+        Assert.True(await inReload.WaitAsync(TimeSpan.FromSeconds(10)), "the first write never reached the reload");
+        // Fifty registrations while the broker reloads: each is stored and waits for the next write when its call returns.
+        var burst = Enumerable.Range(2, 50).Select(i => accounts.CreateDeviceAsync($"NS-{i:D4}")).ToList();
+        Assert.All(burst, b => Assert.False(b.IsCompleted));
+        release.Set();
+        await Task.WhenAll([first, .. burst]).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(2, accounts.Writes);
+        Assert.Equal(51, File.ReadAllLines(options.PasswordFile).Length);
+    }
+
+    /// <summary>The file's inode: an append keeps it, a replacement by rename does not.</summary>
+    private static long Inode(string path)
+    {
+        using var stat = Process.Start(new ProcessStartInfo("stat", ["-c", "%i", path]) { RedirectStandardOutput = true, UseShellExecute = false })!;
+        var inode = long.Parse(stat.StandardOutput.ReadToEnd().Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        stat.WaitForExit();
+        return inode;
     }
 
     [Fact]
@@ -140,11 +206,12 @@ public sealed class CredentialFileTests : IDisposable
         Assert.Throws<ArgumentException>(() => accounts.CreateDevice("ns-0001"));
         Assert.Throws<ArgumentException>(() => new BrokerAccounts(database, new BrokerSecurityOptions { FleetUserName = "FLEET" }, () => { }));
 
-        var passwords = File.ReadAllLines(options.PasswordFile);
-        Assert.Equal(["boot-NS-0002", "NS-0001", "fleet"], passwords.Select(l => l.Split(':')[0]));
-        Assert.True(MosquittoPassword.Verify(device.Password, passwords[1].Split(':')[1]));
-        Assert.True(MosquittoPassword.Verify(bootstrap.Password, passwords[0].Split(':')[1]));
-        Assert.True(MosquittoPassword.Verify(fleet.Password, passwords[2].Split(':')[1]));
+        // New accounts are appended (the order of lines means nothing to Mosquitto); one line each.
+        var passwords = File.ReadAllLines(options.PasswordFile).ToDictionary(l => l.Split(':')[0], l => l[(l.IndexOf(':') + 1)..]);
+        Assert.Equal(["NS-0001", "boot-NS-0002", "fleet"], passwords.Keys.Order(StringComparer.Ordinal));
+        Assert.True(MosquittoPassword.Verify(device.Password, passwords["NS-0001"]));
+        Assert.True(MosquittoPassword.Verify(bootstrap.Password, passwords["boot-NS-0002"]));
+        Assert.True(MosquittoPassword.Verify(fleet.Password, passwords["fleet"]));
         // Devices (password or certificate) share one pattern, so the file does not grow with the fleet; the other
         // accounts deny themselves the pattern's topics (AccessTests checks that against the broker).
         var acl = File.ReadAllText(options.AclFile);

@@ -101,14 +101,14 @@ public sealed class ReloadTests(SecuredBroker broker)
     }
 
     [Fact]
-    public async Task A_burst_of_registrations_shares_a_few_writes_and_every_device_connects()
+    public async Task A_burst_of_registrations_is_answered_only_with_working_accounts()
     {
         var writesBefore = broker.Accounts.Writes;
         var devices = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => Task.Run(() => broker.Accounts.CreateDeviceAsync(SecuredBroker.NewDeviceId()))));
-        // Two cores hash the passwords (about 1 ms each) while each write takes about as long, so arrivals overlap writes
-        // and share them; seen: 77 writes for 200. One write each would be 200.
+        // New accounts are appended, so writes are short and arrivals share them only when they overlap
+        // (CredentialFileTests shows the sharing); never more writes than registrations.
         var writes = broker.Accounts.Writes - writesBefore;
-        Assert.True(writes is >= 1 and <= 100, $"{writes} writes for 200 registrations");
+        Assert.True(writes is >= 1 and <= 200, $"{writes} writes for 200 registrations");
 
         // Every answer's account is in the files: each device logs in and may use its own topics and no other device's.
         var clients = new List<TestMqttClient>();

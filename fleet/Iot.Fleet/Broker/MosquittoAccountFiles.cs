@@ -21,6 +21,14 @@ public sealed class MosquittoAccountFiles : IBrokerAuthority, IDisposable
     private readonly Lock _signal = new();
     private readonly Timer _settle;
 
+    // What this process last wrote: the user names with a line in the password file, the files' state after the write
+    // (another fleet instance's write changes it) and the ACL text. A change that only adds accounts appends their lines,
+    // so registering a city's gateways one by one costs the same for the last as for the first.
+    private readonly HashSet<string> _passwordLines = new(StringComparer.Ordinal);
+    private FileStamp? _passwordWritten;
+    private FileStamp? _aclWritten;
+    private string? _aclText;
+
     /// <summary><paramref name="reload"/> makes the broker re-read its files; null sends SIGHUP to the
     /// process in <see cref="BrokerSecurityOptions.PidFile"/>.</summary>
     public MosquittoAccountFiles(BrokerSecurityOptions options, Action? reload = null)
@@ -55,12 +63,58 @@ public sealed class MosquittoAccountFiles : IBrokerAuthority, IDisposable
     {
         lock (_signal)
         {
-            WriteAtomically(_options.PasswordFile, PasswordFile(all));
-            WriteAtomically(_options.AclFile, AclFile(all));
+            var onlyNew = _passwordWritten is { } written && written == FileStamp.Of(_options.PasswordFile)
+                && changed.All(e => !e.Revoked && (e.PasswordHash is null || !_passwordLines.Contains(e.UserName)));
+            if (onlyNew) AppendPasswords(changed);
+            else RewritePasswords(all);
+            var acl = AclFile(all);
+            if (acl != _aclText || _aclWritten != FileStamp.Of(_options.AclFile))
+            {
+                WriteAtomically(_options.AclFile, acl);
+                _aclText = acl;
+                _aclWritten = FileStamp.Of(_options.AclFile);
+            }
             _reload();
             _settle.Change(SettleDelay, Timeout.InfiniteTimeSpan);
         }
     }
+
+    private void RewritePasswords(IReadOnlyCollection<BrokerAccountEntry> all)
+    {
+        WriteAtomically(_options.PasswordFile, PasswordFile(all));
+        _passwordLines.Clear();
+        foreach (var a in all.Where(HasPasswordLine)) _passwordLines.Add(a.UserName);
+        _passwordWritten = FileStamp.Of(_options.PasswordFile);
+    }
+
+    /// <summary>Appends the new accounts' lines and syncs them. The broker reloads only when told, after this, so it never
+    /// reads half a line; a crash in the middle leaves at most a broken last line, which matches no password and is gone
+    /// with the full rewrite at the fleet's next start.</summary>
+    private void AppendPasswords(IReadOnlyCollection<BrokerAccountEntry> added)
+    {
+        var lines = PasswordFile(added);
+        if (lines.Length > 0)
+        {
+            using var file = new FileStream(_options.PasswordFile, FileMode.Append, FileAccess.Write, FileShare.Read);
+            file.Write(Encoding.UTF8.GetBytes(lines));
+            file.Flush(flushToDisk: true);
+        }
+        foreach (var a in added.Where(HasPasswordLine)) _passwordLines.Add(a.UserName);
+        _passwordWritten = FileStamp.Of(_options.PasswordFile);
+    }
+
+    /// <summary>A file's length and last write, to tell whether someone else wrote it since.</summary>
+    private readonly record struct FileStamp(long Length, DateTime Modified)
+    {
+        public static FileStamp Of(string path)
+        {
+            var info = new FileInfo(path);
+            return info.Exists ? new FileStamp(info.Length, info.LastWriteTimeUtc) : new FileStamp(-1, default);
+        }
+    }
+
+    // Certificate devices and revoked accounts have no line: the certificate listener takes the CN instead of a password.
+    private static bool HasPasswordLine(BrokerAccountEntry a) => a.PasswordHash is not null && !a.Revoked;
 
     public void Dispose() => _settle.Dispose();
 
@@ -68,7 +122,10 @@ public sealed class MosquittoAccountFiles : IBrokerAuthority, IDisposable
     {
         try
         {
-            lock (_signal) _reload();
+            // Under the instances' lock too (taken first, as Apply's caller does): no reload while another instance appends.
+            using (Exclusive())
+            lock (_signal)
+                _reload();
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or FormatException or UnauthorizedAccessException)
         {
@@ -88,8 +145,7 @@ public sealed class MosquittoAccountFiles : IBrokerAuthority, IDisposable
     private static string PasswordFile(IEnumerable<BrokerAccountEntry> accounts)
     {
         var text = new StringBuilder();
-        // Certificate devices and revoked accounts have no line: the certificate listener takes the CN instead of a password.
-        foreach (var a in accounts.Where(a => a.PasswordHash is not null && !a.Revoked)) text.Append(a.UserName).Append(':').Append(a.PasswordHash).Append('\n');
+        foreach (var a in accounts.Where(HasPasswordLine)) text.Append(a.UserName).Append(':').Append(a.PasswordHash).Append('\n');
         return text.ToString();
     }
 
