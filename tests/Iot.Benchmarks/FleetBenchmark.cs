@@ -192,7 +192,7 @@ internal static class FleetBenchmark
         var p99 = Percentile(during, 0.99);
         Console.WriteLine($"  drain: {(drained is { } d ? $"{d.TotalSeconds:F1} s for {backlog:N0} records ({backlog / d.TotalSeconds:N0} records/s), from the gateways' start" : $"NOT DRAINED in {stormMinutes} min")}");
         Console.WriteLine($"  live breach → lead while the backlog drained: p50 {p50 * 1000:F0} ms, p99 {p99 * 1000:F0} ms, max {(during.Count > 0 ? during[^1] * 1000 : double.NaN):F0} ms " +
-            $"over {during.Count} leads ({missing} expected leads did not arrive)   target p99 ≤ 1,000 ms");
+            $"over {during.Count} leads ({missing} expected leads did not arrive; {latency.Retries} live PUBLISHes sent again after the broker's 10 s without PUBACK)   target p99 ≤ 1,000 ms");
         Console.WriteLine($"  CPU over the storm's {seconds:F0} s (user+sys): fleet {fleetCpu:F1} s, broker {brokerCpu:F1} s; peak RSS fleet {fleet.PeakRss / 1e6:F0} MB, broker {broker.PeakRss / 1e6:F0} MB");
 
         // The gateways run out their minutes and deliver what they hold; then sent and stored are compared.
@@ -264,7 +264,20 @@ internal static class FleetBenchmark
             var publishing = Stopwatch.GetTimestamp();
             try
             {
-                await client.PublishAsync($"iot/v1/{id}/telemetry", payload);
+                // As a gateway does: a PUBLISH the broker did not acknowledge in time is sent again (the latency still counts
+                // from the first attempt; the broker is busiest while thousands of gateways reconnect over TLS at once).
+                while (true)
+                {
+                    try
+                    {
+                        await client.PublishAsync($"iot/v1/{id}/telemetry", payload);
+                        break;
+                    }
+                    catch (MQTTnet.Exceptions.MqttCommunicationTimedOutException) when (!stop.IsCancellationRequested)
+                    {
+                        latency.Retried();
+                    }
+                }
                 // Only a breach the gateway sent whole (from its first minute) is its own episode's start.
                 if (phase == 19 && k >= 20) latency.Completing($"S{id}@{Iso(t - 9 * 60)}", publishing);
             }
@@ -378,6 +391,13 @@ internal static class FleetBenchmark
         private long _stormStart = long.MaxValue, _stormEnd = long.MaxValue;
 
         public int Count { get { lock (_arrived) return _arrived.Count; } }
+
+        private int _retries;
+
+        /// <summary>How many live PUBLISHes the broker did not acknowledge within the client's timeout (sent again).</summary>
+        public int Retries => Volatile.Read(ref _retries);
+
+        public void Retried() => Interlocked.Increment(ref _retries);
 
         public async Task ListenAsync(CancellationToken stop)
         {
