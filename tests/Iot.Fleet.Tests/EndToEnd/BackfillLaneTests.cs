@@ -40,7 +40,7 @@ public sealed class BackfillLaneTests
         await using var gateway = await pipeline.Gateway("GW-LIVE-1");
         foreach (var m in live[..9]) await gateway.PublishAsync("iot/v1/GW-LIVE-1/telemetry", Envelope("GW-LIVE-1", m));
         await pipeline.Eventually(() => Task.FromResult(pipeline.JournalCount("GW-LIVE-1")), n => n == 9, "the first nine live minutes stored");
-        Assert.Empty(await pipeline.Leads("E-LIVE"));
+        Assert.Empty(await pipeline.Leads("E-LIVE", "fume.purifier_off"));
 
         // Six hours from each of 200 gateways, oldest first in envelopes of 20 as the firmware's uplink sends them, every
         // record marked sent late from the store; the broker has all of it (PUBACK) before the live minute goes.
@@ -52,7 +52,7 @@ public sealed class BackfillLaneTests
                         .Select(i => ((uint)(i + 1), start + i * 60L, 32, $$"""{"fume":{{0.5 + i % 7 / 10.0}},"fan":1,"pur":1}"""))]));
         await gateway.PublishAsync("iot/v1/GW-LIVE-1/telemetry", Envelope("GW-LIVE-1", live[9]));
 
-        var leads = await pipeline.Eventually(() => pipeline.Leads("E-LIVE"), l => l.Count > 0, "the live breach's lead", 10);
+        var leads = await pipeline.Eventually(() => pipeline.Leads("E-LIVE", "fume.purifier_off"), l => l.Count > 0, "the live breach's lead", 10);
         var storedWhenLeadSeen = BackfillRecords(pipeline);
         Assert.Equal("fume.purifier_off", (string)leads[0]!["rule"]!);
         Assert.True(storedWhenLeadSeen < Devices * Minutes, $"the lead came only after the whole backfill ({storedWhenLeadSeen} records)");
