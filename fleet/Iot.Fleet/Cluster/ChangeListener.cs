@@ -20,12 +20,7 @@ public sealed class ChangeListener(FleetDatabase database, ILogger<ChangeListene
         {
             try
             {
-                var builder = new NpgsqlConnectionStringBuilder(database.PostgresConnectionString)
-                {
-                    Pooling = false, KeepAlive = 5, ApplicationName = "iot-fleet changes",
-                };
-                await using var session = new NpgsqlConnection(builder.ConnectionString);
-                await session.OpenAsync(stop);
+                await using var session = await database.OpenSessionAsync("iot-fleet changes", stop);
                 session.Notification += (_, e) => database.Delivered(e.Payload);
                 await using (var listen = new NpgsqlCommand($"LISTEN {FleetDatabase.ChangeChannel}", session))
                     await listen.ExecuteNonQueryAsync(stop);

@@ -17,6 +17,9 @@ public sealed class FleetInstances(FleetDatabase database, TimeProvider clock)
     /// <summary>Sessions older than this have expired at the broker (the ingest's session expiry): nothing left to read.</summary>
     public static readonly TimeSpan SessionExpiry = TimeSpan.FromDays(7);
 
+    /// <summary>True when other instances can share the database (PostgreSQL); on SQLite there is one, with nobody to beat for.</summary>
+    public bool Shared => database.Dialect == SqlDialect.Postgres;
+
     /// <summary>Says this instance is alive.</summary>
     public void Beat(string clientId)
     {

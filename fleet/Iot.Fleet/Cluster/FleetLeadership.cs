@@ -64,7 +64,7 @@ public sealed class FleetLeadership : BackgroundService
         {
             try
             {
-                await using var session = await OpenSessionAsync(stop);
+                await using var session = await _database.OpenSessionAsync("iot-fleet leadership", stop);
                 while (!await TryLockAsync(session, stop)) await Task.Delay(Interval, stop);
                 Begin();
                 _logger.LogWarning("This fleet instance leads now (term {Term}): it judges, watches and sends", Terms);
@@ -89,30 +89,6 @@ public sealed class FleetLeadership : BackgroundService
             }
         }
         End();
-    }
-
-    /// <summary>A connection of its own, outside the pool (a pooled one would keep the lock after it is returned), with
-    /// keepalives short enough that PostgreSQL notices a dead leader's machine in seconds.</summary>
-    private async Task<NpgsqlConnection> OpenSessionAsync(CancellationToken stop)
-    {
-        var builder = new NpgsqlConnectionStringBuilder(_database.PostgresConnectionString)
-        {
-            Pooling = false, KeepAlive = 1, ApplicationName = "iot-fleet leadership", Timeout = 5,
-        };
-        var session = new NpgsqlConnection(builder.ConnectionString);
-        try
-        {
-            await session.OpenAsync(stop);
-            await using var keepalive = new NpgsqlCommand(
-                "SET tcp_keepalives_idle = 2; SET tcp_keepalives_interval = 1; SET tcp_keepalives_count = 3", session);
-            await keepalive.ExecuteNonQueryAsync(stop);
-            return session;
-        }
-        catch
-        {
-            await session.DisposeAsync();
-            throw;
-        }
     }
 
     private static async Task<bool> TryLockAsync(NpgsqlConnection session, CancellationToken stop)

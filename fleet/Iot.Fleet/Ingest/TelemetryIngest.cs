@@ -233,7 +233,8 @@ public sealed class TelemetryIngest(
     /// (<see cref="FleetInstances"/>) until they take them back.</summary>
     private async Task AdoptLoop(System.Threading.Channels.ChannelWriter<StoredBatch> toJudge, CancellationToken stop)
     {
-        if (instances is null) return;
+        // One instance on SQLite: a write a second for nobody to read.
+        if (instances is not { Shared: true }) return;
         await Task.Yield();
         var self = options.Value.ClientId;
         var adopted = new Dictionary<string, (Task Reading, CancellationTokenSource Stop)>(StringComparer.Ordinal);
@@ -244,7 +245,11 @@ public sealed class TelemetryIngest(
                 try
                 {
                     instances.Beat(self);
-                    foreach (var (peer, (reading, _)) in adopted.Where(p => p.Value.Reading.IsCompleted).ToList()) adopted.Remove(peer);
+                    foreach (var (peer, (_, done)) in adopted.Where(p => p.Value.Reading.IsCompleted).ToList())
+                    {
+                        done.Dispose();
+                        adopted.Remove(peer);
+                    }
                     if (Leading)
                         foreach (var peer in instances.Silent(self).Where(p => !adopted.ContainsKey(p)))
                         {

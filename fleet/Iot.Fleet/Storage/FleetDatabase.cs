@@ -117,8 +117,33 @@ public sealed class FleetDatabase : IDisposable
         }
     }
 
-    /// <summary>PostgreSQL's connection keywords (null on SQLite), for a session outside the pool (Operations/FleetLeadership).</summary>
+    /// <summary>PostgreSQL's connection keywords (null on SQLite).</summary>
     public string? PostgresConnectionString { get; }
+
+    /// <summary>A PostgreSQL session of its own, outside the pool (a pooled one would keep a session lock or a LISTEN after
+    /// it is returned), with TCP keepalives short enough that the server notices a dead peer within about 5 s
+    /// (Cluster/FleetLeadership, Cluster/ChangeListener). Only on PostgreSQL.</summary>
+    public async Task<NpgsqlConnection> OpenSessionAsync(string applicationName, CancellationToken stop)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(PostgresConnectionString ?? throw new InvalidOperationException("a session needs PostgreSQL"))
+        {
+            Pooling = false, KeepAlive = 1, ApplicationName = applicationName, Timeout = 5,
+        };
+        var session = new NpgsqlConnection(builder.ConnectionString);
+        try
+        {
+            await session.OpenAsync(stop);
+            await using var keepalive = new NpgsqlCommand(
+                "SET tcp_keepalives_idle = 2; SET tcp_keepalives_interval = 1; SET tcp_keepalives_count = 3", session);
+            await keepalive.ExecuteNonQueryAsync(stop);
+            return session;
+        }
+        catch
+        {
+            await session.DisposeAsync();
+            throw;
+        }
+    }
 
     /// <summary>A SQLite file, or whatever <paramref name="connectionString"/> names (the tests' way in).</summary>
     public FleetDatabase(string connectionString) : this(new DatabaseOptions { ConnectionString = connectionString })
