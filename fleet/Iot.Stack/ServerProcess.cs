@@ -12,8 +12,13 @@ public sealed class ServerProcess : IDisposable
     private readonly Process _process;
     private readonly StringBuilder _log = new();
     private readonly object _logLock = new();
+    private StreamWriter? _fullLog;
 
     private ServerProcess(Process process) => _process = process;
+
+    /// <summary>Set to a folder, every server's whole output is also written to `name.log` there (for benchmarks and
+    /// diagnosis: <see cref="RecentOutput"/> keeps only the last lines).</summary>
+    public const string LogFolderVariable = "IOT_SERVER_LOGS";
 
     /// <summary>Name shown in errors and logs.</summary>
     public required string Name { get; init; }
@@ -60,6 +65,11 @@ public sealed class ServerProcess : IDisposable
         info.ArgumentList.Add(script);
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var server = new ServerProcess(process) { Name = name };
+        if (Environment.GetEnvironmentVariable(LogFolderVariable) is { Length: > 0 } folder)
+        {
+            Directory.CreateDirectory(folder);
+            server._fullLog = new StreamWriter(Path.Combine(folder, $"{string.Concat(name.Split(Path.GetInvalidFileNameChars()))}.log"), append: true) { AutoFlush = true };
+        }
         process.OutputDataReceived += (_, e) => server.Append(e.Data);
         process.ErrorDataReceived += (_, e) => server.Append(e.Data);
         process.Start();
@@ -118,6 +128,11 @@ public sealed class ServerProcess : IDisposable
     {
         Stop(TimeSpan.FromSeconds(5));
         _process.Dispose();
+        lock (_logLock)
+        {
+            _fullLog?.Dispose();
+            _fullLog = null;
+        }
     }
 
     private void Append(string? line)
@@ -127,6 +142,7 @@ public sealed class ServerProcess : IDisposable
         {
             if (_log.Length > 16_000) _log.Remove(0, _log.Length - 8_000);
             _log.AppendLine(line);
+            _fullLog?.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} {line}");
         }
     }
 

@@ -10,9 +10,11 @@ return args.FirstOrDefault() switch
     "storage" => await StorageBenchmark.Run(sites: Arg("--sites", 600), days: Arg("--days", 16), hotDays: Arg("--hot-days", 14)),
     "registration" => await RegistrationBenchmark.Run(devices: Arg("--devices", 2000), parallel: Arg("--parallel", 1)),
     "fleet" => await FleetBenchmark.Run(gateways: Arg("--gateways", 10_000), minutes: Arg("--minutes", 10), parallel: Arg("--parallel", 1),
-        perProcess: Arg("--per-process", 2500), storm: !args.Contains("--no-storm"), live: Arg("--live", 50), stormMinutes: Arg("--storm-minutes", 12)),
+        perProcess: Arg("--per-process", 2500), storm: !args.Contains("--no-storm"), live: Arg("--live", 50), stormMinutes: Arg("--storm-minutes", 12),
+        allAtOnce: args.Contains("--all-at-once")),
     "storm" => await FleetBenchmark.Run(gateways: Arg("--gateways", 10_000), minutes: 0, parallel: Arg("--parallel", 1),
-        perProcess: Arg("--per-process", 2500), storm: true, live: Arg("--live", 50), stormMinutes: Arg("--storm-minutes", 12)),
+        perProcess: Arg("--per-process", 2500), storm: true, live: Arg("--live", 50), stormMinutes: Arg("--storm-minutes", 12),
+        allAtOnce: args.Contains("--all-at-once")),
     "year" => await YearBenchmark.Run(gateways: Arg("--gateways", 10_000), leads: Arg("--leads", 200_000), evidence: Arg("--evidence", 20_000), samples: Arg("--samples", 500)),
     _ => Usage(),
 };
@@ -31,8 +33,8 @@ static int Usage()
     Console.Error.WriteLine("       ./iot bench firmware [--minutes N] [--records N]");
     Console.Error.WriteLine("       ./iot bench storage [--sites N] [--days N] [--hot-days N]");
     Console.Error.WriteLine("       ./iot bench registration [--devices N] [--parallel N]");
-    Console.Error.WriteLine("       ./iot bench fleet [--gateways 10000] [--minutes 10] [--parallel 1] [--per-process 2500] [--no-storm] [--live 50] [--storm-minutes 12]");
-    Console.Error.WriteLine("       ./iot bench storm [--gateways 10000] [--parallel 1] [--per-process 2500] [--live 50] [--storm-minutes 12]");
+    Console.Error.WriteLine("       ./iot bench fleet [--gateways 10000] [--minutes 10] [--parallel 1] [--per-process 2500] [--no-storm] [--live 50] [--storm-minutes 12] [--all-at-once]");
+    Console.Error.WriteLine("       ./iot bench storm [--gateways 10000] [--parallel 1] [--per-process 2500] [--live 50] [--storm-minutes 12] [--all-at-once]");
     Console.Error.WriteLine("       ./iot bench year [--gateways N] [--leads N] [--evidence N] [--samples N]");
     return 2;
 }

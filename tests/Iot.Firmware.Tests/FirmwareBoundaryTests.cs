@@ -55,7 +55,7 @@ public class FirmwareBoundaryTests
     }
 
     private List<(string? Fw, uint[] Seqs)> Envelopes() =>
-        _mqtt.Published.Where(p => p.Topic == $"iot/v1/{Dev}/telemetry").Select(p =>
+        _mqtt.Envelopes(Dev).Select(p =>
         {
             var root = JsonDocument.Parse(p.Payload).RootElement;
             string? fw = root.TryGetProperty("fw", out var f) ? f.GetString() : null;

@@ -54,7 +54,7 @@ public class GatewayRuntimeTests
     }
 
     private List<Rec> Telemetry() =>
-        _mqtt.Published.Where(p => p.Topic == $"iot/v1/{Dev}/telemetry")
+        _mqtt.Envelopes(Dev)
             .SelectMany(p => JsonDocument.Parse(p.Payload).RootElement.GetProperty("recs").EnumerateArray())
             .Select(r => new Rec(r.GetProperty("seq").GetUInt32(), r.GetProperty("t").GetInt64(), r.GetProperty("q").GetInt32(), r.GetProperty("m").Clone()))
             .ToList();
@@ -288,7 +288,7 @@ public class GatewayRuntimeSteadyStateTests
             clock.MonotonicMs += 1000;
         }
 
-        var recs = mqtt.Published.Where(p => p.Topic.EndsWith("/telemetry"))
+        var recs = mqtt.Published.Where(p => FakeMqttLink.CarriesRecords(p.Topic))
             .Select(p => JsonDocument.Parse(p.Payload).RootElement.GetProperty("recs")[0]).ToList();
         Assert.Equal(2, recs.Count);
         Assert.Equal(0, recs[0].GetProperty("q").GetInt32());

@@ -41,7 +41,8 @@ public class TelemetryUplinkTests
         var uplink = Uplink();
 
         Assert.Equal(4, uplink.Step());
-        Assert.Equal("iot/v1/NS-0001/telemetry", _mqtt.Published[0].Topic);
+        // Ten minutes old: late, so on the backfill topic (below).
+        Assert.Equal("iot/v1/NS-0001/backfill", _mqtt.Published[0].Topic);
         Assert.Equal([1u, 2u, 3u, 4u], Seqs(_mqtt.Published[0].Payload));
         Assert.Equal(0, uplink.Step()); // waiting for the PUBACK
         Assert.Equal(6, _journal.Pending);
@@ -98,6 +99,37 @@ public class TelemetryUplinkTests
         var rec = JsonDocument.Parse(_mqtt.Published[0].Payload).RootElement.GetProperty("recs")[0];
         Assert.Equal(T0, rec.GetProperty("t").GetInt64());
         Assert.Equal(QualityBits.Backfill, rec.GetProperty("q").GetInt32());
+    }
+
+    [Fact]
+    public void Late_records_go_on_the_backfill_topic_and_fresh_ones_on_telemetry()
+    {
+        // Three hours offline: 180 minutes in the journal, then the link returns with one more minute just measured.
+        for (int m = 0; m < 180; m++) Record(m);
+        _clock.UtcSeconds = T0 + 180 * 60 + 60;
+        Record(180);
+        var uplink = Uplink(batch: 50);
+
+        var topics = new List<string>();
+        while (uplink.Step() > 0)
+        {
+            var sent = _mqtt.Published[^1];
+            topics.Add(sent.Topic);
+            var late = JsonDocument.Parse(sent.Payload).RootElement.GetProperty("recs").EnumerateArray()
+                .Select(r => (r.GetProperty("q").GetInt32() & QualityBits.Backfill) != 0).ToArray();
+            // The topic follows the envelope's oldest record: late ones on backfill, an envelope of fresh ones on telemetry.
+            Assert.Equal(late[0] ? "iot/v1/NS-0001/backfill" : "iot/v1/NS-0001/telemetry", sent.Topic);
+            _mqtt.Acknowledge(sent.Id);
+        }
+        Assert.Equal(0, _journal.Pending);
+        // 181 records in envelopes of 50, the last one late at its start and fresh at its end: all four on backfill.
+        Assert.Equal(Enumerable.Repeat("iot/v1/NS-0001/backfill", 4), topics);
+
+        // Once caught up, each new minute goes out live on telemetry.
+        _clock.UtcSeconds += 60;
+        Record(181);
+        uplink.Step();
+        Assert.Equal("iot/v1/NS-0001/telemetry", _mqtt.Published[^1].Topic);
     }
 
     [Fact]

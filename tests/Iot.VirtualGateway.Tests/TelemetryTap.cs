@@ -5,7 +5,7 @@ using MQTTnet;
 
 namespace Iot.VirtualGateway.Tests;
 
-/// <summary>One record as it arrived on iot/v1/{dev}/telemetry.</summary>
+/// <summary>One record as it arrived on iot/v1/{dev}/telemetry or, sent late, on iot/v1/{dev}/backfill.</summary>
 public sealed record ReceivedRecord(string Dev, uint Seq, long T, int Q, JsonElement M)
 {
     public double Value(string channel) => M.GetProperty(channel).GetDouble();
@@ -35,7 +35,7 @@ public sealed class TelemetryTap : IAsyncDisposable
     /// <summary>Records in arrival order (duplicates included).</summary>
     public IReadOnlyList<ReceivedRecord> Records => _records.ToArray();
 
-    /// <summary>Non-telemetry messages (status, events).</summary>
+    /// <summary>Messages without records (status, events).</summary>
     public IReadOnlyList<MqttApplicationMessage> Other => _other.ToArray();
 
     /// <summary>Waits until the distinct (dev, seq) count reaches expected.</summary>
@@ -55,7 +55,7 @@ public sealed class TelemetryTap : IAsyncDisposable
     {
         await foreach (var message in _client.Messages.ReadAllAsync())
         {
-            if (!message.Topic.EndsWith("/telemetry"))
+            if (!message.Topic.EndsWith("/telemetry") && !message.Topic.EndsWith("/backfill"))
             {
                 _other.Enqueue(message);
                 continue;

@@ -31,7 +31,7 @@ public sealed class VirtualFleetTests(BrokerFixture broker, ITestOutputHelper ou
     [Fact]
     public async Task Each_gateway_publishes_one_record_per_minute_with_the_scenarios_values_and_bits()
     {
-        await using var tap = await TelemetryTap.StartAsync(broker.Host, broker.Port, "iot/v1/+/telemetry", "iot/v1/+/event");
+        await using var tap = await TelemetryTap.StartAsync(broker.Host, broker.Port, "iot/v1/+/telemetry", "iot/v1/+/backfill", "iot/v1/+/event");
         await using var runner = Runner("""
             duration: 6m
             devices:
@@ -109,7 +109,7 @@ public sealed class VirtualFleetTests(BrokerFixture broker, ITestOutputHelper ou
     [Fact]
     public async Task An_outage_delivers_every_record_after_reconnect_oldest_first_with_the_backfill_bit()
     {
-        await using var tap = await TelemetryTap.StartAsync(broker.Host, broker.Port, "iot/v1/+/telemetry");
+        await using var tap = await TelemetryTap.StartAsync(broker.Host, broker.Port, "iot/v1/+/telemetry", "iot/v1/+/backfill");
         await using var runner = Runner("""
             duration: 20m
             devices:
@@ -140,7 +140,7 @@ public sealed class VirtualFleetTests(BrokerFixture broker, ITestOutputHelper ou
     [Fact]
     public async Task A_reboot_keeps_seq_increasing_and_counts_the_boot()
     {
-        await using var tap = await TelemetryTap.StartAsync(broker.Host, broker.Port, "iot/v1/+/telemetry");
+        await using var tap = await TelemetryTap.StartAsync(broker.Host, broker.Port, "iot/v1/+/telemetry", "iot/v1/+/backfill");
         await using var runner = Runner("""
             duration: 8m
             devices:
@@ -167,7 +167,7 @@ public sealed class VirtualFleetTests(BrokerFixture broker, ITestOutputHelper ou
     public async Task Twelve_hundred_gateways_in_one_process_deliver_every_record()
     {
         const int gateways = 1200, minutes = 3;
-        await using var tap = await TelemetryTap.StartAsync(broker.Host, broker.Port, "iot/v1/+/telemetry");
+        await using var tap = await TelemetryTap.StartAsync(broker.Host, broker.Port, "iot/v1/+/telemetry", "iot/v1/+/backfill");
         var clock = Stopwatch.StartNew();
         await using var runner = Runner($$$"""
             duration: {{{minutes}}}m

@@ -30,8 +30,14 @@ namespace Iot.Contract
         /// <summary>The bits to send for a stored record at time nowUtc: adds Backfill when it is late.</summary>
         public static int ForSending(int storedBits, long windowStart, int durationSeconds, long nowUtc)
         {
-            if (nowUtc - (windowStart + durationSeconds) > BackfillAfterSeconds) return storedBits | Backfill;
+            if (IsLate(windowStart, durationSeconds, nowUtc)) return storedBits | Backfill;
             return storedBits;
+        }
+
+        /// <summary>True when a record of this window, sent at nowUtc, leaves the store late (it carries the backfill bit).</summary>
+        public static bool IsLate(long windowStart, int durationSeconds, long nowUtc)
+        {
+            return nowUtc - (windowStart + durationSeconds) > BackfillAfterSeconds;
         }
     }
 }

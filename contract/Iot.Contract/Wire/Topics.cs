@@ -10,6 +10,14 @@ namespace Iot.Contract
         public const string Root = "iot/v1";
         /// <summary>Minute records, device to fleet (QoS 1).</summary>
         public const string Telemetry = "telemetry";
+        /// <summary>
+        /// Minute records sent late from the device's store (an envelope whose oldest record carries the backfill bit),
+        /// device to fleet (QoS 1); the same envelope as <see cref="Telemetry"/>. A project topic beside wire protocol v1
+        /// (contract/README.md): the fleet reads it through a session of its own, so live records never queue behind a
+        /// city's backfill in the broker. The fleet still takes backfill on <see cref="Telemetry"/> from gateways that
+        /// do not use it.
+        /// </summary>
+        public const string Backfill = "backfill";
         /// <summary>Events, device to fleet (QoS 1).</summary>
         public const string Event = "event";
         /// <summary>Status, device to fleet (retained).</summary>
@@ -67,6 +75,7 @@ namespace Iot.Contract
         public DeviceTopics(string dev)
         {
             Telemetry = Topics.For(dev, Topics.Telemetry);
+            Backfill = Topics.For(dev, Topics.Backfill);
             Event = Topics.For(dev, Topics.Event);
             Status = Topics.For(dev, Topics.Status);
             Config = Topics.For(dev, Topics.Config);
@@ -78,6 +87,8 @@ namespace Iot.Contract
 
         /// <summary>iot/v1/{id}/telemetry</summary>
         public string Telemetry { get; private set; }
+        /// <summary>iot/v1/{id}/backfill</summary>
+        public string Backfill { get; private set; }
         /// <summary>iot/v1/{id}/event</summary>
         public string Event { get; private set; }
         /// <summary>iot/v1/{id}/status (retained)</summary>

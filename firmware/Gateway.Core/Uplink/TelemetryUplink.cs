@@ -9,7 +9,8 @@ using Iot.Gateway.Telemetry;
 namespace Iot.Gateway.Uplink
 {
     /// <summary>
-    /// Drains the journal to the broker, oldest first, one envelope in flight at a time: a batch is removed
+    /// Drains the journal to the broker, oldest first, one envelope in flight at a time (late records on the backfill
+    /// topic, the others on telemetry): a batch is removed
     /// from the journal only when its PUBACK arrives; after a disconnect or a PUBACK timeout the same records
     /// are sent again (the fleet de-duplicates by dev and seq). Call Step from the main loop.
     /// <para>
@@ -27,6 +28,7 @@ namespace Iot.Gateway.Uplink
         private readonly JsonWriter _writer;
         private readonly MinuteRecord[] _batch;
         private readonly string _topic;
+        private readonly string _backfillTopic;
         private readonly string _dev;
         private readonly string _firmware;
         private readonly uint _boot;
@@ -51,6 +53,7 @@ namespace Iot.Gateway.Uplink
             _journal = journal;
             _clock = clock;
             _topic = topics.Telemetry;
+            _backfillTopic = topics.Backfill;
             _dev = dev;
             _firmware = firmware;
             _boot = boot;
@@ -128,7 +131,10 @@ namespace Iot.Gateway.Uplink
             int count = TelemetryEncoder.WriteEnvelope(_writer, _dev, older ? _previousFirmware : _firmware, _boot, _batch, 0, take, _clock.UtcSeconds, _mac);
             if (count == 0) return 0;
 
-            int id = _mqtt.Publish(_topic, _writer.Buffer, _writer.Length, false);
+            // Late records (oldest first: when the first is not late, none is) go on the backfill topic, which the fleet
+            // reads apart from live ones, so a whole city's replay after an outage never delays a live breach.
+            string topic = QualityBits.IsLate(_batch[0].T, _batch[0].Dur, _clock.UtcSeconds) ? _backfillTopic : _topic;
+            int id = _mqtt.Publish(topic, _writer.Buffer, _writer.Length, false);
             if (id < 0) return 0;
             _inflightId = id;
             _inflightCount = count;

@@ -25,6 +25,10 @@ public sealed class FleetMqttOptions
     /// <summary>Messages moved from the ingest's backfill lane into the journal per transaction (Ingest/IngestBacklog).</summary>
     public int BacklogBatch { get; set; } = 20;
 
+    /// <summary>Messages of the backfill topic written into the lane per transaction: small, so a live batch waits for
+    /// the store at most one such step (about a megabyte).</summary>
+    public int BackfillReceiveBatch { get; set; } = 100;
+
     /// <summary>Telemetry messages one device may send per second, after a burst of 30 s worth (0: no limit).</summary>
     public double DeviceMessagesPerSecond { get; set; } = 50;
 }

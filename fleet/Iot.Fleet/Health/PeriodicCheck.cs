@@ -11,6 +11,8 @@ public static class PeriodicCheck
         {
             try
             {
+                // A check that takes a good part of its interval holds the database from others (ingest): it should show.
+                using var _ = SlowStep.Watch(logger, what, interval / 4 < TimeSpan.FromSeconds(2) ? interval / 4 : TimeSpan.FromSeconds(2));
                 check();
             }
             catch (Exception e) when (e is not OperationCanceledException)

@@ -14,7 +14,7 @@ public sealed class DeviceRateLimits(TimeProvider clock, double telemetryPerSeco
     /// configurable (Mqtt:DeviceMessagesPerSecond, 0 = no limit, as the ingest benchmark needs).</summary>
     private (double Burst, double PerSecond) Limit(string kind) => kind switch
     {
-        Topics.Telemetry => (telemetryPerSecond * 30, telemetryPerSecond),
+        Topics.Telemetry or Topics.Backfill => (telemetryPerSecond * 30, telemetryPerSecond),
         Topics.Event => (120, 2),
         _ => (60, 1),
     };

@@ -39,8 +39,12 @@ public sealed class TelemetryIngest(
     FleetLeadership? leadership = null,
     FleetInstances? instances = null) : SupervisedService(health, logger, clock)
 {
-    /// <summary>Message kinds the ingest reads; the others belong to provisioning and OTA.</summary>
+    /// <summary>Message kinds the ingest reads through its live session; the others belong to provisioning and OTA.</summary>
     public static readonly string[] Kinds = [Topics.Telemetry, Topics.Event, Topics.Status];
+
+    /// <summary>The client id suffix of the session that reads the backfill topic: a queue of its own in the broker, so a
+    /// city's replay after an outage never stands between a live record and the fleet.</summary>
+    public const string BackfillSessionSuffix = "-backfill";
 
     /// <summary>The stages' names in /healthz.</summary>
     public const string IngestStage = "ingest", JudgingStage = "judging", BacklogStage = "backlog";
@@ -82,6 +86,7 @@ public sealed class TelemetryIngest(
         using var foreignStop = CancellationTokenSource.CreateLinkedTokenSource(failed.Token);
         var foreign = ForeignLoop(toJudge.Writer, foreignStop.Token, failed);
         var backfill = BackfillLoop(toJudge, foreignStop.Token, failed);
+        var lateReading = ReadBackfillTopic(foreignStop.Token, failed);
         var adopting = AdoptLoop(toJudge.Writer, foreignStop.Token);
         try
         {
@@ -96,6 +101,7 @@ public sealed class TelemetryIngest(
             await foreignStop.CancelAsync();
             await foreign;
             await backfill;
+            await lateReading;
             await adopting;
             toJudge.Writer.TryComplete();
             counters.Ready = false;
@@ -171,6 +177,9 @@ public sealed class TelemetryIngest(
     /// <summary>How often the leader looks for records other instances stored when its own ingest brings none.</summary>
     public static readonly TimeSpan FollowInterval = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>A step of the ingest that holds it longer is logged (<see cref="SlowStep"/>): live records wait behind it.</summary>
+    private static readonly TimeSpan SlowStepThreshold = TimeSpan.FromSeconds(1);
+
     private bool Leading => leadership?.IsLeader ?? true;
 
     /// <summary>Judges stored batches in order while this instance leads, and what other instances store between them; a
@@ -206,6 +215,7 @@ public sealed class TelemetryIngest(
                 try
                 {
                     if (_engine is null) StartJudging();
+                    using var slow = SlowStep.Watch(Logger, "judging", SlowStepThreshold);
                     if (reader.TryRead(out var stored)) Judge(stored);
                     else if (CatchUp(long.MaxValue, long.MaxValue) > 0) Save();
                 }
@@ -286,8 +296,18 @@ public sealed class TelemetryIngest(
     {
         try
         {
-            Logger.LogWarning("Fleet instance {Peer} is silent: reading its MQTT session until it is back", peer);
-            await Receive(toJudge, stop, peer);
+            Logger.LogWarning("Fleet instance {Peer} is silent: reading its MQTT sessions until it is back", peer);
+            using var lateStop = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            var late = ReceiveBackfill(lateStop.Token, peer);
+            try
+            {
+                await Receive(toJudge, stop, peer);
+            }
+            finally
+            {
+                await lateStop.CancelAsync();
+                await ObserveBackfillEnd(late);
+            }
         }
         catch (Exception e) when (e is IOException or OperationCanceledException)
         {
@@ -333,9 +353,11 @@ public sealed class TelemetryIngest(
                 break;
             }
             while (batch.Count < o.MaxBatch && session.TryRead(out var more)) batch.Add(more);
-            await _storing.WaitAsync(stop);
+            using (SlowStep.Watch(Logger, "waiting for the backfill lane's step", SlowStepThreshold, batch.Count))
+                await _storing.WaitAsync(stop);
             try
             {
+                using var slow = SlowStep.Watch(Logger, "storing received messages (live, and backfill into its lane)", SlowStepThreshold, batch.Count);
                 // A failure here (disk full, database gone) acknowledges nothing: the stage restarts (reading the
                 // lane's counts again) and the broker sends the batch again.
                 // The live part first: durable, it goes to the rules while the backfill part is written to its lane.
@@ -348,6 +370,91 @@ public sealed class TelemetryIngest(
                 }
                 backlog.Add(late, Clock.GetUtcNow());
                 // Everything durable: acknowledged in arrival order.
+                foreach (var message in batch) await message.AcknowledgeAsync(stop);
+                if (late.Count > 0) _backlogAdded.Release();
+            }
+            finally
+            {
+                _storing.Release();
+            }
+        }
+    }
+
+    /// <summary>Reads this instance's backfill session; its failure ends the stage (which restarts), as the live session's does.</summary>
+    private async Task ReadBackfillTopic(CancellationToken stop, CancellationTokenSource failed)
+    {
+        try
+        {
+            await ReceiveBackfill(stop);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        catch
+        {
+            await failed.CancelAsync();
+            throw;
+        }
+    }
+
+    private async Task ObserveBackfillEnd(Task late)
+    {
+        try
+        {
+            await late;
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException)
+        {
+            Logger.LogWarning("Stopped reading an adopted backfill session: {Reason}", e.Message);
+        }
+    }
+
+    /// <summary>
+    /// Reads the backfill topic (<see cref="Topics.Backfill"/>) through a session of its own and writes each message as
+    /// it came into the backfill lane, <see cref="FleetMqttOptions.BackfillReceiveBatch"/> at a time, acknowledging once
+    /// durable; the lane's step later validates and stores them like any telemetry. A message that names no device is
+    /// rejected here the usual way.
+    /// </summary>
+    /// <param name="adopted">A silent instance's client id, whose backfill session this reads; null for this instance's.</param>
+    private async Task ReceiveBackfill(CancellationToken stop, string? adopted = null)
+    {
+        await Task.Yield();
+        var o = options.Value;
+        using var session = await mqtt.OpenAsync(BackfillSessionSuffix, logger, stop, session => session
+            .WithCleanStart(false)
+            .WithSessionExpiryInterval((uint)FleetInstances.SessionExpiry.TotalSeconds)
+            .WithReceiveMaximum((ushort)Math.Clamp(o.BackfillReceiveBatch * 4, 1, ushort.MaxValue)),
+            clientId: adopted is null ? null : adopted + BackfillSessionSuffix);
+        var prefix = string.IsNullOrEmpty(o.SharedGroup) ? "" : $"$share/{o.SharedGroup}/";
+        await session.SubscribeAsync([prefix + Topics.EveryDevice(Topics.Backfill)], stop);
+
+        var batch = new List<MqttApplicationMessageReceivedEventArgs>(o.BackfillReceiveBatch);
+        var late = new List<(string Device, ReceivedMessage Message)>();
+        var unnamed = new List<ReceivedMessage>();
+        while (!stop.IsCancellationRequested)
+        {
+            batch.Clear();
+            late.Clear();
+            unnamed.Clear();
+            batch.Add(await session.ReadAsync());
+            while (batch.Count < o.BackfillReceiveBatch && session.TryRead(out var more)) batch.Add(more);
+            await _storing.WaitAsync(stop);
+            try
+            {
+                using var slow = SlowStep.Watch(Logger, "writing the backfill topic's messages into the lane", SlowStepThreshold, batch.Count);
+                foreach (var e in batch)
+                {
+                    var message = ReceivedMessage.From(e.ApplicationMessage);
+                    if (Topics.TryParse(message.Topic, out var device, out _) && WireProtocol.DeviceId().IsMatch(device))
+                    {
+                        late.Add((device, message));
+                        _waiting[device] = _waiting.GetValueOrDefault(device) + 1;
+                        Interlocked.Increment(ref _waitingTotal);
+                    }
+                    else unnamed.Add(message);
+                }
+                if (unnamed.Count > 0) Handle(unnamed);
+                backlog.Add(late, Clock.GetUtcNow());
                 foreach (var message in batch) await message.AcknowledgeAsync(stop);
                 if (late.Count > 0) _backlogAdded.Release();
             }
@@ -400,6 +507,7 @@ public sealed class TelemetryIngest(
                 await _storing.WaitAsync(stop);
                 try
                 {
+                    using var slow = SlowStep.Watch(Logger, "moving backfill from its lane into the journal", SlowStepThreshold, options.Value.BacklogBatch);
                     var entries = backlog.Oldest(options.Value.BacklogBatch);
                     if (entries.Count == 0)
                     {
@@ -479,6 +587,7 @@ public sealed class TelemetryIngest(
                 switch (kind)
                 {
                     case Topics.Telemetry:
+                    case Topics.Backfill:
                         var envelope = MessageParser.ParseTelemetry(device, payload, now);
                         var proof = evidenceKeys.Verify(device, payload, envelope.Mac is not null);
                         accepted.Add(new AcceptedTelemetry(message.Topic, message.Payload.ToArray(), envelope, registry.SiteOf(device)?.Id) { Proof = proof });

@@ -62,6 +62,13 @@ public sealed class FakeMqttLink : IMqttLink, IMqttInbox
     }
     public List<(int Id, string Topic, string Payload, bool Retain)> Published { get; } = [];
 
+    /// <summary>True for a topic that carries a telemetry envelope: telemetry, or backfill for records sent late.</summary>
+    public static bool CarriesRecords(string topic) => topic.EndsWith("/telemetry") || topic.EndsWith("/backfill");
+
+    /// <summary>The telemetry envelopes <paramref name="device"/> published, live and late, in order.</summary>
+    public IEnumerable<(int Id, string Topic, string Payload, bool Retain)> Envelopes(string device) =>
+        Published.Where(p => p.Topic == $"iot/v1/{device}/telemetry" || p.Topic == $"iot/v1/{device}/backfill");
+
     public int Publish(string topic, byte[] payload, int length, bool retain)
     {
         if (!IsConnected) return -1;

@@ -16,8 +16,12 @@ public sealed class BackfillLaneTests
 {
     private const int Devices = 200, Minutes = 360, PerEnvelope = 20;
 
-    [Fact]
-    public async Task A_live_breach_is_judged_while_other_devices_backfill_is_queued_and_the_backfill_is_stored_once_across_a_crash()
+    /// <param name="topic">Where the gateways send their backfill: the backfill topic (this firmware; a broker queue of its
+    /// own) or telemetry (gateways that do not use it; sorted into the lane by its quality bit).</param>
+    [Theory]
+    [InlineData("backfill")]
+    [InlineData("telemetry")]
+    public async Task A_live_breach_is_judged_while_other_devices_backfill_is_queued_and_the_backfill_is_stored_once_across_a_crash(string topic)
     {
         // Two messages per step, so the lane drains slowly enough (tens of seconds) to watch it from a test; the order
         // of the lanes, not the step size, is what is tested.
@@ -48,7 +52,7 @@ public sealed class BackfillLaneTests
         await using (var backfill = await pipeline.Gateway("BF-LOADER"))
             for (var k = 0; k < Minutes / PerEnvelope; k++)
                 foreach (var id in ids)
-                    await backfill.PublishAsync($"iot/v1/{id}/telemetry", Envelope(id, [.. Enumerable.Range(k * PerEnvelope, PerEnvelope)
+                    await backfill.PublishAsync($"iot/v1/{id}/{topic}", Envelope(id, [.. Enumerable.Range(k * PerEnvelope, PerEnvelope)
                         .Select(i => ((uint)(i + 1), start + i * 60L, 32, $$"""{"fume":{{0.5 + i % 7 / 10.0}},"fan":1,"pur":1}"""))]));
         await gateway.PublishAsync("iot/v1/GW-LIVE-1/telemetry", Envelope("GW-LIVE-1", live[9]));
 
