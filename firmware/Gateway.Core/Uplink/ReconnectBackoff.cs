@@ -4,7 +4,8 @@ namespace Iot.Gateway.Uplink
 {
     /// <summary>
     /// Exponential reconnect delay with full jitter, so that a fleet that lost its broker does not come back
-    /// in lock-step: attempt n waits a random time in [base, min(cap, base * 2^n)].
+    /// in lock-step: attempt n waits a random time in [base, min(cap, base * 2^(n+1))]. The first retry is jittered too:
+    /// a broker restart drops every gateway in the same instant, and a fixed first delay would bring them all back in one.
     /// </summary>
     public sealed class ReconnectBackoff
     {
@@ -28,7 +29,7 @@ namespace Iot.Gateway.Uplink
         /// <summary>Delay before the next attempt, in milliseconds; each call counts one more failure.</summary>
         public int NextDelayMs()
         {
-            long ceiling = _baseMs;
+            long ceiling = _baseMs * 2L;
             for (int i = 0; i < _attempt && ceiling < _capMs; i++) ceiling *= 2;
             if (ceiling > _capMs) ceiling = _capMs;
             _attempt++;
