@@ -157,12 +157,9 @@ internal static class FleetBenchmark
 
         var fleet = new ProcessWatch(stack.Fleet.ProcessId);
         var broker = new ProcessWatch(stack.Broker.ProcessId);
-        fleet.StartCpu();
-        broker.StartCpu();
         // Progress from the fleet's own counter (cheap); the journal is counted exactly (a scan of millions of rows, which
         // would load the machine and pin SQLite's write-ahead log if done every second) only once the counter says enough.
         using var http = stack.Fleet.Http();
-        var storedAtStart = (await Queues(http)).Stored;
         // The gateways start with their network still down, as after a city's outage: each runtime's reconnect backoff
         // (full jitter, capped) has them try at times of their own, so they come back over the cap's span when the network
         // returns, not in one instant. --all-at-once: they connect as they start (a power return, or the old run).
@@ -174,6 +171,8 @@ internal static class FleetBenchmark
             await Task.Delay(TimeSpan.FromSeconds(networkBackAt));
         }
         var storedAtStart = (await Queues(http)).Stored;
+        fleet.StartCpu();
+        broker.StartCpu();
         var clock = Stopwatch.StartNew();
         latency.StormStarted(clock);
         TimeSpan? drained = null;
