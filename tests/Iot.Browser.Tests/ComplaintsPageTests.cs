@@ -65,6 +65,15 @@ public sealed partial class PagesTests
         await AssertFitsThePhone(page);
         await Shot(page, "42-complaint-answered");
 
+        // The phone in English: the same complaint in the glossary's English words, still no wider than the screen.
+        await page.ClickAsync("#lang");
+        await Expect(item).ToContainTextAsync("12345 hotline · restaurant fume");
+        await Expect(item.Locator(".pill")).ToHaveTextAsync("answered");
+        await Expect(page.Locator("header.bar nav a[href='/complaints/']")).ToHaveTextAsync("Complaints");
+        await AssertFitsThePhone(page);
+        await Shot(page, "42b-complaint-answered-english");
+        await page.ClickAsync("#lang");
+
         // The monthly report on the phone counts it by channel, and offers the register.
         await page.GotoAsync("/report/");
         await Expect(page.Locator("#complaintChannels tr[data-key=hotline_12345] td").Nth(1)).ToHaveTextAsync("1");
@@ -77,16 +86,29 @@ public sealed partial class PagesTests
         await Shot(page, "43-report-complaints");
         await page.Context.CloseAsync();
 
+        // A colleague records one whose text is markup (a complaint is what anybody wrote): it shows as text.
+        using (var colleague = await stack.SignIn(BrowserStack.Colleague, BrowserStack.ColleaguePassword))
+            Assert.Equal(System.Net.HttpStatusCode.Created, (await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(colleague, "/api/complaints",
+                new { receivedAt = DateTimeOffset.UtcNow.AddMinutes(-5), channel = "walk_in", kind = "noise", address = "<b>文三路</b>",
+                    text = "<img src=x onerror=\"document.title='pwned'\">夜里有人施工" })).StatusCode);
+
         // A desktop, in English.
         var desk = await NewPage(width: 1280);
         await SignIn(desk, "/complaints/");
         await desk.ClickAsync("#lang");
-        var answered = desk.Locator("#complaints li[data-complaint]");
+        var hostile = desk.Locator("#complaints li[data-state=unanswered]");
+        await Expect(hostile).ToContainTextAsync("<img src=x onerror=\"document.title='pwned'\">夜里有人施工");
+        await Expect(hostile).ToContainTextAsync("<b>文三路</b>");
+        await Expect(desk.Locator("#complaints img")).ToHaveCountAsync(0);
+        Assert.NotEqual("pwned", await desk.TitleAsync());
+        await Expect(desk.Locator("#counts dd[data-count=received]")).ToHaveTextAsync("2");
+        await Expect(desk.Locator("#counts dd[data-count=answerRate]")).ToHaveTextAsync("50.0%");
+        var answered = desk.Locator("#complaints li[data-state=answered]");
         await Expect(answered).ToContainTextAsync("12345 hotline · restaurant fume");
         await Expect(answered.Locator(".pill")).ToHaveTextAsync("answered");
         await Expect(answered).ToContainTextAsync("by phone");
         await Expect(desk.Locator("#counts dt[data-t=onTimeRate]")).ToHaveTextAsync("On-time rate");
-        await Expect(desk.Locator("#counts dd[data-count=onTimeRate]")).ToHaveTextAsync("100%");
+        await Expect(desk.Locator("#counts dd[data-count=onTimeRate]")).ToHaveTextAsync("50.0%");
         await Expect(desk.Locator("#answerDays")).ToContainTextAsync("within 7 calendar days");
         await Shot(desk, "44-complaints-desktop-english");
         await desk.GotoAsync("/report/");
