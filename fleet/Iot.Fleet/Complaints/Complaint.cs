@@ -70,6 +70,12 @@ public static class ComplaintRules
     public const int MaxReferenceLength = 64;
     public const int MaxNameLength = 50;
 
+    /// <summary>Answered on time: at most the answer days after it came in (the limit itself is on time).</summary>
+    public static bool OnTime(DateTimeOffset received, DateTimeOffset answered, TimeSpan within) => answered <= received + within;
+
+    /// <summary><see cref="OnTime"/> in SQL over `complaints`, with `@answerMs` the answer days in milliseconds (the report counts with it).</summary>
+    public const string OnTimeSql = "answered_at IS NOT NULL AND answered_at <= received_at + @answerMs";
+
     /// <summary>Complaints from before this are not the register's (a mistyped year).</summary>
     public static readonly DateTimeOffset Earliest = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
 

@@ -175,7 +175,7 @@ public sealed class ComplaintRegister(FleetDatabase database, TimeProvider clock
         var due = received + AnswerWithin;
         var answer = r.AnsweredAt is { } at
             ? new ComplaintAnswer(DateTimeOffset.FromUnixTimeMilliseconds(at).UtcDateTime, r.AnsweredBy ?? "", r.AnswerChannel ?? "", r.AnswerText ?? "",
-                DateTimeOffset.FromUnixTimeMilliseconds(at) <= due)
+                ComplaintRules.OnTime(received, DateTimeOffset.FromUnixTimeMilliseconds(at), AnswerWithin))
             : null;
         return new ComplaintView(r.Id, received.UtcDateTime, r.Channel, r.Kind, r.Site, r.SiteName, r.Address, r.Text, r.Contact is not null,
             withContact ? r.Contact : null, r.Lead, r.Reference, r.RecordedBy, DateTimeOffset.FromUnixTimeMilliseconds(r.RecordedAt).UtcDateTime, due.UtcDateTime,

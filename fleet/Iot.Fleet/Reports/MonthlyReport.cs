@@ -276,7 +276,7 @@ public sealed class MonthlyReport(FleetDatabase database, TimeProvider clock, Ev
                 $"""
                 SELECT {(column == "" ? "NULL" : column)} AS Key, COUNT(*) AS Received,
                     COALESCE(SUM(CASE WHEN answered_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS Answered,
-                    COALESCE(SUM(CASE WHEN answered_at IS NOT NULL AND answered_at <= received_at + @answerMs THEN 1 ELSE 0 END), 0) AS AnsweredOnTime
+                    COALESCE(SUM(CASE WHEN {ComplaintRules.OnTimeSql} THEN 1 ELSE 0 END), 0) AS AnsweredOnTime
                 FROM complaints WHERE received_at >= @fromMs AND received_at < @toMs{(column == "" ? "" : $" GROUP BY {column}")}
                 """, p)
             .Select(r => new ComplaintCount(r.Key, r.Received, r.Answered, r.AnsweredOnTime));
