@@ -5,6 +5,7 @@ using Iot.Fleet.Broker;
 using Iot.Fleet.Cases;
 using Iot.Fleet.Cluster;
 using Iot.Fleet.Commissioning;
+using Iot.Fleet.Complaints;
 using Iot.Fleet.Evidence;
 using Iot.Fleet.Forwarding;
 using Iot.Fleet.Glossary;
@@ -92,6 +93,7 @@ public static class FleetSetup
         services.AddSingleton<CalibrationWatch>();
         services.AddLeaderOnly<CalibrationWatch>();
         services.AddHostedService<BrokerQueueWatch>();
+        services.AddComplaints();
         services.AddClosedLoop();
         services.AddEvidence();
         services.AddProvisioning(builder.Configuration);
@@ -126,6 +128,7 @@ public static class FleetSetup
         app.MapProfilesApi();
         app.MapLeadsApi();
         app.MapClosedLoop();
+        app.MapComplaintsApi();
         app.MapEvidenceApi();
         app.MapProvisioningApi();
         app.MapCommissioningApi();

@@ -47,6 +47,10 @@ public static class Roles
     /// <summary>The meter register: meters a gateway reads, their type approval and calibration certificates.</summary>
     public static readonly string[] Metering = [Engineer];
 
+    /// <summary>The complaints register (投诉举报台账): recording, reading and answering complaints from the public. They name
+    /// the complainant (personal data), so only those who handle cases; engineers and installers need none of it.</summary>
+    public static readonly string[] Complaints = [Inspector];
+
     /// <summary>Recording that a lead's notice (告知书) was served on the party.</summary>
     public static readonly string[] Serving = [Inspector];
 

@@ -109,7 +109,10 @@ public static class CaseRules
     ];
 
     /// <summary>Where feedback (反馈) goes; the words are the glossary's (`feedback.{id}`).</summary>
-    public static readonly IReadOnlyList<string> FeedbackChannels = ["complainant", "party", "hotline_12345", "grid_platform"];
+    public static readonly IReadOnlyList<string> FeedbackChannels = [ComplainantChannel, "party", "hotline_12345", "grid_platform"];
+
+    /// <summary>Feedback to the complainant; it answers the complaints linked to the lead (Complaints/).</summary>
+    public const string ComplainantChannel = "complainant";
 
     public const int MaxFeedbackLength = 500;
 

@@ -5,6 +5,7 @@ using Dapper;
 using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
 using Iot.Fleet.Commissioning;
+using Iot.Fleet.Complaints;
 using Iot.Fleet.Leads;
 using Iot.Fleet.Notifications;
 using Iot.Fleet.Photos;
@@ -304,9 +305,14 @@ public sealed class CaseStore(FleetDatabase database, LeadStore leads, LeadFeed 
             throw new RefusalException($"the feedback is {text.Trim().Length} characters; at most {CaseRules.MaxFeedbackLength}", StatusCodes.Status400BadRequest);
         return Step(lead, CaseSteps.Feedback, actor, audit, (_, _, connection, tx) =>
         {
+            var now = clock.GetUtcNow();
             connection.Execute("INSERT INTO case_feedback (lead, channel, text, actor, at) VALUES (@lead, @channel, @text, @actor, @at)",
-                new { lead, channel, text = text.Trim(), actor, at = clock.GetUtcNow().ToUnixTimeMilliseconds() }, tx);
-            return Data(("channel", channel), ("text", text.Trim()));
+                new { lead, channel, text = text.Trim(), actor, at = now.ToUnixTimeMilliseconds() }, tx);
+            // Feedback to the complainant answers the complaints linked to the lead that are not answered yet (Complaints/).
+            var answered = channel == CaseRules.ComplainantChannel
+                ? ComplaintRegister.AnswerFromCaseFeedback(connection, tx, lead, actor, text.Trim(), now)
+                : [];
+            return Data(("channel", channel), ("text", text.Trim()), ("complaints_answered", answered.Count > 0 ? answered : null));
         });
     }
 

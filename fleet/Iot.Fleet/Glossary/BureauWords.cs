@@ -119,6 +119,26 @@ public static class BureauWords
         ["feedback.hotline_12345"] = ("12345 政务服务便民热线", "12345 city hotline platform"),
         ["feedback.grid_platform"] = ("城市网格化管理平台", "city grid management platform"),
 
+        // Complaints and reports from the public (投诉举报, Complaints/): how one came in, what it is about, how it was answered.
+        ["complaint"] = ("投诉举报", "complaint"),
+        ["complaint.channel.hotline_12345"] = ("12345 热线", "12345 hotline"),
+        ["complaint.channel.petition"] = ("信访（来信来访）", "letters and visits (xinfang)"),
+        ["complaint.channel.online"] = ("网络、微信", "online, WeChat"),
+        ["complaint.channel.phone"] = ("来电（执法局电话）", "phone call to the bureau"),
+        ["complaint.channel.walk_in"] = ("当面投诉", "in person at the bureau"),
+        ["kind.other"] = ("其他", "other"),
+        ["complaint.answer"] = ("答复", "answer"),
+        ["complaint.answer.phone"] = ("电话答复", "by phone"),
+        ["complaint.answer.sms"] = ("短信答复", "by text message"),
+        ["complaint.answer.letter"] = ("书面答复", "in writing"),
+        ["complaint.answer.platform"] = ("平台回复（12345、网络）", "on the platform it came from (12345, online)"),
+        ["complaint.answer.in_person"] = ("当面答复", "in person"),
+        ["complaint.answer.case_feedback"] = ("案件反馈（投诉举报人）", "the case's feedback to the complainant"),
+        ["complaint.answered"] = ("已答复", "answered"),
+        ["complaint.unanswered"] = ("未答复", "not answered"),
+        ["complaint.on_time"] = ("按时答复", "answered on time"),
+        ["complaint.late"] = ("超期答复", "answered late"),
+
         // The place the bureau monitors, and the words of the loop the pages and the report share.
         ["site"] = ("点位", "monitoring point"),
         ["case_number"] = ("案号", "case number"),

@@ -4,9 +4,11 @@ using Dapper;
 using Iot.Fleet.Api;
 using Iot.Fleet.Audit;
 using Iot.Fleet.Cases;
+using Iot.Fleet.Complaints;
 using Iot.Fleet.Evidence;
 using Iot.Fleet.Rules;
 using Iot.Fleet.Storage;
+using Microsoft.Extensions.Options;
 
 namespace Iot.Fleet.Reports;
 
@@ -41,10 +43,32 @@ public sealed record PermitCounts(long Filed, long Approved, long Refused, long 
 /// purifier watched), those with a gateway online, all devices and those online. `onlineRate` is online / devices.</summary>
 public sealed record MonitoringCounts(long FumeSites, long FumeSitesOnline, long Devices, long DevicesOnline, double? OnlineRate);
 
+/// <summary>Complaints of one channel or kind (or all of them: `key` null) received in the month: how many were answered by
+/// now, how many within the answer days (`Complaints:AnswerDays`). Rates are of those received, null with none.</summary>
+public sealed record ComplaintCount(string? Key, long Received, long Answered, long AnsweredOnTime)
+{
+    /// <summary>Answered of received (答复率).</summary>
+    public double? AnswerRate => Received == 0 ? null : Math.Round((double)Answered / Received, 4);
+
+    /// <summary>Answered within the answer days, of received (按时答复率): an unanswered complaint is not on time.</summary>
+    public double? OnTimeRate => Received == 0 ? null : Math.Round((double)AnsweredOnTime / Received, 4);
+}
+
+/// <summary>The month's complaints (投诉举报) by the day they came in: all of them, by channel and by kind (every channel and
+/// kind listed, with zeros), and the answer days they were measured against.</summary>
+public sealed record ComplaintCounts(ComplaintCount All, IReadOnlyList<ComplaintCount> Channels, IReadOnlyList<ComplaintCount> Kinds, int AnswerDays);
+
 /// <summary>A month's headline figures, for the comparisons month on month and year on year.</summary>
 public sealed record MonthFigures(string Month, long Leads, long NightWithoutPermit, long Closed, long Dismissed, long RespondedInTime, long LiveDispatched,
-    long NoticesServed, long PermitsFiled, long CasesFiled = 0, decimal FinesYuan = 0)
+    long NoticesServed, long PermitsFiled, long CasesFiled = 0, decimal FinesYuan = 0, long Complaints = 0, long ComplaintsAnswered = 0,
+    long ComplaintsOnTime = 0)
 {
+    /// <summary>Complaints answered of received, null with none.</summary>
+    public double? ComplaintAnswerRate => Complaints == 0 ? null : (double)ComplaintsAnswered / Complaints;
+
+    /// <summary>Complaints answered on time of received, null with none.</summary>
+    public double? ComplaintOnTimeRate => Complaints == 0 ? null : (double)ComplaintsOnTime / Complaints;
+
     /// <summary>Dismissed of closed: the share of leads found wrong on site (无效线索率), null with none closed.</summary>
     public double? WrongLeadRate => Closed == 0 ? null : (double)Dismissed / Closed;
 
@@ -87,6 +111,9 @@ public sealed record MonthlyReportView(
 
     public MonitoringCounts? Monitoring { get; init; }
 
+    /// <summary>Complaints received in the month and their answers.</summary>
+    public ComplaintCounts? Complaints { get; init; }
+
     /// <summary>This month's, the month before's and the same month a year before's headline figures.</summary>
     public MonthFigures? Figures { get; init; }
     public MonthFigures? PreviousMonth { get; init; }
@@ -115,8 +142,10 @@ public sealed record SiteOverview(
 /// began (its first breaching window), in the bureau's time zone; only enforcement leads count (not integrity alerts,
 /// not breaches of uncommissioned sites). A squad's figures cover the month's leads whose case it holds now.
 /// </summary>
-public sealed class MonthlyReport(FleetDatabase database, TimeProvider clock, EvidenceKeys? keys = null)
+public sealed class MonthlyReport(FleetDatabase database, TimeProvider clock, EvidenceKeys? keys = null, IOptions<ComplaintOptions>? complaints = null)
 {
+    private readonly int _answerDays = (complaints?.Value ?? new ComplaintOptions()).AnswerDays;
+
     /// <summary>The bureau's zone: months and hours of day are counted in it.</summary>
     public const string Timezone = "Asia/Shanghai";
 
@@ -181,6 +210,7 @@ public sealed class MonthlyReport(FleetDatabase database, TimeProvider clock, Ev
             Dismissals = dismissals,
             ResponseTimes = ResponseBuckets(responses),
             Monitoring = Monitoring(connection),
+            Complaints = Complaints(connection, p),
             Figures = Figures(connection, month),
             PreviousMonth = Figures(connection, first.AddMonths(-1).ToString("yyyy-MM", CultureInfo.InvariantCulture)),
             YearBefore = Figures(connection, first.AddYears(-1).ToString("yyyy-MM", CultureInfo.InvariantCulture)),
@@ -197,15 +227,16 @@ public sealed class MonthlyReport(FleetDatabase database, TimeProvider clock, Ev
         return (first, new DateTimeOffset(first, zone.GetUtcOffset(first)), new DateTimeOffset(next, zone.GetUtcOffset(next)));
     }
 
-    private static object Parameters(DateTimeOffset from, DateTimeOffset to) => new
+    private object Parameters(DateTimeOffset from, DateTimeOffset to) => new
     {
+        answerMs = _answerDays * 86_400_000L,
         from = from.ToUnixTimeSeconds() / 60, to = to.ToUnixTimeSeconds() / 60, offset = (long)from.Offset.TotalSeconds,
         fromMs = from.ToUnixTimeMilliseconds(), toMs = to.ToUnixTimeMilliseconds(), fromS = from.ToUnixTimeSeconds(), toS = to.ToUnixTimeSeconds(),
         target = (long)CaseRules.ResponseTarget.TotalMilliseconds, night = Rule.All.Where(r => r.AtNight).Select(r => r.Id).ToList(),
     };
 
     /// <summary>The headline figures of <paramref name="month"/>, counted the same way as the report's tables.</summary>
-    private static MonthFigures Figures(DbConnection connection, string month)
+    private MonthFigures Figures(DbConnection connection, string month)
     {
         var (_, from, to) = Span(month);
         var p = Parameters(from, to);
@@ -221,11 +252,34 @@ public sealed class MonthlyReport(FleetDatabase database, TimeProvider clock, Ev
                 COALESCE(SUM(c.fine_fen), 0) AS FineFen
             FROM ({MonthLeads}) m LEFT JOIN cases c ON c.lead = m.id
             """, p);
+        var complaints = ComplaintRows(connection, "", p).FirstOrDefault() ?? new ComplaintCount(null, 0, 0, 0);
         return new MonthFigures(month, leads.Leads, leads.NightWithoutPermit, leads.Closed, leads.Dismissed, leads.RespondedInTime, leads.LiveDispatched,
             connection.ExecuteScalar<long>("SELECT COUNT(*) FROM notice_services WHERE served_at >= @fromS AND served_at < @toS", p),
             connection.ExecuteScalar<long>("SELECT COUNT(*) FROM permit_history WHERE status = 'filed' AND at >= @fromMs AND at < @toMs", p),
-            leads.CasesFiled, leads.FineFen / 100m);
+            leads.CasesFiled, leads.FineFen / 100m, complaints.Received, complaints.Answered, complaints.AnsweredOnTime);
     }
+
+    /// <summary>The month's complaints by the day they came in (the bureau's zone), answered by now, and answered within the
+    /// answer days; every channel and kind of <see cref="ComplaintRules"/> with its count, zero or not.</summary>
+    private ComplaintCounts Complaints(DbConnection connection, object p)
+    {
+        var all = ComplaintRows(connection, "", p).FirstOrDefault() ?? new ComplaintCount(null, 0, 0, 0);
+        var channels = ComplaintRows(connection, "channel", p).ToDictionary(c => c.Key ?? "", StringComparer.Ordinal);
+        var kinds = ComplaintRows(connection, "kind", p).ToDictionary(c => c.Key ?? "", StringComparer.Ordinal);
+        return new ComplaintCounts(all, [.. ComplaintRules.Channels.Select(c => channels.GetValueOrDefault(c) ?? new ComplaintCount(c, 0, 0, 0))],
+            [.. ComplaintRules.Kinds.Select(k => kinds.GetValueOrDefault(k) ?? new ComplaintCount(k, 0, 0, 0))], _answerDays);
+    }
+
+    /// <summary>Complaints received in the span, grouped by <paramref name="column"/> (`channel`, `kind`) or all together ("").</summary>
+    private static IEnumerable<ComplaintCount> ComplaintRows(DbConnection connection, string column, object p) =>
+        connection.Query<ComplaintRow>(
+                $"""
+                SELECT {(column == "" ? "NULL" : column)} AS Key, COUNT(*) AS Received,
+                    COALESCE(SUM(CASE WHEN answered_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS Answered,
+                    COALESCE(SUM(CASE WHEN {ComplaintRules.OnTimeSql} THEN 1 ELSE 0 END), 0) AS AnsweredOnTime
+                FROM complaints WHERE received_at >= @fromMs AND received_at < @toMs{(column == "" ? "" : $" GROUP BY {column}")}
+                """, p)
+            .Select(r => new ComplaintCount(r.Key, r.Received, r.Answered, r.AnsweredOnTime));
 
     /// <summary>Minutes from raised to on site, in the bands the bureau's reports use around the 30-minute target.</summary>
     private static IReadOnlyList<ReportCount> ResponseBuckets(IReadOnlyList<long?> tookMs)
@@ -313,6 +367,14 @@ public sealed class MonthlyReport(FleetDatabase database, TimeProvider clock, Ev
         public long LiveDispatched { get; set; }
         public long CasesFiled { get; set; }
         public long FineFen { get; set; }
+    }
+
+    private sealed class ComplaintRow
+    {
+        public string? Key { get; set; }
+        public long Received { get; set; }
+        public long Answered { get; set; }
+        public long AnsweredOnTime { get; set; }
     }
 
     private sealed class MonitoringRow

@@ -1,4 +1,5 @@
 using Iot.Fleet.Cases;
+using Iot.Fleet.Complaints;
 using Iot.Fleet.Glossary;
 
 namespace Iot.Fleet.Reports;
@@ -26,6 +27,16 @@ public static class MonthlyTables
             [.. report.Dismissals.Select(d => new object?[] { CaseRules.DismissReasons.FirstOrDefault(r => r.Id == d.Key)?.Zh ?? d.Key, d.Count })]));
         tables.Add(new ReportTable("夜间施工证明", ["申报", "批准", "不予批准", "撤销", "夜间线索·有证明", "夜间线索·无证明"],
             [[report.Permits.Filed, report.Permits.Approved, report.Permits.Refused, report.Permits.Revoked, report.NightWork.Permitted, report.NightWork.WithoutPermit]]));
+        if (report.Complaints is { } c)
+        {
+            string[] headers = ["收到", "已答复", "按时答复", "未答复", "答复率（%）", $"按时答复率（%，{c.AnswerDays} 日内）"];
+            object?[] Row(string name, ComplaintCount n) =>
+                [name, n.Received, n.Answered, n.AnsweredOnTime, n.Received - n.Answered, Percent(n.AnswerRate), Percent(n.OnTimeRate)];
+            tables.Add(new ReportTable("投诉举报（渠道）", ["渠道", .. headers],
+                [.. c.Channels.Select(n => Row(ComplaintRules.ChannelZh(n.Key!), n)), Row("合计", c.All)]));
+            tables.Add(new ReportTable("投诉举报（类型）", ["投诉类型", .. headers],
+                [.. c.Kinds.Select(n => Row(ComplaintRules.KindZh(n.Key!), n)), Row("合计", c.All)]));
+        }
         if (report.Monitoring is { } m)
             tables.Add(new ReportTable("监测在线（当前）", ["餐饮油烟点位", "油烟净化设施在线点位", "监测设备", "在线设备", "设备在线率（%）"],
                 [[m.FumeSites, m.FumeSitesOnline, m.Devices, m.DevicesOnline, Percent(m.OnlineRate)]]));
@@ -52,6 +63,11 @@ public static class MonthlyTables
         Row("罚款（元）", f => (double)f.FinesYuan);
         Row("告知书送达", f => f.NoticesServed);
         Row("夜间施工证明申报", f => f.PermitsFiled);
+        Row("投诉举报", f => f.Complaints);
+        Row("投诉举报已答复", f => f.ComplaintsAnswered);
+        Row("投诉举报按时答复", f => f.ComplaintsOnTime);
+        Row("投诉举报答复率（%）", f => Percent(f.ComplaintAnswerRate));
+        Row("投诉举报按时答复率（%）", f => Percent(f.ComplaintOnTimeRate));
         return new ReportTable("概况", [$"指标（{report.Month}）", "本月", "上月", "环比（%）", "去年同月", "同比（%）"], rows);
     }
 

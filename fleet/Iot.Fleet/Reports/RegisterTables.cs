@@ -1,17 +1,18 @@
 using Dapper;
 using Iot.Fleet.Api;
 using Iot.Fleet.Cases;
+using Iot.Fleet.Complaints;
 using Iot.Fleet.Glossary;
 using Iot.Fleet.Registry;
 using Iot.Fleet.Storage;
 
 namespace Iot.Fleet.Reports;
 
-/// <summary>The registers (台账) as tables to download: sites (点位), liable parties, devices, night-work permits and cases,
-/// with the bureau's headers and times in the bureau's zone.</summary>
-public sealed class RegisterTables(FleetDatabase database, SiteRegistry registry, PartyRegister parties)
+/// <summary>The registers (台账) as tables to download: sites (点位), liable parties, devices, night-work permits, cases and
+/// complaints, with the bureau's headers and times in the bureau's zone. The complaints register has no contacts.</summary>
+public sealed class RegisterTables(FleetDatabase database, SiteRegistry registry, PartyRegister parties, ComplaintRegister? complaints = null)
 {
-    public static readonly IReadOnlyList<string> Names = ["sites", "parties", "devices", "permits", "cases"];
+    public static readonly IReadOnlyList<string> Names = ["sites", "parties", "devices", "permits", "cases", "complaints"];
 
     /// <summary>The register called <paramref name="name"/>; 404 for another name.</summary>
     public ReportTable Of(string name) => name switch
@@ -21,6 +22,7 @@ public sealed class RegisterTables(FleetDatabase database, SiteRegistry registry
         "devices" => Devices(),
         "permits" => Permits(),
         "cases" => Cases(),
+        "complaints" => Complaints(),
         _ => throw RefusalException.NotFound("register", $"{name} (registers: {string.Join(", ", Names)})"),
     };
 
@@ -83,6 +85,21 @@ public sealed class RegisterTables(FleetDatabase database, SiteRegistry registry
                     c.verified_by, Local(c.opened_at),
                 })]);
     }
+
+    /// <summary>Complaints in the order recorded, with their answers; the complainant's contact is never in it (only whether
+    /// there is one).</summary>
+    private ReportTable Complaints() =>
+        new("投诉举报台账", ["编号", "收到时间", "渠道", "工单号", "投诉类型", "点位编号", "点位名称", "地址", "投诉内容", "留有联系方式", "线索编号", "登记人",
+                "答复时限", "答复时间", "答复人", "答复方式", "答复内容", "按时答复"],
+            [.. (complaints ?? throw new InvalidOperationException("no complaints register")).All().Select(c => new object?[]
+            {
+                c.Id, Local(Ms(c.ReceivedAt)), ComplaintRules.ChannelZh(c.Channel), c.Reference, ComplaintRules.KindZh(c.Kind), c.Site, c.SiteName, c.Address, c.Text,
+                c.HasContact ? "是" : "否", c.Lead, c.RecordedBy, Local(Ms(c.AnswerDue)), c.Answer is { } a ? Local(Ms(a.At)) : null, c.Answer?.By,
+                c.Answer is { } b ? ComplaintRules.AnswerChannelZh(b.Channel) : null, c.Answer?.Text,
+                c.Answer is { } d ? (d.OnTime ? "是" : "否") : c.Overdue ? "超期未答复" : "未答复",
+            })]);
+
+    private static long Ms(DateTime utc) => new DateTimeOffset(utc, TimeSpan.Zero).ToUnixTimeMilliseconds();
 
     /// <summary>Unix milliseconds as the bureau reads them ("2026-12-06 20:15"), empty when unknown.</summary>
     private static string? Local(long? ms) =>

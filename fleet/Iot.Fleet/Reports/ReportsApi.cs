@@ -26,12 +26,12 @@ public static class ReportsApi
         });
         api.MapGet("/sites", (HttpContext http, PageRequest page) => page.Of(Report(http).Sites(), s => s.Id));
 
-        // The registers (台账): sites, parties, devices, permits, cases.
+        // The registers (台账): sites, parties, devices, permits, cases, complaints (the last only for who handles complaints).
         var registers = app.MapGroup("/api/registers").WithTags("Reports").RequireRoles(Roles.LeadReading);
         registers.MapGet("/{register}.xlsx", (string register, HttpContext http) =>
-            TypedResults.File(TableDownload.Xlsx([Registers(http).Of(register)]), TableDownload.XlsxType, $"register-{register}.xlsx"));
+            TypedResults.File(TableDownload.Xlsx([Register(http, register)]), TableDownload.XlsxType, $"register-{register}.xlsx"));
         registers.MapGet("/{register}.csv", (string register, HttpContext http) =>
-            TypedResults.File(TableDownload.Csv([Registers(http).Of(register)]), TableDownload.CsvType, $"register-{register}.csv"));
+            TypedResults.File(TableDownload.Csv([Register(http, register)]), TableDownload.CsvType, $"register-{register}.csv"));
         return app;
     }
 
@@ -40,7 +40,13 @@ public static class ReportsApi
         Report(http).Build(month ?? TimeZoneInfo.ConvertTime(http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow(),
             TimeZoneInfo.FindSystemTimeZoneById(MonthlyReport.Timezone)).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture));
 
-    private static RegisterTables Registers(HttpContext http) => ActivatorUtilities.CreateInstance<RegisterTables>(http.RequestServices);
+    private static ReportTable Register(HttpContext http, string register)
+    {
+        // What people complained of is for those who handle complaints (Roles.Complaints), not every lead reader.
+        if (register == "complaints" && !Roles.Complaints.Append(Roles.Admin).Any(http.User.IsInRole))
+            throw RefusalException.Forbidden($"the complaints register is for {string.Join(", ", Roles.Complaints)} and admin");
+        return ActivatorUtilities.CreateInstance<RegisterTables>(http.RequestServices).Of(register);
+    }
 
     // Built per request from the singletons it reads: the report keeps no state, and FleetSetup stays one line.
     private static MonthlyReport Report(HttpContext http) =>

@@ -662,5 +662,29 @@ public static class Migrations
         ALTER TABLE commissioning ADD COLUMN request_key TEXT;
         CREATE UNIQUE INDEX commissioning_request_key ON commissioning (request_key) WHERE request_key IS NOT NULL;
         """,
+        // 28: the complaints register (投诉举报台账, Complaints/): a complaint from the public with its channel, kind, site or
+        // address, text, the complainant's contact (personal data) and the lead it belongs to; its one answer (答复) in the same
+        // row, set once. Times in Unix milliseconds.
+        """
+        CREATE TABLE complaints (
+            id INTEGER PRIMARY KEY,
+            received_at INTEGER NOT NULL,
+            channel TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            site TEXT REFERENCES sites (id),
+            address TEXT,
+            text TEXT NOT NULL,
+            contact TEXT,
+            lead INTEGER REFERENCES leads (id),
+            reference TEXT,
+            recorded_by TEXT NOT NULL,
+            recorded_at INTEGER NOT NULL,
+            answered_at INTEGER,
+            answered_by TEXT,
+            answer_channel TEXT,
+            answer_text TEXT);
+        CREATE INDEX complaints_received ON complaints (received_at);
+        CREATE INDEX complaints_lead ON complaints (lead);
+        """,
     ];
 }

@@ -79,7 +79,7 @@ public sealed class ReportDownloadTests : IDisposable
         var report = November();
         using var workbook = SpreadsheetDocument.Open(new MemoryStream(TableDownload.Xlsx(MonthlyTables.Of(report))), false);
         var sheets = Sheets(workbook);
-        Assert.Equal(["概况", "违法类型", "网格", "点位", "时段", "中队", "到场用时", "无效线索原因", "夜间施工证明", "监测在线（当前）"], sheets.Keys);
+        Assert.Equal(["概况", "违法类型", "网格", "点位", "时段", "中队", "到场用时", "无效线索原因", "夜间施工证明", "投诉举报（渠道）", "投诉举报（类型）", "监测在线（当前）"], sheets.Keys);
 
         var summary = sheets["概况"];
         Assert.Equal(["指标（2026-11）", "本月", "上月", "环比（%）", "去年同月", "同比（%）"], summary[0]);
@@ -133,7 +133,7 @@ public sealed class ReportDownloadTests : IDisposable
             Encoding.UTF8.GetString(csv[3..]));
     }
 
-    private static Dictionary<string, List<List<string>>> Sheets(SpreadsheetDocument workbook)
+    internal static Dictionary<string, List<List<string>>> Sheets(SpreadsheetDocument workbook)
     {
         var part = workbook.WorkbookPart!;
         var shared = part.SharedStringTablePart?.SharedStringTable.Elements<SharedStringItem>().Select(s => s.InnerText).ToList() ?? [];

@@ -2,14 +2,14 @@
 // time formatting in the bureau's zone; the domain's words (rules, case states, steps) come from the fleet's
 // glossary as /assets/words.js. Load after i18n.js and words.js; a page calls App.start(async me => { … }) once its DOM is ready.
 I18n.add({
-  brand: "执法线索", navLeads: "线索", navSites: "点位与设备", navReport: "月报", navAlerts: "告警", navCampaigns: "固件升级", signOut: "退出", langSwitch: "EN",
+  brand: "执法线索", navLeads: "线索", navSites: "点位与设备", navReport: "月报", navComplaints: "投诉举报", navAlerts: "告警", navCampaigns: "固件升级", signOut: "退出", langSwitch: "EN",
   loading: "加载中…", none: "无", yes: "是", no: "否", live: "实时", offline: "已断开，重连中…",
   dueIn: "距到场时限 {0}", overdueBy: "已超时 {0}", respondedIn: "{0} 到场", respondedLate: "{0} 到场（超时）",
   backfilled: "补传", reviewBy: "复核截止 {0}", reviewOverdueBy: "复核已超时 {0}", reviewed: "已复核", reviewedLate: "已复核（超时）",
   minutes: "{0} 分钟", grid: "网格", squad: "中队", site: "点位",
   permitted: "有证明/报备", noPermit: "无证明",
 }, {
-  brand: "Enforcement leads", navLeads: "Leads", navSites: "Sites & devices", navReport: "Monthly report", navAlerts: "Alerts", navCampaigns: "OTA updates", signOut: "Sign out", langSwitch: "中文",
+  brand: "Enforcement leads", navLeads: "Leads", navSites: "Sites & devices", navReport: "Monthly report", navComplaints: "Complaints", navAlerts: "Alerts", navCampaigns: "OTA updates", signOut: "Sign out", langSwitch: "中文",
   loading: "Loading…", none: "none", yes: "yes", no: "no", live: "live", offline: "disconnected, reconnecting…",
   dueIn: "on site within {0}", overdueBy: "overdue by {0}", respondedIn: "on site after {0}", respondedLate: "on site after {0} (late)",
   backfilled: "backfilled", reviewBy: "review by {0}", reviewOverdueBy: "review overdue by {0}", reviewed: "reviewed", reviewedLate: "reviewed (late)",
@@ -105,6 +105,9 @@ const App = (() => {
     // Installers read no leads (People/Roles.LeadReading): their page is the installer's.
     if (me.role === "installer") { location.href = "/install/"; return; }
     document.getElementById("who").textContent = me.name || me.login;
+    // Complaints name people: inspectors' and admins' (Api/Roles.Complaints).
+    if (me.role === "inspector" || me.role === "admin")
+      document.querySelector("header.bar nav a[href='/report/']").after(link("/complaints/", "navComplaints", "complaints"));
     // OTA updates are the engineers' (Roles.Releasing); others may read the page but need no link on a phone's narrow bar.
     if (me.role === "engineer" || me.role === "admin") document.querySelector("header.bar nav").append(link("/engineer/campaigns/", "navCampaigns", "campaigns"));
     try {

@@ -13,7 +13,11 @@ I18n.add({
   "band.none": "未到场", permitsFiled: "申报", permitsApproved: "批准", permitsRefused: "不予批准", permitsRevoked: "撤销",
   fumeSites: "餐饮油烟点位（当前）", fumeOnline: "油烟净化设施在线点位（当前）", devicesOnline: "设备在线（当前）",
   registers: "台账下载", "register.sites": "点位台账", "register.parties": "责任主体台账", "register.devices": "设备台账",
-  "register.permits": "夜间施工证明台账", "register.cases": "案件台账",
+  "register.permits": "夜间施工证明台账", "register.cases": "案件台账", "register.complaints": "投诉举报台账",
+  "fig.complaints": "投诉举报", "fig.complaintsAnswered": "投诉举报已答复", "fig.complaintsOnTime": "投诉举报按时答复",
+  "fig.complaintAnswerRate": "投诉举报答复率", "fig.complaintOnTimeRate": "投诉举报按时答复率",
+  complaints: "投诉举报", byChannel: "渠道", byKind: "投诉类型", cReceived: "收到", cAnswered: "已答复", cOnTime: "按时答复",
+  cAnswerRate: "答复率", cOnTimeRate: "按时答复率", cTotal: "合计", complaintRates: "答复率：已答复 / 收到；按时答复率：收到后 {0} 个自然日内答复 / 收到。",
 }, {
   xlsx: "Download Excel", csv: "Download CSV", compare: "Month on month and year on year", figure: "Figure", thisMonth: "This month",
   previousMonth: "Month before", mom: "Change", yearBefore: "A year before", yoy: "Change", responseTimes: "Minutes from lead to on site",
@@ -23,7 +27,12 @@ I18n.add({
   "band.none": "not on site", permitsFiled: "filed", permitsApproved: "approved", permitsRefused: "refused", permitsRevoked: "revoked",
   fumeSites: "Restaurant sites (now)", fumeOnline: "Restaurants with a gateway online (now)", devicesOnline: "Devices online (now)",
   registers: "Registers", "register.sites": "Sites", "register.parties": "Liable parties", "register.devices": "Devices",
-  "register.permits": "Night-work permits", "register.cases": "Cases",
+  "register.permits": "Night-work permits", "register.cases": "Cases", "register.complaints": "Complaints",
+  "fig.complaints": "Complaints", "fig.complaintsAnswered": "Complaints answered", "fig.complaintsOnTime": "Complaints answered on time",
+  "fig.complaintAnswerRate": "Complaint answer rate", "fig.complaintOnTimeRate": "Complaints answered on time (rate)",
+  complaints: "Complaints", byChannel: "Channel", byKind: "About", cReceived: "Received", cAnswered: "Answered", cOnTime: "On time",
+  cAnswerRate: "Answer rate", cOnTimeRate: "On-time rate", cTotal: "Total",
+  complaintRates: "Answer rate: answered / received; on-time rate: answered within {0} calendar days of receipt / received.",
   month: "Month", print: "Print", total: "{0} enforcement leads this month; {1} not dispatched yet.", byRule: "Most frequent rules",
   byHour: "Hours of day (China time; night 22:00–06:00 darker)", byGrid: "Grids", bySite: "Sites (top 10)", squads: "Squads: handling and rectification",
   rank: "Rank", dispatched: "Dispatched", inTime: "On site ≤ 30 min", closed: "Closed", confirmed: "Confirmed", dismissed: "Dismissed",
@@ -63,7 +72,8 @@ function draw() {
 
 // The headline figures against the month before and a year before; rates as percentages, changes in percent.
 function drawFigures(r) {
-  const keys = ["leads", "nightWithoutPermit", "closed", "dismissed", "wrongLeadRate", "responseRate", "casesFiled", "finesYuan", "noticesServed", "permitsFiled"];
+  const keys = ["leads", "nightWithoutPermit", "closed", "dismissed", "wrongLeadRate", "responseRate", "casesFiled", "finesYuan", "noticesServed", "permitsFiled",
+    "complaints", "complaintsAnswered", "complaintsOnTime", "complaintAnswerRate", "complaintOnTimeRate"];
   const value = (f, k) => (f ? (k.endsWith("Rate") ? pct(f[k]) : String(f[k])) : "–");
   const change = (now, then, k) => {
     if (!now || !then || k.endsWith("Rate") || !then[k]) return "–";
@@ -88,8 +98,24 @@ function drawFigures(r) {
     ...fact("permitsRefused", String(r.permits.refused)), ...fact("permitsRevoked", String(r.permits.revoked)),
     ...(m ? [...fact("fumeSites", String(m.fumeSites)), ...fact("fumeOnline", String(m.fumeSitesOnline)),
       ...fact("devicesOnline", `${m.devicesOnline} / ${m.devices} · ${pct(m.onlineRate)}`)] : []));
+  drawComplaints(r.complaints);
   $("xlsx").href = `/api/reports/monthly.xlsx?month=${r.month}`;
   $("csv").href = `/api/reports/monthly.csv?month=${r.month}`;
+}
+
+// The month's complaints by channel and by kind, with the total, in the glossary's words.
+function drawComplaints(c) {
+  if (!c) return;
+  const th = (key, n) => App.el("th", { t: key, class: n ? "n" : null }, I18n.t(key));
+  const row = (name, n) => App.el("tr", { "data-key": n.key ?? "total" }, App.el("td", {}, name), App.el("td", { class: "n" }, String(n.received)),
+    App.el("td", { class: "n" }, String(n.answered)), App.el("td", { class: "n" }, String(n.answeredOnTime)),
+    App.el("td", { class: "n" }, pct(n.answerRate)), App.el("td", { class: "n" }, pct(n.onTimeRate)));
+  const table = (id, first, prefix, list) => $(id).replaceChildren(
+    App.el("tr", {}, th(first), th("cReceived", 1), th("cAnswered", 1), th("cOnTime", 1), th("cAnswerRate", 1), th("cOnTimeRate", 1)),
+    ...list.map(n => row(I18n.t(prefix + n.key), n)), row(I18n.t("cTotal"), c.all));
+  table("complaintChannels", "byChannel", "complaint.channel.", c.channels);
+  table("complaintKinds", "byKind", "kind.", c.kinds);
+  $("complaintRates").textContent = I18n.t("complaintRates", c.answerDays);
 }
 
 // A dismissal reason in the page's language (GET /api/cases/dismiss-reasons), set once the page starts.
@@ -102,7 +128,9 @@ async function load() {
 }
 
 function drawRegisters() {
-  $("registers").replaceChildren(...["sites", "parties", "devices", "permits", "cases"].map(name => App.el("li", { "data-register": name },
+  // The complaints register names what people wrote: inspectors' and admins' (Api/Roles.Complaints).
+  const complaints = ["inspector", "admin"].includes(App.me?.role) ? ["complaints"] : [];
+  $("registers").replaceChildren(...["sites", "parties", "devices", "permits", "cases", ...complaints].map(name => App.el("li", { "data-register": name },
     App.el("span", { t: `register.${name}` }, I18n.t(`register.${name}`)), " ",
     App.el("a", { href: `/api/registers/${name}.xlsx`, download: true }, "xlsx"), " · ",
     App.el("a", { href: `/api/registers/${name}.csv`, download: true }, "csv"))));
