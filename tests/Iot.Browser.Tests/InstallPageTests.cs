@@ -287,7 +287,8 @@ public sealed partial class PagesTests
         await page.AddInitScriptAsync("delete window.BarcodeDetector; delete Window.prototype.BarcodeDetector;");
         await SignInAs(page, "/install/", login);
         // jsQR, as the page vendors it, reads the printed Wi-Fi code as the join text phone cameras act on.
-        var decoded = await page.EvaluateAsync<string?>("""
+        // What jsQR alone (one code per picture) reads in a photo.
+        Task<string?> JsQr(byte[] png) => page.EvaluateAsync<string?>("""
             async png => {
               const image = new Image();
               image.src = "data:image/png;base64," + png;
@@ -297,16 +298,30 @@ public sealed partial class PagesTests
               context.drawImage(image, 0, 0);
               return jsQR(context.getImageData(0, 0, image.width, image.height).data, image.width, image.height)?.data ?? null;
             }
-            """, Convert.ToBase64String(wifiPhoto));
+            """, Convert.ToBase64String(png));
+        var decoded = await JsQr(wifiPhoto);
         Assert.Equal($"WIFI:T:WPA;S:{hotspot.Ssid};P:{hotspot.Password};;", decoded);
 
         // The installer points the page at the small code by mistake: it says what that code is for.
         await page.SetInputFilesAsync("#labelPhoto", new FilePayload { Name = "wifi.png", MimeType = "image/png", Buffer = wifiPhoto });
         await Expect(page.Locator("#claimError")).ToContainTextAsync("请用手机相机扫描它来连接网关的热点");
         await Expect(page.Locator("#code")).ToHaveValueAsync("");
-        // A photo of the whole label still reads the claim code (the large code).
+        // A photo of the whole label reads the claim code, also one where the Wi-Fi code is the larger of the two (a
+        // close-up of the label's corner): jsQR reads one code at a time, so the page looks again past the Wi-Fi code.
         await page.SetInputFilesAsync("#labelPhoto", new FilePayload { Name = "label.png", MimeType = "image/png", Buffer = labelPhoto });
         await Expect(page.Locator("#code")).ToHaveValueAsync(code);
+        await Expect(page.Locator("#claimError")).ToBeEmptyAsync();
+        await page.FillAsync("#code", "");
+        var closeUp = await PhotoOf($$"""
+            <style>.pair svg { width: 100%; height: 100%; display: block; }</style>
+            <div class="pair" style="display:flex;gap:8mm;align-items:center;padding:6mm;background:#fff;width:fit-content">
+              <div style="width:30mm;height:30mm">{{LabelSheet.QrSvg(new ClaimPayload(id, code, stack.Fleet.Url))}}</div><div style="width:60mm;height:60mm">{{LabelSheet.QrSvg(hotspot)}}</div>
+            </div>
+            """, ".pair");
+        Assert.StartsWith("WIFI:", await JsQr(closeUp)); // the case that needs the second look
+        await page.SetInputFilesAsync("#labelPhoto", new FilePayload { Name = "corner.png", MimeType = "image/png", Buffer = closeUp });
+        await Expect(page.Locator("#code")).ToHaveValueAsync(code);
+        await Expect(page.Locator("#claimError")).ToBeEmptyAsync();
         await page.Context.CloseAsync();
     }
 

@@ -181,10 +181,15 @@ function parseHours(text) {
 
 // QR codes in a picture (a video frame, a photo): the browser's own BarcodeDetector where there is one (Chrome on
 // Android), else jsQR (vendored in /assets/vendor/jsqr) on the picture drawn to a canvas: iOS Safari and WeChat have none.
+// A label carries two codes, the claim link and the hotspot's Wi-Fi code (WIFI:…): the claim is read when both are in view.
+const wifiCode = text => /^WIFI:/i.test(text ?? "");
 const qrReader = () => {
   if ("BarcodeDetector" in window) {
     const detector = new BarcodeDetector({ formats: ["qr_code"] });
-    return async picture => (await detector.detect(picture).catch(() => []))[0]?.rawValue ?? null;
+    return async picture => {
+      const codes = await detector.detect(picture).catch(() => []);
+      return (codes.find(c => !wifiCode(c.rawValue)) ?? codes[0])?.rawValue ?? null;
+    };
   }
   const canvas = document.createElement("canvas");
   const context = canvas.getContext("2d", { willReadFrequently: true });
@@ -192,9 +197,19 @@ const qrReader = () => {
     const scale = Math.min(1, maxSide / Math.max(width, height));
     canvas.width = Math.round(width * scale); canvas.height = Math.round(height * scale);
     context.drawImage(picture, 0, 0, canvas.width, canvas.height);
-    const pixels = context.getImageData(0, 0, canvas.width, canvas.height);
     // Labels print black on white; a photo may also be of a light-on-dark copy, a camera frame is tried as it is (faster).
-    return jsQR(pixels.data, canvas.width, canvas.height, { inversionAttempts: inverted ? "attemptBoth" : "dontInvert" })?.data ?? null;
+    const read = () => jsQR(context.getImageData(0, 0, canvas.width, canvas.height).data, canvas.width, canvas.height,
+      { inversionAttempts: inverted ? "attemptBoth" : "dontInvert" });
+    const first = read();
+    if (!first || !wifiCode(first.data)) return first?.data ?? null;
+    // jsQR reads one code: white out the Wi-Fi code it found and look again for the claim code beside it.
+    const { topLeftCorner: a, topRightCorner: b, bottomRightCorner: c, bottomLeftCorner: d } = first.location;
+    const grow = Math.hypot(b.x - a.x, b.y - a.y) / 6; // past the finder patterns' edges
+    const [minX, maxX] = [Math.min(a.x, b.x, c.x, d.x) - grow, Math.max(a.x, b.x, c.x, d.x) + grow];
+    const [minY, maxY] = [Math.min(a.y, b.y, c.y, d.y) - grow, Math.max(a.y, b.y, c.y, d.y) + grow];
+    context.fillStyle = "#fff";
+    context.fillRect(minX, minY, maxX - minX, maxY - minY);
+    return read()?.data ?? first.data;
   };
 };
 
