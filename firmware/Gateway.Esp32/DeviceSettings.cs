@@ -1,7 +1,10 @@
+// nanoFramework code without nullable annotations; tests/Iot.Provisioning.Tests compiles this file too, with them on.
+#nullable disable
 using System.IO;
 using System;
 using Iot.Contract.Signing;
 using Iot.Contract;
+using Iot.Contract.Onboarding;
 using Iot.Gateway.Configuration;
 using Iot.Gateway.Json;
 using Iot.Gateway.Ota;
@@ -20,7 +23,7 @@ namespace Iot.Gateway.Esp32
         /// <summary>Where the installer puts the file.</summary>
         public const string DefaultPath = "I:\\device.json";
 
-        private const int MaxFileBytes = 1024;
+        private const int MaxFileBytes = DeviceJson.MaxBytes;
 
         /// <summary>Device id, also the MQTT client id.</summary>
         public string DeviceId;
@@ -85,31 +88,31 @@ namespace Iot.Gateway.Esp32
                 JsonToken t = r.Read();
                 if (t == JsonToken.EndObject) break;
                 if (t != JsonToken.PropertyName) return "device.json is malformed";
-                if (r.ValueEquals("id")) DeviceId = ReadString(r);
-                else if (r.ValueEquals("wifi_ssid")) WifiSsid = ReadString(r);
-                else if (r.ValueEquals("wifi_password")) WifiPassword = ReadString(r);
-                else if (r.ValueEquals("broker")) BrokerHost = ReadString(r);
-                else if (r.ValueEquals("user")) UserName = ReadString(r);
-                else if (r.ValueEquals("password")) Password = ReadString(r);
-                else if (r.ValueEquals("evidence_key")) EvidenceKey = ReadString(r);
-                else if (r.ValueEquals("bootstrap_secret")) BootstrapSecret = ReadString(r);
-                else if (r.ValueEquals("ap_password")) HotspotPassword = ReadString(r);
-                else if (r.ValueEquals("ntp1")) NtpServer1 = ReadString(r);
-                else if (r.ValueEquals("ntp2")) NtpServer2 = ReadString(r);
-                else if (r.ValueEquals("release_key"))
+                if (r.ValueEquals(DeviceJson.Id)) DeviceId = ReadString(r);
+                else if (r.ValueEquals(DeviceJson.WifiSsid)) WifiSsid = ReadString(r);
+                else if (r.ValueEquals(DeviceJson.WifiPassword)) WifiPassword = ReadString(r);
+                else if (r.ValueEquals(DeviceJson.Broker)) BrokerHost = ReadString(r);
+                else if (r.ValueEquals(DeviceJson.User)) UserName = ReadString(r);
+                else if (r.ValueEquals(DeviceJson.Password)) Password = ReadString(r);
+                else if (r.ValueEquals(DeviceJson.EvidenceKey)) EvidenceKey = ReadString(r);
+                else if (r.ValueEquals(DeviceJson.BootstrapSecret)) BootstrapSecret = ReadString(r);
+                else if (r.ValueEquals(DeviceJson.HotspotPassword)) HotspotPassword = ReadString(r);
+                else if (r.ValueEquals(DeviceJson.Ntp1)) NtpServer1 = ReadString(r);
+                else if (r.ValueEquals(DeviceJson.Ntp2)) NtpServer2 = ReadString(r);
+                else if (r.ValueEquals(DeviceJson.ReleaseKey))
                 {
                     ReleaseKey = new byte[32];
                     if (!ReleaseManifest.TryDecodeHex(ReadString(r), ReleaseKey)) return "release_key must be 64 hex digits";
                 }
-                else if (r.ValueEquals("port")) BrokerPort = ReadInt(r, BrokerPort);
-                else if (r.ValueEquals("meter_baud")) MeterBaud = ReadInt(r, MeterBaud);
-                else if (r.ValueEquals("tls"))
+                else if (r.ValueEquals(DeviceJson.Port)) BrokerPort = ReadInt(r, BrokerPort);
+                else if (r.ValueEquals(DeviceJson.MeterBaud)) MeterBaud = ReadInt(r, MeterBaud);
+                else if (r.ValueEquals(DeviceJson.Tls))
                 {
                     JsonToken b = r.Read();
                     if (b != JsonToken.True && b != JsonToken.False) return "tls must be true or false";
                     UseTls = b == JsonToken.True;
                 }
-                else if (r.ValueEquals("site"))
+                else if (r.ValueEquals(DeviceJson.Site))
                 {
                     if (r.Read() != JsonToken.String) return "site must be a string";
                     SiteKind site;

@@ -105,6 +105,11 @@ public static class FactoryLabels
 {
     extension(FactoryIdentity identity)
     {
+        /// <summary>The whole label: the claim QR linking to the installer page of the fleet at <paramref name="fleet"/>, and
+        /// the setup hotspot's name, password and Wi-Fi QR when the factory gave the gateway a hotspot password.</summary>
+        public Labels.GatewayLabel GatewayLabelFor(Uri? fleet) => new(identity.LabelFor(fleet),
+            identity.HotspotPassword is { } password ? WifiJoinPayload.ForGateway(identity.Id, password) : null);
+
         /// <summary>The QR payload on the gateway's label, without the fleet's address (an <c>iotclaim:</c> text).</summary>
         public ClaimPayload Label => new(identity.Id, identity.ClaimCode);
 

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Iot.Contract.Identity;
@@ -184,6 +185,143 @@ public sealed partial class PagesTests
             var claims = (await http.GetAllAsync($"/api/audit?subject=device:{id}")).Where(e => (string)e!["action"]! == "device.claim").ToList();
             Assert.Single(claims);
         }
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Opened_once_with_signal_the_page_opens_again_without_any_and_a_claim_made_there_reaches_the_fleet_once()
+    {
+        const string id = "NS-NOSIGNL";
+        var code = await FactoryGateway(id);
+        const string login = "qian.gong";
+        await NewInstaller(login);
+        var page = await NewPage();
+        await SignInAs(page, "/install/", login);
+        // Its service worker keeps the page's files on the phone once it is active and controls the page.
+        await page.WaitForFunctionAsync("navigator.serviceWorker.controller !== null");
+        Assert.Equal("/install/", await page.EvaluateAsync<string>("navigator.serviceWorker.ready.then(r => new URL(r.scope).pathname)"));
+
+        // In the basement, the label's link opened with no network at all: the page comes from the phone's copy.
+        await page.Context.SetOfflineAsync(true);
+        var opened = await page.GotoAsync($"/install/?d={id}&c={code}");
+        Assert.True(opened!.FromServiceWorker);
+        await Expect(page.Locator("#claim")).ToBeVisibleAsync();
+        await Expect(page.Locator("#offline")).ToContainTextAsync("暂无信号");
+        await Expect(page.Locator("#code")).ToHaveValueAsync(code);
+        await Expect(page.Locator("#fromLabel")).ToHaveTextAsync($"来自网关 {id} 的标签");
+        Assert.True(await page.EvaluateAsync<bool>("typeof jsQR === 'function'")); // the label photo reader is there too
+
+        // How to give the gateway Wi-Fi without a cable, in both languages.
+        await page.ClickAsync("#wifi summary");
+        await Expect(page.Locator("#wifi summary")).ToHaveTextAsync("给网关接入 Wi-Fi（无需数据线）");
+        await Expect(page.Locator("#wifi li")).ToHaveCountAsync(4);
+        await Expect(page.Locator("#wifi li").Nth(0)).ToContainTextAsync("按住盖内按钮 5 秒");
+        await Expect(page.Locator("#wifi li").Nth(1)).ToContainTextAsync("Wi-Fi 二维码");
+        await Shot(page, "18-install-offline-wifi-step");
+        await AssertFitsThePhone(page);
+        await page.ClickAsync("#lang");
+        await Expect(page.Locator("#wifi li").Nth(1)).ToContainTextAsync("Scan the small Wi-Fi QR code on the label");
+        await Expect(page.Locator("#offline")).ToContainTextAsync("No signal");
+        await page.ClickAsync("#lang");
+
+        await page.CheckAsync("#newSite");
+        await page.FillAsync("#siteId", "R-NOSIGNAL");
+        await page.FillAsync("#siteName", "地下二层小吃");
+        await page.FillAsync("#lat", "30.2720");
+        await page.FillAsync("#lon", "120.1530");
+        await page.FillAsync("#hours", "10:00-22:00");
+        await page.ClickAsync("#claimButton");
+        await Expect(page.Locator("#outboxTitle")).ToHaveTextAsync("等待发送（1）");
+        Assert.Equal(1, await page.EvaluateAsync<int>("Outbox.waiting().then(w => w.length)"));
+
+        // Back in signal: sent by itself, once.
+        await page.Context.SetOfflineAsync(false);
+        await Expect(page.Locator("#deviceId")).ToHaveTextAsync(id, new() { Timeout = 40_000 });
+        await Expect(page.Locator("#outbox")).ToBeHiddenAsync();
+        using (var http = stack.Fleet.Http())
+        {
+            Assert.Equal(login, (string?)(await http.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>($"/api/factory/devices/{id}"))!["claimedBy"]);
+            var claims = (await http.GetAllAsync($"/api/audit?subject=device:{id}")).Where(e => (string)e!["action"]! == "device.claim").ToList();
+            Assert.Single(claims);
+        }
+
+        // What the phone kept: the page's own files, no answer of the API and no address with the claim code in it.
+        var kept = await page.EvaluateAsync<string[]>(
+            "caches.keys().then(names => Promise.all(names.map(n => caches.open(n).then(c => c.keys())))).then(all => all.flat().map(r => r.url))");
+        Assert.Contains(kept, url => new Uri(url).AbsolutePath == "/install/");
+        Assert.Contains(kept, url => new Uri(url).AbsolutePath == "/assets/vendor/jsqr/jsQR.js");
+        Assert.All(kept, url =>
+        {
+            Assert.DoesNotContain("/api/", url);
+            Assert.Equal("", new Uri(url).Query);
+        });
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task The_service_worker_is_served_as_javascript_under_the_pages_policy()
+    {
+        using var http = stack.Fleet.Http();
+        var response = await http.GetAsync("/install/sw.js");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/javascript", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("script-src 'self'", response.Headers.GetValues("Content-Security-Policy").Single());
+        // At /install/ it may control /install/ without a Service-Worker-Allowed header.
+        Assert.False(response.Headers.Contains("Service-Worker-Allowed"));
+    }
+
+    [Fact]
+    public async Task The_labels_wifi_qr_decodes_to_the_hotspot_and_the_page_says_to_scan_it_with_the_camera()
+    {
+        const string id = "NS-WIFIQR1";
+        var code = await FactoryGateway(id);
+        const string login = "feng.gong";
+        await NewInstaller(login);
+        // The label as iot-prov prints it, with the hotspot of a factory list that gave it a password.
+        var hotspot = WifiJoinPayload.ForGateway(id, HotspotPassword.Generate());
+        var sheet = LabelSheet.Render([new GatewayLabel(new ClaimPayload(id, code, stack.Fleet.Url), hotspot)], "labels");
+        var wifiPhoto = await PhotoOf(sheet, ".wifi svg");
+        var labelPhoto = await PhotoOf(sheet, ".label");
+
+        var page = await NewPage();
+        await page.AddInitScriptAsync("delete window.BarcodeDetector; delete Window.prototype.BarcodeDetector;");
+        await SignInAs(page, "/install/", login);
+        // jsQR, as the page vendors it, reads the printed Wi-Fi code as the join text phone cameras act on.
+        // What jsQR alone (one code per picture) reads in a photo.
+        Task<string?> JsQr(byte[] png) => page.EvaluateAsync<string?>("""
+            async png => {
+              const image = new Image();
+              image.src = "data:image/png;base64," + png;
+              await image.decode();
+              const canvas = Object.assign(document.createElement("canvas"), { width: image.width, height: image.height });
+              const context = canvas.getContext("2d");
+              context.drawImage(image, 0, 0);
+              return jsQR(context.getImageData(0, 0, image.width, image.height).data, image.width, image.height)?.data ?? null;
+            }
+            """, Convert.ToBase64String(png));
+        var decoded = await JsQr(wifiPhoto);
+        Assert.Equal($"WIFI:T:WPA;S:{hotspot.Ssid};P:{hotspot.Password};;", decoded);
+
+        // The installer points the page at the small code by mistake: it says what that code is for.
+        await page.SetInputFilesAsync("#labelPhoto", new FilePayload { Name = "wifi.png", MimeType = "image/png", Buffer = wifiPhoto });
+        await Expect(page.Locator("#claimError")).ToContainTextAsync("请用手机相机扫描它来连接网关的热点");
+        await Expect(page.Locator("#code")).ToHaveValueAsync("");
+        // A photo of the whole label reads the claim code, also one where the Wi-Fi code is the larger of the two (a
+        // close-up of the label's corner): jsQR reads one code at a time, so the page looks again past the Wi-Fi code.
+        await page.SetInputFilesAsync("#labelPhoto", new FilePayload { Name = "label.png", MimeType = "image/png", Buffer = labelPhoto });
+        await Expect(page.Locator("#code")).ToHaveValueAsync(code);
+        await Expect(page.Locator("#claimError")).ToBeEmptyAsync();
+        await page.FillAsync("#code", "");
+        var closeUp = await PhotoOf($$"""
+            <style>.pair svg { width: 100%; height: 100%; display: block; }</style>
+            <div class="pair" style="display:flex;gap:8mm;align-items:center;padding:6mm;background:#fff;width:fit-content">
+              <div style="width:30mm;height:30mm">{{LabelSheet.QrSvg(new ClaimPayload(id, code, stack.Fleet.Url))}}</div><div style="width:60mm;height:60mm">{{LabelSheet.QrSvg(hotspot)}}</div>
+            </div>
+            """, ".pair");
+        Assert.StartsWith("WIFI:", await JsQr(closeUp)); // the case that needs the second look
+        await page.SetInputFilesAsync("#labelPhoto", new FilePayload { Name = "corner.png", MimeType = "image/png", Buffer = closeUp });
+        await Expect(page.Locator("#code")).ToHaveValueAsync(code);
+        await Expect(page.Locator("#claimError")).ToBeEmptyAsync();
         await page.Context.CloseAsync();
     }
 

@@ -34,8 +34,14 @@ public sealed class CliTests : IAsyncLifetime
         Assert.Empty(errors);
         Assert.Equal(Enumerable.Range(120, 12).Select(n => $"NS-{n:D6}"), list.Select(i => i.Id));
         var html = await File.ReadAllTextAsync(Path.Combine(output, "labels.html"));
-        Assert.Equal(12, html.Split("<svg").Length - 1);
+        Assert.Equal(24, html.Split("<svg").Length - 1); // the claim QR and the hotspot's Wi-Fi QR
+        Assert.All(list, i => Assert.Contains(WifiJoinPayload.ForGateway(i.Id, i.HotspotPassword!).ToString(), html));
         Assert.Contains("SECRET", text);
+        Assert.Contains("button inside the lid", text); // why the hotspot password may be on the label
+        // The flashing station's part of each device.json, beside the list.
+        Assert.Equal(list.Select(i => $"{i.Id}.json"), Directory.GetFiles(Path.Combine(output, "device-json")).Select(Path.GetFileName).Order());
+        AssertJson($$"""{"id":"NS-000120","bootstrap_secret":"{{list[0].BootstrapSecret}}","ap_password":"{{list[0].HotspotPassword}}"}""",
+            await File.ReadAllTextAsync(Path.Combine(output, "device-json", "NS-000120.json")));
 
         var before = await File.ReadAllTextAsync(Path.Combine(output, "factory-list.csv"));
         (exit, text) = await Cli.RunAsync("factory", "--count", "1", "--prefix", "NS", "--start", "500", "--out", output);
@@ -48,6 +54,37 @@ public sealed class CliTests : IAsyncLifetime
         Assert.Equal(1, exit);
         Assert.Contains("NS-000130", text);
         Assert.False(Directory.Exists(Path.Combine(folder, "batch2")));
+    }
+
+    [Fact]
+    public async Task Factory_takes_an_older_list_without_hotspot_passwords_as_existing_and_labels_reprints_both()
+    {
+        var old = FactoryBatch.Generate("NS", 1, 2, 6, DateTimeOffset.UtcNow);
+        var oldPath = Path.Combine(folder, "old-list.csv");
+        await File.WriteAllTextAsync(oldPath, "id,claim_code,bootstrap_secret,created\n"
+            + string.Join("\n", old.Select(i => $"{i.Id},{i.ClaimCode},{i.BootstrapSecret},2026-03-01T08:00:00Z")) + "\n");
+        var output = Path.Combine(folder, "batch-new");
+        var (exit, text) = await Cli.RunAsync("factory", "--count", "2", "--prefix", "NS", "--start", "3", "--out", output, "--existing", oldPath);
+        Assert.True(exit == 0, text);
+        (exit, text) = await Cli.RunAsync("factory", "--count", "2", "--prefix", "NS", "--start", "2", "--out", Path.Combine(folder, "reuse"), "--existing", oldPath);
+        Assert.Equal(1, exit);
+        Assert.Contains("NS-000002", text);
+
+        // A reprint from the old list has the claim QR only; from the new one also the hotspot.
+        var oldSheet = Path.Combine(folder, "old-reprint.html");
+        (exit, text) = await Cli.RunAsync("labels", oldPath, "--out", oldSheet, "--installer-url", "https://fleet.example");
+        Assert.True(exit == 0, text);
+        var html = await File.ReadAllTextAsync(oldSheet);
+        Assert.Equal(2, html.Split("<svg").Length - 1);
+        Assert.DoesNotContain("WIFI:", html);
+        Assert.Contains($"data-claim=\"https://fleet.example/install/?d=NS-000001&amp;c={old[0].ClaimCode}\"", html);
+        var newSheet = Path.Combine(folder, "new-reprint.html");
+        (exit, text) = await Cli.RunAsync("labels", Path.Combine(output, "factory-list.csv"), "--only", "NS-000004", "--out", newSheet);
+        Assert.True(exit == 0, text);
+        var list = FactoryList.Read(CsvTable.Load(Path.Combine(output, "factory-list.csv")), out _);
+        html = await File.ReadAllTextAsync(newSheet);
+        Assert.Equal(2, html.Split("<svg").Length - 1);
+        Assert.Contains($"data-wifi=\"WIFI:T:WPA;S:IOT-S-000004;P:{list[1].HotspotPassword};;\"", html);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Iot.Contract.Onboarding;
 using Iot.Gateway.Hardware;
 using Iot.Gateway.Provisioning;
 
@@ -37,10 +38,6 @@ namespace Iot.Gateway.Onboarding
         public const int CloseAfterJoinMs = 90 * 1000;
         /// <summary>How long joining may take (as over Improv).</summary>
         public const int JoinTimeoutMs = ImprovSerial.JoinTimeoutMs;
-        /// <summary>The hotspot's SSID is this prefix and the end of the device id.</summary>
-        public const string SsidPrefix = "IOT-";
-        /// <summary>Characters of the device id in the SSID.</summary>
-        public const int SsidIdChars = 8;
 
         private readonly IWifiStation _wifi;
         private readonly object _gate = new object();
@@ -109,24 +106,16 @@ namespace Iot.Gateway.Onboarding
             return !wifiConfigured || buttonHeld;
         }
 
-        /// <summary>The hotspot's SSID: "IOT-" and the last 8 characters of the device id ("IOT-NS-0001").</summary>
+        /// <summary>The hotspot's SSID: "IOT-" and the last 8 characters of the device id ("IOT-NS-0001"); the label prints the same (SetupHotspot).</summary>
         public static string AccessPointSsid(string deviceId)
         {
-            if (deviceId == null || deviceId.Length == 0) return SsidPrefix + "GATEWAY";
-            string tail = deviceId.Length > SsidIdChars ? deviceId.Substring(deviceId.Length - SsidIdChars) : deviceId;
-            while (tail.Length > 1 && tail[0] == '-') tail = tail.Substring(1);
-            return SsidPrefix + tail;
+            return SetupHotspot.Ssid(deviceId);
         }
 
         /// <summary>A hotspot password the label can carry: 8 to 63 printable ASCII characters (WPA2-PSK).</summary>
         public static bool IsValidAccessPointPassword(string password)
         {
-            if (password == null || password.Length < WifiForm.MinPassphrase || password.Length > WifiForm.MaxPassphrase) return false;
-            for (int i = 0; i < password.Length; i++)
-            {
-                if (password[i] <= 0x20 || password[i] > 0x7E) return false;
-            }
-            return true;
+            return SetupHotspot.IsValidPassword(password);
         }
 
         /// <summary>The platform opened the hotspot (reason: OpenedUnconfigured or OpenedByButton).</summary>

@@ -3,7 +3,7 @@ using Iot.Contract.Identity;
 
 namespace Iot.Provisioning.Factory;
 
-/// <summary>Makes a run of factory identities: consecutive serials under a prefix, fresh codes and secrets.</summary>
+/// <summary>Makes a run of factory identities: consecutive serials under a prefix, fresh codes, secrets and hotspot passwords.</summary>
 public static class FactoryBatch
 {
     /// <summary>
@@ -31,7 +31,7 @@ public static class FactoryBatch
         {
             string code;
             do code = ClaimCode.Generate(); while (!codes.Add(code));
-            batch.Add(new FactoryIdentity(id, code, BootstrapSecret.Generate(), created));
+            batch.Add(new FactoryIdentity(id, code, BootstrapSecret.Generate(), created, HotspotPassword.Generate()));
             progress?.Invoke(batch.Count);
         }
         return batch;

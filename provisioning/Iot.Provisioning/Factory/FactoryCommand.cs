@@ -5,7 +5,8 @@ using Spectre.Console;
 
 namespace Iot.Provisioning.Factory;
 
-/// <summary><c>iot-prov factory</c>: a batch of identities, the secret factory list and the label sheet.</summary>
+/// <summary><c>iot-prov factory</c>: a batch of identities, the secret factory list, each gateway's part of its device.json
+/// for the flashing station, and the label sheet.</summary>
 internal static class FactoryCommand
 {
     public static Command Create(IAnsiConsole console)
@@ -14,7 +15,7 @@ internal static class FactoryCommand
         var prefix = new Option<string>("--prefix") { Description = "Id prefix, e.g. NS (ids become NS-000001)", Required = true };
         var start = new Option<long>("--start") { Description = "First serial", DefaultValueFactory = _ => 1 };
         var digits = new Option<int>("--digits") { Description = "Serial digits (zero-padded)", DefaultValueFactory = _ => 6 };
-        var output = new Option<DirectoryInfo>("--out") { Description = "Folder for factory-list.csv and labels.html", Required = true };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Folder for factory-list.csv, device-json/ and labels.html", Required = true };
         var existing = new Option<FileInfo[]>("--existing")
         {
             Description = "Earlier factory lists: their ids and claim codes are not given out again (repeatable)",
@@ -23,7 +24,7 @@ internal static class FactoryCommand
         {
             Description = "The fleet's https address: each QR label links to its installer page with the claim code, so any phone camera or WeChat opens it",
         };
-        var command = new Command("factory", "Generate gateway identities, the factory list (secret) and printable QR labels")
+        var command = new Command("factory", "Generate gateway identities, the factory list and device.json parts (secret) and printable QR labels")
         {
             count, prefix, start, digits, output, existing, installer,
         };
@@ -43,7 +44,8 @@ internal static class FactoryCommand
         if (digits is < 1 or > 12) return console.Error("--digits must be between 1 and 12");
         var listPath = Path.Combine(output.FullName, FactoryList.FileName);
         var labelsPath = Path.Combine(output.FullName, LabelSheet.FileName);
-        foreach (var path in new[] { listPath, labelsPath }.Where(File.Exists))
+        var deviceJsonPath = Path.Combine(output.FullName, DeviceJsonFiles.FolderName);
+        foreach (var path in new[] { listPath, labelsPath, deviceJsonPath }.Where(p => File.Exists(p) || Directory.Exists(p)))
             return console.Error($"{path} already exists: a factory list is never overwritten, choose another --out");
 
         var takenIds = new HashSet<string>();
@@ -75,7 +77,7 @@ internal static class FactoryCommand
                     var labels = progress.AddTask("labels", maxValue: count);
                     batch = FactoryBatch.Generate(prefix, start, count, digits, DateTimeOffset.UtcNow, takenIds, takenCodes,
                         done => identities.Value = done);
-                    sheet = LabelSheet.Render(batch.Select(i => i.LabelFor(installer)).ToList(), $"Claim labels {batch[0].Id} – {batch[^1].Id}",
+                    sheet = LabelSheet.Render(batch.Select(i => i.GatewayLabelFor(installer)).ToList(), $"Claim labels {batch[0].Id} – {batch[^1].Id}",
                         done => labels.Value = done);
                 });
         }
@@ -88,6 +90,7 @@ internal static class FactoryCommand
         try
         {
             FactoryList.Write(listPath, batch);
+            DeviceJsonFiles.Write(deviceJsonPath, batch);
             using var labels = new FileStream(labelsPath, FileMode.CreateNew, FileAccess.Write);
             using var writer = new StreamWriter(labels, new System.Text.UTF8Encoding(false));
             writer.Write(sheet);
@@ -99,7 +102,8 @@ internal static class FactoryCommand
 
         console.MarkupLine($"[green]{batch.Count} gateways[/] {Markup.Escape(batch[0].Id)} … {Markup.Escape(batch[^1].Id)}");
         console.MarkupLine($"  {Markup.Escape(listPath)}  [yellow]SECRET[/]: bootstrap secrets, owner-only (0600). Upload it with `iot-prov upload-factory`, flash each gateway, then keep it offline.");
-        console.MarkupLine($"  {Markup.Escape(labelsPath)}  labels to print (A4, 100 %); no secrets on them.");
+        console.MarkupLine($"  {Markup.Escape(deviceJsonPath)}{Path.DirectorySeparatorChar}  [yellow]SECRET[/]: one {{id}}.json per gateway (id, bootstrap_secret, ap_password) for the flashing station, which adds broker, port, tls and release_key; delete it after flashing.");
+        console.MarkupLine($"  {Markup.Escape(labelsPath)}  labels to print (A4, 100 %): no bootstrap secrets on them. The setup hotspot's password is on each label on purpose: the hotspot only runs while someone holds the button inside the lid (or at first power-up, before the gateway knows a network).");
         return Output.Ok;
     }
 }

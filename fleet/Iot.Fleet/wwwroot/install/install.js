@@ -1,5 +1,6 @@
-// The installer's page: sign in, claim a gateway by its label, bind it to a site, watch the
-// commissioning checklist pass and sign it off. Works on a phone; talks only to the fleet's API.
+// The installer's page: sign in, give the gateway Wi-Fi from its label's hotspot, claim it by its label, bind it to a
+// site, watch the commissioning checklist pass and sign it off. Works on a phone; talks only to the fleet's API. It opens
+// without signal too (sw.js keeps its files on the phone); a claim made then waits in the outbox.
 I18n.add({
   title: "安装网关",
   step1: "1 · 扫描或输入认领码", scan: "扫描标签", code: "认领码（见标签）", codeHint: "XXXX-XXXX-XX",
@@ -13,6 +14,13 @@ I18n.add({
   outboxTitle: "等待发送（{0}）", outboxHint: "暂无信号：恢复网络后按顺序自动发送。", queuedClaim: "认领网关（认领码 {0}）",
   queuedSignOff: "签署网关 {0} 的调试记录", queuedAt: "{0} 记录", refusedQueued: "“{0}”未被接受：{1}",
   fromLabel: "来自网关 {0} 的标签", badHours: "营业时间写成 10:00-14:00;17:00-22:00（可写多段）",
+  wifiTitle: "给网关接入 Wi-Fi（无需数据线）",
+  wifi1: "给网关通电。尚未连过网络的网关会自动打开设置热点；否则按住盖内按钮 5 秒。",
+  wifi2: "用手机相机扫描标签上的小 Wi-Fi 二维码，或连接 IOT-… 网络并输入标签上印的热点密码。",
+  wifi3: "网关的页面会自动打开（若没有，请打开 http://192.168.4.1/）：核对设备编号，填写现场 Wi-Fi 名称和密码。",
+  wifi4: "页面显示“已连接”后手机会离开热点：回到这里继续（没有信号时认领会先存在手机上）。",
+  wifiQr: "这是标签上的 Wi-Fi 二维码：请用手机相机扫描它来连接网关的热点。认领请扫描大的二维码。",
+  offline: "暂无信号：本页从手机保存的副本打开。认领会先存在手机上，恢复信号后自动发送。点位列表需要信号：请输入已有点位的编号或新建点位。",
   // What to do about a check that has not passed; the fleet's own detail (values, dBm …) follows in small type.
   "own_credentials.pending": "网关尚未上线或尚未换用自身凭据：检查电源和网络", "clock_synced.pending": "尚未收到网关状态",
   "clock_synced.fail": "网关时钟未同步：检查能否访问 NTP 服务器", "channels.pending": "最近 10 分钟没有数据记录",
@@ -34,6 +42,13 @@ I18n.add({
   badQr: "That QR code is not a gateway label.", labelPhoto: "Or take a photo of the label", noQrInPhoto: "No QR code found in the photo: go closer to the label and take it again.",
   chooseSite: "Choose a site or create one.",
   fromLabel: "from the label of gateway {0}", badHours: "Write business hours as 10:00-14:00;17:00-22:00 (one span or several)",
+  wifiTitle: "Give the gateway Wi-Fi (no cable)",
+  wifi1: "Power the gateway. One that knows no network opens its setup hotspot by itself; otherwise hold the button inside the lid for 5 s.",
+  wifi2: "Scan the small Wi-Fi QR code on the label with the phone's camera, or join the network IOT-… with the hotspot password printed on the label.",
+  wifi3: "The gateway's page opens by itself (if not, open http://192.168.4.1/): check the device id, enter the site's Wi-Fi name and password.",
+  wifi4: "When it says \"Joined\", the phone leaves the hotspot: carry on here (without signal the claim waits on the phone).",
+  wifiQr: "That is the label's Wi-Fi code: scan it with the phone's camera to join the gateway's hotspot. To claim, scan the large QR code.",
+  offline: "No signal: this page was opened from the phone's copy. A claim waits on the phone and goes when the signal returns. The site list needs signal: type an existing site's id or create a new site.",
   own_credentials: "Connected with its own credentials", clock_synced: "Clock synchronised", channels: "Every channel present and plausible",
   signal: "Signal strength", store_drained: "Stored records sent",
 });
@@ -55,17 +70,23 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("locate").onclick = locate;
   $("claimButton").onclick = claim;
   $("signButton").onclick = signOff;
+  // The page's files stay on the phone, so it opens again without signal (sw.js).
+  navigator.serviceWorker?.register("/install/sw.js", { scope: "/install/" }).catch(() => {});
   const resume = new URLSearchParams(location.search).get("device");
   try {
     await api("/api/me");
-    resume ? watch(resume) : await start();
-    // What waited on the phone since the signal went goes now (or when it comes back).
-    Outbox.start({ sent: queuedSent, refused: queuedRefused, changed: renderOutbox, signIn: toLogin });
   } catch (e) {
     // One sign-in page for everyone; it brings the installer back here.
-    if (e.status === 401) toLogin();
-    else $("claimError").textContent = e.message;
+    if (e.status === 401) return toLogin();
+    // No answer at all: no signal. The page goes on from the phone's copy; what is made waits in the outbox.
+    if (!(e instanceof TypeError)) { show("claim"); $("claimError").textContent = e.message; return; }
+    show("offline");
   }
+  try {
+    resume ? watch(resume) : await start();
+  } catch (e) { $("claimError").textContent = e.message; }
+  // What waited on the phone since the signal went goes now (or when it comes back).
+  Outbox.start({ sent: queuedSent, refused: queuedRefused, changed: renderOutbox, signIn: toLogin });
 });
 
 // The requests waiting on the phone, in the order they go.
@@ -110,10 +131,17 @@ async function start() {
     labelDevice = label.get("d");
     showFromLabel();
   }
-  const sites = await apiAll("/api/sites");
+  let sites, profiles;
+  try {
+    sites = await apiAll("/api/sites");
+    profiles = await apiAll("/api/profiles");
+  } catch (e) {
+    // Without signal there is no list to offer: an existing site's id is typed, a new site takes the default profile.
+    if (e instanceof TypeError) { show("offline"); return; }
+    throw e;
+  }
   $("siteList").replaceChildren(...sites.map(s => Object.assign(document.createElement("option"), { value: s.id, label: `${s.id} · ${s.name}` })));
   // Profiles are data: offer the ones the fleet has, not a list written into the page.
-  const profiles = await apiAll("/api/profiles");
   $("profile").replaceChildren(...profiles.map(p => Object.assign(document.createElement("option"),
     { value: p.id, textContent: `${p.id} · ${p.current.name}`, selected: p.id === "default" })));
 }
@@ -132,6 +160,8 @@ function labelOf(text) {
 
 // A label read by the camera or from a photo fills in the claim code, as opening its link would.
 function useLabel(text) {
+  // The label's smaller QR joins the gateway's hotspot (WIFI:T:WPA;S:…;P:…;;): the camera app does that, not this page.
+  if (/^WIFI:/i.test(text.trim())) { $("claimError").textContent = I18n.t("wifiQr"); return; }
   const label = labelOf(text);
   if (!label) { $("claimError").textContent = I18n.t("badQr"); return; }
   $("claimError").textContent = "";
@@ -151,10 +181,15 @@ function parseHours(text) {
 
 // QR codes in a picture (a video frame, a photo): the browser's own BarcodeDetector where there is one (Chrome on
 // Android), else jsQR (vendored in /assets/vendor/jsqr) on the picture drawn to a canvas: iOS Safari and WeChat have none.
+// A label carries two codes, the claim link and the hotspot's Wi-Fi code (WIFI:…): the claim is read when both are in view.
+const wifiCode = text => /^WIFI:/i.test(text ?? "");
 const qrReader = () => {
   if ("BarcodeDetector" in window) {
     const detector = new BarcodeDetector({ formats: ["qr_code"] });
-    return async picture => (await detector.detect(picture).catch(() => []))[0]?.rawValue ?? null;
+    return async picture => {
+      const codes = await detector.detect(picture).catch(() => []);
+      return (codes.find(c => !wifiCode(c.rawValue)) ?? codes[0])?.rawValue ?? null;
+    };
   }
   const canvas = document.createElement("canvas");
   const context = canvas.getContext("2d", { willReadFrequently: true });
@@ -162,9 +197,19 @@ const qrReader = () => {
     const scale = Math.min(1, maxSide / Math.max(width, height));
     canvas.width = Math.round(width * scale); canvas.height = Math.round(height * scale);
     context.drawImage(picture, 0, 0, canvas.width, canvas.height);
-    const pixels = context.getImageData(0, 0, canvas.width, canvas.height);
     // Labels print black on white; a photo may also be of a light-on-dark copy, a camera frame is tried as it is (faster).
-    return jsQR(pixels.data, canvas.width, canvas.height, { inversionAttempts: inverted ? "attemptBoth" : "dontInvert" })?.data ?? null;
+    const read = () => jsQR(context.getImageData(0, 0, canvas.width, canvas.height).data, canvas.width, canvas.height,
+      { inversionAttempts: inverted ? "attemptBoth" : "dontInvert" });
+    const first = read();
+    if (!first || !wifiCode(first.data)) return first?.data ?? null;
+    // jsQR reads one code: white out the Wi-Fi code it found and look again for the claim code beside it.
+    const { topLeftCorner: a, topRightCorner: b, bottomRightCorner: c, bottomLeftCorner: d } = first.location;
+    const grow = Math.hypot(b.x - a.x, b.y - a.y) / 6; // past the finder patterns' edges
+    const [minX, maxX] = [Math.min(a.x, b.x, c.x, d.x) - grow, Math.max(a.x, b.x, c.x, d.x) + grow];
+    const [minY, maxY] = [Math.min(a.y, b.y, c.y, d.y) - grow, Math.max(a.y, b.y, c.y, d.y) + grow];
+    context.fillStyle = "#fff";
+    context.fillRect(minX, minY, maxX - minX, maxY - minY);
+    return read()?.data ?? first.data;
   };
 };
 
