@@ -43,6 +43,8 @@ namespace Iot.Gateway.Esp32
         private const int WatchdogCheckMs = 5000;
         // A runtime that cannot even start (a flash partition that throws) is retried by rebooting, this often.
         private const int BootRetryMs = 60000;
+        // A city's gateways close each minute together; each publishes it 0–20 s later at an offset of its own.
+        private const int LiveSpreadSeconds = 20;
         // Refused logins in a row after which the console says so (the runtime keeps retrying with backoff).
         private const int ReportRefusalsAfter = 3;
         // Addresses the hotspot's DHCP hands out (192.168.4.2 to .5): more than the stations it admits, so a phone that
@@ -123,6 +125,7 @@ namespace Iot.Gateway.Esp32
             options.BootstrapSecret = settings.BootstrapSecret;
             options.DefaultSite = settings.Site;
             options.ConnectInBackground = true; // M2Mqtt's Connect blocks for the whole DNS, TCP and TLS set-up
+            options.LiveSpreadSeconds = LiveSpreadSeconds;
 
             GatewayRuntime runtime = null;
             try

@@ -133,6 +133,29 @@ public class TelemetryUplinkTests
     }
 
     [Fact]
+    public void A_fresh_minute_waits_for_the_devices_offset_and_a_late_one_does_not()
+    {
+        var uplink = Uplink();
+        uplink.SpreadLiveRecords(17);
+        Record(0);
+        _clock.UtcSeconds = T0 + 60; // the minute just closed
+        Assert.Equal(0, uplink.Step());
+        _clock.UtcSeconds = T0 + 60 + 16;
+        Assert.Equal(0, uplink.Step());
+        _clock.UtcSeconds = T0 + 60 + 17;
+        Assert.Equal(1, uplink.Step());
+        Assert.Equal("iot/v1/NS-0001/telemetry", _mqtt.Published[0].Topic);
+        _mqtt.Acknowledge(_mqtt.Published[0].Id);
+
+        // After an outage the journal's late records go at once, and with them the fresh minute behind them.
+        for (int m = 1; m < 5; m++) Record(m);
+        _clock.UtcSeconds = T0 + 5 * 60;
+        Assert.True(uplink.Step() > 0);
+        Assert.Equal("iot/v1/NS-0001/backfill", _mqtt.Published[1].Topic);
+        Assert.Throws<ArgumentOutOfRangeException>(() => uplink.SpreadLiveRecords(60));
+    }
+
+    [Fact]
     public void Missing_puback_is_retried_after_the_timeout()
     {
         Record(0);

@@ -77,6 +77,9 @@ namespace Iot.Gateway.Runtime
         public int ReconnectBaseMs = 2000;
         /// <summary>Longest reconnect delay.</summary>
         public int ReconnectCapMs = 300000;
+        /// <summary>A fresh minute is published up to this many seconds after it closed, at an offset of the device's own
+        /// (from its id), so a fleet does not publish in one second (TelemetryUplink.SpreadLiveRecords); 0 publishes at once.</summary>
+        public int LiveSpreadSeconds;
         /// <summary>Connect to the broker on a worker thread (a device's blocking MQTT client); false: inside Tick (the virtual gateway's).</summary>
         public bool ConnectInBackground;
         /// <summary>Journal segments of RecordJournal.DefaultSegmentBytes (the ESP32's 128 hold over 72 hours of any site kind).</summary>

@@ -103,6 +103,8 @@ namespace Iot.Gateway.Runtime
             _supervisor.UseLogin(_claim.UserName, _claim.Password, !_claim.Unclaimed);
             _uplink = new TelemetryUplink(_router, _journal, _clock, _topics, options.DeviceId, options.Firmware, _bootLog.Boot,
                 options.UplinkBatch, new byte[options.EnvelopeBytes], options.AckTimeoutMs);
+            int spread = options.LiveSpreadSeconds > 59 ? 59 : options.LiveSpreadSeconds;
+            if (spread > 0) _uplink.SpreadLiveRecords((int)(Hash(options.DeviceId) % (uint)(spread + 1)));
             _uplink.SetFirmwareBoundary(_bootLog.FirmwareBoundarySeq, _bootLog.PreviousFirmware);
             _uplink.UseEvidenceKey(_claim.EvidenceKey);
             _events = new EventOutbox(options.EventCapacity, 256);

@@ -36,6 +36,8 @@ namespace Iot.Gateway.Uplink
         private uint _boundarySeq;
         private string _previousFirmware;
         private readonly int _ackTimeoutMs;
+        private int _liveDelaySeconds;
+        private long _holdUntilUtc;
         private int _inflightId = -1;
         private int _inflightCount;
         private long _sentAtMs;
@@ -83,6 +85,18 @@ namespace Iot.Gateway.Uplink
             _mac = key == null ? null : new HmacSha256(key);
         }
 
+        /// <summary>
+        /// Holds a fresh minute back until this many seconds after its window closed (0 to 59; 0 sends at once). Every
+        /// gateway's clock closes the minute at the same instant, so a city's gateways would all publish in the same second;
+        /// a per-device offset (GatewayRuntime derives it from the device id) spreads them over the minute. Late records
+        /// (after an outage) are not held.
+        /// </summary>
+        public void SpreadLiveRecords(int delaySeconds)
+        {
+            if (delaySeconds < 0 || delaySeconds > 59) throw new ArgumentOutOfRangeException("delaySeconds");
+            _liveDelaySeconds = delaySeconds;
+        }
+
         /// <summary>True when envelopes carry a MAC.</summary>
         public bool Authenticated { get { return _mac != null; } }
 
@@ -121,19 +135,30 @@ namespace Iot.Gateway.Uplink
             if (InFlight && _clock.MonotonicMs - _sentAtMs < _ackTimeoutMs) return 0;
             _inflightId = -1;
             if (_journal.Pending == 0) return 0;
+            long now = _clock.UtcSeconds;
+            if (now < _holdUntilUtc) return 0; // without reading the flash again
 
             int peeked = _journal.Peek(_batch, _batch.Length);
             if (peeked == 0) return 0;
+            if (_liveDelaySeconds > 0)
+            {
+                long due = _batch[0].T + _batch[0].Dur + _liveDelaySeconds;
+                if (now < due && !QualityBits.IsLate(_batch[0].T, _batch[0].Dur, now))
+                {
+                    _holdUntilUtc = due;
+                    return 0;
+                }
+            }
             // One envelope carries one fw: stop at the firmware boundary (the journal returns records oldest first).
             bool older = BeforeBoundary(_batch[0].Seq);
             int take = 1;
             while (take < peeked && BeforeBoundary(_batch[take].Seq) == older) take++;
-            int count = TelemetryEncoder.WriteEnvelope(_writer, _dev, older ? _previousFirmware : _firmware, _boot, _batch, 0, take, _clock.UtcSeconds, _mac);
+            int count = TelemetryEncoder.WriteEnvelope(_writer, _dev, older ? _previousFirmware : _firmware, _boot, _batch, 0, take, now, _mac);
             if (count == 0) return 0;
 
             // Late records (oldest first: when the first is not late, none is) go on the backfill topic, which the fleet
             // reads apart from live ones, so a whole city's replay after an outage never delays a live breach.
-            string topic = QualityBits.IsLate(_batch[0].T, _batch[0].Dur, _clock.UtcSeconds) ? _backfillTopic : _topic;
+            string topic = QualityBits.IsLate(_batch[0].T, _batch[0].Dur, now) ? _backfillTopic : _topic;
             int id = _mqtt.Publish(topic, _writer.Buffer, _writer.Length, false);
             if (id < 0) return 0;
             _inflightId = id;

@@ -29,6 +29,8 @@ public sealed class VirtualGateway : IAsyncDisposable
     public const int CrashAfterSeconds = 5;
     // 16 journal segments of 4 KiB (64 KiB): a virtual gateway keeps about ten hours of records offline.
     public const int JournalSegments = 16;
+    /// <summary>As on the ESP32: each gateway publishes a fresh minute at its own offset of up to 20 s.</summary>
+    public const int LiveSpreadSeconds = 20;
     private const int ConfigBytes = 8 * 1024;
     private const int BootBytes = 8 * 1024;
 
@@ -144,6 +146,7 @@ public sealed class VirtualGateway : IAsyncDisposable
                 EnvelopeBytes = 16 * 1024,
                 ReconnectBaseMs = 1000,
                 ReconnectCapMs = 30_000,
+                LiveSpreadSeconds = LiveSpreadSeconds,
             });
             Runtime.Rssi = -50 - StableHash(_device.Id) % 35;
             Runtime.FreeHeapBytes = 54_000;
