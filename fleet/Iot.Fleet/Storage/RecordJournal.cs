@@ -54,31 +54,77 @@ public sealed class RecordJournal(FleetDatabase database, RawMessageStore raw) :
                 new { e.Device, e.Time, e.Type, e.Data, at = now.ToUnixTimeMilliseconds() }, tx);
             if (id is { } stored) storedEvents.Add(e with { Id = stored });
         }
-        foreach (var s in statuses)
-            connection.Execute(
-                """
-                INSERT INTO device_state (dev, last_seen, firmware, boot, online, status, buffered) VALUES (@Device, @seen, @Firmware, @Boot, @online, @status, @Buffered)
-                ON CONFLICT (dev) DO UPDATE SET online = excluded.online, status = excluded.status,
-                    last_seen = CASE WHEN excluded.online = 1 THEN excluded.last_seen ELSE device_state.last_seen END,
-                    firmware = COALESCE(excluded.firmware, device_state.firmware), boot = COALESCE(excluded.boot, device_state.boot),
-                    buffered = COALESCE(excluded.buffered, device_state.buffered)
-                """,
-                new { s.Device, seen = now.ToUnixTimeMilliseconds(), s.Firmware, s.Boot, online = s.Online ? 1 : 0, status = JsonSerializer.Serialize(s), s.Buffered }, tx);
+        // One statement per few hundred devices, not one per message: after an outage a city's gateways reconnect within
+        // a minute, each with its status, and those batches are what live records queue behind.
+        // A device with several statuses in the batch (online, then its will) has them applied in order, one round each,
+        // since one statement may not change a row twice.
+        foreach (var round in Rounds(statuses))
+            StoreDeviceStates(connection, tx, round.Select(st => new DeviceStateRow(
+                st.Device, st.Firmware, st.Boot, st.Online ? 1L : 0L, JsonSerializer.Serialize(st), st.Buffered)), now, fromStatus: true);
         if (rejections.Count > 0)
             connection.Execute("DELETE FROM rejections WHERE id <= (SELECT MAX(id) FROM rejections) - @keep", new { keep = RejectionSampleSize * 10 }, tx);
         // A device whose telemetry arrives is connected now, unless this batch also holds its status (a will, say).
         var reported = statuses.Select(st => st.Device).ToHashSet(StringComparer.Ordinal);
-        foreach (var latest in accepted.GroupBy(a => a.Envelope.Device).Select(g => g.Last().Envelope))
-            connection.Execute(
-                """
-                INSERT INTO device_state (dev, last_seen, firmware, boot, online) VALUES (@dev, @seen, @fw, @boot, @online)
-                ON CONFLICT (dev) DO UPDATE SET last_seen = excluded.last_seen, online = COALESCE(excluded.online, device_state.online),
-                    firmware = COALESCE(excluded.firmware, device_state.firmware), boot = COALESCE(excluded.boot, device_state.boot)
-                """,
-                new { dev = latest.Device, seen = now.ToUnixTimeMilliseconds(), fw = latest.Firmware, boot = latest.Boot, online = reported.Contains(latest.Device) ? (int?)null : 1 }, tx);
+        StoreDeviceStates(connection, tx, accepted.GroupBy(a => a.Envelope.Device, StringComparer.Ordinal).Select(g => g.Last().Envelope).Select(latest =>
+            new DeviceStateRow(latest.Device, latest.Firmware, latest.Boot, reported.Contains(latest.Device) ? null : 1L, null, null)), now, fromStatus: false);
         tx.Commit();
         storedEvents.Sort((a, b) => a.Id.CompareTo(b.Id));
         return new StoredBatchResult(fresh, storedEvents, conflicts.Count);
+    }
+
+    /// <summary>The statuses split into rounds: each device's first status in the first round, its second in the second, ….</summary>
+    private static List<List<DeviceStatus>> Rounds(IReadOnlyList<DeviceStatus> statuses)
+    {
+        var rounds = new List<List<DeviceStatus>>();
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var status in statuses)
+        {
+            var k = seen.GetValueOrDefault(status.Device);
+            seen[status.Device] = k + 1;
+            if (rounds.Count == k) rounds.Add([]);
+            rounds[k].Add(status);
+        }
+        return rounds;
+    }
+
+    private sealed record DeviceStateRow(string Device, string? Firmware, long? Boot, long? Online, string? Status, long? Buffered);
+
+    /// <summary>Upserts devices' state, 200 to a statement (each device once). From a status: online, the status document and
+    /// the buffered count are the status's, and last seen moves only when it says online. From telemetry: last seen moves,
+    /// and online is set unless null (the batch also held the device's status, which decides).</summary>
+    private static void StoreDeviceStates(DbConnection connection, DbTransaction tx, IEnumerable<DeviceStateRow> rows, DateTimeOffset now, bool fromStatus)
+    {
+        var update = fromStatus
+            ? """
+              online = excluded.online, status = excluded.status,
+              last_seen = CASE WHEN excluded.online = 1 THEN excluded.last_seen ELSE device_state.last_seen END,
+              firmware = COALESCE(excluded.firmware, device_state.firmware), boot = COALESCE(excluded.boot, device_state.boot),
+              buffered = COALESCE(excluded.buffered, device_state.buffered)
+              """
+            : """
+              last_seen = excluded.last_seen, online = COALESCE(excluded.online, device_state.online),
+              firmware = COALESCE(excluded.firmware, device_state.firmware), boot = COALESCE(excluded.boot, device_state.boot)
+              """;
+        var seen = now.ToUnixTimeMilliseconds();
+        foreach (var chunk in rows.Chunk(200))
+        {
+            var sql = new System.Text.StringBuilder("INSERT INTO device_state (dev, last_seen, firmware, boot, online, status, buffered) VALUES ");
+            var values = new DynamicParameters();
+            values.Add("seen", seen, System.Data.DbType.Int64);
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var r = chunk[i];
+                sql.Append(i == 0 ? "" : ", ").Append($"(@d{i}, @seen, @f{i}, @b{i}, @o{i}, @s{i}, @u{i})");
+                values.Add($"d{i}", r.Device, System.Data.DbType.String);
+                values.Add($"f{i}", r.Firmware, System.Data.DbType.String);
+                values.Add($"b{i}", r.Boot, System.Data.DbType.Int64);
+                values.Add($"o{i}", r.Online, System.Data.DbType.Int64);
+                values.Add($"s{i}", r.Status, System.Data.DbType.String);
+                values.Add($"u{i}", r.Buffered, System.Data.DbType.Int64);
+            }
+            sql.Append(" ON CONFLICT (dev) DO UPDATE SET ").Append(update);
+            connection.Execute(sql.ToString(), values, tx);
+        }
     }
 
     /// <summary>The batch's rejections in a few statements, not a few per rejection: a hostile burst brings thousands in one

@@ -100,4 +100,31 @@ public sealed class RecordJournalTests : IDisposable
         var online = connection.Query<(string dev, long? online)>("SELECT dev, online FROM device_state ORDER BY dev").ToList();
         Assert.Equal([("NS-0001", (long?)1), ("NS-0002", (long?)0)], online);
     }
+
+    [Fact]
+    public void A_city_reconnecting_stores_every_devices_status_in_one_batch_and_the_last_status_of_a_device_counts()
+    {
+        // 450 gateways back at once (more than one statement's worth), one of them online and then gone (its will) in the
+        // same batch, and one that was seen before and now reports offline.
+        var earlier = Now.AddMinutes(-30);
+        _journal.Store([], [], [], [new DeviceStatus("GW-OLD", true, "1.0.0", 4, null, null, null, null, 0)], earlier);
+        var statuses = Enumerable.Range(0, 450).Select(i => new DeviceStatus($"GW-{i:D4}", true, "1.2.0", i, 60, -60, 50_000, "synced", i))
+            .Append(new DeviceStatus("GW-0007", false, null, null, null, null, null, null, null))
+            .Append(new DeviceStatus("GW-OLD", false, null, null, null, null, null, null, null)).ToList();
+        _journal.Store([Message("GW-0001", 1), Message("GW-NEW", 1)], [], [], statuses, Now);
+
+        using var connection = _database.Open();
+        var rows = connection.Query<(string dev, long? last_seen, string? firmware, long? boot, long? online, string? status, long? buffered)>(
+            "SELECT dev, last_seen, firmware, boot, online, status, buffered FROM device_state").ToDictionary(r => r.dev);
+        Assert.Equal(452, rows.Count);
+        Assert.Equal((Now.ToUnixTimeMilliseconds(), "1.2.0", 449L, 1L, 449L), (rows["GW-0449"].last_seen, rows["GW-0449"].firmware, rows["GW-0449"].boot, rows["GW-0449"].online, rows["GW-0449"].buffered));
+        Assert.Contains("\"Rssi\":-60", rows["GW-0449"].status);
+        // Its last word was offline; what its earlier status in the batch said (firmware, boot) is kept, as is last seen.
+        Assert.Equal((0L, "1.2.0", 7L, Now.ToUnixTimeMilliseconds()), (rows["GW-0007"].online!.Value, rows["GW-0007"].firmware, rows["GW-0007"].boot!.Value, rows["GW-0007"].last_seen!.Value));
+        // Offline does not move last seen.
+        Assert.Equal((earlier.ToUnixTimeMilliseconds(), 0L, "1.0.0"), (rows["GW-OLD"].last_seen!.Value, rows["GW-OLD"].online!.Value, rows["GW-OLD"].firmware));
+        // Telemetry of a device whose status is in the batch leaves online to the status; of another it sets it.
+        Assert.Equal(1L, rows["GW-0001"].online);
+        Assert.Equal((1L, Now.ToUnixTimeMilliseconds(), "1.0.0"), (rows["GW-NEW"].online!.Value, rows["GW-NEW"].last_seen!.Value, rows["GW-NEW"].firmware));
+    }
 }
