@@ -2,14 +2,14 @@ using System.Globalization;
 using Iot.Gateway.Virtual.Simulation;
 
 // dotnet Iot.Gateway.Virtual.dll --scenario file --mqtt-host h --mqtt-port p [--mqtt-ca pem] [--speed 60] [--state dir] [--fresh] [--factory csv] [--release-key hex]
-const string Usage = "usage: Iot.Gateway.Virtual --scenario <file> --mqtt-host <host> --mqtt-port <port> [--mqtt-ca <ca.crt>] [--speed <n>] [--state <dir>] [--fresh] [--register <fleet-url> --token <admin-token> [--commission] | --kept-credentials] [--factory <factory-list.csv>] [--release-key <hex>]";
+const string Usage = "usage: Iot.Gateway.Virtual --scenario <file> --mqtt-host <host> --mqtt-port <port> [--mqtt-ca <ca.crt>] [--speed <n>] [--state <dir>] [--fresh] [--register <fleet-url> --token <admin-token> [--commission] | --kept-credentials] [--factory <factory-list.csv>] [--release-key <hex>] [--device-backoff]";
 
 string? scenarioPath = null, host = null, state = "virtual-state", register = null, token = null, factory = null, ca = null;
 var kept = false;
 byte[]? releaseKey = null;
 int port = 0;
 double speed = 1;
-bool fresh = false, commission = false;
+bool fresh = false, commission = false, deviceBackoff = false;
 for (int i = 0; i < args.Length; i++)
 {
     string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -31,6 +31,7 @@ for (int i = 0; i < args.Length; i++)
             case "--kept-credentials": kept = true; break;
             case "--state": state = Value(); break;
             case "--fresh": fresh = true; break;
+            case "--device-backoff": deviceBackoff = true; break;
             case "--commission": commission = true; break;
             case "--register": register = Value(); break;
             case "--token": token = Value(); break;
@@ -126,7 +127,7 @@ if (register is not null)
 await using var runner = new FleetRunner(scenario, new FleetOptions
 {
     Host = host, Port = port, Speed = speed, StateDirectory = state, Fresh = fresh, Log = Console.WriteLine, ReleaseKey = releaseKey,
-    Logins = logins, CaFile = ca,
+    Logins = logins, CaFile = ca, DeviceBackoff = deviceBackoff,
 });
 Console.WriteLine($"{scenario.Devices.Count} gateways, {scenario.DurationSeconds / 60} simulated minutes from " +
     $"{DateTimeOffset.FromUnixTimeSeconds(runner.StartUtc):yyyy-MM-dd HH:mm}Z at {speed}x, broker {host}:{port}{(ca is null ? "" : " over TLS")}, state in {Path.GetFullPath(state)}");

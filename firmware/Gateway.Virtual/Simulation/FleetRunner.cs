@@ -25,6 +25,9 @@ public sealed class FleetOptions
     public IReadOnlyDictionary<string, DeviceLogin>? Logins { get; init; }
     /// <summary>The CA (PEM file) of the broker's TLS listener: connect over TLS trusting only it; null: plain TCP.</summary>
     public string? CaFile { get; init; }
+    /// <summary>Reconnect with the ESP32's backoff (2 s doubling to 300 s) instead of the quick one (1 s to 30 s) that
+    /// keeps accelerated runs short; for measuring how a fleet comes back after an outage.</summary>
+    public bool DeviceBackoff { get; init; }
 }
 
 /// <summary>What a run did.</summary>
@@ -63,7 +66,7 @@ public sealed class FleetRunner : IAsyncDisposable
                     Directory.Delete(Path.Combine(options.StateDirectory, device.Id + ".firmware"), recursive: true);
             }
             _gateways.Add(new VirtualGateway(device, StartUtc, options.Host, options.Port, options.StateDirectory, options.ReleaseKey, options.OtaTrialSeconds,
-                options.Logins?.GetValueOrDefault(device.Id), ca));
+                options.Logins?.GetValueOrDefault(device.Id), ca, options.DeviceBackoff));
         }
     }
 

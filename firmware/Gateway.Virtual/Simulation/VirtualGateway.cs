@@ -29,6 +29,9 @@ public sealed class VirtualGateway : IAsyncDisposable
     public const int CrashAfterSeconds = 5;
     // 16 journal segments of 4 KiB (64 KiB): a virtual gateway keeps about ten hours of records offline.
     public const int JournalSegments = 16;
+    private static readonly GatewayRuntimeOptions DeviceDefaults = new();
+    private readonly bool _deviceBackoff;
+
     /// <summary>As on the ESP32: each gateway publishes a fresh minute at its own offset of up to 20 s.</summary>
     public const int LiveSpreadSeconds = 20;
     private const int ConfigBytes = 8 * 1024;
@@ -59,9 +62,11 @@ public sealed class VirtualGateway : IAsyncDisposable
     /// the device received when it was claimed is kept in {id}.login.flash.
     /// </summary>
     public VirtualGateway(DeviceScenario device, long startUtc, string host, int port, string stateDirectory, byte[]? releaseKey = null,
-        int trialSeconds = 600, DeviceLogin? login = null, System.Security.Cryptography.X509Certificates.X509Certificate2? ca = null)
+        int trialSeconds = 600, DeviceLogin? login = null, System.Security.Cryptography.X509Certificates.X509Certificate2? ca = null,
+        bool deviceBackoff = false)
     {
         _device = device;
+        _deviceBackoff = deviceBackoff;
         _login = login ?? new DeviceLogin();
         Clock = new SimulatedClock(startUtc);
         Meter = new SimulatedModbusMeter(MeterProfiles.ForSite(device.Site), (byte)new GatewayConfig().MeterSlave);
@@ -144,8 +149,8 @@ public sealed class VirtualGateway : IAsyncDisposable
                 JournalSegments = JournalSegments,
                 UplinkBatch = 60,
                 EnvelopeBytes = 16 * 1024,
-                ReconnectBaseMs = 1000,
-                ReconnectCapMs = 30_000,
+                ReconnectBaseMs = _deviceBackoff ? DeviceDefaults.ReconnectBaseMs : 1000,
+                ReconnectCapMs = _deviceBackoff ? DeviceDefaults.ReconnectCapMs : 30_000,
                 LiveSpreadSeconds = LiveSpreadSeconds,
             });
             Runtime.Rssi = -50 - StableHash(_device.Id) % 35;
