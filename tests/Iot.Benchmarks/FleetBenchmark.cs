@@ -220,6 +220,15 @@ internal static class FleetBenchmark
         await stop.CancelAsync();
         await Task.WhenAll(breaching);
         var (during, missing) = await latency.Finish();
+        // A missing lead: what the fleet holds for that site (a lead with another start, a status the stream does not
+        // show, or nothing), so the run says which it was.
+        foreach (var key in latency.Missing().Take(5))
+        {
+            var site = key[..key.IndexOf('@')];
+            var held = JsonNode.Parse(await stack.Http.GetStringAsync($"/api/leads?site={site}&rule=fume.purifier_off&limit=200"))!;
+            var items = (held["items"] as JsonArray ?? held as JsonArray ?? []).Select(l => $"{l!["start"]} {l["status"]}");
+            Console.WriteLine($"  missing {key}: the fleet holds {string.Join(", ", items)}");
+        }
 
         var p50 = Percentile(during, 0.50);
         var p99 = Percentile(during, 0.99);
@@ -483,6 +492,12 @@ internal static class FleetBenchmark
             lock (_arrived)
                 return (expected.Where(e => _arrived.ContainsKey(e.Key)).Select(e => Stopwatch.GetElapsedTime(e.Value, _arrived[e.Key]).TotalSeconds).Order().ToList(),
                     expected.Count(e => !_arrived.ContainsKey(e.Key)));
+        }
+
+        /// <summary>The expected leads (site@start) that did not arrive on the stream, after <see cref="Finish"/>.</summary>
+        public IReadOnlyList<string> Missing()
+        {
+            lock (_arrived) return _published.Where(p => p.Value >= _stormStart && p.Value < _stormEnd && !_arrived.ContainsKey(p.Key)).Select(p => p.Key).ToList();
         }
     }
 
