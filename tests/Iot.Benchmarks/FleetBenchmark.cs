@@ -170,7 +170,7 @@ internal static class FleetBenchmark
         var minute = DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 60 * 60;
         var networkBack = DateTimeOffset.UtcNow.ToUnixTimeSeconds() + NetworkBackAfterSeconds;
         var outage = allAtOnce ? 0 : (int)(networkBack - minute);
-        var processes = groups.Select((g, i) => GatewayProcess.Start(stack, state, $"storm-{i}", g, stormMinutes + (outage + 59) / 60, outage, deviceBackoff: true)).ToList();
+        var processes = groups.Select((g, i) => GatewayProcess.Start(stack, state, $"storm-{i}", g, stormMinutes + (outage + 59) / 60 + 1, outage, deviceBackoff: true)).ToList();
         var city = processes.Select(p => new ProcessWatch(p.Id)).ToList();
         if (outage > 0)
         {
@@ -192,6 +192,7 @@ internal static class FleetBenchmark
             await Task.Delay(1000);
             fleet.Sample();
             broker.Sample();
+            foreach (var gateways in city) gateways.Sample();
             var (lane, queued, storedNow) = await Queues(http);
             // Exactly counted only when nothing waits in the lane or the broker (rare while the storm lasts), every 5 s at most.
             if (lane == 0 && queued == 0 && clock.Elapsed - lastCount >= TimeSpan.FromSeconds(5))
@@ -398,10 +399,11 @@ internal static class FleetBenchmark
     private static double Percentile(List<double> sorted, double p) =>
         sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 
-    /// <summary>CPU (utime + stime) and resident memory of one process, from /proc.</summary>
+    /// <summary>CPU (utime + stime) and resident memory of one process, from /proc; once the process has ended, its CPU as
+    /// last read.</summary>
     private sealed class ProcessWatch(int pid)
     {
-        private long _cpuStart;
+        private long _cpuStart, _lastTicks;
         public long Rss { get; private set; }
         public long PeakRss { get; private set; }
 
@@ -410,7 +412,16 @@ internal static class FleetBenchmark
 
         public void Sample()
         {
-            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            Ticks();
+            string? line;
+            try
+            {
+                line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            }
+            catch (IOException)
+            {
+                return; // ended
+            }
             if (line is null) return;
             Rss = long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
             PeakRss = Math.Max(PeakRss, Rss);
@@ -418,9 +429,16 @@ internal static class FleetBenchmark
 
         private long Ticks()
         {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            try
+            {
+                var stat = File.ReadAllText($"/proc/{pid}/stat");
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                return _lastTicks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            }
+            catch (IOException)
+            {
+                return _lastTicks; // ended
+            }
         }
     }
 
