@@ -324,14 +324,7 @@ public sealed class TelemetryIngest(
     private async Task Receive(System.Threading.Channels.ChannelWriter<StoredBatch> toJudge, CancellationToken stop, string? adopted = null)
     {
         var o = options.Value;
-        using var session = await mqtt.OpenAsync("", logger, stop, session => session
-            .WithCleanStart(false)
-            .WithSessionExpiryInterval((uint)FleetInstances.SessionExpiry.TotalSeconds)
-            // Acks wait until a batch is durable: the broker must be allowed to send the next batches
-            // meanwhile, or it idles during every store.
-            .WithReceiveMaximum((ushort)Math.Min(ushort.MaxValue, o.MaxBatch * 4)), clientId: adopted);
-        var prefix = string.IsNullOrEmpty(o.SharedGroup) ? "" : $"$share/{o.SharedGroup}/";
-        await session.SubscribeAsync(Kinds.Select(k => prefix + Topics.EveryDevice(k)), stop);
+        using var session = await OpenSession("", adopted, o.MaxBatch, Kinds, stop);
         if (adopted is null)
         {
             _session = session;
@@ -353,7 +346,7 @@ public sealed class TelemetryIngest(
                 break;
             }
             while (batch.Count < o.MaxBatch && session.TryRead(out var more)) batch.Add(more);
-            using (SlowStep.Watch(Logger, "waiting for the backfill lane's step", SlowStepThreshold, batch.Count))
+            using (SlowStep.Watch(Logger, "waiting for a backfill step to finish storing", SlowStepThreshold, batch.Count))
                 await _storing.WaitAsync(stop);
             try
             {
@@ -420,13 +413,7 @@ public sealed class TelemetryIngest(
     {
         await Task.Yield();
         var o = options.Value;
-        using var session = await mqtt.OpenAsync(BackfillSessionSuffix, logger, stop, session => session
-            .WithCleanStart(false)
-            .WithSessionExpiryInterval((uint)FleetInstances.SessionExpiry.TotalSeconds)
-            .WithReceiveMaximum((ushort)Math.Clamp(o.BackfillReceiveBatch * 4, 1, ushort.MaxValue)),
-            clientId: adopted is null ? null : adopted + BackfillSessionSuffix);
-        var prefix = string.IsNullOrEmpty(o.SharedGroup) ? "" : $"$share/{o.SharedGroup}/";
-        await session.SubscribeAsync([prefix + Topics.EveryDevice(Topics.Backfill)], stop);
+        using var session = await OpenSession(BackfillSessionSuffix, adopted, o.BackfillReceiveBatch, [Topics.Backfill], stop);
 
         var batch = new List<MqttApplicationMessageReceivedEventArgs>(o.BackfillReceiveBatch);
         var late = new List<(string Device, ReceivedMessage Message)>();
@@ -445,12 +432,7 @@ public sealed class TelemetryIngest(
                 foreach (var e in batch)
                 {
                     var message = ReceivedMessage.From(e.ApplicationMessage);
-                    if (Topics.TryParse(message.Topic, out var device, out _) && WireProtocol.DeviceId().IsMatch(device))
-                    {
-                        late.Add((device, message));
-                        _waiting[device] = _waiting.GetValueOrDefault(device) + 1;
-                        Interlocked.Increment(ref _waitingTotal);
-                    }
+                    if (Topics.TryParse(message.Topic, out var device, out _) && WireProtocol.DeviceId().IsMatch(device)) ToLane(late, device, message);
                     else unnamed.Add(message);
                 }
                 if (unnamed.Count > 0) Handle(unnamed);
@@ -477,12 +459,42 @@ public sealed class TelemetryIngest(
             var message = ReceivedMessage.From(e.ApplicationMessage);
             if (Topics.TryParse(message.Topic, out var device, out var kind) && kind == Topics.Telemetry && WireProtocol.DeviceId().IsMatch(device)
                 && (_waiting.ContainsKey(device) || IngestBacklog.IsBackfill(message.Payload.Span)))
-            {
-                late.Add((device, message));
-                _waiting[device] = _waiting.GetValueOrDefault(device) + 1;
-                Interlocked.Increment(ref _waitingTotal);
-            }
+                ToLane(late, device, message);
             else live.Add(message);
+        }
+    }
+
+    /// <summary>Puts a device's message in line for the backfill lane (written to it with its batch) and counts it as
+    /// waiting, so the device's later telemetry follows it there.</summary>
+    private void ToLane(List<(string Device, ReceivedMessage Message)> late, string device, ReceivedMessage message)
+    {
+        late.Add((device, message));
+        _waiting[device] = _waiting.GetValueOrDefault(device) + 1;
+        Interlocked.Increment(ref _waitingTotal);
+    }
+
+    /// <summary>Opens one of this instance's ingest sessions (<paramref name="suffix"/> on its client id), or that session of
+    /// the silent instance <paramref name="adopted"/>, and subscribes it to the device topics <paramref name="kinds"/>
+    /// (through the shared group when there is one). Persistent, so what the broker holds survives a restart.</summary>
+    /// <param name="batch">Messages stored per transaction: the broker may send four batches' worth unacknowledged, since
+    /// acks wait until a batch is durable and the broker would otherwise idle during every store.</param>
+    private async Task<FleetSession> OpenSession(string suffix, string? adopted, int batch, IEnumerable<string> kinds, CancellationToken stop)
+    {
+        var o = options.Value;
+        var session = await mqtt.OpenAsync(suffix, logger, stop, session => session
+            .WithCleanStart(false)
+            .WithSessionExpiryInterval((uint)FleetInstances.SessionExpiry.TotalSeconds)
+            .WithReceiveMaximum((ushort)Math.Clamp(batch * 4, 1, ushort.MaxValue)), clientId: adopted is null ? null : adopted + suffix);
+        try
+        {
+            var prefix = string.IsNullOrEmpty(o.SharedGroup) ? "" : $"$share/{o.SharedGroup}/";
+            await session.SubscribeAsync(kinds.Select(k => prefix + Topics.EveryDevice(k)), stop);
+            return session;
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
         }
     }
 
