@@ -115,7 +115,7 @@ public sealed class ComplaintRegister(FleetDatabase database, TimeProvider clock
         var p = new DynamicParameters();
         if (query.Month is { } month)
         {
-            var (from, to) = MonthSpan(month);
+            var (_, from, to) = BureauMonth.Span(month);
             where.Add("c.received_at >= @from AND c.received_at < @to");
             p.Add("from", from.ToUnixTimeMilliseconds());
             p.Add("to", to.ToUnixTimeMilliseconds());
@@ -139,16 +139,6 @@ public sealed class ComplaintRegister(FleetDatabase database, TimeProvider clock
         using var connection = database.Open();
         var now = clock.GetUtcNow();
         return connection.Query<Row>($"{Select} ORDER BY c.id").Select(r => ToView(r, now, withContact: false)).ToList();
-    }
-
-    /// <summary>The span of a month (`YYYY-MM`) in the bureau's zone; 400 for another shape.</summary>
-    public static (DateTimeOffset From, DateTimeOffset To) MonthSpan(string month)
-    {
-        if (!DateTime.TryParseExact(month, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.None, out var first) || first.Year < 2000)
-            throw new RefusalException($"month must look like 2026-05, not '{month}'");
-        var zone = LocalTime.Zone(null);
-        var next = first.AddMonths(1);
-        return (new DateTimeOffset(first, zone.GetUtcOffset(first)), new DateTimeOffset(next, zone.GetUtcOffset(next)));
     }
 
     private static bool SetAnswer(DbConnection connection, DbTransaction tx, long id, DateTimeOffset at, string by, string channel, string text) =>

@@ -6,6 +6,7 @@ using Iot.Fleet.Audit;
 using Iot.Fleet.Cases;
 using Iot.Fleet.Complaints;
 using Iot.Fleet.Evidence;
+using Iot.Fleet.Glossary;
 using Iot.Fleet.Rules;
 using Iot.Fleet.Storage;
 using Microsoft.Extensions.Options;
@@ -147,7 +148,7 @@ public sealed class MonthlyReport(FleetDatabase database, TimeProvider clock, Ev
     private readonly int _answerDays = (complaints?.Value ?? new ComplaintOptions()).AnswerDays;
 
     /// <summary>The bureau's zone: months and hours of day are counted in it.</summary>
-    public const string Timezone = "Asia/Shanghai";
+    public const string Timezone = LocalTime.BureauZone;
 
     private const string MonthLeads =
         """
@@ -158,7 +159,7 @@ public sealed class MonthlyReport(FleetDatabase database, TimeProvider clock, Ev
     /// <summary>The report of <paramref name="month"/> (`YYYY-MM`); refuses another shape (400).</summary>
     public MonthlyReportView Build(string month)
     {
-        var (first, from, to) = Span(month);
+        var (first, from, to) = BureauMonth.Span(month);
         // Asia/Shanghai keeps one offset all year, so an hour of day is (UTC seconds + offset) / 3600 mod 24 in SQL.
         var p = Parameters(from, to);
 
@@ -217,16 +218,6 @@ public sealed class MonthlyReport(FleetDatabase database, TimeProvider clock, Ev
         };
     }
 
-    /// <summary>The first day of <paramref name="month"/> and its span in the bureau's zone; refuses another shape (400).</summary>
-    private static (DateTime First, DateTimeOffset From, DateTimeOffset To) Span(string month)
-    {
-        if (!DateTime.TryParseExact(month, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.None, out var first) || first.Year < 2000)
-            throw new RefusalException($"month must look like 2026-05, not '{month}'");
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(Timezone);
-        var next = first.AddMonths(1);
-        return (first, new DateTimeOffset(first, zone.GetUtcOffset(first)), new DateTimeOffset(next, zone.GetUtcOffset(next)));
-    }
-
     private object Parameters(DateTimeOffset from, DateTimeOffset to) => new
     {
         answerMs = _answerDays * 86_400_000L,
@@ -238,7 +229,7 @@ public sealed class MonthlyReport(FleetDatabase database, TimeProvider clock, Ev
     /// <summary>The headline figures of <paramref name="month"/>, counted the same way as the report's tables.</summary>
     private MonthFigures Figures(DbConnection connection, string month)
     {
-        var (_, from, to) = Span(month);
+        var (_, from, to) = BureauMonth.Span(month);
         var p = Parameters(from, to);
         var leads = connection.QueryFirst<FigureRow>(
             $"""
