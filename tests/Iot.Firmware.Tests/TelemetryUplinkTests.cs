@@ -156,6 +156,19 @@ public class TelemetryUplinkTests
     }
 
     [Fact]
+    public void A_clock_set_back_does_not_hold_a_minute_until_it_comes_round_again()
+    {
+        var uplink = Uplink();
+        uplink.SpreadLiveRecords(17);
+        Record(0);
+        _clock.UtcSeconds = T0 + 60 + 5;
+        Assert.Equal(0, uplink.Step()); // held for its offset
+        // NTP sets a clock that ran an hour ahead back: the minute's window now ends in the future.
+        _clock.UtcSeconds = T0 + 60 + 5 - 3600;
+        Assert.Equal(1, uplink.Step());
+    }
+
+    [Fact]
     public void Missing_puback_is_retried_after_the_timeout()
     {
         Record(0);

@@ -37,6 +37,7 @@ namespace Iot.Gateway.Uplink
         private string _previousFirmware;
         private readonly int _ackTimeoutMs;
         private int _liveDelaySeconds;
+        private long _holdFromUtc;
         private long _holdUntilUtc;
         private int _inflightId = -1;
         private int _inflightCount;
@@ -136,15 +137,19 @@ namespace Iot.Gateway.Uplink
             _inflightId = -1;
             if (_journal.Pending == 0) return 0;
             long now = _clock.UtcSeconds;
-            if (now < _holdUntilUtc) return 0; // without reading the flash again
+            if (now >= _holdFromUtc && now < _holdUntilUtc) return 0; // without reading the flash again
 
             int peeked = _journal.Peek(_batch, _batch.Length);
             if (peeked == 0) return 0;
             if (_liveDelaySeconds > 0)
             {
-                long due = _batch[0].T + _batch[0].Dur + _liveDelaySeconds;
-                if (now < due && !QualityBits.IsLate(_batch[0].T, _batch[0].Dur, now))
+                // Held only from the window's close to its offset: a clock set back (an NTP correction) never holds a
+                // record until the clock reaches it again.
+                long closed = _batch[0].T + _batch[0].Dur;
+                long due = closed + _liveDelaySeconds;
+                if (now >= closed && now < due)
                 {
+                    _holdFromUtc = closed;
                     _holdUntilUtc = due;
                     return 0;
                 }
