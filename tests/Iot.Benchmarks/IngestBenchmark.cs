@@ -45,6 +45,7 @@ internal static class IngestBenchmark
         var raw = await RawInflux(influx, messages);
         // The fleet: from the first PUBLISH until every record is in the journal and in InfluxDB.
         await ThroughFleet(broker, fleet, all.GetRange(0, warmUp), 0);
+        Console.WriteLine($"  (the fleet settled {(await CpuShare.Settle(fleet.ProcessId, TimeSpan.FromSeconds(30))).TotalSeconds:F0} s after its warm-up)");
         var cpu = CpuShare.Start();
         var fleetTime = await ThroughFleet(broker, fleet, messages, warmUp);
         var lost = warmUp + records - await InfluxCount(influx);
@@ -114,18 +115,19 @@ internal static class IngestBenchmark
             var raw = new Iot.Fleet.Storage.RawMessageStore(database, Path.Combine(dir, "raw"));
             var minutes = (history + HistoryGateways - 1) / HistoryGateways;
             var end = DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 60 - records / ids.Length - warmUp / ids.Length - 20;
+            // The measured gateways have their history too (their indexes are as deep as a city's), the rest of the city
+            // is gateways the stream never names.
+            var devices = ids.Concat(Enumerable.Range(ids.Length, HistoryGateways - ids.Length).Select(i => SyntheticHistory.Device("CITY", i))).ToList();
+            var sites = devices.Select((d, i) => i < ids.Length ? $"S{d}" : $"S-{d}").ToList();
+            var every = history >= 20_000_000 ? 5_000_000 : 1_000_000;
             var watch = Stopwatch.StartNew();
-            long filled = 0;
+            long filled;
             using (var fill = new SyntheticHistory(database, raw, influx.Url))
-            {
-                for (var minute = end - minutes; minute < end && filled < history; minute += 10)
+                filled = fill.Fill(devices, sites, end - minutes, end, history, written =>
                 {
-                    filled += fill.BulkStore("CITY", HistoryGateways, minute, Math.Min(minute + 10, end));
-                    if (filled % 1_000_000 < HistoryGateways * 10)
-                        Console.WriteLine($"  history: {filled:N0} records in {watch.Elapsed.TotalSeconds:F0} s");
-                }
-                fill.Drain();
-            }
+                    if (written % every == 0)
+                        Console.WriteLine($"  history: {written:N0} records in {watch.Elapsed.TotalSeconds:F0} s ({written / watch.Elapsed.TotalSeconds:N0} records/s)");
+                });
             Console.WriteLine($"  history filled: {filled:N0} records of {HistoryGateways:N0} gateways in {watch.Elapsed.TotalSeconds:F0} s " +
                               $"({filled / watch.Elapsed.TotalSeconds:N0} records/s into the journal, raw segments and InfluxDB)");
             ExplainIngest(database);
@@ -148,6 +150,7 @@ internal static class IngestBenchmark
                 for (var i = 0; i < ids.Length; i++) await Register(http, ids[i], kinds[i % 3]);
             // Records stored and written count from the history's last row.
             await ThroughFleet(broker, fleet, all.GetRange(0, warmUp), 0, filled);
+            Console.WriteLine($"  (the fleet settled {(await CpuShare.Settle(fleet.ProcessId, TimeSpan.FromSeconds(30))).TotalSeconds:F0} s after its warm-up)");
             var cpu = CpuShare.Start();
             var time = await ThroughFleet(broker, fleet, all.GetRange(warmUp, records), warmUp, filled + warmUp);
             var fleetCpu = FleetCpu(cpu.Stop());

@@ -138,13 +138,7 @@ public sealed class RawMessageStore(FleetDatabase database, string directory)
                 try
                 {
                     using var tx = connection.BeginTransaction();
-                    var segment = connection.ExecuteScalar<long>(
-                        "INSERT INTO raw_segments (name, bytes, created_at) VALUES (@Name, @Bytes, @at) RETURNING id",
-                        new { written.Name, written.Bytes, at = before.ToUnixTimeMilliseconds() }, tx);
-                    foreach (var b in written.Blocks)
-                        connection.Execute(
-                            "INSERT INTO raw_blocks (first_id, last_id, segment, position, length, messages, received_to) VALUES (@First, @Last, @segment, @Position, @Length, @Messages, @ReceivedTo)",
-                            new { b.First, b.Last, segment, b.Position, b.Length, b.Messages, b.ReceivedTo }, tx);
+                    Index(connection, written, before, tx);
                     connection.Execute("DELETE FROM messages WHERE id >= @first AND id <= @last", new { first = rows[0].id, last = rows[^1].id }, tx);
                     tx.Commit();
                 }
@@ -161,6 +155,33 @@ public sealed class RawMessageStore(FleetDatabase database, string directory)
             }
             return new SegmentChange(messages, segments, bytes);
         }
+    }
+
+    /// <summary>
+    /// Writes messages that never were hot (a history loaded from elsewhere: the benchmarks' synthetic city) straight
+    /// into one new segment, indexed in the caller's transaction; their ids must be new and ascending. A rollback leaves
+    /// an orphan file that <see cref="RemoveOrphans"/> deletes.
+    /// </summary>
+    internal void Import(IReadOnlyList<RawMessage> messages, DateTimeOffset at, DbConnection connection, DbTransaction transaction)
+    {
+        if (messages.Count == 0) return;
+        lock (_maintenance)
+        {
+            var rows = messages.Select(m => new HotRow(m.Id, m.Topic, m.Payload, m.ReceivedAt.ToUnixTimeMilliseconds(),
+                m.Proof?.Status, m.Proof?.Mac, m.Proof?.KeyId, m.Proof?.SignedLength)).ToList();
+            Index(connection, WriteSegment(rows, at), at, transaction);
+        }
+    }
+
+    private static void Index(DbConnection connection, WrittenSegment written, DateTimeOffset at, DbTransaction transaction)
+    {
+        var segment = connection.ExecuteScalar<long>(
+            "INSERT INTO raw_segments (name, bytes, created_at) VALUES (@Name, @Bytes, @at) RETURNING id",
+            new { written.Name, written.Bytes, at = at.ToUnixTimeMilliseconds() }, transaction);
+        foreach (var b in written.Blocks)
+            connection.Execute(
+                "INSERT INTO raw_blocks (first_id, last_id, segment, position, length, messages, received_to) VALUES (@First, @Last, @segment, @Position, @Length, @Messages, @ReceivedTo)",
+                new { b.First, b.Last, segment, b.Position, b.Length, b.Messages, b.ReceivedTo }, transaction);
     }
 
     /// <summary>

@@ -69,6 +69,41 @@ public sealed class RawMessageStoreTests : IDisposable
         ? Directory.GetFiles(_store.Directory, "*", SearchOption.AllDirectories) : [];
 
     [Fact]
+    public void Imported_messages_read_back_from_their_segment_and_a_rolled_back_import_leaves_only_an_orphan_file()
+    {
+        var messages = Enumerable.Range(1, 600).Select(i => new RawMessage(i, $"iot/v1/NS-{i % 7:D4}/telemetry",
+            RandomNumberGenerator.GetBytes(100 + i % 50), Now.AddSeconds(-i), i % 2 == 0 ? new MessageProof(ProofStatus.Verified, "ab", 7, 90) : null)).ToList();
+        using (var connection = _database.Open())
+        {
+            using var tx = connection.BeginTransaction();
+            _store.Import(messages, Now, connection, tx);
+            tx.Commit();
+        }
+
+        var read = _store.Get(messages.Select(m => m.Id).ToList());
+        Assert.Equal(600, read.Count);
+        foreach (var m in messages)
+        {
+            Assert.Equal(m.Payload, read[m.Id].Payload);
+            Assert.Equal(m.Topic, read[m.Id].Topic);
+            Assert.Equal(m.Proof, read[m.Id].Proof);
+        }
+        Assert.Equal(0, Hot());
+        // New ids go on after the imported ones.
+        using (var connection = _database.Open()) Assert.Equal(600, connection.ExecuteScalar<long>(RawMessageStore.HighestIdSql));
+
+        using (var connection = _database.Open())
+        {
+            using var tx = connection.BeginTransaction();
+            _store.Import([new RawMessage(601, "iot/v1/NS-0001/telemetry", [1, 2, 3], Now, null)], Now, connection, tx);
+            tx.Rollback();
+        }
+        Assert.Null(_store.Get(601));
+        Assert.Equal(1, _store.RemoveOrphans());
+        Assert.Equal(600, _store.Get(messages.Select(m => m.Id).ToList()).Count);
+    }
+
+    [Fact]
     public void Moved_messages_read_back_byte_for_byte_with_their_proofs_and_new_ids_go_on_after_them()
     {
         var sent = StoreMinutes(devices: 5, 1, 120, Now.AddHours(-1));
