@@ -32,55 +32,68 @@ public sealed class OfflineWatch(SiteRegistry registry, RecordJournal journal, L
     protected override Task ExecuteAsync(CancellationToken stop) =>
         PeriodicCheck.Run(TimeSpan.FromSeconds(options.Value.OfflineCheckSeconds), clock, Check, logger, "offline check", stop);
 
-    /// <summary>Checks every site once.</summary>
+    /// <summary>Checks every site once. Two statements read the whole city (every device's latest minute, the sites with an
+    /// open alert); only a site that looks silent or has an alert is then read and written on its own, freshly, so a record
+    /// or an inspector's change arriving during the sweep is not overwritten.</summary>
     public void Check()
     {
         var now = clock.GetUtcNow().ToUnixTimeSeconds() / 60;
+        var latestOf = journal.LatestMinutes();
+        var alerted = leads.Find(LeadQueue.Integrity, new LeadQuery(Rule: RuleId, Status: LeadStatus.New), limit: int.MaxValue)
+            .Select(l => l.Site).ToHashSet(StringComparer.Ordinal);
         foreach (var site in registry.Sites())
         {
             var devices = registry.DevicesOf(site.Id);
             if (devices.Count == 0) continue;
             var hours = new ActiveHours(site);
-            var open = leads.Find(LeadQueue.Integrity, new LeadQuery(Rule: RuleId, Site: site.Id, Status: LeadStatus.New), limit: 1).FirstOrDefault();
             var windowStart = hours.StartOfLastActive(now, RuleLimits.OfflineAfterMinutes);
-            // Silence starts after the last record, or when the site's first device was registered.
-            var latest = journal.LatestMinute(devices);
-            var gapStart = latest is { } l ? l + 1 : registry.RegisteredMinute(site.Id);
-            if (windowStart is { } start && gapStart <= start)
+            var latest = devices.Select(d => latestOf.TryGetValue(d, out var m) ? m : (long?)null).Max();
+            var silent = windowStart is { } w && (latest is null || latest + 1 <= w);
+            if (!silent && !alerted.Contains(site.Id)) continue;
+            Check(site, devices, hours, windowStart, now);
+        }
+    }
+
+    private void Check(Site site, IReadOnlyList<string> devices, ActiveHours hours, long? windowStart, long now)
+    {
+        var open = leads.Find(LeadQueue.Integrity, new LeadQuery(Rule: RuleId, Site: site.Id, Status: LeadStatus.New), limit: 1).FirstOrDefault();
+        // Silence starts after the last record, or when the site's first device was registered.
+        var latest = journal.LatestMinute(devices);
+        var gapStart = latest is { } l ? l + 1 : registry.RegisteredMinute(site.Id);
+        if (windowStart is { } start && gapStart <= start)
+        {
+            if (open is not null && open.EndMinute >= gapStart - 1)
             {
-                if (open is not null && open.EndMinute >= gapStart - 1)
-                {
-                    open.EndMinute = now;
-                    open.Value = now - open.StartMinute;
-                    open.UpdatedAt = clock.GetUtcNow();
-                    leads.Save([open]);
-                    Suspect(site, devices, open.StartMinute, now, open.Detail);
-                }
-                else
-                {
-                    var alert = new Lead
-                    {
-                        Queue = LeadQueue.Integrity, Rule = RuleId, Site = site.Id, StartMinute = gapStart, EndMinute = now,
-                        WindowMinutes = RuleLimits.OfflineAfterMinutes, Value = now - gapStart, Limit = RuleLimits.OfflineAfterMinutes,
-                        Unit = "min", RaisedAt = clock.GetUtcNow(), UpdatedAt = clock.GetUtcNow(), Profile = site.Profile,
-                        Detail = latest is { } last ? $"no record since {DateTimeOffset.FromUnixTimeSeconds(last * 60):u}" : "no record yet",
-                    };
-                    foreach (var d in devices) alert.Devices.Add(d);
-                    leads.Save([alert]);
-                    Suspect(site, devices, gapStart, now, alert.Detail);
-                }
-            }
-            else if (open is not null && GapFilled(devices, hours, open))
-            {
-                open.Status = LeadStatus.Recovered;
+                open.EndMinute = now;
+                open.Value = now - open.StartMinute;
                 open.UpdatedAt = clock.GetUtcNow();
                 leads.Save([open]);
-                if (OpenEvasion(site.Id) is { } suspected)
+                Suspect(site, devices, open.StartMinute, now, open.Detail);
+            }
+            else
+            {
+                var alert = new Lead
                 {
-                    suspected.Status = LeadStatus.Withdrawn;
-                    suspected.UpdatedAt = clock.GetUtcNow();
-                    leads.Save([suspected]);
-                }
+                    Queue = LeadQueue.Integrity, Rule = RuleId, Site = site.Id, StartMinute = gapStart, EndMinute = now,
+                    WindowMinutes = RuleLimits.OfflineAfterMinutes, Value = now - gapStart, Limit = RuleLimits.OfflineAfterMinutes,
+                    Unit = "min", RaisedAt = clock.GetUtcNow(), UpdatedAt = clock.GetUtcNow(), Profile = site.Profile,
+                    Detail = latest is { } last ? $"no record since {DateTimeOffset.FromUnixTimeSeconds(last * 60):u}" : "no record yet",
+                };
+                foreach (var d in devices) alert.Devices.Add(d);
+                leads.Save([alert]);
+                Suspect(site, devices, gapStart, now, alert.Detail);
+            }
+        }
+        else if (open is not null && GapFilled(devices, hours, open))
+        {
+            open.Status = LeadStatus.Recovered;
+            open.UpdatedAt = clock.GetUtcNow();
+            leads.Save([open]);
+            if (OpenEvasion(site.Id) is { } suspected)
+            {
+                suspected.Status = LeadStatus.Withdrawn;
+                suspected.UpdatedAt = clock.GetUtcNow();
+                leads.Save([suspected]);
             }
         }
     }

@@ -102,6 +102,27 @@ public sealed class RecordJournalTests : IDisposable
     }
 
     [Fact]
+    public void The_city_sweep_reads_each_registered_devices_latest_minute_as_the_one_device_query_does()
+    {
+        using (var connection = _database.Open())
+        {
+            connection.Execute("INSERT INTO sites (id, name, kind, timezone, profile, business_hours, created_at) VALUES ('S1', 'S1', 'noise', 'Asia/Shanghai', 'default', '', 0)");
+            foreach (var dev in new[] { "NS-0001", "NS-0002", "NS-SILENT" })
+                connection.Execute("INSERT INTO devices (id, site, created_at) VALUES (@dev, 'S1', 0)", new { dev });
+        }
+        // Backfill stored after newer minutes: the latest is by time, not by arrival.
+        Store(Message("NS-0001", 5, 9), Message("NS-0002", 3), Message("NS-UNKNOWN", 4));
+        Store(Message("NS-0001", 7));
+
+        var latest = _journal.LatestMinutes();
+
+        Assert.Equal(["NS-0001", "NS-0002"], latest.Keys.Order());
+        Assert.Equal(_journal.LatestMinute(["NS-0001"]), latest["NS-0001"]);
+        Assert.Equal((1794000000 + 9 * 60 + 59) / 60, latest["NS-0001"]);
+        Assert.Equal(_journal.LatestMinute(["NS-0002"]), latest["NS-0002"]);
+    }
+
+    [Fact]
     public void A_city_reconnecting_stores_every_devices_status_in_one_batch_and_the_last_status_of_a_device_counts()
     {
         // 450 gateways back at once (more than one statement's worth), one of them online and then gone (its will) in the
