@@ -125,14 +125,24 @@ const App = (() => {
     box.textContent = e.message || String(e);
   };
 
-  // Leads, alerts and case changes as they happen (server-sent events; the session cookie goes along).
+  // Leads, alerts and case changes as they happen (server-sent events; the session cookie goes along). `missed` is called
+  // when the stream cannot be trusted to be complete: the fleet dropped events this page was too slow for, or the connection
+  // broke and came back (events in between went nowhere); the page then reads its lists again.
   const live = (handlers, indicator) => {
+    const { missed, ...events } = handlers;
     const source = new EventSource("/api/leads/stream");
-    for (const [name, handle] of Object.entries(handlers)) source.addEventListener(name, m => handle(JSON.parse(m.data)));
-    if (indicator) {
-      source.onopen = () => { indicator.dataset.t = "live"; indicator.textContent = I18n.t("live"); indicator.className = "live on"; };
-      source.onerror = () => { indicator.dataset.t = "offline"; indicator.textContent = I18n.t("offline"); indicator.className = "live off"; };
-    }
+    for (const [name, handle] of Object.entries(events)) source.addEventListener(name, m => handle(JSON.parse(m.data)));
+    if (missed) source.addEventListener("missed", () => missed());
+    let broken = false;
+    source.onopen = () => {
+      if (indicator) { indicator.dataset.t = "live"; indicator.textContent = I18n.t("live"); indicator.className = "live on"; }
+      if (broken && missed) missed();
+      broken = false;
+    };
+    source.onerror = () => {
+      broken = true;
+      if (indicator) { indicator.dataset.t = "offline"; indicator.textContent = I18n.t("offline"); indicator.className = "live off"; }
+    };
     return source;
   };
 

@@ -405,5 +405,10 @@ App.start("leads", async () => {
   document.addEventListener("langchange", () => { redraw(); drawDevices().catch(App.fail); drawSite().catch(App.fail); });
   await Promise.all([drawDevices(), drawSite()]);
   setInterval(tick, 1000);
-  App.live({ case: c => { if (c.lead === id) { theCase = c; drawCase(); } } });
+  App.live({
+    case: c => { if (c.lead === id) { theCase = c; drawCase(); } },
+    missed: async () => {
+      try { if (evidence.lead.status === "new") { theCase = await api(`/api/leads/${id}/case`); drawCase(); } } catch (e) { App.fail(e); }
+    },
+  });
 });

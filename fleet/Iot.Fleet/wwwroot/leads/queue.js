@@ -129,5 +129,6 @@ App.start("leads", async () => {
       state.cases.set(c.lead, c);
       render();
     },
+    missed: () => load().catch(App.fail),
   }, $("live"));
 });

@@ -190,5 +190,5 @@ App.start("sites", async () => {
   if (location.hash) document.getElementById(location.hash.slice(1))?.scrollIntoView();
   // A new lead or a case change moves a site's colour: fetch the overview again.
   const refresh = async () => { sites = await apiAll("/api/reports/sites"); draw(); };
-  App.live({ lead: () => refresh().catch(App.fail), case: () => refresh().catch(App.fail) });
+  App.live({ lead: () => refresh().catch(App.fail), case: () => refresh().catch(App.fail), missed: () => refresh().catch(App.fail) });
 });

@@ -64,5 +64,5 @@ App.start("alerts", async () => {
   $("showResolved").addEventListener("change", draw);
   document.addEventListener("langchange", draw);
   await load();
-  App.live({ lead: () => load().catch(App.fail) });
+  App.live({ alert: () => load().catch(App.fail), missed: () => load().catch(App.fail) });
 });
