@@ -31,12 +31,12 @@ public sealed class ComplaintRegister(FleetDatabase database, TimeProvider clock
         if (received < ComplaintRules.Earliest) throw new RefusalException($"receivedAt {received:O} is before 2000; check the year");
         var channel = OneOf(request.Channel, ComplaintRules.Channels, "channel");
         var kind = OneOf(request.Kind, ComplaintRules.Kinds, "kind");
-        var site = Text(request.Site, "site", 64);
-        var address = Text(request.Address, "address", ComplaintRules.MaxAddressLength);
+        var site = FieldText.Optional(request.Site, "site", 64);
+        var address = FieldText.Optional(request.Address, "address", ComplaintRules.MaxAddressLength);
         if (site is null && address is null) throw new RefusalException("say where: a registered `site` or an `address`");
-        var text = Text(request.Text, "text", ComplaintRules.MaxTextLength, multiline: true) ?? throw new RefusalException("say what was complained of (`text`)");
-        var contact = Text(request.Contact, "contact", ComplaintRules.MaxContactLength);
-        var reference = Text(request.Reference, "reference", ComplaintRules.MaxReferenceLength);
+        var text = FieldText.Optional(request.Text, "text", ComplaintRules.MaxTextLength, multiline: true) ?? throw new RefusalException("say what was complained of (`text`)");
+        var contact = FieldText.Optional(request.Contact, "contact", ComplaintRules.MaxContactLength);
+        var reference = FieldText.Optional(request.Reference, "reference", ComplaintRules.MaxReferenceLength);
 
         using var connection = database.Open();
         using var tx = connection.BeginTransaction();
@@ -68,8 +68,8 @@ public sealed class ComplaintRegister(FleetDatabase database, TimeProvider clock
         var channel = OneOf(request.Channel, ComplaintRules.AnswerChannels, "channel");
         if (channel == ComplaintRules.CaseFeedback)
             throw new RefusalException($"`{ComplaintRules.CaseFeedback}` is recorded by the case's feedback to the complainant; say how the answer was given");
-        var text = Text(request.Text, "text", ComplaintRules.MaxAnswerLength, multiline: true) ?? throw new RefusalException("say what was answered (`text`)");
-        var by = Text(request.By, "by", ComplaintRules.MaxNameLength) ?? audit.Actor.Name;
+        var text = FieldText.Optional(request.Text, "text", ComplaintRules.MaxAnswerLength, multiline: true) ?? throw new RefusalException("say what was answered (`text`)");
+        var by = FieldText.Optional(request.By, "by", ComplaintRules.MaxNameLength) ?? audit.Actor.Name;
         var at = request.AnsweredAt ?? now;
         if (at > now + TimeSpan.FromMinutes(1)) throw new RefusalException($"answeredAt {at:O} is in the future");
 
@@ -175,18 +175,6 @@ public sealed class ComplaintRegister(FleetDatabase database, TimeProvider clock
     /// <summary>One of <paramref name="allowed"/>, or a 400 naming them.</summary>
     private static string OneOf(string? value, IReadOnlyList<string> allowed, string field) =>
         value is not null && allowed.Contains(value) ? value : throw new RefusalException($"`{field}` is one of: {string.Join(", ", allowed)}");
-
-    /// <summary>An optional text trimmed (null when empty), at most <paramref name="max"/> characters, without control
-    /// characters (line breaks only where <paramref name="multiline"/>).</summary>
-    private static string? Text(string? value, string field, int max, bool multiline = false)
-    {
-        var text = value?.Trim();
-        if (string.IsNullOrEmpty(text)) return null;
-        if (text.Length > max) throw new RefusalException($"`{field}` has {text.Length} characters; at most {max}");
-        if (text.Any(c => char.IsControl(c) && !(multiline && c is '\n' or '\r' or '\t')))
-            throw new RefusalException($"`{field}` holds control characters");
-        return text;
-    }
 
     // A class with setters, not a record: Dapper maps columns by name whatever the provider's types.
     private sealed class Row

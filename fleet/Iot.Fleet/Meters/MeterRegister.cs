@@ -26,10 +26,10 @@ public sealed class MeterRegister(FleetDatabase database, SiteRegistry registry,
     public Meter AddMeter(string device, SiteKind kind, string? make, string? model, string? serial, string? typeApproval, DateTimeOffset? installedFrom,
         AuditScope audit)
     {
-        Require("make", make);
-        Require("model", model);
-        Require("serial", serial);
-        Optional("typeApproval", typeApproval);
+        FieldText.Required(make, "make", MaxText);
+        FieldText.Required(model, "model", MaxText);
+        FieldText.Required(serial, "serial", MaxText);
+        FieldText.Optional(typeApproval, "typeApproval", MaxText);
         var now = clock.GetUtcNow();
         var from = installedFrom ?? now;
         if (from > now.AddMinutes(10)) throw new RefusalException("installedFrom is in the future");
@@ -57,9 +57,9 @@ public sealed class MeterRegister(FleetDatabase database, SiteRegistry registry,
     public Calibration AddCalibration(long meter, string? certificate, string? institution, string? method, DateOnly? calibratedOn, DateOnly? validUntil,
         string? scan, AuditScope audit)
     {
-        Require("certificate", certificate);
-        Require("institution", institution);
-        Optional("method", method);
+        FieldText.Required(certificate, "certificate", MaxText);
+        FieldText.Required(institution, "institution", MaxText);
+        FieldText.Optional(method, "method", MaxText);
         if (calibratedOn is not { } on) throw new RefusalException("calibratedOn is required (yyyy-MM-dd)");
         if (validUntil is not { } until) throw new RefusalException("validUntil is required (yyyy-MM-dd)");
         if (until < on) throw new RefusalException("validUntil is before calibratedOn");
@@ -222,7 +222,7 @@ public sealed class MeterRegister(FleetDatabase database, SiteRegistry registry,
     public BackgroundLevel AddBackground(string site, double? level, DateTimeOffset? measuredAt, string? measuredBy, string? note, AuditScope audit)
     {
         if (level is not { } dB || !double.IsFinite(dB) || dB is < 20 or > 120) throw new RefusalException("level must be a background level in dB(A), 20…120");
-        Require("measuredBy", measuredBy);
+        FieldText.Required(measuredBy, "measuredBy", MaxText);
         if (note is { Length: > 1000 }) throw new RefusalException("note is longer than 1000 characters");
         var now = clock.GetUtcNow();
         var at = measuredAt ?? now;
@@ -254,18 +254,6 @@ public sealed class MeterRegister(FleetDatabase database, SiteRegistry registry,
     }
 
     private static string Kind(SiteKind kind) => kind.ToString().ToLowerInvariant();
-
-    private static void Require(string field, string? value)
-    {
-        if (string.IsNullOrWhiteSpace(value)) throw new RefusalException($"{field} is required");
-        Optional(field, value);
-    }
-
-    private static void Optional(string field, string? value)
-    {
-        if (value is { Length: > MaxText }) throw new RefusalException($"{field} is longer than {MaxText} characters");
-        if (value is not null && value.Any(char.IsControl)) throw new RefusalException($"{field} contains control characters");
-    }
 
     private static List<Meter> Read(DbConnection connection, DbTransaction? tx, string where, object parameters)
     {

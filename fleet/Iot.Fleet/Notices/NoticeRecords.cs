@@ -49,9 +49,9 @@ public sealed class NoticeRecords(FleetDatabase database, TimeProvider clock)
         if (at > now.AddMinutes(10)) throw new RefusalException("servedAt is in the future");
         if (at.Year < 2000) throw new RefusalException("servedAt is before 2000");
         var by = string.IsNullOrWhiteSpace(servedBy) ? audit.Actor.Name : servedBy.Trim();
-        Text("servedBy", by);
-        Text("recipient", recipient);
-        if (note is { Length: > 1000 }) throw new RefusalException("note is longer than 1000 characters");
+        FieldText.Optional(by, "servedBy", MaxText);
+        FieldText.Optional(recipient, "recipient", MaxText);
+        FieldText.Optional(note, "note", 1000, multiline: true);
         using var connection = database.Open();
         using var tx = connection.BeginTransaction();
         if (connection.ExecuteScalar<long>("SELECT COUNT(*) FROM leads WHERE id = @lead AND queue = 'enforcement'", new { lead }, tx) == 0)
@@ -82,8 +82,8 @@ public sealed class NoticeRecords(FleetDatabase database, TimeProvider clock)
     /// <summary>Publishes a site as a monitoring point, or changes its published district and address.</summary>
     public MonitoringPoint Publish(string site, string? district, string? address, AuditScope audit)
     {
-        Text("district", district, required: true);
-        Text("address", address, required: true);
+        FieldText.Required(district, "district", MaxText);
+        FieldText.Required(address, "address", MaxText);
         using var connection = database.Open();
         using var tx = connection.BeginTransaction();
         if (connection.ExecuteScalar<long>("SELECT COUNT(*) FROM sites WHERE id = @site", new { site }, tx) == 0) throw new RefusalException($"no site {site}", StatusCodes.Status404NotFound);
@@ -119,11 +119,4 @@ public sealed class NoticeRecords(FleetDatabase database, TimeProvider clock)
         connection.Query<(string site, string district, string address, long published_at, string published_by)>(
                 $"SELECT site, district, address, published_at, published_by FROM monitoring_points {where}", parameters, tx)
             .Select(p => new MonitoringPoint(p.site, p.district, p.address, DateTimeOffset.FromUnixTimeMilliseconds(p.published_at), p.published_by)).ToList();
-
-    private static void Text(string field, string? value, bool required = false)
-    {
-        if (required && string.IsNullOrWhiteSpace(value)) throw new RefusalException($"{field} is required");
-        if (value is { Length: > MaxText }) throw new RefusalException($"{field} is longer than {MaxText} characters");
-        if (value is not null && value.Any(char.IsControl)) throw new RefusalException($"{field} contains control characters");
-    }
 }
