@@ -46,6 +46,9 @@ public sealed class InfluxServer : ISupervisedServer, IDisposable
 
     public int? ExitCode => _process.ExitCode;
 
+    /// <summary>influxd's process id (benchmarks read its CPU from /proc).</summary>
+    public int ProcessId => _process.ServerId ?? throw new InvalidOperationException("influxd is not running");
+
     /// <summary>Starts influxd and waits until /ping answers.</summary>
     public static InfluxServer Start(InfluxOptions? options = null)
     {
