@@ -16,6 +16,12 @@ public sealed class DatabaseOptions
     /// <summary>`sqlite` or `postgres`; empty: told by <see cref="ConnectionString"/>.</summary>
     public string? Provider { get; set; }
 
+    /// <summary>SQLite's page cache of each connection, in KiB; SQLite's own 2,000 by default. A connection drops its whole
+    /// cache whenever another one has committed, which in the fleet is every batch, so a bigger cache costs more than it
+    /// saves: 16 MB made the ingest on an empty store 10–15 % slower and with 100 M records of history 2–5 % faster
+    /// (./iot bench ingest, Benchmarks README).</summary>
+    public int SqliteCacheKibibytes { get; set; } = 2_000;
+
     /// <summary>The fleet's data folder (keys, secrets, photos, releases, audit heads): the folder of the SQLite file
     /// unless set; a PostgreSQL deployment must set it.</summary>
     public string DataDirectory
@@ -98,6 +104,7 @@ public sealed class SqlDialect
 public sealed class FleetDatabase : IDisposable
 {
     private readonly string _connectionString = "";
+    private readonly string _sqlitePragmas = "";
     private readonly NpgsqlDataSource? _postgres;
 
     /// <summary>The database <paramref name="options"/> name.</summary>
@@ -109,6 +116,10 @@ public sealed class FleetDatabase : IDisposable
             var builder = new SqliteConnectionStringBuilder(options.ConnectionString) { Pooling = true };
             if (Path.GetDirectoryName(Path.GetFullPath(builder.DataSource)) is { } dir) Directory.CreateDirectory(dir);
             _connectionString = builder.ToString();
+            if (options.SqliteCacheKibibytes <= 0) throw new InvalidOperationException("Database:SqliteCacheKibibytes must be positive");
+            // synchronous=FULL: a committed batch survives a power cut, not only a crash of the fleet.
+            _sqlitePragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON; " +
+                             $"PRAGMA cache_size=-{options.SqliteCacheKibibytes};";
         }
         else
         {
@@ -150,9 +161,6 @@ public sealed class FleetDatabase : IDisposable
     {
     }
 
-    /// <summary>SQLite's page cache of one connection, in KiB (its default is 2,000).</summary>
-    public const int CacheKibibytes = 16_384;
-
     /// <summary>SQLite or PostgreSQL: where the two differ.</summary>
     public SqlDialect Dialect { get; }
 
@@ -167,11 +175,7 @@ public sealed class FleetDatabase : IDisposable
         }
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
-        // synchronous=FULL: a committed batch survives a power cut, not only a crash of the fleet. cache_size: a batch of the
-        // ingest walks each of its devices' leaves and their parents in four B-trees (the journal and its three indexes); with
-        // a city's history that is more pages than SQLite's default 2 MB holds, and a page evicted within the batch is read
-        // again (./iot bench ingest --history, Benchmarks README).
-        connection.Execute($"PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON; PRAGMA cache_size=-{CacheKibibytes};");
+        connection.Execute(_sqlitePragmas);
         return connection;
     }
 

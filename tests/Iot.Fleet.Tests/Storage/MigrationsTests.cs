@@ -93,4 +93,24 @@ public sealed class MigrationsTests
         Assert.Contains("Database:DataDirectory must be set",
             Assert.Throws<InvalidOperationException>(() => new DatabaseOptions { ConnectionString = "Host=db" }.DataDirectory).Message);
     }
+
+    [Fact]
+    public void Every_SQLite_connection_has_the_page_cache_the_options_give_and_a_cache_of_nothing_stops_the_start()
+    {
+        var dir = Directory.CreateTempSubdirectory("iot-cache-").FullName;
+        try
+        {
+            using (var connection = new FleetDatabase(new DatabaseOptions { ConnectionString = $"Data Source={dir}/a.db" }).Open())
+                Assert.Equal(-2000, connection.ExecuteScalar<long>("PRAGMA cache_size"));
+            using (var connection = new FleetDatabase(new DatabaseOptions { ConnectionString = $"Data Source={dir}/b.db", SqliteCacheKibibytes = 16_384 }).Open())
+                Assert.Equal(-16_384, connection.ExecuteScalar<long>("PRAGMA cache_size"));
+            Assert.Contains("SqliteCacheKibibytes",
+                Assert.Throws<InvalidOperationException>(() => new FleetDatabase(new DatabaseOptions { ConnectionString = $"Data Source={dir}/c.db", SqliteCacheKibibytes = 0 })).Message);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
