@@ -44,11 +44,15 @@ internal sealed class CpuShare
         return watch.Elapsed;
     }
 
-    private static long Ticks(int pid)
+    /// <summary>CPU ticks (utime + stime, 100 a second) the process has used; an IOException once it has ended.</summary>
+    public static long Ticks(int pid) => TicksOf(File.ReadAllText($"/proc/{pid}/stat"));
+
+    /// <summary>utime + stime from a /proc/&lt;pid&gt;/stat line: comm is in parentheses and may hold spaces, so the numbers
+    /// are counted from the last ')'.</summary>
+    private static long TicksOf(string stat)
     {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return long.Parse(fields[11]) + long.Parse(fields[12]);
+        return long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>"Iot.Fleet" for `dotnet Iot.Fleet.dll`: every .NET program is called dotnet otherwise.</summary>
@@ -68,13 +72,9 @@ internal sealed class CpuShare
             try
             {
                 var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                // comm is in parentheses and may hold spaces; the numbers follow the last ')'.
-                var open = stat.IndexOf('(');
-                var close = stat.LastIndexOf(')');
-                var name = stat[(open + 1)..close];
+                var name = stat[(stat.IndexOf('(') + 1)..stat.LastIndexOf(')')];
                 if (name == "dotnet") name = DotnetApp(dir) ?? name;
-                var fields = stat[(close + 2)..].Split(' ');
-                result[pid] = (name, long.Parse(fields[11]) + long.Parse(fields[12])); // utime + stime
+                result[pid] = (name, TicksOf(stat));
             }
             catch (IOException) { } // the process ended meanwhile
             catch (UnauthorizedAccessException) { }

@@ -431,9 +431,7 @@ internal static class FleetBenchmark
         {
             try
             {
-                var stat = File.ReadAllText($"/proc/{pid}/stat");
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                return _lastTicks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                return _lastTicks = CpuShare.Ticks(pid);
             }
             catch (IOException)
             {

@@ -130,9 +130,7 @@ internal sealed class SyntheticHistory(FleetDatabase database, RawMessageStore r
         }
         raw.Import(messages, DateTimeOffset.FromUnixTimeSeconds(toMinute * 60 + 61), connection, tx);
         QueueWrite(lines);
-        var last = connection.ExecuteScalar<long>("SELECT COALESCE(MAX(row_id), 0) FROM records", transaction: tx);
-        connection.Execute("INSERT INTO cursors (name, value) VALUES (@rules, @last), (@influx, @last) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-            new { rules = LeadStore.RulesCursor, influx = InfluxWriter.Cursor, last }, tx);
+        PassedBy(connection, tx, connection.ExecuteScalar<long>("SELECT COALESCE(MAX(row_id), 0) FROM records", transaction: tx));
         tx.Commit();
         tx.Dispose();
         Drain();
@@ -169,10 +167,16 @@ internal sealed class SyntheticHistory(FleetDatabase database, RawMessageStore r
         // The rules and the InfluxDB writer have passed these records (the retention trim waits for both).
         using var connection = database.Open();
         var last = result.Records.Count > 0 ? result.Records[^1].RowId : 0;
-        if (last > 0)
-            connection.Execute("INSERT INTO cursors (name, value) VALUES (@rules, @last), (@influx, @last) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                new { rules = LeadStore.RulesCursor, influx = InfluxWriter.Cursor, last });
+        if (last > 0) PassedBy(connection, null, last);
         return result.Records.Count;
+    }
+
+    /// <summary>The rules and the InfluxDB writer have passed the history up to row <paramref name="last"/> (the retention
+    /// trim waits for both).</summary>
+    private static void PassedBy(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx, long last)
+    {
+        RecordJournal.SetCursor(connection, tx, LeadStore.RulesCursor, last);
+        RecordJournal.SetCursor(connection, tx, InfluxWriter.Cursor, last);
     }
 
     private async Task Write(string lines)
