@@ -50,11 +50,11 @@ public sealed class OfflineWatch(SiteRegistry registry, RecordJournal journal, L
             var latest = devices.Select(d => latestOf.TryGetValue(d, out var m) ? m : (long?)null).Max();
             var silent = windowStart is { } w && (latest is null || latest + 1 <= w);
             if (!silent && !alerted.Contains(site.Id)) continue;
-            Check(site, devices, hours, windowStart, now);
+            CheckSite(site, devices, hours, windowStart, now);
         }
     }
 
-    private void Check(Site site, IReadOnlyList<string> devices, ActiveHours hours, long? windowStart, long now)
+    private void CheckSite(Site site, IReadOnlyList<string> devices, ActiveHours hours, long? windowStart, long now)
     {
         var open = leads.Find(LeadQueue.Integrity, new LeadQuery(Rule: RuleId, Site: site.Id, Status: LeadStatus.New), limit: 1).FirstOrDefault();
         // Silence starts after the last record, or when the site's first device was registered.

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Globalization;
 using System.Text.Json;
 using Dapper;
 using Iot.Fleet.Ingest;
@@ -295,6 +296,15 @@ public sealed class RecordJournal(FleetDatabase database, RawMessageStore raw) :
             .ToList();
     }
 
+    /// <summary>The last second of a device's latest record (by its start), in SQL with the device as <c>{0}</c>: one index
+    /// search on (dev, t).</summary>
+    private const string LatestEnd = "SELECT r.t + r.dur - 1 FROM records r WHERE r.dev = {0} ORDER BY r.t DESC LIMIT 1";
+
+    private static readonly string LatestEndOfDevice = string.Format(CultureInfo.InvariantCulture, LatestEnd, "@dev");
+
+    private static readonly string LatestEndOfEveryDevice =
+        $"SELECT d.id, ({string.Format(CultureInfo.InvariantCulture, LatestEnd, "d.id")}) FROM devices d";
+
     /// <summary>The latest minute any of the devices has a record for (its window's last minute), or null.</summary>
     public long? LatestMinute(IReadOnlyList<string> devices)
     {
@@ -302,7 +312,7 @@ public sealed class RecordJournal(FleetDatabase database, RawMessageStore raw) :
         long? latest = null;
         foreach (var dev in devices)
         {
-            var t = connection.ExecuteScalar<long?>("SELECT t + dur - 1 FROM records WHERE dev = @dev ORDER BY t DESC LIMIT 1", new { dev });
+            var t = connection.ExecuteScalar<long?>(LatestEndOfDevice, new { dev });
             if (t is { } v && (latest is null || v / 60 > latest)) latest = v / 60;
         }
         return latest;
@@ -314,7 +324,7 @@ public sealed class RecordJournal(FleetDatabase database, RawMessageStore raw) :
     {
         using var connection = database.Open();
         return connection.Query<(string Dev, long? Last)>(
-                "SELECT d.id, (SELECT r.t + r.dur - 1 FROM records r WHERE r.dev = d.id ORDER BY r.t DESC LIMIT 1) FROM devices d")
+                LatestEndOfEveryDevice)
             .Where(r => r.Last is not null)
             .ToDictionary(r => r.Dev, r => r.Last!.Value / 60, StringComparer.Ordinal);
     }
