@@ -55,6 +55,30 @@ internal sealed class CpuShare
         return long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>CPU ticks of the .NET runtime's background compiler in <paramref name="pid"/>, per thread: tiered compilation
+    /// recompiles hot methods on its own thread (".NET Tiered Com"), which ends after a few idle seconds and is started
+    /// anew, so a window's compiling is the ticks of the threads at its end less those they had at its start.</summary>
+    public static Dictionary<int, long> CompilerTicks(int pid)
+    {
+        var ticks = new Dictionary<int, long>();
+        try
+        {
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+                try
+                {
+                    if (File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n') != ".NET Tiered Com") continue;
+                    ticks[int.Parse(Path.GetFileName(task), System.Globalization.CultureInfo.InvariantCulture)] = TicksOf(File.ReadAllText(Path.Combine(task, "stat")));
+                }
+                catch (IOException) { } // the thread ended meanwhile
+        }
+        catch (DirectoryNotFoundException) { } // the process ended
+        return ticks;
+    }
+
+    /// <summary>Seconds the runtime's background compiler used between two <see cref="CompilerTicks"/> readings.</summary>
+    public static double CompilerSeconds(Dictionary<int, long> start, Dictionary<int, long> end) =>
+        end.Sum(t => t.Value - start.GetValueOrDefault(t.Key)) / 100.0;
+
     /// <summary>"Iot.Fleet" for `dotnet Iot.Fleet.dll`: every .NET program is called dotnet otherwise.</summary>
     private static string? DotnetApp(string dir)
     {

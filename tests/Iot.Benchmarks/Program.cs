@@ -4,7 +4,7 @@ using Iot.Benchmarks;
 return args.FirstOrDefault() switch
 {
     "mqtt" => await MqttBenchmark.Run(messages: Arg("--messages", 200_000), payloadBytes: Arg("--bytes", 200)),
-    "ingest" => await IngestBenchmark.Run(records: Arg("--records", 200_000), devices: Arg("--devices", 100), latencySeconds: Arg("--latency-seconds", 20), warmUp: Arg("--warm-up", 20_000), history: Arg("--history", 0)),
+    "ingest" => await IngestBenchmark.Run(records: Arg("--records", 200_000), devices: Arg("--devices", 100), latencySeconds: Arg("--latency-seconds", 20), warmUp: Arg("--warm-up", 80_000), history: Arg("--history", 0)),
     "broker" => await BrokerPersistenceBenchmark.Run(messages: Arg("--messages", 20_000), publishers: Arg("--publishers", 200), retained: Arg("--retained", 10_000), backlogs: [100_000, Arg("--backlog", 1_000_000)]),
     "firmware" => FirmwareBenchmark.Run(minutes: Arg("--minutes", 1000), records: Arg("--records", 50)),
     "storage" => await StorageBenchmark.Run(sites: Arg("--sites", 600), days: Arg("--days", 16), hotDays: Arg("--hot-days", 14)),
