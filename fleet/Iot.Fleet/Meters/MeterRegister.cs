@@ -26,10 +26,10 @@ public sealed class MeterRegister(FleetDatabase database, SiteRegistry registry,
     public Meter AddMeter(string device, SiteKind kind, string? make, string? model, string? serial, string? typeApproval, DateTimeOffset? installedFrom,
         AuditScope audit)
     {
-        FieldText.Required(make, "make", MaxText);
-        FieldText.Required(model, "model", MaxText);
-        FieldText.Required(serial, "serial", MaxText);
-        FieldText.Optional(typeApproval, "typeApproval", MaxText);
+        make = FieldText.Required(make, "make", MaxText);
+        model = FieldText.Required(model, "model", MaxText);
+        serial = FieldText.Required(serial, "serial", MaxText);
+        typeApproval = FieldText.Optional(typeApproval, "typeApproval", MaxText);
         var now = clock.GetUtcNow();
         var from = installedFrom ?? now;
         if (from > now.AddMinutes(10)) throw new RefusalException("installedFrom is in the future");
@@ -46,7 +46,7 @@ public sealed class MeterRegister(FleetDatabase database, SiteRegistry registry,
             INSERT INTO meters (device, kind, make, model, serial, type_approval, installed_from, created_at, created_by)
             VALUES (@device, @kind, @make, @model, @serial, @typeApproval, @from, @now, @by) RETURNING id
             """,
-            new { device, kind = Kind(kind), make = make!.Trim(), model = model!.Trim(), serial = serial!.Trim(), typeApproval = typeApproval?.Trim(),
+            new { device, kind = Kind(kind), make, model, serial, typeApproval,
                 from = from.ToUnixTimeSeconds(), now = now.ToUnixTimeMilliseconds(), by = audit.Actor.Name }, tx);
         var meter = Read(connection, tx, "WHERE m.id = @id", new { id }).Single();
         audit.Describe($"meter:{id}", null, meter).WriteIn(connection, tx);
@@ -57,9 +57,9 @@ public sealed class MeterRegister(FleetDatabase database, SiteRegistry registry,
     public Calibration AddCalibration(long meter, string? certificate, string? institution, string? method, DateOnly? calibratedOn, DateOnly? validUntil,
         string? scan, AuditScope audit)
     {
-        FieldText.Required(certificate, "certificate", MaxText);
-        FieldText.Required(institution, "institution", MaxText);
-        FieldText.Optional(method, "method", MaxText);
+        certificate = FieldText.Required(certificate, "certificate", MaxText);
+        institution = FieldText.Required(institution, "institution", MaxText);
+        method = FieldText.Optional(method, "method", MaxText);
         if (calibratedOn is not { } on) throw new RefusalException("calibratedOn is required (yyyy-MM-dd)");
         if (validUntil is not { } until) throw new RefusalException("validUntil is required (yyyy-MM-dd)");
         if (until < on) throw new RefusalException("validUntil is before calibratedOn");
@@ -77,7 +77,7 @@ public sealed class MeterRegister(FleetDatabase database, SiteRegistry registry,
             INSERT INTO calibrations (meter, certificate, institution, method, calibrated_on, valid_until, scan_type, scan, created_at, created_by)
             VALUES (@meter, @certificate, @institution, @method, @on, @until, @type, @bytes, @now, @by) RETURNING id
             """,
-            new { meter, certificate = certificate!.Trim(), institution = institution!.Trim(), method = method?.Trim() is { Length: > 0 } m ? m : DefaultMethod(kind),
+            new { meter, certificate, institution, method = method ?? DefaultMethod(kind),
                 on = on.ToString("yyyy-MM-dd"), until = until.ToString("yyyy-MM-dd"), type = file?.ContentType, bytes = file?.Bytes,
                 now = clock.GetUtcNow().ToUnixTimeMilliseconds(), by = audit.Actor.Name }, tx);
         var calibration = Calibrations(connection, tx, [meter]).Single(c => c.Id == id);
@@ -222,8 +222,8 @@ public sealed class MeterRegister(FleetDatabase database, SiteRegistry registry,
     public BackgroundLevel AddBackground(string site, double? level, DateTimeOffset? measuredAt, string? measuredBy, string? note, AuditScope audit)
     {
         if (level is not { } dB || !double.IsFinite(dB) || dB is < 20 or > 120) throw new RefusalException("level must be a background level in dB(A), 20…120");
-        FieldText.Required(measuredBy, "measuredBy", MaxText);
-        if (note is { Length: > 1000 }) throw new RefusalException("note is longer than 1000 characters");
+        measuredBy = FieldText.Required(measuredBy, "measuredBy", MaxText);
+        note = FieldText.Optional(note, "note", 1000, multiline: true);
         var now = clock.GetUtcNow();
         var at = measuredAt ?? now;
         if (at > now.AddMinutes(10)) throw new RefusalException("measuredAt is in the future");
@@ -236,8 +236,8 @@ public sealed class MeterRegister(FleetDatabase database, SiteRegistry registry,
             """
             INSERT INTO site_background (site, level, measured_at, measured_by, note, created_at, created_by)
             VALUES (@site, @dB, @at, @measuredBy, @note, @now, @by) RETURNING id
-            """, new { site, dB, at = at.ToUnixTimeSeconds(), measuredBy = measuredBy!.Trim(), note, now = now.ToUnixTimeMilliseconds(), by = audit.Actor.Name }, tx);
-        var background = new BackgroundLevel(id, site, dB, DateTimeOffset.FromUnixTimeSeconds(at.ToUnixTimeSeconds()), measuredBy.Trim(), note);
+            """, new { site, dB, at = at.ToUnixTimeSeconds(), measuredBy, note, now = now.ToUnixTimeMilliseconds(), by = audit.Actor.Name }, tx);
+        var background = new BackgroundLevel(id, site, dB, DateTimeOffset.FromUnixTimeSeconds(at.ToUnixTimeSeconds()), measuredBy, note);
         audit.Describe($"site:{site}", null, background).WriteIn(connection, tx);
         tx.Commit();
         registry.Reload();

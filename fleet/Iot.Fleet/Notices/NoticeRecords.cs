@@ -48,10 +48,9 @@ public sealed class NoticeRecords(FleetDatabase database, TimeProvider clock)
         if (servedAt is not { } at) throw new RefusalException("servedAt is required");
         if (at > now.AddMinutes(10)) throw new RefusalException("servedAt is in the future");
         if (at.Year < 2000) throw new RefusalException("servedAt is before 2000");
-        var by = string.IsNullOrWhiteSpace(servedBy) ? audit.Actor.Name : servedBy.Trim();
-        FieldText.Optional(by, "servedBy", MaxText);
-        FieldText.Optional(recipient, "recipient", MaxText);
-        FieldText.Optional(note, "note", 1000, multiline: true);
+        var by = FieldText.Optional(servedBy, "servedBy", MaxText) ?? audit.Actor.Name;
+        recipient = FieldText.Optional(recipient, "recipient", MaxText);
+        note = FieldText.Optional(note, "note", 1000, multiline: true);
         using var connection = database.Open();
         using var tx = connection.BeginTransaction();
         if (connection.ExecuteScalar<long>("SELECT COUNT(*) FROM leads WHERE id = @lead AND queue = 'enforcement'", new { lead }, tx) == 0)
@@ -82,8 +81,8 @@ public sealed class NoticeRecords(FleetDatabase database, TimeProvider clock)
     /// <summary>Publishes a site as a monitoring point, or changes its published district and address.</summary>
     public MonitoringPoint Publish(string site, string? district, string? address, AuditScope audit)
     {
-        FieldText.Required(district, "district", MaxText);
-        FieldText.Required(address, "address", MaxText);
+        district = FieldText.Required(district, "district", MaxText);
+        address = FieldText.Required(address, "address", MaxText);
         using var connection = database.Open();
         using var tx = connection.BeginTransaction();
         if (connection.ExecuteScalar<long>("SELECT COUNT(*) FROM sites WHERE id = @site", new { site }, tx) == 0) throw new RefusalException($"no site {site}", StatusCodes.Status404NotFound);
@@ -92,7 +91,7 @@ public sealed class NoticeRecords(FleetDatabase database, TimeProvider clock)
             """
             INSERT INTO monitoring_points (site, district, address, published_at, published_by) VALUES (@site, @district, @address, @now, @by)
             ON CONFLICT (site) DO UPDATE SET district = excluded.district, address = excluded.address, published_at = excluded.published_at, published_by = excluded.published_by
-            """, new { site, district = district!.Trim(), address = address!.Trim(), now = clock.GetUtcNow().ToUnixTimeMilliseconds(), by = audit.Actor.Name }, tx);
+            """, new { site, district, address, now = clock.GetUtcNow().ToUnixTimeMilliseconds(), by = audit.Actor.Name }, tx);
         var after = Point(connection, tx, site)!;
         audit.Describe($"site:{site}", before, after).WriteIn(connection, tx);
         tx.Commit();

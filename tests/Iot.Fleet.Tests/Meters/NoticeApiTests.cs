@@ -41,6 +41,8 @@ public sealed class NoticeApiTests(FleetApp fleet)
             certificate = "JJG188-2026-0417", institution = "浙江省计量科学研究院", calibratedOn = today.AddDays(-100), validUntil = today.AddDays(validUntil),
             scan = "data:application/pdf;base64," + Convert.ToBase64String("%PDF-1.4\n% test certificate\n"u8.ToArray()),
         });
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.PostAsJsonAsync($"/api/sites/{site}/background",
+            new { level = 55.0, measuredAt = DateTimeOffset.UtcNow.AddDays(-3), measuredBy = "李工", note = "bell\u0007" })).StatusCode);
         await Created(admin, $"/api/sites/{site}/background", new { level = 55.0, measuredAt = DateTimeOffset.UtcNow.AddDays(-3), measuredBy = "李工" });
 
         // Last night, 23:00 in Shanghai: 25 minutes at 62 dB(A), 7 dB over the background: −1 → 61 against 55.
@@ -108,14 +110,16 @@ public sealed class NoticeApiTests(FleetApp fleet)
         using var inspector = await fleet.As("inspector");
         Assert.Equal(HttpStatusCode.BadRequest, (await inspector.PostAsJsonAsync($"/api/leads/{id}/notice/services", new { method = "fax", servedAt = DateTimeOffset.UtcNow })).StatusCode);
         var servedAt = DateTimeOffset.UtcNow.AddMinutes(-5);
-        var service = await Created(inspector, $"/api/leads/{id}/notice/services", new { method = "direct", servedAt = servedAt, servedBy = "张三 李四", recipient = "王建国（项目经理）" });
+        var service = await Created(inspector, $"/api/leads/{id}/notice/services", new { method = "direct", servedAt = servedAt, servedBy = "张三 李四 ", recipient = "  王建国（项目经理）", note = " 本人签收\n " });
         Assert.Equal("direct", (string)service["method"]!);
         using (var db = fleet.Database())
         {
             var audit = db.QuerySingle<(string Actor, string After)>("SELECT actor, after FROM audit_log WHERE action = 'notice.serve' AND subject = @subject",
                 new { subject = $"lead:{id}" });
             Assert.StartsWith("inspector-", audit.Actor);
-            Assert.Equal(("王建国（项目经理）", "张三 李四"), ((string)JsonNode.Parse(audit.After)!["recipient"]!, (string)JsonNode.Parse(audit.After)!["served_by"]!));
+            // Stored as the page shows it: trimmed, as every register's typed text (Api/FieldText).
+            var after = JsonNode.Parse(audit.After)!;
+            Assert.Equal(("王建国（项目经理）", "张三 李四", "本人签收"), ((string)after["recipient"]!, (string)after["served_by"]!, (string)after["note"]!));
         }
         var served = await admin.GetStringAsync($"/leads/{id}/notice");
         Assert.Contains("直接送达", served);
