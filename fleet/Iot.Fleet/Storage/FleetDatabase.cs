@@ -17,9 +17,9 @@ public sealed class DatabaseOptions
     public string? Provider { get; set; }
 
     /// <summary>SQLite's page cache of each connection, in KiB; SQLite's own 2,000 by default. A connection drops its whole
-    /// cache whenever another one has committed, which in the fleet is every batch, so a bigger cache costs more than it
-    /// saves: 16 MB made the ingest on an empty store 10–15 % slower and with 100 M records of history 2–5 % faster
-    /// (./iot bench ingest, Benchmarks README).</summary>
+    /// cache whenever another one has committed, which in the fleet is every batch, so a bigger cache is mostly dropped
+    /// unused: 16 MB made the ingest on an empty store slower in session 9's A/B (measured with a warm-up that left the
+    /// runtime compiling inside the window), and the default meets the history target (./iot bench ingest, Benchmarks README).</summary>
     public int SqliteCacheKibibytes { get; set; } = 2_000;
 
     /// <summary>The fleet's data folder (keys, secrets, photos, releases, audit heads): the folder of the SQLite file
